@@ -1,0 +1,140 @@
+// A string of at most N bytes stored inline; appends are all-or-nothing.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+#include "firmware/core/secure_wipe.h"
+#include "firmware/core/status.h"
+
+namespace lsedge {
+
+// Thread-safety: a value type; not safe for concurrent mutation.
+template <size_t N>
+class FixedString {
+ public:
+  static constexpr size_t kCapacity = N;
+
+  constexpr FixedString() = default;
+
+  [[nodiscard]] static constexpr size_t capacity() { return N; }
+  [[nodiscard]] size_t size() const { return size_; }
+  [[nodiscard]] bool empty() const { return size_ == 0; }
+  [[nodiscard]] size_t remaining() const { return N - size_; }
+  [[nodiscard]] std::string_view view() const { return std::string_view(data_, size_); }
+  [[nodiscard]] const char* c_str() const { return data_; }
+  [[nodiscard]] char* data() { return data_; }
+  char operator[](size_t i) const { return data_[i]; }
+
+  void clear() {
+    size_ = 0;
+    data_[0] = '\0';
+  }
+
+  // Appends the whole text, or nothing and returns BufferTooSmall.
+  [[nodiscard]] Status append(std::string_view text) {
+    if (text.size() > N - size_) {
+      return Status::BufferTooSmall;
+    }
+    if (!text.empty()) {
+      std::memcpy(data_ + size_, text.data(), text.size());
+    }
+    size_ += text.size();
+    data_[size_] = '\0';
+    return Status::Ok;
+  }
+  [[nodiscard]] Status append(char c) { return append(std::string_view(&c, 1)); }
+  [[nodiscard]] Status append_uint(uint64_t value) {
+    char digits[20];
+    size_t n = 0;
+    do {
+      digits[n++] = static_cast<char>('0' + value % 10);
+      value /= 10;
+    } while (value != 0);
+    char text[20];
+    for (size_t i = 0; i < n; ++i) {
+      text[i] = digits[n - 1 - i];
+    }
+    return append(std::string_view(text, n));
+  }
+  [[nodiscard]] Status append_int(int64_t value) {
+    if (value >= 0) {
+      return append_uint(static_cast<uint64_t>(value));
+    }
+    const size_t before = size_;
+    const uint64_t magnitude = 0 - static_cast<uint64_t>(value);
+    if (append('-') != Status::Ok || append_uint(magnitude) != Status::Ok) {
+      truncate(before);
+      return Status::BufferTooSmall;
+    }
+    return Status::Ok;
+  }
+  // Keeps as much of text as fits, never splitting a UTF-8 sequence; for diagnostics.
+  void append_truncated(std::string_view text) {
+    size_t take = text.size() < N - size_ ? text.size() : N - size_;
+    if (take < text.size()) {
+      while (take > 0 && (static_cast<unsigned char>(text[take]) & 0xC0U) == 0x80U) {
+        --take;
+      }
+    }
+    (void)append(text.substr(0, take));
+  }
+
+  [[nodiscard]] Status assign(std::string_view text) {
+    clear();
+    return append(text);
+  }
+
+  void truncate(size_t size) {
+    if (size < size_) {
+      size_ = size;
+      data_[size_] = '\0';
+    }
+  }
+
+  // Zeroes the storage; for buffers that held secrets.
+  void wipe() {
+    secure_wipe(data_, sizeof(data_));
+    size_ = 0;
+  }
+
+  friend bool operator==(const FixedString& a, std::string_view b) { return a.view() == b; }
+
+ private:
+  char data_[N + 1] = {};
+  size_t size_ = 0;
+};
+
+// A FixedString for credentials: no implicit view, wiped when it goes away, so it cannot be
+// passed to a log by accident. Thread-safety: as FixedString.
+template <size_t N>
+class SecretString {
+ public:
+  SecretString() = default;
+  SecretString(const SecretString&) = delete;
+  SecretString& operator=(const SecretString&) = delete;
+  ~SecretString() { value_.wipe(); }
+
+  [[nodiscard]] Status assign(std::string_view text) {
+    value_.wipe();
+    const Status status = value_.append(text);
+    if (status != Status::Ok) {
+      value_.wipe();
+    }
+    return status;
+  }
+  // All-or-nothing, like FixedString::append; builds "Bearer <token>" without a plain copy.
+  [[nodiscard]] Status append(std::string_view text) { return value_.append(text); }
+  // The one door to the secret's bytes: for the Authorization header and the refresh body only.
+  [[nodiscard]] std::string_view expose() const { return value_.view(); }
+  [[nodiscard]] bool empty() const { return value_.empty(); }
+  [[nodiscard]] size_t size() const { return value_.size(); }
+  void wipe() { value_.wipe(); }
+
+ private:
+  FixedString<N> value_;
+};
+
+}  // namespace lsedge

@@ -1,0 +1,20 @@
+// HAL: where log lines go (stderr, syslog, a ring buffer ...).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace lsedge::hal {
+
+enum class LogLevel : uint8_t { Error = 0, Warn = 1, Info = 2, Debug = 3 };
+
+// Receives finished lines. Callers never pass secrets: credentials live in SecretString, which
+// has no implicit text view. Thread-safety: implementations must accept concurrent writes.
+class LogSink {
+ public:
+  virtual ~LogSink() = default;
+  [[nodiscard]] virtual bool enabled(LogLevel level) const = 0;
+  virtual void write(LogLevel level, std::string_view component, std::string_view message) = 0;
+};
+
+}  // namespace lsedge::hal
