@@ -29,3 +29,14 @@
 
 // The .env file.
 #define LSEDGE_ENV_FILE_LIMIT 8192
+
+// Linux platform: one finished stderr log line (prefix + message), an environment variable name.
+#define LSEDGE_LOG_LINE_CAPACITY 512
+#define LSEDGE_ENV_NAME_CAPACITY 128
+
+// JSON (json/): deepest nesting of objects/arrays the parser accepts and the writer produces.
+// Checked before cJSON runs, so its recursion (stack) stays bounded on small threads.
+#define LSEDGE_JSON_MAX_DEPTH 32
+// JWT claims (auth/): scratch arena for parsing a token's header and payload, on the stack of
+// the thread that decodes (set_credential and the refreshing thread).
+#define LSEDGE_JWT_ARENA_BYTES 8192

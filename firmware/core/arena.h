@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "firmware/core/secure_wipe.h"
 #include "firmware/core/span.h"
 
 namespace lsedge {
@@ -35,6 +36,11 @@ class Arena {
   }
 
   void reset() { used_ = 0; }
+  // Zeroes what was handed out (it may have held secrets), then resets.
+  void wipe() {
+    secure_wipe(memory_.data(), used_);
+    used_ = 0;
+  }
   [[nodiscard]] size_t used() const { return used_; }
   [[nodiscard]] size_t capacity() const { return memory_.size(); }
   [[nodiscard]] size_t high_water() const { return high_water_; }

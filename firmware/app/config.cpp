@@ -1,0 +1,369 @@
+#include "firmware/app/config.h"
+
+#include <cstddef>
+#include <cstdint>
+
+#include "firmware/app/dotenv.h"
+#include "firmware/core/secure_wipe.h"
+
+namespace lsedge::app {
+namespace {
+
+constexpr size_t max_of(size_t a, size_t b) {
+  return a > b ? a : b;
+}
+
+// Every value load_config keeps fits in this, so unescaping a wanted .env value never fails
+// for lack of scratch before the value's own length check can name the key.
+constexpr size_t kScratchBytes =
+    max_of(max_of(LSEDGE_TOKEN_CAPACITY, LSEDGE_PATH_CAPACITY), LSEDGE_URL_CAPACITY) + 1;
+
+enum class Layer : uint8_t { CommandLine, Environment, DotenvFile };
+
+std::string_view layer_name(Layer layer) {
+  switch (layer) {
+    case Layer::CommandLine:
+      return "command line";
+    case Layer::Environment:
+      return "environment";
+    case Layer::DotenvFile:
+      return ".env file";
+  }
+  return "?";
+}
+
+bool is_ascii_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+std::string_view trim_ascii(std::string_view s) {
+  while (!s.empty() && is_ascii_space(s.front())) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && is_ascii_space(s.back())) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+char to_lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool equals_ignore_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (to_lower(a[i]) != to_lower(b[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// A setting found in one layer. `name` is what errors call it: the key, or the CLI option.
+struct Setting {
+  std::string_view value;
+  std::string_view name;
+  Layer layer = Layer::Environment;
+  bool too_long = false;  // a .env value longer than its field (never copied)
+};
+
+// "<name> (<layer>): <problem>", or "<option>: <problem>" for the command line.
+Error setting_error(Status status, const Setting& setting, std::string_view problem) {
+  Error error(status, setting.name);
+  if (setting.layer != Layer::CommandLine) {
+    error.detail.append_truncated(" (");
+    error.detail.append_truncated(layer_name(setting.layer));
+    error.detail.append_truncated(")");
+  }
+  error.detail.append_truncated(": ");
+  error.detail.append_truncated(problem);
+  return error;
+}
+
+// A copy of one .env value: the parser's views die with each entry.
+template <class Storage>
+struct Captured {
+  Storage text;
+  bool set = false;
+  bool too_long = false;
+
+  void take(std::string_view value) {
+    text.wipe();
+    set = !value.empty();  // empty counts as not set, and a later `KEY=` unsets
+    too_long = text.assign(value) != Status::Ok;
+    if (too_long) {
+      text.wipe();
+    }
+  }
+};
+
+// The keys load_config reads from the .env file. About 6 KiB: lives on the stack for the one
+// load at start-up. Thread-safety: one parse at a time.
+class DotenvCapture final : public DotenvVisitor {
+ public:
+  Captured<FixedString<LSEDGE_URL_CAPACITY>> url;
+  Captured<SecretString<LSEDGE_TOKEN_CAPACITY>> api_token;
+  Captured<SecretString<LSEDGE_TOKEN_CAPACITY>> api_key;
+  Captured<FixedString<LSEDGE_PATH_CAPACITY>> ca_file;
+  Captured<FixedString<8>> allow_insecure_http;
+
+  bool wants(std::string_view key) const override {
+    return key == kUrlKey || key == kApiTokenKey || key == kApiKeyKey || key == kCaFileKey ||
+           key == kAllowInsecureHttpKey;
+  }
+  Outcome on_entry(std::string_view key, std::string_view value) override {
+    value = trim_ascii(value);
+    if (key == kUrlKey) {
+      url.take(value);
+    } else if (key == kApiTokenKey) {
+      api_token.take(value);
+    } else if (key == kApiKeyKey) {
+      api_key.take(value);
+    } else if (key == kCaFileKey) {
+      ca_file.take(value);
+    } else if (key == kAllowInsecureHttpKey) {
+      allow_insecure_http.take(value);
+    }
+    return {};
+  }
+};
+
+template <size_t N>
+std::string_view view_of(const FixedString<N>& s) {
+  return s.view();
+}
+template <size_t N>
+std::string_view view_of(const SecretString<N>& s) {
+  return s.expose();  // stays inside load_config: copied into Config::token only
+}
+
+template <class Storage>
+std::optional<Setting> from_dotenv(const Captured<Storage>& captured, std::string_view key) {
+  if (!captured.set) {
+    return std::nullopt;
+  }
+  Setting setting;
+  setting.value = view_of(captured.text);
+  setting.name = key;
+  setting.layer = Layer::DotenvFile;
+  setting.too_long = captured.too_long;
+  return setting;
+}
+
+std::optional<Setting> from_env(const EnvLookup& env, std::string_view key) {
+  const std::optional<std::string_view> raw = env.get(key);
+  if (!raw) {
+    return std::nullopt;
+  }
+  const std::string_view value = trim_ascii(*raw);
+  if (value.empty()) {
+    return std::nullopt;
+  }
+  Setting setting;
+  setting.value = value;
+  setting.name = key;
+  setting.layer = Layer::Environment;
+  return setting;
+}
+
+std::optional<Setting> from_override(const std::optional<std::string_view>& raw,
+                                     std::string_view option) {
+  if (!raw) {
+    return std::nullopt;
+  }
+  const std::string_view value = trim_ascii(*raw);
+  if (value.empty()) {
+    return std::nullopt;
+  }
+  Setting setting;
+  setting.value = value;
+  setting.name = option;
+  setting.layer = Layer::CommandLine;
+  return setting;
+}
+
+// The first layer that sets the key.
+template <class Storage>
+std::optional<Setting> resolve(const std::optional<std::string_view>& override_value,
+                               std::string_view option, const EnvLookup& env,
+                               const Captured<Storage>& dotenv, std::string_view key) {
+  if (auto s = from_override(override_value, option)) {
+    return s;
+  }
+  if (auto s = from_env(env, key)) {
+    return s;
+  }
+  return from_dotenv(dotenv, key);
+}
+
+Error too_long(const Setting& setting, size_t capacity, std::string_view macro) {
+  Error error = setting_error(Status::ConfigInvalid, setting, "longer than ");
+  error.detail.append_truncated(macro);
+  error.detail.append_truncated(" (");
+  (void)error.detail.append_uint(capacity);  // fits or is dropped whole: diagnostics only
+  error.detail.append_truncated(" bytes)");
+  return error;
+}
+
+Outcome load_url(const std::optional<Setting>& setting, BaseUrl& out) {
+  if (!setting) {
+    return Error(Status::ConfigMissing,
+                 "LABEL_STUDIO_URL is not set; set it in the environment or the .env file, e.g. "
+                 "LABEL_STUDIO_URL=https://label-studio.example.com");
+  }
+  if (setting->too_long || setting->value.size() > LSEDGE_URL_CAPACITY) {
+    return too_long(*setting, LSEDGE_URL_CAPACITY, "LSEDGE_URL_CAPACITY");
+  }
+  FixedString<kErrorDetailCapacity> source;
+  source.append_truncated(setting->name);
+  if (setting->layer != Layer::CommandLine) {
+    source.append_truncated(" (");
+    source.append_truncated(layer_name(setting->layer));
+    source.append_truncated(")");
+  }
+  return parse_base_url(setting->value, out, source.view());
+}
+
+// Printable ASCII without spaces: anything else is a copy-paste accident, and a CR/LF would
+// end up inside the Authorization header.
+bool token_chars_ok(std::string_view token) {
+  for (const char c : token) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x21 || byte > 0x7E) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The token keys of one layer: either may be set; both must then agree.
+Outcome pick_token(const std::optional<Setting>& token, const std::optional<Setting>& key,
+                   std::optional<Setting>& picked) {
+  picked.reset();
+  if (token && key) {
+    if (token->too_long || key->too_long || token->value != key->value) {
+      Error error(Status::ConfigInvalid, kApiTokenKey);
+      error.detail.append_truncated(" and ");
+      error.detail.append_truncated(kApiKeyKey);
+      error.detail.append_truncated(" (");
+      error.detail.append_truncated(layer_name(token->layer));
+      error.detail.append_truncated(") differ; set only one of them");
+      return error;
+    }
+  }
+  picked = token ? token : key;
+  return {};
+}
+
+Outcome load_token(const EnvLookup& env, const DotenvCapture& dotenv, Config& out) {
+  std::optional<Setting> token;
+  LSEDGE_TRY(pick_token(from_env(env, kApiTokenKey), from_env(env, kApiKeyKey), token));
+  if (!token) {  // the token is taken from one layer as a whole
+    LSEDGE_TRY(pick_token(from_dotenv(dotenv.api_token, kApiTokenKey),
+                          from_dotenv(dotenv.api_key, kApiKeyKey), token));
+  }
+  if (!token) {
+    return Error(Status::ConfigMissing,
+                 "LABEL_STUDIO_API_TOKEN is not set (nor LABEL_STUDIO_API_KEY); set it to the "
+                 "Personal Access Token from Label Studio (Account & Settings)");
+  }
+  if (token->too_long || token->value.size() > LSEDGE_TOKEN_CAPACITY) {
+    return too_long(*token, LSEDGE_TOKEN_CAPACITY, "LSEDGE_TOKEN_CAPACITY");
+  }
+  if (!token_chars_ok(token->value)) {
+    return setting_error(Status::ConfigInvalid, *token,
+                         "contains spaces, control or non-ASCII characters; copy the whole "
+                         "token again");
+  }
+  if (out.token.assign(token->value) != Status::Ok) {
+    return too_long(*token, LSEDGE_TOKEN_CAPACITY, "LSEDGE_TOKEN_CAPACITY");
+  }
+  out.token_key = token->name;  // one of the static key constants
+  return {};
+}
+
+Outcome load_ca_file(const std::optional<Setting>& setting, Config& out) {
+  out.ca_file.clear();
+  if (!setting) {
+    return {};
+  }
+  for (const char c : setting->value) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7F) {
+      return setting_error(Status::ConfigInvalid, *setting,
+                           "the path contains a control character");
+    }
+  }
+  if (setting->too_long || out.ca_file.assign(setting->value) != Status::Ok) {
+    return too_long(*setting, LSEDGE_PATH_CAPACITY, "LSEDGE_PATH_CAPACITY");
+  }
+  return {};
+}
+
+Outcome load_flag(const std::optional<Setting>& setting, bool& out) {
+  out = false;
+  if (!setting) {
+    return {};
+  }
+  const std::string_view v = setting->value;
+  if (!setting->too_long) {
+    if (v == "1" || equals_ignore_case(v, "true") || equals_ignore_case(v, "yes")) {
+      out = true;
+      return {};
+    }
+    if (v == "0" || equals_ignore_case(v, "false") || equals_ignore_case(v, "no")) {
+      return {};
+    }
+  }
+  return setting_error(Status::ConfigInvalid, *setting, "must be 1, 0, true, false, yes or no");
+}
+
+Outcome load_into(const EnvLookup& env, std::string_view dotenv_text, Config& out,
+                  const ConfigOverrides& overrides, DotenvCapture& dotenv, Span<char> scratch) {
+  const Outcome parsed = parse_dotenv(dotenv_text, scratch, dotenv);
+  if (!parsed.ok()) {
+    Error error = parsed.error();
+    if (error.status == Status::BufferTooSmall) {
+      error.status = Status::ConfigInvalid;  // our scratch fits every value we keep
+    }
+    return error;
+  }
+  LSEDGE_TRY(load_url(resolve(overrides.url, "--url", env, dotenv.url, kUrlKey), out.url));
+  LSEDGE_TRY(load_token(env, dotenv, out));
+  LSEDGE_TRY(
+      load_ca_file(resolve(overrides.ca_file, "--ca-file", env, dotenv.ca_file, kCaFileKey), out));
+  const std::optional<Setting> insecure =
+      resolve(std::optional<std::string_view>(), "", env, dotenv.allow_insecure_http,
+              kAllowInsecureHttpKey);
+  LSEDGE_TRY(load_flag(insecure, out.allow_insecure_http));
+  if (out.url.scheme == Scheme::Http && !out.url.host_is_loopback && !out.allow_insecure_http) {
+    return Error(Status::InsecureHttpRefused,
+                 "LABEL_STUDIO_URL: http:// to a host that is not loopback; use https://, or set "
+                 "LABEL_STUDIO_ALLOW_INSECURE_HTTP=1 on a trusted network");
+  }
+  return {};
+}
+
+}  // namespace
+
+Outcome load_config(const EnvLookup& env, std::string_view dotenv_text, Config& out,
+                    const ConfigOverrides& overrides) {
+  DotenvCapture dotenv;
+  char scratch[kScratchBytes];
+  const Outcome outcome =
+      load_into(env, dotenv_text, out, overrides, dotenv, Span<char>(scratch, sizeof(scratch)));
+  secure_wipe(scratch, sizeof(scratch));  // it may have held an unescaped token
+  if (!outcome.ok()) {
+    out.url = BaseUrl();
+    out.token.wipe();
+    out.token_key = std::string_view();
+    out.ca_file.clear();
+    out.allow_insecure_http = false;
+  }
+  return outcome;
+}
+
+}  // namespace lsedge::app

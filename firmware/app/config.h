@@ -1,0 +1,64 @@
+// The lsedge configuration: the process environment over an optional .env file, with
+// command-line overrides on top.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include <config.h>  // the board's sizes; <> because this file shadows "config.h" in firmware/app
+#include "firmware/app/url.h"
+#include "firmware/core/fixed_string.h"
+#include "firmware/core/result.h"
+
+namespace lsedge::app {
+
+inline constexpr std::string_view kUrlKey = "LABEL_STUDIO_URL";
+inline constexpr std::string_view kApiTokenKey = "LABEL_STUDIO_API_TOKEN";
+inline constexpr std::string_view kApiKeyKey = "LABEL_STUDIO_API_KEY";  // the Python SDK's name
+inline constexpr std::string_view kCaFileKey = "LABEL_STUDIO_CA_FILE";
+inline constexpr std::string_view kAllowInsecureHttpKey = "LABEL_STUDIO_ALLOW_INSECURE_HTTP";
+
+// Reads one variable, e.g. from the process environment. The returned view must stay valid
+// until load_config returns. Thread-safety: implementations decide; load_config only reads.
+class EnvLookup {
+ public:
+  virtual ~EnvLookup() = default;
+  [[nodiscard]] virtual std::optional<std::string_view> get(std::string_view key) const = 0;
+};
+
+// Values from the command line; they win over the environment and the .env file, and errors
+// name the option instead of the key. Thread-safety: a value type.
+struct ConfigOverrides {
+  std::optional<std::string_view> url;      // --url
+  std::optional<std::string_view> ca_file;  // --ca-file
+};
+
+// Thread-safety: a value type; not safe for concurrent mutation. Not copyable (holds a secret).
+struct Config {
+  BaseUrl url;
+  // The PAT or legacy key as configured (surrounding whitespace dropped); auth classifies it.
+  SecretString<LSEDGE_TOKEN_CAPACITY> token;
+  std::string_view token_key;  // which key gave the token (static text), for messages
+  FixedString<LSEDGE_PATH_CAPACITY> ca_file;  // empty: the system trust store
+  bool allow_insecure_http = false;
+};
+
+// Loads the configuration. For each key the first layer that sets it wins: overrides, then
+// `env`, then `dotenv_text` (the .env file's content, or empty). A value that is empty after
+// trimming ASCII whitespace counts as not set.
+//   LABEL_STUDIO_URL                 required; see parse_base_url
+//   LABEL_STUDIO_API_TOKEN           required, or its alias LABEL_STUDIO_API_KEY. The token is
+//   LABEL_STUDIO_API_KEY             taken from one layer as a whole: when the environment sets
+//                                    either key the .env file's token keys are ignored. Both set
+//                                    in that layer with different values: ConfigInvalid. The
+//                                    token must be printable ASCII without spaces.
+//   LABEL_STUDIO_CA_FILE             optional path of a PEM CA bundle
+//   LABEL_STUDIO_ALLOW_INSECURE_HTTP optional 1/0/true/false/yes/no (any case); default false
+// Plain http:// to a host that is not loopback is refused (InsecureHttpRefused) unless insecure
+// HTTP is allowed. Errors are ConfigMissing / ConfigInvalid (or the .env parser's) with the key
+// (or option) and the source in Error::detail; the token never appears in an error. On failure
+// `out` is reset and its token wiped.
+[[nodiscard]] Outcome load_config(const EnvLookup& env, std::string_view dotenv_text, Config& out,
+                                  const ConfigOverrides& overrides = {});
+
+}  // namespace lsedge::app

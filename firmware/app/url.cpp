@@ -1,0 +1,418 @@
+#include "firmware/app/url.h"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace lsedge::app {
+namespace {
+
+constexpr size_t kMaxDnsName = 253;
+constexpr size_t kMaxDnsLabel = 63;
+
+// "<source>: <problem>". The URL text itself is never included (its userinfo may be a password).
+Error invalid(std::string_view source, std::string_view problem) {
+  Error error(Status::ConfigInvalid, source);
+  error.detail.append_truncated(": ");
+  error.detail.append_truncated(problem);
+  return error;
+}
+
+bool is_ascii_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+std::string_view trim_ascii(std::string_view s) {
+  while (!s.empty() && is_ascii_space(s.front())) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && is_ascii_space(s.back())) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+char to_lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool equals_ignore_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (to_lower(a[i]) != to_lower(b[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+int hex_value(char c) {
+  if (is_digit(c)) {
+    return c - '0';
+  }
+  const char l = to_lower(c);
+  if (l >= 'a' && l <= 'f') {
+    return l - 'a' + 10;
+  }
+  return -1;
+}
+
+// Strict dotted-quad: four decimal parts 0-255, no leading zeros (they mean octal elsewhere).
+bool parse_ipv4(std::string_view s, uint8_t out[4]) {
+  size_t part = 0;
+  size_t i = 0;
+  while (part < 4) {
+    const size_t start = i;
+    unsigned value = 0;
+    while (i < s.size() && is_digit(s[i]) && i - start < 3) {
+      value = value * 10 + static_cast<unsigned>(s[i] - '0');
+      ++i;
+    }
+    const size_t digits = i - start;
+    if (digits == 0 || value > 255 || (digits > 1 && s[start] == '0')) {
+      return false;
+    }
+    out[part++] = static_cast<uint8_t>(value);
+    if (part < 4) {
+      if (i >= s.size() || s[i] != '.') {
+        return false;
+      }
+      ++i;
+    }
+  }
+  return i == s.size();
+}
+
+// RFC 4291 text form: eight 16-bit hex groups, one optional "::", an optional dotted-quad tail.
+bool parse_ipv6(std::string_view s, uint8_t out[16]) {
+  uint16_t words[8] = {};
+  size_t count = 0;
+  int gap = -1;  // index in words where "::" stands
+  size_t i = 0;
+  if (s.size() >= 2 && s[0] == ':' && s[1] == ':') {
+    gap = 0;
+    i = 2;
+  } else if (!s.empty() && s[0] == ':') {
+    return false;
+  }
+  while (i < s.size()) {
+    if (count == 8) {
+      return false;
+    }
+    const size_t start = i;
+    unsigned value = 0;
+    while (i < s.size() && i - start < 4 && hex_value(s[i]) >= 0) {
+      value = value * 16 + static_cast<unsigned>(hex_value(s[i]));
+      ++i;
+    }
+    if (i == start) {
+      return false;
+    }
+    if (i < s.size() && s[i] == '.') {  // dotted-quad tail
+      uint8_t v4[4];
+      if (count > 6 || !parse_ipv4(s.substr(start), v4)) {
+        return false;
+      }
+      words[count++] = static_cast<uint16_t>((v4[0] << 8) | v4[1]);
+      words[count++] = static_cast<uint16_t>((v4[2] << 8) | v4[3]);
+      i = s.size();
+      break;
+    }
+    words[count++] = static_cast<uint16_t>(value);
+    if (i == s.size()) {
+      break;
+    }
+    if (s[i] != ':') {
+      return false;
+    }
+    ++i;
+    if (i < s.size() && s[i] == ':') {
+      if (gap >= 0) {
+        return false;
+      }
+      gap = static_cast<int>(count);
+      ++i;
+    } else if (i == s.size()) {
+      return false;  // a single trailing ':'
+    }
+  }
+  if (gap < 0 ? count != 8 : count > 7) {
+    return false;
+  }
+  uint16_t full[8] = {};
+  if (gap < 0) {
+    for (size_t k = 0; k < 8; ++k) {
+      full[k] = words[k];
+    }
+  } else {
+    const auto g = static_cast<size_t>(gap);
+    const size_t tail = count - g;
+    for (size_t k = 0; k < g; ++k) {
+      full[k] = words[k];
+    }
+    for (size_t k = 0; k < tail; ++k) {
+      full[8 - tail + k] = words[g + k];
+    }
+  }
+  for (size_t k = 0; k < 8; ++k) {
+    out[2 * k] = static_cast<uint8_t>(full[k] >> 8);
+    out[2 * k + 1] = static_cast<uint8_t>(full[k] & 0xFFU);
+  }
+  return true;
+}
+
+// Letters, digits, '-' and '_' (docker service names use it); labels of 1-63 bytes that do not
+// start or end with '-'.
+bool valid_dns_name(std::string_view s) {
+  if (s.empty() || s.size() > kMaxDnsName) {
+    return false;
+  }
+  size_t label = 0;
+  char previous = '.';
+  for (const char c : s) {
+    if (c == '.') {
+      if (label == 0 || previous == '-') {
+        return false;
+      }
+      label = 0;
+    } else {
+      if (!(is_alpha(c) || is_digit(c) || c == '-' || c == '_')) {
+        return false;
+      }
+      if (label == 0 && c == '-') {
+        return false;
+      }
+      if (++label > kMaxDnsLabel) {
+        return false;
+      }
+    }
+    previous = c;
+  }
+  return label != 0 && previous != '-';
+}
+
+bool all_digits(std::string_view s) {
+  if (s.empty()) {
+    return false;
+  }
+  for (const char c : s) {
+    if (!is_digit(c)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// RFC 3986 pchar plus '/': unreserved, sub-delims, ':', '@', and %XX escapes.
+bool valid_path_chars(std::string_view s) {
+  constexpr std::string_view kPunctuation = "-._~!$&'()*+,;=:@/";
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (is_alpha(c) || is_digit(c) || kPunctuation.find(c) != std::string_view::npos) {
+      continue;
+    }
+    if (c == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+      i += 2;
+      continue;
+    }
+    return false;
+  }
+  return true;
+}
+
+Outcome parse_port(std::string_view text, std::string_view source, uint16_t& port) {
+  if (text.empty()) {
+    return invalid(source, "the port after ':' is empty; give 1-65535 or drop the ':'");
+  }
+  if (text.size() > 5 || !all_digits(text)) {
+    return invalid(source, "the port must be a number from 1 to 65535");
+  }
+  uint32_t value = 0;
+  for (const char c : text) {
+    value = value * 10 + static_cast<uint32_t>(c - '0');
+  }
+  if (value == 0 || value > 65535) {
+    return invalid(source, "the port must be a number from 1 to 65535");
+  }
+  port = static_cast<uint16_t>(value);
+  return {};
+}
+
+Outcome parse_host(std::string_view host, bool bracketed, std::string_view source, BaseUrl& url) {
+  if (bracketed) {
+    uint8_t address[16];
+    if (host.find('%') != std::string_view::npos) {
+      return invalid(source, "IPv6 zone ids (%...) are not supported; use an address without one");
+    }
+    if (!parse_ipv6(host, address)) {
+      return invalid(source, "the host in [...] is not a valid IPv6 address");
+    }
+    bool loopback = address[15] == 1;
+    for (size_t k = 0; k < 15; ++k) {
+      loopback = loopback && address[k] == 0;
+    }
+    url.host_is_loopback = loopback;
+    url.host_is_ipv6 = true;
+  } else {
+    if (host.empty()) {
+      return invalid(source, "the URL has no host; write it as https://host[:port][/path]");
+    }
+    if (host.size() > 1 && host.back() == '.') {
+      host.remove_suffix(1);  // a fully qualified name; SNI must not carry the dot
+    }
+    const size_t last_dot = host.rfind('.');
+    const std::string_view last_label =
+        last_dot == std::string_view::npos ? host : host.substr(last_dot + 1);
+    if (all_digits(last_label)) {
+      uint8_t address[4];
+      if (!parse_ipv4(host, address)) {
+        return invalid(source, "the host is not a valid IPv4 address (a.b.c.d, each 0-255)");
+      }
+      url.host_is_loopback = address[0] == 127;
+    } else {
+      if (!valid_dns_name(host)) {
+        return invalid(source,
+                       "the host is not a valid DNS name (letters, digits, '-', labels of at "
+                       "most 63); IPv6 goes in [...]");
+      }
+      url.host_is_loopback = equals_ignore_case(host, "localhost");
+    }
+    url.host_is_ipv6 = false;
+  }
+  if (host.size() > url.host.capacity()) {
+    return invalid(source, "the host is too long");
+  }
+  url.host.clear();
+  for (const char c : host) {
+    (void)url.host.append(to_lower(c));  // fits: checked above
+  }
+  return {};
+}
+
+Outcome parse_path(std::string_view path, std::string_view source, BaseUrl& url) {
+  while (!path.empty() && path.back() == '/') {
+    path.remove_suffix(1);
+  }
+  if (!valid_path_chars(path)) {
+    return invalid(source, "the path has a character that must be percent-encoded (%XX)");
+  }
+  // path is "" or "/seg/seg": check the segments.
+  size_t start = 1;
+  while (start <= path.size() && !path.empty()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) {
+      end = path.size();
+    }
+    const std::string_view segment = path.substr(start, end - start);
+    if (segment.empty()) {
+      return invalid(source, "the path has an empty segment (//); remove the extra '/'");
+    }
+    if (segment == "." || segment == "..") {
+      return invalid(source, "the path has a '.' or '..' segment; write the path it stands for");
+    }
+    start = end + 1;
+  }
+  if (url.base_path.assign(path) != Status::Ok) {
+    return invalid(source, "the path is longer than LSEDGE_PATH_CAPACITY");
+  }
+  return {};
+}
+
+}  // namespace
+
+Outcome parse_base_url(std::string_view text, BaseUrl& out, std::string_view source) {
+  text = trim_ascii(text);
+  if (text.empty()) {
+    return invalid(source, "is empty; set it to the server's URL, e.g. https://ls.example.com");
+  }
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte <= 0x20 || byte >= 0x7F) {
+      return invalid(source,
+                     "contains a space, control or non-ASCII character; use the host's xn-- "
+                     "form and percent-encode the path");
+    }
+  }
+  const size_t scheme_end = text.find("://");
+  const std::string_view scheme =
+      scheme_end == std::string_view::npos ? std::string_view() : text.substr(0, scheme_end);
+  BaseUrl url;
+  if (equals_ignore_case(scheme, "https")) {
+    url.scheme = Scheme::Https;
+    url.port = 443;
+  } else if (equals_ignore_case(scheme, "http")) {
+    url.scheme = Scheme::Http;
+    url.port = 80;
+  } else if (scheme_end == std::string_view::npos) {
+    return invalid(source, "must start with https:// or http://");
+  } else {
+    return invalid(source, "the scheme must be https:// or http://");
+  }
+  std::string_view rest = text.substr(scheme_end + 3);
+  if (rest.find('?') != std::string_view::npos) {
+    return invalid(source, "must not contain a query (?...); give only scheme, host, port, path");
+  }
+  if (rest.find('#') != std::string_view::npos) {
+    return invalid(source,
+                   "must not contain a fragment (#...); give only scheme, host, port, path");
+  }
+  if (rest.find('\\') != std::string_view::npos) {
+    return invalid(source, "must not contain '\\'; use '/' in the path");
+  }
+  const size_t authority_end = rest.find('/');
+  const std::string_view authority = rest.substr(0, authority_end);
+  const std::string_view path =
+      authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
+  if (authority.find('@') != std::string_view::npos) {
+    return invalid(source,
+                   "must not contain user:password@; put the token in LABEL_STUDIO_API_TOKEN");
+  }
+
+  std::string_view host;
+  std::string_view port_text;
+  bool has_port = false;
+  bool bracketed = false;
+  if (!authority.empty() && authority.front() == '[') {
+    const size_t close = authority.find(']');
+    if (close == std::string_view::npos) {
+      return invalid(source, "an IPv6 host needs a closing ']', as in http://[::1]:8080");
+    }
+    host = authority.substr(1, close - 1);
+    bracketed = true;
+    const std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') {
+        return invalid(source, "only ':port' may follow ']'");
+      }
+      has_port = true;
+      port_text = after.substr(1);
+    }
+  } else {
+    const size_t colon = authority.find(':');
+    host = authority.substr(0, colon);
+    if (colon != std::string_view::npos) {
+      port_text = authority.substr(colon + 1);
+      if (port_text.find(':') != std::string_view::npos) {
+        return invalid(source, "an IPv6 host must be written in brackets, as in http://[::1]:8080");
+      }
+      has_port = true;
+    }
+  }
+  LSEDGE_TRY(parse_host(host, bracketed, source, url));
+  if (has_port) {
+    LSEDGE_TRY(parse_port(port_text, source, url.port));
+  }
+  LSEDGE_TRY(parse_path(path, source, url));
+  out = url;
+  return {};
+}
+
+}  // namespace lsedge::app

@@ -1,0 +1,245 @@
+#include "firmware/auth/token_manager.h"
+
+#include <cinttypes>
+
+namespace lsedge::auth {
+namespace {
+
+uint64_t saturating_mul(uint64_t a, uint64_t b) {
+  return b != 0 && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+uint64_t saturating_add(uint64_t a, uint64_t b) {
+  return b > UINT64_MAX - a ? UINT64_MAX : a + b;
+}
+
+}  // namespace
+
+// A mutex hold that can be dropped around the exchange and taken back; released on every return.
+class TokenManager::Lock {
+ public:
+  explicit Lock(hal::Mutex& mutex) : mutex_(mutex) { mutex_.lock(); }
+  ~Lock() {
+    if (held_) {
+      mutex_.unlock();
+    }
+  }
+  Lock(const Lock&) = delete;
+  Lock& operator=(const Lock&) = delete;
+  void unlock() {
+    mutex_.unlock();
+    held_ = false;
+  }
+  void lock() {
+    mutex_.lock();
+    held_ = true;
+  }
+
+ private:
+  hal::Mutex& mutex_;
+  bool held_ = true;
+};
+
+AccessExpiry access_token_expiry(uint64_t t_sent_ms, std::optional<int64_t> exp,
+                                 std::optional<int64_t> iat) {
+  AccessExpiry expiry{};
+  uint64_t lifetime_s = kDefaultAccessLifetimeS;
+  if (exp && iat && *exp > *iat) {
+    // Exact for any int64 pair with exp > iat: the difference fits in uint64.
+    lifetime_s = static_cast<uint64_t>(*exp) - static_cast<uint64_t>(*iat);
+  } else {
+    expiry.lifetime_assumed = true;
+  }
+  expiry.lifetime_ms = saturating_mul(lifetime_s, 1000);
+  const uint64_t fifth = expiry.lifetime_ms / 5;
+  expiry.margin_ms = fifth < kMaxRefreshMarginMs ? fifth : kMaxRefreshMarginMs;
+  expiry.deadline_ms = saturating_add(t_sent_ms, expiry.lifetime_ms - expiry.margin_ms);
+  return expiry;
+}
+
+TokenManager::TokenManager(const hal::MonotonicClock& clock, hal::Mutex& mutex,
+                           hal::ConditionVariable& condition, Logger log)
+    : clock_(clock), mutex_(mutex), condition_(condition), log_(log) {}
+
+Outcome TokenManager::set_credential(std::string_view raw) {
+  const std::string_view token = trim_token(raw);
+  const Result<CredentialKind> kind = classify_credential(token);
+  if (!kind.ok()) {
+    return kind.error();
+  }
+  Lock lock(mutex_);
+  LSEDGE_TRY(credential_.assign(token));
+  kind_ = *kind;
+  has_credential_ = true;
+  ++credential_epoch_;
+  access_.wipe();
+  has_access_ = false;
+  stale_ = false;
+  log_.info("credential set: %s", *kind == CredentialKind::PersonalAccessToken
+                                      ? "Personal Access Token (Bearer, refreshed)"
+                                      : "legacy API key (Token)");
+  return {};
+}
+
+std::optional<CredentialKind> TokenManager::kind() const {
+  Lock lock(mutex_);
+  if (!has_credential_) {
+    return std::nullopt;
+  }
+  return kind_;
+}
+
+std::optional<uint64_t> TokenManager::access_deadline_ms() const {
+  Lock lock(mutex_);
+  if (!has_access_ || stale_) {
+    return std::nullopt;
+  }
+  return access_deadline_ms_;
+}
+
+void TokenManager::invalidate(uint64_t generation) {
+  Lock lock(mutex_);
+  if (generation != 0 && has_access_ && generation == generation_ && !stale_) {
+    stale_ = true;
+    log_.debug("access token %" PRIu64 " invalidated", generation);
+  }
+}
+
+Outcome TokenManager::write_header(std::string_view scheme,
+                                   const SecretString<LSEDGE_TOKEN_CAPACITY>& token,
+                                   SecretString<kAuthHeaderCapacity>& out) const {
+  if (out.assign(scheme) != Status::Ok || out.append(token.expose()) != Status::Ok) {
+    out.wipe();
+    return Status::BufferTooSmall;
+  }
+  return {};
+}
+
+Result<AccessExpiry> TokenManager::accept_access_token(
+    const SecretString<LSEDGE_TOKEN_CAPACITY>& access, uint64_t t_sent_ms) const {
+  const Result<JwtClaims> claims = decode_jwt_claims(access.expose());
+  if (!claims.ok()) {
+    Error error(Status::MalformedToken, "the server's access token is unusable: ");
+    error.detail.append_truncated(claims.error().detail.view());
+    return error;
+  }
+  if (claims->token_type.view() != "access") {
+    return Error(Status::MalformedToken,
+                 "the server's refresh answer is not an access token (token_type)");
+  }
+  const AccessExpiry expiry = access_token_expiry(t_sent_ms, claims->exp, claims->iat);
+  if (expiry.lifetime_assumed) {
+    log_.warn("the access token has no usable exp/iat; assuming a %" PRIu64 " s lifetime",
+              kDefaultAccessLifetimeS);
+  }
+  return expiry;
+}
+
+Outcome TokenManager::authorization_header(RefreshExchanger& exchanger,
+                                           SecretString<kAuthHeaderCapacity>& out,
+                                           uint64_t& generation_out, Deadline deadline) {
+  out.wipe();
+  generation_out = 0;
+  Lock lock(mutex_);
+  if (!has_credential_) {
+    return Error(Status::InvalidArgument, "no API token set (TokenManager::set_credential)");
+  }
+  for (;;) {
+    if (kind_ == CredentialKind::LegacyKey) {
+      return write_header("Token ", credential_, out);
+    }
+    const uint64_t now = clock_.now_ms();
+    if (has_access_ && !stale_ && now < access_deadline_ms_) {
+      generation_out = generation_;
+      return write_header("Bearer ", access_, out);
+    }
+
+    if (refreshing_) {
+      // Another thread is refreshing: wait for that round to finish and take its result.
+      const uint64_t round = refresh_round_;
+      while (refreshing_ && refresh_round_ == round) {
+        const uint64_t t = clock_.now_ms();
+        if (deadline.expired(t)) {
+          return Error(Status::Timeout, "waiting for another thread's access token refresh");
+        }
+        (void)condition_.wait_for(mutex_, deadline.remaining_ms(t));
+      }
+      if (round_epoch_ != credential_epoch_) {
+        continue;  // the credential was replaced meanwhile: start over with the new one
+      }
+      if (!round_ok_) {
+        return round_error_;
+      }
+      if (has_access_ && !stale_) {
+        // Just minted: taken even if the exchange outlasted the margin.
+        generation_out = generation_;
+        return write_header("Bearer ", access_, out);
+      }
+      continue;  // invalidated already: refresh again
+    }
+
+    // This thread refreshes, outside the lock, with its own copy of the PAT (set_credential
+    // may replace the original meanwhile).
+    if (deadline.expired(now)) {
+      return Error(Status::Timeout, "no time left to refresh the access token");
+    }
+    refreshing_ = true;
+    const uint64_t epoch = credential_epoch_;
+    SecretString<LSEDGE_TOKEN_CAPACITY> pat;
+    (void)pat.assign(credential_.expose());  // same capacity: always fits
+    lock.unlock();
+
+    log_.debug("refreshing the access token");
+    SecretString<LSEDGE_TOKEN_CAPACITY> fresh;
+    const uint64_t t_sent = clock_.now_ms();
+    const Outcome exchanged = exchanger.exchange(pat.expose(), fresh, deadline);
+    pat.wipe();
+    bool ok = false;
+    Error failure;
+    AccessExpiry expiry{};
+    if (exchanged.ok()) {
+      const Result<AccessExpiry> accepted = accept_access_token(fresh, t_sent);
+      ok = accepted.ok();
+      if (ok) {
+        expiry = *accepted;
+      } else {
+        failure = accepted.error();
+      }
+    } else {
+      failure = exchanged.error();
+    }
+
+    lock.lock();
+    refreshing_ = false;
+    ++refresh_round_;
+    round_epoch_ = epoch;
+    round_ok_ = ok && epoch == credential_epoch_;
+    round_error_ = failure;
+    if (epoch != credential_epoch_) {
+      condition_.notify_all();
+      continue;  // the answer is for a credential no longer configured
+    }
+    if (!ok) {
+      condition_.notify_all();
+      log_.warn("access token refresh failed: %s%s%s", status_name(failure.status),
+                failure.detail.empty() ? "" : ": ", failure.detail.c_str());
+      return failure;
+    }
+    if (access_.assign(fresh.expose()) != Status::Ok) {  // same capacity: cannot happen
+      round_ok_ = false;
+      round_error_ = Status::BufferTooSmall;
+      condition_.notify_all();
+      return Status::BufferTooSmall;
+    }
+    has_access_ = true;
+    stale_ = false;
+    ++generation_;
+    access_deadline_ms_ = expiry.deadline_ms;
+    condition_.notify_all();
+    log_.info("access token refreshed: lifetime %" PRIu64 " s, refresh due in %" PRIu64 " s",
+              expiry.lifetime_ms / 1000, (expiry.lifetime_ms - expiry.margin_ms) / 1000);
+    generation_out = generation_;
+    return write_header("Bearer ", access_, out);
+  }
+}
+
+}  // namespace lsedge::auth

@@ -1,0 +1,122 @@
+// The Authorization header for every request: a legacy key as is, or a PAT exchanged for
+// short-lived access tokens that are refreshed on the monotonic clock, once for all threads.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include <config.h>  // board sizes
+#include "firmware/auth/credential.h"
+#include "firmware/auth/jwt.h"
+#include "firmware/core/deadline.h"
+#include "firmware/core/fixed_string.h"
+#include "firmware/core/log.h"
+#include "firmware/core/result.h"
+#include "hal/clock.h"
+#include "hal/sync.h"
+
+namespace lsedge::auth {
+
+// "Bearer " or "Token " followed by a token of up to LSEDGE_TOKEN_CAPACITY.
+inline constexpr size_t kAuthHeaderCapacity = LSEDGE_TOKEN_CAPACITY + 7;
+
+// Exchanges the PAT for an access token: POST {base}/api/token/refresh/ {"refresh": pat}.
+// Implemented by labelstudio::Client on its own connection. On failure returns the Error to
+// hand to every waiting thread (RefreshRejected with the server's detail, Timeout, ...).
+// Thread-safety: each thread passes its own exchanger; a call runs on the calling thread.
+class RefreshExchanger {
+ public:
+  virtual ~RefreshExchanger() = default;
+  [[nodiscard]] virtual Outcome exchange(std::string_view pat,
+                                         SecretString<LSEDGE_TOKEN_CAPACITY>& access_out,
+                                         Deadline deadline) = 0;
+};
+
+// When an access token must be refreshed. Thread-safety: a value type.
+struct AccessExpiry {
+  uint64_t
+      lifetime_ms;  // (exp - iat) s, or kDefaultAccessLifetimeS when they are missing or exp <= iat
+  uint64_t margin_ms;    // min(30 s, lifetime / 5): refresh early, the server allows no leeway
+  uint64_t deadline_ms;  // t_sent + lifetime - margin on the monotonic clock (saturating)
+  bool lifetime_assumed;
+};
+
+inline constexpr uint64_t kDefaultAccessLifetimeS = 300;  // simplejwt's default
+inline constexpr uint64_t kMaxRefreshMarginMs = 30000;
+
+// The expiry of an access token requested at monotonic time `t_sent_ms`. Only exp - iat (both
+// from the server's clock) is used, never the device's wall clock; 64-bit, saturating.
+// Thread-safety: pure function.
+[[nodiscard]] AccessExpiry access_token_expiry(uint64_t t_sent_ms, std::optional<int64_t> exp,
+                                               std::optional<int64_t> iat);
+
+// Holds the credential and the current access token (both SecretStrings, wiped when replaced or
+// destroyed). Thread-safety: thread-safe; every member may be called from any thread. At most
+// one refresh runs at a time, on the thread that found the token due, outside the lock; other
+// threads wait for it (each until its own Deadline) and take its result, success or failure.
+class TokenManager {
+ public:
+  TokenManager(const hal::MonotonicClock& clock, hal::Mutex& mutex,
+               hal::ConditionVariable& condition, Logger log);
+  TokenManager(const TokenManager&) = delete;
+  TokenManager& operator=(const TokenManager&) = delete;
+
+  // Trims and classifies `raw` (classify_credential's errors), then replaces the credential and
+  // drops the access token. On failure the previous credential stays.
+  [[nodiscard]] Outcome set_credential(std::string_view raw);
+  // nullopt until a credential is set.
+  [[nodiscard]] std::optional<CredentialKind> kind() const;
+
+  // Writes "Bearer <access>" (PAT; refreshed first when due or invalidated) or "Token <key>"
+  // (legacy key) into `out`. `generation_out` names the access token used, for invalidate();
+  // 0 for a legacy key. A PAT itself is never returned. Errors: the refresh's Error (shared by
+  // all threads that waited for it), Timeout when `deadline` passes while waiting,
+  // MalformedToken when the server's access token is not an access JWT, InvalidArgument before
+  // set_credential. On failure `out` is empty.
+  [[nodiscard]] Outcome authorization_header(RefreshExchanger& exchanger,
+                                             SecretString<kAuthHeaderCapacity>& out,
+                                             uint64_t& generation_out, Deadline deadline);
+
+  // After a 401 to a Bearer request: the access token of `generation` is stale. Ignored when a
+  // newer token is current already, so many threads failing with one token cause one refresh.
+  void invalidate(uint64_t generation);
+
+  // Monotonic time at which the current access token is due for refresh; nullopt when there is
+  // none (legacy key, never refreshed, invalidated). For diagnostics and tests.
+  [[nodiscard]] std::optional<uint64_t> access_deadline_ms() const;
+
+ private:
+  class Lock;
+
+  [[nodiscard]] Outcome write_header(std::string_view scheme,
+                                     const SecretString<LSEDGE_TOKEN_CAPACITY>& token,
+                                     SecretString<kAuthHeaderCapacity>& out) const;
+  // Checks the server's answer and computes its expiry; runs outside the lock.
+  [[nodiscard]] Result<AccessExpiry> accept_access_token(
+      const SecretString<LSEDGE_TOKEN_CAPACITY>& access, uint64_t t_sent_ms) const;
+
+  const hal::MonotonicClock& clock_;
+  hal::Mutex& mutex_;
+  hal::ConditionVariable& condition_;
+  Logger log_;
+
+  // Guarded by mutex_.
+  bool has_credential_ = false;
+  CredentialKind kind_ = CredentialKind::LegacyKey;
+  uint64_t credential_epoch_ = 0;  // bumped by set_credential: a refresh in flight is moot
+  SecretString<LSEDGE_TOKEN_CAPACITY> credential_;
+  SecretString<LSEDGE_TOKEN_CAPACITY> access_;
+  bool has_access_ = false;
+  bool stale_ = false;
+  uint64_t access_deadline_ms_ = 0;
+  uint64_t generation_ = 0;  // of access_; 0 means none yet
+  bool refreshing_ = false;
+  uint64_t refresh_round_ = 0;  // completed refreshes; waiters wait for it to move on
+  uint64_t round_epoch_ = 0;    // credential_epoch_ the last completed refresh ran for
+  bool round_ok_ = false;
+  Error round_error_;  // the last completed refresh's failure, copied to its waiters
+};
+
+}  // namespace lsedge::auth

@@ -1,0 +1,203 @@
+#include "firmware/http/connection.h"
+
+#include <config.h>  // board sizes
+#include "firmware/core/secure_wipe.h"
+#include "firmware/http/request_writer.h"
+
+namespace lsedge::http {
+namespace {
+
+// The head holds the Authorization value: wipe it once the request is over, however it ends.
+class HeadWipe {
+ public:
+  explicit HeadWipe(ByteSpan head) : head_(head) {}
+  HeadWipe(const HeadWipe&) = delete;
+  HeadWipe& operator=(const HeadWipe&) = delete;
+  ~HeadWipe() { secure_wipe(head_.data(), head_.size()); }
+
+ private:
+  ByteSpan head_;
+};
+
+// The connection itself is gone (as opposed to a slow server or a bad response).
+bool connection_lost(Status status) {
+  return status == Status::PeerClosed || status == Status::ConnectionReset ||
+         status == Status::NetworkError;
+}
+
+int log_length(std::string_view text) {
+  return text.size() > 512 ? 512 : static_cast<int>(text.size());
+}
+
+}  // namespace
+
+Connection::Connection(net::Transport& transport, const hal::MonotonicClock& clock,
+                       Endpoint endpoint, ConnectionBuffers buffers, Logger logger)
+    : transport_(transport),
+      clock_(clock),
+      endpoint_(endpoint),
+      buffers_(buffers),
+      log_(logger),
+      reader_(buffers.response_headers, buffers.response_body) {}
+
+void Connection::close() {
+  transport_.close();
+  reader_.begin(false);  // drops views into the buffers of the last response
+}
+
+void Connection::wipe_response() {
+  secure_wipe(buffers_.response_headers.data(), buffers_.response_headers.size());
+  secure_wipe(buffers_.response_body.data(), buffers_.response_body.size());
+  secure_wipe(buffers_.receive_chunk.data(), buffers_.receive_chunk.size());
+  reader_.begin(false);
+}
+
+Outcome Connection::connect(Deadline deadline) {
+  const uint64_t now = clock_.now_ms();
+  if (deadline.expired(now)) {
+    return Error(Status::Timeout, "deadline passed before connecting");
+  }
+  const Deadline connect_deadline =
+      Deadline::earliest(deadline, Deadline::after(now, LSEDGE_CONNECT_TIMEOUT_MS));
+  Outcome connected = transport_.connect(endpoint_.host, endpoint_.port, connect_deadline);
+  if (!connected.ok()) {
+    Error error = connected.error();
+    if (error.detail.empty()) {
+      error.detail.append_truncated(endpoint_.host);
+    }
+    log_.debug("connect to %.*s:%u failed: %s", log_length(endpoint_.host), endpoint_.host.data(),
+               static_cast<unsigned>(endpoint_.port), status_name(error.status));
+    return error;
+  }
+  log_.debug("connected to %.*s:%u", log_length(endpoint_.host), endpoint_.host.data(),
+             static_cast<unsigned>(endpoint_.port));
+  return {};
+}
+
+Outcome Connection::send_all(ConstByteSpan data, Deadline deadline) {
+  size_t offset = 0;
+  while (offset < data.size()) {
+    if (deadline.expired(clock_.now_ms())) {
+      return Error(Status::Timeout, "sending the request");
+    }
+    Result<size_t> sent = transport_.send(data.subspan(offset), deadline);
+    if (!sent.ok()) {
+      return sent.error();
+    }
+    if (*sent == 0 || *sent > data.size() - offset) {
+      return Error(Status::NetworkError, "transport send reported an impossible byte count");
+    }
+    offset += *sent;
+  }
+  return {};
+}
+
+Error Connection::fail(const Request& request, Error error) {
+  transport_.close();
+  log_.debug("%s %.*s failed: %s (received %zu B)", method_name(request.method),
+             log_length(request.path), request.path.data(), status_name(error.status),
+             reader_.bytes_received());
+  return error;
+}
+
+Result<Response> Connection::attempt(const Request& request, ConstByteSpan head, Deadline deadline,
+                                     bool& lost_before_response) {
+  lost_before_response = false;
+  reader_.begin(request.method == Method::Head);
+
+  Outcome sent = send_all(head, deadline);
+  if (sent.ok() && !request.body.empty()) {
+    sent = send_all(request.body, deadline);
+  }
+  if (!sent.ok()) {
+    lost_before_response = connection_lost(sent.status());
+    return fail(request, sent.error());
+  }
+
+  const ByteSpan chunk = buffers_.receive_chunk;
+  while (!reader_.complete()) {
+    if (deadline.expired(clock_.now_ms())) {
+      return fail(request, Error(Status::Timeout, "waiting for the response"));
+    }
+    Result<size_t> received = transport_.receive(chunk, deadline);
+    if (!received.ok()) {
+      if (received.status() == Status::PeerClosed) {
+        Outcome finished = reader_.finish();  // ends a close-delimited body
+        if (finished.ok()) {
+          break;
+        }
+        lost_before_response = !reader_.received_any();
+        return fail(request, finished.error());
+      }
+      lost_before_response = !reader_.received_any() && connection_lost(received.status());
+      return fail(request, received.error());
+    }
+    if (*received == 0 || *received > chunk.size()) {
+      return fail(request,
+                  Error(Status::NetworkError, "transport receive reported an impossible count"));
+    }
+    Outcome fed = reader_.feed(chunk.first(*received));
+    if (!fed.ok()) {
+      return fail(request, fed.error());
+    }
+  }
+
+  Response response = reader_.response();
+  if (reader_.has_extra_bytes()) {
+    log_.debug("bytes after the response; closing the connection");
+  }
+  if (!response.keep_alive) {
+    transport_.close();
+  }
+  log_.debug("%s %.*s -> %u (sent %zu B, received %zu B, body %zu B)%s",
+             method_name(request.method), log_length(request.path), request.path.data(),
+             static_cast<unsigned>(response.status), head.size() + request.body.size(),
+             reader_.bytes_received(), response.body.size(), response.keep_alive ? "" : ", closed");
+  return response;
+}
+
+Result<Response> Connection::execute(const Request& request, Deadline deadline) {
+  if (buffers_.request_head.empty() || buffers_.receive_chunk.empty()) {
+    return Error(Status::InvalidArgument, "connection buffers are empty");
+  }
+  Result<size_t> head_length = write_request_head(request, endpoint_, buffers_.request_head);
+  if (!head_length.ok()) {
+    return head_length.error();
+  }
+  const HeadWipe wipe(buffers_.request_head.first(*head_length));
+  const ConstByteSpan head = buffers_.request_head.first(*head_length);
+
+  bool reused = false;
+  if (transport_.is_open()) {
+    if (transport_.idle_connection_broken()) {
+      log_.debug("kept-alive connection is no longer usable; reconnecting");
+      transport_.close();
+    } else {
+      reused = true;
+    }
+  }
+  if (!reused) {
+    LSEDGE_TRY(connect(deadline));
+  }
+
+  bool lost_before_response = false;
+  Result<Response> first = attempt(request, head, deadline, lost_before_response);
+  if (first.ok() || !reused || !lost_before_response) {
+    return first;
+  }
+  // The server dropped the kept connection (idle timeout race) before answering.
+  if (!is_idempotent(request.method) && !request.replayable) {
+    log_.debug("kept-alive connection lost; %s not resent (not replayable)",
+               method_name(request.method));
+    Error error = first.error();
+    return error.with_detail(
+        "kept-alive connection lost while sending; not resent, the server may or may not have "
+        "processed the request");
+  }
+  log_.debug("kept-alive connection lost; resending %s on a new connection",
+             method_name(request.method));
+  LSEDGE_TRY(connect(deadline));
+  return attempt(request, head, deadline, lost_before_response);
+}
+
+}  // namespace lsedge::http

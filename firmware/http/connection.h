@@ -1,0 +1,56 @@
+// One HTTP/1.1 client connection with keep-alive over a net::Transport.
+#pragma once
+
+#include "firmware/core/deadline.h"
+#include "firmware/core/log.h"
+#include "firmware/core/result.h"
+#include "firmware/http/http.h"
+#include "firmware/http/response_reader.h"
+#include "firmware/net/transport.h"
+#include "hal/clock.h"
+
+namespace lsedge::http {
+
+// Sends requests to one endpoint and reads their responses, one at a time (no pipelining).
+// Connects lazily (LSEDGE_CONNECT_TIMEOUT_MS, capped by the request deadline) and keeps the
+// connection while the server allows it. A kept connection that dies before the first
+// response byte is replaced and the request resent once, only when that is safe (GET, HEAD,
+// PUT, DELETE or Request::replayable); otherwise the error says the outcome is unknown.
+// The endpoint's views and the buffers must outlive the Connection.
+// Thread-safety: one thread at a time.
+class Connection {
+ public:
+  Connection(net::Transport& transport, const hal::MonotonicClock& clock, Endpoint endpoint,
+             ConnectionBuffers buffers, Logger logger);
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // The final response (any HTTP status; mapping statuses to errors is the caller's job).
+  // Errors: InvalidArgument/BufferTooSmall from the request writer, the transport's errors
+  // (connect, send, receive, Timeout), HttpHeadersTooLarge, HttpBodyTooLarge,
+  // HttpTruncatedResponse, HttpMalformedResponse. Any error closes the connection.
+  [[nodiscard]] Result<Response> execute(const Request& request, Deadline deadline);
+  void close();
+  // Zeroes the response buffers (after reading a secret, such as an access token, out of them).
+  // The last Response's views are invalid afterwards.
+  void wipe_response();
+  [[nodiscard]] bool is_open() const { return transport_.is_open(); }
+
+ private:
+  [[nodiscard]] Outcome connect(Deadline deadline);
+  [[nodiscard]] Outcome send_all(ConstByteSpan data, Deadline deadline);
+  // One send + receive on the current connection. `lost_before_response`: the connection died
+  // before any response byte (the case where a resend on a fresh connection may be safe).
+  [[nodiscard]] Result<Response> attempt(const Request& request, ConstByteSpan head,
+                                         Deadline deadline, bool& lost_before_response);
+  [[nodiscard]] Error fail(const Request& request, Error error);
+
+  net::Transport& transport_;
+  const hal::MonotonicClock& clock_;
+  Endpoint endpoint_;
+  ConnectionBuffers buffers_;
+  Logger log_;
+  ResponseReader reader_;
+};
+
+}  // namespace lsedge::http

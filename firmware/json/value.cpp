@@ -1,0 +1,277 @@
+// The only place (with its tests) that sees cJSON: hooks, parsing, and the typed readers.
+#include "firmware/json/value.h"
+
+#include <cjson/cJSON.h>
+
+#include <cstring>
+
+#include <config.h>  // board sizes
+#include "firmware/core/utf8.h"
+
+namespace lsedge::json {
+namespace {
+
+// The calling thread's allocator for cJSON, and whether it ran dry during the current parse
+// (tells BufferTooSmall from JsonInvalid, since cJSON reports both as NULL).
+thread_local Arena* t_arena = nullptr;
+thread_local bool t_exhausted = false;
+
+extern "C" void* arena_malloc(size_t size) {
+  void* memory = t_arena != nullptr ? t_arena->allocate(size) : nullptr;
+  if (memory == nullptr) {
+    t_exhausted = true;
+  }
+  return memory;
+}
+
+// Arena memory is released all at once by Arena::reset().
+extern "C" void arena_free(void*) {}
+
+void install_hooks_once() {
+  // A function-local static is initialised exactly once, thread-safely (C++11), and every
+  // caller sees the hooks installed before it goes on.
+  static const bool installed = [] {
+    cJSON_Hooks hooks{};
+    hooks.malloc_fn = arena_malloc;
+    hooks.free_fn = arena_free;  // with a custom malloc, cJSON never uses realloc
+    cJSON_InitHooks(&hooks);
+    return true;
+  }();
+  (void)installed;
+}
+
+// cJSON recurses once per nesting level and accepts up to 1000, too deep for a small thread
+// stack; and it cuts strings at \u0000. Both are found here first, in one pass that follows
+// cJSON's own string tokenisation.
+Error prescan(std::string_view text) {
+  size_t depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        if (text.substr(i + 1, 5) == "u0000") {
+          Error error(Status::JsonInvalid, "a JSON string holds \\u0000 at byte ");
+          (void)error.detail.append_uint(i);
+          return error;
+        }
+        ++i;  // skip the escaped character
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > LSEDGE_JSON_MAX_DEPTH) {
+        Error error(Status::JsonInvalid, "JSON nesting deeper than LSEDGE_JSON_MAX_DEPTH (");
+        (void)error.detail.append_uint(LSEDGE_JSON_MAX_DEPTH);
+        (void)error.detail.append(")");
+        return error;
+      }
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return Error();
+}
+
+bool is_json_whitespace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+Error invalid_at(const char* what, size_t offset) {
+  Error error(Status::JsonInvalid, what);
+  (void)error.detail.append(" at byte ");
+  (void)error.detail.append_uint(offset);
+  return error;
+}
+
+// Doubles whose integer conversion is exact and unambiguous: |v| <= 2^53 - 1.
+constexpr double kMaxExactInteger = 9007199254740991.0;
+
+}  // namespace
+
+ArenaScope::ArenaScope(Arena& arena) : previous_(t_arena), previous_exhausted_(t_exhausted) {
+  install_hooks_once();
+  t_arena = &arena;
+  t_exhausted = false;
+}
+
+ArenaScope::~ArenaScope() {
+  t_arena = previous_;
+  t_exhausted = previous_exhausted_;
+}
+
+Result<Value> parse(std::string_view text, Arena& arena) {
+  size_t start = 0;
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") {
+    start = 3;  // a BOM is not JSON, but RFC 8259 lets parsers ignore it
+  }
+  const std::string_view body = text.substr(start);
+  if (!utf8_valid(body)) {
+    return Error(Status::JsonInvalid, "JSON text is not valid UTF-8");
+  }
+  size_t first = 0;
+  while (first < body.size() && is_json_whitespace(body[first])) {
+    ++first;
+  }
+  if (first == body.size()) {
+    return Error(Status::JsonInvalid, "JSON text is empty");
+  }
+  Error scan = prescan(body);
+  if (scan.status != Status::Ok) {
+    return scan;
+  }
+
+  ArenaScope scope(arena);
+  const char* end = nullptr;
+  // Never cJSON_GetErrorPtr(): it is process-global. `end` is this call's own.
+  const cJSON* root = cJSON_ParseWithLengthOpts(body.data(), body.size(), &end, 0);
+  if (root == nullptr) {
+    if (t_exhausted) {
+      Error error(Status::BufferTooSmall, "JSON arena of ");
+      (void)error.detail.append_uint(arena.capacity());
+      (void)error.detail.append(" bytes is full");
+      return error;
+    }
+    const size_t offset = end != nullptr && end >= body.data() && end <= body.data() + body.size()
+                              ? static_cast<size_t>(end - body.data()) + start
+                              : 0;
+    return invalid_at("JSON syntax error", offset);
+  }
+  size_t rest = static_cast<size_t>(end - body.data());
+  while (rest < body.size() && is_json_whitespace(body[rest])) {
+    ++rest;
+  }
+  if (rest != body.size()) {
+    return invalid_at("data after the JSON value", rest + start);
+  }
+  return Value(root);
+}
+
+bool Value::is_null() const {
+  return cJSON_IsNull(node_) != 0;
+}
+bool Value::is_bool() const {
+  return cJSON_IsBool(node_) != 0;
+}
+bool Value::is_number() const {
+  return cJSON_IsNumber(node_) != 0;
+}
+bool Value::is_string() const {
+  return cJSON_IsString(node_) != 0;
+}
+bool Value::is_array() const {
+  return cJSON_IsArray(node_) != 0;
+}
+bool Value::is_object() const {
+  return cJSON_IsObject(node_) != 0;
+}
+
+Value Value::get(std::string_view key) const {
+  if (!is_object()) {
+    return Value();
+  }
+  for (const cJSON* child = node_->child; child != nullptr; child = child->next) {
+    if (child->string != nullptr && std::string_view(child->string) == key) {
+      return Value(child);
+    }
+  }
+  return Value();
+}
+
+Value Value::at(size_t index) const {
+  if (!is_array() && !is_object()) {
+    return Value();
+  }
+  const cJSON* child = node_->child;
+  for (size_t i = 0; child != nullptr && i < index; ++i) {
+    child = child->next;
+  }
+  return Value(child);
+}
+
+size_t Value::size() const {
+  if (!is_array() && !is_object()) {
+    return 0;
+  }
+  size_t count = 0;
+  for (const cJSON* child = node_->child; child != nullptr; child = child->next) {
+    ++count;
+  }
+  return count;
+}
+
+std::string_view Value::key() const {
+  return node_ != nullptr && node_->string != nullptr ? std::string_view(node_->string)
+                                                      : std::string_view();
+}
+
+Value::Items Value::items() const {
+  const bool container = is_array() || is_object();
+  return Items{Iterator(container ? node_->child : nullptr)};
+}
+
+Value::Iterator& Value::Iterator::operator++() {
+  if (node_ != nullptr) {
+    node_ = node_->next;
+  }
+  return *this;
+}
+
+std::optional<std::string_view> Value::as_string() const {
+  if (!is_string() || node_->valuestring == nullptr) {
+    return std::nullopt;
+  }
+  return std::string_view(node_->valuestring);
+}
+
+std::optional<int64_t> Value::as_int64() const {
+  if (!is_number()) {
+    return std::nullopt;
+  }
+  const double value = node_->valuedouble;
+  // Written so that NaN fails too.
+  if (!(value >= -kMaxExactInteger && value <= kMaxExactInteger)) {
+    return std::nullopt;
+  }
+  const auto whole = static_cast<int64_t>(value);
+  if (static_cast<double>(whole) != value) {
+    return std::nullopt;
+  }
+  return whole;
+}
+
+std::optional<double> Value::as_double() const {
+  if (!is_number()) {
+    return std::nullopt;
+  }
+  return node_->valuedouble;
+}
+
+std::optional<bool> Value::as_bool() const {
+  if (!is_bool()) {
+    return std::nullopt;
+  }
+  return cJSON_IsTrue(node_) != 0;
+}
+
+Result<std::string_view> Value::require_string(std::string_view key) const {
+  const std::optional<std::string_view> text = get(key).as_string();
+  if (!text) {
+    return Error(Status::JsonMissingField, key);
+  }
+  return *text;
+}
+
+Result<int64_t> Value::require_int64(std::string_view key) const {
+  const std::optional<int64_t> number = get(key).as_int64();
+  if (!number) {
+    return Error(Status::JsonMissingField, key);
+  }
+  return *number;
+}
+
+}  // namespace lsedge::json

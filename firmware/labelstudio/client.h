@@ -1,0 +1,69 @@
+// The Label Studio API client: authenticated requests over one HTTP connection.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include <config.h>  // board sizes
+#include "firmware/auth/token_manager.h"
+#include "firmware/core/arena.h"
+#include "firmware/core/fixed_string.h"
+#include "firmware/core/log.h"
+#include "firmware/core/result.h"
+#include "firmware/http/connection.h"
+#include "firmware/json/json.h"
+#include "hal/clock.h"
+
+namespace lsedge::labelstudio {
+
+// GET /api/current-user/whoami, the fields the CLI shows.
+struct User {
+  int64_t id = 0;
+  FixedString<254> email;
+  FixedString<150> username;
+  FixedString<150> first_name;
+  FixedString<150> last_name;
+};
+
+// One API client per connection. Thread-safety: one thread at a time; many Clients on many
+// threads may share one TokenManager.
+class Client final : public auth::RefreshExchanger {
+ public:
+  // base_path: the URL's sub-path ("" or "/ls"), prefixed to every endpoint.
+  // arena: parses JSON responses; reset by the client before each request.
+  Client(http::Connection& connection, auth::TokenManager& tokens,
+         const hal::MonotonicClock& clock, std::string_view base_path, Arena& arena,
+         Logger logger);
+
+  // Sends an authenticated request. A 401 to a Bearer request refreshes the access token once
+  // and resends once (a 401 means the server did not act, and the body is in memory); any other
+  // non-2xx answer becomes an Error. `safe_to_resend`: the request may be sent again when a
+  // kept-alive connection turns out dead (idempotent, or duplicates are harmless).
+  // The response's views stay valid until the next call.
+  [[nodiscard]] Result<http::Response> call(http::Method method, std::string_view endpoint,
+                                            std::string_view content_type, ConstByteSpan body,
+                                            bool safe_to_resend, Deadline deadline);
+
+  [[nodiscard]] Result<User> whoami(Deadline deadline);
+
+  // auth::RefreshExchanger: POST {base}/api/token/refresh/ {"refresh": pat} on this connection.
+  [[nodiscard]] Outcome exchange(std::string_view pat,
+                                 SecretString<LSEDGE_TOKEN_CAPACITY>& access_out,
+                                 Deadline deadline) override;
+
+  // The arena the last response was parsed with (for callers that read more fields).
+  [[nodiscard]] Arena& arena() { return arena_; }
+
+ private:
+  [[nodiscard]] Outcome build_path(std::string_view endpoint);
+
+  http::Connection& connection_;
+  auth::TokenManager& tokens_;
+  const hal::MonotonicClock& clock_;
+  std::string_view base_path_;
+  Arena& arena_;
+  Logger log_;
+  FixedString<LSEDGE_PATH_CAPACITY> path_;
+};
+
+}  // namespace lsedge::labelstudio

@@ -1,0 +1,103 @@
+#include "platform/linux/stderr_log_sink.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+
+#include <config.h>  // board sizes
+
+namespace lsedge::platform {
+namespace {
+
+const char* level_name(hal::LogLevel level) {
+  switch (level) {
+    case hal::LogLevel::Error:
+      return "error";
+    case hal::LogLevel::Warn:
+      return "warn";
+    case hal::LogLevel::Info:
+      return "info";
+    case hal::LogLevel::Debug:
+      return "debug";
+  }
+  return "?";
+}
+
+// A line under construction; the last byte is kept for the newline.
+class LineBuilder {
+ public:
+  static constexpr size_t kTextCapacity = LSEDGE_LOG_LINE_CAPACITY - 1;
+
+  // Appends as much as fits, control characters replaced, never splitting a UTF-8 sequence.
+  void append(std::string_view text) {
+    size_t take = text.size() < kTextCapacity - size_ ? text.size() : kTextCapacity - size_;
+    if (take < text.size()) {
+      while (take > 0 && (static_cast<unsigned char>(text[take]) & 0xC0U) == 0x80U) {
+        --take;
+      }
+    }
+    for (size_t i = 0; i < take; ++i) {
+      const auto c = static_cast<unsigned char>(text[i]);
+      data_[size_++] = (c < 0x20U || c == 0x7FU) ? '?' : static_cast<char>(c);
+    }
+  }
+  void append_raw(const char* text, size_t size) {
+    for (size_t i = 0; i < size && size_ < kTextCapacity; ++i) {
+      data_[size_++] = text[i];
+    }
+  }
+  // Adds the newline; returns the finished line.
+  std::string_view finish() {
+    data_[size_++] = '\n';
+    return std::string_view(data_, size_);
+  }
+
+ private:
+  char data_[LSEDGE_LOG_LINE_CAPACITY];
+  size_t size_ = 0;
+};
+
+static_assert(LSEDGE_LOG_LINE_CAPACITY >= 64, "a log line needs room for its prefix");
+
+}  // namespace
+
+bool StderrLogSink::enabled(hal::LogLevel level) const {
+  return static_cast<uint8_t>(level) <= threshold_.load(std::memory_order_relaxed);
+}
+
+void StderrLogSink::write(hal::LogLevel level, std::string_view component,
+                          std::string_view message) {
+  if (!enabled(level)) {
+    return;
+  }
+  const uint64_t now = clock_.now_ms();
+  char prefix[48];
+  const int n = std::snprintf(prefix, sizeof(prefix), "[%4" PRIu64 ".%03" PRIu64 "] %s ",
+                              now / 1000U, now % 1000U, level_name(level));
+  if (n <= 0) {
+    return;
+  }
+  LineBuilder line;
+  line.append_raw(prefix, static_cast<size_t>(n) < sizeof(prefix) ? static_cast<size_t>(n)
+                                                                  : sizeof(prefix) - 1);
+  line.append(component);
+  line.append(": ");
+  line.append(message);
+  const std::string_view text = line.finish();
+
+  const int saved_errno = errno;  // callers may log between a failure and reading errno
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t written = ::write(fd_, text.data() + done, text.size() - done);
+    if (written > 0) {
+      done += static_cast<size_t>(written);
+    } else if (!(written < 0 && errno == EINTR)) {
+      break;
+    }
+  }
+  errno = saved_errno;
+}
+
+}  // namespace lsedge::platform

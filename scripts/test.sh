@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds and runs every test: the host-debug preset (unit + integration against the loopback
+# server) and the host-asan preset (the same under AddressSanitizer + UndefinedBehaviorSanitizer).
+# Usage: scripts/test.sh [PRESET...]   (default: host-debug host-asan)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+presets=("$@")
+[ ${#presets[@]} -gt 0 ] || presets=(host-debug host-asan)
+jobs=$(nproc 2>/dev/null || echo 2)
+
+total_passed=0
+total_failed=0
+status=0
+for preset in "${presets[@]}"; do
+  echo "=== ${preset}: configure + build"
+  if ! cmake --preset "$preset" >"build-${preset}.configure.log" 2>&1; then
+    cat "build-${preset}.configure.log"; echo "configure of ${preset} failed"; status=1
+    total_failed=$((total_failed + 1)); continue
+  fi
+  rm -f "build-${preset}.configure.log"
+  if ! cmake --build --preset "$preset" -j "$jobs"; then
+    echo "build of ${preset} failed"; status=1; total_failed=$((total_failed + 1)); continue
+  fi
+  echo "=== ${preset}: ctest"
+  log=$(mktemp)
+  ctest --preset "$preset" -j "$jobs" 2>&1 | tee "$log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  line=$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1)
+  if [ -n "$line" ]; then
+    failed=$(echo "$line" | sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/')
+    all=$(echo "$line" | sed -E 's/.* failed out of ([0-9]+).*/\1/')
+    total_passed=$((total_passed + all - failed))
+    total_failed=$((total_failed + failed))
+  else
+    echo "ctest for ${preset} printed no summary"; status=1; total_failed=$((total_failed + 1))
+  fi
+  rm -f "$log"
+done
+
+echo
+echo "${total_passed} passed, ${total_failed} failed"
+exit $status

@@ -1,0 +1,392 @@
+#include "firmware/app/config.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace lsedge::app {
+namespace {
+
+// A fake process environment.
+class MapEnv final : public EnvLookup {
+ public:
+  MapEnv() = default;
+  MapEnv(std::initializer_list<std::pair<const std::string, std::string>> values)
+      : values_(values) {}
+  std::optional<std::string_view> get(std::string_view key) const override {
+    const auto it = values_.find(std::string(key));
+    if (it == values_.end()) {
+      return std::nullopt;
+    }
+    return std::string_view(it->second);
+  }
+  void set(const std::string& key, const std::string& value) { values_[key] = value; }
+
+ private:
+  std::map<std::string, std::string> values_;
+};
+
+constexpr const char* kPat = "eyJhbGciOiJIUzI1NiJ9.eyJ0b2tlbl90eXBlIjoicmVmcmVzaCJ9.c2lnbmF0dXJl";
+constexpr const char* kLegacy = "c0ffee0123456789abcdef0123456789abcdef01";
+
+struct Loaded {
+  Outcome outcome;
+  std::unique_ptr<Config> config;
+};
+
+Loaded load(const EnvLookup& env, std::string_view dotenv, const ConfigOverrides& overrides = {}) {
+  auto config = std::make_unique<Config>();
+  Outcome outcome = load_config(env, dotenv, *config, overrides);
+  return Loaded{outcome, std::move(config)};
+}
+
+std::unique_ptr<Config> loaded_ok(const EnvLookup& env, std::string_view dotenv,
+                                  const ConfigOverrides& overrides = {}) {
+  Loaded l = load(env, dotenv, overrides);
+  EXPECT_TRUE(l.outcome.ok()) << status_name(l.outcome.status()) << ": "
+                              << l.outcome.error().detail.view();
+  return std::move(l.config);
+}
+
+Error failed(const EnvLookup& env, std::string_view dotenv, const ConfigOverrides& overrides = {}) {
+  Loaded l = load(env, dotenv, overrides);
+  EXPECT_FALSE(l.outcome.ok());
+  return l.outcome.error();
+}
+
+bool contains(const Error& error, std::string_view text) {
+  return error.detail.view().find(text) != std::string_view::npos;
+}
+
+TEST(Config, FromTheEnvironment) {
+  const MapEnv env{{"LABEL_STUDIO_URL", "https://ls.example.com/ls/"},
+                   {"LABEL_STUDIO_API_TOKEN", kPat}};
+  const auto config = loaded_ok(env, "");
+  EXPECT_EQ(config->url.scheme, Scheme::Https);
+  EXPECT_EQ(config->url.host.view(), "ls.example.com");
+  EXPECT_EQ(config->url.base_path.view(), "/ls");
+  EXPECT_EQ(config->token.expose(), kPat);
+  EXPECT_EQ(config->token_key, "LABEL_STUDIO_API_TOKEN");
+  EXPECT_EQ(config->ca_file.view(), "");
+  EXPECT_FALSE(config->allow_insecure_http);
+}
+
+TEST(Config, FromTheDotenvFile) {
+  const MapEnv env;
+  const std::string dotenv =
+      std::string("# lsedge\nexport LABEL_STUDIO_URL=http://localhost:8080\n") +
+      "LABEL_STUDIO_API_KEY='" + kLegacy + "'\n" + "LABEL_STUDIO_CA_FILE=\"/etc/ssl/my ca.pem\"\n" +
+      "UNRELATED=\"" + std::string(5000, 'u') + "\\n\"\n";
+  const auto config = loaded_ok(env, dotenv);
+  EXPECT_EQ(config->url.host.view(), "localhost");
+  EXPECT_EQ(config->url.port, 8080);
+  EXPECT_EQ(config->token.expose(), kLegacy);
+  EXPECT_EQ(config->token_key, "LABEL_STUDIO_API_KEY");
+  EXPECT_EQ(config->ca_file.view(), "/etc/ssl/my ca.pem");
+}
+
+TEST(Config, EscapedTokenInDotenvIsUnescaped) {
+  const MapEnv env{{"LABEL_STUDIO_URL", "https://h"}};
+  const auto config = loaded_ok(env, "LABEL_STUDIO_API_TOKEN=\"ab\\\"cd\"\n");
+  EXPECT_EQ(config->token.expose(), "ab\"cd");
+}
+
+TEST(Config, EnvironmentWinsOverDotenvPerKey) {
+  const MapEnv env{{"LABEL_STUDIO_URL", "https://from-env.example.com"}};
+  const std::string dotenv = std::string("LABEL_STUDIO_URL=https://from-file.example.com\n") +
+                             "LABEL_STUDIO_API_TOKEN=" + kPat + "\n" +
+                             "LABEL_STUDIO_CA_FILE=/file/ca.pem\n";
+  const auto config = loaded_ok(env, dotenv);
+  EXPECT_EQ(config->url.host.view(), "from-env.example.com");
+  EXPECT_EQ(config->token.expose(), kPat);  // only in the file
+  EXPECT_EQ(config->ca_file.view(), "/file/ca.pem");
+}
+
+TEST(Config, EmptyEnvironmentValueCountsAsUnset) {
+  const MapEnv env{{"LABEL_STUDIO_URL", "  "}, {"LABEL_STUDIO_API_TOKEN", ""}};
+  const std::string dotenv = std::string("LABEL_STUDIO_URL=https://file.example.com\n") +
+                             "LABEL_STUDIO_API_TOKEN=" + kPat + "\n";
+  const auto config = loaded_ok(env, dotenv);
+  EXPECT_EQ(config->url.host.view(), "file.example.com");
+  EXPECT_EQ(config->token.expose(), kPat);
+}
+
+TEST(Config, LaterDotenvEntryWinsAndAnEmptyOneUnsets) {
+  const MapEnv env{{"LABEL_STUDIO_API_TOKEN", kPat}};
+  const auto config = loaded_ok(env, "LABEL_STUDIO_URL=https://a\nLABEL_STUDIO_URL=https://b\n");
+  EXPECT_EQ(config->url.host.view(), "b");
+  const Error error = failed(env, "LABEL_STUDIO_URL=https://a\nLABEL_STUDIO_URL=\n");
+  EXPECT_EQ(error.status, Status::ConfigMissing);
+}
+
+TEST(Config, TokenValueIsTrimmed) {
+  const MapEnv env{{"LABEL_STUDIO_URL", "https://h"},
+                   {"LABEL_STUDIO_API_TOKEN", std::string("  ") + kPat + "\r\n"}};
+  EXPECT_EQ(loaded_ok(env, "")->token.expose(), kPat);
+}
+
+TEST(Config, MissingUrlIsNamed) {
+  const MapEnv env{{"LABEL_STUDIO_API_TOKEN", kPat}};
+  const Error error = failed(env, "");
+  EXPECT_EQ(error.status, Status::ConfigMissing);
+  EXPECT_TRUE(contains(error, "LABEL_STUDIO_URL is not set")) << error.detail.view();
+}
+
+TEST(Config, MissingTokenNamesBothKeys) {
+  const MapEnv env{{"LABEL_STUDIO_URL", "https://h"}};
+  const Error error = failed(env, "# nothing here\n");
+  EXPECT_EQ(error.status, Status::ConfigMissing);
+  EXPECT_TRUE(contains(error, "LABEL_STUDIO_API_TOKEN")) << error.detail.view();
+  EXPECT_TRUE(contains(error, "LABEL_STUDIO_API_KEY")) << error.detail.view();
+}
+
+TEST(Config, BothTokenNamesMayAgree) {
+  const MapEnv env{{"LABEL_STUDIO_URL", "https://h"},
+                   {"LABEL_STUDIO_API_TOKEN", kPat},
+                   {"LABEL_STUDIO_API_KEY", std::string(kPat) + " "}};
+  const auto config = loaded_ok(env, "");
+  EXPECT_EQ(config->token.expose(), kPat);
+  EXPECT_EQ(config->token_key, "LABEL_STUDIO_API_TOKEN");
+}
+
+TEST(Config, BothTokenNamesDifferingIsAnErrorNamingBoth) {
+  const MapEnv env{{"LABEL_STUDIO_URL", "https://h"},
+                   {"LABEL_STUDIO_API_TOKEN", kPat},
+                   {"LABEL_STUDIO_API_KEY", kLegacy}};
+  const Error error = failed(env, "");
+  EXPECT_EQ(error.status, Status::ConfigInvalid);
+  EXPECT_EQ(error.detail.view(),
+            "LABEL_STUDIO_API_TOKEN and LABEL_STUDIO_API_KEY (environment) differ; set only one "
+            "of them");
+  // The same inside the .env file.
+  const MapEnv url_only{{"LABEL_STUDIO_URL", "https://h"}};
+  const std::string dotenv =
+      std::string("LABEL_STUDIO_API_TOKEN=") + kPat + "\nLABEL_STUDIO_API_KEY=" + kLegacy + "\n";
+  const Error in_file = failed(url_only, dotenv);
+  EXPECT_EQ(in_file.status, Status::ConfigInvalid);
+  EXPECT_TRUE(contains(in_file, "(.env file) differ")) << in_file.detail.view();
+}
+
+TEST(Config, TokenIsTakenFromOneLayerAsAWhole) {
+  // The environment sets the alias, the file the main name: the environment's token is used and
+  // the two layers are not compared.
+  const MapEnv env{{"LABEL_STUDIO_URL", "https://h"}, {"LABEL_STUDIO_API_KEY", kLegacy}};
+  const auto config = loaded_ok(env, std::string("LABEL_STUDIO_API_TOKEN=") + kPat + "\n");
+  EXPECT_EQ(config->token.expose(), kLegacy);
+  EXPECT_EQ(config->token_key, "LABEL_STUDIO_API_KEY");
+}
+
+TEST(Config, TokenWithSpacesOrControlsIsRefused) {
+  for (const std::string& bad : {std::string("abc def"), std::string("abc\r\nX-Evil: 1"),
+                                 std::string("abc\tdef"), std::string("tok\xC3\xA9n")}) {
+    const MapEnv env{{"LABEL_STUDIO_URL", "https://h"}, {"LABEL_STUDIO_API_TOKEN", bad}};
+    const Error error = failed(env, "");
+    EXPECT_EQ(error.status, Status::ConfigInvalid);
+    EXPECT_TRUE(contains(error, "LABEL_STUDIO_API_TOKEN (environment)")) << error.detail.view();
+    EXPECT_FALSE(contains(error, "abc")) << error.detail.view();
+  }
+}
+
+TEST(Config, OversizedTokenIsRefused) {
+  const std::string huge(LSEDGE_TOKEN_CAPACITY + 1, 'k');
+  const MapEnv env{{"LABEL_STUDIO_URL", "https://h"}, {"LABEL_STUDIO_API_TOKEN", huge}};
+  const Error error = failed(env, "");
+  EXPECT_EQ(error.status, Status::ConfigInvalid);
+  EXPECT_TRUE(contains(error, "LSEDGE_TOKEN_CAPACITY")) << error.detail.view();
+  EXPECT_FALSE(contains(error, "kkkk"));
+  // From the file, both plain and escaped (which goes through the scratch buffer).
+  const MapEnv url_only{{"LABEL_STUDIO_URL", "https://h"}};
+  EXPECT_EQ(failed(url_only, "LABEL_STUDIO_API_TOKEN=" + huge + "\n").status,
+            Status::ConfigInvalid);
+  const Error escaped = failed(url_only, "LABEL_STUDIO_API_TOKEN=\"" + huge + huge + "\\t\"\n");
+  EXPECT_EQ(escaped.status, Status::ConfigInvalid);
+  EXPECT_TRUE(contains(escaped, ".env line 1")) << escaped.detail.view();
+  // Exactly the capacity fits.
+  const std::string max(LSEDGE_TOKEN_CAPACITY, 'k');
+  const MapEnv fits{{"LABEL_STUDIO_URL", "https://h"}, {"LABEL_STUDIO_API_KEY", max}};
+  EXPECT_EQ(loaded_ok(fits, "")->token.size(), static_cast<size_t>(LSEDGE_TOKEN_CAPACITY));
+}
+
+TEST(Config, UrlErrorsNameKeyAndSource) {
+  const MapEnv env{{"LABEL_STUDIO_URL", "ls.example.com"}, {"LABEL_STUDIO_API_TOKEN", kPat}};
+  const Error from_env = failed(env, "");
+  EXPECT_EQ(from_env.status, Status::ConfigInvalid);
+  EXPECT_EQ(from_env.detail.view(),
+            "LABEL_STUDIO_URL (environment): must start with https:// or http://");
+
+  const MapEnv token_only{{"LABEL_STUDIO_API_TOKEN", kPat}};
+  const Error from_file = failed(token_only, "LABEL_STUDIO_URL=https://h:99999\n");
+  EXPECT_TRUE(contains(from_file, "LABEL_STUDIO_URL (.env file): ")) << from_file.detail.view();
+  EXPECT_TRUE(contains(from_file, "port")) << from_file.detail.view();
+
+  ConfigOverrides overrides;
+  overrides.url = "https://h/a/../b";
+  const Error from_cli = failed(env, "", overrides);
+  EXPECT_EQ(from_cli.detail.view().substr(0, 7), "--url: ");
+}
+
+TEST(Config, OverlongUrlIsRefused) {
+  const std::string url = "https://h/" + std::string(LSEDGE_URL_CAPACITY, 'p');
+  const MapEnv env{{"LABEL_STUDIO_URL", url}, {"LABEL_STUDIO_API_TOKEN", kPat}};
+  const Error error = failed(env, "");
+  EXPECT_EQ(error.status, Status::ConfigInvalid);
+  EXPECT_TRUE(contains(error, "LSEDGE_URL_CAPACITY")) << error.detail.view();
+  const MapEnv token_only{{"LABEL_STUDIO_API_TOKEN", kPat}};
+  EXPECT_TRUE(contains(failed(token_only, "LABEL_STUDIO_URL=" + url + "\n"),
+                       "LABEL_STUDIO_URL (.env file): longer than LSEDGE_URL_CAPACITY"));
+}
+
+TEST(Config, CommandLineOverridesWin) {
+  const MapEnv env{{"LABEL_STUDIO_URL", "https://env.example.com"},
+                   {"LABEL_STUDIO_API_TOKEN", kPat},
+                   {"LABEL_STUDIO_CA_FILE", "/env/ca.pem"}};
+  ConfigOverrides overrides;
+  overrides.url = "https://cli.example.com:9443";
+  overrides.ca_file = "/cli/ca.pem";
+  const auto config = loaded_ok(env, "LABEL_STUDIO_URL=https://file.example.com\n", overrides);
+  EXPECT_EQ(config->url.host.view(), "cli.example.com");
+  EXPECT_EQ(config->url.port, 9443);
+  EXPECT_EQ(config->ca_file.view(), "/cli/ca.pem");
+  // An empty override is no override.
+  ConfigOverrides empty;
+  empty.url = "";
+  EXPECT_EQ(loaded_ok(env, "", empty)->url.host.view(), "env.example.com");
+}
+
+TEST(Config, CaFileIsChecked) {
+  const MapEnv env{{"LABEL_STUDIO_URL", "https://h"},
+                   {"LABEL_STUDIO_API_TOKEN", kPat},
+                   {"LABEL_STUDIO_CA_FILE", "/etc/ca\x1b.pem"}};
+  const Error error = failed(env, "");
+  EXPECT_EQ(error.status, Status::ConfigInvalid);
+  EXPECT_TRUE(contains(error, "LABEL_STUDIO_CA_FILE (environment)")) << error.detail.view();
+  ConfigOverrides overrides;
+  overrides.ca_file = std::string_view("/x\0y", 4);
+  EXPECT_TRUE(contains(failed(env, "", overrides), "--ca-file: "));
+  const MapEnv long_path{{"LABEL_STUDIO_URL", "https://h"},
+                         {"LABEL_STUDIO_API_TOKEN", kPat},
+                         {"LABEL_STUDIO_CA_FILE", std::string(LSEDGE_PATH_CAPACITY + 1, 'c')}};
+  EXPECT_TRUE(contains(failed(long_path, ""), "LSEDGE_PATH_CAPACITY"));
+}
+
+TEST(Config, AllowInsecureHttpValues) {
+  const std::vector<std::pair<std::string, bool>> good = {
+      {"1", true},   {"true", true}, {"TRUE", true},   {"yes", true},
+      {"Yes", true}, {"0", false},   {"false", false}, {"False", false},
+      {"no", false}, {"NO", false},  {" 1\n", true}};
+  for (const auto& [text, expected] : good) {
+    SCOPED_TRACE(text);
+    const MapEnv env{{"LABEL_STUDIO_URL", "https://h"},
+                     {"LABEL_STUDIO_API_TOKEN", kPat},
+                     {"LABEL_STUDIO_ALLOW_INSECURE_HTTP", text}};
+    EXPECT_EQ(loaded_ok(env, "")->allow_insecure_http, expected);
+  }
+  for (const char* bad : {"2", "maybe", "on", "off", "tru", "yes please", "111111111111"}) {
+    SCOPED_TRACE(bad);
+    const MapEnv env{{"LABEL_STUDIO_URL", "https://h"},
+                     {"LABEL_STUDIO_API_TOKEN", kPat},
+                     {"LABEL_STUDIO_ALLOW_INSECURE_HTTP", bad}};
+    const Error error = failed(env, "");
+    EXPECT_EQ(error.status, Status::ConfigInvalid);
+    EXPECT_EQ(error.detail.view(),
+              "LABEL_STUDIO_ALLOW_INSECURE_HTTP (environment): must be 1, 0, true, false, yes or "
+              "no");
+  }
+  // From the file as well.
+  const MapEnv env{{"LABEL_STUDIO_URL", "http://10.0.0.5"}, {"LABEL_STUDIO_API_TOKEN", kPat}};
+  EXPECT_TRUE(loaded_ok(env, "LABEL_STUDIO_ALLOW_INSECURE_HTTP=yes\n")->allow_insecure_http);
+  EXPECT_TRUE(contains(failed(env, "LABEL_STUDIO_ALLOW_INSECURE_HTTP=\"very long value\"\n"),
+                       "LABEL_STUDIO_ALLOW_INSECURE_HTTP (.env file)"));
+}
+
+TEST(Config, PlainHttpNeedsLoopbackOrExplicitPermission) {
+  const MapEnv remote{{"LABEL_STUDIO_URL", "http://ls.example.com"},
+                      {"LABEL_STUDIO_API_TOKEN", kPat}};
+  const Error error = failed(remote, "");
+  EXPECT_EQ(error.status, Status::InsecureHttpRefused);
+  EXPECT_TRUE(contains(error, "LABEL_STUDIO_ALLOW_INSECURE_HTTP=1")) << error.detail.view();
+
+  MapEnv allowed = remote;
+  allowed.set("LABEL_STUDIO_ALLOW_INSECURE_HTTP", "1");
+  EXPECT_TRUE(loaded_ok(allowed, "")->allow_insecure_http);
+
+  for (const char* loop : {"http://localhost:8080", "http://127.0.0.1", "http://[::1]:8080"}) {
+    SCOPED_TRACE(loop);
+    const MapEnv env{{"LABEL_STUDIO_URL", loop}, {"LABEL_STUDIO_API_TOKEN", kPat}};
+    EXPECT_TRUE(load(env, "").outcome.ok());
+  }
+  const MapEnv tls{{"LABEL_STUDIO_URL", "https://ls.example.com"},
+                   {"LABEL_STUDIO_API_TOKEN", kPat}};
+  EXPECT_TRUE(load(tls, "").outcome.ok());
+}
+
+TEST(Config, MalformedDotenvIsConfigInvalidWithTheLine) {
+  const MapEnv env{{"LABEL_STUDIO_URL", "https://h"}, {"LABEL_STUDIO_API_TOKEN", kPat}};
+  const Error error = failed(env, "A=1\nthis is not a setting\n");
+  EXPECT_EQ(error.status, Status::ConfigInvalid);
+  EXPECT_EQ(error.detail.view().substr(0, 11), ".env line 2");
+}
+
+TEST(Config, FailureResetsTheOutputAndWipesTheToken) {
+  const MapEnv good{{"LABEL_STUDIO_URL", "https://h/ls"},
+                    {"LABEL_STUDIO_API_TOKEN", kPat},
+                    {"LABEL_STUDIO_CA_FILE", "/ca.pem"},
+                    {"LABEL_STUDIO_ALLOW_INSECURE_HTTP", "1"}};
+  Config config;
+  ASSERT_TRUE(load_config(good, "", config).ok());
+  ASSERT_FALSE(config.token.empty());
+  MapEnv bad = good;
+  bad.set("LABEL_STUDIO_ALLOW_INSECURE_HTTP", "perhaps");  // fails after the token was copied
+  EXPECT_FALSE(load_config(bad, "", config).ok());
+  EXPECT_TRUE(config.token.empty());
+  EXPECT_EQ(config.token_key, "");
+  EXPECT_EQ(config.url.host.view(), "");
+  EXPECT_EQ(config.url.base_path.view(), "");
+  EXPECT_EQ(config.ca_file.view(), "");
+  EXPECT_FALSE(config.allow_insecure_http);
+}
+
+// Every failure path, with the token somewhere in the input: no detail may quote it.
+TEST(Config, TokenNeverAppearsInAnError) {
+  const std::string token = "SeCrEt-0123456789-token";
+  struct Case {
+    std::map<std::string, std::string> env;
+    std::string dotenv;
+  };
+  const std::vector<Case> cases = {
+      {{{"LABEL_STUDIO_API_TOKEN", token}}, ""},
+      {{{"LABEL_STUDIO_URL", "https://" + token + "@h"}, {"LABEL_STUDIO_API_TOKEN", token}}, ""},
+      {{{"LABEL_STUDIO_URL", "https://h"},
+        {"LABEL_STUDIO_API_TOKEN", token},
+        {"LABEL_STUDIO_API_KEY", token + "x"}},
+       ""},
+      {{{"LABEL_STUDIO_URL", "https://h"}},
+       "LABEL_STUDIO_API_TOKEN=" + token + " trailing\n" + "LABEL_STUDIO_API_KEY=other\n"},
+      {{{"LABEL_STUDIO_URL", "https://h"}}, token + "\n"},
+      {{{"LABEL_STUDIO_URL", "https://h"}}, "LABEL_STUDIO_API_TOKEN='" + token + "' junk\n"},
+      {{{"LABEL_STUDIO_URL", "https://h"}}, "LABEL_STUDIO_API_TOKEN=\"" + token + "\n"},
+      {{{"LABEL_STUDIO_URL", "https://h"}}, "LABEL_STUDIO_API_TOKEN=" + token + "\x01\n"},
+      {{{"LABEL_STUDIO_URL", "http://remote"}, {"LABEL_STUDIO_API_TOKEN", token}}, ""},
+      {{{"LABEL_STUDIO_URL", "https://h"},
+        {"LABEL_STUDIO_API_TOKEN", token},
+        {"LABEL_STUDIO_ALLOW_INSECURE_HTTP", token}},
+       ""},
+      {{{"LABEL_STUDIO_URL", token}, {"LABEL_STUDIO_API_TOKEN", token}}, ""},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    SCOPED_TRACE(i);
+    MapEnv env;
+    for (const auto& [k, v] : cases[i].env) {
+      env.set(k, v);
+    }
+    const Error error = failed(env, cases[i].dotenv);
+    EXPECT_FALSE(contains(error, "SeCrEt")) << error.detail.view();
+    EXPECT_FALSE(contains(error, "0123456789")) << error.detail.view();
+  }
+}
+
+}  // namespace
+}  // namespace lsedge::app
