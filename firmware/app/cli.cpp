@@ -125,9 +125,7 @@ Outcome parse_options(int argc, const char* const* argv, Options& options) {
 class LevelFilterSink final : public hal::LogSink {
  public:
   LevelFilterSink(hal::LogSink& next, hal::LogLevel max_level) : next_(next), max_(max_level) {}
-  bool enabled(hal::LogLevel level) const override {
-    return level <= max_ && next_.enabled(level);
-  }
+  bool enabled(hal::LogLevel level) const override { return level <= max_ && next_.enabled(level); }
   void write(hal::LogLevel level, std::string_view component, std::string_view message) override {
     if (enabled(level)) {
       next_.write(level, component, message);
@@ -191,8 +189,7 @@ void report_error(Console& console, const Error& error, bool as_json) {
   line.append_truncated(status_message(error.status));
   line.append_truncated("\n");
   if (!error.detail.empty()) {
-    line.append_truncated(error.status == Status::RefreshRejected ||
-                                  error.http_status != 0
+    line.append_truncated(error.status == Status::RefreshRejected || error.http_status != 0
                               ? "  server said: "
                               : "  detail: ");
     line.append_truncated(error.detail.view());
@@ -213,8 +210,7 @@ int fail(Console& console, const Error& error, bool as_json) {
 
 int cmd_title(const Options& options, Console& console) {
   if (options.arg_count < 1 || options.arg_count > 2) {
-    return fail(console, Error(Status::UsageError, "usage: lsedge title NAME [ID]"),
-                options.json);
+    return fail(console, Error(Status::UsageError, "usage: lsedge title NAME [ID]"), options.json);
   }
   labelstudio::ProjectTitle title;
   const std::string_view id = options.arg_count == 2 ? options.args[1] : std::string_view();
@@ -283,8 +279,7 @@ Outcome load_settings(const Options& options, PlatformServices& platform, Config
 
 int cmd_whoami(const Options& options, PlatformServices& platform, hal::LogSink& sink) {
   if (options.arg_count != 0) {
-    return fail(platform.console, Error(Status::UsageError, "usage: lsedge whoami"),
-                options.json);
+    return fail(platform.console, Error(Status::UsageError, "usage: lsedge whoami"), options.json);
   }
   Config& config = g_config;
   const Outcome settings = load_settings(options, platform, config);

@@ -22,7 +22,8 @@ class Logger {
   static constexpr size_t kLineCapacity = 256;
 
   constexpr Logger() = default;
-  constexpr Logger(hal::LogSink* sink, const char* component) : sink_(sink), component_(component) {}
+  constexpr Logger(hal::LogSink* sink, const char* component)
+      : sink_(sink), component_(component) {}
 
   [[nodiscard]] bool enabled(hal::LogLevel level) const {
     return sink_ != nullptr && sink_->enabled(level);
@@ -39,25 +40,29 @@ class Logger {
   void error(const char* format, ...) const LSEDGE_PRINTF(2, 3) {
     va_list a;
     va_start(a, format);
-    if (enabled(hal::LogLevel::Error)) vlog(hal::LogLevel::Error, format, a);
+    if (enabled(hal::LogLevel::Error))
+      vlog(hal::LogLevel::Error, format, a);
     va_end(a);
   }
   void warn(const char* format, ...) const LSEDGE_PRINTF(2, 3) {
     va_list a;
     va_start(a, format);
-    if (enabled(hal::LogLevel::Warn)) vlog(hal::LogLevel::Warn, format, a);
+    if (enabled(hal::LogLevel::Warn))
+      vlog(hal::LogLevel::Warn, format, a);
     va_end(a);
   }
   void info(const char* format, ...) const LSEDGE_PRINTF(2, 3) {
     va_list a;
     va_start(a, format);
-    if (enabled(hal::LogLevel::Info)) vlog(hal::LogLevel::Info, format, a);
+    if (enabled(hal::LogLevel::Info))
+      vlog(hal::LogLevel::Info, format, a);
     va_end(a);
   }
   void debug(const char* format, ...) const LSEDGE_PRINTF(2, 3) {
     va_list a;
     va_start(a, format);
-    if (enabled(hal::LogLevel::Debug)) vlog(hal::LogLevel::Debug, format, a);
+    if (enabled(hal::LogLevel::Debug))
+      vlog(hal::LogLevel::Debug, format, a);
     va_end(a);
   }
 
@@ -68,8 +73,8 @@ class Logger {
     if (n < 0) {
       return;
     }
-    const size_t length = static_cast<size_t>(n) < sizeof(line) ? static_cast<size_t>(n)
-                                                                : sizeof(line) - 1;
+    const size_t length =
+        static_cast<size_t>(n) < sizeof(line) ? static_cast<size_t>(n) : sizeof(line) - 1;
     sink_->write(level, component_, std::string_view(line, length));
   }
 

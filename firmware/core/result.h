@@ -106,21 +106,25 @@ using Outcome = Result<void>;
 }  // namespace lsedge
 
 // Returns the failure of `expr` (a Result or Status) from the enclosing function.
-#define LSEDGE_TRY(expr)                      \
-  do {                                        \
-    auto&& lsedge_try_result_ = (expr);       \
-    if (!::lsedge::detail::is_ok(lsedge_try_result_)) {  \
+#define LSEDGE_TRY(expr)                                     \
+  do {                                                       \
+    auto&& lsedge_try_result_ = (expr);                      \
+    if (!::lsedge::detail::is_ok(lsedge_try_result_)) {      \
       return ::lsedge::detail::error_of(lsedge_try_result_); \
-    }                                         \
+    }                                                        \
   } while (false)
 
 namespace lsedge::detail {
-inline bool is_ok(Status s) { return s == Status::Ok; }
+inline bool is_ok(Status s) {
+  return s == Status::Ok;
+}
 template <class T>
 bool is_ok(const Result<T>& r) {
   return r.ok();
 }
-inline Error error_of(Status s) { return Error(s); }
+inline Error error_of(Status s) {
+  return Error(s);
+}
 template <class T>
 Error error_of(const Result<T>& r) {
   return r.error();

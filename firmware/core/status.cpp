@@ -121,9 +121,15 @@ const StatusInfo& info(Status status) {
 
 }  // namespace
 
-const char* status_message(Status status) { return info(status).message; }
-const char* status_name(Status status) { return info(status).name; }
-StatusClass status_class(Status status) { return info(status).cls; }
+const char* status_message(Status status) {
+  return info(status).message;
+}
+const char* status_name(Status status) {
+  return info(status).name;
+}
+StatusClass status_class(Status status) {
+  return info(status).cls;
+}
 
 int exit_code_for(Status status) {
   switch (status_class(status)) {

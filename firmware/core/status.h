@@ -68,10 +68,10 @@ enum class Status : uint8_t {
 enum class StatusClass : uint8_t {
   Ok,
   CallerBug,
-  Usage,     // exit 2
-  Auth,      // exit 3
-  Network,   // exit 4
-  Server,    // exit 5 (also local resources and anything else)
+  Usage,    // exit 2
+  Auth,     // exit 3
+  Network,  // exit 4
+  Server,   // exit 5 (also local resources and anything else)
 };
 
 // A short sentence: what happened and what to do. Never contains secrets.

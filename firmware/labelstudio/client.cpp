@@ -10,7 +10,9 @@ constexpr std::string_view kRefreshEndpoint = "/api/token/refresh/";
 constexpr std::string_view kWhoamiEndpoint = "/api/current-user/whoami";
 constexpr std::string_view kJson = "application/json";
 
-bool is_success(uint16_t status) { return status >= 200 && status < 300; }
+bool is_success(uint16_t status) {
+  return status >= 200 && status < 300;
+}
 
 template <size_t N>
 Outcome copy_field(json::Value object, std::string_view key, FixedString<N>& out) {

@@ -31,9 +31,8 @@ class Client final : public auth::RefreshExchanger {
  public:
   // base_path: the URL's sub-path ("" or "/ls"), prefixed to every endpoint.
   // arena: parses JSON responses; reset by the client before each request.
-  Client(http::Connection& connection, auth::TokenManager& tokens,
-         const hal::MonotonicClock& clock, std::string_view base_path, Arena& arena,
-         Logger logger);
+  Client(http::Connection& connection, auth::TokenManager& tokens, const hal::MonotonicClock& clock,
+         std::string_view base_path, Arena& arena, Logger logger);
 
   // Sends an authenticated request. A 401 to a Bearer request refreshes the access token once
   // and resends once (a 401 means the server did not act, and the body is in memory); any other

@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
   static ProcessEnvironment environment;
   static StdioConsole console;
 
-  lsedge::app::PlatformServices services{clock,   entropy, socket,      log, token_mutex,
+  lsedge::app::PlatformServices services{clock,           entropy, socket,      log,    token_mutex,
                                          token_condition, storage, environment, console};
   return lsedge::app::run_cli(argc, const_cast<const char* const*>(argv), services);
 }

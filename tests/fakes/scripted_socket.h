@@ -21,11 +21,11 @@ class ScriptedSocket final : public hal::Socket {
   };
   struct Connection {
     Status connect_result = Status::Ok;
-    std::deque<Event> receive_events;  // an empty queue answers Timeout
+    std::deque<Event> receive_events;     // an empty queue answers Timeout
     size_t max_receive_chunk = SIZE_MAX;  // hand out Data at most this many bytes per receive
     size_t max_send_chunk = SIZE_MAX;     // accept at most this many bytes per send (partial)
-    Status send_failure = Status::Ok;   // when set, sends fail with it once ...
-    size_t fail_send_after_bytes = 0;   // ... this many bytes were sent on this connection
+    Status send_failure = Status::Ok;     // when set, sends fail with it once ...
+    size_t fail_send_after_bytes = 0;     // ... this many bytes were sent on this connection
     bool broken_when_idle = false;        // answer of idle_connection_broken()
     std::string sent;                     // filled by send()
     std::string host;                     // filled by connect()
@@ -112,11 +112,14 @@ class ScriptedSocket final : public hal::Socket {
     switch (e.kind) {
       case Event::Kind::Data: {
         size_t n = e.bytes.size();
-        if (n > buffer.size()) n = buffer.size();
-        if (n > c.max_receive_chunk) n = c.max_receive_chunk;
+        if (n > buffer.size())
+          n = buffer.size();
+        if (n > c.max_receive_chunk)
+          n = c.max_receive_chunk;
         std::memcpy(buffer.data(), e.bytes.data(), n);
         e.bytes.erase(0, n);
-        if (e.bytes.empty()) c.receive_events.pop_front();
+        if (e.bytes.empty())
+          c.receive_events.pop_front();
         return n;
       }
       case Event::Kind::Timeout:
@@ -137,10 +140,13 @@ class ScriptedSocket final : public hal::Socket {
   }
 
   bool idle_connection_broken() override {
-    if (!open_) return true;
+    if (!open_)
+      return true;
     Connection& c = current();
-    if (c.broken_when_idle) return true;
-    if (c.receive_events.empty()) return false;
+    if (c.broken_when_idle)
+      return true;
+    if (c.receive_events.empty())
+      return false;
     const Event::Kind next = c.receive_events.front().kind;
     return next == Event::Kind::Closed || next == Event::Kind::Reset;
   }

@@ -554,8 +554,9 @@ TEST_F(TokenManagerTest, AWaiterGivesUpAtItsOwnDeadline) {
   std::thread waiter([&] { waited = header(Deadline::after(clock.now_ms(), 50)); });
   const bool parked = eventually([&] { return condition.waiting() == 1; });
   EXPECT_TRUE(parked);
-  if (!parked) exchanger.release();  // never leave a thread blocked behind a failed check
-  clock.advance(100);  // the waiter's deadline passes on the monotonic clock
+  if (!parked)
+    exchanger.release();  // never leave a thread blocked behind a failed check
+  clock.advance(100);     // the waiter's deadline passes on the monotonic clock
   waiter.join();
   EXPECT_EQ(waited.status, Status::Timeout);
   EXPECT_EQ(waited.value, "");

@@ -33,7 +33,9 @@ TEST(FixedString, Integers) {
 
 TEST(FixedString, TruncatedAppendNeverSplitsUtf8) {
   FixedString<5> s;
-  s.append_truncated("ab\xE2\x82\xAC" "c");  // "ab€c": € is 3 bytes and fits exactly
+  s.append_truncated(
+      "ab\xE2\x82\xAC"
+      "c");  // "ab€c": € is 3 bytes and fits exactly
   EXPECT_EQ(s.view(), "ab\xE2\x82\xAC");
   FixedString<4> t;
   t.append_truncated("ab\xE2\x82\xAC");  // € would be cut: dropped whole
