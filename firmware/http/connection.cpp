@@ -63,7 +63,10 @@ Outcome Connection::connect(Deadline deadline) {
   if (!connected.ok()) {
     Error error = connected.error();
     if (error.detail.empty()) {
+      error.detail.append_truncated("connecting to ");
       error.detail.append_truncated(endpoint_.host);
+      error.detail.append_truncated(":");
+      (void)error.detail.append_uint(endpoint_.port);
     }
     log_.debug("connect to %.*s:%u failed: %s", log_length(endpoint_.host), endpoint_.host.data(),
                static_cast<unsigned>(endpoint_.port), status_name(error.status));

@@ -78,7 +78,10 @@ Outcome LinuxSocket::connect(std::string_view host, uint16_t port, Deadline dead
     }
   }
   if (!last.ok()) {
-    return Error(last.error()).with_detail(host_.view());
+    Error error = Error(last.error()).with_detail(host_.view());
+    error.detail.append_truncated(":");
+    (void)error.detail.append_uint(port);
+    return error;
   }
   return {};
 }

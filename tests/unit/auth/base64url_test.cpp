@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/unit/auth/test_tokens.h"
+#include "tests/fakes/test_tokens.h"
 
 namespace lsedge::auth {
 namespace {

@@ -5,7 +5,7 @@
 #include <string>
 
 #include <config.h>  // board sizes
-#include "tests/unit/auth/test_tokens.h"
+#include "tests/fakes/test_tokens.h"
 
 namespace lsedge::auth {
 namespace {

@@ -13,7 +13,7 @@
 #include "tests/fakes/capture_log.h"
 #include "tests/fakes/manual_clock.h"
 #include "tests/fakes/std_sync.h"
-#include "tests/unit/auth/test_tokens.h"
+#include "tests/fakes/test_tokens.h"
 
 namespace lsedge::auth {
 namespace {

@@ -367,7 +367,7 @@ TEST(Connection, ConnectFailureNamesTheHost) {
   h.socket.add_connection().connect_result = Status::ConnectionRefused;
   Result<Response> r = h.get();
   EXPECT_EQ(r.status(), Status::ConnectionRefused);
-  EXPECT_EQ(r.error().detail.view(), "ls.example");
+  EXPECT_EQ(r.error().detail.view(), "connecting to ls.example:8080");
 }
 
 // ---- sending

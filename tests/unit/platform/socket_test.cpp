@@ -197,7 +197,7 @@ TEST_F(LinuxSocketTest, ConnectToAPortNobodyListensOnIsRefused) {
   const auto result = socket_.connect("127.0.0.1", port.port(), after(kGenerousMs));
   EXPECT_EQ(result.status(), Status::ConnectionRefused);
   EXPECT_EQ(result.error().code, ECONNREFUSED);
-  EXPECT_EQ(result.error().detail.view(), "127.0.0.1");
+  EXPECT_EQ(result.error().detail.view(), "127.0.0.1:" + std::to_string(port.port()));
   EXPECT_FALSE(socket_.is_open());
 }
 

@@ -1,0 +1,54 @@
+# Shared helpers for the integration tests: each test is a bash script run by ctest with
+#   LSEDGE        the lsedge binary under test
+#   LSEDGE_STATE  the loopback server's STATE_DIR (tests/server/start.sh)
+set -euo pipefail
+
+: "${LSEDGE:?LSEDGE must name the lsedge binary}"
+: "${LSEDGE_STATE:?LSEDGE_STATE must name the server state dir}"
+# shellcheck disable=SC1091
+. "$LSEDGE_STATE/env"
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+server_dir=$(cd "$here/../server" && pwd -P)
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/lsedge-it.XXXXXX")
+trap 'rm -rf "$work"; "$server_dir/admin.sh" "$LSEDGE_STATE" reset >/dev/null 2>&1 || true' EXIT
+# No setting may leak in from the machine running the tests.
+unset LABEL_STUDIO_URL LABEL_STUDIO_API_TOKEN LABEL_STUDIO_API_KEY LABEL_STUDIO_CA_FILE \
+  LABEL_STUDIO_ALLOW_INSECURE_HTTP
+cd "$work"
+
+PAT=$(cat "$LSEDGE_TEST_PAT_FILE")
+LEGACY_KEY=$(cat "$LSEDGE_TEST_LEGACY_KEY_FILE")
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+# run_lsedge ARGS...: runs lsedge, keeping stdout, stderr and the exit code in $out, $err, $rc.
+run_lsedge() {
+  set +e
+  "$LSEDGE" "$@" >"$work/stdout" 2>"$work/stderr"
+  rc=$?
+  set -e
+  out=$(cat "$work/stdout")
+  err=$(cat "$work/stderr")
+  echo "\$ lsedge $* -> exit $rc"
+  [ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/  out: /'
+  [ -z "$err" ] || printf '%s\n' "$err" | sed 's/^/  err: /'
+}
+
+expect_rc() {
+  [ "$rc" -eq "$1" ] || fail "expected exit code $1, got $rc"
+}
+expect_out() {
+  printf '%s' "$out" | grep -qF -- "$1" || fail "stdout lacks: $1"
+}
+expect_err() {
+  printf '%s' "$err" | grep -qF -- "$1" || fail "stderr lacks: $1"
+}
+knob() { "$server_dir/knob.sh" "$LSEDGE_STATE" "$@" >/dev/null; }
+admin() { "$server_dir/admin.sh" "$LSEDGE_STATE" "$@"; }
+# Requests to PATH_REGEX (e.g. ' /api/token/refresh/? ') in the server's request log.
+count_requests() { grep -cE -- "$1" "$LSEDGE_TEST_REQUEST_LOG" || true; }
+clear_request_log() { admin clear-log >/dev/null; }

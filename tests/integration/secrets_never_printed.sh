@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# With debug logging on, neither the PAT nor any access token reaches stdout, stderr or the
+# server's request log, on success and on failure.
+. "$(dirname "$0")/lib.sh"
+knob access_lifetime 1
+knob delay "1600 1 /api/current-user/whoami"
+LABEL_STUDIO_URL=$LSEDGE_TEST_HTTP_URL LABEL_STUDIO_API_TOKEN=$PAT run_lsedge whoami -vv
+expect_rc 0
+# Any JWT-looking text (header "eyJ...") or a piece of the PAT's signature is a leak.
+sig=${PAT##*.}
+for text in "$out" "$err" "$(cat "$LSEDGE_TEST_REQUEST_LOG")"; do
+  printf '%s' "$text" | grep -q 'eyJ' && fail "a JWT was printed"
+  printf '%s' "$text" | grep -qF -- "${sig:0:16}" && fail "the PAT's signature was printed"
+done
+LABEL_STUDIO_URL=$LSEDGE_TEST_HTTP_URL LABEL_STUDIO_API_TOKEN="${PAT}x" run_lsedge whoami -vv
+expect_rc 3
+printf '%s%s' "$out" "$err" | grep -q 'eyJ' && fail "a JWT was printed on failure"
+LABEL_STUDIO_URL=$LSEDGE_TEST_HTTP_URL LABEL_STUDIO_API_TOKEN=$LEGACY_KEY run_lsedge whoami -vv
+printf '%s%s' "$out" "$err" | grep -qF -- "$LEGACY_KEY" && fail "the legacy key was printed"
+echo PASS

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The wall clock set to 1970 or 2100 changes nothing: expiry runs on the monotonic clock.
+# (libfaketime moves the wall clock only; FAKETIME_DONT_FAKE_MONOTONIC keeps CLOCK_MONOTONIC.)
+. "$(dirname "$0")/lib.sh"
+command -v faketime >/dev/null || fail "faketime is not installed (scripts/setup.sh)"
+for when in '1970-01-02 00:00:00' '2100-01-01 00:00:00'; do
+  [ "$(FAKETIME_DONT_FAKE_MONOTONIC=1 faketime "$when" date -u +%Y)" = "${when%%-*}" ] ||
+    fail "faketime does not move the wall clock here"
+  clear_request_log
+  set +e
+  # libfaketime is preloaded ahead of the sanitizer runtime in the host-asan build.
+  ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" FAKETIME_DONT_FAKE_MONOTONIC=1 LABEL_STUDIO_URL=$LSEDGE_TEST_HTTP_URL LABEL_STUDIO_API_TOKEN=$PAT \
+    faketime "$when" "$LSEDGE" whoami >"$work/stdout" 2>"$work/stderr"
+  rc=$?
+  set -e
+  out=$(cat "$work/stdout")
+  echo "wall clock $when -> exit $rc"
+  sed 's/^/  err: /' "$work/stderr"
+  expect_rc 0
+  expect_out "username: edge"
+  [ "$(count_requests ' POST /api/token/refresh/ 200 ')" -eq 1 ] || fail "expected one refresh"
+done
+echo PASS

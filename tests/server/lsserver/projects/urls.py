@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path('api/projects/', views.ProjectListAPI.as_view(), name='project-list'),
+    path('api/projects/<int:pk>/', views.ProjectAPI.as_view(), name='project-detail'),
+    # No trailing slash, as in Label Studio; `/import/` is a 404.
+    path('api/projects/<int:pk>/import', views.ImportAPI.as_view(), name='project-import'),
+]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TestctlConfig(AppConfig):
+    name = 'lsserver.testctl'
+    label = 'testctl'

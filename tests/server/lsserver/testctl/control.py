@@ -1,0 +1,267 @@
+"""Knobs and test-only queries, shared by `manage.py lstest` (knob.sh, admin.sh) and the /_test/ endpoints."""
+
+import os
+import secrets
+
+from django.conf import settings
+from django.db import transaction
+
+from lsserver import state
+
+KNOB_NAMES = (
+    'access_lifetime',
+    'legacy',
+    'api_tokens',
+    'user_active',
+    'fail',
+    'fail_after',
+    'delay',
+    'drop',
+    'retry_after',
+    'chunked',
+    'cert',
+    'keepalive_timeout',
+)
+
+TEST_USER_EMAIL = 'edge@lsedge.test'
+
+
+class KnobError(ValueError):
+    pass
+
+
+def _onoff(value):
+    v = str(value).strip().lower()
+    if v in ('on', '1', 'true', 'yes'):
+        return True
+    if v in ('off', '0', 'false', 'no'):
+        return False
+    raise KnobError('expected on or off, got %r' % value)
+
+
+def _int(text, what, lo=0, hi=None):
+    try:
+        n = int(text)
+    except (TypeError, ValueError):
+        raise KnobError('%s must be an integer, got %r' % (what, text))
+    if n < lo or (hi is not None and n > hi):
+        raise KnobError('%s must be in [%s, %s], got %d' % (what, lo, hi if hi is not None else 'inf', n))
+    return n
+
+
+def _prefix(parts, index):
+    if len(parts) > index:
+        p = parts[index]
+        if not p.startswith('/'):
+            raise KnobError('path prefix must start with /, got %r' % p)
+        return p
+    return ''
+
+
+def _lsctl():
+    import sys
+
+    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    import lsctl
+
+    return lsctl
+
+
+def test_user():
+    from lsserver.users.models import User
+
+    return User.objects.get(email=TEST_USER_EMAIL)
+
+
+def _jwt_settings():
+    from lsserver.jwt_auth.models import JWTSettings
+
+    return JWTSettings.objects.get(organization=test_user().active_organization)
+
+
+def set_knob(name, value):
+    """Applies one knob; returns a short description of the new state."""
+    value = str(value).strip()
+    parts = value.split()
+    if name == 'access_lifetime':
+        n = _int(value, 'access_lifetime seconds', 1)
+        with state.locked_knobs() as k:
+            k['access_lifetime'] = n
+        return 'access tokens now live %d s' % n
+    if name in ('legacy', 'api_tokens'):
+        on = _onoff(value)
+        js = _jwt_settings()
+        setattr(js, 'legacy_api_tokens_enabled' if name == 'legacy' else 'api_tokens_enabled', on)
+        js.save()
+        return '%s %s' % (name, 'on' if on else 'off')
+    if name == 'user_active':
+        on = _onoff(value)
+        u = test_user()
+        u.is_active = on
+        u.save(update_fields=['is_active'])
+        return 'user %s' % ('active' if on else 'inactive')
+    if name in ('fail', 'fail_after'):
+        if not parts:
+            raise KnobError('%s needs "N [STATUS [PATH_PREFIX]]"' % name)
+        n = _int(parts[0], 'count')
+        status = _int(parts[1], 'status', 100, 599) if len(parts) > 1 else (503 if name == 'fail' else 500)
+        with state.locked_knobs() as k:
+            k[name] = {'count': n, 'status': status, 'prefix': _prefix(parts, 2)}
+        return '%s next %d request(s) with %d' % (name, n, status)
+    if name == 'delay':
+        if not parts:
+            raise KnobError('delay needs "MS [N [PATH_PREFIX]]"')
+        ms = _int(parts[0], 'delay ms', 0, 600000)
+        n = _int(parts[1], 'count') if len(parts) > 1 else 0
+        with state.locked_knobs() as k:
+            k['delay'] = {'ms': ms, 'count': n, 'prefix': _prefix(parts, 2)}
+        return 'delay %d ms for %s' % (ms, 'every request' if n == 0 else 'the next %d request(s)' % n)
+    if name == 'drop':
+        if not parts:
+            raise KnobError('drop needs "N [PATH_PREFIX]"')
+        n = _int(parts[0], 'count')
+        with state.locked_knobs() as k:
+            k['drop'] = {'count': n, 'prefix': _prefix(parts, 1)}
+        return 'drop the next %d response(s) mid-body' % n
+    if name == 'chunked':
+        on = _onoff(value)
+        with state.locked_knobs() as k:
+            k['chunked'] = on
+        return 'responses %s' % ('chunked (no Content-Length)' if on else 'with Content-Length')
+    if name == 'retry_after':
+        n = _int(value, 'retry_after seconds')
+        with state.locked_knobs() as k:
+            k['retry_after'] = n
+        return 'Retry-After %d on injected failures' % n
+    if name in ('cert', 'keepalive_timeout'):
+        lsctl = _lsctl()
+        sd = settings.STATE_DIR
+        params = lsctl.nginx_params(sd)
+        if name == 'cert':
+            if params.get('http_only'):
+                raise KnobError('server was started with --http-only')
+            if value not in lsctl.CERTS:
+                raise KnobError('cert must be one of: %s' % ', '.join(sorted(lsctl.CERTS)))
+            lsctl.install_cert(sd, value)
+            params['cert'] = value
+        else:
+            params['keepalive_timeout'] = _int(value, 'keepalive_timeout seconds', 0, 3600)
+        lsctl.save_nginx_params(sd, params)
+        lsctl.render_nginx(sd)
+        lsctl.reload_nginx(sd)
+        return 'nginx reloaded with %s=%s' % (name, value)
+    raise KnobError('unknown knob %r; known: %s' % (name, ', '.join(KNOB_NAMES)))
+
+
+def reset():
+    state.reset_faults()
+    return 'faults cleared'
+
+
+def stats():
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+    from lsserver.projects.models import FileUpload, Project, Task
+
+    rows = state.read_request_log()
+    refresh = [r for r in rows if r['path'] in ('/api/token/refresh', '/api/token/refresh/')]
+    js = _jwt_settings()
+    user = test_user()
+    lsctl = _lsctl()
+    nginx = lsctl.nginx_params(settings.STATE_DIR)
+    return {
+        'tasks': Task.objects.count(),
+        'projects': Project.objects.count(),
+        'file_uploads': FileUpload.objects.count(),
+        'requests': len(rows),
+        'refreshes': sum(1 for r in refresh if r['status'] == 200 and 'drop' not in r['event']),
+        'refresh_requests': len(refresh),
+        'outstanding_tokens': OutstandingToken.objects.count(),
+        'blacklisted_tokens': BlacklistedToken.objects.count(),
+        'legacy': js.legacy_api_tokens_enabled,
+        'api_tokens': js.api_tokens_enabled,
+        'user_active': user.is_active,
+        'knobs': state.read_knobs(),
+        'cert': nginx.get('cert', 'good'),
+        'keepalive_timeout': nginx.get('keepalive_timeout', 65),
+    }
+
+
+def tasks(project_id=None):
+    from lsserver.projects.models import Task
+
+    qs = Task.objects.all().order_by('id')
+    if project_id is not None:
+        qs = qs.filter(project_id=project_id)
+    return [
+        {
+            'id': t.id,
+            'project': t.project_id,
+            'data': t.data,
+            'annotations': len(t.annotations or []),
+            'predictions': len(t.predictions or []),
+            'file_upload': t.file_upload_id,
+        }
+        for t in qs
+    ]
+
+
+def new_pat(lifetime_seconds=None):
+    """A fresh PAT for the test user (full JWT). Does not touch pat.txt."""
+    from lsserver.jwt_auth.tokens import LSAPIToken
+
+    user = test_user()
+    if lifetime_seconds:
+        token = LSAPIToken.for_user_with_lifetime(user, int(lifetime_seconds))
+    else:
+        token = LSAPIToken.for_user(user)
+    return token.get_full_jwt()
+
+
+def clear_log():
+    with open(state.request_log_path(), 'w'):
+        pass
+    return 'request log cleared'
+
+
+def _write_secret_file(path, text):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, 'w') as f:
+        f.write(text + '\n')
+
+
+@transaction.atomic
+def setup(legacy=False, access_lifetime=300):
+    """First-run provisioning: org, user, JWT settings, PAT, legacy key, a project, the /_test/ secret."""
+    from rest_framework.authtoken.models import Token
+
+    from lsserver.jwt_auth.models import JWTSettings
+    from lsserver.jwt_auth.tokens import LSAPIToken
+    from lsserver.projects.models import Project
+    from lsserver.users.models import Organization, User
+
+    sd = settings.STATE_DIR
+    user = User.objects.create_user(
+        username='edge', email=TEST_USER_EMAIL, password=secrets.token_urlsafe(16), first_name='Edge',
+        last_name='Gateway'
+    )
+    org = Organization.objects.create(title='lsedge test organization', created_by=user)
+    user.active_organization = org
+    user.save()
+    JWTSettings.objects.create(organization=org, legacy_api_tokens_enabled=legacy)
+    legacy_key = Token.objects.create(user=user).key
+    pat = LSAPIToken.for_user(user).get_full_jwt()
+    project = Project.objects.create(
+        title='lsedge test project',
+        label_config='<View><Image name="image" value="$image"/></View>',
+        organization=org,
+        created_by=user,
+    )
+    with state.locked_knobs() as k:
+        k['access_lifetime'] = int(access_lifetime)
+    _write_secret_file(os.path.join(sd, 'pat.txt'), pat)
+    _write_secret_file(os.path.join(sd, 'legacy_key.txt'), legacy_key)
+    _write_secret_file(os.path.join(sd, 'test_secret.txt'), secrets.token_hex(16))
+    return project.id

@@ -1,0 +1,66 @@
+"""Label Studio core views a client calls: /health, /api/version/, /api/current-user/*."""
+
+import json
+
+from django.conf import settings
+from django.http import HttpResponse
+from rest_framework import generics, status
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .users.serializers import WhoAmIUserSerializer
+
+
+def health(request):
+    # json.dumps into a plain HttpResponse: Content-Type is text/html, as upstream.
+    return HttpResponse(json.dumps({'status': 'UP'}))
+
+
+class VersionAPI(APIView):
+    permission_classes = (AllowAny,)
+    authentication_classes = ()
+
+    def get(self, request, *args, **kwargs):
+        v = settings.LABEL_STUDIO_VERSION
+        return Response(
+            {
+                'release': v,
+                'label-studio-os-package': {
+                    'version': v,
+                    'short_version': '.'.join(v.split('.')[:2]),
+                    'latest_version_from_pypi': None,
+                    'latest_version_upload_time': None,
+                    'current_version_is_outdated': False,
+                },
+                'label-studio-os-backend': {
+                    'message': 'lsedge loopback test server',
+                    'commit': 'unknown',
+                    'date': '',
+                    'branch': '',
+                    'version': v,
+                },
+                'edition': 'Community',
+            }
+        )
+
+
+class WhoAmIAPI(generics.RetrieveAPIView):
+    serializer_class = WhoAmIUserSerializer
+
+    def get_object(self):
+        return self.request.user
+
+
+class UserTokenAPI(APIView):
+    def get(self, request, *args, **kwargs):
+        token, _ = Token.objects.get_or_create(user=request.user)
+        return Response({'token': token.key})
+
+
+class UserResetTokenAPI(APIView):
+    def post(self, request, *args, **kwargs):
+        Token.objects.filter(user=request.user).delete()
+        token = Token.objects.create(user=request.user)
+        return Response({'token': token.key}, status=status.HTTP_201_CREATED)

@@ -1,0 +1,341 @@
+#!/bin/bash
+# End-to-end self-test of the loopback test server with curl: starts a server in a fresh temp dir, checks the Label
+# Studio behaviours and every knob, stops it and checks that nothing is left running.
+# Usage: selftest.sh [-k]     (-k: keep the state dir for inspection)
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+PY=/usr/bin/python3
+keep=0
+[ "${1:-}" = "-k" ] && keep=1
+
+pass=0
+failures=0
+ok() { pass=$((pass + 1)); }
+bad() { failures=$((failures + 1)); echo "FAIL: $*" >&2; }
+check() { # description, then a command that must succeed
+    local what=$1
+    shift
+    if "$@"; then ok; else bad "$what"; fi
+}
+eq() { [ "$1" = "$2" ] || { echo "    expected [$2]" >&2; echo "    got      [$1]" >&2; return 1; }; }
+json() { # json EXPR  (reads a JSON document on stdin; EXPR is Python on `d`)
+    "$PY" -c 'import json,sys; d=json.load(sys.stdin); v=eval(sys.argv[1]); print(json.dumps(v) if not isinstance(v, str) else v)' "$1"
+}
+b64claims() { # prints the payload of a JWT as JSON
+    "$PY" -c 'import base64,sys; p=sys.argv[1].split(".")[1]; print(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)).decode())' "$1"
+}
+
+running_in() { # processes (other than this script) whose command line mentions DIR/
+    "$PY" - "$1" <<'EOF'
+import os, sys
+sd = sys.argv[1].rstrip('/') + '/'
+me = {os.getpid(), os.getppid()}
+for e in os.listdir('/proc'):
+    if e.isdigit() and int(e) not in me:
+        try:
+            cl = open('/proc/%s/cmdline' % e, 'rb').read().replace(b'\0', b' ').decode('utf-8', 'replace')
+        except OSError:
+            continue
+        if sd in cl:
+            print(e, cl)
+EOF
+}
+nothing_running() {
+    local left
+    left=$(running_in "$1")
+    [ -z "$left" ] || { echo "    still running: $left" >&2; return 1; }
+}
+
+sd=$(mktemp -d "${TMPDIR:-/tmp}/lsedge-selftest.XXXXXX")
+sd2=""
+cleanup() {
+    "$here/stop.sh" "$sd" >/dev/null 2>&1
+    [ -n "$sd2" ] && "$here/stop.sh" "$sd2" >/dev/null 2>&1
+    if [ "$keep" = 0 ]; then rm -rf "$sd" ${sd2:+"$sd2"}; else echo "state kept in $sd ${sd2}"; fi
+}
+trap cleanup EXIT
+
+echo "== start"
+"$here/start.sh" "$sd" >"$sd.start.out" 2>&1 || { cat "$sd.start.out"; rm -f "$sd.start.out"; exit 1; }
+rm -f "$sd.start.out"
+# shellcheck disable=SC1091
+source "$sd/env"
+for k in LSEDGE_TEST_HTTPS_URL LSEDGE_TEST_HTTP_URL LSEDGE_TEST_CA_FILE LSEDGE_TEST_PAT_FILE LSEDGE_TEST_LEGACY_KEY_FILE \
+    LSEDGE_TEST_PROJECT_ID LSEDGE_TEST_REQUEST_LOG LSEDGE_TEST_ADMIN_URL LSEDGE_TEST_ADMIN_SECRET_FILE; do
+    check "env has $k" test -n "${!k:-}"
+done
+H=$LSEDGE_TEST_HTTPS_URL
+P=$LSEDGE_TEST_HTTP_URL
+CA=$LSEDGE_TEST_CA_FILE
+PAT=$(cat "$LSEDGE_TEST_PAT_FILE")
+KEY=$(cat "$LSEDGE_TEST_LEGACY_KEY_FILE")
+SECRET=$(cat "$LSEDGE_TEST_ADMIN_SECRET_FILE")
+knob() { "$here/knob.sh" "$sd" "$@" >/dev/null || bad "knob $*"; }
+admin() { "$here/admin.sh" "$sd" "$@"; }
+c() { curl -sS --cacert "$CA" "$@"; }                          # body only
+cs() { curl -sS --cacert "$CA" -o /dev/null -w '%{http_code}' "$@"; } # status only
+ch() { curl -sS --cacert "$CA" -D - -o /dev/null "$@" | tr -d '\r'; } # headers only
+refresh() { c -X POST -H 'Content-Type: application/json' -d "{\"refresh\":\"$1\"}" "$H/api/token/refresh/"; }
+access_for() { refresh "$1" | json 'd["access"]'; }
+
+echo "== /health, /api/version/"
+check "health body" eq "$(c "$H/health")" '{"status": "UP"}'
+check "health content-type text/html" bash -c "curl -sS --cacert '$CA' -D - -o /dev/null '$H/health' | grep -qi '^content-type: text/html'"
+check "health with slash" eq "$(cs "$H/health/")" 200
+check "version (no slash, internal retry)" eq "$(c "$P/api/version" | json 'd["release"]')" 1.24.0.dev0
+check "version with slash" eq "$(cs "$P/api/version/")" 200
+
+echo "== refresh"
+R=$(refresh "$PAT")
+check "refresh returns only access" eq "$(echo "$R" | json 'sorted(d)')" '["access"]'
+ACC=$(echo "$R" | json 'd["access"]')
+CL=$(b64claims "$ACC")
+check "access token_type" eq "$(echo "$CL" | json 'd["token_type"]')" access
+check "access exp-iat = 300 default" eq "$(echo "$CL" | json 'd["exp"]-d["iat"]')" 300
+PCL=$(b64claims "$PAT")
+check "PAT is a 200-year refresh token" eq "$(echo "$PCL" | json '[d["token_type"], (d["exp"]-d["iat"])//86400]')" '["refresh", 73000]'
+check "PAT header HS256" eq "$(echo "$PAT" | cut -d. -f1 | "$PY" -c 'import base64,sys; p=sys.stdin.read().strip(); print(base64.urlsafe_b64decode(p+"="*(-len(p)%4)).decode())' | json 'd["alg"]')" HS256
+check "refresh without slash" eq "$(cs -X POST -H 'Content-Type: application/json' -d "{\"refresh\":\"$PAT\"}" "$H/api/token/refresh")" 200
+check "refresh as form data" eq "$(cs -X POST --data-urlencode "refresh=$PAT" "$H/api/token/refresh/")" 200
+
+echo "== refresh errors"
+E=$(c -X POST -H 'Content-Type: application/json' -d '{}' "$H/api/token/refresh/")
+check "missing refresh -> 400 envelope" eq "$(echo "$E" | json '[d["status_code"], d["detail"], d["validation_errors"], sorted(d)]')" \
+    '[400, "Validation error", {"refresh": ["This field is required."]}, ["detail", "exc_info", "id", "status_code", "validation_errors", "version"]]'
+E=$(c -X POST -H 'Content-Type: application/json' -d '{"refresh": ""}' "$H/api/token/refresh/")
+check "blank refresh" eq "$(echo "$E" | json 'd["validation_errors"]')" '{"refresh": ["This field may not be blank."]}'
+check "garbage refresh -> Token is invalid" eq "$(refresh garbage | json '[d["status_code"], d["detail"]]')" '[401, "Token is invalid"]'
+check "refresh 401 WWW-Authenticate Bearer realm" bash -c "curl -sS -D - -o /dev/null -X POST -H 'Content-Type: application/json' -d '{\"refresh\":\"x\"}' '$P/api/token/refresh/' | tr -d '\r' | grep -qx 'WWW-Authenticate: Bearer realm=\"api\"'"
+check "truncated PAT -> Token is invalid" eq "$(refresh "$(echo "$PAT" | cut -d. -f1,2)" | json 'd["detail"]')" "Token is invalid"
+check "access as refresh -> wrong type" eq "$(refresh "$ACC" | json 'd["detail"]')" "Token has wrong type"
+SHORT=$(admin new-pat 1)
+sleep 2
+check "expired PAT -> Token is expired" eq "$(refresh "$SHORT" | json 'd["detail"]')" "Token is expired"
+knob user_active off
+check "inactive user -> no active account" eq "$(refresh "$PAT" | json '[d["status_code"], d["detail"]]')" '[401, "No active account found for the given token."]'
+knob user_active on
+
+echo "== Bearer on the API"
+check "whoami with Bearer" eq "$(c -H "Authorization: Bearer $ACC" "$H/api/current-user/whoami" | json 'd["email"]')" edge@lsedge.test
+check "whoami/ (slash) is 404" eq "$(cs -H "Authorization: Bearer $ACC" "$H/api/current-user/whoami/")" 404
+E=$(c "$H/api/current-user/whoami")
+check "no credentials -> 401 envelope" eq "$(echo "$E" | json '[d["status_code"], d["detail"], d["exc_info"], d["version"]]')" \
+    '[401, "Authentication credentials were not provided.", null, "1.24.0.dev0"]'
+check "no credentials -> WWW-Authenticate: Token" bash -c "curl -sS -D - -o /dev/null '$P/api/current-user/whoami' | tr -d '\r' | grep -qx 'WWW-Authenticate: Token'"
+check "PAT as Bearer -> not provided" eq "$(c -H "Authorization: Bearer $PAT" "$H/api/current-user/whoami" | json 'd["detail"]')" "Authentication credentials were not provided."
+check "garbage Bearer -> not provided" eq "$(c -H "Authorization: Bearer a.b.c" "$H/api/current-user/whoami" | json 'd["detail"]')" "Authentication credentials were not provided."
+knob api_tokens off
+check "org PATs off -> 401" eq "$(cs -H "Authorization: Bearer $ACC" "$H/api/current-user/whoami")" 401
+knob api_tokens on
+knob access_lifetime 2
+A2=$(access_for "$PAT")
+check "access_lifetime knob -> exp-iat = 2" eq "$(b64claims "$A2" | json 'd["exp"]-d["iat"]')" 2
+check "short access token works" eq "$(cs -H "Authorization: Bearer $A2" "$H/api/current-user/whoami")" 200
+sleep 3
+check "expired access token -> 401 not provided" eq "$(c -H "Authorization: Bearer $A2" "$H/api/current-user/whoami" | json 'd["detail"]')" "Authentication credentials were not provided."
+knob access_lifetime 300
+ACC=$(access_for "$PAT")
+
+echo "== legacy Token"
+check "legacy off (default) -> disabled detail" eq "$(c -H "Authorization: Token $KEY" "$H/api/current-user/whoami" | json 'd["detail"]')" \
+    "Authentication token no longer valid: legacy token authentication has been disabled for this organization"
+knob legacy on
+check "legacy on -> 200" eq "$(cs -H "Authorization: Token $KEY" "$H/api/current-user/whoami")" 200
+check "X-Api-Key legacy -> 200" eq "$(cs -H "X-Api-Key: $KEY" "$H/api/current-user/whoami")" 200
+check "unknown key -> Invalid token." eq "$(c -H "Authorization: Token 0123456789abcdef0123456789abcdef01234567" "$H/api/current-user/whoami" | json 'd["detail"]')" "Invalid token."
+check "Token without key" eq "$(c -H "Authorization: Token" "$H/api/current-user/whoami" | json 'd["detail"]')" "Invalid token header. No credentials provided."
+check "Token with spaces" eq "$(c -H "Authorization: Token a b" "$H/api/current-user/whoami" | json 'd["detail"]')" "Invalid token header. Token string should not contain spaces."
+check "PAT sent as Token -> Invalid token." eq "$(c -H "Authorization: Token $PAT" "$H/api/current-user/whoami" | json 'd["detail"]')" "Invalid token."
+check "legacy key as Bearer -> not provided" eq "$(c -H "Authorization: Bearer $KEY" "$H/api/current-user/whoami" | json 'd["detail"]')" "Authentication credentials were not provided."
+knob legacy off
+check "legacy off again" eq "$(cs -H "Authorization: Token $KEY" "$H/api/current-user/whoami")" 401
+
+echo "== PAT management and blacklist"
+E=$(c -X POST -H "Authorization: Bearer $ACC" "$H/api/token/")
+check "second PAT -> 409" eq "$(echo "$E" | json '[d["status_code"], d["detail"]]')" '[409, "You already have a valid token. Please revoke it before creating a new one."]'
+check "token list is truncated" eq "$(c -H "Authorization: Bearer $ACC" "$H/api/token/" | json 'all(t["token"].count(".") == 1 for t in d) and len(d) >= 1')" true
+NEW=$(admin new-pat)
+check "new PAT refreshes" eq "$(cs -X POST -H 'Content-Type: application/json' -d "{\"refresh\":\"$NEW\"}" "$H/api/token/refresh/")" 200
+check "blacklist -> 204, no body" eq "$(c -w '%{http_code}' -X POST -H 'Content-Type: application/json' -d "{\"refresh\":\"$NEW\"}" "$H/api/token/blacklist/")" 204
+check "blacklist again -> 404 raw body" eq "$(c -w ' %{http_code}' -X POST -H 'Content-Type: application/json' -d "{\"refresh\":\"$NEW\"}" "$H/api/token/blacklist/")" '{"detail":"Token is invalid or already blacklisted."} 404'
+check "blacklisted -> refresh 401 Token is blacklisted" eq "$(refresh "$NEW" | json '[d["status_code"], d["detail"]]')" '[401, "Token is blacklisted"]'
+NEW2=$(admin new-pat)
+check "blacklist accepts truncated token" eq "$(cs -X POST -H 'Content-Type: application/json' -d "{\"refresh\":\"$(echo "$NEW2" | cut -d. -f1,2)\"}" "$H/api/token/blacklist")" 204
+check "blacklist garbage -> 404" eq "$(cs -X POST -H 'Content-Type: application/json' -d '{"refresh":"nope"}' "$H/api/token/blacklist/")" 404
+check "original PAT still refreshes" eq "$(cs -X POST -H 'Content-Type: application/json' -d "{\"refresh\":\"$PAT\"}" "$H/api/token/refresh/")" 200
+
+echo "== projects"
+AUTH=(-H "Authorization: Bearer $ACC")
+T51=$(printf 'x%.0s' $(seq 51))
+E=$(c "${AUTH[@]}" -H 'Content-Type: application/json' -d "{\"title\":\"$T51\"}" "$H/api/projects/")
+check "51-char title -> exact DRF 400 envelope" eq "$(echo "$E" | json '[sorted(d), d["status_code"], d["detail"], d["exc_info"], d["validation_errors"]]')" \
+    '[["detail", "exc_info", "id", "status_code", "validation_errors", "version"], 400, "Validation error", null, {"title": ["Ensure this field has no more than 50 characters."]}]'
+check "2-char title" eq "$(c "${AUTH[@]}" -H 'Content-Type: application/json' -d '{"title":"ab"}' "$H/api/projects/" | json 'd["validation_errors"]')" \
+    '{"title": ["Ensure this field has at least 3 characters."]}'
+T50=$(printf 'y%.0s' $(seq 50))
+check "50-char title -> 201" eq "$(cs "${AUTH[@]}" -H 'Content-Type: application/json' -d "{\"title\":\"$T50\"}" "$H/api/projects/")" 201
+check "create without slash (retry keeps POST body)" eq "$(c "${AUTH[@]}" -H 'Content-Type: application/json' -d '{"title":"noslash project"}' "$H/api/projects" | json 'd["title"]')" "noslash project"
+for i in $(seq 1 33); do c "${AUTH[@]}" -H 'Content-Type: application/json' -d "{\"title\":\"bulk $i\"}" "$H/api/projects/" >/dev/null; done
+L=$(c "${AUTH[@]}" "$H/api/projects/")
+check "page 1: count 36, 30 results, next, no previous" eq "$(echo "$L" | json '[d["count"], len(d["results"]), d["next"] is not None, d["previous"]]')" '[36, 30, true, null]'
+check "next link is https with port" eq "$(echo "$L" | json 'd["next"]')" "$H/api/projects/?page=2"
+check "newest first" eq "$(echo "$L" | json 'd["results"][0]["title"]')" "bulk 33"
+check "page_size=5" eq "$(c "${AUTH[@]}" "$H/api/projects/?page_size=5&page=2" | json '[len(d["results"]), d["results"][0]["title"]]')" '[5, "bulk 28"]'
+check "page_size capped at 100" eq "$(c "${AUTH[@]}" "$H/api/projects/?page_size=500" | json 'len(d["results"])')" 36
+check "page past end -> 404 Invalid page." eq "$(c "${AUTH[@]}" "$H/api/projects/?page=99" | json '[d["status_code"], d["detail"]]')" '[404, "Invalid page."]'
+check "title filter icontains" eq "$(c "${AUTH[@]}" "$H/api/projects/?title=BULK%203" | json 'd["count"]')" 5
+check "ids filter" eq "$(c "${AUTH[@]}" "$H/api/projects/?ids=1,2" | json 'sorted(p["id"] for p in d["results"])')" '[1, 2]'
+check "project detail" eq "$(c "${AUTH[@]}" "$H/api/projects/1/" | json 'd["id"]')" 1
+check "project detail without slash" eq "$(cs "${AUTH[@]}" "$H/api/projects/1")" 200
+check "missing project -> 404 envelope" eq "$(c "${AUTH[@]}" "$H/api/projects/9999/" | json '[d["status_code"], d["detail"]]')" '[404, "Not found."]'
+
+echo "== import"
+PID=$LSEDGE_TEST_PROJECT_ID
+I=$(c "${AUTH[@]}" -H 'Content-Type: application/json' -d '[{"image":"a.jpg"},{"image":"b.jpg"},{"data":{"image":"c.jpg"},"predictions":[{"result":[]}],"annotations":[{"result":[]},{"result":[]}]}]' "$H/api/projects/$PID/import")
+check "import list -> counts" eq "$(echo "$I" | json '[d["task_count"], d["annotation_count"], d["prediction_count"], d["file_upload_ids"], d["could_be_tasks_list"], d["found_formats"], d["data_columns"]]')" \
+    '[3, 2, 1, [], false, [], []]'
+check "import response keys" eq "$(echo "$I" | json 'sorted(d)')" '["annotation_count", "could_be_tasks_list", "data_columns", "duration", "file_upload_ids", "found_formats", "prediction_count", "task_count"]'
+check "import single object" eq "$(c "${AUTH[@]}" -H 'Content-Type: application/json' -d '{"image":"d.jpg"}' "$H/api/projects/$PID/import" | json 'd["task_count"]')" 1
+check "return_task_ids" eq "$(c "${AUTH[@]}" -H 'Content-Type: application/json' -d '[{"image":"e.jpg"}]' "$H/api/projects/$PID/import?return_task_ids=true" | json 'len(d["task_ids"])')" 1
+check "import empty list -> No tasks added" eq "$(c "${AUTH[@]}" -H 'Content-Type: application/json' -d '[]' "$H/api/projects/$PID/import" | json '[d["status_code"], d["validation_errors"]]')" \
+    '[400, {"non_field_errors": ["load_tasks: No tasks added"]}]'
+check "import JSON scalar -> No data found" eq "$(c "${AUTH[@]}" -H 'Content-Type: application/json' -d '5' "$H/api/projects/$PID/import" | json 'd["validation_errors"]["non_field_errors"]')" \
+    '["load_tasks: No data found in DATA or in FILES"]'
+check "import text/plain -> 415 (DRF parsers)" eq "$(cs "${AUTH[@]}" -H 'Content-Type: text/plain' -d 'hello' "$H/api/projects/$PID/import")" 415
+check "import/ (slash) -> 404" eq "$(cs "${AUTH[@]}" -H 'Content-Type: application/json' -d '[{"image":"x"}]' "$H/api/projects/$PID/import/")" 404
+printf '[{"image":"f1.jpg"},{"image":"f2.jpg"}]' >"$sd/tmp/tasks.json"
+printf '\x89PNG\r\n\x1a\nfakepng' >"$sd/tmp/shot.png"
+M=$(c "${AUTH[@]}" -F "file1=@$sd/tmp/tasks.json" -F "file2=@$sd/tmp/shot.png" "$H/api/projects/$PID/import")
+check "multipart json+png" eq "$(echo "$M" | json '[d["task_count"], len(d["file_upload_ids"]), d["found_formats"], d["data_columns"]]')" '[3, 2, {".json": 1, ".png": 1}, ["image"]]'
+check "stored media file" bash -c "ls '$sd/media/upload/$PID/' | grep -q 'shot.png'"
+printf 'MZ' >"$sd/tmp/evil.exe"
+check "unsupported extension" eq "$(c "${AUTH[@]}" -F "file=@$sd/tmp/evil.exe" "$H/api/projects/$PID/import" | json 'd["validation_errors"]["non_field_errors"]')" '[".exe extension is not supported"]'
+check "stats tasks = 8" eq "$(admin stats | json 'd["tasks"]')" 8
+check "_test/tasks lists 8 for project" eq "$(curl -sS -H "X-Lsedge-Test-Secret: $SECRET" "$LSEDGE_TEST_ADMIN_URL/tasks?project=$PID" | json 'len(d)')" 8
+check "_test without secret -> 403" eq "$(cs "$LSEDGE_TEST_ADMIN_URL/stats")" 403
+
+echo "== fault knobs"
+knob fail "2 503"
+check "fail 1/2 -> 503" eq "$(cs "$H/health")" 503
+check "fail 2/2 -> 503 html" bash -c "curl -sS --cacert '$CA' '$H/health' | grep -q '503 Service Temporarily Unavailable'"
+check "after fail -> 200" eq "$(cs "$H/health")" 200
+knob fail "1 502 /api/token/refresh" retry_after 7
+check "fail with prefix skips other paths" eq "$(cs "$H/health")" 200
+check "fail with prefix hits refresh" eq "$(cs -X POST -H 'Content-Type: application/json' -d "{\"refresh\":\"$PAT\"}" "$H/api/token/refresh")" 502
+check "Retry-After sent" bash -c "'$here/knob.sh' '$sd' fail '1 503' >/dev/null && curl -sS -D - -o /dev/null '$P/health' | tr -d '\r' | grep -qx 'Retry-After: 7'"
+knob retry_after 0
+knob fail "1 500"
+check "fail 500 -> LS envelope" eq "$(c "$H/health" | json '[d["status_code"], "id" in d]')" '[500, true]'
+BEFORE=$(admin stats | json 'd["tasks"]')
+knob fail_after "1 500 /api/projects/"
+check "fail_after -> 500" eq "$(cs "${AUTH[@]}" -H 'Content-Type: application/json' -d '[{"image":"g.jpg"}]' "$H/api/projects/$PID/import")" 500
+check "fail_after: side effect happened" eq "$(admin stats | json 'd["tasks"]')" $((BEFORE + 1))
+knob delay "1200 1"
+t0=$(date +%s%N)
+cs "$H/health" >/dev/null
+t1=$(date +%s%N)
+check "delay 1200 ms" test $(((t1 - t0) / 1000000)) -ge 1200
+t0=$(date +%s%N)
+cs "$H/health" >/dev/null
+t1=$(date +%s%N)
+check "delay count consumed" test $(((t1 - t0) / 1000000)) -lt 1000
+knob drop "1 /api/token/refresh"
+curl -sS --cacert "$CA" -o "$sd/tmp/drop.out" -X POST -H 'Content-Type: application/json' -d "{\"refresh\":\"$PAT\"}" "$H/api/token/refresh/" 2>"$sd/tmp/drop.err"
+rc=$?
+check "drop -> curl error 18 (partial body)" eq "$rc" 18
+check "drop -> half the body arrived" bash -c "head -c 11 '$sd/tmp/drop.out' | grep -q '{\"access\":\"'"
+check "after drop -> 200" eq "$(cs -X POST -H 'Content-Type: application/json' -d "{\"refresh\":\"$PAT\"}" "$H/api/token/refresh/")" 200
+knob chunked on
+check "chunked on -> Transfer-Encoding chunked" bash -c "curl -sS --cacert '$CA' -D - -o /dev/null '$H/api/version/' | tr -d '\r' | grep -qix 'Transfer-Encoding: chunked'"
+knob chunked off
+check "chunked off -> Content-Length" bash -c "curl -sS --cacert '$CA' -D - -o /dev/null '$H/api/version/' | tr -d '\r' | grep -qi '^Content-Length: '"
+admin reset >/dev/null
+check "reset clears faults" eq "$(admin stats | json '[d["knobs"]["fail"]["count"], d["knobs"]["delay"]["ms"], d["knobs"]["drop"]["count"]]')" '[0, 0, 0]'
+check "_test/knobs over HTTP" eq "$(curl -sS -H "X-Lsedge-Test-Secret: $SECRET" -d '{"fail": "1 503"}' "$LSEDGE_TEST_ADMIN_URL/knobs" | json 'd["stats"]["knobs"]["fail"]["count"]')" 1
+check "_test/knobs fault applies" eq "$(cs "$P/health")" 503
+
+echo "== request log"
+check "log has no secrets" bash -c "! grep -qF -e '$PAT' -e '$KEY' -e '$ACC' -e \"\$(echo '$PAT' | cut -d. -f2)\" '$LSEDGE_TEST_REQUEST_LOG'"
+check "log never has Authorization words" bash -c "! grep -q -i -e 'eyJ' -e 'authorization' '$LSEDGE_TEST_REQUEST_LOG'"
+N=$(grep -c -E ' /api/token/refresh/? ' "$LSEDGE_TEST_REQUEST_LOG")
+check "stats refresh_requests = log lines" eq "$(admin stats | json 'd["refresh_requests"]')" "$N"
+check "log line format" bash -c "tail -n 1 '$LSEDGE_TEST_REQUEST_LOG' | grep -qE '^[0-9]{13} GET /health 503 none http [0-9]+ [0-9]+ [0-9]+ fail$'"
+check "no-slash path logged as sent" bash -c "grep -q ' POST /api/token/refresh 200 ' '$LSEDGE_TEST_REQUEST_LOG'"
+
+echo "== keep-alive"
+admin clear-log >/dev/null
+V=$(curl -sv --cacert "$CA" "$H/health" "$H/api/version/" 2>&1 >/dev/null)
+check "curl reuses the TLS connection" grep -q 'Re-using existing connection' <<<"$V"
+check "server saw one connection, two requests" eq "$(awk '{print $8}' "$LSEDGE_TEST_REQUEST_LOG" | tr '\n' ' ')" "1 2 "
+check "same connection id" eq "$(awk '{print $7}' "$LSEDGE_TEST_REQUEST_LOG" | sort -u | wc -l)" 1
+V=$(curl -sv "$P/health" "$P/health" 2>&1 >/dev/null)
+check "plain HTTP keep-alive" grep -q 'Re-using existing connection' <<<"$V"
+knob keepalive_timeout 1
+check "keepalive_timeout knob in nginx.conf" grep -q 'keepalive_timeout 1s;' "$sd/nginx.conf"
+"$PY" - "$LSEDGE_TEST_HTTP_URL" <<'EOF' || bad "idle connection closed after keepalive_timeout"
+import socket, sys, time, urllib.parse
+u = urllib.parse.urlparse(sys.argv[1])
+s = socket.create_connection((u.hostname, u.port), timeout=5)
+s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+time.sleep(0.3)
+s.recv(65536)
+time.sleep(2.0)
+s.settimeout(2)
+assert s.recv(1) == b"", "server kept the idle connection open"
+EOF
+[ $? = 0 ] && ok
+knob keepalive_timeout 65
+
+echo "== TLS certificates"
+check "https OK with CA" eq "$(cs "$H/health")" 200
+check "https localhost name OK" eq "$(cs "$LSEDGE_TEST_HTTPS_LOCALHOST_URL/health")" 200
+knob cert wrong_host
+curl -sS --cacert "$CA" -o /dev/null "$H/health" 2>"$sd/tmp/tls.err"
+check "wrong host -> curl 60 name mismatch" bash -c "[ $? = 60 ] && grep -qi -e 'does not match' -e 'no alternative' '$sd/tmp/tls.err'"
+knob cert expired
+curl -sS --cacert "$CA" -o /dev/null "$H/health" 2>"$sd/tmp/tls.err"
+check "expired -> curl 60 expired" bash -c "[ $? = 60 ] && grep -qi 'expired' '$sd/tmp/tls.err'"
+knob cert other_ca
+curl -sS --cacert "$CA" -o /dev/null "$H/health" 2>"$sd/tmp/tls.err"
+check "other CA -> curl 60 issuer" bash -c "[ $? = 60 ] && grep -qi 'issuer' '$sd/tmp/tls.err'"
+check "other CA trusted with its own CA file" eq "$(curl -sS --cacert "$LSEDGE_TEST_OTHER_CA_FILE" -o /dev/null -w '%{http_code}' "$H/health")" 200
+knob cert not_yet_valid
+curl -sS --cacert "$CA" -o /dev/null "$H/health" 2>"$sd/tmp/tls.err"
+check "not yet valid -> curl 60" bash -c "[ $? = 60 ]"
+knob cert good
+check "good cert again" eq "$(cs "$H/health")" 200
+check "cert knob over /_test/knobs" eq "$(curl -sS -H "X-Lsedge-Test-Secret: $SECRET" -d '{"cert": "expired"}' "$LSEDGE_TEST_ADMIN_URL/knobs" | json 'd["stats"]["cert"]')" expired
+curl -sS --cacert "$CA" -o /dev/null "$H/health" 2>/dev/null
+check "expired via HTTP knob -> curl 60" bash -c "[ $? = 60 ]"
+knob cert good
+
+echo "== stop / restart"
+"$here/stop.sh" "$sd" || bad "stop.sh failed"
+check "no process mentions the state dir" nothing_running "$sd"
+check "pid files removed" bash -c "[ ! -e '$sd/nginx.pid' ] && [ ! -e '$sd/gunicorn.pid' ]"
+check "port closed after stop" bash -c "! curl -s -o /dev/null '$P/health'"
+"$here/start.sh" "$sd" >/dev/null 2>&1 || bad "restart failed"
+check "restart keeps ports and PAT" eq "$(cs -X POST -H 'Content-Type: application/json' -d "{\"refresh\":\"$PAT\"}" "$H/api/token/refresh/")" 200
+check "second start refused while running" bash -c "! '$here/start.sh' '$sd' >/dev/null 2>&1"
+"$here/stop.sh" "$sd" || bad "stop.sh failed"
+check "nothing left after second stop" nothing_running "$sd"
+check "stop.sh twice is harmless" "$here/stop.sh" "$sd"
+
+echo "== --http-only"
+sd2=$(mktemp -d "${TMPDIR:-/tmp}/lsedge-selftest-http.XXXXXX")
+if "$here/start.sh" "$sd2" --http-only --legacy on --access-lifetime 3 >/dev/null 2>&1; then
+    check "http-only: no HTTPS URL" bash -c "grep -qx 'LSEDGE_TEST_HTTPS_URL=' '$sd2/env'"
+    P2=$(grep '^LSEDGE_TEST_HTTP_URL=' "$sd2/env" | cut -d= -f2)
+    check "http-only: legacy on from start" eq "$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Token $(cat "$sd2/legacy_key.txt")" "$P2/api/current-user/whoami")" 200
+    A3=$(curl -sS -X POST -H 'Content-Type: application/json' -d "{\"refresh\":\"$(cat "$sd2/pat.txt")\"}" "$P2/api/token/refresh/" | json 'd["access"]')
+    check "http-only: access lifetime 3 from start" eq "$(b64claims "$A3" | json 'd["exp"]-d["iat"]')" 3
+    "$here/stop.sh" "$sd2" || bad "stop.sh (http-only) failed"
+    check "http-only: nothing left" nothing_running "$sd2"
+else
+    bad "start.sh --http-only failed"
+fi
+
+echo
+echo "selftest: $pass passed, $failures failed"
+[ "$failures" = 0 ]

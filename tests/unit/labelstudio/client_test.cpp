@@ -1,0 +1,338 @@
+// labelstudio::Client over the real Connection, TcpTransport and TokenManager, with a scripted
+// socket and a manual clock: what goes on the wire, and what comes back as errors.
+#include "firmware/labelstudio/client.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "firmware/labelstudio/api_error.h"
+#include "firmware/net/tcp_transport.h"
+#include "tests/fakes/capture_log.h"
+#include "tests/fakes/manual_clock.h"
+#include "tests/fakes/scripted_socket.h"
+#include "tests/fakes/std_sync.h"
+#include "tests/fakes/test_tokens.h"
+
+namespace lsedge::labelstudio {
+namespace {
+
+using testing::make_access_token;
+using testing::make_pat;
+
+std::string http_response(int status, const std::string& body,
+                          const std::string& extra_headers = "") {
+  const char* reason = status == 200 ? "OK" : status == 401 ? "Unauthorized" : "Status";
+  return "HTTP/1.1 " + std::to_string(status) + " " + reason +
+         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n" + extra_headers + "\r\n" + body;
+}
+
+std::string refresh_ok(const std::string& access) {
+  return http_response(200, R"({"access":")" + access + R"("})");
+}
+
+std::string envelope(int status, const std::string& detail) {
+  return http_response(status, R"({"id":"e1","status_code":)" + std::to_string(status) +
+                                   R"(,"version":"1.24.0","detail":")" + detail +
+                                   R"(","exc_info":null})");
+}
+
+const std::string kWhoamiBody =
+    R"({"id":7,"first_name":"Ed","last_name":"Ge","username":"edge","email":"edge@example.com",)"
+    R"("active_organization":1,"permissions":["projects.view"]})";
+
+struct Rig {
+  explicit Rig(std::string_view base_path = "") : socket(&clock), transport(socket) {
+    connection = std::make_unique<http::Connection>(
+        transport, clock, http::Endpoint{"ls.example", 8080, 80},
+        http::ConnectionBuffers{ByteSpan(head), ByteSpan(headers), ByteSpan(body), ByteSpan(chunk)},
+        Logger(&log, "http"));
+    tokens = std::make_unique<auth::TokenManager>(clock, mutex, condition, Logger(&log, "auth"));
+    client = std::make_unique<Client>(*connection, *tokens, clock, base_path, arena,
+                                      Logger(&log, "client"));
+  }
+  Deadline deadline() const { return Deadline::after(clock.now_ms(), 60000); }
+  // All bytes the client sent, over every connection.
+  std::string sent() {
+    std::string all;
+    for (auto& c : socket.connections())
+      all += c.sent;
+    return all;
+  }
+
+  testing::ManualClock clock{5000};
+  testing::ScriptedSocket socket;
+  net::TcpTransport transport;
+  testing::CaptureLog log;
+  testing::StdMutex mutex;
+  testing::StdConditionVariable condition;
+  uint8_t head[4096];
+  uint8_t headers[4096];
+  uint8_t body[16384];
+  uint8_t chunk[512];
+  StaticArena<65536> arena;
+  std::unique_ptr<http::Connection> connection;
+  std::unique_ptr<auth::TokenManager> tokens;
+  std::unique_ptr<Client> client;
+};
+
+size_t count(const std::string& haystack, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = haystack.find(needle); at != std::string::npos;
+       at = haystack.find(needle, at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+TEST(Client, PatIsExchangedThenTheAccessTokenIsSentAsBearer) {
+  Rig rig;
+  const std::string pat = make_pat();
+  const std::string access = make_access_token(1000, 1300);
+  ASSERT_TRUE(rig.tokens->set_credential(pat).ok());
+  rig.socket.add_connection()
+      .then_data(refresh_ok(access))
+      .then_data(http_response(200, kWhoamiBody));
+
+  auto user = rig.client->whoami(rig.deadline());
+  ASSERT_TRUE(user.ok()) << status_name(user.status()) << " " << user.error().detail.c_str();
+  EXPECT_EQ(user->id, 7);
+  EXPECT_EQ(user->email.view(), "edge@example.com");
+  EXPECT_EQ(user->username.view(), "edge");
+  EXPECT_EQ(user->first_name.view(), "Ed");
+
+  const std::string wire = rig.sent();
+  const std::string refresh_body = R"({"refresh":")" + pat + R"("})";
+  EXPECT_EQ(wire.rfind("POST /api/token/refresh/ HTTP/1.1\r\n", 0), 0u);
+  EXPECT_NE(wire.find("Content-Type: application/json\r\n"), std::string::npos);
+  EXPECT_NE(wire.find("\r\n\r\n" + refresh_body), std::string::npos);
+  EXPECT_NE(wire.find("GET /api/current-user/whoami HTTP/1.1\r\n"), std::string::npos);
+  EXPECT_NE(wire.find("Authorization: Bearer " + access + "\r\n"), std::string::npos);
+  // The PAT goes only into the refresh body, never into an Authorization header.
+  EXPECT_EQ(wire.find("Bearer " + pat), std::string::npos);
+  EXPECT_EQ(count(wire, pat), 1u);
+  EXPECT_EQ(rig.socket.connect_calls(), 1u);  // one kept-alive connection for both
+}
+
+TEST(Client, BasePathPrefixesEveryEndpointIncludingTheRefresh) {
+  Rig rig("/ls");
+  ASSERT_TRUE(rig.tokens->set_credential(make_pat()).ok());
+  rig.socket.add_connection()
+      .then_data(refresh_ok(make_access_token(1000, 1300)))
+      .then_data(http_response(200, kWhoamiBody));
+  ASSERT_TRUE(rig.client->whoami(rig.deadline()).ok());
+  const std::string wire = rig.sent();
+  EXPECT_EQ(wire.rfind("POST /ls/api/token/refresh/ HTTP/1.1\r\n", 0), 0u);
+  EXPECT_NE(wire.find("GET /ls/api/current-user/whoami HTTP/1.1\r\n"), std::string::npos);
+}
+
+TEST(Client, A401ToABearerRequestRefreshesOnceAndResendsOnce) {
+  Rig rig;
+  const std::string first = make_access_token(1000, 1300, "first");
+  const std::string second = make_access_token(1001, 1301, "second");
+  ASSERT_TRUE(rig.tokens->set_credential(make_pat()).ok());
+  rig.socket.add_connection()
+      .then_data(refresh_ok(first))
+      .then_data(envelope(401, "Authentication credentials were not provided."))
+      .then_data(refresh_ok(second))
+      .then_data(http_response(200, kWhoamiBody));
+
+  auto user = rig.client->whoami(rig.deadline());
+  ASSERT_TRUE(user.ok()) << user.error().detail.c_str();
+  const std::string wire = rig.sent();
+  EXPECT_EQ(count(wire, "POST /api/token/refresh/"), 2u);
+  EXPECT_EQ(count(wire, "GET /api/current-user/whoami"), 2u);
+  EXPECT_NE(wire.find("Bearer " + first), std::string::npos);
+  EXPECT_NE(wire.find("Bearer " + second), std::string::npos);
+}
+
+TEST(Client, ASecond401IsFinalAndSaysWhatToCheck) {
+  Rig rig;
+  ASSERT_TRUE(rig.tokens->set_credential(make_pat()).ok());
+  rig.socket.add_connection()
+      .then_data(refresh_ok(make_access_token(1000, 1300, "a")))
+      .then_data(envelope(401, "Authentication credentials were not provided."))
+      .then_data(refresh_ok(make_access_token(1000, 1300, "b")))
+      .then_data(envelope(401, "Authentication credentials were not provided."));
+
+  auto user = rig.client->whoami(rig.deadline());
+  ASSERT_FALSE(user.ok());
+  EXPECT_EQ(user.status(), Status::AuthenticationFailed);
+  EXPECT_EQ(user.error().http_status, 401);
+  EXPECT_NE(user.error().detail.view().find("Authentication credentials were not provided."),
+            std::string_view::npos);
+  EXPECT_NE(user.error().detail.view().find("Personal Access Tokens are enabled"),
+            std::string_view::npos);
+  EXPECT_EQ(count(rig.sent(), "POST /api/token/refresh/"), 2u);  // no loop
+  EXPECT_EQ(exit_code_for(user.status()), 3);
+}
+
+class RefreshFailure : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(RefreshFailure, A401FromTheRefreshIsFinalAndKeepsTheServersDetail) {
+  Rig rig;
+  ASSERT_TRUE(rig.tokens->set_credential(make_pat()).ok());
+  rig.socket.add_connection().then_data(envelope(401, GetParam()));
+
+  auto user = rig.client->whoami(rig.deadline());
+  ASSERT_FALSE(user.ok());
+  EXPECT_EQ(user.status(), Status::RefreshRejected);
+  EXPECT_EQ(user.error().http_status, 401);
+  EXPECT_EQ(user.error().detail.view(), GetParam());
+  EXPECT_EQ(count(rig.sent(), "POST /api/token/refresh/"), 1u);  // never retried
+  EXPECT_EQ(rig.sent().find("whoami"), std::string::npos);       // nothing sent without a token
+  EXPECT_EQ(exit_code_for(user.status()), 3);
+  EXPECT_GT(std::string(refresh_failure_hint(user.error().detail.view())).size(), 20u);
+}
+
+INSTANTIATE_TEST_SUITE_P(SimplejwtDetails, RefreshFailure,
+                         ::testing::Values("Token is blacklisted", "Token is invalid",
+                                           "Token is expired", "Token has wrong type",
+                                           "Token has no id",
+                                           "No active account found for the given token."));
+
+TEST(Client, EachRefreshFailureGetsItsOwnAdvice) {
+  EXPECT_NE(std::string(refresh_failure_hint("Token is blacklisted")).find("revoked"),
+            std::string::npos);
+  EXPECT_NE(std::string(refresh_failure_hint("Token is expired")).find("expired"),
+            std::string::npos);
+  EXPECT_NE(std::string(refresh_failure_hint("Token is invalid")).find("another server"),
+            std::string::npos);
+  EXPECT_NE(std::string(refresh_failure_hint("Token has wrong type")).find("not a Personal"),
+            std::string::npos);
+  EXPECT_NE(std::string(refresh_failure_hint("No active account found for the given token."))
+                .find("deactivated"),
+            std::string::npos);
+}
+
+TEST(Client, AccessTokenIsReusedUntilItsDeadlineThenRefreshedBeforeUse) {
+  Rig rig;
+  ASSERT_TRUE(rig.tokens->set_credential(make_pat()).ok());
+  rig.socket.add_connection()
+      .then_data(refresh_ok(make_access_token(1000, 1300, "one")))
+      .then_data(http_response(200, kWhoamiBody))
+      .then_data(http_response(200, kWhoamiBody))
+      .then_data(refresh_ok(make_access_token(2000, 2300, "two")))
+      .then_data(http_response(200, kWhoamiBody));
+
+  ASSERT_TRUE(rig.client->whoami(rig.deadline()).ok());
+  rig.clock.advance(269'999);  // lifetime 300 s, margin 30 s: still valid
+  ASSERT_TRUE(rig.client->whoami(rig.deadline()).ok());
+  EXPECT_EQ(count(rig.sent(), "POST /api/token/refresh/"), 1u);
+  rig.clock.advance(1);  // now due: refreshed before the request, no 401 needed
+  ASSERT_TRUE(rig.client->whoami(rig.deadline()).ok());
+  EXPECT_EQ(count(rig.sent(), "POST /api/token/refresh/"), 2u);
+  EXPECT_EQ(count(rig.sent(), "GET /api/current-user/whoami"), 3u);
+}
+
+TEST(Client, LegacyKeyIsSentAsTokenAndNeverRefreshed) {
+  Rig rig;
+  ASSERT_TRUE(rig.tokens->set_credential(testing::kLegacyKey).ok());
+  rig.socket.add_connection()
+      .then_data(http_response(200, kWhoamiBody))
+      .then_data(envelope(401, "Invalid token."));
+  ASSERT_TRUE(rig.client->whoami(rig.deadline()).ok());
+  auto second = rig.client->whoami(rig.deadline());
+  EXPECT_EQ(second.status(), Status::AuthenticationFailed);
+  EXPECT_EQ(second.error().detail.view(), "Invalid token.");
+  const std::string wire = rig.sent();
+  EXPECT_EQ(count(wire, "Authorization: Token " + std::string(testing::kLegacyKey) + "\r\n"), 2u);
+  EXPECT_EQ(wire.find("refresh"), std::string::npos);
+}
+
+TEST(Client, ValidationErrorsAreSpelledOut) {
+  Rig rig;
+  ASSERT_TRUE(rig.tokens->set_credential(testing::kLegacyKey).ok());
+  rig.socket.add_connection().then_data(
+      http_response(400, R"({"id":"x","status_code":400,"version":"1","detail":"Validation error",)"
+                         R"("exc_info":null,"validation_errors":{"title":)"
+                         R"(["Ensure this field has no more than 50 characters."]}})"));
+  auto r = rig.client->call(http::Method::Post, "/api/projects/", "application/json",
+                            as_bytes(R"({"title":"x"})"), false, rig.deadline());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status(), Status::ValidationFailed);
+  EXPECT_EQ(r.error().detail.view(),
+            "Validation error — title: Ensure this field has no more than 50 characters.");
+}
+
+TEST(Client, ErrorStatusesMapToTheirClass) {
+  EXPECT_EQ(status_for_http(403), Status::PermissionDenied);
+  EXPECT_EQ(status_for_http(404), Status::NotFound);
+  EXPECT_EQ(status_for_http(429), Status::RateLimited);
+  EXPECT_EQ(status_for_http(502), Status::ServerError);
+  EXPECT_EQ(status_for_http(302), Status::UnexpectedHttpStatus);
+}
+
+TEST(Client, NonJsonErrorBodiesStillGiveAClearError) {
+  Rig rig;
+  ASSERT_TRUE(rig.tokens->set_credential(testing::kLegacyKey).ok());
+  rig.socket.add_connection().then_data(
+      "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: 20\r\n\r\n"
+      "<html>oops</html>   ");
+  auto r = rig.client->whoami(rig.deadline());
+  EXPECT_EQ(r.status(), Status::ServerError);
+  EXPECT_EQ(r.error().http_status, 502);
+  EXPECT_EQ(r.error().detail.view(), "HTTP 502 with no detail from the server");
+}
+
+TEST(Client, MalformedRefreshAnswersAreClearErrors) {
+  struct Case {
+    std::string body;
+    Status status;
+  };
+  const Case cases[] = {
+      {"not json", Status::JsonInvalid},
+      {R"({"refresh":"x"})", Status::JsonMissingField},
+      {R"({"access":""})", Status::JsonMissingField},
+      {R"({"access":"garbage-not-a-jwt"})", Status::MalformedToken},
+      {R"({"access":")" + make_pat() + R"("})", Status::MalformedToken},  // a refresh token
+  };
+  for (const auto& c : cases) {
+    Rig rig;
+    ASSERT_TRUE(rig.tokens->set_credential(make_pat()).ok());
+    rig.socket.add_connection().then_data(http_response(200, c.body));
+    auto r = rig.client->whoami(rig.deadline());
+    EXPECT_EQ(r.status(), c.status) << c.body << " -> " << status_name(r.status());
+    EXPECT_EQ(rig.sent().find("whoami"), std::string::npos) << c.body;
+  }
+}
+
+TEST(Client, TheAccessTokenIsWipedFromTheResponseBuffersAndTheArena) {
+  Rig rig;
+  const std::string access = make_access_token(1000, 1300);
+  ASSERT_TRUE(rig.tokens->set_credential(make_pat()).ok());
+  rig.socket.add_connection()
+      .then_data(refresh_ok(access))
+      .then_data(http_response(200, kWhoamiBody));
+  ASSERT_TRUE(rig.client->whoami(rig.deadline()).ok());
+  const auto contains = [&](const uint8_t* data, size_t size) {
+    return std::string(reinterpret_cast<const char*>(data), size).find(access.substr(0, 40)) !=
+           std::string::npos;
+  };
+  EXPECT_FALSE(contains(rig.body, sizeof(rig.body)));
+  EXPECT_FALSE(contains(rig.headers, sizeof(rig.headers)));
+  EXPECT_FALSE(contains(rig.chunk, sizeof(rig.chunk)));
+  EXPECT_FALSE(contains(rig.head, sizeof(rig.head)));
+}
+
+TEST(Client, NoTokenReachesTheLog) {
+  Rig rig;
+  const std::string pat = make_pat();
+  const std::string access = make_access_token(1000, 1300);
+  ASSERT_TRUE(rig.tokens->set_credential(pat).ok());
+  rig.socket.add_connection()
+      .then_data(refresh_ok(access))
+      .then_data(envelope(401, "Authentication credentials were not provided."))
+      .then_data(envelope(401, "Token is blacklisted"));
+  auto r = rig.client->whoami(rig.deadline());
+  EXPECT_EQ(r.status(), Status::RefreshRejected);
+  const std::string logged = rig.log.all_text();
+  EXPECT_FALSE(logged.empty());
+  EXPECT_EQ(logged.find("eyJ"), std::string::npos) << logged;
+  EXPECT_EQ(std::string(r.error().detail.view()).find("eyJ"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace lsedge::labelstudio
