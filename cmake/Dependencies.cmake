@@ -26,3 +26,18 @@ endif()
 add_library(lsedge_cjson INTERFACE)
 target_include_directories(lsedge_cjson SYSTEM INTERFACE ${LSEDGE_CJSON_INCLUDE_DIR})
 target_link_libraries(lsedge_cjson INTERFACE ${LSEDGE_CJSON_LIBRARY})
+
+# Mbed TLS 2.28 (libmbedtls-dev). Only lsedge_net links it, PRIVATE, so no other room can include
+# its headers. Link order matters for static libraries: tls → x509 → crypto.
+find_path(LSEDGE_MBEDTLS_INCLUDE_DIR mbedtls/ssl.h)
+find_library(LSEDGE_MBEDTLS_LIBRARY NAMES mbedtls)
+find_library(LSEDGE_MBEDX509_LIBRARY NAMES mbedx509)
+find_library(LSEDGE_MBEDCRYPTO_LIBRARY NAMES mbedcrypto)
+if(NOT LSEDGE_MBEDTLS_INCLUDE_DIR OR NOT LSEDGE_MBEDTLS_LIBRARY OR NOT LSEDGE_MBEDX509_LIBRARY
+   OR NOT LSEDGE_MBEDCRYPTO_LIBRARY)
+  message(FATAL_ERROR "Mbed TLS not found: run scripts/setup.sh (Debian package libmbedtls-dev)")
+endif()
+add_library(lsedge_mbedtls INTERFACE)
+target_include_directories(lsedge_mbedtls SYSTEM INTERFACE ${LSEDGE_MBEDTLS_INCLUDE_DIR})
+target_link_libraries(lsedge_mbedtls INTERFACE
+  ${LSEDGE_MBEDTLS_LIBRARY} ${LSEDGE_MBEDX509_LIBRARY} ${LSEDGE_MBEDCRYPTO_LIBRARY})

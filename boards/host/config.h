@@ -40,3 +40,33 @@
 // JWT claims (auth/): scratch arena for parsing a token's header and payload, on the stack of
 // the thread that decodes (set_credential and the refreshing thread).
 #define LSEDGE_JWT_ARENA_BYTES 8192
+
+// TLS (net/): room inside each TlsTransport for the Mbed TLS objects (ssl context, config, DRBG,
+// CA chain, saved session); checked against their sizes in tls_transport.cpp. Mbed TLS's record
+// buffers and certificates come from its own allocator (the heap on Debian, a pool later).
+#define LSEDGE_TLS_ENGINE_STORAGE 4096
+// Longest TLS handshake (monotonic ms), on top of the caller's deadline; close_notify budget.
+#define LSEDGE_TLS_HANDSHAKE_TIMEOUT_MS 15000
+#define LSEDGE_TLS_CLOSE_NOTIFY_TIMEOUT_MS 200
+
+// HTTP (http/): one read of a streamed request body (BodySource) per transport send; a TLS
+// record holds at most 16 KiB of plaintext.
+#define LSEDGE_HTTP_SEND_CHUNK 16384
+
+// Files (platform/linux storage, app/ task files and spool).
+// Stack buffer for one getdents64(2) call when listing a directory.
+#define LSEDGE_DIRECTORY_LIST_BUFFER 4096
+// Chunk in which task files and spool entries are read (each reader owns or is given one).
+#define LSEDGE_FILE_CHUNK_BYTES 4096
+// Default upper bound of one import request body `[task,task,...]` (issue #4: at most 1 MiB).
+#define LSEDGE_IMPORT_BATCH_BUDGET (1024 * 1024)
+
+// Label Studio API (labelstudio/): the header of a multipart file part (boundary, the file
+// name with '"', '\' and control characters escaped 3:1, the media type); Linux names are at
+// most 255 bytes. The JSON body of a project create (title, label_config, description) is
+// written into a caller buffer; this is the size the CLI gives it.
+#define LSEDGE_MULTIPART_HEAD_CAPACITY 1024
+#define LSEDGE_PROJECT_BODY_CAPACITY 32768
+
+// CA bundle read for TLS (Debian's /etc/ssl/certs/ca-certificates.crt is ~220 KB).
+#define LSEDGE_CA_BUNDLE_LIMIT (512 * 1024)

@@ -17,6 +17,7 @@
 #include "firmware/labelstudio/client.h"
 #include "firmware/labelstudio/title.h"
 #include "firmware/net/tcp_transport.h"
+#include "firmware/net/tls_transport.h"
 
 namespace lsedge::app {
 namespace {
@@ -26,6 +27,9 @@ constexpr std::string_view kUsage =
     "\n"
     "Commands:\n"
     "  whoami              show the user the API token belongs to (id, email, username)\n"
+    "  check [--count N] [--interval-ms MS]\n"
+    "                      check URL, TLS and credentials: whoami N times (default 1) on one\n"
+    "                      connection, MS milliseconds apart; stops at the first failure\n"
     "  title NAME [ID]     print the Label Studio project title for NAME and task ID\n"
     "                      (at most 50 characters: the name is cut and '...' appended)\n"
     "\n"
@@ -45,6 +49,7 @@ constexpr std::string_view kUsage =
     "  LABEL_STUDIO_API_TOKEN  Personal Access Token (or legacy token); LABEL_STUDIO_API_KEY too\n"
     "  LABEL_STUDIO_CA_FILE    PEM file of CA certificates to trust\n"
     "  LABEL_STUDIO_ALLOW_INSECURE_HTTP=1  allow http:// to a non-loopback host\n"
+    "  LABEL_STUDIO_PIN_SHA256 base64 SHA-256 of the server's public key, checked as well\n"
     "\n"
     "Exit codes: 0 ok, 2 usage or configuration, 3 authentication, 4 network or TLS,\n"
     "5 server or other error.\n";
@@ -103,6 +108,9 @@ Outcome parse_options(int argc, const char* const* argv, Options& options) {
         options.help = true;
       } else if (arg == "--version") {
         options.version = true;
+      } else if (!options.command.empty() && arg.size() > 2 && arg[1] == '-' &&
+                 options.arg_count < kMaxPositional) {
+        options.args[options.arg_count++] = arg;  // the command's own option
       } else {
         Error error(Status::UsageError, "unknown option ");
         error.detail.append_truncated(arg);
@@ -235,12 +243,16 @@ int cmd_title(const Options& options, Console& console) {
 
 // Static buffers: sized by the board, allocated once, never on the heap.
 uint8_t g_env_file[LSEDGE_ENV_FILE_LIMIT];
+uint8_t g_ca_bundle[LSEDGE_CA_BUNDLE_LIMIT + 1];  // + the NUL Mbed TLS wants after PEM
 uint8_t g_request_head[LSEDGE_HTTP_REQUEST_HEAD_CAPACITY];
 uint8_t g_response_headers[LSEDGE_HTTP_RESPONSE_HEADERS_LIMIT];
 uint8_t g_response_body[LSEDGE_HTTP_RESPONSE_BODY_LIMIT];
 uint8_t g_receive_chunk[LSEDGE_HTTP_RECEIVE_CHUNK];
+uint8_t g_send_chunk[LSEDGE_HTTP_SEND_CHUNK];
 StaticArena<LSEDGE_JSON_ARENA_BYTES> g_json_arena;
 Config g_config;
+
+constexpr std::string_view kSystemCaBundle = "/etc/ssl/certs/ca-certificates.crt";
 
 Outcome load_settings(const Options& options, PlatformServices& platform, Config& config) {
   std::string_view dotenv;
@@ -268,72 +280,204 @@ Outcome load_settings(const Options& options, PlatformServices& platform, Config
   }
   const Outcome loaded = load_config(lookup, dotenv, config, overrides);
   secure_wipe(g_env_file, sizeof(g_env_file));  // it may have held the token
-  LSEDGE_TRY(loaded);
-  if (config.url.scheme == Scheme::Https) {
-    return Error(Status::ConfigInvalid,
-                 "LABEL_STUDIO_URL: https:// needs the TLS transport, which this build does not "
-                 "have yet; use http:// to a loopback server");
-  }
-  return {};
+  return loaded;
 }
 
-int cmd_whoami(const Options& options, PlatformServices& platform, hal::LogSink& sink) {
-  if (options.arg_count != 0) {
-    return fail(platform.console, Error(Status::UsageError, "usage: lsedge whoami"), options.json);
+// Reads the CA bundle (LABEL_STUDIO_CA_FILE, or the system's) into g_ca_bundle, NUL-terminated.
+Result<ConstByteSpan> load_ca_bundle(const Config& config, hal::Storage& storage) {
+  const std::string_view path = config.ca_file.empty() ? kSystemCaBundle : config.ca_file.view();
+  auto read = storage.read_file(path, ByteSpan(g_ca_bundle, LSEDGE_CA_BUNDLE_LIMIT));
+  if (!read.ok()) {
+    Error error(Status::ConfigInvalid, config.ca_file.empty()
+                                           ? "cannot read the system CA bundle "
+                                           : "cannot read LABEL_STUDIO_CA_FILE ");
+    error.detail.append_truncated(path);
+    error.code = read.error().code;
+    if (read.status() == Status::BufferTooSmall) {
+      error.detail.append_truncated(" (larger than LSEDGE_CA_BUNDLE_LIMIT)");
+    }
+    return error;
+  }
+  g_ca_bundle[*read] = 0;
+  return ConstByteSpan(g_ca_bundle, *read + 1);
+}
+
+// Everything one command needs to talk to the server: credentials, transport, connection,
+// client. Thread-safety: one thread (the CLI's).
+class Session {
+ public:
+  Session(PlatformServices& platform, hal::LogSink& sink, Config& config)
+      : platform_(platform),
+        config_(config),
+        log_(&sink, "app"),
+        tokens_(platform.clock, platform.token_mutex, platform.token_condition,
+                Logger(&sink, "auth")),
+        tcp_(platform.socket),
+        tls_(platform.socket, platform.entropy, platform.clock, Logger(&sink, "tls")),
+        connection_(transport(), platform.clock,
+                    http::Endpoint{config.url.host.view(), config.url.port,
+                                   static_cast<uint16_t>(https() ? 443 : 80)},
+                    http::ConnectionBuffers{ByteSpan(g_request_head), ByteSpan(g_response_headers),
+                                            ByteSpan(g_response_body), ByteSpan(g_receive_chunk),
+                                            ByteSpan(g_send_chunk)},
+                    Logger(&sink, "http")),
+        client_(connection_, tokens_, platform.clock, config.url.base_path.view(), g_json_arena,
+                Logger(&sink, "client")) {}
+  ~Session() { connection_.close(); }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Takes the token out of the config (wiping it there) and sets up TLS.
+  [[nodiscard]] Outcome open() {
+    if (config_.url.scheme == Scheme::Http && !config_.url.host_is_loopback) {
+      log_.warn(
+          "plain HTTP to %s (insecure HTTP allowed): the token crosses the network "
+          "unencrypted",
+          config_.url.host.c_str());
+    }
+    const Outcome credential = tokens_.set_credential(config_.token.expose());
+    config_.token.wipe();
+    LSEDGE_TRY(credential);
+    if (!https()) {
+      return {};
+    }
+    auto ca = load_ca_bundle(config_, platform_.storage);
+    LSEDGE_TRY(ca);
+    net::TlsSettings settings;
+    settings.server_name = config_.url.host.view();
+    settings.ca_pem = *ca;
+    settings.ca_label = config_.ca_file.empty() ? kSystemCaBundle : config_.ca_file.view();
+    settings.pin_sha256 = config_.pin_sha256;
+    return tls_.configure(settings);
+  }
+
+  [[nodiscard]] Deadline request_deadline() const {
+    return Deadline::after(platform_.clock.now_ms(), LSEDGE_REQUEST_TIMEOUT_MS);
+  }
+  labelstudio::Client& client() { return client_; }
+
+ private:
+  [[nodiscard]] bool https() const { return config_.url.scheme == Scheme::Https; }
+  net::Transport& transport() {
+    if (https()) {
+      return tls_;
+    }
+    return tcp_;
+  }
+
+  PlatformServices& platform_;
+  Config& config_;
+  Logger log_;
+  auth::TokenManager tokens_;
+  net::TcpTransport tcp_;
+  net::TlsTransport tls_;
+  http::Connection connection_;
+  labelstudio::Client client_;
+};
+
+void print_user(Console& console, const labelstudio::User& user, bool as_json) {
+  Line line;
+  if (as_json) {
+    line.append_truncated("{\"id\":");
+    (void)line.append_int(user.id);
+    line.append_truncated(",\"email\":");
+    print_json_string(line, user.email.view());
+    line.append_truncated(",\"username\":");
+    print_json_string(line, user.username.view());
+    line.append_truncated("}\n");
+  } else {
+    line.append_truncated("id: ");
+    (void)line.append_int(user.id);
+    line.append_truncated("\nemail: ");
+    line.append_truncated(user.email.view());
+    line.append_truncated("\nusername: ");
+    line.append_truncated(user.username.view());
+    line.append_truncated("\n");
+  }
+  console.out(line.view());
+}
+
+// Parses a decimal option value in [min, max].
+Result<uint64_t> parse_count(std::string_view text, uint64_t min, uint64_t max,
+                             std::string_view option) {
+  uint64_t value = 0;
+  bool digits = false;
+  for (const char c : text) {
+    if (c < '0' || c > '9' || value > (UINT64_MAX - 9) / 10) {
+      digits = false;
+      break;
+    }
+    value = value * 10 + static_cast<uint64_t>(c - '0');
+    digits = true;
+  }
+  if (!digits || value < min || value > max) {
+    Error error(Status::UsageError, option);
+    error.detail.append_truncated(" needs a whole number from ");
+    (void)error.detail.append_uint(min);
+    error.detail.append_truncated(" to ");
+    (void)error.detail.append_uint(max);
+    return error;
+  }
+  return value;
+}
+
+// whoami, once; or `check`: whoami `count` times, `interval_ms` apart, on one session (one
+// kept-alive connection, access tokens refreshed as they come due).
+int cmd_whoami(const Options& options, PlatformServices& platform, hal::LogSink& sink, bool check) {
+  uint64_t count = 1;
+  uint64_t interval_ms = 0;
+  const Error usage(Status::UsageError, check ? "usage: lsedge check [--count N] [--interval-ms MS]"
+                                              : "usage: lsedge whoami");
+  if (!check && options.arg_count != 0) {
+    return fail(platform.console, usage, options.json);
+  }
+  for (size_t i = 0; check && i < options.arg_count; i += 2) {
+    const std::string_view flag = options.args[i];
+    if (i + 1 >= options.arg_count || (flag != "--count" && flag != "--interval-ms")) {
+      return fail(platform.console, usage, options.json);
+    }
+    auto value = flag == "--count" ? parse_count(options.args[i + 1], 1, 1000000, flag)
+                                   : parse_count(options.args[i + 1], 0, 86400000, flag);
+    if (!value.ok()) {
+      return fail(platform.console, value.error(), options.json);
+    }
+    (flag == "--count" ? count : interval_ms) = *value;
   }
   Config& config = g_config;
   const Outcome settings = load_settings(options, platform, config);
   if (!settings.ok()) {
     return fail(platform.console, settings.error(), options.json);
   }
-  const Logger app_log(&sink, "app");
-  if (config.allow_insecure_http && !config.url.host_is_loopback) {
-    app_log.warn("plain HTTP to %s: the token crosses the network unencrypted",
-                 config.url.host.c_str());
+  Session session(platform, sink, config);
+  const Outcome opened = session.open();
+  if (!opened.ok()) {
+    return fail(platform.console, opened.error(), options.json);
   }
-
-  auth::TokenManager tokens(platform.clock, platform.token_mutex, platform.token_condition,
-                            Logger(&sink, "auth"));
-  const Outcome credential = tokens.set_credential(config.token.expose());
-  config.token.wipe();
-  if (!credential.ok()) {
-    return fail(platform.console, credential.error(), options.json);
+  for (uint64_t i = 0; i < count; ++i) {
+    if (i > 0 && interval_ms > 0) {
+      platform.clock.sleep_ms(static_cast<uint32_t>(interval_ms));
+    }
+    auto user = session.client().whoami(session.request_deadline());
+    if (!user.ok()) {
+      return fail(platform.console, user.error(), options.json);
+    }
+    if (!check) {
+      print_user(platform.console, *user, options.json);
+    } else {
+      Line line;
+      line.append_truncated(options.json ? "{\"check\":" : "check ");
+      (void)line.append_uint(i + 1);
+      line.append_truncated(options.json ? ",\"ok\":true,\"username\":" : ": ok, user ");
+      if (options.json) {
+        print_json_string(line, user->username.view());
+        line.append_truncated("}");
+      } else {
+        line.append_truncated(user->username.view());
+      }
+      line.append_truncated("\n");
+      platform.console.out(line.view());
+    }
   }
-
-  net::TcpTransport transport(platform.socket);
-  http::Connection connection(
-      transport, platform.clock, http::Endpoint{config.url.host.view(), config.url.port},
-      http::ConnectionBuffers{ByteSpan(g_request_head), ByteSpan(g_response_headers),
-                              ByteSpan(g_response_body), ByteSpan(g_receive_chunk)},
-      Logger(&sink, "http"));
-  labelstudio::Client client(connection, tokens, platform.clock, config.url.base_path.view(),
-                             g_json_arena, Logger(&sink, "client"));
-
-  const Deadline deadline = Deadline::after(platform.clock.now_ms(), LSEDGE_REQUEST_TIMEOUT_MS);
-  auto user = client.whoami(deadline);
-  connection.close();
-  if (!user.ok()) {
-    return fail(platform.console, user.error(), options.json);
-  }
-  Line line;
-  if (options.json) {
-    line.append_truncated("{\"id\":");
-    (void)line.append_int(user->id);
-    line.append_truncated(",\"email\":");
-    print_json_string(line, user->email.view());
-    line.append_truncated(",\"username\":");
-    print_json_string(line, user->username.view());
-    line.append_truncated("}\n");
-  } else {
-    line.append_truncated("id: ");
-    (void)line.append_int(user->id);
-    line.append_truncated("\nemail: ");
-    line.append_truncated(user->email.view());
-    line.append_truncated("\nusername: ");
-    line.append_truncated(user->username.view());
-    line.append_truncated("\n");
-  }
-  platform.console.out(line.view());
   return 0;
 }
 
@@ -371,7 +515,10 @@ int run_cli(int argc, const char* const* argv, PlatformServices& platform) {
     return cmd_title(options, platform.console);
   }
   if (options.command == "whoami") {
-    return cmd_whoami(options, platform, sink);
+    return cmd_whoami(options, platform, sink, false);
+  }
+  if (options.command == "check") {
+    return cmd_whoami(options, platform, sink, true);
   }
   Error error(Status::UsageError, "unknown command ");
   error.detail.append_truncated(options.command);

@@ -5,6 +5,7 @@
 
 #include "firmware/app/dotenv.h"
 #include "firmware/core/secure_wipe.h"
+#include "firmware/net/tls_transport.h"
 
 namespace lsedge::app {
 namespace {
@@ -109,10 +110,11 @@ class DotenvCapture final : public DotenvVisitor {
   Captured<SecretString<LSEDGE_TOKEN_CAPACITY>> api_key;
   Captured<FixedString<LSEDGE_PATH_CAPACITY>> ca_file;
   Captured<FixedString<8>> allow_insecure_http;
+  Captured<FixedString<64>> pin_sha256;
 
   bool wants(std::string_view key) const override {
     return key == kUrlKey || key == kApiTokenKey || key == kApiKeyKey || key == kCaFileKey ||
-           key == kAllowInsecureHttpKey;
+           key == kAllowInsecureHttpKey || key == kPinSha256Key;
   }
   Outcome on_entry(std::string_view key, std::string_view value) override {
     value = trim_ascii(value);
@@ -126,6 +128,8 @@ class DotenvCapture final : public DotenvVisitor {
       ca_file.take(value);
     } else if (key == kAllowInsecureHttpKey) {
       allow_insecure_http.take(value);
+    } else if (key == kPinSha256Key) {
+      pin_sha256.take(value);
     }
     return {};
   }
@@ -321,6 +325,21 @@ Outcome load_flag(const std::optional<Setting>& setting, bool& out) {
   return setting_error(Status::ConfigInvalid, *setting, "must be 1, 0, true, false, yes or no");
 }
 
+Outcome load_pin(const std::optional<Setting>& setting,
+                 std::optional<std::array<uint8_t, 32>>& out) {
+  out.reset();
+  if (!setting) {
+    return {};
+  }
+  const Result<net::PinSha256> pin = net::parse_pin_sha256(setting->value);
+  if (setting->too_long || !pin.ok()) {
+    return setting_error(Status::ConfigInvalid, *setting,
+                         "must be the base64 SHA-256 of the server's public key (44 characters)");
+  }
+  out = *pin;
+  return {};
+}
+
 Outcome load_into(const EnvLookup& env, std::string_view dotenv_text, Config& out,
                   const ConfigOverrides& overrides, DotenvCapture& dotenv, Span<char> scratch) {
   const Outcome parsed = parse_dotenv(dotenv_text, scratch, dotenv);
@@ -339,6 +358,9 @@ Outcome load_into(const EnvLookup& env, std::string_view dotenv_text, Config& ou
       resolve(std::optional<std::string_view>(), "", env, dotenv.allow_insecure_http,
               kAllowInsecureHttpKey);
   LSEDGE_TRY(load_flag(insecure, out.allow_insecure_http));
+  LSEDGE_TRY(load_pin(
+      resolve(std::optional<std::string_view>(), "", env, dotenv.pin_sha256, kPinSha256Key),
+      out.pin_sha256));
   if (out.url.scheme == Scheme::Http && !out.url.host_is_loopback && !out.allow_insecure_http) {
     return Error(Status::InsecureHttpRefused,
                  "LABEL_STUDIO_URL: http:// to a host that is not loopback; use https://, or set "
@@ -362,6 +384,7 @@ Outcome load_config(const EnvLookup& env, std::string_view dotenv_text, Config& 
     out.token_key = std::string_view();
     out.ca_file.clear();
     out.allow_insecure_http = false;
+    out.pin_sha256.reset();
   }
   return outcome;
 }

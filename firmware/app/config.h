@@ -2,6 +2,7 @@
 // command-line overrides on top.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string_view>
 
@@ -17,6 +18,7 @@ inline constexpr std::string_view kApiTokenKey = "LABEL_STUDIO_API_TOKEN";
 inline constexpr std::string_view kApiKeyKey = "LABEL_STUDIO_API_KEY";  // the Python SDK's name
 inline constexpr std::string_view kCaFileKey = "LABEL_STUDIO_CA_FILE";
 inline constexpr std::string_view kAllowInsecureHttpKey = "LABEL_STUDIO_ALLOW_INSECURE_HTTP";
+inline constexpr std::string_view kPinSha256Key = "LABEL_STUDIO_PIN_SHA256";
 
 // Reads one variable, e.g. from the process environment. The returned view must stay valid
 // until load_config returns. Thread-safety: implementations decide; load_config only reads.
@@ -41,6 +43,8 @@ struct Config {
   std::string_view token_key;  // which key gave the token (static text), for messages
   FixedString<LSEDGE_PATH_CAPACITY> ca_file;  // empty: the system trust store
   bool allow_insecure_http = false;
+  // SHA-256 of the server's SubjectPublicKeyInfo, checked in addition to the chain.
+  std::optional<std::array<uint8_t, 32>> pin_sha256;
 };
 
 // Loads the configuration. For each key the first layer that sets it wins: overrides, then
@@ -54,6 +58,7 @@ struct Config {
 //                                    token must be printable ASCII without spaces.
 //   LABEL_STUDIO_CA_FILE             optional path of a PEM CA bundle
 //   LABEL_STUDIO_ALLOW_INSECURE_HTTP optional 1/0/true/false/yes/no (any case); default false
+//   LABEL_STUDIO_PIN_SHA256          optional base64 SHA-256 of the server's public key (SPKI)
 // Plain http:// to a host that is not loopback is refused (InsecureHttpRefused) unless insecure
 // HTTP is allowed. Errors are ConfigMissing / ConfigInvalid (or the .env parser's) with the key
 // (or option) and the source in Error::detail; the token never appears in an error. On failure

@@ -95,6 +95,47 @@ Outcome Connection::send_all(ConstByteSpan data, Deadline deadline) {
   return {};
 }
 
+Outcome Connection::send_body(BodySource& source, Deadline deadline, bool& source_fault) {
+  source_fault = false;
+  const ByteSpan chunk = buffers_.send_chunk.empty() ? buffers_.receive_chunk : buffers_.send_chunk;
+  const uint64_t total = source.size();
+  uint64_t sent = 0;
+  for (;;) {
+    // Always offer the whole chunk, even past size(): bytes beyond the announced length are
+    // caught here, before any of them reaches the server.
+    Result<size_t> got = source.read(chunk);
+    if (!got.ok()) {
+      source_fault = true;
+      return got.error();
+    }
+    if (*got > chunk.size()) {
+      source_fault = true;
+      return Error(Status::InvalidArgument, "body source reported an impossible byte count");
+    }
+    if (*got == 0) {
+      if (sent == total) {
+        return {};
+      }
+      source_fault = true;
+      Error error(Status::InvalidArgument, "body source ended after ");
+      (void)error.detail.append_uint(sent);
+      error.detail.append_truncated(" of the ");
+      (void)error.detail.append_uint(total);
+      error.detail.append_truncated(" bytes it announced");
+      return error;
+    }
+    if (*got > total - sent) {
+      source_fault = true;
+      Error error(Status::InvalidArgument, "body source produced more than the ");
+      (void)error.detail.append_uint(total);
+      error.detail.append_truncated(" bytes it announced");
+      return error;
+    }
+    LSEDGE_TRY(send_all(chunk.first(*got), deadline));
+    sent += *got;
+  }
+}
+
 Error Connection::fail(const Request& request, Error error) {
   transport_.close();
   log_.debug("%s %.*s failed: %s (received %zu B)", method_name(request.method),
@@ -108,12 +149,15 @@ Result<Response> Connection::attempt(const Request& request, ConstByteSpan head,
   lost_before_response = false;
   reader_.begin(request.method == Method::Head);
 
+  bool source_fault = false;
   Outcome sent = send_all(head, deadline);
-  if (sent.ok() && !request.body.empty()) {
+  if (sent.ok() && request.body_source != nullptr) {
+    sent = send_body(*request.body_source, deadline, source_fault);
+  } else if (sent.ok() && !request.body.empty()) {
     sent = send_all(request.body, deadline);
   }
   if (!sent.ok()) {
-    lost_before_response = connection_lost(sent.status());
+    lost_before_response = !source_fault && connection_lost(sent.status());
     return fail(request, sent.error());
   }
 
@@ -152,10 +196,13 @@ Result<Response> Connection::attempt(const Request& request, ConstByteSpan head,
   if (!response.keep_alive) {
     transport_.close();
   }
-  log_.debug("%s %.*s -> %u (sent %zu B, received %zu B, body %zu B)%s",
+  const uint64_t body_size =
+      request.body_source != nullptr ? request.body_source->size() : request.body.size();
+  log_.debug("%s %.*s -> %u (sent %llu B, received %zu B, body %zu B)%s",
              method_name(request.method), log_length(request.path), request.path.data(),
-             static_cast<unsigned>(response.status), head.size() + request.body.size(),
-             reader_.bytes_received(), response.body.size(), response.keep_alive ? "" : ", closed");
+             static_cast<unsigned>(response.status),
+             static_cast<unsigned long long>(head.size() + body_size), reader_.bytes_received(),
+             response.body.size(), response.keep_alive ? "" : ", closed");
   return response;
 }
 
@@ -196,6 +243,18 @@ Result<Response> Connection::execute(const Request& request, Deadline deadline) 
     return error.with_detail(
         "kept-alive connection lost while sending; not resent, the server may or may not have "
         "processed the request");
+  }
+  if (request.body_source != nullptr) {
+    // The first attempt consumed some of the body; without a rewind a resend would be garbage.
+    Outcome rewound = request.body_source->rewind();
+    if (!rewound.ok()) {
+      log_.debug("kept-alive connection lost; %s not resent (body source cannot rewind: %s)",
+                 method_name(request.method), status_name(rewound.status()));
+      Error error = first.error();
+      return error.with_detail(
+          "kept-alive connection lost while sending; not resent because the request body could "
+          "not be rewound, the server may or may not have processed the request");
+    }
   }
   log_.debug("kept-alive connection lost; resending %s on a new connection",
              method_name(request.method));

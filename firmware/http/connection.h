@@ -15,7 +15,8 @@ namespace lsedge::http {
 // Connects lazily (LSEDGE_CONNECT_TIMEOUT_MS, capped by the request deadline) and keeps the
 // connection while the server allows it. A kept connection that dies before the first
 // response byte is replaced and the request resent once, only when that is safe (GET, HEAD,
-// PUT, DELETE or Request::replayable); otherwise the error says the outcome is unknown.
+// PUT, DELETE or Request::replayable; a BodySource is rewound first, and a failed rewind
+// prevents the resend); otherwise the error says the outcome is unknown.
 // The endpoint's views and the buffers must outlive the Connection.
 // Thread-safety: one thread at a time.
 class Connection {
@@ -26,7 +27,8 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   // The final response (any HTTP status; mapping statuses to errors is the caller's job).
-  // Errors: InvalidArgument/BufferTooSmall from the request writer, the transport's errors
+  // Errors: InvalidArgument/BufferTooSmall from the request writer, a BodySource's own errors
+  // and InvalidArgument when it ends early or runs long, the transport's errors
   // (connect, send, receive, Timeout), HttpHeadersTooLarge, HttpBodyTooLarge,
   // HttpTruncatedResponse, HttpMalformedResponse. Any error closes the connection.
   [[nodiscard]] Result<Response> execute(const Request& request, Deadline deadline);
@@ -39,6 +41,9 @@ class Connection {
  private:
   [[nodiscard]] Outcome connect(Deadline deadline);
   [[nodiscard]] Outcome send_all(ConstByteSpan data, Deadline deadline);
+  // Streams a BodySource through the send chunk. `source_fault`: the source failed or broke its
+  // size() promise (not a connection problem, so never a reason to resend).
+  [[nodiscard]] Outcome send_body(BodySource& source, Deadline deadline, bool& source_fault);
   // One send + receive on the current connection. `lost_before_response`: the connection died
   // before any response byte (the case where a resend on a fresh connection may be safe).
   [[nodiscard]] Result<Response> attempt(const Request& request, ConstByteSpan head,

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string_view>
 
+#include "firmware/core/result.h"
 #include "firmware/core/span.h"
 
 namespace lsedge::http {
@@ -24,6 +25,22 @@ struct Header {
   std::string_view value;
 };
 
+// A request body produced piece by piece (a file, a batch of tasks), so it never has to be in
+// memory whole. It is sent with Content-Length = size(); Connection reads it into a fixed send
+// chunk. A source that ends before size() bytes or has more left after them is refused
+// (InvalidArgument) and the connection closed, since the server would misframe the stream.
+// Thread-safety: one thread at a time (the one executing the request).
+class BodySource {
+ public:
+  virtual ~BodySource() = default;
+  // Copies the next bytes into `out` (at most out.size()); 0 means the end of the body.
+  [[nodiscard]] virtual Result<size_t> read(ByteSpan out) = 0;
+  // Goes back to the first byte, for a resend (a new connection, or after a token refresh).
+  [[nodiscard]] virtual Outcome rewind() = 0;
+  // The exact number of bytes read() produces from the start to the end.
+  [[nodiscard]] virtual uint64_t size() const = 0;
+};
+
 // Everything one request needs; all views are the caller's. Thread-safety: a view.
 struct Request {
   Method method = Method::Get;
@@ -33,6 +50,9 @@ struct Request {
   std::string_view authorization;  // full header value ("Bearer x"/"Token y"); empty: none
   bool replayable = false;         // the body may be sent again on a new connection
   Span<const Header> extra_headers;
+  // Instead of `body` (which must then be empty): read from its current position (the start)
+  // while sending. A resend on a new connection rewinds it first.
+  BodySource* body_source = nullptr;
 };
 
 // A final (non-1xx) response. Views into the Connection's buffers, valid until the next
@@ -59,12 +79,15 @@ struct Endpoint {
 
 // Caller-owned memory of one Connection; sizes from boards/<board>/config.h
 // (LSEDGE_HTTP_REQUEST_HEAD_CAPACITY, ..._RESPONSE_HEADERS_LIMIT, ..._RESPONSE_BODY_LIMIT,
-// LSEDGE_HTTP_RECEIVE_CHUNK). Thread-safety: a view.
+// LSEDGE_HTTP_RECEIVE_CHUNK, LSEDGE_HTTP_SEND_CHUNK). Thread-safety: a view.
 struct ConnectionBuffers {
   ByteSpan request_head;      // request line + headers, rebuilt for every request
   ByteSpan response_headers;  // limit of all response header bytes (HttpHeadersTooLarge)
   ByteSpan response_body;     // limit of a response body (HttpBodyTooLarge)
   ByteSpan receive_chunk;     // one transport read
+  // One BodySource read per transport send. Empty: receive_chunk is used (nothing is received
+  // while a request is being sent, so the two never overlap).
+  ByteSpan send_chunk{};
 };
 
 // ASCII case-insensitive equality, for header names.

@@ -65,6 +65,9 @@ Outcome validate(const Request& request, const Endpoint& endpoint) {
   if (endpoint.host.empty() || !visible_ascii_or_utf8(endpoint.host)) {
     return Error(Status::InvalidArgument, "host is empty or contains a space or control character");
   }
+  if (request.body_source != nullptr && !request.body.empty()) {
+    return Error(Status::InvalidArgument, "request has both a body and a body source");
+  }
   if (!safe_header_value(request.content_type)) {
     return Error(Status::InvalidArgument, "header Content-Type contains CR, LF or NUL");
   }
@@ -155,9 +158,10 @@ void emit(const Request& request, const Endpoint& endpoint, HeadSink& sink) {
   }
   const bool body_method = request.method == Method::Post || request.method == Method::Put ||
                            request.method == Method::Patch;
-  if (!request.body.empty() || body_method) {
+  const bool streamed = request.body_source != nullptr;
+  if (streamed || !request.body.empty() || body_method) {
     sink.put("Content-Length: ");
-    sink.put_uint(request.body.size());
+    sink.put_uint(streamed ? request.body_source->size() : request.body.size());
     sink.put("\r\n");
   }
   if (!request.authorization.empty()) {

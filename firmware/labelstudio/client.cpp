@@ -47,6 +47,19 @@ Outcome Client::build_path(std::string_view endpoint) {
 Result<http::Response> Client::call(http::Method method, std::string_view endpoint,
                                     std::string_view content_type, ConstByteSpan body,
                                     bool safe_to_resend, Deadline deadline) {
+  return call_with(method, endpoint, content_type, body, nullptr, safe_to_resend, deadline);
+}
+
+Result<http::Response> Client::call(http::Method method, std::string_view endpoint,
+                                    std::string_view content_type, http::BodySource& body,
+                                    bool safe_to_resend, Deadline deadline) {
+  return call_with(method, endpoint, content_type, {}, &body, safe_to_resend, deadline);
+}
+
+Result<http::Response> Client::call_with(http::Method method, std::string_view endpoint,
+                                         std::string_view content_type, ConstByteSpan body,
+                                         http::BodySource* source, bool safe_to_resend,
+                                         Deadline deadline) {
   for (int attempt = 0;; ++attempt) {
     SecretString<auth::kAuthHeaderCapacity> authorization;
     uint64_t generation = 0;
@@ -59,6 +72,7 @@ Result<http::Response> Client::call(http::Method method, std::string_view endpoi
     request.path = path_.view();
     request.content_type = content_type;
     request.body = body;
+    request.body_source = source;
     request.authorization = authorization.expose();
     request.replayable = safe_to_resend;
     auto response = connection_.execute(request, deadline);
@@ -71,17 +85,27 @@ Result<http::Response> Client::call(http::Method method, std::string_view endpoi
       return response;
     }
     const bool bearer = tokens_.kind() == auth::CredentialKind::PersonalAccessToken;
+    bool rewind_failed = false;
     if (status == 401 && bearer && attempt == 0) {
       // Label Studio cannot tell an expired access token from a missing one (both 401
       // "Authentication credentials were not provided."), so refresh once and resend once.
-      log_.info("401 to %.*s: refreshing the access token and resending once",
-                static_cast<int>(endpoint.size()), endpoint.data());
+      // The next call refreshes even if this one cannot be resent.
       tokens_.invalidate(generation);
-      continue;
+      // A streamed body was consumed by the first send: resend only from its start.
+      rewind_failed = source != nullptr && !source->rewind().ok();
+      if (!rewind_failed) {
+        log_.info("401 to %.*s: refreshing the access token and resending once",
+                  static_cast<int>(endpoint.size()), endpoint.data());
+        continue;
+      }
+      log_.warn("401 to %.*s: not resent, the request body cannot be rewound",
+                static_cast<int>(endpoint.size()), endpoint.data());
     }
     arena_.reset();
     Error error = error_from_response(*response, arena_);
-    if (status == 401 && bearer) {
+    if (rewind_failed) {
+      error.detail.append_truncated(" (not resent: the request body could not be rewound)");
+    } else if (status == 401 && bearer) {
       error.detail.clear();
       error.detail.append_truncated(
           "rejected right after a token refresh; check that Personal Access Tokens are "

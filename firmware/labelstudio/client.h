@@ -42,6 +42,11 @@ class Client final : public auth::RefreshExchanger {
   [[nodiscard]] Result<http::Response> call(http::Method method, std::string_view endpoint,
                                             std::string_view content_type, ConstByteSpan body,
                                             bool safe_to_resend, Deadline deadline);
+  // The same with a streamed body (a task batch, a multipart file). The resend after a 401
+  // rewinds `body` first; if it cannot rewind, the 401 is returned as the error.
+  [[nodiscard]] Result<http::Response> call(http::Method method, std::string_view endpoint,
+                                            std::string_view content_type, http::BodySource& body,
+                                            bool safe_to_resend, Deadline deadline);
 
   [[nodiscard]] Result<User> whoami(Deadline deadline);
 
@@ -55,6 +60,11 @@ class Client final : public auth::RefreshExchanger {
 
  private:
   [[nodiscard]] Outcome build_path(std::string_view endpoint);
+  // Both call()s: exactly one of `body` / `source` carries the body.
+  [[nodiscard]] Result<http::Response> call_with(http::Method method, std::string_view endpoint,
+                                                 std::string_view content_type, ConstByteSpan body,
+                                                 http::BodySource* source, bool safe_to_resend,
+                                                 Deadline deadline);
 
   http::Connection& connection_;
   auth::TokenManager& tokens_;

@@ -1,9 +1,15 @@
 #include "platform/linux/linux_storage.h"
 
+#include <dirent.h>  // DT_* record types
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
+#include <cstdio>  // rename(2)
+#include <cstring>
 
 #include <config.h>  // board sizes
 #include "firmware/core/fixed_string.h"
@@ -12,6 +18,8 @@
 
 namespace lsedge::platform {
 namespace {
+
+using CPath = FixedString<LSEDGE_PATH_CAPACITY>;
 
 // Closes the descriptor on every return path.
 class FileDescriptor {
@@ -39,23 +47,74 @@ ssize_t read_some(int fd, void* data, size_t size) {
   return n;
 }
 
-}  // namespace
+bool is_disk_full(int err) {
+  return err == ENOSPC || err == EDQUOT || err == EFBIG;
+}
 
-Result<size_t> LinuxStorage::read_file(std::string_view path, ByteSpan buffer) {
-  FixedString<LSEDGE_PATH_CAPACITY> c_path;
+// errno_error, with "disk full: " in front of `what` when the device (or a quota or a file size
+// limit) has no room left.
+Error file_error(int err, std::string_view what) {
+  Error error = errno_error(err, ErrnoContext::File, what);
+  if (is_disk_full(err)) {
+    error.detail.clear();
+    error.detail.append_truncated("disk full: ");
+    error.detail.append_truncated(what);
+  }
+  return error;
+}
+
+// "file handle N", for failures of calls that have no path.
+Error handle_error(int err, hal::FileHandle file) {
+  FixedString<32> what;
+  (void)what.append("file handle ");
+  (void)what.append_int(file.value);
+  return file_error(err, what.view());
+}
+
+// A NUL-terminated copy of `path`, or InvalidArgument.
+Outcome to_c_path(std::string_view path, CPath& out) {
   if (path.empty() || path.find('\0') != std::string_view::npos) {
     return Error(Status::InvalidArgument, "file path is empty or contains a NUL byte");
   }
-  if (c_path.assign(path) != Status::Ok) {
+  if (out.assign(path) != Status::Ok) {
     return Error(Status::InvalidArgument, path);  // longer than LSEDGE_PATH_CAPACITY
   }
+  return {};
+}
 
-  int raw_fd;
+Outcome check_handle(hal::FileHandle file) {
+  if (!file.valid()) {
+    return Error(Status::InvalidArgument, "invalid file handle");
+  }
+  return {};
+}
+
+int open_retrying(const char* path, int flags, mode_t mode = 0) {
+  int fd;
   do {
-    raw_fd = ::open(c_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  } while (raw_fd < 0 && errno == EINTR);
+    fd = ::open(path, flags, mode);
+  } while (fd < 0 && errno == EINTR);
+  return fd;
+}
+
+// The kernel's directory record (getdents64(2)); glibc only declares it from 2.30 on.
+struct LinuxDirent64 {
+  uint64_t d_ino;
+  int64_t d_off;
+  unsigned short d_reclen;
+  unsigned char d_type;
+  char d_name[1];
+};
+
+}  // namespace
+
+Result<size_t> LinuxStorage::read_file(std::string_view path, ByteSpan buffer) {
+  CPath c_path;
+  LSEDGE_TRY(to_c_path(path, c_path));
+
+  const int raw_fd = open_retrying(c_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (raw_fd < 0) {
-    return errno_error(errno, ErrnoContext::File, path);
+    return file_error(errno, path);
   }
   const FileDescriptor fd(raw_fd);
 
@@ -73,7 +132,7 @@ Result<size_t> LinuxStorage::read_file(std::string_view path, ByteSpan buffer) {
       if (n > 0) {
         return Error(Status::BufferTooSmall, path);
       }
-      return errno_error(err, ErrnoContext::File, path);
+      return file_error(err, path);
     }
     const ssize_t n = read_some(fd.get(), buffer.data() + total, buffer.size() - total);
     if (n == 0) {
@@ -82,10 +141,235 @@ Result<size_t> LinuxStorage::read_file(std::string_view path, ByteSpan buffer) {
     if (n < 0) {
       const int err = errno;
       secure_wipe(buffer.data(), total);
-      return errno_error(err, ErrnoContext::File, path);
+      return file_error(err, path);
     }
     total += static_cast<size_t>(n);
   }
+}
+
+Result<hal::FileHandle> LinuxStorage::open_read(std::string_view path) {
+  CPath c_path;
+  LSEDGE_TRY(to_c_path(path, c_path));
+  const int fd = open_retrying(c_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    return file_error(errno, path);
+  }
+  return hal::FileHandle{fd};
+}
+
+Result<hal::FileHandle> LinuxStorage::create_new(std::string_view path) {
+  CPath c_path;
+  LSEDGE_TRY(to_c_path(path, c_path));
+  const int fd = open_retrying(c_path.c_str(),
+                               O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
+  if (fd < 0) {
+    return file_error(errno, path);
+  }
+  return hal::FileHandle{fd};
+}
+
+Result<size_t> LinuxStorage::read_at(hal::FileHandle file, uint64_t offset, ByteSpan buffer) {
+  LSEDGE_TRY(check_handle(file));
+  if (offset > static_cast<uint64_t>(INT64_MAX)) {
+    return Error(Status::InvalidArgument, "file offset out of range");
+  }
+  ssize_t n;
+  do {
+    n = ::pread(file.value, buffer.data(), buffer.size(), static_cast<off_t>(offset));
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    return handle_error(errno, file);
+  }
+  return static_cast<size_t>(n);
+}
+
+Outcome LinuxStorage::append(hal::FileHandle file, ConstByteSpan data) {
+  LSEDGE_TRY(check_handle(file));
+  struct stat before;
+  if (::fstat(file.value, &before) != 0) {
+    return handle_error(errno, file);
+  }
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(file.value, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      // write(2) returning 0 for a non-empty buffer means no progress is possible: a full disk.
+      const int err = n < 0 ? errno : ENOSPC;
+      if (done > 0) {
+        // All-or-nothing: drop the part that did fit. Best effort; the error stands either way.
+        int rc;
+        do {
+          rc = ::ftruncate(file.value, before.st_size);
+        } while (rc != 0 && errno == EINTR);
+      }
+      return handle_error(err, file);
+    }
+    done += static_cast<size_t>(n);
+  }
+  return {};
+}
+
+Result<uint64_t> LinuxStorage::size(hal::FileHandle file) {
+  LSEDGE_TRY(check_handle(file));
+  struct stat st;
+  if (::fstat(file.value, &st) != 0) {
+    return handle_error(errno, file);
+  }
+  return static_cast<uint64_t>(st.st_size);
+}
+
+Outcome LinuxStorage::sync(hal::FileHandle file) {
+  LSEDGE_TRY(check_handle(file));
+  int rc;
+  do {
+    rc = ::fsync(file.value);
+  } while (rc != 0 && errno == EINTR);
+  if (rc != 0) {
+    return handle_error(errno, file);
+  }
+  return {};
+}
+
+void LinuxStorage::close(hal::FileHandle file) {
+  if (file.valid()) {
+    // Never retried: on Linux the descriptor is released even when close(2) reports EINTR.
+    ::close(file.value);
+  }
+}
+
+Outcome LinuxStorage::rename(std::string_view from, std::string_view to) {
+  CPath c_from;
+  CPath c_to;
+  LSEDGE_TRY(to_c_path(from, c_from));
+  LSEDGE_TRY(to_c_path(to, c_to));
+  if (::rename(c_from.c_str(), c_to.c_str()) != 0) {
+    const int err = errno;
+    // The target is named when it is the problem (it exists as a non-empty directory).
+    return file_error(err, err == ENOTEMPTY || err == EEXIST || err == EISDIR ? to : from);
+  }
+  return {};
+}
+
+Outcome LinuxStorage::remove(std::string_view path) {
+  CPath c_path;
+  LSEDGE_TRY(to_c_path(path, c_path));
+  if (::unlink(c_path.c_str()) == 0) {
+    return {};
+  }
+  int err = errno;
+  if (err == EISDIR || err == EPERM) {
+    // Linux reports EISDIR for unlink(2) of a directory (POSIX allows EPERM).
+    if (::rmdir(c_path.c_str()) == 0) {
+      return {};
+    }
+    if (errno != ENOTDIR) {
+      err = errno;  // else a file unlink(2) refused: keep its EPERM
+    }
+  }
+  return file_error(err, path);
+}
+
+Outcome LinuxStorage::make_directory(std::string_view path) {
+  CPath c_path;
+  LSEDGE_TRY(to_c_path(path, c_path));
+  if (::mkdir(c_path.c_str(), 0700) == 0) {
+    return {};
+  }
+  const int err = errno;
+  if (err == EEXIST) {
+    struct stat st;
+    if (::stat(c_path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      return {};
+    }
+  }
+  return file_error(err, path);
+}
+
+Outcome LinuxStorage::sync_directory(std::string_view directory) {
+  CPath c_path;
+  LSEDGE_TRY(to_c_path(directory, c_path));
+  const int raw_fd = open_retrying(c_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (raw_fd < 0) {
+    return file_error(errno, directory);
+  }
+  const FileDescriptor fd(raw_fd);
+  int rc;
+  do {
+    rc = ::fsync(fd.get());
+  } while (rc != 0 && errno == EINTR);
+  if (rc != 0) {
+    return file_error(errno, directory);
+  }
+  return {};
+}
+
+Outcome LinuxStorage::list_directory(std::string_view directory, hal::DirectoryVisitor& visitor) {
+  CPath c_path;
+  LSEDGE_TRY(to_c_path(directory, c_path));
+  const int raw_fd = open_retrying(c_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (raw_fd < 0) {
+    return file_error(errno, directory);
+  }
+  const FileDescriptor fd(raw_fd);
+
+  alignas(8) unsigned char buffer[LSEDGE_DIRECTORY_LIST_BUFFER];
+  for (;;) {
+    long n;
+    do {
+      n = ::syscall(SYS_getdents64, fd.get(), buffer, sizeof(buffer));
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+      return file_error(errno, directory);
+    }
+    if (n == 0) {
+      return {};
+    }
+    const size_t filled = static_cast<size_t>(n);
+    size_t at = 0;
+    while (at < filled) {
+      const auto* record = reinterpret_cast<const LinuxDirent64*>(buffer + at);
+      if (record->d_reclen == 0 || record->d_reclen > filled - at) {
+        return file_error(EIO, directory);  // a malformed record; never walk past the buffer
+      }
+      at += record->d_reclen;
+      const char* name_start = record->d_name;
+      const size_t name_room = record->d_reclen - offsetof(LinuxDirent64, d_name);
+      const std::string_view name(name_start, ::strnlen(name_start, name_room));
+      if (name.empty() || name == "." || name == "..") {
+        continue;
+      }
+      bool is_directory = record->d_type == DT_DIR;
+      if (record->d_type == DT_UNKNOWN) {
+        // Some filesystems leave the type out; ask for it (a symbolic link is not followed).
+        struct stat st;
+        if (::fstatat(fd.get(), name_start, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+          if (errno == ENOENT) {
+            continue;  // removed since the listing was read
+          }
+          return file_error(errno, directory);
+        }
+        is_directory = S_ISDIR(st.st_mode);
+      }
+      LSEDGE_TRY(visitor.on_entry(name, is_directory));
+    }
+  }
+}
+
+Result<bool> LinuxStorage::exists(std::string_view path) {
+  CPath c_path;
+  LSEDGE_TRY(to_c_path(path, c_path));
+  struct stat st;
+  if (::stat(c_path.c_str(), &st) == 0) {
+    return true;
+  }
+  const int err = errno;
+  if (err == ENOENT || err == ENOTDIR) {
+    return false;
+  }
+  return file_error(err, path);
 }
 
 }  // namespace lsedge::platform

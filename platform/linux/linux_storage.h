@@ -1,6 +1,7 @@
-// hal::Storage on Linux: whole-file reads into the caller's buffer.
+// hal::Storage on Linux: POSIX files and directories with the durability calls the spool needs.
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 
 #include "firmware/core/result.h"
@@ -9,14 +10,46 @@
 
 namespace lsedge::platform {
 
-// Thread-safety: stateless; safe to call from any thread.
+// Paths: InvalidArgument for an empty path, one with a NUL byte or longer than
+// LSEDGE_PATH_CAPACITY. Handles: FileHandle.value is the file descriptor itself (no table, so no
+// limit of our own and nothing to lock); every descriptor is opened O_CLOEXEC. Failures are
+// FileError with errno in Error::code and the path (or "file handle N") in Error::detail; ENOSPC,
+// EDQUOT and EFBIG read "disk full: ..." so a full disk is told apart from other I/O errors.
+// Thread-safety: stateless; safe to call from any thread (a handle by one thread at a time).
 class LinuxStorage final : public hal::Storage {
  public:
-  // Reads all of `path` into `buffer`. InvalidArgument for an empty path, one with a NUL byte or
-  // longer than LSEDGE_PATH_CAPACITY; BufferTooSmall if the file does not fit; FileError with
-  // errno and the path otherwise. On failure the bytes already read are wiped (.env files hold
-  // tokens).
+  // Reads all of `path` into `buffer`; BufferTooSmall if the file does not fit. On failure the
+  // bytes already read are wiped (.env files hold tokens).
   [[nodiscard]] Result<size_t> read_file(std::string_view path, ByteSpan buffer) override;
+
+  [[nodiscard]] Result<hal::FileHandle> open_read(std::string_view path) override;
+  // O_CREAT|O_EXCL|O_WRONLY|O_APPEND, mode 0600 (spool files hold task data).
+  [[nodiscard]] Result<hal::FileHandle> create_new(std::string_view path) override;
+  // One pread(2), retried on EINTR.
+  [[nodiscard]] Result<size_t> read_at(hal::FileHandle file, uint64_t offset,
+                                       ByteSpan buffer) override;
+  // write(2) until all is written; on failure the file is cut back to its old size, so an
+  // append is all-or-nothing.
+  [[nodiscard]] Outcome append(hal::FileHandle file, ConstByteSpan data) override;
+  [[nodiscard]] Result<uint64_t> size(hal::FileHandle file) override;
+  // fsync(2).
+  [[nodiscard]] Outcome sync(hal::FileHandle file) override;
+  void close(hal::FileHandle file) override;
+
+  // rename(2): replaces a file, or an empty directory, at `to`.
+  [[nodiscard]] Outcome rename(std::string_view from, std::string_view to) override;
+  // unlink(2) for files; rmdir(2) for directories, which must be empty (ENOTEMPTY otherwise).
+  [[nodiscard]] Outcome remove(std::string_view path) override;
+  // mkdir(2) with mode 0700; an existing directory is fine, an existing file is EEXIST.
+  [[nodiscard]] Outcome make_directory(std::string_view path) override;
+  // open(O_RDONLY|O_DIRECTORY) + fsync(2).
+  [[nodiscard]] Outcome sync_directory(std::string_view directory) override;
+  // getdents64(2) into a LSEDGE_DIRECTORY_LIST_BUFFER-byte stack buffer (no libc DIR
+  // allocation). A symbolic link is reported as not a directory.
+  [[nodiscard]] Outcome list_directory(std::string_view directory,
+                                       hal::DirectoryVisitor& visitor) override;
+  // stat(2); ENOENT and ENOTDIR mean "does not exist", other errors are FileError.
+  [[nodiscard]] Result<bool> exists(std::string_view path) override;
 };
 
 }  // namespace lsedge::platform

@@ -49,6 +49,7 @@ struct Limits {
   size_t response_headers = 8192;
   size_t response_body = 65536;
   size_t receive_chunk = 2048;
+  size_t send_chunk = 0;  // 0: no send chunk, bodies are streamed through receive_chunk
 };
 
 class Harness {
@@ -57,10 +58,12 @@ class Harness {
       : head(limits.request_head),
         headers(limits.response_headers),
         body(limits.response_body),
-        chunk(limits.receive_chunk) {
+        chunk(limits.receive_chunk),
+        send(limits.send_chunk) {
     ConnectionBuffers buffers{
         ByteSpan(head.data(), head.size()), ByteSpan(headers.data(), headers.size()),
         ByteSpan(body.data(), body.size()), ByteSpan(chunk.data(), chunk.size())};
+    buffers.send_chunk = ByteSpan(send.data(), send.size());
     connection =
         std::make_unique<Connection>(probe, clock, endpoint, buffers, Logger(&log, "http"));
   }
@@ -79,7 +82,7 @@ class Harness {
   net::TcpTransport tcp{socket};
   ProbeTransport probe{tcp};
   testing::CaptureLog log;
-  std::vector<uint8_t> head, headers, body, chunk;
+  std::vector<uint8_t> head, headers, body, chunk, send;
   std::unique_ptr<Connection> connection;
 };
 

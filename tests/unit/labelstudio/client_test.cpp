@@ -8,12 +8,8 @@
 #include <string>
 
 #include "firmware/labelstudio/api_error.h"
-#include "firmware/net/tcp_transport.h"
-#include "tests/fakes/capture_log.h"
-#include "tests/fakes/manual_clock.h"
-#include "tests/fakes/scripted_socket.h"
-#include "tests/fakes/std_sync.h"
 #include "tests/fakes/test_tokens.h"
+#include "tests/unit/labelstudio/api_rig.h"
 
 namespace lsedge::labelstudio {
 namespace {
@@ -21,71 +17,18 @@ namespace {
 using testing::make_access_token;
 using testing::make_pat;
 
-std::string http_response(int status, const std::string& body,
-                          const std::string& extra_headers = "") {
-  const char* reason = status == 200 ? "OK" : status == 401 ? "Unauthorized" : "Status";
-  return "HTTP/1.1 " + std::to_string(status) + " " + reason +
-         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-         "\r\n" + extra_headers + "\r\n" + body;
-}
+using test::count;
+using test::envelope;
+using test::http_response;
+using test::Rig;
 
 std::string refresh_ok(const std::string& access) {
   return http_response(200, R"({"access":")" + access + R"("})");
 }
 
-std::string envelope(int status, const std::string& detail) {
-  return http_response(status, R"({"id":"e1","status_code":)" + std::to_string(status) +
-                                   R"(,"version":"1.24.0","detail":")" + detail +
-                                   R"(","exc_info":null})");
-}
-
 const std::string kWhoamiBody =
     R"({"id":7,"first_name":"Ed","last_name":"Ge","username":"edge","email":"edge@example.com",)"
     R"("active_organization":1,"permissions":["projects.view"]})";
-
-struct Rig {
-  explicit Rig(std::string_view base_path = "") : socket(&clock), transport(socket) {
-    connection = std::make_unique<http::Connection>(
-        transport, clock, http::Endpoint{"ls.example", 8080, 80},
-        http::ConnectionBuffers{ByteSpan(head), ByteSpan(headers), ByteSpan(body), ByteSpan(chunk)},
-        Logger(&log, "http"));
-    tokens = std::make_unique<auth::TokenManager>(clock, mutex, condition, Logger(&log, "auth"));
-    client = std::make_unique<Client>(*connection, *tokens, clock, base_path, arena,
-                                      Logger(&log, "client"));
-  }
-  Deadline deadline() const { return Deadline::after(clock.now_ms(), 60000); }
-  // All bytes the client sent, over every connection.
-  std::string sent() {
-    std::string all;
-    for (auto& c : socket.connections())
-      all += c.sent;
-    return all;
-  }
-
-  testing::ManualClock clock{5000};
-  testing::ScriptedSocket socket;
-  net::TcpTransport transport;
-  testing::CaptureLog log;
-  testing::StdMutex mutex;
-  testing::StdConditionVariable condition;
-  uint8_t head[4096];
-  uint8_t headers[4096];
-  uint8_t body[16384];
-  uint8_t chunk[512];
-  StaticArena<65536> arena;
-  std::unique_ptr<http::Connection> connection;
-  std::unique_ptr<auth::TokenManager> tokens;
-  std::unique_ptr<Client> client;
-};
-
-size_t count(const std::string& haystack, const std::string& needle) {
-  size_t n = 0;
-  for (size_t at = haystack.find(needle); at != std::string::npos;
-       at = haystack.find(needle, at + 1)) {
-    ++n;
-  }
-  return n;
-}
 
 TEST(Client, PatIsExchangedThenTheAccessTokenIsSentAsBearer) {
   Rig rig;
@@ -117,7 +60,7 @@ TEST(Client, PatIsExchangedThenTheAccessTokenIsSentAsBearer) {
 }
 
 TEST(Client, BasePathPrefixesEveryEndpointIncludingTheRefresh) {
-  Rig rig("/ls");
+  Rig rig(16384, "/ls");
   ASSERT_TRUE(rig.tokens->set_credential(make_pat()).ok());
   rig.socket.add_connection()
       .then_data(refresh_ok(make_access_token(1000, 1300)))
@@ -311,7 +254,7 @@ TEST(Client, TheAccessTokenIsWipedFromTheResponseBuffersAndTheArena) {
     return std::string(reinterpret_cast<const char*>(data), size).find(access.substr(0, 40)) !=
            std::string::npos;
   };
-  EXPECT_FALSE(contains(rig.body, sizeof(rig.body)));
+  EXPECT_FALSE(contains(rig.body.data(), rig.body.size()));
   EXPECT_FALSE(contains(rig.headers, sizeof(rig.headers)));
   EXPECT_FALSE(contains(rig.chunk, sizeof(rig.chunk)));
   EXPECT_FALSE(contains(rig.head, sizeof(rig.head)));

@@ -1,12 +1,18 @@
 #include "platform/linux/linux_storage.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,10 +29,8 @@ class LinuxStorageTest : public ::testing::Test {
     dir_ = pattern;
   }
   void TearDown() override {
-    for (const auto& file : files_) {
-      unlink(file.c_str());
-    }
-    rmdir(dir_.c_str());
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
   }
   std::string make_file(const std::string& name, const std::string& content) {
     const std::string path = dir_ + "/" + name;
@@ -99,6 +103,266 @@ TEST_F(LinuxStorageTest, RejectsEmptyOverlongAndNulPaths) {
   const std::string path = make_file("nul", "x");
   const std::string with_nul = path + std::string(1, '\0') + "ignored";
   EXPECT_EQ(storage_.read_file(with_nul, buffer).status(), Status::InvalidArgument);
+}
+
+// --- streaming files and directories ------------------------------------------------------
+
+std::string read_all(hal::Storage& storage, const std::string& path) {
+  auto file = storage.open_read(path);
+  EXPECT_TRUE(file.ok()) << file.error().detail.view();
+  if (!file.ok()) {
+    return {};
+  }
+  std::string out;
+  uint8_t chunk[7];
+  for (;;) {
+    auto got = storage.read_at(*file, out.size(), chunk);
+    EXPECT_TRUE(got.ok());
+    if (!got.ok() || *got == 0) {
+      break;
+    }
+    out.append(reinterpret_cast<const char*>(chunk), *got);
+  }
+  storage.close(*file);
+  return out;
+}
+
+class Collect final : public hal::DirectoryVisitor {
+ public:
+  Outcome on_entry(std::string_view name, bool is_directory) override {
+    ++calls;
+    entries[std::string(name)] += is_directory ? 10 : 1;
+    if (stop_after != 0 && calls == stop_after) {
+      return Error(Status::Cancelled, "stop");
+    }
+    return {};
+  }
+  std::map<std::string, int> entries;  // 1 per file sighting, 10 per directory sighting
+  int calls = 0;
+  int stop_after = 0;
+};
+
+TEST_F(LinuxStorageTest, CreateAppendSyncThenReadBackAtOffsets) {
+  const std::string path = dir_ + "/entry.json";
+  auto file = storage_.create_new(path);
+  ASSERT_TRUE(file.ok()) << file.error().detail.view();
+  ASSERT_TRUE(storage_.append(*file, as_bytes("[{\"a\":1},")).ok());
+  ASSERT_TRUE(storage_.append(*file, as_bytes("{\"b\":2}]")).ok());
+  ASSERT_TRUE(storage_.append(*file, ConstByteSpan()).ok());
+  ASSERT_TRUE(storage_.sync(*file).ok());
+  auto size = storage_.size(*file);
+  ASSERT_TRUE(size.ok());
+  EXPECT_EQ(*size, 17u);
+  storage_.close(*file);
+
+  EXPECT_EQ(read_all(storage_, path), "[{\"a\":1},{\"b\":2}]");
+  auto reader = storage_.open_read(path);
+  ASSERT_TRUE(reader.ok());
+  uint8_t buffer[4];
+  auto got = storage_.read_at(*reader, 9, buffer);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(buffer), *got), "{\"b\"");
+  auto at_end = storage_.read_at(*reader, 17, buffer);
+  ASSERT_TRUE(at_end.ok());
+  EXPECT_EQ(*at_end, 0u) << "end of file";
+  auto past_end = storage_.read_at(*reader, 1000, buffer);
+  ASSERT_TRUE(past_end.ok());
+  EXPECT_EQ(*past_end, 0u);
+  storage_.close(*reader);
+}
+
+TEST_F(LinuxStorageTest, NewFilesAreOwnerOnlyAndDescriptorsCloseOnExec) {
+  const std::string path = dir_ + "/secret";
+  auto file = storage_.create_new(path);
+  ASSERT_TRUE(file.ok());
+  struct stat st;
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_NE(fcntl(file->value, F_GETFD) & FD_CLOEXEC, 0) << "the handle is the descriptor";
+  storage_.close(*file);
+  auto reader = storage_.open_read(path);
+  ASSERT_TRUE(reader.ok());
+  EXPECT_NE(fcntl(reader->value, F_GETFD) & FD_CLOEXEC, 0);
+  storage_.close(*reader);
+  EXPECT_EQ(fcntl(reader->value, F_GETFD), -1) << "close releases the descriptor";
+}
+
+TEST_F(LinuxStorageTest, CreateNewRefusesAnExistingFile) {
+  const std::string path = make_file("taken", "old");
+  auto file = storage_.create_new(path);
+  ASSERT_EQ(file.status(), Status::FileError);
+  EXPECT_EQ(file.error().code, EEXIST);
+  EXPECT_EQ(file.error().detail.view(), path);
+  EXPECT_EQ(read_all(storage_, path), "old");
+}
+
+TEST_F(LinuxStorageTest, HandleCallsRefuseInvalidHandlesAndWrongModes) {
+  uint8_t buffer[4];
+  const hal::FileHandle invalid;
+  EXPECT_EQ(storage_.read_at(invalid, 0, buffer).status(), Status::InvalidArgument);
+  EXPECT_EQ(storage_.append(invalid, as_bytes("x")).status(), Status::InvalidArgument);
+  EXPECT_EQ(storage_.size(invalid).status(), Status::InvalidArgument);
+  EXPECT_EQ(storage_.sync(invalid).status(), Status::InvalidArgument);
+  storage_.close(invalid);  // harmless
+
+  auto writer = storage_.create_new(dir_ + "/w");
+  ASSERT_TRUE(writer.ok());
+  auto read = storage_.read_at(*writer, 0, buffer);
+  ASSERT_EQ(read.status(), Status::FileError) << "a write handle cannot be read";
+  EXPECT_EQ(read.error().code, EBADF);
+  EXPECT_EQ(read.error().detail.view(), "file handle " + std::to_string(writer->value));
+  storage_.close(*writer);
+  auto reader = storage_.open_read(dir_ + "/w");
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ(storage_.append(*reader, as_bytes("x")).error().code, EBADF);
+  storage_.close(*reader);
+}
+
+TEST_F(LinuxStorageTest, EveryPathCallRefusesEmptyNulAndOverlongPaths) {
+  const std::string overlong(LSEDGE_PATH_CAPACITY + 1, 'a');
+  const std::string with_nul = dir_ + std::string(1, '\0') + "x";
+  Collect collect;
+  for (const std::string& bad : {std::string(), overlong, with_nul}) {
+    EXPECT_EQ(storage_.open_read(bad).status(), Status::InvalidArgument);
+    EXPECT_EQ(storage_.create_new(bad).status(), Status::InvalidArgument);
+    EXPECT_EQ(storage_.rename(bad, dir_ + "/x").status(), Status::InvalidArgument);
+    EXPECT_EQ(storage_.rename(dir_ + "/x", bad).status(), Status::InvalidArgument);
+    EXPECT_EQ(storage_.remove(bad).status(), Status::InvalidArgument);
+    EXPECT_EQ(storage_.make_directory(bad).status(), Status::InvalidArgument);
+    EXPECT_EQ(storage_.sync_directory(bad).status(), Status::InvalidArgument);
+    EXPECT_EQ(storage_.list_directory(bad, collect).status(), Status::InvalidArgument);
+    EXPECT_EQ(storage_.exists(bad).status(), Status::InvalidArgument);
+  }
+  EXPECT_EQ(collect.calls, 0);
+}
+
+TEST_F(LinuxStorageTest, RenameReplacesFilesAndEmptyDirectoriesButNotFullOnes) {
+  const std::string a = make_file("a", "A");
+  const std::string b = make_file("b", "B");
+  ASSERT_TRUE(storage_.rename(a, b).ok());
+  EXPECT_EQ(read_all(storage_, b), "A");
+  EXPECT_FALSE(*storage_.exists(a));
+
+  const std::string staged = dir_ + "/staged";
+  const std::string empty = dir_ + "/empty";
+  const std::string full = dir_ + "/full";
+  ASSERT_TRUE(storage_.make_directory(staged).ok());
+  ASSERT_TRUE(storage_.make_directory(empty).ok());
+  ASSERT_TRUE(storage_.make_directory(full).ok());
+  make_file("staged/x", "x");
+  make_file("full/y", "y");
+  ASSERT_TRUE(storage_.rename(staged, empty).ok()) << "an empty directory is replaced";
+  EXPECT_EQ(read_all(storage_, empty + "/x"), "x");
+  const auto refused = storage_.rename(empty, full);
+  ASSERT_EQ(refused.status(), Status::FileError);
+  EXPECT_TRUE(refused.error().code == ENOTEMPTY || refused.error().code == EEXIST);
+  EXPECT_EQ(refused.error().detail.view(), full) << "the target is the problem";
+  const auto missing = storage_.rename(dir_ + "/nothing", dir_ + "/z");
+  EXPECT_EQ(missing.error().code, ENOENT);
+  EXPECT_EQ(missing.error().detail.view(), dir_ + "/nothing");
+}
+
+TEST_F(LinuxStorageTest, RemoveUnlinksFilesAndRemovesOnlyEmptyDirectories) {
+  const std::string file = make_file("f", "f");
+  const std::string sub = dir_ + "/sub";
+  ASSERT_TRUE(storage_.make_directory(sub).ok());
+  make_file("sub/inner", "i");
+  const auto not_empty = storage_.remove(sub);
+  ASSERT_EQ(not_empty.status(), Status::FileError);
+  EXPECT_TRUE(not_empty.error().code == ENOTEMPTY || not_empty.error().code == EEXIST);
+  ASSERT_TRUE(storage_.remove(sub + "/inner").ok());
+  ASSERT_TRUE(storage_.remove(sub).ok());
+  ASSERT_TRUE(storage_.remove(file).ok());
+  EXPECT_FALSE(*storage_.exists(sub));
+  EXPECT_FALSE(*storage_.exists(file));
+  const auto missing = storage_.remove(file);
+  EXPECT_EQ(missing.error().code, ENOENT);
+  EXPECT_EQ(missing.error().detail.view(), file);
+}
+
+TEST_F(LinuxStorageTest, MakeDirectoryIsOwnerOnlyAndIdempotent) {
+  const std::string sub = dir_ + "/spool";
+  ASSERT_TRUE(storage_.make_directory(sub).ok());
+  struct stat st;
+  ASSERT_EQ(stat(sub.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISDIR(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  EXPECT_TRUE(storage_.make_directory(sub).ok()) << "an existing directory is fine";
+  const std::string file = make_file("plain", "");
+  EXPECT_EQ(storage_.make_directory(file).error().code, EEXIST) << "a file is not";
+  EXPECT_EQ(storage_.make_directory(dir_ + "/no/parent").error().code, ENOENT);
+}
+
+TEST_F(LinuxStorageTest, SyncDirectoryNeedsADirectory) {
+  EXPECT_TRUE(storage_.sync_directory(dir_).ok());
+  const auto missing = storage_.sync_directory(dir_ + "/missing");
+  EXPECT_EQ(missing.error().code, ENOENT);
+  EXPECT_EQ(missing.error().detail.view(), dir_ + "/missing");
+  EXPECT_EQ(storage_.sync_directory(make_file("f", "")).error().code, ENOTDIR);
+}
+
+TEST_F(LinuxStorageTest, ListsEveryEntryOnceAcrossManyKernelBuffers) {
+  // ~400 records of ~90 bytes: many getdents64 calls with the 4 KiB buffer.
+  std::map<std::string, int> expected;
+  for (int i = 0; i < 400; ++i) {
+    const std::string name = "entry-" + std::to_string(i) + "-" + std::string(60, 'n');
+    make_file(name, "");
+    expected[name] = 1;
+  }
+  ASSERT_TRUE(storage_.make_directory(dir_ + "/a-directory").ok());
+  expected["a-directory"] = 10;
+  Collect collect;
+  ASSERT_TRUE(storage_.list_directory(dir_, collect).ok());
+  EXPECT_EQ(collect.entries, expected) << "no '.', no '..', each once, directories flagged";
+}
+
+TEST_F(LinuxStorageTest, AVisitorErrorStopsTheListing) {
+  make_file("one", "");
+  make_file("two", "");
+  make_file("three", "");
+  Collect collect;
+  collect.stop_after = 2;
+  const auto listed = storage_.list_directory(dir_, collect);
+  EXPECT_EQ(listed.status(), Status::Cancelled);
+  EXPECT_EQ(collect.calls, 2);
+  EXPECT_EQ(storage_.list_directory(dir_ + "/missing", collect).error().code, ENOENT);
+}
+
+TEST_F(LinuxStorageTest, ExistsTellsMissingFromBroken) {
+  const std::string file = make_file("here", "");
+  EXPECT_TRUE(*storage_.exists(file));
+  EXPECT_TRUE(*storage_.exists(dir_));
+  EXPECT_FALSE(*storage_.exists(dir_ + "/gone"));
+  EXPECT_FALSE(*storage_.exists(file + "/below-a-file")) << "ENOTDIR is 'does not exist'";
+}
+
+// A full disk cannot be made without mounting; a file size limit fails write(2) with EFBIG the
+// same way, and must read as "disk full" and leave nothing of the failed append behind.
+TEST_F(LinuxStorageTest, AFullDiskIsDiskFullAndTheAppendLeavesNothing) {
+  auto file = storage_.create_new(dir_ + "/big");
+  ASSERT_TRUE(file.ok());
+  ASSERT_TRUE(storage_.append(*file, as_bytes(std::string(600, 'a'))).ok());
+
+  struct sigaction ignore {};
+  struct sigaction old_action {};
+  ignore.sa_handler = SIG_IGN;
+  ASSERT_EQ(sigaction(SIGXFSZ, &ignore, &old_action), 0);
+  struct rlimit old_limit {};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  struct rlimit limit = old_limit;
+  limit.rlim_cur = 1000;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &limit), 0);
+  const auto full = storage_.append(*file, as_bytes(std::string(600, 'b')));
+  setrlimit(RLIMIT_FSIZE, &old_limit);
+  sigaction(SIGXFSZ, &old_action, nullptr);
+
+  ASSERT_EQ(full.status(), Status::FileError);
+  EXPECT_EQ(full.error().code, EFBIG);
+  EXPECT_EQ(full.error().detail.view(), "disk full: file handle " + std::to_string(file->value));
+  EXPECT_EQ(*storage_.size(*file), 600u) << "the 400 bytes that fitted were cut off again";
+  ASSERT_TRUE(storage_.append(*file, as_bytes("c")).ok()) << "appends go on after the failure";
+  storage_.close(*file);
+  EXPECT_EQ(read_all(storage_, dir_ + "/big"), std::string(600, 'a') + "c");
 }
 
 }  // namespace

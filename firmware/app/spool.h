@@ -1,0 +1,160 @@
+// The spool: a crash-safe, store-and-forward queue of import batches on local storage.
+//
+// On-disk format (see docs/spool.md for the reasoning and the crash analysis):
+//
+//   DIR/queue/<SEQ>/<BATCH>-<TASKS>.json   one queue entry = one import request body
+//   DIR/queue/<SEQ>/<BATCH>-<TASKS>.json.sending   marker: a request for it may be in flight
+//   DIR/tmp/<RANDOM>.claim, DIR/tmp/<RANDOM>/      an add in progress (garbage after a crash)
+//   DIR/rejected/<SEQ>-<BATCH>-<TASKS>.json        an entry the server refused (4xx) ...
+//   DIR/rejected/<SEQ>-<BATCH>-<TASKS>.reason.txt  ... and the server's message
+//
+// SEQ: 20 decimal digits, one per `add` (a group), FIFO order = lexical order. BATCH: 10
+// digits, the batch's 0-based number within its add. TASKS: the number of tasks in the entry.
+// An entry file is exactly the request body `[task,task,...]` (compact separators, the tasks'
+// bytes as they were in the task file), at most the batch budget.
+//
+// Guarantees: an add becomes visible in queue/ with one rename of a fully written and synced
+// directory, so a crash leaves all of an add's tasks queued or none. An entry is removed only by
+// confirm(). An entry that was marked sending when the process died is "outcome unknown": it is
+// sent again, and if that resend is confirmed it is counted and logged as a possible duplicate.
+// Thread-safety: one thread at a time per Spool object; many processes may add to one spool at
+// once, but only one consumer (the uploader daemon) may run per spool.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include <config.h>  // the board's sizes; <> because firmware/app/config.h shadows "config.h"
+#include "firmware/app/task_file.h"
+#include "firmware/core/fixed_string.h"
+#include "firmware/core/log.h"
+#include "firmware/core/result.h"
+#include "firmware/core/span.h"
+#include "hal/entropy.h"
+#include "hal/storage.h"
+
+namespace lsedge::app {
+
+inline constexpr size_t kSpoolNameCapacity = 64;
+
+// One queue entry, as next() found it. Thread-safety: a value type.
+struct SpoolEntry {
+  FixedString<kSpoolNameCapacity> group;   // "<SEQ>"
+  FixedString<kSpoolNameCapacity> name;    // "<BATCH>-<TASKS>.json"
+  FixedString<LSEDGE_PATH_CAPACITY> path;  // DIR/queue/<SEQ>/<BATCH>-<TASKS>.json
+  uint64_t sequence = 0;
+  uint64_t batch = 0;
+  uint64_t tasks = 0;
+  // A request for this entry may have reached the server before (a crash or a lost answer):
+  // a confirmed resend is a possible duplicate.
+  bool outcome_unknown = false;
+};
+
+// Thread-safety: a value type.
+struct SpoolCounts {
+  uint64_t queued_entries = 0;
+  uint64_t queued_tasks = 0;
+  uint64_t rejected_entries = 0;
+  uint64_t outcome_unknown = 0;      // queued entries marked sending right now
+  uint64_t possible_duplicates = 0;  // confirmed resends of outcome-unknown entries, this process
+};
+
+// Thread-safety: a value type.
+struct SpoolAddResult {
+  uint64_t sequence = 0;  // the add's SEQ in queue/
+  uint64_t tasks = 0;
+  uint64_t entries = 0;     // batches written
+  uint64_t body_bytes = 0;  // sum of the entries' sizes
+  TaskFileFormat format = TaskFileFormat::JsonArray;
+};
+
+class Spool {
+ public:
+  // Producer: `spool add` (no recovery, so concurrent adders never disturb each other).
+  // Consumer: the uploader; open() also clears tmp/ of crashed adds and counts the entries left
+  // marked sending.
+  enum class Role : uint8_t { Producer, Consumer };
+
+  // `entropy` names the staging directories of adds (unique across processes).
+  Spool(hal::Storage& storage, hal::Entropy& entropy, Logger log);
+
+  // Creates DIR (its parent must exist), queue/, tmp/, rejected/ as needed and makes them
+  // durable. InvalidArgument if DIR is empty or too long for LSEDGE_PATH_CAPACITY.
+  [[nodiscard]] Outcome open(std::string_view directory, Role role);
+
+  // Validates and splits `task_file` into entries of at most `budget_bytes` and queues them
+  // atomically. Scanner errors (JsonInvalid, EmptyInput, ValidationFailed) and storage errors
+  // ("disk full: ..." for ENOSPC) leave the queue unchanged.
+  [[nodiscard]] Result<SpoolAddResult> add(std::string_view task_file,
+                                           uint64_t budget_bytes = LSEDGE_IMPORT_BATCH_BUDGET);
+
+  // The oldest entry, or false when the queue is empty. Removes groups left empty.
+  [[nodiscard]] Result<bool> next(SpoolEntry& entry);
+  // Durably records that a request for `entry` may be in flight; call it BEFORE sending.
+  // For an outcome-unknown entry it logs that a possible duplicate is being sent.
+  [[nodiscard]] Outcome mark_sending(const SpoolEntry& entry);
+  // The server stored the entry (201): removes it durably.
+  [[nodiscard]] Outcome confirm(const SpoolEntry& entry);
+  // The server refused the entry (4xx other than 401/429): moves it to rejected/ with
+  // `server_message` beside it, durably. Never deletes it.
+  [[nodiscard]] Outcome reject(const SpoolEntry& entry, std::string_view server_message);
+  // The request failed with a KNOWN outcome (not sent, or answered 5xx/429): clears the mark so a
+  // later resend is not counted as a duplicate. For an outcome-unknown entry the mark stays.
+  // After an UNKNOWN outcome (connection lost after sending) call nothing: the mark stays and
+  // next() returns the entry again with outcome_unknown set.
+  [[nodiscard]] Outcome release(const SpoolEntry& entry);
+
+  // Counts by listing the directories (so adds by other processes are included).
+  [[nodiscard]] Result<SpoolCounts> counts();
+  [[nodiscard]] std::string_view directory() const { return dir_.view(); }
+
+ private:
+  using Path = FixedString<LSEDGE_PATH_CAPACITY>;
+  [[nodiscard]] Outcome require_open() const;
+  [[nodiscard]] Outcome build(Path& out, std::string_view a, std::string_view b = {},
+                              std::string_view c = {}, std::string_view d = {}) const;
+  [[nodiscard]] Outcome collect_garbage();
+  [[nodiscard]] Outcome remove_tree(std::string_view path, int depth);
+  [[nodiscard]] Outcome claim_staging(Path& claim, Path& staging);
+  void discard_staging(std::string_view claim, std::string_view staging);
+  [[nodiscard]] Outcome write_entries(std::string_view task_file, hal::FileHandle file,
+                                      std::string_view staging, uint64_t budget_bytes,
+                                      SpoolAddResult& result);
+  [[nodiscard]] Result<uint64_t> publish(std::string_view staging);
+  [[nodiscard]] Result<uint64_t> highest_sequence();
+
+  hal::Storage& storage_;
+  hal::Entropy& entropy_;
+  Logger log_;
+  Path dir_;
+  bool open_ = false;
+  uint64_t possible_duplicates_ = 0;
+  uint8_t scan_chunk_[LSEDGE_FILE_CHUNK_BYTES] = {};
+  uint8_t body_chunk_[LSEDGE_FILE_CHUNK_BYTES] = {};
+  uint8_t write_chunk_[LSEDGE_FILE_CHUNK_BYTES] = {};
+};
+
+// A spool entry as a request body (the shape of http::BodySource): the entry file's bytes.
+// Thread-safety: one thread at a time; closes its file when destroyed.
+class SpoolEntryBody {
+ public:
+  explicit SpoolEntryBody(hal::Storage& storage) : storage_(storage) {}
+  ~SpoolEntryBody() { close(); }
+  SpoolEntryBody(const SpoolEntryBody&) = delete;
+  SpoolEntryBody& operator=(const SpoolEntryBody&) = delete;
+
+  [[nodiscard]] Outcome open(const SpoolEntry& entry);
+  // Up to out.size() next bytes; 0 at the end. An empty `out` is InvalidArgument.
+  [[nodiscard]] Result<size_t> read(ByteSpan out);
+  [[nodiscard]] Outcome rewind();
+  [[nodiscard]] uint64_t size() const { return size_; }
+  void close();
+
+ private:
+  hal::Storage& storage_;
+  hal::FileHandle file_;
+  uint64_t size_ = 0;
+  uint64_t position_ = 0;
+};
+
+}  // namespace lsedge::app

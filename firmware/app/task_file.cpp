@@ -1,0 +1,781 @@
+#include "firmware/app/task_file.h"
+
+#include <string_view>
+
+#include "firmware/core/fixed_string.h"
+#include "firmware/core/utf8.h"
+
+namespace lsedge::app {
+
+static_assert(LSEDGE_JSON_MAX_DEPTH > 0 && LSEDGE_JSON_MAX_DEPTH < 255,
+              "the scanner keeps its depth in a uint8_t");
+
+// Where the scanner is between and around tasks.
+enum class TaskScanner::Top : uint8_t {
+  Begin,             // nothing fed yet (a BOM may follow)
+  Bom1,              // 0xEF seen
+  Bom2,              // 0xEF 0xBB seen
+  Start,             // before the first '[' or '{'
+  ArrayOpen,         // after '['
+  ArrayNeedTask,     // after ','
+  ArrayAfterTask,    // after a task in the array
+  ArrayClosed,       // after ']'
+  ObjectsAfterTask,  // after a top-level object (single object or NDJSON)
+  TasksStart,        // Framing::Tasks: before the first task
+  TasksNeedTask,     // Framing::Tasks: after ','
+  TasksAfterTask,    // Framing::Tasks: after a task
+  InTask,
+  Failed,
+};
+
+// Where the scanner is inside a task.
+enum class TaskScanner::Value : uint8_t {
+  Value,         // a value is expected
+  ValueOrClose,  // after '[': a value or ']'
+  KeyOrClose,    // after '{': a key or '}'
+  Key,           // after ',' in an object
+  Colon,
+  CommaOrClose,  // after a value
+  String,
+  Escape,
+  Unicode,
+  Utf8,
+  NumMinus,
+  NumZero,
+  NumInt,
+  NumDot,
+  NumFrac,
+  NumE,
+  NumESign,
+  NumExp,
+  Literal,
+};
+
+namespace {
+
+bool is_ws(uint8_t b) {
+  return b == ' ' || b == '\t' || b == '\n' || b == '\r';
+}
+bool is_digit(uint8_t b) {
+  return b >= '0' && b <= '9';
+}
+int hex_value(uint8_t b) {
+  if (b >= '0' && b <= '9') {
+    return b - '0';
+  }
+  if (b >= 'a' && b <= 'f') {
+    return b - 'a' + 10;
+  }
+  if (b >= 'A' && b <= 'F') {
+    return b - 'A' + 10;
+  }
+  return -1;
+}
+
+template <size_t N>
+void append_number(FixedString<N>& text, uint64_t value) {
+  FixedString<20> digits;
+  (void)digits.append_uint(value);
+  text.append_truncated(digits.view());
+}
+
+}  // namespace
+
+const char* task_file_format_name(TaskFileFormat format) {
+  switch (format) {
+    case TaskFileFormat::JsonArray:
+      return "JSON array";
+    case TaskFileFormat::JsonObject:
+      return "JSON object";
+    case TaskFileFormat::NdJson:
+      return "NDJSON";
+  }
+  return "unknown";
+}
+
+TaskScanner::TaskScanner(Framing framing, uint64_t first_offset, uint64_t max_task_bytes)
+    : framing_(framing),
+      top_(framing == Framing::File ? Top::Begin : Top::TasksStart),
+      value_(Value::Value),
+      offset_(first_offset),
+      max_task_bytes_(max_task_bytes) {}
+
+TaskScanner::Step TaskScanner::fail(Status status, const char* what, uint8_t byte, bool show_byte) {
+  error_ = Error(status);
+  FixedString<kErrorDetailCapacity>& d = error_.detail;
+  d.append_truncated("task file: ");
+  d.append_truncated(what);
+  if (show_byte) {
+    if (byte >= 0x20 && byte < 0x7F) {
+      const char quoted[] = {' ', '\'', static_cast<char>(byte), '\'', '\0'};
+      d.append_truncated(quoted);
+    } else {
+      const char hex[] = "0123456789ABCDEF";
+      const char shown[] = {' ', '0', 'x', hex[byte >> 4], hex[byte & 0x0F], '\0'};
+      d.append_truncated(shown);
+    }
+  }
+  if (top_ == Top::InTask) {
+    d.append_truncated(" in task ");
+    append_number(d, tasks_ + 1);
+  }
+  d.append_truncated(" at byte ");
+  append_number(d, offset_);
+  if (framing_ == Framing::File) {
+    d.append_truncated(" (line ");
+    append_number(d, line_);
+    d.append_truncated(")");
+  }
+  top_ = Top::Failed;
+  return Step::Invalid;
+}
+
+TaskScanner::Step TaskScanner::feed(uint8_t byte) {
+  Step step;
+  if (top_ == Top::InTask) {
+    step = value_byte(byte);
+  } else if (top_ == Top::Failed) {
+    return Step::Invalid;
+  } else {
+    step = top_byte(byte);
+  }
+  if (byte == '\n') {
+    ++line_;
+  }
+  ++offset_;
+  return step;
+}
+
+TaskScanner::Step TaskScanner::begin_task() {
+  task_start_ = offset_;
+  depth_ = 0;
+  top_ = Top::InTask;
+  return open_container('{', '{');
+}
+
+TaskScanner::Step TaskScanner::top_byte(uint8_t byte) {
+  switch (top_) {
+    case Top::Begin:
+      if (byte == 0xEF) {
+        top_ = Top::Bom1;
+        return Step::Gap;
+      }
+      top_ = Top::Start;
+      return top_byte(byte);
+    case Top::Bom1:
+    case Top::Bom2:
+      if (byte != (top_ == Top::Bom1 ? 0xBB : 0xBF)) {
+        return fail(Status::JsonInvalid, "invalid UTF-8 (a broken byte order mark)", byte, true);
+      }
+      top_ = top_ == Top::Bom1 ? Top::Bom2 : Top::Start;
+      return Step::Gap;
+    default:
+      break;
+  }
+  if (byte == '\n') {
+    newline_seen_ = true;
+  }
+  if (is_ws(byte)) {
+    return Step::Gap;
+  }
+  switch (top_) {
+    case Top::Start:
+      if (byte == '[') {
+        format_ = TaskFileFormat::JsonArray;
+        top_ = Top::ArrayOpen;
+        return Step::Gap;
+      }
+      if (byte == '{') {
+        format_ = TaskFileFormat::JsonObject;
+        return begin_task();
+      }
+      return fail(Status::JsonInvalid, "a task file starts with '[' or '{', not", byte, true);
+    case Top::ArrayOpen:
+      if (byte == ']') {
+        return fail(Status::EmptyInput, "no tasks: the array is empty", byte, false);
+      }
+      [[fallthrough]];
+    case Top::ArrayNeedTask:
+      if (byte == '{') {
+        return begin_task();
+      }
+      if (byte == ']') {
+        return fail(Status::JsonInvalid, "a comma before ']'", byte, false);
+      }
+      return fail(Status::JsonInvalid, "a task must be a JSON object, not a value starting with",
+                  byte, true);
+    case Top::ArrayAfterTask:
+      if (byte == ',') {
+        top_ = Top::ArrayNeedTask;
+        return Step::Gap;
+      }
+      if (byte == ']') {
+        top_ = Top::ArrayClosed;
+        return Step::Gap;
+      }
+      return fail(Status::JsonInvalid, "expected ',' or ']' after a task, found", byte, true);
+    case Top::ArrayClosed:
+      return fail(Status::JsonInvalid, "data after the end of the array:", byte, true);
+    case Top::ObjectsAfterTask:
+      if (byte == '{') {
+        if (!newline_seen_) {
+          return fail(Status::JsonInvalid, "NDJSON: each task must start on a new line", byte,
+                      false);
+        }
+        format_ = TaskFileFormat::NdJson;
+        return begin_task();
+      }
+      return fail(Status::JsonInvalid, "expected a new line with the next task object, found", byte,
+                  true);
+    case Top::TasksStart:
+    case Top::TasksNeedTask:
+      if (byte == '{') {
+        return begin_task();
+      }
+      return fail(Status::JsonInvalid, "expected a task object, found", byte, true);
+    case Top::TasksAfterTask:
+      if (byte == '{') {
+        return begin_task();
+      }
+      if (byte == ',') {
+        top_ = Top::TasksNeedTask;
+        return Step::Gap;
+      }
+      return fail(Status::JsonInvalid, "expected ',' or the next task, found", byte, true);
+    default:
+      return fail(Status::JsonInvalid, "internal scanner state", byte, false);
+  }
+}
+
+TaskScanner::Step TaskScanner::open_container(uint8_t kind, uint8_t byte) {
+  if (depth_ >= LSEDGE_JSON_MAX_DEPTH) {
+    return fail(Status::JsonInvalid, "nesting deeper than LSEDGE_JSON_MAX_DEPTH", byte, false);
+  }
+  stack_[depth_++] = kind;
+  value_ = kind == '{' ? Value::KeyOrClose : Value::ValueOrClose;
+  return Step::Inside;
+}
+
+TaskScanner::Step TaskScanner::close_container(uint8_t byte) {
+  const uint8_t expected = stack_[depth_ - 1] == '{' ? '}' : ']';
+  if (byte != expected) {
+    return fail(Status::JsonInvalid, "mismatched bracket:", byte, true);
+  }
+  --depth_;
+  if (depth_ > 0) {
+    value_ = Value::CommaOrClose;
+    return Step::Inside;
+  }
+  // The task's closing '}'.
+  last_.index = tasks_;
+  last_.offset = task_start_;
+  last_.length = offset_ - task_start_ + 1;
+  if (last_.length > max_task_bytes_) {
+    error_ = Error(Status::ValidationFailed);
+    FixedString<kErrorDetailCapacity>& d = error_.detail;
+    d.append_truncated("task file: task ");
+    append_number(d, tasks_ + 1);
+    d.append_truncated(" is ");
+    append_number(d, last_.length);
+    d.append_truncated(" bytes, more than one batch holds (at most ");
+    append_number(d, max_task_bytes_);
+    d.append_truncated(" bytes per task); raise the batch size");
+    top_ = Top::Failed;
+    return Step::Invalid;
+  }
+  ++tasks_;
+  newline_seen_ = false;
+  if (framing_ == Framing::Tasks) {
+    top_ = Top::TasksAfterTask;
+  } else {
+    top_ = format_ == TaskFileFormat::JsonArray ? Top::ArrayAfterTask : Top::ObjectsAfterTask;
+  }
+  return Step::End;
+}
+
+TaskScanner::Step TaskScanner::value_done() {
+  value_ = Value::CommaOrClose;
+  return Step::Inside;
+}
+
+TaskScanner::Step TaskScanner::number_end(uint8_t byte) {
+  // The byte after a number belongs to the structure around it.
+  value_ = Value::CommaOrClose;
+  return value_byte(byte);
+}
+
+TaskScanner::Step TaskScanner::string_byte(uint8_t byte) {
+  if (high_surrogate_ && byte != '\\') {
+    return fail(Status::JsonInvalid, "an unpaired surrogate escape", byte, false);
+  }
+  if (byte == '"') {
+    if (string_is_key_) {
+      value_ = Value::Colon;
+      return Step::Inside;
+    }
+    return value_done();
+  }
+  if (byte == '\\') {
+    value_ = Value::Escape;
+    return Step::Inside;
+  }
+  if (byte < 0x20) {
+    return fail(Status::JsonInvalid, "a control character in a string:", byte, true);
+  }
+  if (byte >= 0x80) {
+    if ((byte & 0xE0U) == 0xC0U) {
+      utf8_need_ = 2;
+    } else if ((byte & 0xF0U) == 0xE0U) {
+      utf8_need_ = 3;
+    } else if ((byte & 0xF8U) == 0xF0U) {
+      utf8_need_ = 4;
+    } else {
+      return fail(Status::JsonInvalid, "invalid UTF-8:", byte, true);
+    }
+    utf8_[0] = byte;
+    utf8_have_ = 1;
+    value_ = Value::Utf8;
+  }
+  return Step::Inside;
+}
+
+TaskScanner::Step TaskScanner::value_byte(uint8_t byte) {
+  switch (value_) {
+    case Value::String:
+      return string_byte(byte);
+    case Value::Escape:
+      if (high_surrogate_ && byte != 'u') {
+        return fail(Status::JsonInvalid, "an unpaired surrogate escape", byte, false);
+      }
+      switch (byte) {
+        case '"':
+        case '\\':
+        case '/':
+        case 'b':
+        case 'f':
+        case 'n':
+        case 'r':
+        case 't':
+          value_ = Value::String;
+          return Step::Inside;
+        case 'u':
+          value_ = Value::Unicode;
+          unicode_digits_ = 0;
+          unicode_value_ = 0;
+          return Step::Inside;
+        default:
+          return fail(Status::JsonInvalid, "an invalid escape after a backslash:", byte, true);
+      }
+    case Value::Unicode: {
+      const int digit = hex_value(byte);
+      if (digit < 0) {
+        return fail(Status::JsonInvalid, "a \\u escape needs 4 hex digits, found", byte, true);
+      }
+      unicode_value_ = static_cast<uint16_t>((unicode_value_ << 4) | digit);
+      if (++unicode_digits_ < 4) {
+        return Step::Inside;
+      }
+      value_ = Value::String;
+      const uint16_t unit = unicode_value_;
+      const bool high = unit >= 0xD800 && unit <= 0xDBFF;
+      const bool low = unit >= 0xDC00 && unit <= 0xDFFF;
+      if (high_surrogate_) {
+        if (!low) {
+          return fail(Status::JsonInvalid, "an unpaired surrogate escape", byte, false);
+        }
+        high_surrogate_ = false;
+      } else if (high) {
+        high_surrogate_ = true;
+      } else if (low) {
+        return fail(Status::JsonInvalid, "an unpaired surrogate escape", byte, false);
+      } else if (unit == 0) {
+        return fail(Status::JsonInvalid, "\\u0000 in a string (Label Studio's database refuses it)",
+                    byte, false);
+      }
+      return Step::Inside;
+    }
+    case Value::Utf8: {
+      if ((byte & 0xC0U) != 0x80U) {
+        return fail(Status::JsonInvalid, "invalid UTF-8:", byte, true);
+      }
+      utf8_[utf8_have_++] = byte;
+      if (utf8_have_ < utf8_need_) {
+        return Step::Inside;
+      }
+      const std::string_view sequence(reinterpret_cast<const char*>(utf8_), utf8_need_);
+      const std::optional<CodePoint> cp = utf8_decode(sequence, 0);
+      if (!cp || cp->length != utf8_need_) {
+        return fail(Status::JsonInvalid, "invalid UTF-8 (overlong, surrogate or out of range)",
+                    byte, false);
+      }
+      value_ = Value::String;
+      return Step::Inside;
+    }
+    case Value::Literal:
+      if (byte != static_cast<uint8_t>(literal_[literal_at_])) {
+        return fail(Status::JsonInvalid, "an invalid literal:", byte, true);
+      }
+      if (literal_[++literal_at_] == '\0') {
+        return value_done();
+      }
+      return Step::Inside;
+    case Value::NumMinus:
+      if (byte == '0') {
+        value_ = Value::NumZero;
+        return Step::Inside;
+      }
+      if (is_digit(byte)) {
+        value_ = Value::NumInt;
+        return Step::Inside;
+      }
+      return fail(Status::JsonInvalid, "a number needs a digit after '-', found", byte, true);
+    case Value::NumZero:
+    case Value::NumInt:
+      if (is_digit(byte)) {
+        if (value_ == Value::NumZero) {
+          return fail(Status::JsonInvalid, "a number with a leading zero", byte, false);
+        }
+        return Step::Inside;
+      }
+      if (byte == '.') {
+        value_ = Value::NumDot;
+        return Step::Inside;
+      }
+      if (byte == 'e' || byte == 'E') {
+        value_ = Value::NumE;
+        return Step::Inside;
+      }
+      return number_end(byte);
+    case Value::NumDot:
+      if (is_digit(byte)) {
+        value_ = Value::NumFrac;
+        return Step::Inside;
+      }
+      return fail(Status::JsonInvalid, "a number needs a digit after '.', found", byte, true);
+    case Value::NumFrac:
+      if (is_digit(byte)) {
+        return Step::Inside;
+      }
+      if (byte == 'e' || byte == 'E') {
+        value_ = Value::NumE;
+        return Step::Inside;
+      }
+      return number_end(byte);
+    case Value::NumE:
+      if (byte == '+' || byte == '-') {
+        value_ = Value::NumESign;
+        return Step::Inside;
+      }
+      [[fallthrough]];
+    case Value::NumESign:
+      if (is_digit(byte)) {
+        value_ = Value::NumExp;
+        return Step::Inside;
+      }
+      return fail(Status::JsonInvalid, "a number needs a digit in its exponent, found", byte, true);
+    case Value::NumExp:
+      if (is_digit(byte)) {
+        return Step::Inside;
+      }
+      return number_end(byte);
+    default:
+      break;
+  }
+
+  // Structural states: whitespace is allowed anywhere between tokens.
+  if (is_ws(byte)) {
+    return Step::Inside;
+  }
+  switch (value_) {
+    case Value::KeyOrClose:
+      if (byte == '}') {
+        return close_container(byte);
+      }
+      [[fallthrough]];
+    case Value::Key:
+      if (byte == '"') {
+        value_ = Value::String;
+        string_is_key_ = true;
+        return Step::Inside;
+      }
+      return fail(Status::JsonInvalid, "expected a quoted key, found", byte, true);
+    case Value::Colon:
+      if (byte == ':') {
+        value_ = Value::Value;
+        return Step::Inside;
+      }
+      return fail(Status::JsonInvalid, "expected ':' after a key, found", byte, true);
+    case Value::CommaOrClose:
+      if (byte == ',') {
+        value_ = stack_[depth_ - 1] == '{' ? Value::Key : Value::Value;
+        return Step::Inside;
+      }
+      if (byte == '}' || byte == ']') {
+        return close_container(byte);
+      }
+      return fail(Status::JsonInvalid, "expected ',' or a closing bracket, found", byte, true);
+    case Value::ValueOrClose:
+      if (byte == ']') {
+        return close_container(byte);
+      }
+      [[fallthrough]];
+    case Value::Value:
+      switch (byte) {
+        case '{':
+        case '[':
+          return open_container(byte, byte);
+        case '"':
+          value_ = Value::String;
+          string_is_key_ = false;
+          return Step::Inside;
+        case '-':
+          value_ = Value::NumMinus;
+          return Step::Inside;
+        case '0':
+          value_ = Value::NumZero;
+          return Step::Inside;
+        case 't':
+          literal_ = "true";
+          break;
+        case 'f':
+          literal_ = "false";
+          break;
+        case 'n':
+          literal_ = "null";
+          break;
+        default:
+          if (is_digit(byte)) {
+            value_ = Value::NumInt;
+            return Step::Inside;
+          }
+          return fail(Status::JsonInvalid, "expected a value, found", byte, true);
+      }
+      value_ = Value::Literal;
+      literal_at_ = 1;
+      return Step::Inside;
+    default:
+      return fail(Status::JsonInvalid, "internal scanner state", byte, false);
+  }
+}
+
+Outcome TaskScanner::finish() {
+  switch (top_) {
+    case Top::Failed:
+      return error_;
+    case Top::Begin:
+    case Top::Start:
+      (void)fail(Status::EmptyInput, "no tasks: the file is empty", 0, false);
+      return error_;
+    case Top::Bom1:
+    case Top::Bom2:
+      (void)fail(Status::JsonInvalid, "invalid UTF-8 (a broken byte order mark)", 0, false);
+      return error_;
+    case Top::ArrayOpen:
+    case Top::ArrayNeedTask:
+    case Top::ArrayAfterTask:
+      (void)fail(Status::JsonInvalid, "unexpected end of file: the array is not closed", 0, false);
+      return error_;
+    case Top::InTask:
+      (void)fail(Status::JsonInvalid, "unexpected end of file", 0, false);
+      return error_;
+    case Top::TasksStart:
+    case Top::TasksNeedTask:
+      (void)fail(Status::JsonInvalid, "unexpected end of the task range", 0, false);
+      return error_;
+    case Top::ArrayClosed:
+    case Top::ObjectsAfterTask:
+    case Top::TasksAfterTask:
+      return {};
+  }
+  return error_;
+}
+
+namespace {
+
+// Reads the file from offset 0 through `chunk` and feeds every byte to `scanner`.
+template <class OnTask>
+Result<TaskFileSummary> run_scan(hal::Storage& storage, hal::FileHandle file, ByteSpan chunk,
+                                 TaskScanner& scanner, OnTask&& on_task) {
+  if (chunk.empty()) {
+    return Error(Status::InvalidArgument, "task file scan needs a non-empty chunk buffer");
+  }
+  TaskFileSummary summary;
+  uint64_t offset = 0;
+  for (;;) {
+    Result<size_t> got = storage.read_at(file, offset, chunk);
+    LSEDGE_TRY(got);
+    if (*got == 0) {
+      break;
+    }
+    for (size_t i = 0; i < *got; ++i) {
+      const TaskScanner::Step step = scanner.feed(chunk[i]);
+      if (step == TaskScanner::Step::Invalid) {
+        return scanner.error();
+      }
+      if (step == TaskScanner::Step::End) {
+        const TaskElement& task = scanner.last_task();
+        summary.task_bytes += task.length;
+        if (task.length > summary.largest_task) {
+          summary.largest_task = task.length;
+        }
+        LSEDGE_TRY(on_task(task));
+      }
+    }
+    offset += *got;
+  }
+  LSEDGE_TRY(scanner.finish());
+  summary.format = scanner.format();
+  summary.tasks = scanner.tasks();
+  summary.file_bytes = offset;
+  return summary;
+}
+
+}  // namespace
+
+Result<TaskFileSummary> scan_task_file(hal::Storage& storage, hal::FileHandle file, ByteSpan chunk,
+                                       TaskElementVisitor& visitor, uint64_t max_task_bytes) {
+  TaskScanner scanner(TaskScanner::Framing::File, 0, max_task_bytes);
+  return run_scan(storage, file, chunk, scanner,
+                  [&](const TaskElement& task) { return visitor.on_element(task); });
+}
+
+Result<TaskFileSummary> plan_batches(hal::Storage& storage, hal::FileHandle file, ByteSpan chunk,
+                                     uint64_t budget_bytes, TaskBatchVisitor& visitor) {
+  if (budget_bytes < 4) {
+    return Error(Status::InvalidArgument, "a batch budget holds at least 4 bytes (\"[{}]\")");
+  }
+  TaskScanner scanner(TaskScanner::Framing::File, 0, budget_bytes - 2);
+  TaskBatch batch;
+  uint64_t batches = 0;
+  auto on_task = [&](const TaskElement& task) -> Outcome {
+    if (batch.task_count > 0 && batch.body_size + 1 + task.length <= budget_bytes) {
+      batch.task_count += 1;
+      batch.end = task.offset + task.length;
+      batch.body_size += 1 + task.length;
+      return {};
+    }
+    if (batch.task_count > 0) {
+      LSEDGE_TRY(visitor.on_batch(batch));
+      ++batches;
+    }
+    batch.index = batches;
+    batch.first_task = task.index;
+    batch.task_count = 1;
+    batch.begin = task.offset;
+    batch.end = task.offset + task.length;
+    batch.body_size = 2 + task.length;
+    return {};
+  };
+  Result<TaskFileSummary> summary = run_scan(storage, file, chunk, scanner, on_task);
+  LSEDGE_TRY(summary);
+  LSEDGE_TRY(visitor.on_batch(batch));  // the scan found at least one task
+  summary->batches = batches + 1;
+  return summary;
+}
+
+BatchBodyReader::BatchBodyReader(hal::Storage& storage, hal::FileHandle file,
+                                 const TaskBatch& batch, ByteSpan scratch)
+    : storage_(storage),
+      file_(file),
+      batch_(batch),
+      scratch_(scratch),
+      scanner_(TaskScanner::Framing::Tasks, batch.begin),
+      file_pos_(batch.begin) {}
+
+Error BatchBodyReader::changed(const char* what) const {
+  Error error(Status::JsonInvalid, "task file changed since it was planned: ");
+  error.detail.append_truncated(what);
+  return error;
+}
+
+Outcome BatchBodyReader::rewind() {
+  scanner_ = TaskScanner(TaskScanner::Framing::Tasks, batch_.begin);
+  phase_ = Phase::Open;
+  file_pos_ = batch_.begin;
+  chunk_len_ = 0;
+  chunk_pos_ = 0;
+  produced_ = 0;
+  tasks_done_ = 0;
+  return {};
+}
+
+Result<size_t> BatchBodyReader::read(ByteSpan out) {
+  if (out.empty() || scratch_.empty()) {
+    return Error(Status::InvalidArgument, "BatchBodyReader::read needs non-empty buffers");
+  }
+  // Separators take at least one byte each, so the body is never longer than the range + 2.
+  if (batch_.task_count == 0 || batch_.end < batch_.begin || batch_.body_size < 4 ||
+      batch_.body_size > 2 + (batch_.end - batch_.begin)) {
+    return Error(Status::InvalidArgument, "BatchBodyReader: an empty or inconsistent batch");
+  }
+  size_t n = 0;
+  while (n < out.size()) {
+    switch (phase_) {
+      case Phase::Open:
+        out[n++] = '[';
+        ++produced_;
+        phase_ = Phase::Tasks;
+        continue;
+      case Phase::Comma:
+        out[n++] = ',';
+        ++produced_;
+        phase_ = Phase::Tasks;
+        continue;
+      case Phase::Close:
+        if (produced_ + 1 != batch_.body_size) {
+          return changed("the batch's size differs");
+        }
+        out[n++] = ']';
+        ++produced_;
+        phase_ = Phase::Done;
+        continue;
+      case Phase::Done:
+        return n;
+      case Phase::Tasks:
+        break;
+    }
+    if (chunk_pos_ == chunk_len_) {
+      const uint64_t left = batch_.end - file_pos_;
+      if (left == 0) {
+        return changed("the batch's tasks end early");
+      }
+      const size_t want = left < scratch_.size() ? static_cast<size_t>(left) : scratch_.size();
+      Result<size_t> got = storage_.read_at(file_, file_pos_, scratch_.first(want));
+      LSEDGE_TRY(got);
+      if (*got == 0) {
+        return changed("the file is shorter");
+      }
+      chunk_len_ = *got;
+      chunk_pos_ = 0;
+      file_pos_ += *got;
+    }
+    const uint8_t byte = scratch_[chunk_pos_++];
+    const TaskScanner::Step step = scanner_.feed(byte);
+    if (step == TaskScanner::Step::Invalid) {
+      return changed(scanner_.error().detail.c_str());
+    }
+    if (step == TaskScanner::Step::Gap) {
+      continue;
+    }
+    // Keep room for the ']' (and ',' before the next task).
+    if (produced_ + 2 > batch_.body_size) {
+      return changed("the batch's size differs");
+    }
+    out[n++] = byte;
+    ++produced_;
+    if (step == TaskScanner::Step::End) {
+      ++tasks_done_;
+      if (tasks_done_ == batch_.task_count) {
+        if (file_pos_ - (chunk_len_ - chunk_pos_) != batch_.end) {
+          return changed("the batch's range differs");
+        }
+        phase_ = Phase::Close;
+      } else {
+        phase_ = Phase::Comma;
+      }
+    }
+  }
+  return n;
+}
+
+}  // namespace lsedge::app

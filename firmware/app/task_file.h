@@ -1,0 +1,195 @@
+// Task files for import: find the top-level tasks of a JSON array, a single JSON object or an
+// NDJSON file without building a DOM; group them into request bodies under a byte budget; and
+// produce each body `[t1,t2,...]` incrementally from the file.
+//
+// The whole file is validated as it is scanned: JSON structure (strings with escapes, nested
+// arrays and objects, numbers, literals), UTF-8 inside strings, nesting depth at most
+// LSEDGE_JSON_MAX_DEPTH, no "\u0000" and no unpaired surrogate escape (Label Studio's PostgreSQL
+// refuses both, which would leave a batch the server rejects forever). Every top-level element
+// must be an object (a Label Studio task). A leading UTF-8 byte order mark is skipped.
+//
+// Errors: JsonInvalid "task file: <what> at byte N (line L)"; EmptyInput for an empty file or
+// array; ValidationFailed for a task larger than the batch budget allows (names the task's
+// 1-based number and its size); storage failures as the Storage reports them.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include <config.h>  // the board's sizes; <> because firmware/app/config.h shadows "config.h"
+#include "firmware/core/result.h"
+#include "firmware/core/span.h"
+#include "hal/storage.h"
+
+namespace lsedge::app {
+
+enum class TaskFileFormat : uint8_t {
+  JsonArray,   // [ {...}, {...} ]
+  JsonObject,  // one {...}
+  NdJson,      // {...}\n{...}\n ... (each task starts on a new line; blank lines are fine)
+};
+[[nodiscard]] const char* task_file_format_name(TaskFileFormat format);
+
+// One top-level task: its bytes are file[offset, offset + length), from '{' to '}'.
+// Thread-safety: a value type.
+struct TaskElement {
+  uint64_t index = 0;  // 0-based position in the file
+  uint64_t offset = 0;
+  uint64_t length = 0;
+};
+
+// Thread-safety: called on the scanning thread only. An error stops the scan and is returned.
+class TaskElementVisitor {
+ public:
+  virtual ~TaskElementVisitor() = default;
+  [[nodiscard]] virtual Outcome on_element(const TaskElement& element) = 0;
+};
+
+// Thread-safety: a value type.
+struct TaskFileSummary {
+  TaskFileFormat format = TaskFileFormat::JsonArray;
+  uint64_t tasks = 0;
+  uint64_t task_bytes = 0;    // sum of the tasks' lengths
+  uint64_t largest_task = 0;  // length of the largest task
+  uint64_t file_bytes = 0;    // bytes scanned (the file's size)
+  uint64_t batches = 0;       // plan_batches only
+};
+
+// The streaming state machine behind scan_task_file and BatchBodyReader, fed one byte at a
+// time. Framing::File expects a whole task file (BOM, '[' or '{', separators, the end);
+// Framing::Tasks expects tasks separated by whitespace and at most one comma (the byte range of
+// a planned batch). Thread-safety: one thread at a time.
+class TaskScanner {
+ public:
+  enum class Framing : uint8_t { File, Tasks };
+  // What one byte was: between tasks, inside a task, the last byte of a task, or an error
+  // (see error()).
+  enum class Step : uint8_t { Gap, Inside, End, Invalid };
+
+  // `first_offset`: the file offset of the first byte fed (for error details).
+  // `max_task_bytes`: a larger task is ValidationFailed when it ends.
+  explicit TaskScanner(Framing framing, uint64_t first_offset = 0,
+                       uint64_t max_task_bytes = UINT64_MAX);
+
+  [[nodiscard]] Step feed(uint8_t byte);
+  // After the last byte: Ok if the input ended cleanly (Framing::File only needs this).
+  [[nodiscard]] Outcome finish();
+  // The failure after Step::Invalid (or a failed finish()).
+  [[nodiscard]] const Error& error() const { return error_; }
+
+  [[nodiscard]] TaskFileFormat format() const { return format_; }
+  [[nodiscard]] uint64_t tasks() const { return tasks_; }  // completed tasks so far
+  // The last completed task (valid after Step::End).
+  [[nodiscard]] const TaskElement& last_task() const { return last_; }
+
+ private:
+  enum class Top : uint8_t;
+  enum class Value : uint8_t;
+  Step fail(Status status, const char* what, uint8_t byte, bool show_byte);
+  Step top_byte(uint8_t byte);
+  Step value_byte(uint8_t byte);
+  Step begin_task();
+  Step open_container(uint8_t kind, uint8_t byte);
+  Step close_container(uint8_t byte);
+  Step value_done();
+  Step number_end(uint8_t byte);
+  Step string_byte(uint8_t byte);
+
+  Framing framing_;
+  TaskFileFormat format_ = TaskFileFormat::JsonArray;
+  Top top_;
+  Value value_;
+  uint64_t offset_;  // of the byte being fed
+  uint64_t line_ = 1;
+  uint64_t max_task_bytes_;
+  uint64_t tasks_ = 0;
+  uint64_t task_start_ = 0;
+  TaskElement last_;
+  bool newline_seen_ = false;    // NDJSON: since the last task ended
+  bool string_is_key_ = false;   // the string being scanned is an object key
+  bool high_surrogate_ = false;  // a \uD800-\uDBFF escape waits for its low half
+  uint8_t unicode_digits_ = 0;
+  uint16_t unicode_value_ = 0;
+  uint8_t utf8_[4] = {};
+  uint8_t utf8_have_ = 0;
+  uint8_t utf8_need_ = 0;
+  const char* literal_ = nullptr;  // "true", "false" or "null" being matched
+  uint8_t literal_at_ = 0;
+  uint8_t depth_ = 0;
+  uint8_t stack_[LSEDGE_JSON_MAX_DEPTH] = {};  // '{' or '[' per open container
+  Error error_;
+};
+
+// Scans the whole file through `chunk` (read_at from offset 0), calling `visitor` per task in
+// order. `max_task_bytes`: the largest task accepted (ValidationFailed beyond).
+// Thread-safety: one thread per call; the handle is not shared while it runs.
+[[nodiscard]] Result<TaskFileSummary> scan_task_file(hal::Storage& storage, hal::FileHandle file,
+                                                     ByteSpan chunk, TaskElementVisitor& visitor,
+                                                     uint64_t max_task_bytes = UINT64_MAX);
+
+// Consecutive tasks whose body `[t1,t2,...]` (2 + sum of lengths + count - 1 bytes) fits the
+// budget. In the file they are the range [begin, end): from the first task's '{' to the last
+// task's '}' inclusive, with separators (commas, whitespace) in between that are not part of
+// the body. Thread-safety: a value type.
+struct TaskBatch {
+  uint64_t index = 0;       // 0-based batch number
+  uint64_t first_task = 0;  // 0-based index of its first task in the file
+  uint64_t task_count = 0;
+  uint64_t begin = 0;
+  uint64_t end = 0;
+  uint64_t body_size = 0;  // exact Content-Length of the body
+};
+
+// Thread-safety: called on the planning thread only. An error stops the planning.
+class TaskBatchVisitor {
+ public:
+  virtual ~TaskBatchVisitor() = default;
+  [[nodiscard]] virtual Outcome on_batch(const TaskBatch& batch) = 0;
+};
+
+// Scans the file and groups its tasks greedily, in order, into batches of at most
+// `budget_bytes` of body. A task that cannot fit alone (length + 2 > budget) is
+// ValidationFailed. Batches are reported as they close, so an error later in the file comes
+// after earlier batches were reported: scan first (or plan twice) if nothing may be sent from an
+// invalid file. `budget_bytes` below 4 (the body "[{}]") is InvalidArgument.
+// Thread-safety: as scan_task_file.
+[[nodiscard]] Result<TaskFileSummary> plan_batches(hal::Storage& storage, hal::FileHandle file,
+                                                   ByteSpan chunk, uint64_t budget_bytes,
+                                                   TaskBatchVisitor& visitor);
+
+// The body of one planned batch, produced incrementally: '[' task ',' task ... ']'. It re-scans
+// the batch's byte range of the file through `scratch` (a batch of 1 MiB may hold ~20,000 tiny
+// tasks, too many to keep their ranges), validating again; if the file no longer matches the
+// plan (other bytes, other sizes), read() fails with JsonInvalid "task file changed ..." and never
+// produces more or fewer than size() bytes. Has the shape of http::BodySource.
+// Thread-safety: one thread at a time; `storage`, `file` and `scratch` must outlive it.
+class BatchBodyReader {
+ public:
+  BatchBodyReader(hal::Storage& storage, hal::FileHandle file, const TaskBatch& batch,
+                  ByteSpan scratch);
+
+  // Up to out.size() next bytes of the body; 0 once all size() bytes were produced.
+  // An empty `out` is InvalidArgument.
+  [[nodiscard]] Result<size_t> read(ByteSpan out);
+  // Starts again from the first byte (for a resend).
+  [[nodiscard]] Outcome rewind();
+  [[nodiscard]] uint64_t size() const { return batch_.body_size; }
+
+ private:
+  enum class Phase : uint8_t { Open, Tasks, Comma, Close, Done };
+  Error changed(const char* what) const;
+
+  hal::Storage& storage_;
+  hal::FileHandle file_;
+  TaskBatch batch_;
+  ByteSpan scratch_;
+  TaskScanner scanner_;
+  Phase phase_ = Phase::Open;
+  uint64_t file_pos_ = 0;  // next file offset to read into scratch
+  size_t chunk_len_ = 0;
+  size_t chunk_pos_ = 0;
+  uint64_t produced_ = 0;
+  uint64_t tasks_done_ = 0;
+};
+
+}  // namespace lsedge::app

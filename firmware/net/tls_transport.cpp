@@ -1,0 +1,639 @@
+#include "firmware/net/tls_transport.h"
+
+#include <mbedtls/asn1.h>
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/net_sockets.h>
+#include <mbedtls/oid.h>
+#include <mbedtls/sha256.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509.h>
+#include <mbedtls/x509_crt.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <new>
+
+#include "firmware/net/mbedtls_errors.h"
+
+namespace lsedge::net {
+
+// Everything Mbed TLS keeps per transport. Record buffers, the parsed CA chain's contents and
+// session tickets are allocated by Mbed TLS itself (mbedtls_calloc).
+struct TlsTransport::Engine {
+  mbedtls_ssl_context ssl;
+  mbedtls_ssl_config config;
+  mbedtls_ctr_drbg_context drbg;
+  mbedtls_x509_crt ca;
+  mbedtls_ssl_session saved;  // the last full or resumed session, offered on the next connect
+};
+
+namespace {
+
+constexpr char kPersonalization[] = "lsedge tls client";
+
+// Dotted quad of four decimal parts 0..255 without leading zeros. Other inet_aton spellings
+// ("127.1", octal) are not addresses here: they get the DNS name check, which fails closed.
+bool parse_ipv4(std::string_view text, uint8_t* out) {
+  size_t part = 0;
+  unsigned value = 0;
+  size_t digits = 0;
+  for (size_t i = 0; i <= text.size(); ++i) {
+    if (i == text.size() || text[i] == '.') {
+      if (digits == 0 || part == 4) {
+        return false;
+      }
+      out[part++] = static_cast<uint8_t>(value);
+      value = 0;
+      digits = 0;
+    } else if (text[i] >= '0' && text[i] <= '9') {
+      if (digits > 0 && value == 0) {
+        return false;  // leading zero
+      }
+      value = value * 10 + static_cast<unsigned>(text[i] - '0');
+      if (++digits > 3 || value > 255) {
+        return false;
+      }
+    } else {
+      return false;
+    }
+  }
+  return part == 4;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+// RFC 4291 text form: eight groups, one "::", an embedded IPv4 tail. No zone ("%eth0").
+bool parse_ipv6(std::string_view text, uint8_t* out) {
+  uint8_t bytes[16] = {};
+  size_t n = 0;
+  size_t gap = SIZE_MAX;
+  size_t i = 0;
+  if (text.size() >= 2 && text[0] == ':' && text[1] == ':') {
+    gap = 0;
+    i = 2;
+  } else if (text.empty() || text[0] == ':') {
+    return false;
+  }
+  while (i < text.size()) {
+    const size_t end = text.find(':', i);
+    const std::string_view piece = text.substr(i, end == std::string_view::npos ? end : end - i);
+    if (piece.find('.') != std::string_view::npos) {
+      if (end != std::string_view::npos || n > 12 || !parse_ipv4(piece, bytes + n)) {
+        return false;
+      }
+      n += 4;
+      break;
+    }
+    if (piece.empty() || piece.size() > 4 || n > 14) {
+      return false;
+    }
+    unsigned group = 0;
+    for (char c : piece) {
+      const int v = hex_value(c);
+      if (v < 0) {
+        return false;
+      }
+      group = group * 16 + static_cast<unsigned>(v);
+    }
+    bytes[n++] = static_cast<uint8_t>(group >> 8);
+    bytes[n++] = static_cast<uint8_t>(group & 0xFFU);
+    if (end == std::string_view::npos) {
+      break;
+    }
+    i = end + 1;
+    if (i < text.size() && text[i] == ':') {
+      if (gap != SIZE_MAX) {
+        return false;  // a second "::"
+      }
+      gap = n;
+      ++i;
+    } else if (i == text.size()) {
+      return false;  // a trailing single ':'
+    }
+  }
+  if (gap == SIZE_MAX) {
+    if (n != 16) {
+      return false;
+    }
+    std::memcpy(out, bytes, 16);
+    return true;
+  }
+  if (n > 14) {
+    return false;  // "::" must stand for at least one group
+  }
+  std::memset(out, 0, 16);
+  std::memcpy(out, bytes, gap);
+  std::memcpy(out + 16 - (n - gap), bytes + gap, n - gap);
+  return true;
+}
+
+// 4 or 16 for an IP literal (IPv6 may be in brackets), 0 for anything else.
+uint8_t parse_ip_literal(std::string_view name, std::array<uint8_t, 16>& out) {
+  if (parse_ipv4(name, out.data())) {
+    return 4;
+  }
+  if (name.size() > 2 && name.front() == '[' && name.back() == ']') {
+    name = name.substr(1, name.size() - 2);
+  }
+  return parse_ipv6(name, out.data()) ? 16 : 0;
+}
+
+// Mbed TLS 2.28 keeps only dNSName/otherName SANs, so iPAddress entries (RFC 5280 [7], 4 or 16
+// octets) are read from the certificate's raw extensions. Bounds come from the asn1 helpers;
+// malformed input is "no match".
+bool certificate_has_ip(mbedtls_x509_crt& crt, const uint8_t* ip, size_t ip_size) {
+  if ((crt.ext_types & MBEDTLS_X509_EXT_SUBJECT_ALT_NAME) == 0 || crt.v3_ext.p == nullptr) {
+    return false;
+  }
+  unsigned char* p = crt.v3_ext.p;
+  unsigned char* const end = p + crt.v3_ext.len;
+  size_t length = 0;
+  if (mbedtls_asn1_get_tag(&p, end, &length, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) !=
+      0) {
+    return false;
+  }
+  unsigned char* const extensions_end = p + length;
+  while (p < extensions_end) {
+    if (mbedtls_asn1_get_tag(&p, extensions_end, &length,
+                             MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0) {
+      return false;
+    }
+    unsigned char* const extension_end = p + length;
+    if (mbedtls_asn1_get_tag(&p, extension_end, &length, MBEDTLS_ASN1_OID) != 0) {
+      return false;
+    }
+    const bool is_san = length == MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME) &&
+                        std::memcmp(p, MBEDTLS_OID_SUBJECT_ALT_NAME, length) == 0;
+    p += length;
+    int critical = 0;
+    (void)mbedtls_asn1_get_bool(&p, extension_end, &critical);  // optional; p kept if absent
+    if (mbedtls_asn1_get_tag(&p, extension_end, &length, MBEDTLS_ASN1_OCTET_STRING) != 0) {
+      return false;
+    }
+    if (is_san) {
+      unsigned char* const value_end = p + length;
+      if (mbedtls_asn1_get_tag(&p, value_end, &length,
+                               MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0) {
+        return false;
+      }
+      unsigned char* const names_end = p + length;
+      while (p < names_end) {
+        const unsigned char tag = *p++;
+        if (mbedtls_asn1_get_len(&p, names_end, &length) != 0) {
+          return false;
+        }
+        if (tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7) && length == ip_size &&
+            std::memcmp(p, ip, ip_size) == 0) {
+          return true;
+        }
+        p += length;
+      }
+      return false;
+    }
+    p = extension_end;
+  }
+  return false;
+}
+
+int base64_value(char c) {
+  if (c >= 'A' && c <= 'Z') {
+    return c - 'A';
+  }
+  if (c >= 'a' && c <= 'z') {
+    return c - 'a' + 26;
+  }
+  if (c >= '0' && c <= '9') {
+    return c - '0' + 52;
+  }
+  if (c == '+') {
+    return 62;
+  }
+  if (c == '/') {
+    return 63;
+  }
+  return -1;
+}
+
+}  // namespace
+
+// The C callbacks Mbed TLS calls, with access to the transport's state.
+struct TlsCallbacks {
+  static TlsTransport& of(void* context) { return *static_cast<TlsTransport*>(context); }
+
+  static int entropy(void* context, unsigned char* out, size_t size) {
+    return of(context).entropy_.fill(ByteSpan(out, size)) == Status::Ok
+               ? 0
+               : MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
+  }
+
+  // Keeps the socket's Error for the translation; the code tells Mbed TLS what kind it was.
+  static int io_failure(TlsTransport& transport, const Error& error, bool receiving) {
+    transport.io_error_ = error;
+    switch (error.status) {
+      case Status::Timeout:
+        return MBEDTLS_ERR_SSL_TIMEOUT;
+      case Status::PeerClosed:
+        return receiving ? 0 : MBEDTLS_ERR_NET_CONN_RESET;
+      case Status::ConnectionReset:
+        return MBEDTLS_ERR_NET_CONN_RESET;
+      default:
+        return receiving ? MBEDTLS_ERR_NET_RECV_FAILED : MBEDTLS_ERR_NET_SEND_FAILED;
+    }
+  }
+
+  static int send(void* context, const unsigned char* data, size_t size) {
+    TlsTransport& t = of(context);
+    const size_t chunk = size > static_cast<size_t>(INT_MAX) ? static_cast<size_t>(INT_MAX) : size;
+    Result<size_t> sent = t.socket_.send(ConstByteSpan(data, chunk), t.io_deadline_);
+    if (!sent.ok()) {
+      return io_failure(t, sent.error(), false);
+    }
+    return static_cast<int>(*sent);
+  }
+
+  // Mbed TLS's own `timeout` (conf_read_timeout) is unused: the operation's Deadline rules.
+  static int receive(void* context, unsigned char* data, size_t size, uint32_t /*timeout*/) {
+    TlsTransport& t = of(context);
+    const size_t chunk = size > static_cast<size_t>(INT_MAX) ? static_cast<size_t>(INT_MAX) : size;
+    Result<size_t> received = t.socket_.receive(ByteSpan(data, chunk), t.io_deadline_);
+    if (!received.ok()) {
+      return io_failure(t, received.error(), true);
+    }
+    return static_cast<int>(*received);
+  }
+
+  // Called per certificate after Mbed TLS checked the chain; adds what 2.28 cannot check (IP
+  // SANs) and the pin, and records the flags for the error translation. Returns 0 so a failure
+  // is reported as MBEDTLS_ERR_X509_CERT_VERIFY_FAILED with these flags.
+  static int verify(void* context, mbedtls_x509_crt* crt, int depth, uint32_t* flags) {
+    TlsTransport& t = of(context);
+    if (depth == 0) {
+      if (t.peer_ip_size_ != 0 && !certificate_has_ip(*crt, t.peer_ip_.data(), t.peer_ip_size_)) {
+        *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+      }
+      if (t.pin_.has_value()) {
+        // pk_raw is the leaf's DER SubjectPublicKeyInfo as sent: what `openssl pkey -pubin
+        // -outform der` hashes.
+        PinSha256 digest{};
+        const bool hashed =
+            mbedtls_sha256_ret(crt->pk_raw.p, crt->pk_raw.len, digest.data(), 0) == 0;
+        if (!hashed || digest != *t.pin_) {
+          t.pin_mismatch_ = true;
+          *flags |= MBEDTLS_X509_BADCERT_OTHER;
+        }
+      }
+    }
+    t.verify_flags_ |= *flags;
+    return 0;
+  }
+
+  static Error fail(const TlsTransport& t, int code, TlsPhase phase) {
+    TlsErrorContext context;
+    context.phase = phase;
+    context.host = t.peer_name_.view();
+    context.port = t.port_;
+    context.verify_flags = t.verify_flags_;
+    context.pin_mismatch = t.pin_mismatch_;
+    context.io_error = t.io_error_.status != Status::Ok ? &t.io_error_ : nullptr;
+    return tls_error(code, context);
+  }
+};
+
+Result<PinSha256> parse_pin_sha256(std::string_view base64) {
+  const Error bad(Status::ConfigInvalid,
+                  "LABEL_STUDIO_PIN_SHA256 must be the base64 SHA-256 of the server's public key "
+                  "(44 characters ending in '=')");
+  if (base64.size() == 44) {
+    if (base64[43] != '=') {
+      return bad;
+    }
+    base64.remove_suffix(1);
+  }
+  if (base64.size() != 43) {
+    return bad;
+  }
+  PinSha256 pin{};
+  size_t n = 0;
+  uint32_t bits = 0;
+  unsigned count = 0;
+  for (char c : base64) {
+    const int v = base64_value(c);
+    if (v < 0) {
+      return bad;
+    }
+    bits = (bits << 6) | static_cast<uint32_t>(v);
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      pin[n++] = static_cast<uint8_t>(bits >> count);
+      bits &= (1U << count) - 1U;
+    }
+  }
+  if (n != pin.size() || bits != 0) {
+    return bad;  // 43 characters carry 2 spare bits; canonical base64 leaves them zero
+  }
+  return pin;
+}
+
+TlsTransport::TlsTransport(hal::Socket& socket, hal::Entropy& entropy,
+                           const hal::MonotonicClock& clock, Logger log)
+    : socket_(socket), entropy_(entropy), clock_(clock), log_(log) {
+  static_assert(sizeof(Engine) <= kEngineStorage,
+                "raise LSEDGE_TLS_ENGINE_STORAGE in boards/<board>/config.h");
+  static_assert(alignof(Engine) <= alignof(std::max_align_t),
+                "the engine storage is aligned to max_align_t only");
+  new (engine_) Engine;
+  init_engine();
+}
+
+TlsTransport::~TlsTransport() {
+  close();
+  free_engine();
+  engine().~Engine();
+}
+
+TlsTransport::Engine& TlsTransport::engine() {
+  return *std::launder(reinterpret_cast<Engine*>(engine_));
+}
+
+void TlsTransport::init_engine() {
+  Engine& e = engine();
+  mbedtls_ssl_init(&e.ssl);
+  mbedtls_ssl_config_init(&e.config);
+  mbedtls_ctr_drbg_init(&e.drbg);
+  mbedtls_x509_crt_init(&e.ca);
+  mbedtls_ssl_session_init(&e.saved);
+  session_saved_ = false;
+}
+
+// Mbed TLS wipes keys and session secrets as it frees them.
+void TlsTransport::free_engine() {
+  Engine& e = engine();
+  mbedtls_ssl_free(&e.ssl);
+  mbedtls_ssl_config_free(&e.config);
+  mbedtls_ctr_drbg_free(&e.drbg);
+  mbedtls_x509_crt_free(&e.ca);
+  mbedtls_ssl_session_free(&e.saved);
+  session_saved_ = false;
+}
+
+Outcome TlsTransport::configure(const TlsSettings& settings) {
+  close();
+  configured_ = false;
+  free_engine();
+  init_engine();
+
+  if (settings.ca_pem.empty() || settings.ca_pem[settings.ca_pem.size() - 1] != 0) {
+    return Error(Status::InvalidArgument,
+                 "TlsSettings::ca_pem must end with a NUL byte counted in the span");
+  }
+  if (settings.server_name.find('\0') != std::string_view::npos ||
+      configured_name_.assign(settings.server_name) != Status::Ok) {
+    configured_name_.clear();
+    return Error(Status::InvalidArgument,
+                 "TLS server name contains a NUL byte or is longer than LSEDGE_HOST_CAPACITY");
+  }
+  pin_ = settings.pin_sha256;
+  handshake_timeout_ms_ = settings.handshake_timeout_ms;
+
+  Engine& e = engine();
+  int rc = mbedtls_ctr_drbg_seed(&e.drbg, &TlsCallbacks::entropy, this,
+                                 reinterpret_cast<const unsigned char*>(kPersonalization),
+                                 sizeof(kPersonalization) - 1);
+  if (rc != 0) {
+    const Status status = rc == MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED ? Status::EntropyFailure
+                                                                           : Status::BufferTooSmall;
+    return Error(status, "seeding the TLS random generator from the HAL entropy source failed")
+        .with_code(rc);
+  }
+
+  rc = mbedtls_x509_crt_parse(&e.ca, settings.ca_pem.data(), settings.ca_pem.size());
+  if (rc < 0) {
+    return ca_bundle_error(rc, settings.ca_label);
+  }
+  if (rc > 0) {
+    // System bundles may hold roots this Mbed TLS build cannot parse; the others still count.
+    log_.debug("CA bundle: %d certificate(s) skipped as unparsable", rc);
+  }
+
+  rc = mbedtls_ssl_config_defaults(&e.config, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                   MBEDTLS_SSL_PRESET_DEFAULT);
+  if (rc == 0) {
+    mbedtls_ssl_conf_authmode(&e.config, MBEDTLS_SSL_VERIFY_REQUIRED);
+    mbedtls_ssl_conf_ca_chain(&e.config, &e.ca, nullptr);
+    mbedtls_ssl_conf_rng(&e.config, mbedtls_ctr_drbg_random, &e.drbg);
+    mbedtls_ssl_conf_min_version(&e.config, MBEDTLS_SSL_MAJOR_VERSION_3,
+                                 MBEDTLS_SSL_MINOR_VERSION_3);  // TLS 1.2
+    mbedtls_ssl_conf_verify(&e.config, &TlsCallbacks::verify, this);
+    mbedtls_ssl_conf_read_timeout(&e.config, 0);  // Deadlines instead, in the BIO
+#if defined(MBEDTLS_SSL_SESSION_TICKETS)
+    mbedtls_ssl_conf_session_tickets(&e.config, MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
+#endif
+    // No mbedtls_ssl_conf_dbg: debug levels >= 3 print key material.
+    rc = mbedtls_ssl_setup(&e.ssl, &e.config);
+  }
+  if (rc != 0) {
+    peer_name_.clear();
+    port_ = 0;
+    return TlsCallbacks::fail(*this, rc, TlsPhase::Setup);
+  }
+  mbedtls_ssl_set_bio(&e.ssl, this, &TlsCallbacks::send, nullptr, &TlsCallbacks::receive);
+  configured_ = true;
+  return {};
+}
+
+Outcome TlsTransport::connect(std::string_view host, uint16_t port, Deadline deadline) {
+  if (!configured_) {
+    return Error(Status::InvalidArgument, "TLS transport used before a successful configure()");
+  }
+  if (host.empty() || port == 0) {
+    return Error(Status::InvalidArgument, "connect needs a host and a non-zero port");
+  }
+  close();
+  const std::string_view name = configured_name_.empty() ? host : configured_name_.view();
+  if (name.find('\0') != std::string_view::npos || peer_name_.assign(name) != Status::Ok) {
+    peer_name_.clear();
+    return Error(Status::InvalidArgument,
+                 "host name contains a NUL byte or is longer than LSEDGE_HOST_CAPACITY");
+  }
+  peer_ip_size_ = parse_ip_literal(name, peer_ip_);
+  port_ = port;
+  LSEDGE_TRY(socket_.connect(host, port, deadline));
+  return handshake(deadline);
+}
+
+Outcome TlsTransport::handshake(Deadline deadline) {
+  Engine& e = engine();
+  last_resumed_ = false;
+  verify_flags_ = 0;
+  pin_mismatch_ = false;
+  io_error_ = Error();
+
+  int rc = mbedtls_ssl_session_reset(&e.ssl);
+  if (rc == 0) {
+    // SNI and Mbed TLS's name check for DNS names only (RFC 6066: no IP literals in SNI); an
+    // IP is checked against iPAddress SANs in TlsCallbacks::verify.
+    rc = mbedtls_ssl_set_hostname(&e.ssl, peer_ip_size_ == 0 ? peer_name_.c_str() : nullptr);
+  }
+  bool offered = false;
+  if (rc == 0 && session_saved_ && session_name_ == peer_name_.view() && session_port_ == port_) {
+    offered = mbedtls_ssl_set_session(&e.ssl, &e.saved) == 0;
+  }
+
+  const uint64_t now = clock_.now_ms();
+  io_deadline_ = handshake_timeout_ms_ == 0
+                     ? deadline
+                     : Deadline::earliest(deadline, Deadline::after(now, handshake_timeout_ms_));
+
+  // Stepped by hand to see which messages came: a resumed TLS 1.2 handshake jumps from
+  // ServerHello to ChangeCipherSpec and never reaches the server Certificate state.
+  bool saw_certificate = false;
+  while (rc == 0 && e.ssl.state != MBEDTLS_SSL_HANDSHAKE_OVER) {
+    if (e.ssl.state == MBEDTLS_SSL_SERVER_CERTIFICATE) {
+      saw_certificate = true;
+    }
+    rc = mbedtls_ssl_handshake_step(&e.ssl);
+    if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) {
+      rc = io_deadline_.expired(clock_.now_ms()) ? MBEDTLS_ERR_SSL_TIMEOUT : 0;
+    }
+  }
+  if (rc != 0) {
+    const Error error = TlsCallbacks::fail(*this, rc, TlsPhase::Handshake);
+    log_.debug("TLS handshake with %s:%u failed: -0x%04x", peer_name_.c_str(),
+               static_cast<unsigned>(port_), static_cast<unsigned>(-rc));
+    abort_connection();
+    forget_session();  // RFC 5246: a session ended by a fatal alert is not resumed
+    return error;
+  }
+
+  connected_ = true;
+  last_resumed_ = offered && !saw_certificate;
+  log_.debug("TLS %s with %s:%u (%s, %s)", last_resumed_ ? "session resumed" : "full handshake",
+             peer_name_.c_str(), static_cast<unsigned>(port_), mbedtls_ssl_get_version(&e.ssl),
+             mbedtls_ssl_get_ciphersuite(&e.ssl));
+
+  mbedtls_ssl_session_free(&e.saved);
+  mbedtls_ssl_session_init(&e.saved);
+  session_saved_ = mbedtls_ssl_get_session(&e.ssl, &e.saved) == 0;
+  if (session_saved_) {
+    (void)session_name_.assign(peer_name_.view());  // same capacity: always fits
+    session_port_ = port_;
+  }
+  return {};
+}
+
+Result<size_t> TlsTransport::send(ConstByteSpan data, Deadline deadline) {
+  if (!connected_) {
+    return not_connected();
+  }
+  if (data.empty()) {
+    return size_t{0};
+  }
+  io_deadline_ = deadline;
+  io_error_ = Error();
+  const size_t size =
+      data.size() > static_cast<size_t>(INT_MAX) ? static_cast<size_t>(INT_MAX) : data.size();
+  for (;;) {
+    int rc = mbedtls_ssl_write(&engine().ssl, data.data(), size);
+    if (rc > 0) {
+      return static_cast<size_t>(rc);
+    }
+    if (rc == 0 || rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) {
+      if (!deadline.expired(clock_.now_ms())) {
+        continue;
+      }
+      rc = MBEDTLS_ERR_SSL_TIMEOUT;
+    }
+    // A record may be half sent: the stream cannot be resumed, even after a timeout.
+    const Error error = TlsCallbacks::fail(*this, rc, TlsPhase::Write);
+    abort_connection();
+    return error;
+  }
+}
+
+Result<size_t> TlsTransport::receive(ByteSpan buffer, Deadline deadline) {
+  if (!connected_) {
+    return not_connected();
+  }
+  if (buffer.empty()) {
+    return Error(Status::InvalidArgument, "receive into an empty buffer");
+  }
+  io_deadline_ = deadline;
+  io_error_ = Error();
+  const size_t size =
+      buffer.size() > static_cast<size_t>(INT_MAX) ? static_cast<size_t>(INT_MAX) : buffer.size();
+  for (;;) {
+    int rc = mbedtls_ssl_read(&engine().ssl, buffer.data(), size);
+    if (rc > 0) {
+      return static_cast<size_t>(rc);
+    }
+    if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) {
+      if (!deadline.expired(clock_.now_ms())) {
+        continue;  // a record without application data (e.g. a refused renegotiation)
+      }
+      rc = MBEDTLS_ERR_SSL_TIMEOUT;
+    }
+    if (rc == 0) {
+      rc = MBEDTLS_ERR_SSL_CONN_EOF;  // TCP EOF without close_notify: still the end
+    }
+    const Error error = TlsCallbacks::fail(*this, rc, TlsPhase::Read);
+    if (rc != MBEDTLS_ERR_SSL_TIMEOUT) {
+      abort_connection();
+    }
+    return error;
+  }
+}
+
+bool TlsTransport::idle_connection_broken() {
+  if (!connected_ || !socket_.is_open()) {
+    return true;
+  }
+  const mbedtls_ssl_context& ssl = engine().ssl;
+  if (mbedtls_ssl_get_bytes_avail(&ssl) > 0 || mbedtls_ssl_check_pending(&ssl) != 0) {
+    return true;  // decrypted or buffered bytes nobody asked for
+  }
+  return socket_.idle_connection_broken();
+}
+
+void TlsTransport::close() {
+  if (connected_ && socket_.is_open()) {
+    io_deadline_ = Deadline::after(clock_.now_ms(), LSEDGE_TLS_CLOSE_NOTIFY_TIMEOUT_MS);
+    io_error_ = Error();
+    (void)mbedtls_ssl_close_notify(&engine().ssl);  // best effort; the peer may be gone
+  }
+  abort_connection();
+}
+
+bool TlsTransport::is_open() const {
+  return connected_ && socket_.is_open();
+}
+
+void TlsTransport::forget_session() {
+  Engine& e = engine();
+  mbedtls_ssl_session_free(&e.saved);
+  mbedtls_ssl_session_init(&e.saved);
+  session_saved_ = false;
+}
+
+void TlsTransport::abort_connection() {
+  connected_ = false;
+  socket_.close();
+}
+
+Error TlsTransport::not_connected() const {
+  return Error(Status::NetworkError, "TLS connection is not open").with_code(ENOTCONN);
+}
+
+}  // namespace lsedge::net

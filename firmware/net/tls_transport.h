@@ -1,0 +1,138 @@
+// TLS over hal::Socket with Mbed TLS 2.28. Mbed TLS appears in no header: its objects live in an
+// opaque block inside the transport (sized by LSEDGE_TLS_ENGINE_STORAGE, checked in the .cpp).
+//
+// Certificate validity dates are checked by Mbed TLS against the wall clock (time()): a gateway
+// needs a roughly right date for HTTPS; a "not yet valid" error says to check the clock. lsedge's
+// own code never reads the wall clock; every timeout here is a Deadline on the monotonic clock.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include <config.h>  // board sizes
+#include "firmware/core/deadline.h"
+#include "firmware/core/fixed_string.h"
+#include "firmware/core/log.h"
+#include "firmware/core/result.h"
+#include "firmware/core/span.h"
+#include "firmware/net/transport.h"
+#include "hal/clock.h"
+#include "hal/entropy.h"
+#include "hal/socket.h"
+
+namespace lsedge::net {
+
+// SHA-256 of the server's DER SubjectPublicKeyInfo (what LABEL_STUDIO_PIN_SHA256 holds, base64).
+using PinSha256 = std::array<uint8_t, 32>;
+
+// Parses the base64 text of a pin: standard alphabet, 44 characters ending in '=' (or 43
+// without). Anything else is ConfigInvalid (the detail never quotes the text).
+[[nodiscard]] Result<PinSha256> parse_pin_sha256(std::string_view base64);
+
+// What configure() needs. Views are read during configure() only (the CA bundle is parsed into
+// the transport). Thread-safety: a value type.
+struct TlsSettings {
+  // SNI and certificate name check. Empty: the host given to connect(). A DNS name is matched
+  // by Mbed TLS (SAN dNSName / CN, wildcards); an IPv4/IPv6 literal (brackets allowed) is sent
+  // without SNI and matched against the certificate's IP SANs by lsedge.
+  std::string_view server_name;
+  // The CA bundle as PEM, followed by one NUL byte that is counted in the span (Mbed TLS parses
+  // PEM as a C string); the caller reads the file into a buffer one byte larger.
+  ConstByteSpan ca_pem;
+  // Where ca_pem came from (a path), for error messages only.
+  std::string_view ca_label;
+  // Checked in addition to the chain on every full handshake.
+  std::optional<PinSha256> pin_sha256;
+  // Bound on the handshake after the TCP connect, on top of connect()'s deadline; 0: none.
+  uint32_t handshake_timeout_ms = LSEDGE_TLS_HANDSHAKE_TIMEOUT_MS;
+};
+
+// TLS 1.2+ client: verification always required (chain to the CA bundle, host name or IP, optional
+// pin), DRBG seeded from hal::Entropy, keep-alive through the Transport contract, and resumption
+// of the last session (ticket or id) when connect() is called again for the same name and port.
+// Errors: tls_error() in mbedtls_errors.cpp (unknown CA, expired, name mismatch, pin, timeout,
+// reset ...), each naming host:port. Thread-safety: one thread at a time; not movable.
+class TlsTransport final : public Transport {
+ public:
+  static constexpr size_t kEngineStorage = LSEDGE_TLS_ENGINE_STORAGE;
+
+  // The references must outlive the transport. Deadlines passed in are read on `clock`.
+  TlsTransport(hal::Socket& socket, hal::Entropy& entropy, const hal::MonotonicClock& clock,
+               Logger log);
+  ~TlsTransport() override;
+  TlsTransport(const TlsTransport&) = delete;
+  TlsTransport& operator=(const TlsTransport&) = delete;
+
+  // Seeds the DRBG, parses the CA bundle and sets up the TLS context. May be called again (it
+  // closes the connection and forgets the saved session). Errors: InvalidArgument (ca_pem empty
+  // or not NUL-terminated, server_name too long or with a NUL), ConfigInvalid (no certificate in
+  // the bundle; the detail names ca_label), EntropyFailure, BufferTooSmall (Mbed TLS memory).
+  [[nodiscard]] Outcome configure(const TlsSettings& settings);
+
+  // TCP connect before `deadline`, then the handshake before the earlier of `deadline` and
+  // handshake_timeout_ms. Closes an open connection first (close_notify). InvalidArgument
+  // before configure() or for an empty host / port 0.
+  [[nodiscard]] Outcome connect(std::string_view host, uint16_t port, Deadline deadline) override;
+  // Encrypts and sends part or all of `data` (at most one TLS record's worth per call).
+  [[nodiscard]] Result<size_t> send(ConstByteSpan data, Deadline deadline) override;
+  // Decrypted bytes; PeerClosed on close_notify or EOF. A timed-out receive leaves the
+  // connection usable (Mbed TLS keeps a partly read record).
+  [[nodiscard]] Result<size_t> receive(ByteSpan buffer, Deadline deadline) override;
+  // Not connected, decrypted bytes nobody asked for, or the socket's check (EOF, reset, bytes
+  // pending — a server's close_notify arrives as such bytes).
+  [[nodiscard]] bool idle_connection_broken() override;
+  // Sends close_notify (best effort, LSEDGE_TLS_CLOSE_NOTIFY_TIMEOUT_MS), closes the socket,
+  // keeps the saved session for the next connect(). Idempotent.
+  void close() override;
+  [[nodiscard]] bool is_open() const override;
+
+  // Whether the last successful handshake resumed the saved session (no certificate exchange).
+  [[nodiscard]] bool last_handshake_resumed() const { return last_resumed_; }
+  // Drops the saved session: the next connect() does a full handshake.
+  void forget_session();
+
+ private:
+  struct Engine;
+  friend struct TlsCallbacks;
+
+  [[nodiscard]] Engine& engine();
+  void init_engine();
+  void free_engine();
+  [[nodiscard]] Outcome handshake(Deadline deadline);
+  void abort_connection();
+  [[nodiscard]] Error not_connected() const;
+
+  hal::Socket& socket_;
+  hal::Entropy& entropy_;
+  const hal::MonotonicClock& clock_;
+  Logger log_;
+
+  FixedString<LSEDGE_HOST_CAPACITY> configured_name_;  // TlsSettings::server_name
+  FixedString<LSEDGE_HOST_CAPACITY> peer_name_;        // name verified on this connection
+  std::array<uint8_t, 16> peer_ip_{};                  // peer_name_ as an address, if it is one
+  uint8_t peer_ip_size_ = 0;                           // 4, 16, or 0 for a DNS name
+  uint16_t port_ = 0;
+  std::optional<PinSha256> pin_;
+  uint32_t handshake_timeout_ms_ = 0;
+
+  FixedString<LSEDGE_HOST_CAPACITY> session_name_;  // whom the saved session belongs to
+  uint16_t session_port_ = 0;
+  bool session_saved_ = false;
+
+  // State the BIO and verify callbacks share with the current operation.
+  Deadline io_deadline_;
+  Error io_error_;
+  uint32_t verify_flags_ = 0;
+  bool pin_mismatch_ = false;
+
+  bool configured_ = false;
+  bool connected_ = false;  // handshake done, context usable
+  bool last_resumed_ = false;
+
+  alignas(alignof(std::max_align_t)) unsigned char engine_[kEngineStorage] = {};
+};
+
+}  // namespace lsedge::net

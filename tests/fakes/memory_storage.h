@@ -1,0 +1,632 @@
+// An in-memory hal::Storage with POSIX durability, failure injection and simulated crashes.
+//
+// Model: a tree of nodes (files and directories). Every node keeps its current state and its
+// durable state. A file's data becomes durable with sync(); a directory's entries (creations,
+// removals) become durable with sync_directory(). A rename is one atomic metadata operation: it
+// becomes durable, on both sides, when either its source or its target directory is synced, and
+// syncing a directory also commits every rename made before the last one touching it (as a
+// journal would). restart() then throws away what a crash would lose:
+//   ProcessKilled  (kill -9): everything written survives; open handles are gone.
+//   PowerLost:     only synced data and synced directory entries survive.
+//   PowerLostTorn: directory entries as they are (the journal committed them on its own) but
+//                  every file keeps only its synced data plus half of what was not synced.
+// crash_after(k) lets k more state-changing calls succeed; every call after that fails with EIO
+// ("crashed"), as if the process were dead, until restart().
+// Thread-safety: all calls are serialised by one mutex; the visitor of list_directory runs
+// outside it (it may call back into the storage).
+#pragma once
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <config.h>
+#include "firmware/core/fixed_string.h"
+#include "hal/storage.h"
+
+namespace lsedge::testing {
+
+class MemoryStorage final : public hal::Storage {
+ public:
+  enum class Op : uint8_t {
+    ReadFile,
+    OpenRead,
+    CreateNew,
+    ReadAt,
+    Append,
+    Size,
+    Sync,
+    Rename,
+    Remove,
+    MakeDirectory,
+    SyncDirectory,
+    ListDirectory,
+    Exists,
+    kCount_
+  };
+  enum class Crash : uint8_t { ProcessKilled, PowerLost, PowerLostTorn };
+
+  MemoryStorage() { nodes_[kRoot] = directory_node(); }
+
+  // --- failure injection -------------------------------------------------------------------
+  // The nth call of `op` from now (1 = the next one) fails with `err`, once.
+  void fail(Op op, uint64_t nth, int err) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    failures_.push_back({op, calls_[index(op)] + nth, err});
+  }
+  // Every call of `op` from now on fails with `err` (0 clears).
+  void fail_always(Op op, int err) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    always_[index(op)] = err;
+  }
+  // Total bytes all reachable files may hold; an append past it fails with ENOSPC and writes
+  // nothing. nullopt: unlimited.
+  void set_capacity(std::optional<uint64_t> bytes) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    capacity_ = bytes;
+  }
+  // The next `k` state-changing calls (create_new, append, sync, rename, remove,
+  // make_directory, sync_directory) succeed; then the "process" is dead.
+  void crash_after(uint64_t k) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    crash_at_ = mutations_ + k;
+  }
+  // True once a call failed because of crash_after.
+  [[nodiscard]] bool crashed() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return dead_;
+  }
+  // Keeps what survives `how`, closes every handle and lifts crash_after.
+  void restart(Crash how) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& [id, node] : nodes_) {
+      (void)id;
+      if (node.dir) {
+        if (how == Crash::PowerLost) {
+          node.entries = node.durable_entries;
+        } else {
+          node.durable_entries = node.entries;
+        }
+      } else if (how == Crash::ProcessKilled) {
+        node.durable = node.data;
+      } else {
+        const size_t unsynced = node.data.size() - node.durable.size();
+        const size_t keep = how == Crash::PowerLostTorn ? unsynced / 2 : 0;
+        node.data.resize(node.durable.size() + keep);
+        node.durable = node.data;
+      }
+    }
+    pending_renames_.clear();
+    handles_.clear();
+    crash_at_.reset();
+    dead_ = false;
+  }
+
+  // --- inspection --------------------------------------------------------------------------
+  [[nodiscard]] uint64_t calls(Op op) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return calls_[index(op)];
+  }
+  // State-changing calls so far (the unit of crash_after).
+  [[nodiscard]] uint64_t mutations() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return mutations_;
+  }
+  [[nodiscard]] size_t open_handles() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return handles_.size();
+  }
+  // Every path (directories end in '/') with the current content of files, sorted.
+  [[nodiscard]] std::map<std::string, std::string> snapshot() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::map<std::string, std::string> out;
+    collect(kRoot, "", out);
+    return out;
+  }
+  // Test setup: a durable directory (its parent must exist).
+  void put_directory(const std::string& path) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    int parent = -1;
+    std::string name;
+    if (!resolve_parent(path, parent, name).ok() || nodes_[parent].entries.count(name) != 0) {
+      return;
+    }
+    const int id = next_node_++;
+    nodes_[id] = directory_node();
+    nodes_[parent].entries[name] = id;
+    nodes_[parent].durable_entries[name] = id;
+  }
+  // Test setup: writes a durable file (its parent must exist), replacing one of the same name.
+  void put_file(const std::string& path, const std::string& content) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    int parent = -1;
+    std::string name;
+    if (!resolve_parent(path, parent, name).ok()) {
+      return;
+    }
+    const int id = next_node_++;
+    nodes_[id] = Node();
+    nodes_[id].data = content;
+    nodes_[id].durable = content;
+    nodes_[parent].entries[name] = id;
+    nodes_[parent].durable_entries[name] = id;
+  }
+  [[nodiscard]] std::optional<std::string> content(const std::string& path) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const std::optional<int> id = lookup(path);
+    if (!id || nodes_.at(*id).dir) {
+      return std::nullopt;
+    }
+    return nodes_.at(*id).data;
+  }
+
+  // --- hal::Storage ------------------------------------------------------------------------
+  Result<size_t> read_file(std::string_view path, ByteSpan buffer) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    LSEDGE_TRY(enter(Op::ReadFile, false, path));
+    Result<int> id = resolve(path);
+    LSEDGE_TRY(id);
+    const Node& node = nodes_[*id];
+    if (node.dir) {
+      return fail_with(EISDIR, path);
+    }
+    if (node.data.size() > buffer.size()) {
+      return Error(Status::BufferTooSmall, path);
+    }
+    std::memcpy(buffer.data(), node.data.data(), node.data.size());
+    return node.data.size();
+  }
+
+  Result<hal::FileHandle> open_read(std::string_view path) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    LSEDGE_TRY(enter(Op::OpenRead, false, path));
+    Result<int> id = resolve(path);
+    LSEDGE_TRY(id);
+    if (nodes_[*id].dir) {
+      return fail_with(EISDIR, path);
+    }
+    return new_handle(*id, false);
+  }
+
+  Result<hal::FileHandle> create_new(std::string_view path) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    LSEDGE_TRY(enter(Op::CreateNew, true, path));
+    int parent = -1;
+    std::string name;
+    LSEDGE_TRY(resolve_parent(path, parent, name));
+    if (nodes_[parent].entries.count(name) != 0) {
+      return fail_with(EEXIST, path);
+    }
+    const int id = next_node_++;
+    nodes_[id] = Node();
+    nodes_[parent].entries[name] = id;
+    return new_handle(id, true);
+  }
+
+  Result<size_t> read_at(hal::FileHandle file, uint64_t offset, ByteSpan buffer) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    LSEDGE_TRY(enter(Op::ReadAt, false, {}));
+    Result<Handle> handle = find(file);
+    LSEDGE_TRY(handle);
+    if (handle->writable) {
+      return handle_error(EBADF, file);
+    }
+    const std::string& data = nodes_[handle->node].data;
+    if (offset >= data.size()) {
+      return size_t{0};
+    }
+    const size_t n = std::min<uint64_t>(buffer.size(), data.size() - offset);
+    std::memcpy(buffer.data(), data.data() + offset, n);
+    return n;
+  }
+
+  Outcome append(hal::FileHandle file, ConstByteSpan data) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    LSEDGE_TRY(enter(Op::Append, true, {}));
+    Result<Handle> handle = find(file);
+    LSEDGE_TRY(handle);
+    if (!handle->writable) {
+      return handle_error(EBADF, file);
+    }
+    if (capacity_ && used_bytes() + data.size() > *capacity_) {
+      return handle_error(ENOSPC, file);
+    }
+    nodes_[handle->node].data.append(reinterpret_cast<const char*>(data.data()), data.size());
+    return {};
+  }
+
+  Result<uint64_t> size(hal::FileHandle file) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    LSEDGE_TRY(enter(Op::Size, false, {}));
+    Result<Handle> handle = find(file);
+    LSEDGE_TRY(handle);
+    return static_cast<uint64_t>(nodes_[handle->node].data.size());
+  }
+
+  Outcome sync(hal::FileHandle file) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    LSEDGE_TRY(enter(Op::Sync, true, {}));
+    Result<Handle> handle = find(file);
+    LSEDGE_TRY(handle);
+    Node& node = nodes_[handle->node];
+    node.durable = node.data;
+    return {};
+  }
+
+  void close(hal::FileHandle file) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    handles_.erase(file.value);
+  }
+
+  Outcome rename(std::string_view from, std::string_view to) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    LSEDGE_TRY(enter(Op::Rename, true, from));
+    int from_dir = -1;
+    int to_dir = -1;
+    std::string from_name;
+    std::string to_name;
+    LSEDGE_TRY(resolve_parent(from, from_dir, from_name));
+    LSEDGE_TRY(resolve_parent(to, to_dir, to_name));
+    auto source = nodes_[from_dir].entries.find(from_name);
+    if (source == nodes_[from_dir].entries.end()) {
+      return fail_with(ENOENT, from);
+    }
+    const int moving = source->second;
+    auto target = nodes_[to_dir].entries.find(to_name);
+    if (target != nodes_[to_dir].entries.end()) {
+      if (target->second == moving) {
+        return {};  // the same file: nothing to do
+      }
+      const Node& existing = nodes_[target->second];
+      if (nodes_[moving].dir && !existing.dir) {
+        return fail_with(ENOTDIR, to);
+      }
+      if (!nodes_[moving].dir && existing.dir) {
+        return fail_with(EISDIR, to);
+      }
+      if (existing.dir && !existing.entries.empty()) {
+        return fail_with(ENOTEMPTY, to);
+      }
+    }
+    if (nodes_[moving].dir && is_within(to_dir, moving)) {
+      return fail_with(EINVAL, to);
+    }
+    nodes_[from_dir].entries.erase(from_name);
+    nodes_[to_dir].entries[to_name] = moving;
+    pending_renames_.push_back({from_dir, from_name, to_dir, to_name, moving});
+    return {};
+  }
+
+  Outcome remove(std::string_view path) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    LSEDGE_TRY(enter(Op::Remove, true, path));
+    int parent = -1;
+    std::string name;
+    LSEDGE_TRY(resolve_parent(path, parent, name));
+    auto entry = nodes_[parent].entries.find(name);
+    if (entry == nodes_[parent].entries.end()) {
+      return fail_with(ENOENT, path);
+    }
+    const Node& node = nodes_[entry->second];
+    if (node.dir && !node.entries.empty()) {
+      return fail_with(ENOTEMPTY, path);
+    }
+    nodes_[parent].entries.erase(entry);
+    return {};
+  }
+
+  Outcome make_directory(std::string_view path) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    LSEDGE_TRY(enter(Op::MakeDirectory, true, path));
+    int parent = -1;
+    std::string name;
+    LSEDGE_TRY(resolve_parent(path, parent, name));
+    auto entry = nodes_[parent].entries.find(name);
+    if (entry != nodes_[parent].entries.end()) {
+      if (nodes_[entry->second].dir) {
+        return {};
+      }
+      return fail_with(EEXIST, path);
+    }
+    const int id = next_node_++;
+    nodes_[id] = directory_node();
+    nodes_[parent].entries[name] = id;
+    return {};
+  }
+
+  Outcome sync_directory(std::string_view directory) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    LSEDGE_TRY(enter(Op::SyncDirectory, true, directory));
+    Result<int> id = resolve(directory);
+    LSEDGE_TRY(id);
+    if (!nodes_[*id].dir) {
+      return fail_with(ENOTDIR, directory);
+    }
+    // Commit renames in order up to the last one that touches this directory.
+    size_t last = 0;
+    for (size_t i = 0; i < pending_renames_.size(); ++i) {
+      if (pending_renames_[i].from_dir == *id || pending_renames_[i].to_dir == *id) {
+        last = i + 1;
+      }
+    }
+    for (size_t i = 0; i < last; ++i) {
+      const PendingRename& r = pending_renames_[i];
+      auto& from_entries = nodes_[r.from_dir].durable_entries;
+      auto old = from_entries.find(r.from_name);
+      if (old != from_entries.end() && old->second == r.node) {
+        from_entries.erase(old);
+      }
+      nodes_[r.to_dir].durable_entries[r.to_name] = r.node;
+    }
+    pending_renames_.erase(pending_renames_.begin(),
+                           pending_renames_.begin() + static_cast<long>(last));
+    nodes_[*id].durable_entries = nodes_[*id].entries;
+    return {};
+  }
+
+  Outcome list_directory(std::string_view directory, hal::DirectoryVisitor& visitor) override {
+    std::vector<std::pair<std::string, bool>> listing;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      LSEDGE_TRY(enter(Op::ListDirectory, false, directory));
+      Result<int> id = resolve(directory);
+      LSEDGE_TRY(id);
+      if (!nodes_[*id].dir) {
+        return fail_with(ENOTDIR, directory);
+      }
+      for (const auto& [name, child] : nodes_[*id].entries) {
+        listing.emplace_back(name, nodes_[child].dir);
+      }
+    }
+    // Real directories come back in no particular order; reversed, so no caller can rely on it.
+    for (auto it = listing.rbegin(); it != listing.rend(); ++it) {
+      LSEDGE_TRY(visitor.on_entry(it->first, it->second));
+    }
+    return {};
+  }
+
+  Result<bool> exists(std::string_view path) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    LSEDGE_TRY(enter(Op::Exists, false, path));
+    Result<int> id = resolve(path);
+    if (id.ok()) {
+      return true;
+    }
+    if (id.status() == Status::FileError &&
+        (id.error().code == ENOENT || id.error().code == ENOTDIR)) {
+      return false;
+    }
+    return id.error();
+  }
+
+ private:
+  static constexpr int kRoot = 0;
+  struct Node {
+    bool dir = false;
+    std::string data, durable;                            // files
+    std::map<std::string, int> entries, durable_entries;  // directories
+  };
+  static Node directory_node() {
+    Node node;
+    node.dir = true;
+    return node;
+  }
+  struct Handle {
+    int node;
+    bool writable;
+  };
+  struct PendingRename {
+    int from_dir;
+    std::string from_name;
+    int to_dir;
+    std::string to_name;
+    int node;
+  };
+  struct Failure {
+    Op op;
+    uint64_t at_call;
+    int err;
+  };
+
+  static size_t index(Op op) { return static_cast<size_t>(op); }
+
+  static Error fail_with(int err, std::string_view what) {
+    Error error(Status::FileError);
+    if (err == ENOSPC || err == EDQUOT || err == EFBIG) {
+      error.detail.append_truncated("disk full: ");
+    }
+    error.detail.append_truncated(what);
+    error.with_code(err);
+    return error;
+  }
+  static Error handle_error(int err, hal::FileHandle file) {
+    return fail_with(err, "file handle " + std::to_string(file.value));
+  }
+
+  // Counts the call and applies crash and failure injection.
+  Outcome enter(Op op, bool mutating, std::string_view what) {
+    const uint64_t call = ++calls_[index(op)];
+    if (dead_) {
+      return fail_with(EIO, "crashed (simulated)");
+    }
+    if (mutating && crash_at_ && mutations_ >= *crash_at_) {
+      dead_ = true;
+      return fail_with(EIO, "crashed (simulated)");
+    }
+    if (!what.empty() && what.find('\0') != std::string_view::npos) {
+      return Error(Status::InvalidArgument, "file path is empty or contains a NUL byte");
+    }
+    for (auto it = failures_.begin(); it != failures_.end(); ++it) {
+      if (it->op == op && it->at_call == call) {
+        const int err = it->err;
+        failures_.erase(it);
+        return fail_with(err, what.empty() ? std::string_view("file handle") : what);
+      }
+    }
+    if (always_[index(op)] != 0) {
+      return fail_with(always_[index(op)], what.empty() ? std::string_view("file handle") : what);
+    }
+    if (mutating) {
+      ++mutations_;
+    }
+    return {};
+  }
+
+  static Outcome split(std::string_view path, std::vector<std::string>& parts) {
+    if (path.empty() || path.size() > LSEDGE_PATH_CAPACITY) {
+      return Error(Status::InvalidArgument, "file path is empty or too long");
+    }
+    size_t at = 0;
+    while (at <= path.size()) {
+      const size_t slash = std::min(path.find('/', at), path.size());
+      const std::string_view part = path.substr(at, slash - at);
+      if (!part.empty() && part != ".") {
+        parts.emplace_back(part);
+      }
+      at = slash + 1;
+    }
+    return {};
+  }
+
+  Result<int> walk(const std::vector<std::string>& parts, size_t count, std::string_view path) {
+    int at = kRoot;
+    for (size_t i = 0; i < count; ++i) {
+      const Node& node = nodes_[at];
+      if (!node.dir) {
+        return fail_with(ENOTDIR, path);
+      }
+      auto it = node.entries.find(parts[i]);
+      if (it == node.entries.end()) {
+        return fail_with(ENOENT, path);
+      }
+      at = it->second;
+    }
+    return at;
+  }
+
+  Result<int> resolve(std::string_view path) {
+    std::vector<std::string> parts;
+    LSEDGE_TRY(split(path, parts));
+    return walk(parts, parts.size(), path);
+  }
+
+  Outcome resolve_parent(std::string_view path, int& parent, std::string& name) {
+    std::vector<std::string> parts;
+    LSEDGE_TRY(split(path, parts));
+    if (parts.empty()) {
+      return fail_with(EBUSY, path);  // the root itself
+    }
+    Result<int> dir = walk(parts, parts.size() - 1, path);
+    LSEDGE_TRY(dir);
+    if (!nodes_[*dir].dir) {
+      return fail_with(ENOTDIR, path);
+    }
+    parent = *dir;
+    name = parts.back();
+    return {};
+  }
+
+  std::optional<int> lookup(const std::string& path) const {
+    return const_cast<MemoryStorage*>(this)->lookup_mutable(path);
+  }
+  std::optional<int> lookup_mutable(const std::string& path) {
+    Result<int> id = resolve(path);
+    if (!id.ok()) {
+      return std::nullopt;
+    }
+    return *id;
+  }
+
+  Result<hal::FileHandle> new_handle(int node, bool writable) {
+    const int value = next_handle_++;
+    handles_[value] = Handle{node, writable};
+    return hal::FileHandle{value};
+  }
+
+  Result<Handle> find(hal::FileHandle file) {
+    auto it = handles_.find(file.value);
+    if (!file.valid() || it == handles_.end()) {
+      return Error(Status::InvalidArgument, "invalid file handle");
+    }
+    return it->second;
+  }
+
+  // Is `dir` equal to or below `ancestor`?
+  bool is_within(int dir, int ancestor) const {
+    std::vector<int> stack{ancestor};
+    while (!stack.empty()) {
+      const int at = stack.back();
+      stack.pop_back();
+      if (at == dir) {
+        return true;
+      }
+      for (const auto& [name, child] : nodes_.at(at).entries) {
+        (void)name;
+        if (nodes_.at(child).dir) {
+          stack.push_back(child);
+        }
+      }
+    }
+    return false;
+  }
+
+  // Bytes of files reachable now, plus files still open after removal.
+  uint64_t used_bytes() const {
+    std::set<int> seen;
+    std::vector<int> stack{kRoot};
+    for (const auto& [value, handle] : handles_) {
+      (void)value;
+      stack.push_back(handle.node);
+    }
+    uint64_t total = 0;
+    while (!stack.empty()) {
+      const int at = stack.back();
+      stack.pop_back();
+      if (!seen.insert(at).second) {
+        continue;
+      }
+      const Node& node = nodes_.at(at);
+      total += node.data.size();
+      for (const auto& [name, child] : node.entries) {
+        (void)name;
+        stack.push_back(child);
+      }
+    }
+    return total;
+  }
+
+  void collect(int at, const std::string& prefix, std::map<std::string, std::string>& out) const {
+    for (const auto& [name, child] : nodes_.at(at).entries) {
+      const Node& node = nodes_.at(child);
+      if (node.dir) {
+        out[prefix + "/" + name + "/"] = "";
+        collect(child, prefix + "/" + name, out);
+      } else {
+        out[prefix + "/" + name] = node.data;
+      }
+    }
+  }
+
+  mutable std::mutex mutex_;
+  std::map<int, Node> nodes_;
+  std::map<int, Handle> handles_;
+  std::vector<PendingRename> pending_renames_;
+  std::vector<Failure> failures_;
+  uint64_t calls_[static_cast<size_t>(Op::kCount_)] = {};
+  int always_[static_cast<size_t>(Op::kCount_)] = {};
+  std::optional<uint64_t> capacity_;
+  std::optional<uint64_t> crash_at_;
+  bool dead_ = false;
+  uint64_t mutations_ = 0;
+  int next_node_ = 1;
+  int next_handle_ = 3;
+};
+
+}  // namespace lsedge::testing

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Calls spread over three access-token lifetimes (3 s each) all succeed, with 3 or 4 refreshes:
+# the token is refreshed ahead of its expiry on the monotonic clock, not after every call.
+. "$(dirname "$0")/lib.sh"
+knob access_lifetime 3
+clear_request_log
+LABEL_STUDIO_URL=$LSEDGE_TEST_HTTPS_URL LABEL_STUDIO_CA_FILE=$LSEDGE_TEST_CA_FILE \
+  LABEL_STUDIO_API_TOKEN=$PAT run_lsedge check --count 19 --interval-ms 500
+expect_rc 0
+calls=$(count_requests ' GET /api/current-user/whoami 200 bearer https ')
+refreshes=$(count_requests ' POST /api/token/refresh/ 200 ')
+failures=$(count_requests ' GET /api/current-user/whoami 401 ')
+echo "calls=$calls refreshes=$refreshes 401s=$failures"
+[ "$calls" -eq 19 ] || fail "expected 19 successful calls"
+[ "$refreshes" -ge 3 ] && [ "$refreshes" -le 4 ] || fail "expected 3 or 4 refreshes, got $refreshes"
+echo PASS

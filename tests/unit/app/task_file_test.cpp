@@ -1,0 +1,551 @@
+// Specification of the task-file scanner, the batch planner and the batch body reader.
+#include "firmware/app/task_file.h"
+
+#include <cjson/cJSON.h>
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <string>
+#include <vector>
+
+#include "tests/fakes/memory_storage.h"
+
+namespace lsedge::app {
+namespace {
+
+using testing::MemoryStorage;
+
+struct Scan {
+  Status status = Status::Ok;
+  std::string detail;
+  TaskFileSummary summary;
+  std::vector<TaskElement> tasks;
+  std::vector<std::string> texts;
+};
+
+class Collect final : public TaskElementVisitor {
+ public:
+  Outcome on_element(const TaskElement& element) override {
+    tasks.push_back(element);
+    if (stop_at != 0 && tasks.size() == stop_at) {
+      return Error(Status::Cancelled, "enough");
+    }
+    return {};
+  }
+  std::vector<TaskElement> tasks;
+  size_t stop_at = 0;
+};
+
+Scan scan(const std::string& content, size_t chunk_size = 4096,
+          uint64_t max_task_bytes = UINT64_MAX) {
+  MemoryStorage storage;
+  storage.put_file("/tasks.json", content);
+  auto file = storage.open_read("/tasks.json");
+  EXPECT_TRUE(file.ok());
+  std::vector<uint8_t> chunk(chunk_size);
+  Collect collect;
+  auto result =
+      scan_task_file(storage, *file, ByteSpan(chunk.data(), chunk.size()), collect, max_task_bytes);
+  Scan out;
+  out.tasks = collect.tasks;
+  for (const auto& t : collect.tasks) {
+    out.texts.push_back(content.substr(t.offset, t.length));
+  }
+  if (result.ok()) {
+    out.summary = *result;
+  } else {
+    out.status = result.status();
+    out.detail = std::string(result.error().detail.view());
+  }
+  return out;
+}
+
+TEST(TaskFileScan, FindsTheObjectsOfAnArray) {
+  const std::string content = " [ {\"data\":{\"text\":\"a\"}} ,\n{\"data\":{\"n\":[1,2]}},{} ]\n";
+  const Scan s = scan(content);
+  ASSERT_EQ(s.status, Status::Ok) << s.detail;
+  EXPECT_EQ(s.summary.format, TaskFileFormat::JsonArray);
+  EXPECT_EQ(s.summary.tasks, 3u);
+  ASSERT_EQ(s.texts.size(), 3u);
+  EXPECT_EQ(s.texts[0], "{\"data\":{\"text\":\"a\"}}");
+  EXPECT_EQ(s.texts[1], "{\"data\":{\"n\":[1,2]}}");
+  EXPECT_EQ(s.texts[2], "{}");
+  EXPECT_EQ(s.tasks[0].offset, 3u);
+  EXPECT_EQ(s.tasks[2].index, 2u);
+  EXPECT_EQ(s.summary.task_bytes, s.texts[0].size() + s.texts[1].size() + 2);
+  EXPECT_EQ(s.summary.largest_task, s.texts[0].size());
+  EXPECT_EQ(s.summary.file_bytes, content.size());
+}
+
+TEST(TaskFileScan, ASingleObjectIsOneTask) {
+  const Scan s = scan("\n{\n  \"data\": {\"text\": \"hello\"}\n}\n\n");
+  ASSERT_EQ(s.status, Status::Ok) << s.detail;
+  EXPECT_EQ(s.summary.format, TaskFileFormat::JsonObject);
+  ASSERT_EQ(s.texts.size(), 1u);
+  EXPECT_EQ(s.texts[0], "{\n  \"data\": {\"text\": \"hello\"}\n}");
+}
+
+TEST(TaskFileScan, NdjsonWithBlankLinesCrLfAndNoFinalNewline) {
+  const Scan s = scan("{\"a\":1}\r\n\r\n{\"b\":2}\n  {\"c\":[3]}");
+  ASSERT_EQ(s.status, Status::Ok) << s.detail;
+  EXPECT_EQ(s.summary.format, TaskFileFormat::NdJson);
+  EXPECT_EQ(s.texts, (std::vector<std::string>{"{\"a\":1}", "{\"b\":2}", "{\"c\":[3]}"}));
+}
+
+TEST(TaskFileScan, ALeadingByteOrderMarkIsSkipped) {
+  const Scan array = scan("\xEF\xBB\xBF[{\"a\":1}]");
+  ASSERT_EQ(array.status, Status::Ok) << array.detail;
+  EXPECT_EQ(array.tasks[0].offset, 4u);
+  EXPECT_EQ(array.texts[0], "{\"a\":1}");
+  const Scan ndjson = scan("\xEF\xBB\xBF{\"a\":1}\n{\"b\":2}\n");
+  ASSERT_EQ(ndjson.status, Status::Ok) << ndjson.detail;
+  EXPECT_EQ(ndjson.summary.format, TaskFileFormat::NdJson);
+  EXPECT_EQ(ndjson.texts[0], "{\"a\":1}");
+  // A BOM anywhere else is just an invalid byte outside a string.
+  EXPECT_EQ(scan("[\xEF\xBB\xBF{}]").status, Status::JsonInvalid);
+}
+
+TEST(TaskFileScan, StringsMayHoldQuotesBracketsAndEscapes) {
+  const std::string task =
+      "{\"a\":\"}]\\\"{[,\\\\\",\"b\":[\"x\",{\"c\":\"\\\\\"}],\"d\":-0.5e+10,\"e\":true,"
+      "\"f\":null,\"g\":false,\"h\":\"\\u00e9\\uD83D\\uDE00\\/\\b\\f\\n\\r\\t\","
+      "\"i\":\"\xC3\xA9\xF0\x9F\x98\x80\xE2\x82\xAC\",\"j\":[[],{},[{}]],\"k\":0,\"l\":1E3,"
+      "\"m\":12.5e-3,\"n\":-0}";
+  const Scan s = scan("[" + task + "," + task + "]");
+  ASSERT_EQ(s.status, Status::Ok) << s.detail;
+  ASSERT_EQ(s.texts.size(), 2u);
+  EXPECT_EQ(s.texts[0], task);
+  EXPECT_EQ(s.texts[1], task);
+  cJSON* parsed = cJSON_ParseWithLength(task.data(), task.size());
+  ASSERT_NE(parsed, nullptr) << "the test task itself is valid JSON";
+  cJSON_Delete(parsed);
+}
+
+struct Invalid {
+  std::string content;
+  Status status;
+  std::string in_detail;  // a substring the detail must contain
+};
+
+TEST(TaskFileScan, RefusesInvalidInputWithTheOffset) {
+  const std::vector<Invalid> cases = {
+      {"", Status::EmptyInput, "no tasks: the file is empty"},
+      {" \n\t\r\n", Status::EmptyInput, "no tasks"},
+      {"\xEF\xBB\xBF", Status::EmptyInput, "no tasks"},
+      {"[]", Status::EmptyInput, "the array is empty"},
+      {"[ \n ]", Status::EmptyInput, "the array is empty"},
+      {"x", Status::JsonInvalid, "starts with '[' or '{', not 'x' at byte 0 (line 1)"},
+      {"\"task\"", Status::JsonInvalid, "at byte 0"},
+      {"[1]", Status::JsonInvalid,
+       "must be a JSON object, not a value starting with '1' at byte 1"},
+      {"[{}, \"x\"]", Status::JsonInvalid, "must be a JSON object"},
+      {"[{}", Status::JsonInvalid, "unexpected end of file: the array is not closed"},
+      {"[{},]", Status::JsonInvalid, "a comma before ']' at byte 4"},
+      {"[{}]x", Status::JsonInvalid, "data after the end of the array: 'x' at byte 4"},
+      {"[{}]]", Status::JsonInvalid, "at byte 4"},
+      {"[{}{}]", Status::JsonInvalid, "expected ',' or ']' after a task, found '{' at byte 3"},
+      {"{\"a\":}", Status::JsonInvalid, "expected a value, found '}' in task 1 at byte 5"},
+      {"{\"a\" 1}", Status::JsonInvalid, "expected ':' after a key, found '1' in task 1 at byte 5"},
+      {"{a:1}", Status::JsonInvalid, "expected a quoted key, found 'a' in task 1 at byte 1"},
+      {"{\"a\":1,}", Status::JsonInvalid, "expected a quoted key, found '}' in task 1 at byte 7"},
+      {"{\"a\":1 \"b\":2}", Status::JsonInvalid, "expected ',' or a closing bracket"},
+      {"{\"a\":01}", Status::JsonInvalid, "leading zero in task 1 at byte 6"},
+      {"{\"a\":1.}", Status::JsonInvalid, "digit after '.', found '}' in task 1 at byte 7"},
+      {"{\"a\":-}", Status::JsonInvalid, "digit after '-'"},
+      {"{\"a\":1e}", Status::JsonInvalid, "exponent"},
+      {"{\"a\":1e+}", Status::JsonInvalid, "exponent"},
+      {"{\"a\":+1}", Status::JsonInvalid, "expected a value, found '+'"},
+      {"{\"a\":.5}", Status::JsonInvalid, "expected a value, found '.'"},
+      {"{\"a\":tru}", Status::JsonInvalid, "an invalid literal: '}' in task 1 at byte 8"},
+      {"{\"a\":truex}", Status::JsonInvalid, "expected ',' or a closing bracket, found 'x'"},
+      {"{\"a\":nul}", Status::JsonInvalid, "invalid literal"},
+      {"{\"a\":[1,2}", Status::JsonInvalid, "mismatched bracket: '}' in task 1 at byte 9"},
+      {"{\"a\":[1,]}", Status::JsonInvalid, "expected a value, found ']'"},
+      {"{\"a\":{]}", Status::JsonInvalid, "expected a quoted key, found ']'"},
+      {"{\"a\":\"\\x\"}", Status::JsonInvalid,
+       "an invalid escape after a backslash: 'x' in task 1 at byte 7"},
+      {"{\"a\":\"\\u12G4\"}", Status::JsonInvalid, "4 hex digits, found 'G' in task 1 at byte 10"},
+      {"{\"a\":\"\\u0000\"}", Status::JsonInvalid, "\\u0000 in a string"},
+      {"{\"a\":\"\\ud800\"}", Status::JsonInvalid, "unpaired surrogate"},
+      {"{\"a\":\"\\udc00\"}", Status::JsonInvalid, "unpaired surrogate"},
+      {"{\"a\":\"\\ud800\\u0041\"}", Status::JsonInvalid, "unpaired surrogate"},
+      {"{\"a\":\"\\ud800\\n\"}", Status::JsonInvalid, "unpaired surrogate"},
+      {"{\"a\":\"x\ny\"}", Status::JsonInvalid, "a control character in a string: 0x0A"},
+      {"{\"a\":\"\xC3\x28\"}", Status::JsonInvalid, "invalid UTF-8: '(' in task 1 at byte 7"},
+      {"{\"a\":\"\xC0\xAF\"}", Status::JsonInvalid, "invalid UTF-8 (overlong"},
+      {"{\"a\":\"\xED\xA0\x80\"}", Status::JsonInvalid, "invalid UTF-8"},
+      {"{\"a\":\"\xF4\x90\x80\x80\"}", Status::JsonInvalid, "invalid UTF-8"},
+      {"{\"a\":\"\xFF\"}", Status::JsonInvalid, "invalid UTF-8: 0xFF"},
+      {"{\"a\":\"\xE2\x82\"}", Status::JsonInvalid, "invalid UTF-8"},
+      {"{\"\xC3\":1}", Status::JsonInvalid, "invalid UTF-8"},
+      {"{\"a\":1} {\"b\":2}", Status::JsonInvalid, "each task must start on a new line"},
+      {"{}\n[1]", Status::JsonInvalid, "expected a new line with the next task object, found '['"},
+      {"{}\n,{}", Status::JsonInvalid, "found ','"},
+      {"{\"a\":1", Status::JsonInvalid, "unexpected end of file in task 1"},
+      {"{\"a\":\"x", Status::JsonInvalid, "unexpected end of file"},
+      {"\xEF\xBB{}", Status::JsonInvalid, "broken byte order mark"},
+      {"\xEF", Status::JsonInvalid, "broken byte order mark"},
+      {"\xC3\xA9{}", Status::JsonInvalid, "starts with '[' or '{', not 0xC3"},
+  };
+  for (const auto& c : cases) {
+    const Scan s = scan(c.content);
+    EXPECT_EQ(s.status, c.status) << "input: " << c.content << " detail: " << s.detail;
+    EXPECT_NE(s.detail.find(c.in_detail), std::string::npos)
+        << "input: " << c.content << "\n detail: " << s.detail << "\n wanted: " << c.in_detail;
+  }
+}
+
+TEST(TaskFileScan, NdjsonErrorsNameTheLine) {
+  const Scan s = scan("{\"a\":1}\n{\"b\":2}\n{\"c\":}\n");
+  EXPECT_EQ(s.status, Status::JsonInvalid);
+  EXPECT_NE(s.detail.find("in task 3 at byte 21 (line 3)"), std::string::npos) << s.detail;
+  EXPECT_EQ(s.tasks.size(), 2u) << "the tasks before the error were reported";
+}
+
+TEST(TaskFileScan, NestingIsLimitedToTheJsonDepth) {
+  auto nested = [](int depth) {
+    // depth 1 is the task object itself.
+    std::string text = "{\"a\":";
+    for (int i = 1; i < depth; ++i) {
+      text += "[";
+    }
+    text += "1";
+    for (int i = 1; i < depth; ++i) {
+      text += "]";
+    }
+    return text + "}";
+  };
+  EXPECT_EQ(scan(nested(LSEDGE_JSON_MAX_DEPTH)).status, Status::Ok);
+  const Scan deep = scan(nested(LSEDGE_JSON_MAX_DEPTH + 1));
+  EXPECT_EQ(deep.status, Status::JsonInvalid);
+  EXPECT_NE(deep.detail.find("nesting deeper"), std::string::npos) << deep.detail;
+  // Far deeper input is refused without any recursion (a stack overflow would crash here).
+  EXPECT_EQ(scan(std::string(100000, '[')).status, Status::JsonInvalid);
+  EXPECT_EQ(scan("{\"a\":" + std::string(100000, '[')).status, Status::JsonInvalid);
+}
+
+TEST(TaskFileScan, ATaskOverTheLimitNamesItsNumberAndSize) {
+  const Scan s = scan("[{\"a\":1},{\"b\":\"0123456789\"},{}]", 4096, 12);
+  EXPECT_EQ(s.status, Status::ValidationFailed);
+  EXPECT_NE(s.detail.find("task 2 is 18 bytes"), std::string::npos) << s.detail;
+  EXPECT_NE(s.detail.find("at most 12 bytes per task"), std::string::npos) << s.detail;
+  EXPECT_EQ(scan("[{\"a\":\"0123\"}]", 4096, 12).status, Status::Ok) << "exactly the limit fits";
+}
+
+// Every chunk size from 1 to 16 bytes finds the same tasks and the same errors as a big chunk.
+TEST(TaskFileScan, ChunkBoundariesAtEveryByteChangeNothing) {
+  const std::vector<std::string> files = {
+      "\xEF\xBB\xBF[ {\"a\":\"}]\\\"\\\\\",\"b\":[1.5e-3,true,null]} , "
+      "{\"\xC3\xA9\":\"\xF0\x9F\x98\x80"
+      "\\ud83d\\ude00\"}\n]\n",
+      "{\"x\":-12}\r\n{\"y\":{\"z\":[]}}\n\n{\"w\":false}",
+      "{\"single\":\"object\"}",
+      "[{\"a\":1},{\"b\":\"\xE2\x82\"}]",
+      "{\"a\":1}\n{\"b\":\"\\ud800x\"}\n",
+  };
+  for (const auto& file : files) {
+    const Scan reference = scan(file);
+    for (size_t chunk = 1; chunk <= 16; ++chunk) {
+      const Scan s = scan(file, chunk);
+      EXPECT_EQ(s.status, reference.status) << "chunk " << chunk;
+      EXPECT_EQ(s.detail, reference.detail) << "chunk " << chunk;
+      EXPECT_EQ(s.texts, reference.texts) << "chunk " << chunk;
+      EXPECT_EQ(s.summary.format, reference.summary.format);
+    }
+  }
+}
+
+// What the scanner accepts, a real JSON parser accepts as objects: every one-byte deletion and
+// every one-byte substitution (from a set of structural bytes) of a valid file.
+TEST(TaskFileScan, EveryAcceptedMutationIsRealJson) {
+  const std::string original =
+      "[{\"data\":{\"t\":\"a\\\"b\",\"n\":[1,-2.5e3,{\"k\":null}]}},{\"data\":{\"b\":true}}]";
+  const std::string replacements = "{}[],:\"\\ 0-eE.tfnx\n";
+  size_t accepted = 0;
+  size_t refused = 0;
+  auto check = [&](const std::string& mutated) {
+    const Scan s = scan(mutated, 3);
+    if (s.status != Status::Ok) {
+      ++refused;
+      EXPECT_FALSE(s.detail.empty());
+      return;
+    }
+    ++accepted;
+    for (const auto& text : s.texts) {
+      cJSON* parsed = cJSON_ParseWithLength(text.data(), text.size());
+      EXPECT_TRUE(parsed != nullptr && cJSON_IsObject(parsed)) << mutated << " -> " << text;
+      cJSON_Delete(parsed);
+    }
+  };
+  for (size_t i = 0; i < original.size(); ++i) {
+    check(original.substr(0, i) + original.substr(i + 1));
+    for (const char r : replacements) {
+      std::string mutated = original;
+      mutated[i] = r;
+      check(mutated);
+    }
+  }
+  EXPECT_GT(accepted, 10u);
+  EXPECT_GT(refused, 100u);
+}
+
+TEST(TaskFileScan, AVisitorErrorStopsTheScan) {
+  MemoryStorage storage;
+  storage.put_file("/t.json", "[{},{},{}]");
+  auto file = storage.open_read("/t.json");
+  uint8_t chunk[4];
+  Collect collect;
+  collect.stop_at = 2;
+  auto result = scan_task_file(storage, *file, chunk, collect);
+  EXPECT_EQ(result.status(), Status::Cancelled);
+  EXPECT_EQ(collect.tasks.size(), 2u);
+}
+
+TEST(TaskFileScan, ReadFailuresAndBadArgumentsAreReported) {
+  MemoryStorage storage;
+  storage.put_file("/t.json", "[{},{},{}]");
+  auto file = storage.open_read("/t.json");
+  uint8_t chunk[4];
+  Collect collect;
+  storage.fail(MemoryStorage::Op::ReadAt, 2, EIO);
+  auto failed = scan_task_file(storage, *file, chunk, collect);
+  EXPECT_EQ(failed.status(), Status::FileError);
+  EXPECT_EQ(failed.error().code, EIO);
+  EXPECT_EQ(scan_task_file(storage, *file, ByteSpan(), collect).status(), Status::InvalidArgument);
+}
+
+// --- batches ---------------------------------------------------------------------------------
+
+class Batches final : public TaskBatchVisitor {
+ public:
+  Outcome on_batch(const TaskBatch& batch) override {
+    batches.push_back(batch);
+    return {};
+  }
+  std::vector<TaskBatch> batches;
+};
+
+struct Plan {
+  Status status = Status::Ok;
+  std::string detail;
+  TaskFileSummary summary;
+  std::vector<TaskBatch> batches;
+};
+
+Plan plan(MemoryStorage& storage, const std::string& path, uint64_t budget, size_t chunk = 64) {
+  auto file = storage.open_read(path);
+  EXPECT_TRUE(file.ok());
+  std::vector<uint8_t> buffer(chunk);
+  Batches batches;
+  auto result =
+      plan_batches(storage, *file, ByteSpan(buffer.data(), buffer.size()), budget, batches);
+  storage.close(*file);
+  Plan out;
+  out.batches = batches.batches;
+  if (result.ok()) {
+    out.summary = *result;
+  } else {
+    out.status = result.status();
+    out.detail = std::string(result.error().detail.view());
+  }
+  return out;
+}
+
+std::string read_body(MemoryStorage& storage, const std::string& path, const TaskBatch& batch,
+                      size_t scratch_size, size_t out_size, Status* failure = nullptr) {
+  auto file = storage.open_read(path);
+  std::vector<uint8_t> scratch(scratch_size);
+  BatchBodyReader reader(storage, *file, batch, ByteSpan(scratch.data(), scratch.size()));
+  std::string body;
+  std::vector<uint8_t> out(out_size);
+  for (int guard = 0; guard < 10000000; ++guard) {
+    auto got = reader.read(ByteSpan(out.data(), out.size()));
+    if (!got.ok()) {
+      if (failure != nullptr) {
+        *failure = got.status();
+      }
+      break;
+    }
+    if (*got == 0) {
+      break;
+    }
+    body.append(reinterpret_cast<const char*>(out.data()), *got);
+  }
+  storage.close(*file);
+  return body;
+}
+
+std::string join_body(const std::vector<std::string>& tasks, size_t first, size_t count) {
+  std::string body = "[";
+  for (size_t i = first; i < first + count; ++i) {
+    body += (i == first ? "" : ",") + tasks[i];
+  }
+  return body + "]";
+}
+
+// Tasks of varied sizes in three layouts; batch sizes are exact and greedy, bodies are the tasks'
+// bytes joined by commas, for any scratch and output size, and rewind() reproduces them.
+TEST(TaskBatches, SizesAreExactAndBodiesHoldTheOriginalTasks) {
+  std::vector<std::string> tasks;
+  for (int i = 0; i < 40; ++i) {
+    tasks.push_back("{\"data\":{\"i\":" + std::to_string(i) + ",\"text\":\"" +
+                    std::string(static_cast<size_t>((i * 37) % 50), 'x') + "\\\"]\"}}");
+  }
+  std::string array = "[\n";
+  std::string ndjson;
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    array += "  " + tasks[i] + (i + 1 < tasks.size() ? " ,\n" : "\n");
+    ndjson += tasks[i] + "\r\n\n";
+  }
+  array += "]";
+  MemoryStorage storage;
+  storage.put_file("/array.json", array);
+  storage.put_file("/tasks.ndjson", ndjson);
+
+  for (const std::string path : {"/array.json", "/tasks.ndjson"}) {
+    for (const uint64_t budget : {uint64_t{100}, uint64_t{256}, uint64_t{1000}, uint64_t{100000}}) {
+      const Plan p = plan(storage, path, budget);
+      ASSERT_EQ(p.status, Status::Ok) << p.detail;
+      EXPECT_EQ(p.summary.tasks, tasks.size());
+      EXPECT_EQ(p.summary.batches, p.batches.size());
+      uint64_t next_task = 0;
+      for (size_t b = 0; b < p.batches.size(); ++b) {
+        const TaskBatch& batch = p.batches[b];
+        EXPECT_EQ(batch.index, b);
+        EXPECT_EQ(batch.first_task, next_task) << "batches are consecutive";
+        const std::string expected = join_body(tasks, batch.first_task, batch.task_count);
+        EXPECT_EQ(batch.body_size, expected.size()) << "2 + sum + (n - 1)";
+        EXPECT_LE(batch.body_size, budget);
+        if (b + 1 < p.batches.size()) {
+          EXPECT_GT(batch.body_size + 1 + tasks[batch.first_task + batch.task_count].size(), budget)
+              << "greedy: the next task would not have fitted";
+        }
+        next_task += batch.task_count;
+        for (const size_t scratch : {size_t{1}, size_t{3}, size_t{4096}}) {
+          for (const size_t out : {size_t{1}, size_t{2}, size_t{7}, size_t{4096}}) {
+            EXPECT_EQ(read_body(storage, path, batch, scratch, out), expected)
+                << path << " budget " << budget << " batch " << b;
+          }
+        }
+      }
+      EXPECT_EQ(next_task, tasks.size());
+      if (budget == 100000) {
+        EXPECT_EQ(p.batches.size(), 1u);
+      }
+    }
+  }
+}
+
+TEST(TaskBatches, BodiesParseAsArraysOfTheOriginalObjects) {
+  const std::string file =
+      "{\"data\":{\"a\":\"\\u00e9\\\"\"}}\n{\"data\":{\"b\":[1,{\"c\":null}]}}\n{\"data\":{}}\n";
+  MemoryStorage storage;
+  storage.put_file("/t.ndjson", file);
+  const Plan p = plan(storage, "/t.ndjson", 1024);
+  ASSERT_EQ(p.status, Status::Ok) << p.detail;
+  ASSERT_EQ(p.batches.size(), 1u);
+  const std::string body = read_body(storage, "/t.ndjson", p.batches[0], 5, 3);
+  cJSON* parsed = cJSON_ParseWithLength(body.data(), body.size());
+  ASSERT_NE(parsed, nullptr) << body;
+  ASSERT_TRUE(cJSON_IsArray(parsed));
+  ASSERT_EQ(cJSON_GetArraySize(parsed), 3);
+  const Scan s = scan(file);
+  for (int i = 0; i < 3; ++i) {
+    cJSON* original = cJSON_ParseWithLength(s.texts[static_cast<size_t>(i)].data(),
+                                            s.texts[static_cast<size_t>(i)].size());
+    EXPECT_TRUE(cJSON_Compare(cJSON_GetArrayItem(parsed, i), original, 1)) << i;
+    cJSON_Delete(original);
+  }
+  cJSON_Delete(parsed);
+}
+
+TEST(TaskBatches, RewindStartsTheBodyAgain) {
+  MemoryStorage storage;
+  storage.put_file("/t.json", "[{\"a\":1}, {\"b\":2}]");
+  const Plan p = plan(storage, "/t.json", 1024);
+  ASSERT_EQ(p.batches.size(), 1u);
+  auto file = storage.open_read("/t.json");
+  uint8_t scratch[4];
+  BatchBodyReader reader(storage, *file, p.batches[0], scratch);
+  EXPECT_EQ(reader.size(), 17u);
+  uint8_t out[5];
+  auto first = reader.read(out);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(out), *first), "[{\"a\"");
+  ASSERT_TRUE(reader.rewind().ok());
+  std::string body;
+  for (;;) {
+    auto got = reader.read(out);
+    ASSERT_TRUE(got.ok());
+    if (*got == 0) {
+      break;
+    }
+    body.append(reinterpret_cast<char*>(out), *got);
+  }
+  EXPECT_EQ(body, "[{\"a\":1},{\"b\":2}]");
+  auto after_end = reader.read(out);
+  ASSERT_TRUE(after_end.ok());
+  EXPECT_EQ(*after_end, 0u) << "stays at the end";
+  EXPECT_EQ(reader.read(ByteSpan()).status(), Status::InvalidArgument);
+}
+
+TEST(TaskBatches, ATaskTooLargeForTheBudgetIsRefused) {
+  MemoryStorage storage;
+  storage.put_file("/t.json", "[{\"a\":1},{\"b\":\"0123456789\"}]");
+  const Plan p = plan(storage, "/t.json", 19);
+  EXPECT_EQ(p.status, Status::ValidationFailed);
+  EXPECT_NE(p.detail.find("task 2 is 18 bytes"), std::string::npos) << p.detail;
+  const Plan fits = plan(storage, "/t.json", 20);
+  ASSERT_EQ(fits.status, Status::Ok) << "[ + 18 bytes + ] is exactly 20";
+  EXPECT_EQ(fits.batches.size(), 2u);
+  EXPECT_EQ(fits.batches[1].body_size, 20u);
+}
+
+TEST(TaskBatches, BudgetBelowTheSmallestBodyIsACallerError) {
+  MemoryStorage storage;
+  storage.put_file("/t.json", "[{}]");
+  EXPECT_EQ(plan(storage, "/t.json", 3).status, Status::InvalidArgument);
+  const Plan smallest = plan(storage, "/t.json", 4);
+  ASSERT_EQ(smallest.status, Status::Ok);
+  EXPECT_EQ(smallest.batches[0].body_size, 4u);
+}
+
+TEST(TaskBatches, InvalidFilesReportNoBatchAfterTheError) {
+  MemoryStorage storage;
+  storage.put_file("/t.json", "[{\"a\":1},{\"b\":2},{\"c\":}]");
+  const Plan p = plan(storage, "/t.json", 10);
+  EXPECT_EQ(p.status, Status::JsonInvalid);
+  EXPECT_EQ(p.batches.size(), 1u) << "the first batch closed before the error was seen";
+  storage.put_file("/empty.json", "[]");
+  EXPECT_EQ(plan(storage, "/empty.json", 100).status, Status::EmptyInput);
+}
+
+TEST(TaskBatches, TheReaderNoticesAChangedFileAndNeverOverrunsTheSize) {
+  MemoryStorage storage;
+  storage.put_file("/a.json", "[{\"a\":1},{\"b\":2}]");
+  const Plan p = plan(storage, "/a.json", 1024);
+  ASSERT_EQ(p.batches.size(), 1u);
+  const std::vector<std::string> changed = {
+      "[{\"a\":1},{\"b\":22}]",  // a longer task
+      "[{\"a\":1},{\"b\":}]",    // invalid now
+      "[{\"a\":1} {\"b\":2}]",   // same size, no comma (allowed between tasks) ...
+      "[{\"a\":12,\"b\":2}]",    // one task where two were
+      "[{\"a\":1}]",             // shorter file
+      "[{\"a\":1},x\"b\":2}]",   // garbage between tasks
+  };
+  for (const auto& content : changed) {
+    storage.put_file("/b.json", content);
+    Status failure = Status::Ok;
+    const std::string body = read_body(storage, "/b.json", p.batches[0], 3, 2, &failure);
+    EXPECT_LE(body.size(), p.batches[0].body_size) << content;
+    if (content == "[{\"a\":1} {\"b\":2}]") {
+      EXPECT_EQ(failure, Status::Ok) << "the same tasks in the same places";
+      EXPECT_EQ(body, "[{\"a\":1},{\"b\":2}]");
+    } else {
+      EXPECT_EQ(failure, Status::JsonInvalid) << content;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace lsedge::app

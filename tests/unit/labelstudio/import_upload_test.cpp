@@ -1,0 +1,529 @@
+// import_tasks, upload_media and the multipart body, on the wire.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "firmware/labelstudio/import.h"
+#include "firmware/labelstudio/multipart.h"
+#include "firmware/labelstudio/upload.h"
+#include "tests/fakes/fake_entropy.h"
+#include "tests/fakes/test_tokens.h"
+#include "tests/unit/labelstudio/api_rig.h"
+
+namespace lsedge::labelstudio {
+namespace {
+
+using test::body_after_head;
+using test::count;
+using test::envelope;
+using test::http_response;
+using test::MemoryStorage;
+using test::Rig;
+
+const std::string kUserAgent = "User-Agent: lsedge/" LSEDGE_VERSION "\r\n";
+
+const std::string kImported =
+    R"({"task_count":2,"annotation_count":1,"prediction_count":3,"duration":0.0457,)"
+    R"("file_upload_ids":[],"could_be_tasks_list":false,"found_formats":{},"data_columns":[]})";
+
+// A task batch as the batch planner will hand it over: read in small pieces, rewindable.
+class BatchSource final : public http::BodySource {
+ public:
+  explicit BatchSource(std::string json, size_t per_read = 5)
+      : json_(std::move(json)), per_read_(per_read) {}
+  Result<size_t> read(ByteSpan out) override {
+    const size_t n = std::min({out.size(), per_read_, json_.size() - position_});
+    std::memcpy(out.data(), json_.data() + position_, n);
+    position_ += n;
+    return n;
+  }
+  Outcome rewind() override {
+    ++rewinds;
+    if (rewind_fails) {
+      return Error(Status::FileError, "spool file gone");
+    }
+    position_ = 0;
+    return {};
+  }
+  uint64_t size() const override { return json_.size(); }
+  int rewinds = 0;
+  bool rewind_fails = false;
+
+ private:
+  std::string json_;
+  size_t per_read_;
+  size_t position_ = 0;
+};
+
+// The boundary FakeEntropy(seed) yields, computed independently of make_multipart_boundary.
+std::string expected_boundary(uint64_t seed) {
+  testing::FakeEntropy entropy(seed);
+  uint8_t random[16];
+  EXPECT_EQ(entropy.fill(ByteSpan(random)), Status::Ok);
+  std::string text = "lsedge-";
+  static const char kHex[] = "0123456789abcdef";
+  for (const uint8_t b : random) {
+    text += kHex[b >> 4];
+    text += kHex[b & 15];
+  }
+  return text;
+}
+
+// ---- import ----------------------------------------------------------------------------------
+
+TEST(ImportTasks, GoldenRequestAndParsedCounts) {
+  Rig rig;
+  rig.legacy();
+  rig.socket.add_connection().then_data(http_response(201, kImported));
+  const std::string batch = R"([{"image":"/data/a.jpg"},{"data":{"image":"/data/b.jpg"}}])";
+  BatchSource source(batch);
+  auto result = import_tasks(*rig.client, 5, source, rig.deadline());
+  ASSERT_TRUE(result.ok()) << result.error().detail.c_str();
+  EXPECT_FALSE(result->queued);
+  EXPECT_EQ(result->task_count, 2);
+  EXPECT_EQ(result->annotation_count, 1);
+  EXPECT_EQ(result->prediction_count, 3);
+  EXPECT_DOUBLE_EQ(result->duration_s, 0.0457);
+  EXPECT_EQ(result->file_upload_count, 0u);
+  EXPECT_FALSE(result->could_be_tasks_list);
+  EXPECT_EQ(rig.sent(),
+            "POST /api/projects/5/import HTTP/1.1\r\n"
+            "Host: ls.example:8080\r\n" +
+                kUserAgent +
+                "Accept: application/json\r\n"
+                "Connection: keep-alive\r\n"
+                "Content-Type: application/json\r\n"
+                "Content-Length: " +
+                std::to_string(batch.size()) +
+                "\r\n"
+                "Authorization: Token " +
+                std::string(test::kLegacyKey) + "\r\n\r\n" + batch);
+  EXPECT_EQ(describe_import(*result).view(),
+            "imported 2 tasks (1 annotations, 3 predictions, 0 files) in 46 ms");
+}
+
+TEST(ImportTasks, QueuedImportOfOtherEditions) {
+  Rig rig;
+  rig.legacy();
+  rig.socket.add_connection().then_data(http_response(201, R"({"import":17})"));
+  BatchSource source(R"({"text":"one task"})");
+  auto result = import_tasks(*rig.client, 5, source, rig.deadline());
+  ASSERT_TRUE(result.ok());
+  EXPECT_TRUE(result->queued);
+  EXPECT_EQ(result->import_id, 17);
+  EXPECT_EQ(describe_import(*result).view(), "queued import id 17 (not polled)");
+}
+
+TEST(ImportTasks, ValidationMessagesOfA400Surface) {
+  Rig rig;
+  rig.legacy();
+  rig.socket.add_connection().then_data(
+      envelope(400, "Validation error", R"({"non_field_errors":["load_tasks: No tasks added"]})"));
+  BatchSource source("[]");
+  auto result = import_tasks(*rig.client, 5, source, rig.deadline());
+  ASSERT_EQ(result.status(), Status::ValidationFailed);
+  EXPECT_EQ(result.error().http_status, 400);
+  EXPECT_EQ(result.error().detail.view(),
+            "Validation error — non_field_errors: load_tasks: No tasks added");
+}
+
+TEST(ImportTasks, SuccessAnswersThatAreNotImportResultsAreErrors) {
+  for (const std::string& body : {std::string("{}"), std::string(R"({"task_count":"2"})"),
+                                  std::string("[]"), std::string("<html>")}) {
+    Rig rig;
+    rig.legacy();
+    rig.socket.add_connection().then_data(http_response(201, body));
+    BatchSource source("[{}]");
+    auto result = import_tasks(*rig.client, 5, source, rig.deadline());
+    EXPECT_TRUE(result.status() == Status::JsonMissingField ||
+                result.status() == Status::JsonInvalid)
+        << body << ": " << status_name(result.status());
+    EXPECT_NE(std::string(result.error().detail.view()).find("POST /api/projects/5/import"),
+              std::string::npos)
+        << result.error().detail.c_str();
+  }
+}
+
+TEST(ImportTasks, BadProjectIdSendsNothing) {
+  Rig rig;
+  rig.legacy();
+  BatchSource source("[]");
+  EXPECT_EQ(import_tasks(*rig.client, 0, source, rig.deadline()).status(), Status::InvalidArgument);
+  EXPECT_EQ(rig.socket.connect_calls(), 0u);
+}
+
+TEST(ImportTasks, NotResentOnADeadKeptConnectionUnlessTheCallerSaysSo) {
+  for (const bool safe : {false, true}) {
+    Rig rig;
+    rig.legacy();
+    auto& kept = rig.socket.add_connection().then_data(http_response(201, kImported));
+    rig.socket.add_connection().then_data(http_response(201, kImported));
+    BatchSource first("[{\"a\":1}]");
+    ASSERT_TRUE(import_tasks(*rig.client, 5, first, rig.deadline()).ok());
+    kept.send_failure = Status::PeerClosed;
+    kept.fail_send_after_bytes = kept.sent.size() + 300;  // dies inside the second batch
+    const std::string batch = "[" + std::string(400, ' ') + "{\"b\":2}]";
+    BatchSource second(batch);
+    auto result = import_tasks(*rig.client, 5, second, rig.deadline(), safe);
+    if (safe) {
+      ASSERT_TRUE(result.ok()) << result.error().detail.c_str();
+      EXPECT_EQ(second.rewinds, 1);
+      EXPECT_EQ(body_after_head(rig.sent_on(1)), batch);
+    } else {
+      EXPECT_EQ(result.status(), Status::PeerClosed);
+      EXPECT_NE(std::string(result.error().detail.view()).find("may or may not"),
+                std::string::npos);
+      EXPECT_EQ(second.rewinds, 0);
+      EXPECT_EQ(rig.socket.connect_calls(), 1u);
+    }
+  }
+}
+
+TEST(ImportTasks, A401WithAPatRefreshesRewindsAndResendsTheWholeBatch) {
+  Rig rig;
+  ASSERT_TRUE(rig.tokens->set_credential(testing::make_pat()).ok());
+  const std::string first = testing::make_access_token(1000, 1300, "first");
+  const std::string second = testing::make_access_token(1001, 1301, "second");
+  rig.socket.add_connection()
+      .then_data(http_response(200, R"({"access":")" + first + R"("})"))
+      .then_data(envelope(401, "Authentication credentials were not provided."))
+      .then_data(http_response(200, R"({"access":")" + second + R"("})"))
+      .then_data(http_response(201, kImported));
+  const std::string batch = R"([{"text":"abc"},{"text":"def"}])";
+  BatchSource source(batch, 3);
+  auto result = import_tasks(*rig.client, 9, source, rig.deadline());
+  ASSERT_TRUE(result.ok()) << result.error().detail.c_str();
+  EXPECT_EQ(source.rewinds, 1);
+  const std::string wire = rig.sent();
+  EXPECT_EQ(count(wire, "POST /api/projects/9/import HTTP/1.1\r\n"), 2u);
+  EXPECT_EQ(count(wire, "\r\n\r\n" + batch), 2u);  // the whole batch both times
+  EXPECT_EQ(count(wire, "POST /api/token/refresh/"), 2u);
+  EXPECT_NE(wire.find("Bearer " + second), std::string::npos);
+}
+
+TEST(ImportTasks, A401WhoseBodyCannotBeRewoundIsReturnedNotResent) {
+  Rig rig;
+  ASSERT_TRUE(rig.tokens->set_credential(testing::make_pat()).ok());
+  rig.socket.add_connection()
+      .then_data(http_response(
+          200, R"({"access":")" + testing::make_access_token(1000, 1300, "a") + R"("})"))
+      .then_data(envelope(401, "Authentication credentials were not provided."));
+  BatchSource source("[{\"x\":1}]");
+  source.rewind_fails = true;
+  auto result = import_tasks(*rig.client, 9, source, rig.deadline());
+  ASSERT_EQ(result.status(), Status::AuthenticationFailed);
+  EXPECT_EQ(result.error().http_status, 401);
+  EXPECT_EQ(result.error().detail.view(),
+            "Authentication credentials were not provided. (not resent: the request body could "
+            "not be rewound)");
+  EXPECT_EQ(source.rewinds, 1);
+  EXPECT_EQ(count(rig.sent(), "POST /api/projects/9/import"), 1u);
+  EXPECT_EQ(count(rig.sent(), "POST /api/token/refresh/"), 1u);
+}
+
+TEST(ImportTasks, ParsesUploadIdsAndSurvivesHostileNumbers) {
+  StaticArena<65536> local;
+  auto result = parse_import_result(
+      R"({"task_count":1,"annotation_count":-4,"prediction_count":1e300,"duration":1e300,)"
+      R"("file_upload_ids":[12,13],"could_be_tasks_list":true})",
+      local);
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result->file_upload_count, 2u);
+  EXPECT_EQ(result->first_file_upload_id, 12);
+  EXPECT_TRUE(result->could_be_tasks_list);
+  EXPECT_EQ(result->prediction_count, 0);  // not a representable whole number: ignored
+  EXPECT_EQ(result->annotation_count, -4);
+  EXPECT_EQ(describe_import(*result).view(),
+            "imported 1 tasks (-4 annotations, 0 predictions, 2 files) in 0 ms");
+}
+
+// ---- multipart pieces ------------------------------------------------------------------------
+
+TEST(Multipart, MediaTypesByExtension) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"a.jpg", "image/jpeg"},
+      {"a.JPEG", "image/jpeg"},
+      {"dir.x/a.png", "image/png"},
+      {"a.gif", "image/gif"},
+      {"a.bmp", "image/bmp"},
+      {"a.webp", "image/webp"},
+      {"a.tif", "image/tiff"},
+      {"a.TIFF", "image/tiff"},
+      {"a.wav", "audio/wav"},
+      {"a.mp3", "audio/mpeg"},
+      {"a.ogg", "audio/ogg"},
+      {"a.flac", "audio/flac"},
+      {"a.m4a", "audio/mp4"},
+      {"a.mp4", "video/mp4"},
+      {"a.webm", "video/webm"},
+      {"a.txt", "text/plain"},
+      {"a.json", "application/json"},
+      {"a.csv", "text/csv"},
+      {"a.tsv", "text/tab-separated-values"},
+      {"a.tar.gz", "application/octet-stream"},
+      {"README", "application/octet-stream"},
+      {"a.", "application/octet-stream"},
+      {"dir.jpg/file", "application/octet-stream"},
+  };
+  for (const auto& [name, type] : cases) {
+    EXPECT_EQ(media_type_for(name), type) << name;
+  }
+}
+
+TEST(Multipart, BoundaryIsLsedgeAnd32RandomHexDigits) {
+  testing::FakeEntropy entropy(7);
+  MultipartBoundary a;
+  MultipartBoundary b;
+  ASSERT_TRUE(make_multipart_boundary(entropy, a).ok());
+  ASSERT_TRUE(make_multipart_boundary(entropy, b).ok());
+  EXPECT_EQ(a.view(), expected_boundary(7));
+  EXPECT_EQ(a.size(), 39u);
+  EXPECT_NE(a.view(), b.view());
+  entropy.set_failing(true);
+  EXPECT_EQ(make_multipart_boundary(entropy, a).status(), Status::EntropyFailure);
+}
+
+std::string read_all(MultipartFileSource& source, size_t piece) {
+  std::string out;
+  std::vector<uint8_t> buffer(piece);
+  for (;;) {
+    auto n = source.read(ByteSpan(buffer.data(), buffer.size()));
+    EXPECT_TRUE(n.ok()) << n.error().detail.c_str();
+    if (!n.ok() || *n == 0) {
+      return out;
+    }
+    out.append(reinterpret_cast<const char*>(buffer.data()), *n);
+  }
+}
+
+TEST(Multipart, BodyIsByteExactWhateverThePieceSizeAndRewinds) {
+  MemoryStorage storage;
+  const std::string file("\x89PNG\r\n\x1a\n\0\0--B\r\n", 16);
+  storage.files["/spool/cam/frame 01.png"] = file;
+  MultipartFileSource source(storage);
+  ASSERT_TRUE(source.open("/spool/cam/frame 01.png", "file", "B0undary").ok());
+  const std::string expected =
+      "--B0undary\r\n"
+      "Content-Disposition: form-data; name=\"file\"; filename=\"frame 01.png\"\r\n"
+      "Content-Type: image/png\r\n"
+      "\r\n" +
+      file + "\r\n--B0undary--\r\n";
+  EXPECT_EQ(source.size(), expected.size());
+  EXPECT_EQ(source.file_size(), 16u);
+  EXPECT_EQ(source.content_type(), "multipart/form-data; boundary=B0undary");
+  for (const size_t piece : {size_t{1}, size_t{2}, size_t{7}, size_t{64}, size_t{4096}}) {
+    ASSERT_TRUE(source.rewind().ok());
+    EXPECT_EQ(read_all(source, piece), expected) << piece;
+  }
+  source.close();
+  EXPECT_EQ(storage.open_handles, 0u);
+  EXPECT_EQ(source.read(ByteSpan()).status(), Status::InvalidArgument);
+}
+
+TEST(Multipart, FileNamesAreEscapedOrRefused) {
+  MemoryStorage storage;
+  storage.files["we\"ird\\name\r\n\x01.jpg"] = "x";
+  storage.files["d/caf\xc3\xa9.wav"] = "x";
+  storage.files["bad\xff.jpg"] = "x";
+  MultipartFileSource source(storage);
+  ASSERT_TRUE(source.open("we\"ird\\name\r\n\x01.jpg", "file", "b").ok());
+  std::string body = read_all(source, 4096);
+  EXPECT_NE(body.find("filename=\"we%22ird%5Cname%0D%0A%01.jpg\"\r\nContent-Type: image/jpeg\r\n"),
+            std::string::npos)
+      << body;
+  ASSERT_TRUE(source.open("d/caf\xc3\xa9.wav", "file", "b").ok());  // UTF-8 goes through as is
+  body = read_all(source, 4096);
+  EXPECT_NE(body.find("filename=\"caf\xc3\xa9.wav\"\r\nContent-Type: audio/wav\r\n"),
+            std::string::npos);
+  EXPECT_EQ(source.open("bad\xff.jpg", "file", "b").status(), Status::InvalidUtf8);
+  EXPECT_EQ(source.open("dir/", "file", "b").status(), Status::InvalidArgument);
+  EXPECT_EQ(source.open("", "file", "b").status(), Status::InvalidArgument);
+  EXPECT_EQ(source.open("d/caf\xc3\xa9.wav", "fi le", "b").status(), Status::InvalidArgument);
+  EXPECT_EQ(source.open("d/caf\xc3\xa9.wav", "file", "").status(), Status::InvalidArgument);
+  EXPECT_EQ(source.open("d/caf\xc3\xa9.wav", "file", "has space").status(),
+            Status::InvalidArgument);
+  EXPECT_EQ(source.open("d/caf\xc3\xa9.wav", "file", std::string(71, 'b')).status(),
+            Status::InvalidArgument);
+  EXPECT_TRUE(source.open("d/caf\xc3\xa9.wav", "file", std::string(70, 'b')).ok());
+  source.close();
+  EXPECT_EQ(storage.open_handles, 0u);
+}
+
+TEST(Multipart, AFileNameTooLongForTheHeaderIsBufferTooSmall) {
+  MemoryStorage storage;
+  const std::string name(400, '"');  // 1200 bytes escaped
+  storage.files[name] = "x";
+  MultipartFileSource source(storage);
+  EXPECT_EQ(source.open(name, "file", "b").status(), Status::BufferTooSmall);
+  EXPECT_EQ(storage.open_handles, 0u);
+}
+
+TEST(Multipart, AFileThatShrinksWhileSendingIsAFileError) {
+  MemoryStorage storage;
+  storage.files["big.bin"] = std::string(1000, 'z');
+  storage.shrink_after_reads = 1;
+  MultipartFileSource source(storage);
+  ASSERT_TRUE(source.open("big.bin", "file", "b").ok());
+  uint8_t buffer[300];
+  Status last = Status::Ok;
+  for (int i = 0; i < 10 && last == Status::Ok; ++i) {
+    auto n = source.read(ByteSpan(buffer));
+    last = n.status();
+    if (n.ok() && *n == 0) {
+      break;
+    }
+  }
+  EXPECT_EQ(last, Status::FileError);
+}
+
+// ---- upload ----------------------------------------------------------------------------------
+
+TEST(UploadMedia, GoldenMultipartRequestStreamedFromStorage) {
+  Rig rig;
+  rig.legacy();
+  rig.socket.add_connection().then_data(http_response(
+      201, R"({"task_count":1,"annotation_count":0,"prediction_count":0,"duration":0.01,)"
+           R"("file_upload_ids":[12],"could_be_tasks_list":false})"));
+  MemoryStorage storage;
+  const std::string jpeg("\xff\xd8\xff\xe0\0\x10JFIF\0\r\n--x\xff\xd9", 17);
+  storage.files["/data/cam1/img_0001.JPG"] = jpeg;
+  testing::FakeEntropy entropy(42);
+  auto result =
+      upload_media(*rig.client, 3, storage, entropy, "/data/cam1/img_0001.JPG", rig.deadline());
+  ASSERT_TRUE(result.ok()) << result.error().detail.c_str();
+  EXPECT_EQ(result->task_count, 1);
+  EXPECT_EQ(result->file_upload_count, 1u);
+  EXPECT_EQ(result->first_file_upload_id, 12);
+  const std::string b = expected_boundary(42);
+  const std::string body = "--" + b +
+                           "\r\n"
+                           "Content-Disposition: form-data; name=\"file\"; "
+                           "filename=\"img_0001.JPG\"\r\n"
+                           "Content-Type: image/jpeg\r\n"
+                           "\r\n" +
+                           jpeg + "\r\n--" + b + "--\r\n";
+  EXPECT_EQ(rig.sent(),
+            "POST /api/projects/3/import HTTP/1.1\r\n"
+            "Host: ls.example:8080\r\n" +
+                kUserAgent +
+                "Accept: application/json\r\n"
+                "Connection: keep-alive\r\n"
+                "Content-Type: multipart/form-data; boundary=" +
+                b +
+                "\r\n"
+                "Content-Length: " +
+                std::to_string(body.size()) +
+                "\r\n"
+                "Authorization: Token " +
+                std::string(test::kLegacyKey) + "\r\n\r\n" + body);
+  EXPECT_EQ(storage.open_handles, 0u);  // closed after the request
+}
+
+TEST(UploadMedia, LargeFilesAreReadInChunksNeverWhole) {
+  Rig rig;
+  rig.legacy();
+  rig.socket.add_connection().then_data(http_response(201, kImported));
+  MemoryStorage storage;
+  std::string video(300000, '\0');
+  for (size_t i = 0; i < video.size(); ++i) {
+    video[i] = static_cast<char>(i * 31 + 7);
+  }
+  storage.files["clip.mp4"] = video;
+  testing::FakeEntropy entropy;
+  ASSERT_TRUE(upload_media(*rig.client, 3, storage, entropy, "clip.mp4", rig.deadline()).ok());
+  EXPECT_LE(storage.largest_read, sizeof(rig.chunk));  // the connection's send chunk
+  const std::string body = body_after_head(rig.sent());
+  EXPECT_NE(body.find("Content-Type: video/mp4\r\n\r\n" + video + "\r\n--lsedge-"),
+            std::string::npos);
+}
+
+TEST(UploadMedia, MissingFileIsAFileErrorNamingThePathAndSendsNothing) {
+  Rig rig;
+  rig.legacy();
+  MemoryStorage storage;
+  testing::FakeEntropy entropy;
+  auto result =
+      upload_media(*rig.client, 3, storage, entropy, "/data/cam1/missing.png", rig.deadline());
+  ASSERT_EQ(result.status(), Status::FileError);
+  EXPECT_NE(std::string(result.error().detail.view()).find("/data/cam1/missing.png"),
+            std::string::npos);
+  EXPECT_EQ(rig.socket.connect_calls(), 0u);
+}
+
+TEST(UploadMedia, AReadErrorMidFileAbortsTheRequestAndClosesTheConnection) {
+  Rig rig;
+  rig.legacy();
+  rig.socket.add_connection().then_data(http_response(201, kImported));
+  MemoryStorage storage;
+  storage.files["cam/a.flac"] = std::string(5000, 'f');
+  storage.fail_read = 3;
+  testing::FakeEntropy entropy;
+  auto result = upload_media(*rig.client, 3, storage, entropy, "cam/a.flac", rig.deadline());
+  ASSERT_EQ(result.status(), Status::FileError);
+  EXPECT_EQ(result.error().code, 5);
+  EXPECT_EQ(result.error().detail.view(), "read failed: cam/a.flac");
+  EXPECT_FALSE(rig.connection->is_open());  // the server got a cut body; never reuse it
+  EXPECT_LT(body_after_head(rig.sent()).size(), 5000u);
+  EXPECT_EQ(storage.open_handles, 0u);
+}
+
+TEST(UploadMedia, EntropyFailureSendsNothing) {
+  Rig rig;
+  rig.legacy();
+  MemoryStorage storage;
+  storage.files["a.png"] = "x";
+  testing::FakeEntropy entropy;
+  entropy.set_failing(true);
+  EXPECT_EQ(upload_media(*rig.client, 3, storage, entropy, "a.png", rig.deadline()).status(),
+            Status::EntropyFailure);
+  EXPECT_EQ(rig.socket.connect_calls(), 0u);
+  EXPECT_EQ(storage.open_handles, 0u);
+}
+
+TEST(UploadMedia, UnsupportedExtensionIsTheServersValidationError) {
+  Rig rig;
+  rig.legacy();
+  rig.socket.add_connection().then_data(envelope(
+      400, "Validation error", R"({"non_field_errors":[".exe extension is not supported"]})"));
+  MemoryStorage storage;
+  storage.files["tool.exe"] = "MZ";
+  testing::FakeEntropy entropy;
+  auto result = upload_media(*rig.client, 3, storage, entropy, "tool.exe", rig.deadline());
+  ASSERT_EQ(result.status(), Status::ValidationFailed);
+  EXPECT_NE(std::string(result.error().detail.view()).find(".exe extension is not supported"),
+            std::string::npos);
+  EXPECT_NE(rig.sent().find("Content-Type: application/octet-stream\r\n\r\nMZ\r\n"),
+            std::string::npos);
+  EXPECT_EQ(storage.open_handles, 0u);
+}
+
+TEST(UploadMedia, A401WithAPatResendsTheSameMultipartBody) {
+  Rig rig;
+  ASSERT_TRUE(rig.tokens->set_credential(testing::make_pat()).ok());
+  rig.socket.add_connection()
+      .then_data(http_response(
+          200, R"({"access":")" + testing::make_access_token(1000, 1300, "a") + R"("})"))
+      .then_data(envelope(401, "Authentication credentials were not provided."))
+      .then_data(http_response(
+          200, R"({"access":")" + testing::make_access_token(1000, 1300, "b") + R"("})"))
+      .then_data(http_response(201, kImported));
+  MemoryStorage storage;
+  storage.files["a.wav"] = std::string(2000, 'w');
+  testing::FakeEntropy entropy;
+  auto result = upload_media(*rig.client, 3, storage, entropy, "a.wav", rig.deadline());
+  ASSERT_TRUE(result.ok()) << result.error().detail.c_str();
+  const std::string wire = rig.sent();
+  const size_t first = wire.find("POST /api/projects/3/import");
+  const size_t second = wire.find("POST /api/projects/3/import", first + 1);
+  ASSERT_NE(second, std::string::npos);
+  const size_t refresh = wire.find("POST /api/token/refresh/", first);
+  const std::string body1 = body_after_head(wire.substr(first, refresh - first));
+  const std::string body2 = body_after_head(wire.substr(second));
+  EXPECT_EQ(body1, body2);
+  EXPECT_NE(body2.find(std::string(2000, 'w') + "\r\n--lsedge-"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace lsedge::labelstudio
