@@ -70,3 +70,7 @@
 
 // CA bundle read for TLS (Debian's /etc/ssl/certs/ca-certificates.crt is ~220 KB).
 #define LSEDGE_CA_BUNDLE_LIMIT (512 * 1024)
+
+// CLI (app/cmd_project.cpp): a label config file `lsedge project ensure --label-config` reads
+// whole; it is escaped into the LSEDGE_PROJECT_BODY_CAPACITY body, so it stays well below it.
+#define LSEDGE_LABEL_CONFIG_LIMIT 16384

@@ -42,6 +42,7 @@ struct Error {
 };
 
 // A value of T or an Error. T must be movable. Thread-safety: a value type.
+// The value lives in inline storage (placement new below, never the heap).
 template <class T>
 class [[nodiscard]] Result {
  public:

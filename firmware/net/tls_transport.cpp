@@ -354,7 +354,7 @@ TlsTransport::TlsTransport(hal::Socket& socket, hal::Entropy& entropy,
                 "raise LSEDGE_TLS_ENGINE_STORAGE in boards/<board>/config.h");
   static_assert(alignof(Engine) <= alignof(std::max_align_t),
                 "the engine storage is aligned to max_align_t only");
-  new (engine_) Engine;
+  new (engine_) Engine;  // placement new into engine_ (inside this object): not heap
   init_engine();
 }
 

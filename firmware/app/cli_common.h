@@ -1,0 +1,98 @@
+// What the lsedge commands share: parsed options, output helpers, settings, static buffers.
+// Internal to the CLI (cli.cpp, session.cpp, cmd_*.cpp).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include <config.h>  // board sizes
+#include "firmware/app/config.h"
+#include "firmware/app/console.h"
+#include "firmware/app/platform_services.h"
+#include "firmware/core/fixed_string.h"
+#include "firmware/core/result.h"
+#include "firmware/core/span.h"
+#include "hal/log_sink.h"
+
+namespace lsedge::app {
+
+inline constexpr size_t kMaxPositional = 64;
+
+// The command line after parsing. Thread-safety: a value type (views into argv).
+struct Options {
+  std::string_view env_file;
+  bool env_file_given = false;
+  std::string_view url;
+  std::string_view ca_file;
+  bool allow_insecure_http = false;
+  bool json = false;
+  bool help = false;
+  bool version = false;
+  int verbosity = 0;  // -1 quiet, 0 warnings, 1 info, 2 debug
+  std::string_view command;
+  std::string_view args[kMaxPositional];  // the command's words, its own --options and values
+  size_t arg_count = 0;
+};
+
+// One "--name VALUE" option of a command. Thread-safety: a value type.
+struct CommandFlag {
+  std::string_view name;
+  std::string_view value;
+  bool given = false;
+};
+
+// Splits options.args[first..] into the listed flags (each followed by its value) and
+// positionals (at most `positional_capacity`). An unknown --option, a flag without value or too
+// many positionals → UsageError with `usage` as the detail.
+[[nodiscard]] Outcome split_command_args(const Options& options, size_t first,
+                                         Span<CommandFlag> flags, std::string_view* positional,
+                                         size_t positional_capacity, size_t& positional_count,
+                                         std::string_view usage);
+
+// Output helpers: short lines assembled in a fixed buffer.
+using Line = FixedString<1024>;
+
+// Appends `text` as a JSON string ("null" if it is not valid UTF-8).
+void print_json_string(Line& line, std::string_view text);
+// The error on stderr, for people or (as_json) as {"error":{...}}.
+void report_error(Console& console, const Error& error, bool as_json);
+// report_error, then exit_code_for(error.status).
+[[nodiscard]] int fail(Console& console, const Error& error, bool as_json);
+
+// fail() for an error about an input file (JsonInvalid from the task file scanner would otherwise
+// read as the server's fault): "lsedge: cannot use <what> <path>" then the detail.
+[[nodiscard]] int fail_input(Console& console, const Error& error, bool as_json,
+                             std::string_view what, std::string_view path);
+
+// Parses a decimal option value in [min, max]; UsageError naming `option` otherwise.
+[[nodiscard]] Result<uint64_t> parse_count(std::string_view text, uint64_t min, uint64_t max,
+                                           std::string_view option);
+
+// Reads the .env file (static buffer, wiped after) and the environment into `config`.
+[[nodiscard]] Outcome load_settings(const Options& options, PlatformServices& platform,
+                                    Config& config);
+
+// The process's one Config (static; it holds the token until Session::open takes it).
+[[nodiscard]] Config& cli_config();
+
+// Static file buffers the commands use (one command runs per process).
+[[nodiscard]] ByteSpan cli_file_chunk();     // LSEDGE_FILE_CHUNK_BYTES, scanning task files
+[[nodiscard]] ByteSpan cli_batch_scratch();  // LSEDGE_FILE_CHUNK_BYTES, BatchBodyReader's
+[[nodiscard]] ByteSpan cli_project_body();   // LSEDGE_PROJECT_BODY_CAPACITY
+[[nodiscard]] ByteSpan cli_label_config();   // LSEDGE_LABEL_CONFIG_LIMIT
+
+// The commands (cmd_*.cpp); each returns the exit code. Thread-safety: CLI thread only.
+[[nodiscard]] int cmd_title(const Options& options, Console& console);
+// whoami once, or (check) `check [--count N] [--interval-ms MS]`.
+[[nodiscard]] int cmd_whoami(const Options& options, PlatformServices& platform, hal::LogSink& sink,
+                             bool check);
+[[nodiscard]] int cmd_project(const Options& options, PlatformServices& platform,
+                              hal::LogSink& sink);
+[[nodiscard]] int cmd_import(const Options& options, PlatformServices& platform,
+                             hal::LogSink& sink);
+[[nodiscard]] int cmd_upload(const Options& options, PlatformServices& platform,
+                             hal::LogSink& sink);
+[[nodiscard]] int cmd_spool(const Options& options, PlatformServices& platform, hal::LogSink& sink);
+
+}  // namespace lsedge::app

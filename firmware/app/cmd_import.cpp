@@ -1,0 +1,253 @@
+// lsedge import (task files in batches) and lsedge upload (media files).
+#include <cstdint>
+#include <string_view>
+
+#include <config.h>  // board sizes
+#include "firmware/app/cli_common.h"
+#include "firmware/app/session.h"
+#include "firmware/app/task_file.h"
+#include "firmware/http/http.h"
+#include "firmware/labelstudio/import.h"
+#include "firmware/labelstudio/upload.h"
+
+namespace lsedge::app {
+namespace {
+
+constexpr std::string_view kImportUsage =
+    "usage: lsedge import --project ID [--batch-bytes N] FILE";
+constexpr std::string_view kUploadUsage = "usage: lsedge upload --project ID MEDIA_FILE...";
+// Label Studio ids are JSON numbers; json::Value reads whole numbers up to 2^53 - 1.
+constexpr uint64_t kMaxProjectId = (uint64_t{1} << 53) - 1;
+
+// Closes the task file on every way out.
+class FileGuard {
+ public:
+  FileGuard(hal::Storage& storage, hal::FileHandle file) : storage_(storage), file_(file) {}
+  ~FileGuard() { storage_.close(file_); }
+  FileGuard(const FileGuard&) = delete;
+  FileGuard& operator=(const FileGuard&) = delete;
+
+ private:
+  hal::Storage& storage_;
+  hal::FileHandle file_;
+};
+
+// BatchBodyReader as a request body.
+class BatchBody final : public http::BodySource {
+ public:
+  explicit BatchBody(BatchBodyReader& reader) : reader_(reader) {}
+  Result<size_t> read(ByteSpan out) override { return reader_.read(out); }
+  Outcome rewind() override { return reader_.rewind(); }
+  uint64_t size() const override { return reader_.size(); }
+
+ private:
+  BatchBodyReader& reader_;
+};
+
+// Validation pass: nothing to do per task.
+class IgnoreTasks final : public TaskElementVisitor {
+ public:
+  Outcome on_element(const TaskElement&) override { return {}; }
+};
+
+// Sends each planned batch as one import request.
+class BatchSender final : public TaskBatchVisitor {
+ public:
+  BatchSender(Session& session, PlatformServices& platform, hal::FileHandle file, int64_t project,
+              uint64_t total_tasks)
+      : session_(session),
+        platform_(platform),
+        file_(file),
+        project_(project),
+        total_tasks_(total_tasks),
+        progress_(platform.console.err_is_terminal()) {}
+
+  Outcome on_batch(const TaskBatch& batch) override {
+    BatchBodyReader reader(platform_.storage, file_, batch, cli_batch_scratch());
+    BatchBody body(reader);
+    ++requests_;
+    auto result =
+        labelstudio::import_tasks(session_.client(), project_, body, session_.request_deadline());
+    LSEDGE_TRY(result);
+    tasks_ += result->task_count > 0 ? static_cast<uint64_t>(result->task_count) : 0;
+    sent_tasks_ += batch.task_count;
+    if (progress_) {
+      Line line;
+      line.append_truncated("\rimporting: ");
+      (void)line.append_uint(sent_tasks_);
+      line.append_truncated("/");
+      (void)line.append_uint(total_tasks_);
+      line.append_truncated(" tasks, ");
+      (void)line.append_uint(requests_);
+      line.append_truncated(" requests");
+      platform_.console.err(line.view());
+    }
+    return {};
+  }
+
+  void end_progress() {
+    if (progress_ && requests_ > 0) {
+      platform_.console.err("\n");
+    }
+  }
+  [[nodiscard]] uint64_t tasks() const { return tasks_; }
+  [[nodiscard]] uint64_t requests() const { return requests_; }
+  [[nodiscard]] uint64_t sent_tasks() const { return sent_tasks_; }
+
+ private:
+  Session& session_;
+  PlatformServices& platform_;
+  hal::FileHandle file_;
+  int64_t project_;
+  uint64_t total_tasks_;
+  bool progress_;
+  uint64_t tasks_ = 0;       // as the server counted them
+  uint64_t sent_tasks_ = 0;  // in batches it answered 2xx
+  uint64_t requests_ = 0;
+};
+
+Result<int64_t> parse_project(const CommandFlag& flag, std::string_view usage) {
+  if (!flag.given) {
+    return Error(Status::UsageError, usage);
+  }
+  auto id = parse_count(flag.value, 1, kMaxProjectId, "--project");
+  LSEDGE_TRY(id);
+  return static_cast<int64_t>(*id);
+}
+
+}  // namespace
+
+int cmd_import(const Options& options, PlatformServices& platform, hal::LogSink& sink) {
+  CommandFlag flags[] = {{"--project", {}, false}, {"--batch-bytes", {}, false}};
+  std::string_view path;
+  size_t positional_count = 0;
+  const Outcome split = split_command_args(options, 0, Span<CommandFlag>(flags), &path, 1,
+                                           positional_count, kImportUsage);
+  if (!split.ok()) {
+    return fail(platform.console, split.error(), options.json);
+  }
+  if (positional_count != 1) {
+    return fail(platform.console, Error(Status::UsageError, kImportUsage), options.json);
+  }
+  auto project = parse_project(flags[0], kImportUsage);
+  if (!project.ok()) {
+    return fail(platform.console, project.error(), options.json);
+  }
+  uint64_t budget = LSEDGE_IMPORT_BATCH_BUDGET;
+  if (flags[1].given) {
+    auto parsed = parse_count(flags[1].value, 4, LSEDGE_IMPORT_BATCH_BUDGET, "--batch-bytes");
+    if (!parsed.ok()) {
+      return fail(platform.console, parsed.error(), options.json);
+    }
+    budget = *parsed;
+  }
+
+  // The whole file is validated before anything is sent: an invalid file imports nothing.
+  auto opened_file = platform.storage.open_read(path);
+  if (!opened_file.ok()) {
+    return fail(platform.console, opened_file.error(), options.json);
+  }
+  const hal::FileHandle file = *opened_file;
+  const FileGuard guard(platform.storage, file);
+  IgnoreTasks ignore;
+  auto summary = scan_task_file(platform.storage, file, cli_file_chunk(), ignore, budget - 2);
+  if (!summary.ok()) {
+    return fail_input(platform.console, summary.error(), options.json, "the task file", path);
+  }
+
+  Config& config = cli_config();
+  const Outcome settings = load_settings(options, platform, config);
+  if (!settings.ok()) {
+    return fail(platform.console, settings.error(), options.json);
+  }
+  Session session(platform, sink, config);
+  const Outcome opened = session.open();
+  if (!opened.ok()) {
+    return fail(platform.console, opened.error(), options.json);
+  }
+  BatchSender sender(session, platform, file, *project, summary->tasks);
+  auto planned = plan_batches(platform.storage, file, cli_file_chunk(), budget, sender);
+  sender.end_progress();
+  if (!planned.ok()) {
+    if (sender.requests() > 1 && !options.json) {
+      Line line;
+      line.append_truncated("lsedge: ");
+      (void)line.append_uint(sender.sent_tasks());
+      line.append_truncated(" tasks were imported before the failure, in ");
+      (void)line.append_uint(sender.requests() - 1);
+      line.append_truncated(" requests\n");
+      platform.console.err(line.view());
+    }
+    return fail(platform.console, planned.error(), options.json);
+  }
+  Line line;
+  if (options.json) {
+    line.append_truncated("{\"tasks\":");
+    (void)line.append_uint(sender.tasks());
+    line.append_truncated(",\"requests\":");
+    (void)line.append_uint(sender.requests());
+    line.append_truncated("}\n");
+  } else {
+    line.append_truncated("imported ");
+    (void)line.append_uint(sender.tasks());
+    line.append_truncated(" tasks in ");
+    (void)line.append_uint(sender.requests());
+    line.append_truncated(sender.requests() == 1 ? " request\n" : " requests\n");
+  }
+  platform.console.out(line.view());
+  return 0;
+}
+
+int cmd_upload(const Options& options, PlatformServices& platform, hal::LogSink& sink) {
+  CommandFlag flags[] = {{"--project", {}, false}};
+  std::string_view paths[kMaxPositional];
+  size_t count = 0;
+  const Outcome split = split_command_args(options, 0, Span<CommandFlag>(flags), paths,
+                                           kMaxPositional, count, kUploadUsage);
+  if (!split.ok()) {
+    return fail(platform.console, split.error(), options.json);
+  }
+  if (count == 0) {
+    return fail(platform.console, Error(Status::UsageError, kUploadUsage), options.json);
+  }
+  auto project = parse_project(flags[0], kUploadUsage);
+  if (!project.ok()) {
+    return fail(platform.console, project.error(), options.json);
+  }
+  Config& config = cli_config();
+  const Outcome settings = load_settings(options, platform, config);
+  if (!settings.ok()) {
+    return fail(platform.console, settings.error(), options.json);
+  }
+  Session session(platform, sink, config);
+  const Outcome opened = session.open();
+  if (!opened.ok()) {
+    return fail(platform.console, opened.error(), options.json);
+  }
+  for (size_t i = 0; i < count; ++i) {
+    auto result = labelstudio::upload_media(session.client(), *project, platform.storage,
+                                            platform.entropy, paths[i], session.request_deadline());
+    if (!result.ok()) {
+      return fail(platform.console, result.error(), options.json);
+    }
+    Line line;
+    if (options.json) {
+      line.append_truncated("{\"file\":");
+      print_json_string(line, paths[i]);
+      line.append_truncated(",\"tasks\":");
+      (void)line.append_int(result->task_count);
+      line.append_truncated(",\"file_upload_id\":");
+      (void)line.append_int(result->first_file_upload_id);
+      line.append_truncated(result->queued ? ",\"queued\":true}\n" : ",\"queued\":false}\n");
+    } else {
+      line.append_truncated(paths[i]);
+      line.append_truncated(": ");
+      line.append_truncated(labelstudio::describe_import(*result).view());
+      line.append_truncated("\n");
+    }
+    platform.console.out(line.view());
+  }
+  return 0;
+}
+
+}  // namespace lsedge::app

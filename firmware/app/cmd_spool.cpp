@@ -1,0 +1,92 @@
+// lsedge spool add: queue a task file in a spool directory (no network).
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include <config.h>  // board sizes
+#include "firmware/app/cli_common.h"
+#include "firmware/app/spool.h"
+#include "firmware/core/log.h"
+
+namespace lsedge::app {
+namespace {
+
+constexpr std::string_view kSpoolUsage =
+    "usage: lsedge spool add --spool DIR [--batch-bytes N] FILE";
+
+// Static storage for the Spool (it holds three file chunks); built per command.
+std::optional<Spool> g_spool;
+
+// Destroys the spool on every way out (its references die with the command).
+class SpoolGuard {
+ public:
+  SpoolGuard() = default;
+  ~SpoolGuard() { g_spool.reset(); }
+  SpoolGuard(const SpoolGuard&) = delete;
+  SpoolGuard& operator=(const SpoolGuard&) = delete;
+};
+
+int add(const Options& options, PlatformServices& platform, hal::LogSink& sink) {
+  CommandFlag flags[] = {{"--spool", {}, false}, {"--batch-bytes", {}, false}};
+  std::string_view path;
+  size_t positional_count = 0;
+  const Outcome split = split_command_args(options, 1, Span<CommandFlag>(flags), &path, 1,
+                                           positional_count, kSpoolUsage);
+  if (!split.ok()) {
+    return fail(platform.console, split.error(), options.json);
+  }
+  if (positional_count != 1 || !flags[0].given) {
+    return fail(platform.console, Error(Status::UsageError, kSpoolUsage), options.json);
+  }
+  uint64_t budget = LSEDGE_IMPORT_BATCH_BUDGET;
+  if (flags[1].given) {
+    auto parsed = parse_count(flags[1].value, 4, LSEDGE_IMPORT_BATCH_BUDGET, "--batch-bytes");
+    if (!parsed.ok()) {
+      return fail(platform.console, parsed.error(), options.json);
+    }
+    budget = *parsed;
+  }
+  const SpoolGuard guard;
+  Spool& spool = g_spool.emplace(platform.storage, platform.entropy, Logger(&sink, "spool"));
+  const Outcome opened = spool.open(flags[0].value, Spool::Role::Producer);
+  if (!opened.ok()) {
+    return fail(platform.console, opened.error(), options.json);
+  }
+  auto added = spool.add(path, budget);
+  if (!added.ok()) {
+    return fail_input(platform.console, added.error(), options.json, "the task file", path);
+  }
+  Line line;
+  if (options.json) {
+    line.append_truncated("{\"entries\":");
+    (void)line.append_uint(added->entries);
+    line.append_truncated(",\"tasks\":");
+    (void)line.append_uint(added->tasks);
+    line.append_truncated(",\"sequence\":");
+    (void)line.append_uint(added->sequence);
+    line.append_truncated(",\"format\":");
+    print_json_string(line, task_file_format_name(added->format));
+    line.append_truncated("}\n");
+  } else {
+    line.append_truncated("queued ");
+    (void)line.append_uint(added->tasks);
+    line.append_truncated(" tasks in ");
+    (void)line.append_uint(added->entries);
+    line.append_truncated(added->entries == 1 ? " entry (group " : " entries (group ");
+    (void)line.append_uint(added->sequence);
+    line.append_truncated(")\n");
+  }
+  platform.console.out(line.view());
+  return 0;
+}
+
+}  // namespace
+
+int cmd_spool(const Options& options, PlatformServices& platform, hal::LogSink& sink) {
+  if (options.arg_count >= 1 && options.args[0] == "add") {
+    return add(options, platform, sink);
+  }
+  return fail(platform.console, Error(Status::UsageError, kSpoolUsage), options.json);
+}
+
+}  // namespace lsedge::app

@@ -1,0 +1,48 @@
+// A CLI command's connection to Label Studio: credentials, transport, connection, client.
+#pragma once
+
+#include "firmware/app/cli_common.h"
+#include "firmware/app/config.h"
+#include "firmware/app/platform_services.h"
+#include "firmware/auth/token_manager.h"
+#include "firmware/core/deadline.h"
+#include "firmware/core/log.h"
+#include "firmware/core/result.h"
+#include "firmware/http/connection.h"
+#include "firmware/labelstudio/client.h"
+#include "firmware/net/tcp_transport.h"
+#include "firmware/net/tls_transport.h"
+#include "hal/log_sink.h"
+
+namespace lsedge::app {
+
+// Everything one command needs to talk to the server, on the CLI's static HTTP buffers (so one
+// Session per process at a time). Thread-safety: one thread (the CLI's).
+class Session {
+ public:
+  Session(PlatformServices& platform, hal::LogSink& sink, Config& config);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Takes the token out of the config (wiping it there) and sets up TLS.
+  [[nodiscard]] Outcome open();
+
+  [[nodiscard]] Deadline request_deadline() const;
+  labelstudio::Client& client() { return client_; }
+
+ private:
+  [[nodiscard]] bool https() const { return config_.url.scheme == Scheme::Https; }
+  net::Transport& transport();
+
+  PlatformServices& platform_;
+  Config& config_;
+  Logger log_;
+  auth::TokenManager tokens_;
+  net::TcpTransport tcp_;
+  net::TlsTransport tls_;
+  http::Connection connection_;
+  labelstudio::Client client_;
+};
+
+}  // namespace lsedge::app
