@@ -3,6 +3,8 @@
 #include <string_view>
 
 #include <config.h>  // board sizes
+#include <optional>
+
 #include "firmware/app/cli_common.h"
 #include "firmware/app/session.h"
 #include "firmware/app/task_file.h"
@@ -155,17 +157,12 @@ int cmd_import(const Options& options, PlatformServices& platform, hal::LogSink&
     return fail_input(platform.console, summary.error(), options.json, "the task file", path);
   }
 
-  Config& config = cli_config();
-  const Outcome settings = load_settings(options, platform, config);
-  if (!settings.ok()) {
-    return fail(platform.console, settings.error(), options.json);
+  std::optional<Session> session;
+  const Outcome started = start_session(options, platform, sink, session);
+  if (!started.ok()) {
+    return fail(platform.console, started.error(), options.json);
   }
-  Session session(platform, sink, config);
-  const Outcome opened = session.open();
-  if (!opened.ok()) {
-    return fail(platform.console, opened.error(), options.json);
-  }
-  BatchSender sender(session, platform, file, *project, summary->tasks);
+  BatchSender sender(*session, platform, file, *project, summary->tasks);
   auto planned = plan_batches(platform.storage, file, cli_file_chunk(), budget, sender);
   sender.end_progress();
   if (!planned.ok()) {
@@ -214,19 +211,15 @@ int cmd_upload(const Options& options, PlatformServices& platform, hal::LogSink&
   if (!project.ok()) {
     return fail(platform.console, project.error(), options.json);
   }
-  Config& config = cli_config();
-  const Outcome settings = load_settings(options, platform, config);
-  if (!settings.ok()) {
-    return fail(platform.console, settings.error(), options.json);
-  }
-  Session session(platform, sink, config);
-  const Outcome opened = session.open();
-  if (!opened.ok()) {
-    return fail(platform.console, opened.error(), options.json);
+  std::optional<Session> session;
+  const Outcome started = start_session(options, platform, sink, session);
+  if (!started.ok()) {
+    return fail(platform.console, started.error(), options.json);
   }
   for (size_t i = 0; i < count; ++i) {
-    auto result = labelstudio::upload_media(session.client(), *project, platform.storage,
-                                            platform.entropy, paths[i], session.request_deadline());
+    auto result =
+        labelstudio::upload_media(session->client(), *project, platform.storage, platform.entropy,
+                                  paths[i], session->request_deadline());
     if (!result.ok()) {
       return fail(platform.console, result.error(), options.json);
     }

@@ -3,6 +3,8 @@
 #include <string_view>
 
 #include <config.h>  // board sizes
+#include <optional>
+
 #include "firmware/app/cli_common.h"
 #include "firmware/app/session.h"
 #include "firmware/labelstudio/projects.h"
@@ -56,18 +58,13 @@ int ensure(const Options& options, PlatformServices& platform, hal::LogSink& sin
     }
     spec.label_config = *label_config;
   }
-  Config& config = cli_config();
-  const Outcome settings = load_settings(options, platform, config);
-  if (!settings.ok()) {
-    return fail(platform.console, settings.error(), options.json);
+  std::optional<Session> session;
+  const Outcome started = start_session(options, platform, sink, session);
+  if (!started.ok()) {
+    return fail(platform.console, started.error(), options.json);
   }
-  Session session(platform, sink, config);
-  const Outcome opened = session.open();
-  if (!opened.ok()) {
-    return fail(platform.console, opened.error(), options.json);
-  }
-  auto ensured = labelstudio::ensure_project(session.client(), spec, cli_project_body(),
-                                             session.request_deadline());
+  auto ensured = labelstudio::ensure_project(session->client(), spec, cli_project_body(),
+                                             session->request_deadline());
   if (!ensured.ok()) {
     return fail(platform.console, ensured.error(), options.json);
   }

@@ -2,6 +2,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include <optional>
+
 #include "firmware/app/cli_common.h"
 #include "firmware/app/session.h"
 #include "firmware/labelstudio/client.h"
@@ -81,21 +83,16 @@ int cmd_whoami(const Options& options, PlatformServices& platform, hal::LogSink&
     }
     (flag == "--count" ? count : interval_ms) = *value;
   }
-  Config& config = cli_config();
-  const Outcome settings = load_settings(options, platform, config);
-  if (!settings.ok()) {
-    return fail(platform.console, settings.error(), options.json);
-  }
-  Session session(platform, sink, config);
-  const Outcome opened = session.open();
-  if (!opened.ok()) {
-    return fail(platform.console, opened.error(), options.json);
+  std::optional<Session> session;
+  const Outcome started = start_session(options, platform, sink, session);
+  if (!started.ok()) {
+    return fail(platform.console, started.error(), options.json);
   }
   for (uint64_t i = 0; i < count; ++i) {
     if (i > 0 && interval_ms > 0) {
       platform.clock.sleep_ms(static_cast<uint32_t>(interval_ms));
     }
-    auto user = session.client().whoami(session.request_deadline());
+    auto user = session->client().whoami(session->request_deadline());
     if (!user.ok()) {
       return fail(platform.console, user.error(), options.json);
     }

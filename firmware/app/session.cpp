@@ -294,4 +294,12 @@ net::Transport& Session::transport() {
   return tcp_;
 }
 
+Outcome start_session(const Options& options, PlatformServices& platform, hal::LogSink& sink,
+                      std::optional<Session>& out) {
+  Config& config = cli_config();
+  LSEDGE_TRY(load_settings(options, platform, config));
+  out.emplace(platform, sink, config);
+  return out->open();
+}
+
 }  // namespace lsedge::app

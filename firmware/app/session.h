@@ -1,6 +1,8 @@
 // A CLI command's connection to Label Studio: credentials, transport, connection, client.
 #pragma once
 
+#include <optional>
+
 #include "firmware/app/cli_common.h"
 #include "firmware/app/config.h"
 #include "firmware/app/platform_services.h"
@@ -18,6 +20,13 @@ namespace lsedge::app {
 
 // Everything one command needs to talk to the server, on the CLI's static HTTP buffers (so one
 // Session per process at a time). Thread-safety: one thread (the CLI's).
+class Session;
+
+// Loads the settings (environment, .env, command line) into the CLI's static Config, then makes
+// and opens `out`. Thread-safety: the CLI thread only.
+[[nodiscard]] Outcome start_session(const Options& options, PlatformServices& platform,
+                                    hal::LogSink& sink, std::optional<Session>& out);
+
 class Session {
  public:
   Session(PlatformServices& platform, hal::LogSink& sink, Config& config);
