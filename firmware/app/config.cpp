@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "firmware/app/dotenv.h"
+#include "firmware/core/ascii.h"
 #include "firmware/core/secure_wipe.h"
 #include "firmware/net/tls_transport.h"
 
@@ -31,36 +32,6 @@ std::string_view layer_name(Layer layer) {
       return ".env file";
   }
   return "?";
-}
-
-bool is_ascii_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
-std::string_view trim_ascii(std::string_view s) {
-  while (!s.empty() && is_ascii_space(s.front())) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && is_ascii_space(s.back())) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-char to_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool equals_ignore_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (to_lower(a[i]) != to_lower(b[i])) {
-      return false;
-    }
-  }
-  return true;
 }
 
 // A setting found in one layer. `name` is what errors call it: the key, or the CLI option.
@@ -157,8 +128,9 @@ std::optional<Setting> from_dotenv(const Captured<Storage>& captured, std::strin
   return setting;
 }
 
-std::optional<Setting> from_env(const EnvLookup& env, std::string_view key) {
-  const std::optional<std::string_view> raw = env.get(key);
+// A value from the environment or the command line; empty after trimming counts as not set.
+std::optional<Setting> from_text(const std::optional<std::string_view>& raw, std::string_view name,
+                                 Layer layer) {
   if (!raw) {
     return std::nullopt;
   }
@@ -168,25 +140,18 @@ std::optional<Setting> from_env(const EnvLookup& env, std::string_view key) {
   }
   Setting setting;
   setting.value = value;
-  setting.name = key;
-  setting.layer = Layer::Environment;
+  setting.name = name;
+  setting.layer = layer;
   return setting;
+}
+
+std::optional<Setting> from_env(const EnvLookup& env, std::string_view key) {
+  return from_text(env.get(key), key, Layer::Environment);
 }
 
 std::optional<Setting> from_override(const std::optional<std::string_view>& raw,
                                      std::string_view option) {
-  if (!raw) {
-    return std::nullopt;
-  }
-  const std::string_view value = trim_ascii(*raw);
-  if (value.empty()) {
-    return std::nullopt;
-  }
-  Setting setting;
-  setting.value = value;
-  setting.name = option;
-  setting.layer = Layer::CommandLine;
-  return setting;
+  return from_text(raw, option, Layer::CommandLine);
 }
 
 // The first layer that sets the key.

@@ -1,4 +1,5 @@
 #include "firmware/app/url.h"
+#include "firmware/core/ascii.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -17,36 +18,6 @@ Error invalid(std::string_view source, std::string_view problem) {
   return error;
 }
 
-bool is_ascii_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
-std::string_view trim_ascii(std::string_view s) {
-  while (!s.empty() && is_ascii_space(s.front())) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && is_ascii_space(s.back())) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-char to_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool equals_ignore_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (to_lower(a[i]) != to_lower(b[i])) {
-      return false;
-    }
-  }
-  return true;
-}
-
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
@@ -58,7 +29,7 @@ int hex_value(char c) {
   if (is_digit(c)) {
     return c - '0';
   }
-  const char l = to_lower(c);
+  const char l = to_lower_ascii(c);
   if (l >= 'a' && l <= 'f') {
     return l - 'a' + 10;
   }
@@ -292,7 +263,7 @@ Outcome parse_host(std::string_view host, bool bracketed, std::string_view sourc
   }
   url.host.clear();
   for (const char c : host) {
-    (void)url.host.append(to_lower(c));  // fits: checked above
+    (void)url.host.append(to_lower_ascii(c));  // fits: checked above
   }
   return {};
 }

@@ -1,14 +1,11 @@
 #include "firmware/auth/credential.h"
+#include "firmware/core/ascii.h"
 
 #include <config.h>  // board sizes
 #include "firmware/auth/jwt.h"
 
 namespace lsedge::auth {
 namespace {
-
-bool is_ascii_space(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
 
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
 

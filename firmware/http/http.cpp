@@ -25,26 +25,6 @@ bool is_idempotent(Method method) {
          method == Method::Delete;
 }
 
-bool equals_ignore_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    if (x >= 'A' && x <= 'Z') {
-      x = static_cast<char>(x - 'A' + 'a');
-    }
-    if (y >= 'A' && y <= 'Z') {
-      y = static_cast<char>(y - 'A' + 'a');
-    }
-    if (x != y) {
-      return false;
-    }
-  }
-  return true;
-}
-
 std::optional<std::string_view> Response::header(std::string_view name) const {
   // raw_headers is built by the reader: "Name: value\r\n" lines, names are llhttp-checked tokens.
   std::string_view rest = raw_headers;

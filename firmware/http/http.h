@@ -6,6 +6,7 @@
 #include <optional>
 #include <string_view>
 
+#include "firmware/core/ascii.h"
 #include "firmware/core/result.h"
 #include "firmware/core/span.h"
 
@@ -89,8 +90,5 @@ struct ConnectionBuffers {
   // while a request is being sent, so the two never overlap).
   ByteSpan send_chunk{};
 };
-
-// ASCII case-insensitive equality, for header names.
-[[nodiscard]] bool equals_ignore_case(std::string_view a, std::string_view b);
 
 }  // namespace lsedge::http
