@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, end to end on one machine: builds lsedge (host-release), starts the loopback
-# Label Studio-compatible server (tests/server), shows who the device's Personal Access Token
-# belongs to, prints a project title, and stops the server again.
+# Label Studio-compatible server (tests/server) over TLS, creates a Personal Access Token for the
+# device, then: whoami, project ensure, import of sample tasks, and the store-and-forward path
+# (spool add, run --once). Prints what the server holds, and stops the server again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,21 +16,42 @@ cleanup() {
   rm -rf "$state"
 }
 trap cleanup EXIT
-echo "== starting the loopback Label Studio-compatible server"
+echo "== starting the loopback Label Studio-compatible server (nginx + TLS, Django, simplejwt)"
 tests/server/start.sh "$state" >/dev/null
 # shellcheck disable=SC1091
 . "$state/env"
 
-export LABEL_STUDIO_URL=$LSEDGE_TEST_HTTP_URL
-LABEL_STUDIO_API_TOKEN=$(cat "$LSEDGE_TEST_PAT_FILE")
+echo "== creating a Personal Access Token for this device"
+LABEL_STUDIO_API_TOKEN=$(tests/server/admin.sh "$state" new-pat)
 export LABEL_STUDIO_API_TOKEN
+export LABEL_STUDIO_URL=$LSEDGE_TEST_HTTPS_URL LABEL_STUDIO_CA_FILE=$LSEDGE_TEST_CA_FILE
 
-echo "== lsedge whoami  (Personal Access Token -> /api/token/refresh/ -> Bearer)"
-"$lsedge" -v whoami
-echo "== lsedge whoami --json"
-"$lsedge" whoami --json
-echo "== lsedge title \"Integration Test Task\" 6b5805c9-9b11-4cb5-bd73-2f373d26963c"
-"$lsedge" title "Integration Test Task" 6b5805c9-9b11-4cb5-bd73-2f373d26963c
-echo "== server requests (never a token):"
-cat "$LSEDGE_TEST_REQUEST_LOG"
+echo "== lsedge whoami  (PAT -> POST /api/token/refresh/ -> Bearer access token)"
+"$lsedge" whoami
+
+title="Dock camera 3 — forklift and pallet detection, night shift"
+echo "== lsedge project ensure --title \"$title\" (over 50 characters)"
+project=$("$lsedge" project ensure --title "$title" --task-id 6b5805c9-9b11-4cb5-bd73-2f373d26963c)
+echo "project id: $project; asking again finds the same project:"
+"$lsedge" --json project ensure --title "$title" --task-id 6b5805c9-9b11-4cb5-bd73-2f373d26963c
+
+tasks=$state/sample-tasks.ndjson
+for i in $(seq 1 250); do
+  printf '{"data":{"image":"/data/upload/frame-%04d.jpg","camera":"dock-3","seq":%d}}\n' "$i" "$i"
+done >"$tasks"
+echo "== lsedge import --project $project --batch-bytes 8192 sample-tasks.ndjson  (250 tasks)"
+"$lsedge" import --project "$project" --batch-bytes 8192 "$tasks"
+
+echo "== store and forward: lsedge spool add, then lsedge run --once"
+spool=$state/spool
+mkdir "$spool"
+head -n 40 "$tasks" >"$state/more.ndjson"
+"$lsedge" spool add --spool "$spool" --batch-bytes 2048 "$state/more.ndjson"
+"$lsedge" run --spool "$spool" --project "$project" --once
+
+echo "== the server now holds:"
+tests/server/admin.sh "$state" tasks "$project" |
+  /usr/bin/python3 -c 'import json,sys; t=json.load(sys.stdin); print("%d tasks in project %s, e.g. %s" % (len(t), sys.argv[1], json.dumps(t[0]["data"])))' "$project"
+echo "== requests the server saw (the log never holds a token):"
+cut -d' ' -f2-5 "$LSEDGE_TEST_REQUEST_LOG" | sort | uniq -c
 echo "== done; stopping the server"

@@ -172,6 +172,9 @@ int run_cli(int argc, const char* const* argv, PlatformServices& platform) {
   if (options.command == "spool") {
     return cmd_spool(options, platform, sink);
   }
+  if (options.command == "run") {
+    return cmd_run(options, platform, sink);
+  }
   if (options.command == "whoami") {
     return cmd_whoami(options, platform, sink, false);
   }

@@ -17,6 +17,8 @@
 
 namespace lsedge::app {
 
+class Spool;
+
 inline constexpr size_t kMaxPositional = 64;
 
 // The command line after parsing. Thread-safety: a value type (views into argv).
@@ -40,6 +42,7 @@ struct CommandFlag {
   std::string_view name;
   std::string_view value;
   bool given = false;
+  bool is_switch = false;  // takes no value (e.g. --once)
 };
 
 // Splits options.args[first..] into the listed flags (each followed by its value) and
@@ -68,6 +71,8 @@ void report_error(Console& console, const Error& error, bool as_json);
 // Parses a decimal option value in [min, max]; UsageError naming `option` otherwise.
 [[nodiscard]] Result<uint64_t> parse_count(std::string_view text, uint64_t min, uint64_t max,
                                            std::string_view option);
+// A required --project ID (a positive JSON-safe integer); UsageError with `usage` if missing.
+[[nodiscard]] Result<int64_t> parse_project_id(const CommandFlag& flag, std::string_view usage);
 
 // Reads the .env file (static buffer, wiped after) and the environment into `config`.
 [[nodiscard]] Outcome load_settings(const Options& options, PlatformServices& platform,
@@ -94,5 +99,17 @@ void report_error(Console& console, const Error& error, bool as_json);
 [[nodiscard]] int cmd_upload(const Options& options, PlatformServices& platform,
                              hal::LogSink& sink);
 [[nodiscard]] int cmd_spool(const Options& options, PlatformServices& platform, hal::LogSink& sink);
+[[nodiscard]] int cmd_run(const Options& options, PlatformServices& platform, hal::LogSink& sink);
+
+// The process's one Spool (static: it holds three file chunks), alive while this object is.
+// Thread-safety: the CLI thread only; one at a time.
+class CliSpool {
+ public:
+  CliSpool(PlatformServices& platform, hal::LogSink& sink);
+  ~CliSpool();
+  CliSpool(const CliSpool&) = delete;
+  CliSpool& operator=(const CliSpool&) = delete;
+  [[nodiscard]] Spool& spool() const;
+};
 
 }  // namespace lsedge::app

@@ -18,8 +18,6 @@ namespace {
 constexpr std::string_view kImportUsage =
     "usage: lsedge import --project ID [--batch-bytes N] FILE";
 constexpr std::string_view kUploadUsage = "usage: lsedge upload --project ID MEDIA_FILE...";
-// Label Studio ids are JSON numbers; json::Value reads whole numbers up to 2^53 - 1.
-constexpr uint64_t kMaxProjectId = (uint64_t{1} << 53) - 1;
 
 // Closes the task file on every way out.
 class FileGuard {
@@ -108,15 +106,6 @@ class BatchSender final : public TaskBatchVisitor {
   uint64_t requests_ = 0;
 };
 
-Result<int64_t> parse_project(const CommandFlag& flag, std::string_view usage) {
-  if (!flag.given) {
-    return Error(Status::UsageError, usage);
-  }
-  auto id = parse_count(flag.value, 1, kMaxProjectId, "--project");
-  LSEDGE_TRY(id);
-  return static_cast<int64_t>(*id);
-}
-
 }  // namespace
 
 int cmd_import(const Options& options, PlatformServices& platform, hal::LogSink& sink) {
@@ -131,7 +120,7 @@ int cmd_import(const Options& options, PlatformServices& platform, hal::LogSink&
   if (positional_count != 1) {
     return fail(platform.console, Error(Status::UsageError, kImportUsage), options.json);
   }
-  auto project = parse_project(flags[0], kImportUsage);
+  auto project = parse_project_id(flags[0], kImportUsage);
   if (!project.ok()) {
     return fail(platform.console, project.error(), options.json);
   }
@@ -207,7 +196,7 @@ int cmd_upload(const Options& options, PlatformServices& platform, hal::LogSink&
   if (count == 0) {
     return fail(platform.console, Error(Status::UsageError, kUploadUsage), options.json);
   }
-  auto project = parse_project(flags[0], kUploadUsage);
+  auto project = parse_project_id(flags[0], kUploadUsage);
   if (!project.ok()) {
     return fail(platform.console, project.error(), options.json);
   }

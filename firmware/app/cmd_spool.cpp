@@ -14,17 +14,8 @@ namespace {
 constexpr std::string_view kSpoolUsage =
     "usage: lsedge spool add --spool DIR [--batch-bytes N] FILE";
 
-// Static storage for the Spool (it holds three file chunks); built per command.
+// Static storage for the one Spool of the process (it holds three file chunks).
 std::optional<Spool> g_spool;
-
-// Destroys the spool on every way out (its references die with the command).
-class SpoolGuard {
- public:
-  SpoolGuard() = default;
-  ~SpoolGuard() { g_spool.reset(); }
-  SpoolGuard(const SpoolGuard&) = delete;
-  SpoolGuard& operator=(const SpoolGuard&) = delete;
-};
 
 int add(const Options& options, PlatformServices& platform, hal::LogSink& sink) {
   CommandFlag flags[] = {{"--spool", {}, false}, {"--batch-bytes", {}, false}};
@@ -46,8 +37,8 @@ int add(const Options& options, PlatformServices& platform, hal::LogSink& sink) 
     }
     budget = *parsed;
   }
-  const SpoolGuard guard;
-  Spool& spool = g_spool.emplace(platform.storage, platform.entropy, Logger(&sink, "spool"));
+  const CliSpool spool_slot(platform, sink);
+  Spool& spool = spool_slot.spool();
   const Outcome opened = spool.open(flags[0].value, Spool::Role::Producer);
   if (!opened.ok()) {
     return fail(platform.console, opened.error(), options.json);
@@ -81,6 +72,16 @@ int add(const Options& options, PlatformServices& platform, hal::LogSink& sink) 
 }
 
 }  // namespace
+
+CliSpool::CliSpool(PlatformServices& platform, hal::LogSink& sink) {
+  g_spool.emplace(platform.storage, platform.entropy, Logger(&sink, "spool"));
+}
+CliSpool::~CliSpool() {
+  g_spool.reset();
+}
+Spool& CliSpool::spool() const {
+  return *g_spool;
+}
 
 int cmd_spool(const Options& options, PlatformServices& platform, hal::LogSink& sink) {
   if (options.arg_count >= 1 && options.args[0] == "add") {

@@ -12,6 +12,18 @@
 
 namespace lsedge::app {
 
+// How a long-running command (lsedge run) learns that the process was asked to stop (SIGTERM or
+// SIGINT on Linux). Until arm(), the platform's default action applies (short commands just
+// die). Thread-safety: requested() from any thread; arm() once, from the CLI thread.
+class StopSignal {
+ public:
+  virtual void arm() = 0;
+  [[nodiscard]] virtual bool requested() const = 0;
+
+ protected:
+  ~StopSignal() = default;
+};
+
 // References only; main() owns the objects. Thread-safety: as the referenced objects.
 struct PlatformServices {
   hal::MonotonicClock& clock;
@@ -23,6 +35,7 @@ struct PlatformServices {
   hal::Storage& storage;
   const EnvLookup& environment;
   Console& console;
+  StopSignal& stop;
 };
 
 }  // namespace lsedge::app

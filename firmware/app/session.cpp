@@ -97,6 +97,10 @@ Outcome split_command_args(const Options& options, size_t first, Span<CommandFla
           match = &flag;
         }
       }
+      if (match != nullptr && match->is_switch) {
+        match->given = true;
+        continue;
+      }
       if (match == nullptr || i + 1 >= options.arg_count) {
         Error error(Status::UsageError,
                     match == nullptr ? "unknown option " : "option needs a value: ");
@@ -207,6 +211,17 @@ Result<uint64_t> parse_count(std::string_view text, uint64_t min, uint64_t max,
     return error;
   }
   return value;
+}
+
+Result<int64_t> parse_project_id(const CommandFlag& flag, std::string_view usage) {
+  if (!flag.given) {
+    return Error(Status::UsageError, usage);
+  }
+  // Label Studio ids are JSON numbers; json::Value reads whole numbers up to 2^53 - 1.
+  constexpr uint64_t kMaxProjectId = (uint64_t{1} << 53) - 1;
+  auto id = parse_count(flag.value, 1, kMaxProjectId, "--project");
+  LSEDGE_TRY(id);
+  return static_cast<int64_t>(*id);
 }
 
 Outcome load_settings(const Options& options, PlatformServices& platform, Config& config) {

@@ -39,6 +39,7 @@ class Session {
 
   [[nodiscard]] Deadline request_deadline() const;
   labelstudio::Client& client() { return client_; }
+  [[nodiscard]] const http::Connection& connection() const { return connection_; }
 
  private:
   [[nodiscard]] bool https() const { return config_.url.scheme == Scheme::Https; }

@@ -258,14 +258,14 @@ Outcome Spool::collect_garbage() {
     if (done.ok()) {
       ++removed;
     } else if (!is_errno(done.error(), ENOENT)) {
-      log_.warn("spool: cannot remove %s (%s): %s", path.c_str(), status_name(done.status()),
+      log_.warn("cannot remove %s (%s): %s", path.c_str(), status_name(done.status()),
                 done.error().detail.c_str());
     }
     return {};
   });
   LSEDGE_TRY(storage_.list_directory(tmp.view(), clean));
   if (removed > 0) {
-    log_.info("spool: removed %llu leftovers of interrupted adds from tmp/",
+    log_.info("removed %llu leftovers of interrupted adds from tmp/",
               static_cast<unsigned long long>(removed));
     LSEDGE_TRY(storage_.sync_directory(tmp.view()));
   }
@@ -307,8 +307,8 @@ Outcome Spool::claim_staging(Path& claim, Path& staging) {
 void Spool::discard_staging(std::string_view claim, std::string_view staging) {
   const Outcome removed = remove_tree(staging, 0);
   if (!removed.ok()) {
-    log_.warn("spool: cannot remove %.*s (%s); the next run removes it",
-              static_cast<int>(staging.size()), staging.data(), status_name(removed.status()));
+    log_.warn("cannot remove %.*s (%s); the next run removes it", static_cast<int>(staging.size()),
+              staging.data(), status_name(removed.status()));
   }
   (void)storage_.remove(claim);
 }
@@ -435,7 +435,7 @@ Result<uint64_t> Spool::publish(std::string_view staging) {
     if (!synced.ok()) {
       // Not durable, so not reported as added: take it back if nothing has touched it yet.
       if (!storage_.rename(target.view(), staging).ok()) {
-        log_.error("spool: %s could not be made durable nor taken back; it may be uploaded",
+        log_.error("%s could not be made durable nor taken back; it may be uploaded",
                    target.c_str());
       }
       return synced.error();
@@ -472,7 +472,7 @@ Result<SpoolAddResult> Spool::add(std::string_view task_file, uint64_t budget_by
     return done.error();
   }
   (void)storage_.remove(claim.view());  // a leftover claim is garbage, removed by the consumer
-  log_.info("spool: queued %llu tasks from %.*s as %llu entries (group %llu)",
+  log_.info("queued %llu tasks from %.*s as %llu entries (group %llu)",
             static_cast<unsigned long long>(result.tasks), static_cast<int>(task_file.size()),
             task_file.data(), static_cast<unsigned long long>(result.entries),
             static_cast<unsigned long long>(result.sequence));
@@ -561,11 +561,11 @@ Result<bool> Spool::next(SpoolEntry& entry) {
         continue;
       }
       if (!is_errno(removed.error(), ENOENT)) {
-        log_.warn("spool: cannot remove the empty group %s: %s", group_path.c_str(),
+        log_.warn("cannot remove the empty group %s: %s", group_path.c_str(),
                   status_name(removed.status()));
       }
     } else {
-      log_.warn("spool: %s holds files the spool did not write; skipped", group_path.c_str());
+      log_.warn("%s holds files the spool did not write; skipped", group_path.c_str());
     }
     (void)cursor.assign(group.view());
     retried = false;
@@ -587,7 +587,7 @@ Outcome Spool::mark_sending(const SpoolEntry& entry) {
   LSEDGE_TRY(storage_.sync_directory(group_path.view()));
   if (entry.outcome_unknown) {
     log_.warn(
-        "spool: resending %s/%s (%llu tasks); an earlier request for it may have reached "
+        "resending %s/%s (%llu tasks); an earlier request for it may have reached "
         "the server, so this may duplicate them",
         entry.group.c_str(), entry.name.c_str(), static_cast<unsigned long long>(entry.tasks));
   }
@@ -608,7 +608,7 @@ Outcome Spool::confirm(const SpoolEntry& entry) {
   if (entry.outcome_unknown) {
     ++possible_duplicates_;
     log_.warn(
-        "spool: possible duplicate: %s/%s (%llu tasks) was sent again after an earlier "
+        "possible duplicate: %s/%s (%llu tasks) was sent again after an earlier "
         "request with an unknown outcome",
         entry.group.c_str(), entry.name.c_str(), static_cast<unsigned long long>(entry.tasks));
   }
@@ -665,7 +665,7 @@ Outcome Spool::reject(const SpoolEntry& entry, std::string_view server_message) 
   Path marker;
   LSEDGE_TRY(build(marker, entry.path.view(), {}, {}, kMarkerSuffix));
   (void)storage_.remove(marker.view());
-  log_.warn("spool: the server rejected %s/%s (%llu tasks); moved to %s", entry.group.c_str(),
+  log_.warn("the server rejected %s/%s (%llu tasks); moved to %s", entry.group.c_str(),
             entry.name.c_str(), static_cast<unsigned long long>(entry.tasks), moved.c_str());
   return {};
 }

@@ -18,8 +18,9 @@ inline constexpr size_t kErrorDetailCapacity = 200;
 // What went wrong, with context. Never holds a secret. Thread-safety: a value type.
 struct Error {
   Status status = Status::Ok;
-  uint16_t http_status = 0;  // the HTTP status that caused it, 0 if none
-  int32_t code = 0;          // errno, Mbed TLS or llhttp code that caused it, 0 if none
+  uint16_t http_status = 0;     // the HTTP status that caused it, 0 if none
+  int32_t code = 0;             // errno, Mbed TLS or llhttp code that caused it, 0 if none
+  uint64_t retry_after_ms = 0;  // the server's Retry-After (delta-seconds form), 0 if none
   FixedString<kErrorDetailCapacity> detail;  // server detail or what was involved
 
   Error() = default;

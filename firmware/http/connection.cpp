@@ -91,6 +91,7 @@ Outcome Connection::send_all(ConstByteSpan data, Deadline deadline) {
       return Error(Status::NetworkError, "transport send reported an impossible byte count");
     }
     offset += *sent;
+    sent_any_ = true;
   }
   return {};
 }
@@ -214,6 +215,7 @@ Result<Response> Connection::execute(const Request& request, Deadline deadline) 
   if (!head_length.ok()) {
     return head_length.error();
   }
+  sent_any_ = false;
   const HeadWipe wipe(buffers_.request_head.first(*head_length));
   const ConstByteSpan head = buffers_.request_head.first(*head_length);
 

@@ -37,6 +37,10 @@ class Connection {
   // The last Response's views are invalid afterwards.
   void wipe_response();
   [[nodiscard]] bool is_open() const { return transport_.is_open(); }
+  // Whether the last execute() handed any byte of its request to the transport. False after a
+  // failure means the server cannot have seen the request (a known outcome); true means it may
+  // have, unless a response says otherwise.
+  [[nodiscard]] bool sent_any() const { return sent_any_; }
 
  private:
   [[nodiscard]] Outcome connect(Deadline deadline);
@@ -56,6 +60,7 @@ class Connection {
   ConnectionBuffers buffers_;
   Logger log_;
   ResponseReader reader_;
+  bool sent_any_ = false;
 };
 
 }  // namespace lsedge::http

@@ -1,5 +1,6 @@
 #include "firmware/labelstudio/api_error.h"
 
+#include "firmware/core/backoff.h"
 #include "firmware/json/json.h"
 
 namespace lsedge::labelstudio {
@@ -72,6 +73,9 @@ Status status_for_http(uint16_t http_status) {
 Error error_from_response(const http::Response& response, Arena& arena) {
   Error error(status_for_http(response.status));
   error.http_status = response.status;
+  if (const auto retry_after = response.header("Retry-After")) {
+    error.retry_after_ms = parse_retry_after_ms(*retry_after).value_or(0);
+  }
   if (looks_like_json(response.body)) {
     auto root = json::parse(as_text(response.body), arena);
     if (root.ok()) {

@@ -12,7 +12,8 @@ namespace lsedge::labelstudio {
 [[nodiscard]] Status status_for_http(uint16_t http_status);
 
 // Builds the Error for a non-2xx response. The body is parsed with `arena` (reset by the caller);
-// `detail` is the envelope's `detail`, followed by `validation_errors` as "field: message" pairs.
+// `detail` is the envelope's `detail`, followed by `validation_errors` as "field: message" pairs;
+// a Retry-After in delta-seconds (429, 503) becomes retry_after_ms.
 // Thread-safety: pure function of its arguments.
 [[nodiscard]] Error error_from_response(const http::Response& response, Arena& arena);
 

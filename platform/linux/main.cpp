@@ -1,7 +1,10 @@
 // main() of the lsedge CLI on Linux: builds the platform objects and hands them to the app.
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <optional>
 #include <string_view>
 
@@ -41,13 +44,42 @@ class StdioConsole final : public lsedge::app::Console {
   }
 };
 
+// Set by SIGTERM/SIGINT once `lsedge run` armed it; ends LinuxClock sleeps early.
+std::atomic<bool> g_stop_requested{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
+
+extern "C" void on_stop_signal(int signo) {
+  g_stop_requested.store(true);
+  // A second signal takes the default action: a stuck stop can still be forced (the spool's
+  // on-disk state is crash-safe either way).
+  ::signal(signo, SIG_DFL);
+}
+
+class SignalStop final : public lsedge::app::StopSignal {
+ public:
+  void arm() override {
+    struct sigaction action {};
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0;  // no SA_RESTART: a sleep or poll returns early and checks the flag
+    (void)::sigaction(SIGTERM, &action, nullptr);
+    (void)::sigaction(SIGINT, &action, nullptr);
+  }
+  bool requested() const override { return g_stop_requested.load(); }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
   // Writes to a closed socket report EPIPE instead of killing the process.
   signal(SIGPIPE, SIG_IGN);
+  // The process holds the PAT and access tokens: no core file, no ptrace by other processes of
+  // the same user. Best effort: a failure leaves the system's defaults, nothing worse.
+  const rlimit no_core{0, 0};
+  (void)::setrlimit(RLIMIT_CORE, &no_core);
+  (void)::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
-  static lsedge::platform::LinuxClock clock;
+  static lsedge::platform::LinuxClock clock(&g_stop_requested);
   static lsedge::platform::LinuxEntropy entropy;
   static lsedge::platform::LinuxSocket socket(clock);
   static lsedge::platform::StderrLogSink log(clock, lsedge::hal::LogLevel::Debug);
@@ -56,8 +88,10 @@ int main(int argc, char** argv) {
   static lsedge::platform::LinuxStorage storage;
   static ProcessEnvironment environment;
   static StdioConsole console;
+  static SignalStop stop;
 
-  lsedge::app::PlatformServices services{clock,           entropy, socket,      log,    token_mutex,
-                                         token_condition, storage, environment, console};
+  lsedge::app::PlatformServices services{
+      clock,           entropy, socket,      log,     token_mutex,
+      token_condition, storage, environment, console, stop};
   return lsedge::app::run_cli(argc, const_cast<const char* const*>(argv), services);
 }

@@ -52,3 +52,23 @@ admin() { "$server_dir/admin.sh" "$LSEDGE_STATE" "$@"; }
 # Requests to PATH_REGEX (e.g. ' /api/token/refresh/? ') in the server's request log.
 count_requests() { grep -cE -- "$1" "$LSEDGE_TEST_REQUEST_LOG" || true; }
 clear_request_log() { admin clear-log >/dev/null; }
+
+# --- spool and run helpers ---
+# make_tasks FILE FROM COUNT [TAG]: a JSON array of COUNT tasks {"data":{"id":N,"tag":TAG}}, ids
+# FROM.. (unique ids let spool_check.py tell every task apart on the server).
+make_tasks() {
+  /usr/bin/python3 - "$@" <<'PY'
+import json, sys
+path, first, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+tag = sys.argv[4] if len(sys.argv) > 4 else "t"
+with open(path, "w") as f:
+    json.dump([{"data": {"id": i, "tag": tag, "text": "task %d" % i}} for i in range(first, first + count)], f)
+PY
+}
+# new_project TITLE: project ensure for this test's own project; prints its id.
+new_project() {
+  "$LSEDGE" project ensure --title "$1 ${work##*.}"
+}
+spool_check() { /usr/bin/python3 "$here/spool_check.py" "$@"; }
+# The tasks of PROJECT on the server, as JSON, into FILE.
+server_tasks() { admin tasks "$1" >"$2"; }

@@ -401,6 +401,42 @@ TEST(Connection, SendTimeoutIsReported) {
   EXPECT_FALSE(h.connection->is_open());
 }
 
+// The uploader tells "the server cannot have seen it" from "it may have" with sent_any().
+TEST(Connection, SentAnySaysWhetherAnyRequestByteLeft) {
+  {
+    Harness h;
+    h.socket.add_connection().connect_result = Status::ConnectionRefused;
+    EXPECT_EQ(h.get().status(), Status::ConnectionRefused);
+    EXPECT_FALSE(h.connection->sent_any());
+  }
+  {
+    Harness h;
+    auto& c = h.socket.add_connection();
+    c.send_failure = Status::ConnectionReset;
+    c.fail_send_after_bytes = 0;
+    EXPECT_EQ(h.get().status(), Status::ConnectionReset);
+    EXPECT_FALSE(h.connection->sent_any());
+  }
+  {
+    Harness h;
+    auto& c = h.socket.add_connection();
+    c.send_failure = Status::ConnectionReset;
+    c.fail_send_after_bytes = 1;
+    EXPECT_EQ(h.get().status(), Status::ConnectionReset);
+    EXPECT_TRUE(h.connection->sent_any());
+  }
+  {
+    Harness h;
+    h.socket.add_connection().then_reset();
+    h.socket.add_connection().connect_result = Status::ConnectionRefused;
+    EXPECT_EQ(h.get().status(), Status::ConnectionReset);
+    EXPECT_TRUE(h.connection->sent_any());
+    // The next request never leaves: sent_any() is per request.
+    EXPECT_EQ(h.get().status(), Status::ConnectionRefused);
+    EXPECT_FALSE(h.connection->sent_any());
+  }
+}
+
 TEST(Connection, RequestWriterErrorsSurfaceWithoutTouchingTheNetwork) {
   Harness h;
   h.socket.add_connection().then_data(kContentLength);

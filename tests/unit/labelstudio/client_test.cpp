@@ -220,6 +220,28 @@ TEST(Client, NonJsonErrorBodiesStillGiveAClearError) {
   EXPECT_EQ(r.error().detail.view(), "HTTP 502 with no detail from the server");
 }
 
+TEST(Client, RetryAfterInSecondsIsCarriedInTheError) {
+  struct Case {
+    std::string head;
+    uint64_t retry_after_ms;
+  };
+  const Case cases[] = {
+      {"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 7\r\n", 7000},
+      {"HTTP/1.1 503 Service Unavailable\r\nretry-after:  120 \r\n", 120000},
+      // The HTTP-date form would need the wall clock: ignored.
+      {"HTTP/1.1 503 Service Unavailable\r\nRetry-After: Fri, 31 Dec 1999 23:59:59 GMT\r\n", 0},
+      {"HTTP/1.1 503 Service Unavailable\r\n", 0},
+  };
+  for (const auto& c : cases) {
+    Rig rig;
+    ASSERT_TRUE(rig.tokens->set_credential(testing::kLegacyKey).ok());
+    rig.socket.add_connection().then_data(c.head + "Content-Length: 0\r\n\r\n");
+    auto r = rig.client->whoami(rig.deadline());
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().retry_after_ms, c.retry_after_ms) << c.head;
+  }
+}
+
 TEST(Client, MalformedRefreshAnswersAreClearErrors) {
   struct Case {
     std::string body;

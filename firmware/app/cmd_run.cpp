@@ -1,0 +1,525 @@
+// lsedge run: the uploader daemon. Sends the spool's entries in order, one import request each,
+// and removes an entry only after the server answered 2xx. Transient failures are retried
+// forever with capped exponential backoff and full jitter (or the server's Retry-After).
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include <config.h>  // board sizes
+#include "firmware/app/cli_common.h"
+#include "firmware/app/session.h"
+#include "firmware/app/spool.h"
+#include "firmware/core/backoff.h"
+#include "firmware/core/log.h"
+#include "firmware/http/http.h"
+#include "firmware/labelstudio/import.h"
+#include "firmware/labelstudio/projects.h"
+
+namespace lsedge::app {
+namespace {
+
+constexpr std::string_view kRunUsage =
+    "usage: lsedge run --spool DIR --project ID [--once] [--poll-ms MS] [--retry-base-ms MS] "
+    "[--retry-cap-ms MS]";
+constexpr uint64_t kDefaultPollMs = 1000;
+constexpr uint64_t kMaxPollMs = 3600000;
+// Waits are cut into slices so a stop request is noticed even if its signal raced the sleep.
+constexpr uint32_t kWaitSliceMs = 250;
+
+// A spool entry as a request body.
+class EntryBody final : public http::BodySource {
+ public:
+  explicit EntryBody(SpoolEntryBody& body) : body_(body) {}
+  Result<size_t> read(ByteSpan out) override { return body_.read(out); }
+  Outcome rewind() override { return body_.rewind(); }
+  uint64_t size() const override { return body_.size(); }
+
+ private:
+  SpoolEntryBody& body_;
+};
+
+// What the daemon does with a failed request.
+enum class Action : uint8_t {
+  Retry,   // transient: wait, then send the same entry again
+  Reject,  // the server refused this entry's content: move it to rejected/
+  Stop,    // retrying cannot help (credentials, project, local storage): exit, queue intact
+};
+
+Action action_for(const Error& error) {
+  if (status_class(error.status) == StatusClass::Network || is_transient(error.status) ||
+      error.status == Status::HttpMalformedResponse ||
+      error.status == Status::HttpHeadersTooLarge || error.status == Status::HttpBodyTooLarge) {
+    // Includes TLS failures: a gateway behind a captive portal or a server mid-certificate-
+    // rotation recovers on its own, and exiting would only make the service manager restart us.
+    return Action::Retry;
+  }
+  const uint16_t http = error.http_status;
+  // 401 is final only after the client's refresh-and-resend; 403/404 concern the token or the
+  // project, not the entry, so rejecting would empty the whole queue into rejected/.
+  if (http >= 400 && http < 500 && http != 401 && http != 403 && http != 404 && http != 429) {
+    return Action::Reject;
+  }
+  return Action::Stop;
+}
+
+// Whether the server may have acted on the request despite the error. A 5xx may come after the
+// import ran (a proxy's timeout, a failure after the commit); a 4xx, including 429, says it did
+// not. Without a response, a request of which no byte left cannot have been seen.
+bool outcome_unknown(const Error& error, bool sent_any) {
+  if (error.http_status != 0) {
+    return error.http_status >= 500;
+  }
+  return sent_any;
+}
+
+// LSEDGE_TRY for Uploader's int-returning members: report, then exit with the error's code.
+#define LSEDGE_TRY_EXIT(expr)              \
+  do {                                     \
+    const Outcome try_exit_ = (expr);      \
+    if (!try_exit_.ok()) {                 \
+      return stop_with(try_exit_.error()); \
+    }                                      \
+  } while (false)
+
+// Thread-safety: the CLI thread only.
+class Uploader {
+ public:
+  Uploader(const Options& options, PlatformServices& platform, Session& session, Spool& spool,
+           hal::LogSink& sink, int64_t project, uint64_t poll_ms, bool once, BackoffPolicy policy)
+      : options_(options),
+        platform_(platform),
+        session_(session),
+        spool_(spool),
+        log_(&sink, "run"),
+        project_(project),
+        poll_ms_(poll_ms),
+        once_(once),
+        policy_(policy) {}
+
+  int run() {
+    LSEDGE_TRY_EXIT(report_queue("started"));
+    const int checked = check_project();
+    if (checked >= 0) {
+      return checked;
+    }
+    for (;;) {
+      if (platform_.stop.requested()) {
+        return finish("stopped");
+      }
+      SpoolEntry entry;
+      Result<bool> found = spool_.next(entry);
+      if (!found.ok()) {
+        return stop_with(found.error());
+      }
+      if (!*found) {
+        if (once_) {
+          return finish("drained");
+        }
+        wait_ms(poll_ms_);
+        continue;
+      }
+      const int result = send(entry);
+      if (result >= 0) {
+        return result;
+      }
+    }
+  }
+
+ private:
+  // Confirms the project exists and the token may use it before touching the queue, so a wrong
+  // --project or a revoked token stops at once. -1: go on; otherwise the exit code.
+  int check_project() {
+    uint32_t attempt = 0;
+    for (;;) {
+      auto project =
+          labelstudio::get_project(session_.client(), project_, session_.request_deadline());
+      if (project.ok()) {
+        Line line;
+        line.append_truncated("project ");
+        (void)line.append_int(project_);
+        line.append_truncated(" \"");
+        line.append_truncated(project->title.view());
+        line.append_truncated("\"");
+        log_.info("uploading to %s", line.c_str());
+        return -1;
+      }
+      Error error = project.error();
+      if (error.status == Status::NotFound) {
+        Error config(Status::UsageError, "project ");
+        (void)config.detail.append_int(project_);
+        config.detail.append_truncated(
+            " does not exist or this token cannot see it; check --project");
+        return stop_with(config);
+      }
+      if (action_for(error) != Action::Retry) {
+        return stop_with(error);
+      }
+      if (!back_off(error, attempt++, nullptr, false)) {
+        return finish("stopped");
+      }
+    }
+  }
+
+  // One request for `entry`. -1: go on with the next entry; otherwise the exit code.
+  int send(const SpoolEntry& entry) {
+    LSEDGE_TRY_EXIT(spool_.mark_sending(entry));
+    SpoolEntryBody file(platform_.storage);
+    const Outcome opened = file.open(entry);
+    if (!opened.ok()) {
+      (void)spool_.release(entry);
+      return stop_with(opened.error());
+    }
+    EntryBody body(file);
+    const uint64_t started = platform_.clock.now_ms();
+    auto imported =
+        labelstudio::import_tasks(session_.client(), project_, body, session_.request_deadline());
+    file.close();
+    const uint64_t elapsed = platform_.clock.now_ms() - started;
+
+    if (imported.ok() ||
+        (imported.error().http_status >= 200 && imported.error().http_status < 300)) {
+      if (!imported.ok()) {
+        // The server stored the tasks (2xx) but its answer is not an import result.
+        log_.warn("%s/%s: the server answered %u with an unreadable body; counted as sent",
+                  entry.group.c_str(), entry.name.c_str(),
+                  static_cast<unsigned>(imported.error().http_status));
+      }
+      LSEDGE_TRY_EXIT(spool_.confirm(entry));
+      attempt_ = 0;
+      ++sent_entries_;
+      sent_tasks_ += entry.tasks;
+      if (entry.outcome_unknown) {
+        ++possible_duplicates_;
+      }
+      report_sent(entry, imported.ok() ? imported->task_count : -1, elapsed);
+      return -1;
+    }
+
+    const Error& error = imported.error();
+    const bool unknown = outcome_unknown(error, session_.connection().sent_any());
+    if (unknown) {
+      ++unknown_outcomes_;
+    } else {
+      LSEDGE_TRY_EXIT(spool_.release(entry));
+    }
+    switch (action_for(error)) {
+      case Action::Retry:
+        if (!back_off(error, attempt_++, &entry, unknown)) {
+          return finish("stopped");
+        }
+        return -1;
+      case Action::Reject:
+        LSEDGE_TRY_EXIT(spool_.reject(entry, error.detail.view()));
+        attempt_ = 0;
+        ++rejected_;
+        report_rejected(entry, error);
+        return -1;
+      case Action::Stop:
+        break;
+    }
+    return stop_with(error);
+  }
+
+  // Reports the failure and waits before retry `attempt`. False if a stop was requested.
+  bool back_off(const Error& error, uint32_t attempt, const SpoolEntry* entry, bool unknown) {
+    uint32_t random = 0;
+    if (platform_.entropy.fill(ByteSpan(reinterpret_cast<uint8_t*>(&random), sizeof random)) !=
+        Status::Ok) {
+      random = static_cast<uint32_t>(platform_.clock.now_ms());  // still spreads devices out
+    }
+    const std::optional<uint64_t> retry_after =
+        error.retry_after_ms > 0 ? std::optional<uint64_t>(error.retry_after_ms) : std::nullopt;
+    const uint64_t delay = retry_delay_ms(policy_, attempt, random, retry_after);
+    Line line;
+    if (options_.json) {
+      line.append_truncated("{\"event\":\"retry\"");
+      append_entry_json(line, entry);
+      line.append_truncated(",\"status\":\"");
+      line.append_truncated(status_name(error.status));
+      line.append_truncated("\",\"http_status\":");
+      (void)line.append_uint(error.http_status);
+      line.append_truncated(",\"detail\":");
+      print_json_string(line, error.detail.view());
+      line.append_truncated(",\"attempt\":");
+      (void)line.append_uint(attempt + 1);
+      line.append_truncated(",\"delay_ms\":");
+      (void)line.append_uint(delay);
+      line.append_truncated(unknown ? ",\"outcome_unknown\":true}\n"
+                                    : ",\"outcome_unknown\":false}\n");
+      platform_.console.out(line.view());
+    } else {
+      line.append_truncated("lsedge run: ");
+      line.append_truncated(status_message(error.status));
+      if (!error.detail.empty()) {
+        line.append_truncated(" (");
+        line.append_truncated(error.detail.view());
+        line.append_truncated(")");
+      }
+      line.append_truncated("; retry ");
+      (void)line.append_uint(attempt + 1);
+      line.append_truncated(" in ");
+      (void)line.append_uint(delay);
+      line.append_truncated(" ms");
+      if (unknown && entry != nullptr) {
+        line.append_truncated("; the request may have reached the server, so the resend of ");
+        line.append_truncated(entry->group.view());
+        line.append_truncated("/");
+        line.append_truncated(entry->name.view());
+        line.append_truncated(" may duplicate its tasks");
+      }
+      line.append_truncated("\n");
+      platform_.console.err(line.view());
+    }
+    return wait_ms(delay);
+  }
+
+  // Sleeps `ms` in slices, so a stop request ends it early. False if a stop was requested.
+  bool wait_ms(uint64_t ms) {
+    const uint64_t end = platform_.clock.now_ms() + ms;
+    for (;;) {
+      if (platform_.stop.requested()) {
+        return false;
+      }
+      const uint64_t now = platform_.clock.now_ms();
+      if (now >= end) {
+        return true;
+      }
+      const uint64_t left = end - now;
+      platform_.clock.sleep_ms(static_cast<uint32_t>(left < kWaitSliceMs ? left : kWaitSliceMs));
+    }
+  }
+
+  static void append_entry_json(Line& line, const SpoolEntry* entry) {
+    if (entry == nullptr) {
+      return;
+    }
+    line.append_truncated(",\"entry\":");
+    Line name;
+    name.append_truncated(entry->group.view());
+    name.append_truncated("/");
+    name.append_truncated(entry->name.view());
+    print_json_string(line, name.view());
+    line.append_truncated(",\"tasks\":");
+    (void)line.append_uint(entry->tasks);
+  }
+
+  void report_sent(const SpoolEntry& entry, int64_t imported, uint64_t elapsed_ms) {
+    Line line;
+    if (options_.json) {
+      line.append_truncated("{\"event\":\"sent\"");
+      append_entry_json(line, &entry);
+      line.append_truncated(",\"imported\":");
+      (void)line.append_int(imported);
+      line.append_truncated(",\"ms\":");
+      (void)line.append_uint(elapsed_ms);
+      line.append_truncated(entry.outcome_unknown ? ",\"possible_duplicate\":true}\n"
+                                                  : ",\"possible_duplicate\":false}\n");
+    } else {
+      line.append_truncated("sent ");
+      line.append_truncated(entry.group.view());
+      line.append_truncated("/");
+      line.append_truncated(entry.name.view());
+      line.append_truncated(": ");
+      (void)line.append_uint(entry.tasks);
+      line.append_truncated(" tasks in ");
+      (void)line.append_uint(elapsed_ms);
+      line.append_truncated(" ms");
+      if (entry.outcome_unknown) {
+        line.append_truncated(" (possible duplicate: an earlier request's outcome was unknown)");
+      }
+      line.append_truncated("\n");
+    }
+    platform_.console.out(line.view());
+  }
+
+  void report_rejected(const SpoolEntry& entry, const Error& error) {
+    Line line;
+    if (options_.json) {
+      line.append_truncated("{\"event\":\"rejected\"");
+      append_entry_json(line, &entry);
+      line.append_truncated(",\"http_status\":");
+      (void)line.append_uint(error.http_status);
+      line.append_truncated(",\"detail\":");
+      print_json_string(line, error.detail.view());
+      line.append_truncated("}\n");
+      platform_.console.out(line.view());
+      return;
+    }
+    line.append_truncated("lsedge run: the server refused ");
+    line.append_truncated(entry.group.view());
+    line.append_truncated("/");
+    line.append_truncated(entry.name.view());
+    line.append_truncated(" (HTTP ");
+    (void)line.append_uint(error.http_status);
+    line.append_truncated("): ");
+    line.append_truncated(error.detail.view());
+    line.append_truncated("; moved to ");
+    line.append_truncated(spool_.directory());
+    line.append_truncated("/rejected/ with the reason beside it\n");
+    platform_.console.err(line.view());
+  }
+
+  // The queue as it stands, on the log (and as a JSON event).
+  Outcome report_queue(std::string_view event) {
+    auto counts = spool_.counts();
+    LSEDGE_TRY(counts);
+    Line line;
+    if (options_.json) {
+      line.append_truncated("{\"event\":\"");
+      line.append_truncated(event);
+      line.append_truncated("\",\"queued_entries\":");
+      (void)line.append_uint(counts->queued_entries);
+      line.append_truncated(",\"queued_tasks\":");
+      (void)line.append_uint(counts->queued_tasks);
+      line.append_truncated(",\"rejected_entries\":");
+      (void)line.append_uint(counts->rejected_entries);
+      line.append_truncated(",\"outcome_unknown\":");
+      (void)line.append_uint(counts->outcome_unknown);
+      line.append_truncated(",\"sent_entries\":");
+      (void)line.append_uint(sent_entries_);
+      line.append_truncated(",\"sent_tasks\":");
+      (void)line.append_uint(sent_tasks_);
+      line.append_truncated(",\"rejected\":");
+      (void)line.append_uint(rejected_);
+      line.append_truncated(",\"unknown_outcomes\":");
+      (void)line.append_uint(unknown_outcomes_);
+      line.append_truncated(",\"possible_duplicates\":");
+      (void)line.append_uint(possible_duplicates_);
+      line.append_truncated("}\n");
+    } else {
+      line.append_truncated(event);
+      line.append_truncated(": ");
+      (void)line.append_uint(counts->queued_entries);
+      line.append_truncated(" entries (");
+      (void)line.append_uint(counts->queued_tasks);
+      line.append_truncated(" tasks) queued, ");
+      (void)line.append_uint(counts->rejected_entries);
+      line.append_truncated(" in rejected/");
+      if (event == "started") {
+        line.append_truncated(", ");
+        (void)line.append_uint(counts->outcome_unknown);
+        line.append_truncated(" with an unknown outcome from before\n");
+      } else {
+        line.append_truncated("; this run sent ");
+        (void)line.append_uint(sent_entries_);
+        line.append_truncated(" entries (");
+        (void)line.append_uint(sent_tasks_);
+        line.append_truncated(" tasks), rejected ");
+        (void)line.append_uint(rejected_);
+        line.append_truncated(", lost the answer to ");
+        (void)line.append_uint(unknown_outcomes_);
+        line.append_truncated(" requests and resent ");
+        (void)line.append_uint(possible_duplicates_);
+        line.append_truncated(" entries that may be duplicates\n");
+      }
+    }
+    platform_.console.out(line.view());
+    return {};
+  }
+
+  int finish(std::string_view event) {
+    const Outcome reported = report_queue(event);
+    if (!reported.ok()) {
+      return fail(platform_.console, reported.error(), options_.json);
+    }
+    if (once_ && rejected_ > 0) {
+      return exit_code_for(Status::ValidationFailed);
+    }
+    return 0;
+  }
+
+  // A failure retrying cannot fix: says so, says the queue is intact, exits.
+  int stop_with(const Error& error) {
+    const int code = fail(platform_.console, error, options_.json);
+    if (!options_.json) {
+      platform_.console.err("lsedge run: stopped; every entry not yet confirmed is still queued\n");
+    }
+    (void)report_queue("failed");
+    return code;
+  }
+  const Options& options_;
+  PlatformServices& platform_;
+  Session& session_;
+  Spool& spool_;
+  Logger log_;
+  int64_t project_;
+  uint64_t poll_ms_;
+  bool once_;
+  BackoffPolicy policy_;
+  uint32_t attempt_ = 0;
+  uint64_t sent_entries_ = 0;
+  uint64_t sent_tasks_ = 0;
+  uint64_t rejected_ = 0;
+  uint64_t unknown_outcomes_ = 0;
+  uint64_t possible_duplicates_ = 0;
+};
+
+#undef LSEDGE_TRY_EXIT
+
+}  // namespace
+
+int cmd_run(const Options& options, PlatformServices& platform, hal::LogSink& sink) {
+  CommandFlag flags[] = {{"--spool", {}, false},         {"--project", {}, false},
+                         {"--poll-ms", {}, false},       {"--once", {}, false, true},
+                         {"--retry-base-ms", {}, false}, {"--retry-cap-ms", {}, false}};
+  std::string_view unused;
+  size_t positional_count = 0;
+  const Outcome split = split_command_args(options, 0, Span<CommandFlag>(flags), &unused, 0,
+                                           positional_count, kRunUsage);
+  if (!split.ok()) {
+    return fail(platform.console, split.error(), options.json);
+  }
+  if (!flags[0].given) {
+    return fail(platform.console, Error(Status::UsageError, kRunUsage), options.json);
+  }
+  auto project = parse_project_id(flags[1], kRunUsage);
+  if (!project.ok()) {
+    return fail(platform.console, project.error(), options.json);
+  }
+  uint64_t poll_ms = kDefaultPollMs;
+  if (flags[2].given) {
+    auto parsed = parse_count(flags[2].value, 10, kMaxPollMs, "--poll-ms");
+    if (!parsed.ok()) {
+      return fail(platform.console, parsed.error(), options.json);
+    }
+    poll_ms = *parsed;
+  }
+  BackoffPolicy policy;
+  for (size_t i = 4; i < 6; ++i) {
+    if (!flags[i].given) {
+      continue;
+    }
+    auto parsed = parse_count(flags[i].value, 1, kMaxPollMs, flags[i].name);
+    if (!parsed.ok()) {
+      return fail(platform.console, parsed.error(), options.json);
+    }
+    (i == 4 ? policy.base_ms : policy.cap_ms) = static_cast<uint32_t>(*parsed);
+  }
+  if (!flags[4].given && policy.base_ms > policy.cap_ms) {
+    policy.base_ms = policy.cap_ms;  // only the cap was given
+  }
+  if (policy.base_ms > policy.cap_ms) {
+    return fail(platform.console,
+                Error(Status::UsageError, "--retry-base-ms must not exceed --retry-cap-ms"),
+                options.json);
+  }
+
+  const CliSpool spool_slot(platform, sink);
+  Spool& spool = spool_slot.spool();
+  const Outcome opened = spool.open(flags[0].value, Spool::Role::Consumer);
+  if (!opened.ok()) {
+    return fail(platform.console, opened.error(), options.json);
+  }
+  // From here a SIGTERM/SIGINT lets the request in flight finish, then stops.
+  platform.stop.arm();
+  std::optional<Session> session;
+  const Outcome started = start_session(options, platform, sink, session);
+  if (!started.ok()) {
+    return fail(platform.console, started.error(), options.json);
+  }
+  Uploader uploader(options, platform, *session, spool, sink, *project, poll_ms, flags[3].given,
+                    policy);
+  return uploader.run();
+}
+
+}  // namespace lsedge::app
