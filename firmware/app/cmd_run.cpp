@@ -9,6 +9,7 @@
 #include "firmware/app/cli_common.h"
 #include "firmware/app/session.h"
 #include "firmware/app/spool.h"
+#include "firmware/app/upload_policy.h"
 #include "firmware/core/backoff.h"
 #include "firmware/core/log.h"
 #include "firmware/http/http.h"
@@ -37,40 +38,6 @@ class EntryBody final : public http::BodySource {
  private:
   SpoolEntryBody& body_;
 };
-
-// What the daemon does with a failed request.
-enum class Action : uint8_t {
-  Retry,   // transient: wait, then send the same entry again
-  Reject,  // the server refused this entry's content: move it to rejected/
-  Stop,    // retrying cannot help (credentials, project, local storage): exit, queue intact
-};
-
-Action action_for(const Error& error) {
-  if (status_class(error.status) == StatusClass::Network || is_transient(error.status) ||
-      error.status == Status::HttpMalformedResponse ||
-      error.status == Status::HttpHeadersTooLarge || error.status == Status::HttpBodyTooLarge) {
-    // Includes TLS failures: a gateway behind a captive portal or a server mid-certificate-
-    // rotation recovers on its own, and exiting would only make the service manager restart us.
-    return Action::Retry;
-  }
-  const uint16_t http = error.http_status;
-  // 401 is final only after the client's refresh-and-resend; 403/404 concern the token or the
-  // project, not the entry, so rejecting would empty the whole queue into rejected/.
-  if (http >= 400 && http < 500 && http != 401 && http != 403 && http != 404 && http != 429) {
-    return Action::Reject;
-  }
-  return Action::Stop;
-}
-
-// Whether the server may have acted on the request despite the error. A 5xx may come after the
-// import ran (a proxy's timeout, a failure after the commit); a 4xx, including 429, says it did
-// not. Without a response, a request of which no byte left cannot have been seen.
-bool outcome_unknown(const Error& error, bool sent_any) {
-  if (error.http_status != 0) {
-    return error.http_status >= 500;
-  }
-  return sent_any;
-}
 
 // LSEDGE_TRY for Uploader's int-returning members: report, then exit with the error's code.
 #define LSEDGE_TRY_EXIT(expr)              \
@@ -151,7 +118,7 @@ class Uploader {
             " does not exist or this token cannot see it; check --project");
         return stop_with(config);
       }
-      if (action_for(error) != Action::Retry) {
+      if (upload_action(error) != UploadAction::Retry) {
         return stop_with(error);
       }
       if (!back_off(error, attempt++, nullptr, false)) {
@@ -176,8 +143,9 @@ class Uploader {
     file.close();
     const uint64_t elapsed = platform_.clock.now_ms() - started;
 
-    if (imported.ok() ||
-        (imported.error().http_status >= 200 && imported.error().http_status < 300)) {
+    const UploadAction action =
+        imported.ok() ? UploadAction::Confirm : upload_action(imported.error());
+    if (action == UploadAction::Confirm) {
       if (!imported.ok()) {
         // The server stored the tasks (2xx) but its answer is not an import result.
         log_.warn("%s/%s: the server answered %u with an unreadable body; counted as sent",
@@ -196,25 +164,26 @@ class Uploader {
     }
 
     const Error& error = imported.error();
-    const bool unknown = outcome_unknown(error, session_.connection().sent_any());
+    const bool unknown = upload_outcome_unknown(error, session_.connection().sent_any());
     if (unknown) {
       ++unknown_outcomes_;
     } else {
       LSEDGE_TRY_EXIT(spool_.release(entry));
     }
-    switch (action_for(error)) {
-      case Action::Retry:
+    switch (action) {
+      case UploadAction::Retry:
         if (!back_off(error, attempt_++, &entry, unknown)) {
           return finish("stopped");
         }
         return -1;
-      case Action::Reject:
+      case UploadAction::Reject:
         LSEDGE_TRY_EXIT(spool_.reject(entry, error.detail.view()));
         attempt_ = 0;
         ++rejected_;
         report_rejected(entry, error);
         return -1;
-      case Action::Stop:
+      case UploadAction::Confirm:
+      case UploadAction::Stop:
         break;
     }
     return stop_with(error);

@@ -2,8 +2,8 @@
 # The access token expires while a request is in flight: the server answers 401, lsedge refreshes
 # once and resends once, and the call succeeds.
 . "$(dirname "$0")/lib.sh"
-knob access_lifetime 1
-knob delay "1600 1 /api/current-user/whoami"
+knob access_lifetime 2
+knob delay "2600 1 /api/current-user/whoami"
 clear_request_log
 LABEL_STUDIO_URL=$LSEDGE_TEST_HTTP_URL LABEL_STUDIO_API_TOKEN=$PAT run_lsedge whoami -v
 expect_rc 0

@@ -53,6 +53,34 @@ TEST(SplitCommandArgs, UnknownFlagMissingValueAndTooManyPositionalsAreUsageError
   EXPECT_EQ(too_many.status(), Status::UsageError);
 }
 
+TEST(SplitCommandArgs, SwitchesTakeNoValue) {
+  CommandFlag flags[] = {{"--once", {}, false, true}, {"--project", {}, false}};
+  std::string_view positional[1];
+  size_t count = 0;
+  ASSERT_TRUE(split_command_args(with_args({"--once", "--project", "7"}), 0,
+                                 Span<CommandFlag>(flags), positional, 1, count, "u")
+                  .ok());
+  EXPECT_TRUE(flags[0].given);
+  EXPECT_TRUE(flags[0].value.empty());
+  EXPECT_EQ(flags[1].value, "7");
+  EXPECT_EQ(count, 0u);
+  // A switch last on the line is fine; it never swallows the next word.
+  CommandFlag again[] = {{"--once", {}, false, true}};
+  ASSERT_TRUE(split_command_args(with_args({"file", "--once"}), 0, Span<CommandFlag>(again),
+                                 positional, 1, count, "u")
+                  .ok());
+  EXPECT_TRUE(again[0].given);
+  EXPECT_EQ(positional[0], "file");
+}
+
+TEST(ParseProjectId, RequiredPositiveAndJsonSafe) {
+  EXPECT_EQ(parse_project_id({"--project", {}, false}, "usage").status(), Status::UsageError);
+  EXPECT_EQ(*parse_project_id({"--project", "12", true}, "usage"), 12);
+  EXPECT_FALSE(parse_project_id({"--project", "0", true}, "usage").ok());
+  EXPECT_TRUE(parse_project_id({"--project", "9007199254740991", true}, "usage").ok());
+  EXPECT_FALSE(parse_project_id({"--project", "9007199254740992", true}, "usage").ok());
+}
+
 TEST(ParseCount, AcceptsTheRangeOnly) {
   auto ok = parse_count("65536", 4, 1048576, "--batch-bytes");
   ASSERT_TRUE(ok.ok());
