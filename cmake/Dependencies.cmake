@@ -17,6 +17,11 @@ target_include_directories(llhttp SYSTEM PUBLIC ${LSEDGE_LLHTTP_INCLUDE_DIR})
 set_target_properties(llhttp PROPERTIES C_STANDARD 99 POSITION_INDEPENDENT_CODE ON)
 target_compile_options(llhttp PRIVATE -w)
 
+if(LSEDGE_FIRMWARE)
+  include(${CMAKE_CURRENT_LIST_DIR}/FirmwareDependencies.cmake)
+  return()
+endif()
+
 # cJSON (libcjson-dev).
 find_path(LSEDGE_CJSON_INCLUDE_DIR cjson/cJSON.h)
 find_library(LSEDGE_CJSON_LIBRARY NAMES cjson)

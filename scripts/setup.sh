@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Installs every Debian package lsedge needs to build, test and run its loopback server.
-# Idempotent: installs only what is missing; runs `apt-get update` at most once.
+# Installs every Debian package lsedge needs to build, test and run its loopback server, plus the
+# firmware builds' cross compilers, qemu-user and the Debian source packages of Mbed TLS and
+# cJSON (apt-get source, unpacked into .deps/, git-ignored).
+# Idempotent: edits, installs and downloads only what is missing; `apt-get update` runs at most
+# twice (once more after deb-src entries were enabled).
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 packages=(
   # toolchain
@@ -11,7 +15,59 @@ packages=(
   # loopback Label Studio-compatible server (tests/server) and integration tests
   python3 python3-django python3-djangorestframework python3-djangorestframework-simplejwt
   gunicorn nginx-light openssl curl faketime procps
+  # firmware builds: cross compilers (with the targets' libc and libstdc++), binutils, qemu-user
+  # for the cross-compiled tests, dpkg-dev for `apt-get source`
+  g++-aarch64-linux-gnu g++-arm-linux-gnueabihf binutils-aarch64-linux-gnu
+  binutils-arm-linux-gnueabihf qemu-user dpkg-dev
+  # the gateways' own -dev packages, through Debian multiarch (linked by the cross-built tests)
+  libgtest-dev:arm64 libgtest-dev:armhf
 )
+# Debian multiarch: the gateways' architectures, for target (-dev) packages as :arm64 / :armhf.
+foreign_architectures=(arm64 armhf)
+# Debian source packages built by the firmware presets, and the .deps/ link CMake looks for.
+source_packages=(mbedtls:mbedtls:library/ssl_tls.c cjson:cjson:cJSON.c)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+updated=0
+apt_update() {
+  # A mirror mid-sync can fail one index (e.g. a foreign architecture's); what is needed is
+  # usually still there, and a real gap shows up as an install or source error below.
+  $SUDO apt-get update -qq || echo "setup: apt-get update reported errors (continuing)"
+  updated=1
+}
+
+# deb-src: enable it on the machine's existing entries (no host name of our own).
+need_update=0
+for f in /etc/apt/sources.list.d/*.sources; do
+  [ -f "$f" ] || continue
+  if grep -qE '^Types:[[:space:]]*deb[[:space:]]*$' "$f"; then
+    $SUDO sed -i -E 's/^Types:[[:space:]]*deb[[:space:]]*$/Types: deb deb-src/' "$f"
+    echo "setup: enabled deb-src in $f"
+    need_update=1
+  fi
+done
+if [ -f /etc/apt/sources.list ]; then
+  while IFS= read -r line; do
+    src="deb-src ${line#deb }"
+    if ! grep -qxF "$src" /etc/apt/sources.list; then
+      echo "$src" | $SUDO tee -a /etc/apt/sources.list >/dev/null
+      echo "setup: added '$src' to /etc/apt/sources.list"
+      need_update=1
+    fi
+  done < <(grep -E '^deb[[:space:]]' /etc/apt/sources.list || true)
+fi
+
+for arch in "${foreign_architectures[@]}"; do
+  if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+    $SUDO dpkg --add-architecture "$arch"
+    echo "setup: added architecture $arch"
+    need_update=1
+  fi
+done
 
 missing=()
 for p in "${packages[@]}"; do
@@ -20,18 +76,32 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "setup: all ${#packages[@]} packages present"
-  exit 0
+if [ ${#missing[@]} -gt 0 ] || [ "$need_update" -eq 1 ]; then
+  apt_update
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  # nginx's postinst may try to start the system service; our tests run their own instance.
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  SUDO="sudo"
-fi
-echo "setup: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-# nginx's postinst may try to start the system service; our tests run their own instance.
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Source packages: .deps/<name>-<version>/ from apt-get source, and .deps/<name> pointing at it.
+mkdir -p .deps
+for entry in "${source_packages[@]}"; do
+  IFS=: read -r package link marker <<<"$entry"
+  if [ -f ".deps/$link/$marker" ]; then
+    continue
+  fi
+  echo "setup: apt-get source $package"
+  if ! (cd .deps && apt-get source -qq "$package" >/dev/null 2>&1); then
+    [ "$updated" -eq 1 ] || apt_update
+    (cd .deps && apt-get source -qq "$package" >/dev/null)
+  fi
+  dir=$(find .deps -mindepth 1 -maxdepth 1 -type d -name "${package}-[0-9]*" | sort -V | tail -n 1)
+  if [ -z "$dir" ] || [ ! -f "$dir/$marker" ]; then
+    echo "setup: apt-get source $package left no ${package}-<version>/$marker in .deps" >&2
+    exit 1
+  fi
+  ln -sfn "$(basename "$dir")" ".deps/$link"
+done
 echo "setup: done"

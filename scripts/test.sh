@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # Builds and runs every test: the host-debug preset (unit + integration against the loopback
-# server) and the host-asan preset (the same under AddressSanitizer + UndefinedBehaviorSanitizer).
-# Usage: scripts/test.sh [PRESET...]   (default: host-debug host-asan)
+# server), the host-asan preset (the same under AddressSanitizer + UndefinedBehaviorSanitizer),
+# then the firmware presets' unit tests and zero-heap test (tests/zero_heap, against its own
+# loopback server): firmware-host, and firmware-aarch64 / firmware-armhf cross-compiled and run
+# under qemu-user (docs/firmware.md, docs/footprint.md).
+# Usage: scripts/test.sh [PRESET...]
+#        (default: host-debug host-asan firmware-host firmware-aarch64 firmware-armhf)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 presets=("$@")
-[ ${#presets[@]} -gt 0 ] || presets=(host-debug host-asan)
+[ ${#presets[@]} -gt 0 ] || presets=(host-debug host-asan firmware-host firmware-aarch64 firmware-armhf)
 jobs=$(nproc 2>/dev/null || echo 2)
 
 total_passed=0
 total_failed=0
 status=0
 for preset in "${presets[@]}"; do
+  started=$SECONDS
   echo "=== ${preset}: configure + build"
   if ! cmake --preset "$preset" >"build-${preset}.configure.log" 2>&1; then
     cat "build-${preset}.configure.log"; echo "configure of ${preset} failed"; status=1
@@ -36,6 +41,7 @@ for preset in "${presets[@]}"; do
     echo "ctest for ${preset} printed no summary"; status=1; total_failed=$((total_failed + 1))
   fi
   rm -f "$log"
+  echo "=== ${preset}: $((SECONDS - started)) s"
 done
 
 echo

@@ -25,6 +25,8 @@
 // URLs and host names.
 #define LSEDGE_URL_CAPACITY 512
 #define LSEDGE_HOST_CAPACITY 255
+// How long a resolved host name is reused (platform/linux socket); a failed connect resolves again.
+#define LSEDGE_DNS_CACHE_MS (10 * 60 * 1000)
 #define LSEDGE_PATH_CAPACITY 1024
 
 // The .env file.
@@ -45,6 +47,12 @@
 // CA chain, saved session); checked against their sizes in tls_transport.cpp. Mbed TLS's record
 // buffers and certificates come from its own allocator (the heap on Debian, a pool later).
 #define LSEDGE_TLS_ENGINE_STORAGE 4096
+// Mbed TLS pool (firmware build only; the host presets use Debian's libmbedtls and the heap):
+// every allocation of Mbed TLS (record buffers 16 KiB in + 4 KiB out, the parsed CA chain, the
+// peer's chain during a handshake, ECDHE and bignum scratch, the saved session) comes from one
+// static buffer of this size. The host board parses the ~140 roots of Debian's system bundle,
+// which takes far more than a gateway's pool.
+#define LSEDGE_MBEDTLS_POOL_BYTES (1024 * 1024)
 // Longest TLS handshake (monotonic ms), on top of the caller's deadline; close_notify budget.
 #define LSEDGE_TLS_HANDSHAKE_TIMEOUT_MS 15000
 #define LSEDGE_TLS_CLOSE_NOTIFY_TIMEOUT_MS 200
@@ -68,8 +76,9 @@
 #define LSEDGE_MULTIPART_HEAD_CAPACITY 1024
 #define LSEDGE_PROJECT_BODY_CAPACITY 32768
 
-// CA bundle read for TLS (Debian's /etc/ssl/certs/ca-certificates.crt is ~220 KB).
-#define LSEDGE_CA_BUNDLE_LIMIT (512 * 1024)
+// The largest single CA certificate in PEM (the CA file is read one certificate at a time; a
+// 4096-bit RSA root is ~2 KB).
+#define LSEDGE_CA_PEM_BLOCK_LIMIT 4096
 
 // CLI (app/cmd_project.cpp): a label config file `lsedge project ensure --label-config` reads
 // whole; it is escaped into the LSEDGE_PROJECT_BODY_CAPACITY body, so it stays well below it.

@@ -130,6 +130,7 @@ class LevelFilterSink final : public hal::LogSink {
 }  // namespace
 
 int run_cli(int argc, const char* const* argv, PlatformServices& platform) {
+  reset_command_buffers();
   Options options;
   const Outcome parsed = parse_options(argc, argv, options);
   if (!parsed.ok()) {

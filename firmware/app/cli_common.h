@@ -81,7 +81,9 @@ void report_error(Console& console, const Error& error, bool as_json);
 // The process's one Config (static; it holds the token until Session::open takes it).
 [[nodiscard]] Config& cli_config();
 
-// Static file buffers the commands use (one command runs per process).
+// Static file buffers the commands use (one command runs per process): carved on first use from
+// one arena that run_cli resets before each command.
+void reset_command_buffers();
 [[nodiscard]] ByteSpan cli_file_chunk();     // LSEDGE_FILE_CHUNK_BYTES, scanning task files
 [[nodiscard]] ByteSpan cli_batch_scratch();  // LSEDGE_FILE_CHUNK_BYTES, BatchBodyReader's
 [[nodiscard]] ByteSpan cli_project_body();   // LSEDGE_PROJECT_BODY_CAPACITY
@@ -101,7 +103,8 @@ void report_error(Console& console, const Error& error, bool as_json);
 [[nodiscard]] int cmd_spool(const Options& options, PlatformServices& platform, hal::LogSink& sink);
 [[nodiscard]] int cmd_run(const Options& options, PlatformServices& platform, hal::LogSink& sink);
 
-// The process's one Spool (static: it holds three file chunks), alive while this object is.
+// The command's Spool (it holds three file chunks), in the command arena, alive while this
+// object is.
 // Thread-safety: the CLI thread only; one at a time.
 class CliSpool {
  public:
@@ -109,7 +112,13 @@ class CliSpool {
   ~CliSpool();
   CliSpool(const CliSpool&) = delete;
   CliSpool& operator=(const CliSpool&) = delete;
-  [[nodiscard]] Spool& spool() const;
+  [[nodiscard]] Spool& spool() const { return *spool_; }
+
+ private:
+  Spool* spool_;
 };
+
+// Memory for one Spool in the command arena (nullptr if it is taken).
+[[nodiscard]] void* cli_spool_memory();
 
 }  // namespace lsedge::app

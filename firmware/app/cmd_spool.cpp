@@ -1,6 +1,6 @@
 // lsedge spool add: queue a task file in a spool directory (no network).
 #include <cstdint>
-#include <optional>
+#include <new>
 #include <string_view>
 
 #include <config.h>  // board sizes
@@ -13,9 +13,6 @@ namespace {
 
 constexpr std::string_view kSpoolUsage =
     "usage: lsedge spool add --spool DIR [--batch-bytes N] FILE";
-
-// Static storage for the one Spool of the process (it holds three file chunks).
-std::optional<Spool> g_spool;
 
 int add(const Options& options, PlatformServices& platform, hal::LogSink& sink) {
   CommandFlag flags[] = {{"--spool", {}, false}, {"--batch-bytes", {}, false}};
@@ -73,14 +70,11 @@ int add(const Options& options, PlatformServices& platform, hal::LogSink& sink) 
 
 }  // namespace
 
-CliSpool::CliSpool(PlatformServices& platform, hal::LogSink& sink) {
-  g_spool.emplace(platform.storage, platform.entropy, Logger(&sink, "spool"));
-}
+CliSpool::CliSpool(PlatformServices& platform, hal::LogSink& sink)
+    : spool_(new (cli_spool_memory())
+                 Spool(platform.storage, platform.entropy, Logger(&sink, "spool"))) {}
 CliSpool::~CliSpool() {
-  g_spool.reset();
-}
-Spool& CliSpool::spool() const {
-  return *g_spool;
+  spool_->~Spool();
 }
 
 int cmd_spool(const Options& options, PlatformServices& platform, hal::LogSink& sink) {

@@ -1,6 +1,9 @@
 // Session and the helpers the commands share (cli_common.h): the static buffers live here.
 #include "firmware/app/session.h"
 
+#include "firmware/app/pem_file.h"
+#include "firmware/app/spool.h"
+
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -15,17 +18,43 @@ namespace lsedge::app {
 namespace {
 
 // Static buffers: sized by the board, allocated once, never on the heap.
-uint8_t g_env_file[LSEDGE_ENV_FILE_LIMIT];
-uint8_t g_ca_bundle[LSEDGE_CA_BUNDLE_LIMIT + 1];  // + the NUL Mbed TLS wants after PEM
+// Start-up scratch: the .env file while the settings are read, then one CA certificate at a time
+// while TLS is configured (+1: the NUL Mbed TLS wants after PEM). Never both at once.
+constexpr size_t kStartupScratch = LSEDGE_ENV_FILE_LIMIT > LSEDGE_CA_PEM_BLOCK_LIMIT + 1
+                                       ? LSEDGE_ENV_FILE_LIMIT
+                                       : LSEDGE_CA_PEM_BLOCK_LIMIT + 1;
+uint8_t g_startup_scratch[kStartupScratch];
 uint8_t g_request_head[LSEDGE_HTTP_REQUEST_HEAD_CAPACITY];
 uint8_t g_response_headers[LSEDGE_HTTP_RESPONSE_HEADERS_LIMIT];
 uint8_t g_response_body[LSEDGE_HTTP_RESPONSE_BODY_LIMIT];
 uint8_t g_receive_chunk[LSEDGE_HTTP_RECEIVE_CHUNK];
 uint8_t g_send_chunk[LSEDGE_HTTP_SEND_CHUNK];
-uint8_t g_file_chunk[LSEDGE_FILE_CHUNK_BYTES];
-uint8_t g_batch_scratch[LSEDGE_FILE_CHUNK_BYTES];
-uint8_t g_project_body[LSEDGE_PROJECT_BODY_CAPACITY];
-uint8_t g_label_config[LSEDGE_LABEL_CONFIG_LIMIT];
+
+// Buffers only one command needs come from one arena sized for the hungriest command, instead of
+// one array each (one command runs per process; run_cli resets it). Alignment slack: 16 per piece.
+constexpr size_t kImportBuffers = 2 * (LSEDGE_FILE_CHUNK_BYTES + 16);
+constexpr size_t kProjectBuffers = LSEDGE_PROJECT_BODY_CAPACITY + LSEDGE_LABEL_CONFIG_LIMIT + 32;
+constexpr size_t kSpoolBuffers = sizeof(Spool) + alignof(Spool);
+constexpr size_t max_of(size_t a, size_t b) {
+  return a > b ? a : b;
+}
+StaticArena<max_of(kImportBuffers, max_of(kProjectBuffers, kSpoolBuffers))> g_command_arena;
+struct CommandBuffers {
+  ByteSpan file_chunk;
+  ByteSpan batch_scratch;
+  ByteSpan project_body;
+  ByteSpan label_config;
+} g_command_buffers;
+
+// The command's buffer in `slot`, carved from the arena on first use.
+ByteSpan command_buffer(ByteSpan& slot, size_t size) {
+  if (slot.empty()) {
+    void* memory = g_command_arena.allocate(size, 16);
+    // Cannot fail for the sets the commands use (sized above); empty makes the caller fail.
+    slot = memory != nullptr ? ByteSpan(static_cast<uint8_t*>(memory), size) : ByteSpan();
+  }
+  return slot;
+}
 StaticArena<LSEDGE_JSON_ARENA_BYTES> g_json_arena;
 Config g_config;
 
@@ -47,41 +76,30 @@ class OverrideLookup final : public EnvLookup {
   const Options& options_;
 };
 
-// Reads the CA bundle (LABEL_STUDIO_CA_FILE, or the system's) into g_ca_bundle, NUL-terminated.
-Result<ConstByteSpan> load_ca_bundle(const Config& config, hal::Storage& storage) {
-  const std::string_view path = config.ca_file.empty() ? kSystemCaBundle : config.ca_file.view();
-  auto read = storage.read_file(path, ByteSpan(g_ca_bundle, LSEDGE_CA_BUNDLE_LIMIT));
-  if (!read.ok()) {
-    Error error(Status::ConfigInvalid, config.ca_file.empty()
-                                           ? "cannot read the system CA bundle "
-                                           : "cannot read LABEL_STUDIO_CA_FILE ");
-    error.detail.append_truncated(path);
-    error.code = read.error().code;
-    if (read.status() == Status::BufferTooSmall) {
-      error.detail.append_truncated(" (larger than LSEDGE_CA_BUNDLE_LIMIT)");
-    }
-    return error;
-  }
-  g_ca_bundle[*read] = 0;
-  return ConstByteSpan(g_ca_bundle, *read + 1);
-}
-
 }  // namespace
+
+void reset_command_buffers() {
+  g_command_buffers = CommandBuffers();
+  g_command_arena.reset();
+}
+void* cli_spool_memory() {
+  return g_command_arena.allocate(sizeof(Spool), alignof(Spool));
+}
 
 Config& cli_config() {
   return g_config;
 }
 ByteSpan cli_file_chunk() {
-  return ByteSpan(g_file_chunk);
+  return command_buffer(g_command_buffers.file_chunk, LSEDGE_FILE_CHUNK_BYTES);
 }
 ByteSpan cli_batch_scratch() {
-  return ByteSpan(g_batch_scratch);
+  return command_buffer(g_command_buffers.batch_scratch, LSEDGE_FILE_CHUNK_BYTES);
 }
 ByteSpan cli_project_body() {
-  return ByteSpan(g_project_body);
+  return command_buffer(g_command_buffers.project_body, LSEDGE_PROJECT_BODY_CAPACITY);
 }
 ByteSpan cli_label_config() {
-  return ByteSpan(g_label_config);
+  return command_buffer(g_command_buffers.label_config, LSEDGE_LABEL_CONFIG_LIMIT);
 }
 
 Outcome split_command_args(const Options& options, size_t first, Span<CommandFlag> flags,
@@ -227,9 +245,10 @@ Result<int64_t> parse_project_id(const CommandFlag& flag, std::string_view usage
 Outcome load_settings(const Options& options, PlatformServices& platform, Config& config) {
   std::string_view dotenv;
   std::string_view env_path = options.env_file_given ? options.env_file : ".env";
-  auto read = platform.storage.read_file(env_path, ByteSpan(g_env_file));
+  auto read =
+      platform.storage.read_file(env_path, ByteSpan(g_startup_scratch, LSEDGE_ENV_FILE_LIMIT));
   if (read.ok()) {
-    dotenv = as_text(ConstByteSpan(g_env_file, *read));
+    dotenv = as_text(ConstByteSpan(g_startup_scratch, *read));
   } else if (options.env_file_given || read.status() != Status::FileError ||
              read.error().code != 2 /* ENOENT: no ./.env is fine */) {
     Error error(Status::ConfigInvalid, "cannot read the env file ");
@@ -249,7 +268,7 @@ Outcome load_settings(const Options& options, PlatformServices& platform, Config
     overrides.ca_file = options.ca_file;
   }
   const Outcome loaded = load_config(lookup, dotenv, config, overrides);
-  secure_wipe(g_env_file, sizeof(g_env_file));  // it may have held the token
+  secure_wipe(g_startup_scratch, sizeof(g_startup_scratch));  // it may have held the token
   return loaded;
 }
 
@@ -273,6 +292,9 @@ Session::Session(PlatformServices& platform, hal::LogSink& sink, Config& config)
 
 Session::~Session() {
   connection_.close();
+  // For sizing LSEDGE_JSON_ARENA_BYTES on a board (the footprint report reads it).
+  log_.debug("JSON arena high-water: %zu of %zu bytes", g_json_arena.high_water(),
+             g_json_arena.capacity());
 }
 
 Outcome Session::open() {
@@ -288,14 +310,30 @@ Outcome Session::open() {
   if (!https()) {
     return {};
   }
-  auto ca = load_ca_bundle(config_, platform_.storage);
-  LSEDGE_TRY(ca);
+  // LABEL_STUDIO_CA_FILE or the system's bundle, one certificate at a time.
+  const std::string_view ca_path =
+      config_.ca_file.empty() ? kSystemCaBundle : config_.ca_file.view();
+  PemFileSource ca(platform_.storage, ByteSpan(g_startup_scratch, LSEDGE_CA_PEM_BLOCK_LIMIT + 1));
+  const Outcome opened = ca.open(ca_path);
+  if (!opened.ok()) {
+    Error error(Status::ConfigInvalid, config_.ca_file.empty()
+                                           ? "cannot read the system CA bundle "
+                                           : "cannot read LABEL_STUDIO_CA_FILE ");
+    error.detail.append_truncated(ca_path);
+    error.code = opened.error().code;
+    return error;
+  }
   net::TlsSettings settings;
   settings.server_name = config_.url.host.view();
-  settings.ca_pem = *ca;
-  settings.ca_label = config_.ca_file.empty() ? kSystemCaBundle : config_.ca_file.view();
+  settings.ca_source = &ca;
+  settings.ca_label = ca_path;
   settings.pin_sha256 = config_.pin_sha256;
-  return tls_.configure(settings);
+  const Outcome configured = tls_.configure(settings);
+  if (ca.oversized() > 0) {
+    log_.warn("%zu certificate(s) in %.*s are larger than LSEDGE_CA_PEM_BLOCK_LIMIT; skipped",
+              ca.oversized(), static_cast<int>(ca_path.size()), ca_path.data());
+  }
+  return configured;
 }
 
 Deadline Session::request_deadline() const {

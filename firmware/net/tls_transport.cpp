@@ -15,6 +15,7 @@
 #include <new>
 
 #include "firmware/net/mbedtls_errors.h"
+#include "firmware/net/tls_platform.h"
 
 namespace lsedge::net {
 
@@ -350,6 +351,7 @@ Result<PinSha256> parse_pin_sha256(std::string_view base64) {
 TlsTransport::TlsTransport(hal::Socket& socket, hal::Entropy& entropy,
                            const hal::MonotonicClock& clock, Logger log)
     : socket_(socket), entropy_(entropy), clock_(clock), log_(log) {
+  tls_platform_init();  // the firmware build's static pool, before Mbed TLS allocates
   static_assert(sizeof(Engine) <= kEngineStorage,
                 "raise LSEDGE_TLS_ENGINE_STORAGE in boards/<board>/config.h");
   static_assert(alignof(Engine) <= alignof(std::max_align_t),
@@ -395,7 +397,10 @@ Outcome TlsTransport::configure(const TlsSettings& settings) {
   free_engine();
   init_engine();
 
-  if (settings.ca_pem.empty() || settings.ca_pem[settings.ca_pem.size() - 1] != 0) {
+  if (settings.ca_pem.empty() == (settings.ca_source == nullptr)) {
+    return Error(Status::InvalidArgument, "TlsSettings needs exactly one of ca_pem and ca_source");
+  }
+  if (!settings.ca_pem.empty() && settings.ca_pem[settings.ca_pem.size() - 1] != 0) {
     return Error(Status::InvalidArgument,
                  "TlsSettings::ca_pem must end with a NUL byte counted in the span");
   }
@@ -419,9 +424,34 @@ Outcome TlsTransport::configure(const TlsSettings& settings) {
         .with_code(rc);
   }
 
-  rc = mbedtls_x509_crt_parse(&e.ca, settings.ca_pem.data(), settings.ca_pem.size());
-  if (rc < 0) {
-    return ca_bundle_error(rc, settings.ca_label);
+  if (settings.ca_source == nullptr) {
+    rc = mbedtls_x509_crt_parse(&e.ca, settings.ca_pem.data(), settings.ca_pem.size());
+    if (rc < 0) {
+      return ca_bundle_error(rc, settings.ca_label);
+    }
+  } else {
+    int parsed = 0;
+    int skipped = 0;
+    int last_error = 0;
+    for (;;) {
+      Result<ConstByteSpan> block = settings.ca_source->next();
+      LSEDGE_TRY(block);
+      if (block->empty()) {
+        break;
+      }
+      const int one = mbedtls_x509_crt_parse(&e.ca, block->data(), block->size());
+      if (one == 0) {
+        ++parsed;
+      } else {
+        ++skipped;
+        last_error = one < 0 ? one : last_error;
+      }
+    }
+    if (parsed == 0) {
+      return ca_bundle_error(last_error != 0 ? last_error : MBEDTLS_ERR_X509_INVALID_FORMAT,
+                             settings.ca_label);
+    }
+    rc = skipped;
   }
   if (rc > 0) {
     // System bundles may hold roots this Mbed TLS build cannot parse; the others still count.
@@ -523,6 +553,11 @@ Outcome TlsTransport::handshake(Deadline deadline) {
   log_.debug("TLS %s with %s:%u (%s, %s)", last_resumed_ ? "session resumed" : "full handshake",
              peer_name_.c_str(), static_cast<unsigned>(port_), mbedtls_ssl_get_version(&e.ssl),
              mbedtls_ssl_get_ciphersuite(&e.ssl));
+  const TlsPoolStats pool = tls_pool_stats();
+  if (pool.pooled) {
+    log_.debug("TLS pool: %zu bytes in %zu blocks in use, peak %zu bytes in %zu blocks, of %zu",
+               pool.used, pool.blocks, pool.peak, pool.peak_blocks, pool.size);
+  }
 
   mbedtls_ssl_session_free(&e.saved);
   mbedtls_ssl_session_init(&e.saved);

@@ -32,6 +32,18 @@ using PinSha256 = std::array<uint8_t, 32>;
 // without). Anything else is ConfigInvalid (the detail never quotes the text).
 [[nodiscard]] Result<PinSha256> parse_pin_sha256(std::string_view base64);
 
+// Hands configure() the CA certificates one PEM block at a time, so no buffer has to hold a whole
+// bundle (Debian's is ~220 KB). Thread-safety: used by one configure() call at a time.
+class PemCertificateSource {
+ public:
+  // The next "-----BEGIN CERTIFICATE-----" ... "-----END CERTIFICATE-----" block followed by
+  // one NUL byte counted in the span, valid until the next call; an empty span at the end.
+  [[nodiscard]] virtual Result<ConstByteSpan> next() = 0;
+
+ protected:
+  ~PemCertificateSource() = default;
+};
+
 // What configure() needs. Views are read during configure() only (the CA bundle is parsed into
 // the transport). Thread-safety: a value type.
 struct TlsSettings {
@@ -42,7 +54,9 @@ struct TlsSettings {
   // The CA bundle as PEM, followed by one NUL byte that is counted in the span (Mbed TLS parses
   // PEM as a C string); the caller reads the file into a buffer one byte larger.
   ConstByteSpan ca_pem;
-  // Where ca_pem came from (a path), for error messages only.
+  // Instead of ca_pem (which must then be empty): the certificates one block at a time.
+  PemCertificateSource* ca_source = nullptr;
+  // Where the CA certificates came from (a path), for error messages only.
   std::string_view ca_label;
   // Checked in addition to the chain on every full handshake.
   std::optional<PinSha256> pin_sha256;
@@ -67,9 +81,10 @@ class TlsTransport final : public Transport {
   TlsTransport& operator=(const TlsTransport&) = delete;
 
   // Seeds the DRBG, parses the CA bundle and sets up the TLS context. May be called again (it
-  // closes the connection and forgets the saved session). Errors: InvalidArgument (ca_pem empty
-  // or not NUL-terminated, server_name too long or with a NUL), ConfigInvalid (no certificate in
-  // the bundle; the detail names ca_label), EntropyFailure, BufferTooSmall (Mbed TLS memory).
+  // closes the connection and forgets the saved session). Errors: InvalidArgument (neither or
+  // both of ca_pem / ca_source, ca_pem not NUL-terminated, server_name too long or with a NUL),
+  // ConfigInvalid (no certificate parsed; the detail names ca_label), the ca_source's errors,
+  // EntropyFailure, BufferTooSmall (Mbed TLS memory).
   [[nodiscard]] Outcome configure(const TlsSettings& settings);
 
   // TCP connect before `deadline`, then the handshake before the earlier of `deadline` and

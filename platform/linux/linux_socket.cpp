@@ -1,5 +1,6 @@
 #include "platform/linux/linux_socket.h"
 
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -10,6 +11,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstdio>
+#include <cstring>
 
 #include "platform/linux/errno_status.h"
 
@@ -56,6 +58,36 @@ Outcome LinuxSocket::connect(std::string_view host, uint16_t port, Deadline dead
     return Error(Status::Timeout, host_.view());
   }
 
+  // An address literal needs no resolver (and glibc's getaddrinfo allocates on its heap).
+  in_addr v4{};
+  in6_addr v6{};
+  if (::inet_pton(AF_INET, host_.c_str(), &v4) == 1) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr = v4;
+    return finish_connect(connect_one(AF_INET, 0, &address, sizeof(address), deadline), port);
+  }
+  if (::inet_pton(AF_INET6, host_.c_str(), &v6) == 1) {
+    sockaddr_in6 address{};
+    address.sin6_family = AF_INET6;
+    address.sin6_port = htons(port);
+    address.sin6_addr = v6;
+    return finish_connect(connect_one(AF_INET6, 0, &address, sizeof(address), deadline), port);
+  }
+
+  // A name: the address that last worked for it, while fresh; resolved again after a failure.
+  const uint64_t now = clock_.now_ms();
+  if (cached_length_ > 0 && cached_host_.view() == host_.view() && cached_port_ == port &&
+      now - cached_at_ms_ < LSEDGE_DNS_CACHE_MS) {
+    Outcome reused =
+        connect_one(cached_family_, cached_protocol_, &cached_address_, cached_length_, deadline);
+    if (reused.ok() || reused.status() == Status::Timeout) {
+      return finish_connect(reused, port);
+    }
+    cached_length_ = 0;
+  }
+
   char service[8];
   (void)std::snprintf(service, sizeof(service), "%u", static_cast<unsigned>(port));
   addrinfo hints{};
@@ -73,12 +105,28 @@ Outcome LinuxSocket::connect(std::string_view host, uint16_t port, Deadline dead
   for (const addrinfo* a = addresses.first(); a != nullptr; a = a->ai_next) {
     last = connect_one(a->ai_family, a->ai_protocol, a->ai_addr,
                        static_cast<uint32_t>(a->ai_addrlen), deadline);
-    if (last.ok() || last.status() == Status::Timeout) {
-      break;  // connected, or no time left for the next address
+    if (last.ok()) {
+      if (a->ai_addrlen <= sizeof(cached_address_) &&
+          cached_host_.assign(host_.view()) == Status::Ok) {
+        std::memcpy(&cached_address_, a->ai_addr, a->ai_addrlen);
+        cached_length_ = static_cast<uint32_t>(a->ai_addrlen);
+        cached_family_ = a->ai_family;
+        cached_protocol_ = a->ai_protocol;
+        cached_port_ = port;
+        cached_at_ms_ = clock_.now_ms();
+      }
+      break;
+    }
+    if (last.status() == Status::Timeout) {
+      break;  // no time left for the next address
     }
   }
-  if (!last.ok()) {
-    Error error = Error(last.error()).with_detail(host_.view());
+  return finish_connect(last, port);
+}
+
+Outcome LinuxSocket::finish_connect(Outcome result, uint16_t port) {
+  if (!result.ok()) {
+    Error error = Error(result.error()).with_detail(host_.view());
     error.detail.append_truncated(":");
     (void)error.detail.append_uint(port);
     return error;

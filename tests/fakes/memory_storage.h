@@ -222,7 +222,7 @@ class MemoryStorage final : public hal::Storage {
     if (offset >= data.size()) {
       return size_t{0};
     }
-    const size_t n = std::min<uint64_t>(buffer.size(), data.size() - offset);
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(buffer.size(), data.size() - offset));
     std::memcpy(buffer.data(), data.data() + offset, n);
     return n;
   }

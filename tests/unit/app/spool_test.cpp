@@ -516,7 +516,7 @@ TEST(Spool, NoTaskIsLostAndEveryDuplicateIsCountedAtAnyConsumerCrash) {
       if (!body.open(entry).ok()) {
         return false;
       }
-      std::string bytes(body.size(), '\0');
+      std::string bytes(static_cast<size_t>(body.size()), '\0');
       auto got = body.read(ByteSpan(reinterpret_cast<uint8_t*>(bytes.data()), bytes.size()));
       if (!got.ok()) {
         return false;

@@ -49,7 +49,8 @@ Scan scan(const std::string& content, size_t chunk_size = 4096,
   Scan out;
   out.tasks = collect.tasks;
   for (const auto& t : collect.tasks) {
-    out.texts.push_back(content.substr(t.offset, t.length));
+    out.texts.push_back(
+        content.substr(static_cast<size_t>(t.offset), static_cast<size_t>(t.length)));
   }
   if (result.ok()) {
     out.summary = *result;
@@ -413,11 +414,14 @@ TEST(TaskBatches, SizesAreExactAndBodiesHoldTheOriginalTasks) {
         const TaskBatch& batch = p.batches[b];
         EXPECT_EQ(batch.index, b);
         EXPECT_EQ(batch.first_task, next_task) << "batches are consecutive";
-        const std::string expected = join_body(tasks, batch.first_task, batch.task_count);
+        const std::string expected = join_body(tasks, static_cast<size_t>(batch.first_task),
+                                               static_cast<size_t>(batch.task_count));
         EXPECT_EQ(batch.body_size, expected.size()) << "2 + sum + (n - 1)";
         EXPECT_LE(batch.body_size, budget);
         if (b + 1 < p.batches.size()) {
-          EXPECT_GT(batch.body_size + 1 + tasks[batch.first_task + batch.task_count].size(), budget)
+          EXPECT_GT(batch.body_size + 1 +
+                        tasks[static_cast<size_t>(batch.first_task + batch.task_count)].size(),
+                    budget)
               << "greedy: the next task would not have fitted";
         }
         next_task += batch.task_count;

@@ -164,6 +164,36 @@ TEST_F(LinuxSocketTest, ConnectsByHostName) {
   close(server);
 }
 
+// The resolved address is reused per host and port; a failed connect is reported with host:port
+// and the next one resolves again.
+TEST_F(LinuxSocketTest, ReconnectsByHostNameAndAcrossPorts) {
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(socket_.connect("localhost", listener_.port(), after(kGenerousMs)).ok());
+    const int server = listener_.accept_one();
+    EXPECT_GE(server, 0);
+    close(server);
+  }
+  LoopbackListener other;
+  ASSERT_TRUE(socket_.connect("localhost", other.port(), after(kGenerousMs)).ok());
+  const int server = other.accept_one();
+  EXPECT_GE(server, 0);
+  close(server);
+  RefusingPort refusing;
+  const auto refused = socket_.connect("localhost", refusing.port(), after(kGenerousMs));
+  EXPECT_EQ(refused.status(), Status::ConnectionRefused);
+  EXPECT_EQ(refused.error().detail.view(), "localhost:" + std::to_string(refusing.port()));
+  ASSERT_TRUE(socket_.connect("localhost", listener_.port(), after(kGenerousMs)).ok());
+  close(listener_.accept_one());
+}
+
+TEST_F(LinuxSocketTest, IpV6LiteralsNeedNoResolver) {
+  LoopbackListener v4_only;
+  const auto result = socket_.connect("::1", v4_only.port(), after(kGenerousMs));
+  // The v4 listener is not on ::1: refused (or no IPv6 at all), never a DNS failure.
+  EXPECT_NE(result.status(), Status::DnsFailure);
+  EXPECT_FALSE(result.ok());
+}
+
 TEST_F(LinuxSocketTest, ReceiveTimesOutWhenThePeerIsSilent) {
   const int server = connect_and_accept();
   std::string data;

@@ -21,6 +21,8 @@
 #include <cstring>
 #include <vector>
 
+#include "firmware/net/tls_platform.h"
+
 namespace lsedge::testing {
 
 namespace {
@@ -144,6 +146,7 @@ void wait_for_peer(int fd, int ms) {
 }  // namespace
 
 TlsTestServer::TlsTestServer(ServerOptions options) : options_(std::move(options)) {
+  net::tls_platform_init();  // the firmware build's pool, before the server's first allocation
   state_ = new State();
   static const char kPers[] = "lsedge tls test server";
   int rc = mbedtls_ctr_drbg_seed(&state_->drbg, mbedtls_entropy_func, &state_->entropy,

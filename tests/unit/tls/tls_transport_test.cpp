@@ -1,6 +1,7 @@
 // net::TlsTransport against a real Mbed TLS server (tls_test_server.h) on loopback, with real
 // certificates from tests/server/gen_certs.sh, over the real Linux HAL. No mocks of TLS.
 #include "firmware/net/tls_transport.h"
+#include "firmware/net/tls_platform.h"
 
 #include <gtest/gtest.h>
 
@@ -324,6 +325,58 @@ TEST_F(TlsTransportTest, TheSystemBundleDoesNotTrustTheTestCa) {
   s.ca_pem = ConstByteSpan(pem.data(), pem.size());
   ASSERT_TRUE(t->configure(s).ok());
   EXPECT_EQ(connect(*t, *server).status(), Status::TlsUnknownCa);
+}
+
+// A source handing out scripted PEM blocks (what app::PemFileSource does from a file).
+class ScriptedPemSource final : public net::PemCertificateSource {
+ public:
+  explicit ScriptedPemSource(std::vector<std::string> blocks) {
+    for (const std::string& b : blocks) {
+      blocks_.push_back(pem_with_nul(b));
+    }
+  }
+  Result<ConstByteSpan> next() override {
+    if (index_ >= blocks_.size()) {
+      return ConstByteSpan();
+    }
+    const std::vector<uint8_t>& b = blocks_[index_++];
+    return ConstByteSpan(b.data(), b.size());
+  }
+
+ private:
+  std::vector<std::vector<uint8_t>> blocks_;
+  size_t index_ = 0;
+};
+
+TEST_F(TlsTransportTest, CaCertificatesMayComeOneBlockAtATime) {
+  auto server = start("server");
+  auto t = transport();
+  // An unparsable block and an unrelated CA are skipped or kept; the right CA makes it work.
+  ScriptedPemSource source({"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----",
+                            read_text(path("other_ca.crt")), read_text(path("ca.crt"))});
+  net::TlsSettings s;
+  s.ca_source = &source;
+  s.ca_label = "blocks";
+  ASSERT_TRUE(t->configure(s).ok());
+  const Outcome connected = connect(*t, *server);
+  ASSERT_TRUE(connected.ok()) << connected.error().detail.view();
+  expect_echo(*t, "streamed CA");
+}
+
+TEST_F(TlsTransportTest, ACaSourceWithoutAnyCertificateIsAConfigError) {
+  auto t = transport();
+  ScriptedPemSource empty({});
+  net::TlsSettings s;
+  s.ca_source = &empty;
+  s.ca_label = "empty.pem";
+  const Outcome configured = t->configure(s);
+  EXPECT_EQ(configured.status(), Status::ConfigInvalid);
+  EXPECT_NE(configured.error().detail.view().find("empty.pem"), std::string_view::npos);
+  // Exactly one of ca_pem and ca_source.
+  net::TlsSettings both = settings();
+  both.ca_source = &empty;
+  EXPECT_EQ(t->configure(both).status(), Status::InvalidArgument);
+  EXPECT_EQ(t->configure(net::TlsSettings()).status(), Status::InvalidArgument);
 }
 
 TEST_F(TlsTransportTest, ACertificateForAnotherHostIsANameMismatch) {
@@ -725,6 +778,43 @@ TEST_F(TlsTransportTest, TheLogHoldsNoPayloadAndNoKeyMaterial) {
     }
   }
   EXPECT_EQ(handshake_lines, 2) << text;
+}
+
+// --- Mbed TLS memory ---------------------------------------------------------------------
+
+// Firmware build: Mbed TLS allocates from the static pool (shared here with the test server),
+// and a transport's blocks go back to it when the transport goes. Host build: Debian's
+// libmbedtls uses the heap, and the stats say so.
+TEST_F(TlsTransportTest, MbedTlsMemoryComesFromThePoolInTheFirmwareBuild) {
+  const net::TlsPoolStats baseline = net::tls_pool_stats();
+  auto server = start("server", ServerMode::Echo, Resumption::None);  // no cache that grows
+  const net::TlsPoolStats before = net::tls_pool_stats();
+  if (!before.pooled) {
+    EXPECT_EQ(before.size, 0u);
+    EXPECT_EQ(before.peak, 0u);
+    return;
+  }
+  EXPECT_GT(before.size, 0u);
+  {
+    auto t = transport();
+    ASSERT_TRUE(t->configure(settings()).ok());
+    net::tls_pool_reset_peak();
+    const Outcome connected = connect(*t, *server);
+    ASSERT_TRUE(connected.ok()) << connected.error().detail.view();
+    expect_echo(*t, "pooled");
+    const net::TlsPoolStats during = net::tls_pool_stats();
+    EXPECT_GT(during.used, before.used);
+    EXPECT_GT(during.blocks, before.blocks);
+    EXPECT_GE(during.peak, during.used);
+    EXPECT_LE(during.peak + during.peak_blocks * net::kTlsPoolBlockHeader, during.size);
+    EXPECT_NE(log_.all_text().find("TLS pool: "), std::string::npos) << log_.all_text();
+    t->close();
+  }
+  ASSERT_TRUE(server->wait_connections_finished(1));
+  server.reset();
+  const net::TlsPoolStats after = net::tls_pool_stats();
+  EXPECT_EQ(after.used, baseline.used);
+  EXPECT_EQ(after.blocks, baseline.blocks);
 }
 
 }  // namespace

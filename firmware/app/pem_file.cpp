@@ -1,0 +1,109 @@
+#include "firmware/app/pem_file.h"
+
+#include <cstring>
+
+namespace lsedge::app {
+namespace {
+
+constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----";
+constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
+
+size_t find(ConstByteSpan haystack, std::string_view needle, size_t from = 0) {
+  const std::string_view text(reinterpret_cast<const char*>(haystack.data()), haystack.size());
+  return text.find(needle, from);
+}
+
+}  // namespace
+
+PemFileSource::~PemFileSource() {
+  close();
+}
+
+void PemFileSource::close() {
+  if (open_) {
+    storage_.close(file_);
+    open_ = false;
+  }
+}
+
+Outcome PemFileSource::open(std::string_view path) {
+  close();
+  if (buffer_.size() < kBegin.size() + kEnd.size() + 2) {
+    return Error(Status::InvalidArgument, "PEM buffer too small for one certificate");
+  }
+  auto file = storage_.open_read(path);
+  LSEDGE_TRY(file);
+  file_ = *file;
+  open_ = true;
+  end_of_file_ = false;
+  offset_ = 0;
+  length_ = 0;
+  consumed_ = 0;
+  oversized_ = 0;
+  return {};
+}
+
+void PemFileSource::drop_front(size_t count) {
+  std::memmove(buffer_.data(), buffer_.data() + count, length_ - count);
+  length_ -= count;
+}
+
+Outcome PemFileSource::fill() {
+  // One byte stays free for the NUL after a block.
+  const size_t room = buffer_.size() - 1 - length_;
+  auto read = storage_.read_at(file_, offset_, buffer_.subspan(length_, room));
+  LSEDGE_TRY(read);
+  if (*read == 0) {
+    end_of_file_ = true;
+  }
+  offset_ += *read;
+  length_ += *read;
+  return {};
+}
+
+Result<ConstByteSpan> PemFileSource::next() {
+  if (!open_) {
+    return Error(Status::InvalidArgument, "PemFileSource::next before open");
+  }
+  if (consumed_ > 0) {
+    buffer_[consumed_] = saved_byte_;
+    drop_front(consumed_);
+    consumed_ = 0;
+  }
+  for (;;) {
+    const ConstByteSpan data(buffer_.data(), length_);
+    const size_t begin = find(data, kBegin);
+    if (begin == std::string_view::npos) {
+      // Keep a tail that may be the start of a marker cut by the buffer's end.
+      const size_t keep = length_ < kBegin.size() - 1 ? length_ : kBegin.size() - 1;
+      drop_front(length_ - keep);
+      if (end_of_file_) {
+        return ConstByteSpan();
+      }
+      LSEDGE_TRY(fill());
+      continue;
+    }
+    if (begin > 0) {
+      drop_front(begin);
+      continue;
+    }
+    const size_t end = find(data, kEnd, kBegin.size());
+    if (end != std::string_view::npos) {
+      consumed_ = end + kEnd.size();
+      saved_byte_ = buffer_[consumed_];  // within the free byte at worst
+      buffer_[consumed_] = 0;
+      return ConstByteSpan(buffer_.data(), consumed_ + 1);
+    }
+    if (end_of_file_) {
+      return ConstByteSpan();  // a truncated last block: nothing more to parse
+    }
+    if (length_ == buffer_.size() - 1) {
+      ++oversized_;  // larger than the buffer: skip past this BEGIN, look for the next one
+      drop_front(kBegin.size());
+      continue;
+    }
+    LSEDGE_TRY(fill());
+  }
+}
+
+}  // namespace lsedge::app

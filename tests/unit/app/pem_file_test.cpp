@@ -1,0 +1,101 @@
+// PemFileSource: certificates come out one PEM block at a time whatever the buffer boundaries,
+// junk between blocks is skipped, and blocks larger than the buffer are skipped and counted.
+#include "firmware/app/pem_file.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "tests/fakes/memory_storage.h"
+
+namespace lsedge::app {
+namespace {
+
+using lsedge::testing::MemoryStorage;
+
+std::string block(char fill, size_t lines) {
+  std::string body = "-----BEGIN CERTIFICATE-----\n";
+  for (size_t i = 0; i < lines; ++i) {
+    body += std::string(64, fill) + "\n";
+  }
+  return body + "-----END CERTIFICATE-----";
+}
+
+// Every block next() returns, without its NUL (checked to be there), until the end.
+std::vector<std::string> drain(PemFileSource& source) {
+  std::vector<std::string> blocks;
+  for (int guard = 0; guard < 1000; ++guard) {
+    auto next = source.next();
+    EXPECT_TRUE(next.ok()) << status_name(next.status());
+    if (!next.ok() || next->empty()) {
+      break;
+    }
+    EXPECT_EQ((*next)[next->size() - 1], 0);
+    blocks.emplace_back(reinterpret_cast<const char*>(next->data()), next->size() - 1);
+  }
+  return blocks;
+}
+
+TEST(PemFileSource, BlocksComeOutWholeAcrossEveryBufferSize) {
+  const std::string a = block('A', 3);
+  const std::string b = block('B', 5);
+  const std::string c = block('C', 1);
+  const std::string file = "# bundle\r\n" + a + "\r\n\r\njunk text\n" + b + "\n" + c + "\n";
+  for (size_t size = b.size() + 1; size <= file.size() + 2; ++size) {
+    MemoryStorage storage;
+    storage.put_file("/ca.pem", file);
+    std::vector<uint8_t> buffer(size);
+    PemFileSource source(storage, ByteSpan(buffer.data(), buffer.size()));
+    ASSERT_TRUE(source.open("/ca.pem").ok());
+    const std::vector<std::string> blocks = drain(source);
+    ASSERT_EQ(blocks.size(), 3u) << "buffer " << size;
+    EXPECT_EQ(blocks[0], a);
+    EXPECT_EQ(blocks[1], b);
+    EXPECT_EQ(blocks[2], c);
+    EXPECT_EQ(source.oversized(), 0u);
+  }
+}
+
+TEST(PemFileSource, OversizedBlocksAreSkippedAndCounted) {
+  const std::string small = block('s', 2);
+  const std::string big = block('B', 40);
+  MemoryStorage storage;
+  storage.put_file("/ca.pem", small + "\n" + big + "\n" + small + "\n");
+  std::vector<uint8_t> buffer(small.size() + 40);
+  PemFileSource source(storage, ByteSpan(buffer.data(), buffer.size()));
+  ASSERT_TRUE(source.open("/ca.pem").ok());
+  const std::vector<std::string> blocks = drain(source);
+  ASSERT_EQ(blocks.size(), 2u);
+  EXPECT_EQ(blocks[0], small);
+  EXPECT_EQ(blocks[1], small);
+  EXPECT_EQ(source.oversized(), 1u);
+}
+
+TEST(PemFileSource, EmptyJunkAndTruncatedFilesEndCleanly) {
+  for (const std::string& file :
+       {std::string(), std::string("no certificates here\n"), block('x', 2).substr(0, 50),
+        std::string("-----BEGIN CERTIFICATE-----")}) {
+    MemoryStorage storage;
+    storage.put_file("/ca.pem", file);
+    std::vector<uint8_t> buffer(256);
+    PemFileSource source(storage, ByteSpan(buffer.data(), buffer.size()));
+    ASSERT_TRUE(source.open("/ca.pem").ok());
+    EXPECT_TRUE(drain(source).empty()) << file;
+  }
+}
+
+TEST(PemFileSource, ReadErrorsAndMissingFilesAreReported) {
+  MemoryStorage storage;
+  std::vector<uint8_t> buffer(256);
+  PemFileSource source(storage, ByteSpan(buffer.data(), buffer.size()));
+  EXPECT_FALSE(source.open("/missing.pem").ok());
+  EXPECT_EQ(source.next().status(), Status::InvalidArgument);
+  storage.put_file("/ca.pem", block('a', 2));
+  ASSERT_TRUE(source.open("/ca.pem").ok());
+  storage.fail(MemoryStorage::Op::ReadAt, 1, EIO);
+  EXPECT_FALSE(source.next().ok());
+}
+
+}  // namespace
+}  // namespace lsedge::app
