@@ -39,6 +39,20 @@ class EntryBody final : public http::BodySource {
   SpoolEntryBody& body_;
 };
 
+// Appends `,"key":value` to a JSON event line.
+void field(Line& line, std::string_view key, uint64_t value) {
+  line.append_truncated(",\"");
+  line.append_truncated(key);
+  line.append_truncated("\":");
+  (void)line.append_uint(value);
+}
+void field_int(Line& line, std::string_view key, int64_t value) {
+  line.append_truncated(",\"");
+  line.append_truncated(key);
+  line.append_truncated("\":");
+  (void)line.append_int(value);
+}
+
 // LSEDGE_TRY for Uploader's int-returning members: report, then exit with the error's code.
 #define LSEDGE_TRY_EXIT(expr)              \
   do {                                     \
@@ -209,10 +223,8 @@ class Uploader {
       (void)line.append_uint(error.http_status);
       line.append_truncated(",\"detail\":");
       print_json_string(line, error.detail.view());
-      line.append_truncated(",\"attempt\":");
-      (void)line.append_uint(attempt + 1);
-      line.append_truncated(",\"delay_ms\":");
-      (void)line.append_uint(delay);
+      field(line, "attempt", attempt + 1);
+      field(line, "delay_ms", delay);
       line.append_truncated(unknown ? ",\"outcome_unknown\":true}\n"
                                     : ",\"outcome_unknown\":false}\n");
       platform_.console.out(line.view());
@@ -268,8 +280,7 @@ class Uploader {
     name.append_truncated("/");
     name.append_truncated(entry->name.view());
     print_json_string(line, name.view());
-    line.append_truncated(",\"tasks\":");
-    (void)line.append_uint(entry->tasks);
+    field(line, "tasks", entry->tasks);
   }
 
   void report_sent(const SpoolEntry& entry, int64_t imported, uint64_t elapsed_ms) {
@@ -277,10 +288,8 @@ class Uploader {
     if (options_.json) {
       line.append_truncated("{\"event\":\"sent\"");
       append_entry_json(line, &entry);
-      line.append_truncated(",\"imported\":");
-      (void)line.append_int(imported);
-      line.append_truncated(",\"ms\":");
-      (void)line.append_uint(elapsed_ms);
+      field_int(line, "imported", imported);
+      field(line, "ms", elapsed_ms);
       line.append_truncated(entry.outcome_unknown ? ",\"possible_duplicate\":true}\n"
                                                   : ",\"possible_duplicate\":false}\n");
     } else {
@@ -306,8 +315,7 @@ class Uploader {
     if (options_.json) {
       line.append_truncated("{\"event\":\"rejected\"");
       append_entry_json(line, &entry);
-      line.append_truncated(",\"http_status\":");
-      (void)line.append_uint(error.http_status);
+      field(line, "http_status", error.http_status);
       line.append_truncated(",\"detail\":");
       print_json_string(line, error.detail.view());
       line.append_truncated("}\n");
@@ -338,22 +346,14 @@ class Uploader {
       line.append_truncated(event);
       line.append_truncated("\",\"queued_entries\":");
       (void)line.append_uint(counts->queued_entries);
-      line.append_truncated(",\"queued_tasks\":");
-      (void)line.append_uint(counts->queued_tasks);
-      line.append_truncated(",\"rejected_entries\":");
-      (void)line.append_uint(counts->rejected_entries);
-      line.append_truncated(",\"outcome_unknown\":");
-      (void)line.append_uint(counts->outcome_unknown);
-      line.append_truncated(",\"sent_entries\":");
-      (void)line.append_uint(sent_entries_);
-      line.append_truncated(",\"sent_tasks\":");
-      (void)line.append_uint(sent_tasks_);
-      line.append_truncated(",\"rejected\":");
-      (void)line.append_uint(rejected_);
-      line.append_truncated(",\"unknown_outcomes\":");
-      (void)line.append_uint(unknown_outcomes_);
-      line.append_truncated(",\"possible_duplicates\":");
-      (void)line.append_uint(possible_duplicates_);
+      field(line, "queued_tasks", counts->queued_tasks);
+      field(line, "rejected_entries", counts->rejected_entries);
+      field(line, "outcome_unknown", counts->outcome_unknown);
+      field(line, "sent_entries", sent_entries_);
+      field(line, "sent_tasks", sent_tasks_);
+      field(line, "rejected", rejected_);
+      field(line, "unknown_outcomes", unknown_outcomes_);
+      field(line, "possible_duplicates", possible_duplicates_);
       line.append_truncated("}\n");
     } else {
       line.append_truncated(event);

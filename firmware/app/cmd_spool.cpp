@@ -70,6 +70,7 @@ int add(const Options& options, PlatformServices& platform, hal::LogSink& sink) 
 
 }  // namespace
 
+// Placement new into the command arena (static memory sized for a Spool): not heap.
 CliSpool::CliSpool(PlatformServices& platform, hal::LogSink& sink)
     : spool_(new (cli_spool_memory())
                  Spool(platform.storage, platform.entropy, Logger(&sink, "spool"))) {}
