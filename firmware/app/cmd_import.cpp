@@ -72,8 +72,17 @@ class BatchSender final : public TaskBatchVisitor {
     tasks_ += result->task_count > 0 ? static_cast<uint64_t>(result->task_count) : 0;
     sent_tasks_ += batch.task_count;
     if (progress_) {
+      // "\r[#########           ] 45% 4500/10000 tasks, 5 requests"
+      constexpr uint64_t kWidth = 30;
+      const uint64_t filled = total_tasks_ > 0 ? sent_tasks_ * kWidth / total_tasks_ : kWidth;
       Line line;
-      line.append_truncated("\rimporting: ");
+      line.append_truncated("\r[");
+      for (uint64_t i = 0; i < kWidth; ++i) {
+        line.append_truncated(i < filled ? "#" : " ");
+      }
+      line.append_truncated("] ");
+      (void)line.append_uint(total_tasks_ > 0 ? sent_tasks_ * 100 / total_tasks_ : 100);
+      line.append_truncated("% ");
       (void)line.append_uint(sent_tasks_);
       line.append_truncated("/");
       (void)line.append_uint(total_tasks_);
