@@ -13,6 +13,9 @@
 #define MBEDTLS_HAVE_ASM
 #define MBEDTLS_HAVE_TIME
 #define MBEDTLS_HAVE_TIME_DATE  // X.509 validity against time(); nothing else reads the clock
+// UTC fields by arithmetic (firmware/net/tls_platform.cpp): glibc's gmtime_r loads the time zone
+// and allocates on first use, and needs no zone anyway.
+#define MBEDTLS_PLATFORM_GMTIME_R_ALT
 
 // Memory: every mbedtls_calloc comes from one static pool (net::tls_platform_init). No
 // MBEDTLS_THREADING_C: lsedge drives TLS from one thread. MEMORY_DEBUG only adds the use

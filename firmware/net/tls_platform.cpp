@@ -2,8 +2,37 @@
 
 #if defined(LSEDGE_MBEDTLS_POOLED)
 #include <mbedtls/memory_buffer_alloc.h>
+#include <mbedtls/platform_util.h>
+
+#include <climits>
+#include <ctime>
 
 #include <config.h>  // board sizes
+#include "firmware/core/civil_time.h"
+#endif
+
+#if defined(MBEDTLS_PLATFORM_GMTIME_R_ALT)
+// Mbed TLS's X.509 validity check: UTC by arithmetic instead of glibc's gmtime_r, which loads
+// the time zone (fopen, malloc) on first use. C linkage from platform_util.h's declaration.
+struct tm* mbedtls_platform_gmtime_r(const mbedtls_time_t* tt, struct tm* tm_buf) {
+  if (tt == nullptr || tm_buf == nullptr) {
+    return nullptr;
+  }
+  const lsedge::CivilTime civil = lsedge::civil_from_unix_seconds(static_cast<int64_t>(*tt));
+  if (civil.year - 1900 > INT_MAX || civil.year - 1900 < INT_MIN) {
+    return nullptr;
+  }
+  *tm_buf = tm{};
+  tm_buf->tm_year = static_cast<int>(civil.year - 1900);
+  tm_buf->tm_mon = civil.month - 1;
+  tm_buf->tm_mday = civil.day;
+  tm_buf->tm_hour = civil.hour;
+  tm_buf->tm_min = civil.minute;
+  tm_buf->tm_sec = civil.second;
+  tm_buf->tm_wday = civil.weekday;
+  tm_buf->tm_yday = civil.yearday;
+  return tm_buf;
+}
 #endif
 
 namespace lsedge::net {
