@@ -57,6 +57,7 @@ for spec in "${presets[@]}"; do
   fi
   cmake --build "$build" -j "$jobs" --target lsedge zero_heap >/dev/null
   board=$(sed -n 's/^LSEDGE_BOARD:[A-Z]*=//p' "$build/CMakeCache.txt")
+  build=$(cd "$build" && pwd -P)  # absolute: the zero-heap program works in its own directory
   lsedge=$build/platform/linux/lsedge
 
   echo "## $preset (board $board)"
