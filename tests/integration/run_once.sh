@@ -110,6 +110,32 @@ cat "$work/daemon.out"
 [ "$elapsed_ms" -lt 2000 ] || fail "SIGTERM took $elapsed_ms ms"
 grep -q "^stopped: 0 entries" "$work/daemon.out" || fail "no summary after SIGTERM"
 
+# SIGINT while waiting out a retry: the daemon stops at once (exit 0) and the entry stays queued.
+make_tasks "$work/t7.json" 5000 3 "sigint"
+run_lsedge spool add --spool "$spool" "$work/t7.json"
+knob fail "1000 503 $import_path"
+"$LSEDGE" --json run --spool "$spool" --project "$project" --retry-base-ms 30000 \
+  --retry-cap-ms 30000 >"$work/retry.out" 2>&1 &
+pid=$!
+for _ in $(seq 100); do
+  grep -q '"event":"retry"' "$work/retry.out" && break
+  sleep 0.1
+done
+grep -q '"event":"retry"' "$work/retry.out" || fail "no retry before the signal"
+started=$(date +%s%N)
+kill -INT "$pid"
+set +e
+wait "$pid"
+daemon_rc=$?
+set -e
+elapsed_ms=$((($(date +%s%N) - started) / 1000000))
+admin reset >/dev/null
+cat "$work/retry.out"
+[ "$daemon_rc" -eq 0 ] || fail "SIGINT during a retry wait: exit $daemon_rc"
+[ "$elapsed_ms" -lt 2000 ] || fail "SIGINT during a retry wait took $elapsed_ms ms"
+grep -q '"event":"stopped","queued_entries":1,"queued_tasks":3' "$work/retry.out" ||
+  fail "the entry is not queued after the stop"
+
 # Usage errors.
 run_lsedge run --project "$project"
 expect_rc 2
