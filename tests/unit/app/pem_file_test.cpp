@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,40 @@ TEST(PemFileSource, EmptyJunkAndTruncatedFilesEndCleanly) {
     PemFileSource source(storage, ByteSpan(buffer.data(), buffer.size()));
     ASSERT_TRUE(source.open("/ca.pem").ok());
     EXPECT_TRUE(drain(source).empty()) << file;
+  }
+}
+
+// Random bundles: random junk between blocks of random sizes, random buffer sizes. Every block
+// that fits comes out, in order; every other one is counted as oversized.
+TEST(PemFileSource, RandomBundlesAgreeWithAReferenceSplit) {
+  std::mt19937 random(20261129);
+  for (int round = 0; round < 300; ++round) {
+    const size_t buffer_size = 80 + random() % 700;
+    std::string file;
+    std::vector<std::string> expected;
+    size_t oversized = 0;
+    const int blocks = static_cast<int>(random() % 6);
+    for (int b = 0; b < blocks; ++b) {
+      const std::string junk_chars = "abc -\r\n#=";
+      for (size_t j = random() % 90; j > 0; --j) {
+        file += junk_chars[random() % junk_chars.size()];
+      }
+      const std::string one = block(static_cast<char>('A' + b), random() % 12);
+      file += one;
+      if (one.size() + 1 <= buffer_size) {
+        expected.push_back(one);
+      } else {
+        ++oversized;
+      }
+    }
+    file += std::string(random() % 40, '\n');
+    MemoryStorage storage;
+    storage.put_file("/ca.pem", file);
+    std::vector<uint8_t> buffer(buffer_size);
+    PemFileSource source(storage, ByteSpan(buffer.data(), buffer.size()));
+    ASSERT_TRUE(source.open("/ca.pem").ok());
+    EXPECT_EQ(drain(source), expected) << "round " << round << ", buffer " << buffer_size;
+    EXPECT_EQ(source.oversized(), oversized) << "round " << round;
   }
 }
 
