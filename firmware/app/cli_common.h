@@ -71,6 +71,11 @@ void report_error(Console& console, const Error& error, bool as_json);
 // Parses a decimal option value in [min, max]; UsageError naming `option` otherwise.
 [[nodiscard]] Result<uint64_t> parse_count(std::string_view text, uint64_t min, uint64_t max,
                                            std::string_view option);
+// An optional decimal flag: `fallback` when not given, else parse_count of its value.
+[[nodiscard]] Result<uint64_t> parse_count_flag(const CommandFlag& flag, uint64_t fallback,
+                                                uint64_t min, uint64_t max);
+// --batch-bytes N of import and spool add: 4..LSEDGE_IMPORT_BATCH_BUDGET, default the latter.
+[[nodiscard]] Result<uint64_t> parse_batch_bytes(const CommandFlag& flag);
 // A required --project ID (a positive JSON-safe integer); UsageError with `usage` if missing.
 [[nodiscard]] Result<int64_t> parse_project_id(const CommandFlag& flag, std::string_view usage);
 

@@ -133,14 +133,11 @@ int cmd_import(const Options& options, PlatformServices& platform, hal::LogSink&
   if (!project.ok()) {
     return fail(platform.console, project.error(), options.json);
   }
-  uint64_t budget = LSEDGE_IMPORT_BATCH_BUDGET;
-  if (flags[1].given) {
-    auto parsed = parse_count(flags[1].value, 4, LSEDGE_IMPORT_BATCH_BUDGET, "--batch-bytes");
-    if (!parsed.ok()) {
-      return fail(platform.console, parsed.error(), options.json);
-    }
-    budget = *parsed;
+  auto parsed_budget = parse_batch_bytes(flags[1]);
+  if (!parsed_budget.ok()) {
+    return fail(platform.console, parsed_budget.error(), options.json);
   }
+  const uint64_t budget = *parsed_budget;
 
   // The whole file is validated before anything is sent: an invalid file imports nothing.
   auto opened_file = platform.storage.open_read(path);

@@ -2,6 +2,7 @@
 // and removes an entry only after the server answered 2xx. Transient failures are retried
 // forever with capped exponential backoff and full jitter (or the server's Retry-After).
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string_view>
 
@@ -445,25 +446,17 @@ int cmd_run(const Options& options, PlatformServices& platform, hal::LogSink& si
   if (!project.ok()) {
     return fail(platform.console, project.error(), options.json);
   }
-  uint64_t poll_ms = kDefaultPollMs;
-  if (flags[2].given) {
-    auto parsed = parse_count(flags[2].value, 10, kMaxPollMs, "--poll-ms");
-    if (!parsed.ok()) {
-      return fail(platform.console, parsed.error(), options.json);
+  auto poll_ms = parse_count_flag(flags[2], kDefaultPollMs, 10, kMaxPollMs);
+  auto base_ms = parse_count_flag(flags[4], BackoffPolicy().base_ms, 1, kMaxPollMs);
+  auto cap_ms = parse_count_flag(flags[5], BackoffPolicy().cap_ms, 1, kMaxPollMs);
+  for (const Result<uint64_t>* parsed : {&poll_ms, &base_ms, &cap_ms}) {
+    if (!parsed->ok()) {
+      return fail(platform.console, parsed->error(), options.json);
     }
-    poll_ms = *parsed;
   }
   BackoffPolicy policy;
-  for (size_t i = 4; i < 6; ++i) {
-    if (!flags[i].given) {
-      continue;
-    }
-    auto parsed = parse_count(flags[i].value, 1, kMaxPollMs, flags[i].name);
-    if (!parsed.ok()) {
-      return fail(platform.console, parsed.error(), options.json);
-    }
-    (i == 4 ? policy.base_ms : policy.cap_ms) = static_cast<uint32_t>(*parsed);
-  }
+  policy.base_ms = static_cast<uint32_t>(*base_ms);
+  policy.cap_ms = static_cast<uint32_t>(*cap_ms);
   if (!flags[4].given && policy.base_ms > policy.cap_ms) {
     policy.base_ms = policy.cap_ms;  // only the cap was given
   }
@@ -486,7 +479,7 @@ int cmd_run(const Options& options, PlatformServices& platform, hal::LogSink& si
   if (!started.ok()) {
     return fail(platform.console, started.error(), options.json);
   }
-  Uploader uploader(options, platform, *session, spool, sink, *project, poll_ms, flags[3].given,
+  Uploader uploader(options, platform, *session, spool, sink, *project, *poll_ms, flags[3].given,
                     policy);
   return uploader.run();
 }

@@ -26,14 +26,11 @@ int add(const Options& options, PlatformServices& platform, hal::LogSink& sink) 
   if (positional_count != 1 || !flags[0].given) {
     return fail(platform.console, Error(Status::UsageError, kSpoolUsage), options.json);
   }
-  uint64_t budget = LSEDGE_IMPORT_BATCH_BUDGET;
-  if (flags[1].given) {
-    auto parsed = parse_count(flags[1].value, 4, LSEDGE_IMPORT_BATCH_BUDGET, "--batch-bytes");
-    if (!parsed.ok()) {
-      return fail(platform.console, parsed.error(), options.json);
-    }
-    budget = *parsed;
+  auto parsed_budget = parse_batch_bytes(flags[1]);
+  if (!parsed_budget.ok()) {
+    return fail(platform.console, parsed_budget.error(), options.json);
   }
+  const uint64_t budget = *parsed_budget;
   const CliSpool spool_slot(platform, sink);
   Spool& spool = spool_slot.spool();
   const Outcome opened = spool.open(flags[0].value, Spool::Role::Producer);

@@ -231,6 +231,18 @@ Result<uint64_t> parse_count(std::string_view text, uint64_t min, uint64_t max,
   return value;
 }
 
+Result<uint64_t> parse_count_flag(const CommandFlag& flag, uint64_t fallback, uint64_t min,
+                                  uint64_t max) {
+  if (!flag.given) {
+    return fallback;
+  }
+  return parse_count(flag.value, min, max, flag.name);
+}
+
+Result<uint64_t> parse_batch_bytes(const CommandFlag& flag) {
+  return parse_count_flag(flag, LSEDGE_IMPORT_BATCH_BUDGET, 4, LSEDGE_IMPORT_BATCH_BUDGET);
+}
+
 Result<int64_t> parse_project_id(const CommandFlag& flag, std::string_view usage) {
   if (!flag.given) {
     return Error(Status::UsageError, usage);

@@ -72,3 +72,15 @@ new_project() {
 spool_check() { /usr/bin/python3 "$here/spool_check.py" "$@"; }
 # The tasks of PROJECT on the server, as JSON, into FILE.
 server_tasks() { admin tasks "$1" >"$2"; }
+# stop_daemon SIGNAL PID: signals a background lsedge and waits for it; sets $daemon_rc and
+# $elapsed_ms (signal to exit).
+stop_daemon() {
+  local started
+  started=$(date +%s%N)
+  kill "-$1" "$2"
+  set +e
+  wait "$2"
+  daemon_rc=$?
+  set -e
+  elapsed_ms=$((($(date +%s%N) - started) / 1000000))
+}

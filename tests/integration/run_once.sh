@@ -98,13 +98,7 @@ for _ in $(seq 100); do
 done
 [ -z "$(ls "$spool/queue")" ] || fail "the daemon did not drain the queue"
 sleep 0.3
-started=$(date +%s%N)
-kill -TERM "$pid"
-set +e
-wait "$pid"
-daemon_rc=$?
-set -e
-elapsed_ms=$((($(date +%s%N) - started) / 1000000))
+stop_daemon TERM "$pid"
 cat "$work/daemon.out"
 [ "$daemon_rc" -eq 0 ] || fail "SIGTERM exit code $daemon_rc, expected 0"
 [ "$elapsed_ms" -lt 2000 ] || fail "SIGTERM took $elapsed_ms ms"
@@ -122,13 +116,7 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 grep -q '"event":"retry"' "$work/retry.out" || fail "no retry before the signal"
-started=$(date +%s%N)
-kill -INT "$pid"
-set +e
-wait "$pid"
-daemon_rc=$?
-set -e
-elapsed_ms=$((($(date +%s%N) - started) / 1000000))
+stop_daemon INT "$pid"
 admin reset >/dev/null
 cat "$work/retry.out"
 [ "$daemon_rc" -eq 0 ] || fail "SIGINT during a retry wait: exit $daemon_rc"

@@ -42,11 +42,7 @@ for _ in $(seq 600); do
   sleep 0.1
 done
 [ -z "$(find "$spool/queue" -name '*.json')" ] || fail "the queue did not drain after the restart"
-kill -TERM "$pid"
-set +e
-wait "$pid"
-daemon_rc=$?
-set -e
+stop_daemon TERM "$pid"
 trap 'rm -rf "$work"; admin reset >/dev/null 2>&1 || true' EXIT
 grep -v '"event":"sent"' "$work/daemon.out" | head -20
 [ "$daemon_rc" -eq 0 ] || fail "daemon exit code $daemon_rc after SIGTERM"
