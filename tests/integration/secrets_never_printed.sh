@@ -2,8 +2,8 @@
 # With debug logging on, neither the PAT nor any access token reaches stdout, stderr or the
 # server's request log, on success and on failure.
 . "$(dirname "$0")/lib.sh"
-knob access_lifetime 1
-knob delay "1600 1 /api/current-user/whoami"
+knob access_lifetime 2
+knob delay "2600 1 /api/current-user/whoami"
 LABEL_STUDIO_URL=$LSEDGE_TEST_HTTP_URL LABEL_STUDIO_API_TOKEN=$PAT run_lsedge whoami -vv
 expect_rc 0
 # Any JWT-looking text (header "eyJ...") or a piece of the PAT's signature is a leak.
