@@ -30,6 +30,8 @@ function(lsedge_add_mbedtls target config_file)
   add_library(${target} STATIC ${lsedge_mbedtls_sources})
   target_include_directories(${target} SYSTEM PUBLIC ${LSEDGE_MBEDTLS_SOURCE_DIR}/include)
   target_include_directories(${target} PRIVATE ${LSEDGE_MBEDTLS_SOURCE_DIR}/library)
+  # The board's config includes the shared client options as "common/mbedtls_client.h".
+  target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR}/boards)
   target_compile_definitions(${target} PUBLIC "MBEDTLS_CONFIG_FILE=\"${config_file}\""
                                               LSEDGE_MBEDTLS_POOLED=1)
   if(ARGC GREATER 2)

@@ -77,8 +77,11 @@ import sys
 loads = [(int(f[1], 16), int(f[4], 16)) for f in (l.split() for l in sys.stdin) if f[:1] == ["LOAD"]]
 print(sum(max(0, b[0] - (a[0] + a[1])) for a, b in zip(loads, loads[1:])))')
   rm -f "$stripped_file"
-  pool=$(($(sed -n 's/^#define LSEDGE_MBEDTLS_POOL_BYTES *//p' "boards/$board/config.h" |
-    tr -d 'uUlL')))
+  # The board's pool size: its own override, else the default (boards/board_sizes.h).
+  pool_text=$(sed -n 's/^#define LSEDGE_MBEDTLS_POOL_BYTES *//p' "boards/$board/board.h")
+  [ -n "$pool_text" ] ||
+    pool_text=$(sed -n 's/^#define LSEDGE_MBEDTLS_POOL_BYTES *//p' boards/board_sizes.h)
+  pool=$(($(echo "$pool_text" | tr -d 'uUlL')))
   echo
   echo "- stripped \`lsedge\`: $stripped B, of which $padding B page-alignment padding"
   echo "- static RAM (data + bss): $((data + bss)) B ($(awk -v b=$((data + bss)) \

@@ -3,7 +3,7 @@
 #ifndef LSEDGE_BOARD_MBEDTLS_CONFIG_H
 #define LSEDGE_BOARD_MBEDTLS_CONFIG_H
 
-#include "../common/mbedtls_client.h"
+#include "common/mbedtls_client.h"
 
 // Test binaries add to the client set here (e.g. the in-process TLS test server), before the
 // check; product builds set no user file.

@@ -3,10 +3,10 @@
 
 #include <string_view>
 
-#include <config.h>  // board sizes
+#include "board_sizes.h"
 #include "firmware/app/cli_common.h"
+#include "firmware/core/log_sink.h"
 #include "firmware/core/result.h"
-#include "hal/log_sink.h"
 
 namespace lsedge::app {
 namespace {
@@ -112,19 +112,19 @@ Outcome parse_options(int argc, const char* const* argv, Options& options) {
 }
 
 // Drops lines below the level chosen with -v/-q before they reach the platform's sink.
-class LevelFilterSink final : public hal::LogSink {
+class LevelFilterSink final : public LogSink {
  public:
-  LevelFilterSink(hal::LogSink& next, hal::LogLevel max_level) : next_(next), max_(max_level) {}
-  bool enabled(hal::LogLevel level) const override { return level <= max_ && next_.enabled(level); }
-  void write(hal::LogLevel level, std::string_view component, std::string_view message) override {
+  LevelFilterSink(LogSink& next, LogLevel max_level) : next_(next), max_(max_level) {}
+  bool enabled(LogLevel level) const override { return level <= max_ && next_.enabled(level); }
+  void write(LogLevel level, std::string_view component, std::string_view message) override {
     if (enabled(level)) {
       next_.write(level, component, message);
     }
   }
 
  private:
-  hal::LogSink& next_;
-  hal::LogLevel max_;
+  LogSink& next_;
+  LogLevel max_;
 };
 
 }  // namespace
@@ -144,13 +144,13 @@ int run_cli(int argc, const char* const* argv, PlatformServices& platform) {
     platform.console.out("lsedge " LSEDGE_VERSION " (board " LSEDGE_BOARD_NAME ")\n");
     return 0;
   }
-  hal::LogLevel level = hal::LogLevel::Warn;
+  LogLevel level = LogLevel::Warn;
   if (options.verbosity < 0) {
-    level = hal::LogLevel::Error;
+    level = LogLevel::Error;
   } else if (options.verbosity == 1) {
-    level = hal::LogLevel::Info;
+    level = LogLevel::Info;
   } else if (options.verbosity >= 2) {
-    level = hal::LogLevel::Debug;
+    level = LogLevel::Debug;
   }
   LevelFilterSink sink(platform.log, level);
 

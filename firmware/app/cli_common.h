@@ -6,18 +6,23 @@
 #include <cstdint>
 #include <string_view>
 
-#include <config.h>  // board sizes
+#include "board_sizes.h"
 #include "firmware/app/config.h"
 #include "firmware/app/console.h"
 #include "firmware/app/platform_services.h"
+#include "firmware/app/status_text.h"
 #include "firmware/core/fixed_string.h"
+#include "firmware/core/log_sink.h"
 #include "firmware/core/result.h"
 #include "firmware/core/span.h"
-#include "hal/log_sink.h"
+
+namespace lsedge::spool {
+class Spool;
+}
 
 namespace lsedge::app {
 
-class Spool;
+using spool::Spool;
 
 inline constexpr size_t kMaxPositional = 64;
 
@@ -97,23 +102,20 @@ void reset_command_buffers();
 // The commands (cmd_*.cpp); each returns the exit code. Thread-safety: CLI thread only.
 [[nodiscard]] int cmd_title(const Options& options, Console& console);
 // whoami once, or (check) `check [--count N] [--interval-ms MS]`.
-[[nodiscard]] int cmd_whoami(const Options& options, PlatformServices& platform, hal::LogSink& sink,
+[[nodiscard]] int cmd_whoami(const Options& options, PlatformServices& platform, LogSink& sink,
                              bool check);
-[[nodiscard]] int cmd_project(const Options& options, PlatformServices& platform,
-                              hal::LogSink& sink);
-[[nodiscard]] int cmd_import(const Options& options, PlatformServices& platform,
-                             hal::LogSink& sink);
-[[nodiscard]] int cmd_upload(const Options& options, PlatformServices& platform,
-                             hal::LogSink& sink);
-[[nodiscard]] int cmd_spool(const Options& options, PlatformServices& platform, hal::LogSink& sink);
-[[nodiscard]] int cmd_run(const Options& options, PlatformServices& platform, hal::LogSink& sink);
+[[nodiscard]] int cmd_project(const Options& options, PlatformServices& platform, LogSink& sink);
+[[nodiscard]] int cmd_import(const Options& options, PlatformServices& platform, LogSink& sink);
+[[nodiscard]] int cmd_upload(const Options& options, PlatformServices& platform, LogSink& sink);
+[[nodiscard]] int cmd_spool(const Options& options, PlatformServices& platform, LogSink& sink);
+[[nodiscard]] int cmd_run(const Options& options, PlatformServices& platform, LogSink& sink);
 
 // The command's Spool (it holds three file chunks), in the command arena, alive while this
 // object is.
 // Thread-safety: the CLI thread only; one at a time.
 class CliSpool {
  public:
-  CliSpool(PlatformServices& platform, hal::LogSink& sink);
+  CliSpool(PlatformServices& platform, LogSink& sink);
   ~CliSpool();
   CliSpool(const CliSpool&) = delete;
   CliSpool& operator=(const CliSpool&) = delete;

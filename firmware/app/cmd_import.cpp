@@ -2,17 +2,28 @@
 #include <cstdint>
 #include <string_view>
 
-#include <config.h>  // board sizes
 #include <optional>
+#include "board_sizes.h"
 
 #include "firmware/app/cli_common.h"
 #include "firmware/app/session.h"
-#include "firmware/app/task_file.h"
 #include "firmware/http/http.h"
 #include "firmware/labelstudio/import.h"
 #include "firmware/labelstudio/upload.h"
+#include "firmware/taskfile/task_file.h"
 
 namespace lsedge::app {
+
+using taskfile::BatchBodyReader;
+using taskfile::plan_batches;
+using taskfile::scan_task_file;
+using taskfile::task_file_format_name;
+using taskfile::TaskBatch;
+using taskfile::TaskBatchVisitor;
+using taskfile::TaskElement;
+using taskfile::TaskElementVisitor;
+using taskfile::TaskFileFormat;
+using taskfile::TaskFileSummary;
 namespace {
 
 constexpr std::string_view kImportUsage =
@@ -117,7 +128,7 @@ class BatchSender final : public TaskBatchVisitor {
 
 }  // namespace
 
-int cmd_import(const Options& options, PlatformServices& platform, hal::LogSink& sink) {
+int cmd_import(const Options& options, PlatformServices& platform, LogSink& sink) {
   CommandFlag flags[] = {{"--project", {}, false}, {"--batch-bytes", {}, false}};
   std::string_view path;
   size_t positional_count = 0;
@@ -190,7 +201,7 @@ int cmd_import(const Options& options, PlatformServices& platform, hal::LogSink&
   return 0;
 }
 
-int cmd_upload(const Options& options, PlatformServices& platform, hal::LogSink& sink) {
+int cmd_upload(const Options& options, PlatformServices& platform, LogSink& sink) {
   CommandFlag flags[] = {{"--project", {}, false}};
   std::string_view paths[kMaxPositional];
   size_t count = 0;

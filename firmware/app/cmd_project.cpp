@@ -2,8 +2,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include <config.h>  // board sizes
 #include <optional>
+#include "board_sizes.h"
 
 #include "firmware/app/cli_common.h"
 #include "firmware/app/session.h"
@@ -33,7 +33,7 @@ Result<std::string_view> read_label_config(hal::Storage& storage, std::string_vi
   return as_text(ConstByteSpan(buffer.data(), *read));
 }
 
-int ensure(const Options& options, PlatformServices& platform, hal::LogSink& sink) {
+int ensure(const Options& options, PlatformServices& platform, LogSink& sink) {
   CommandFlag flags[] = {{"--title", {}, false},
                          {"--task-id", {}, false},
                          {"--label-config", {}, false},
@@ -85,7 +85,7 @@ int ensure(const Options& options, PlatformServices& platform, hal::LogSink& sin
 
 }  // namespace
 
-int cmd_project(const Options& options, PlatformServices& platform, hal::LogSink& sink) {
+int cmd_project(const Options& options, PlatformServices& platform, LogSink& sink) {
   if (options.arg_count >= 1 && options.args[0] == "ensure") {
     return ensure(options, platform, sink);
   }

@@ -6,18 +6,24 @@
 #include <optional>
 #include <string_view>
 
-#include <config.h>  // board sizes
+#include "board_sizes.h"
 #include "firmware/app/cli_common.h"
 #include "firmware/app/session.h"
-#include "firmware/app/spool.h"
-#include "firmware/app/upload_policy.h"
 #include "firmware/core/backoff.h"
 #include "firmware/core/log.h"
 #include "firmware/http/http.h"
 #include "firmware/labelstudio/import.h"
 #include "firmware/labelstudio/projects.h"
+#include "firmware/spool/spool.h"
+#include "firmware/spool/upload_policy.h"
 
 namespace lsedge::app {
+
+using spool::SpoolEntry;
+using spool::SpoolEntryBody;
+using spool::upload_action;
+using spool::upload_outcome_unknown;
+using spool::UploadAction;
 namespace {
 
 constexpr std::string_view kRunUsage =
@@ -67,7 +73,7 @@ void field_int(Line& line, std::string_view key, int64_t value) {
 class Uploader {
  public:
   Uploader(const Options& options, PlatformServices& platform, Session& session, Spool& spool,
-           hal::LogSink& sink, int64_t project, uint64_t poll_ms, bool once, BackoffPolicy policy)
+           LogSink& sink, int64_t project, uint64_t poll_ms, bool once, BackoffPolicy policy)
       : options_(options),
         platform_(platform),
         session_(session),
@@ -428,7 +434,7 @@ class Uploader {
 
 }  // namespace
 
-int cmd_run(const Options& options, PlatformServices& platform, hal::LogSink& sink) {
+int cmd_run(const Options& options, PlatformServices& platform, LogSink& sink) {
   CommandFlag flags[] = {{"--spool", {}, false},         {"--project", {}, false},
                          {"--poll-ms", {}, false},       {"--once", {}, false, true},
                          {"--retry-base-ms", {}, false}, {"--retry-cap-ms", {}, false}};

@@ -3,18 +3,22 @@
 #include <new>
 #include <string_view>
 
-#include <config.h>  // board sizes
+#include "board_sizes.h"
 #include "firmware/app/cli_common.h"
-#include "firmware/app/spool.h"
 #include "firmware/core/log.h"
+#include "firmware/spool/spool.h"
 
 namespace lsedge::app {
+
+using spool::SpoolAddResult;
+using spool::SpoolCounts;
+using taskfile::task_file_format_name;
 namespace {
 
 constexpr std::string_view kSpoolUsage =
     "usage: lsedge spool add --spool DIR [--batch-bytes N] FILE";
 
-int add(const Options& options, PlatformServices& platform, hal::LogSink& sink) {
+int add(const Options& options, PlatformServices& platform, LogSink& sink) {
   CommandFlag flags[] = {{"--spool", {}, false}, {"--batch-bytes", {}, false}};
   std::string_view path;
   size_t positional_count = 0;
@@ -68,14 +72,14 @@ int add(const Options& options, PlatformServices& platform, hal::LogSink& sink) 
 }  // namespace
 
 // Placement new into the command arena (static memory sized for a Spool): not heap.
-CliSpool::CliSpool(PlatformServices& platform, hal::LogSink& sink)
+CliSpool::CliSpool(PlatformServices& platform, LogSink& sink)
     : spool_(new (cli_spool_memory())
                  Spool(platform.storage, platform.entropy, Logger(&sink, "spool"))) {}
 CliSpool::~CliSpool() {
   spool_->~Spool();
 }
 
-int cmd_spool(const Options& options, PlatformServices& platform, hal::LogSink& sink) {
+int cmd_spool(const Options& options, PlatformServices& platform, LogSink& sink) {
   if (options.arg_count >= 1 && options.args[0] == "add") {
     return add(options, platform, sink);
   }

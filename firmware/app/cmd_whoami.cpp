@@ -63,7 +63,7 @@ int cmd_title(const Options& options, Console& console) {
 
 // whoami, once; or `check`: whoami `count` times, `interval_ms` apart, on one session (one
 // kept-alive connection, access tokens refreshed as they come due).
-int cmd_whoami(const Options& options, PlatformServices& platform, hal::LogSink& sink, bool check) {
+int cmd_whoami(const Options& options, PlatformServices& platform, LogSink& sink, bool check) {
   uint64_t count = 1;
   uint64_t interval_ms = 0;
   const Error usage(Status::UsageError, check ? "usage: lsedge check [--count N] [--interval-ms MS]"

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string_view>
 
-#include <config.h>  // the board's sizes; <> because this file shadows "config.h" in firmware/app
+#include "board_sizes.h"
 #include "firmware/app/url.h"
 #include "firmware/core/fixed_string.h"
 #include "firmware/core/result.h"

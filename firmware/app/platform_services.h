@@ -3,9 +3,9 @@
 
 #include "firmware/app/config.h"
 #include "firmware/app/console.h"
+#include "firmware/core/log_sink.h"
 #include "hal/clock.h"
 #include "hal/entropy.h"
-#include "hal/log_sink.h"
 #include "hal/socket.h"
 #include "hal/storage.h"
 #include "hal/sync.h"
@@ -29,7 +29,7 @@ struct PlatformServices {
   hal::MonotonicClock& clock;
   hal::Entropy& entropy;
   hal::Socket& socket;
-  hal::LogSink& log;
+  LogSink& log;
   hal::Mutex& token_mutex;
   hal::ConditionVariable& token_condition;
   hal::Storage& storage;

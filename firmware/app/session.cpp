@@ -2,14 +2,14 @@
 #include "firmware/app/session.h"
 
 #include "firmware/app/pem_file.h"
-#include "firmware/app/spool.h"
+#include "firmware/spool/spool.h"
 
 #include <cstdint>
 #include <cstring>
 #include <optional>
 #include <string_view>
 
-#include <config.h>  // board sizes
+#include "board_sizes.h"
 #include "firmware/core/arena.h"
 #include "firmware/json/json.h"
 #include "firmware/labelstudio/api_error.h"
@@ -284,7 +284,7 @@ Outcome load_settings(const Options& options, PlatformServices& platform, Config
   return loaded;
 }
 
-Session::Session(PlatformServices& platform, hal::LogSink& sink, Config& config)
+Session::Session(PlatformServices& platform, LogSink& sink, Config& config)
     : platform_(platform),
       config_(config),
       log_(&sink, "app"),
@@ -359,7 +359,7 @@ net::Transport& Session::transport() {
   return tcp_;
 }
 
-Outcome start_session(const Options& options, PlatformServices& platform, hal::LogSink& sink,
+Outcome start_session(const Options& options, PlatformServices& platform, LogSink& sink,
                       std::optional<Session>& out) {
   Config& config = cli_config();
   LSEDGE_TRY(load_settings(options, platform, config));

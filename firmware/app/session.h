@@ -9,12 +9,12 @@
 #include "firmware/auth/token_manager.h"
 #include "firmware/core/deadline.h"
 #include "firmware/core/log.h"
+#include "firmware/core/log_sink.h"
 #include "firmware/core/result.h"
 #include "firmware/http/connection.h"
 #include "firmware/labelstudio/client.h"
 #include "firmware/net/tcp_transport.h"
 #include "firmware/net/tls_transport.h"
-#include "hal/log_sink.h"
 
 namespace lsedge::app {
 
@@ -25,11 +25,11 @@ class Session;
 // Loads the settings (environment, .env, command line) into the CLI's static Config, then makes
 // and opens `out`. Thread-safety: the CLI thread only.
 [[nodiscard]] Outcome start_session(const Options& options, PlatformServices& platform,
-                                    hal::LogSink& sink, std::optional<Session>& out);
+                                    LogSink& sink, std::optional<Session>& out);
 
 class Session {
  public:
-  Session(PlatformServices& platform, hal::LogSink& sink, Config& config);
+  Session(PlatformServices& platform, LogSink& sink, Config& config);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include <config.h>  // the board's sizes; <> because firmware/app/config.h shadows "config.h"
+#include "board_sizes.h"
 #include "firmware/core/fixed_string.h"
 #include "firmware/core/result.h"
 

@@ -1,7 +1,7 @@
 #include "firmware/auth/credential.h"
 #include "firmware/core/ascii.h"
 
-#include <config.h>  // board sizes
+#include "board_sizes.h"
 #include "firmware/auth/jwt.h"
 
 namespace lsedge::auth {

@@ -1,6 +1,6 @@
 #include "firmware/auth/jwt.h"
 
-#include <config.h>  // board sizes
+#include "board_sizes.h"
 #include "firmware/auth/base64url.h"
 #include "firmware/core/arena.h"
 #include "firmware/core/secure_wipe.h"

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string_view>
 
-#include <config.h>  // board sizes
+#include "board_sizes.h"
 #include "firmware/auth/credential.h"
 #include "firmware/auth/jwt.h"
 #include "firmware/core/deadline.h"

@@ -1,11 +1,11 @@
-// printf-style logging into a fixed line buffer, delivered to a hal::LogSink.
+// printf-style logging into a fixed line buffer, delivered to a LogSink.
 #pragma once
 
 #include <cstdarg>
 #include <cstdio>
 #include <string_view>
 
-#include "hal/log_sink.h"
+#include "firmware/core/log_sink.h"
 
 namespace lsedge {
 
@@ -22,13 +22,12 @@ class Logger {
   static constexpr size_t kLineCapacity = 256;
 
   constexpr Logger() = default;
-  constexpr Logger(hal::LogSink* sink, const char* component)
-      : sink_(sink), component_(component) {}
+  constexpr Logger(LogSink* sink, const char* component) : sink_(sink), component_(component) {}
 
-  [[nodiscard]] bool enabled(hal::LogLevel level) const {
+  [[nodiscard]] bool enabled(LogLevel level) const {
     return sink_ != nullptr && sink_->enabled(level);
   }
-  void log(hal::LogLevel level, const char* format, ...) const LSEDGE_PRINTF(3, 4) {
+  void log(LogLevel level, const char* format, ...) const LSEDGE_PRINTF(3, 4) {
     if (!enabled(level)) {
       return;
     }
@@ -40,34 +39,34 @@ class Logger {
   void error(const char* format, ...) const LSEDGE_PRINTF(2, 3) {
     va_list a;
     va_start(a, format);
-    if (enabled(hal::LogLevel::Error))
-      vlog(hal::LogLevel::Error, format, a);
+    if (enabled(LogLevel::Error))
+      vlog(LogLevel::Error, format, a);
     va_end(a);
   }
   void warn(const char* format, ...) const LSEDGE_PRINTF(2, 3) {
     va_list a;
     va_start(a, format);
-    if (enabled(hal::LogLevel::Warn))
-      vlog(hal::LogLevel::Warn, format, a);
+    if (enabled(LogLevel::Warn))
+      vlog(LogLevel::Warn, format, a);
     va_end(a);
   }
   void info(const char* format, ...) const LSEDGE_PRINTF(2, 3) {
     va_list a;
     va_start(a, format);
-    if (enabled(hal::LogLevel::Info))
-      vlog(hal::LogLevel::Info, format, a);
+    if (enabled(LogLevel::Info))
+      vlog(LogLevel::Info, format, a);
     va_end(a);
   }
   void debug(const char* format, ...) const LSEDGE_PRINTF(2, 3) {
     va_list a;
     va_start(a, format);
-    if (enabled(hal::LogLevel::Debug))
-      vlog(hal::LogLevel::Debug, format, a);
+    if (enabled(LogLevel::Debug))
+      vlog(LogLevel::Debug, format, a);
     va_end(a);
   }
 
  private:
-  void vlog(hal::LogLevel level, const char* format, va_list args) const {
+  void vlog(LogLevel level, const char* format, va_list args) const {
     char line[kLineCapacity];
     const int n = std::vsnprintf(line, sizeof(line), format, args);
     if (n < 0) {
@@ -78,7 +77,7 @@ class Logger {
     sink_->write(level, component_, std::string_view(line, length));
   }
 
-  hal::LogSink* sink_ = nullptr;
+  LogSink* sink_ = nullptr;
   const char* component_ = "";
 };
 

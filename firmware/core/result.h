@@ -116,6 +116,19 @@ using Outcome = Result<void>;
     }                                                        \
   } while (false)
 
+// Evaluates `expr` (a Result<T>); on failure returns its error from the enclosing function, else
+// moves the value into `lhs`, which may be a declaration: LSEDGE_TRY_ASSIGN(auto n, read(buf));
+#define LSEDGE_TRY_ASSIGN(lhs, expr) \
+  LSEDGE_TRY_ASSIGN_IMPL_(LSEDGE_TRY_CONCAT_(lsedge_try_assign_, __LINE__), lhs, expr)
+#define LSEDGE_TRY_ASSIGN_IMPL_(result, lhs, expr) \
+  auto result = (expr);                            \
+  if (!result.ok()) {                              \
+    return result.error();                         \
+  }                                                \
+  lhs = std::move(result.value())
+#define LSEDGE_TRY_CONCAT_(a, b) LSEDGE_TRY_CONCAT_IMPL_(a, b)
+#define LSEDGE_TRY_CONCAT_IMPL_(a, b) a##b
+
 namespace lsedge::detail {
 inline bool is_ok(Status s) {
   return s == Status::Ok;

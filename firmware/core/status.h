@@ -1,4 +1,5 @@
-// The one status enum of lsedge, its messages, and the exit-code class of each value.
+// The one status enum of lsedge, a stable name and the class of each value. What a status means
+// to a person (its message, its exit code) is the program's business: firmware/app/status_text.h.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +25,11 @@ enum class Status : uint8_t {
   InsecureHttpRefused,
 
   // Local resources.
-  FileError,
+  FileError,          // any other storage failure (errno in Error::code)
+  FileNotFound,       // storage: nothing at that path
+  FileExists,         // storage: a new file or directory's path is taken
+  DirectoryNotEmpty,  // storage: a directory to remove or replace still has entries
+  NoSpace,            // storage: the device is out of bytes or inodes
   EntropyFailure,
 
   // Network and TLS.
@@ -64,7 +69,7 @@ enum class Status : uint8_t {
   kCount_  // not a status; keeps the message table honest
 };
 
-// What kind of failure a Status is; the CLI maps each class to one exit code.
+// What kind of failure a Status is (the CLI maps each class to one exit code).
 enum class StatusClass : uint8_t {
   Ok,
   CallerBug,
@@ -74,12 +79,8 @@ enum class StatusClass : uint8_t {
   Server,   // exit 5 (also local resources and anything else)
 };
 
-// A short sentence: what happened and what to do. Never contains secrets.
-[[nodiscard]] const char* status_message(Status status);
 // A stable identifier such as "buffer_too_small", for logs and JSON output.
 [[nodiscard]] const char* status_name(Status status);
 [[nodiscard]] StatusClass status_class(Status status);
-// 0 ok, 2 usage/config, 3 authentication, 4 network/TLS, 5 server or other.
-[[nodiscard]] int exit_code_for(Status status);
 
 }  // namespace lsedge

@@ -1,6 +1,6 @@
 #include "firmware/http/connection.h"
 
-#include <config.h>  // board sizes
+#include "board_sizes.h"
 #include "firmware/core/secure_wipe.h"
 #include "firmware/http/request_writer.h"
 

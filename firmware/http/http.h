@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "firmware/core/ascii.h"
+#include "firmware/core/body_source.h"
 #include "firmware/core/result.h"
 #include "firmware/core/span.h"
 
@@ -26,21 +27,8 @@ struct Header {
   std::string_view value;
 };
 
-// A request body produced piece by piece (a file, a batch of tasks), so it never has to be in
-// memory whole. It is sent with Content-Length = size(); Connection reads it into a fixed send
-// chunk. A source that ends before size() bytes or has more left after them is refused
-// (InvalidArgument) and the connection closed, since the server would misframe the stream.
-// Thread-safety: one thread at a time (the one executing the request).
-class BodySource {
- public:
-  virtual ~BodySource() = default;
-  // Copies the next bytes into `out` (at most out.size()); 0 means the end of the body.
-  [[nodiscard]] virtual Result<size_t> read(ByteSpan out) = 0;
-  // Goes back to the first byte, for a resend (a new connection, or after a token refresh).
-  [[nodiscard]] virtual Outcome rewind() = 0;
-  // The exact number of bytes read() produces from the start to the end.
-  [[nodiscard]] virtual uint64_t size() const = 0;
-};
+// The body of a streamed request (firmware/core/body_source.h).
+using BodySource = ::lsedge::BodySource;
 
 // Everything one request needs; all views are the caller's. Thread-safety: a view.
 struct Request {

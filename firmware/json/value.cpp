@@ -5,7 +5,7 @@
 
 #include <cstring>
 
-#include <config.h>  // board sizes
+#include "board_sizes.h"
 #include "firmware/core/utf8.h"
 
 namespace lsedge::json {

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include <config.h>  // board sizes
+#include "board_sizes.h"
 #include "firmware/core/result.h"
 #include "firmware/core/span.h"
 

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include <config.h>  // board sizes
+#include "board_sizes.h"
 #include "firmware/auth/token_manager.h"
 #include "firmware/core/arena.h"
 #include "firmware/core/fixed_string.h"

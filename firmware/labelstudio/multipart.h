@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include <config.h>  // board sizes
+#include "board_sizes.h"
 #include "firmware/core/fixed_string.h"
 #include "firmware/core/result.h"
 #include "firmware/http/http.h"

@@ -1,6 +1,6 @@
 #include "firmware/labelstudio/projects.h"
 
-#include <config.h>  // board sizes
+#include "board_sizes.h"
 #include "firmware/json/json.h"
 
 namespace lsedge::labelstudio {

@@ -7,7 +7,7 @@
 #include <climits>
 #include <ctime>
 
-#include <config.h>  // board sizes
+#include "board_sizes.h"
 #include "firmware/core/civil_time.h"
 #endif
 

@@ -12,7 +12,7 @@
 #include <optional>
 #include <string_view>
 
-#include <config.h>  // board sizes
+#include "board_sizes.h"
 #include "firmware/core/deadline.h"
 #include "firmware/core/fixed_string.h"
 #include "firmware/core/log.h"

@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-#include <config.h>  // board sizes
+#include "board_sizes.h"
 #include "firmware/core/fixed_string.h"
 
 namespace lsedge::platform {

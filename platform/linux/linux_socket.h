@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include <config.h>  // board sizes
+#include "board_sizes.h"
 #include "firmware/core/deadline.h"
 #include "firmware/core/fixed_string.h"
 #include "firmware/core/result.h"

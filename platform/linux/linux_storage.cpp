@@ -11,7 +11,7 @@
 #include <cstdio>  // rename(2)
 #include <cstring>
 
-#include <config.h>  // board sizes
+#include "board_sizes.h"
 #include "firmware/core/fixed_string.h"
 #include "firmware/core/secure_wipe.h"
 #include "platform/linux/errno_status.h"

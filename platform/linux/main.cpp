@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
   static lsedge::platform::LinuxClock clock(&g_stop_requested);
   static lsedge::platform::LinuxEntropy entropy;
   static lsedge::platform::LinuxSocket socket(clock);
-  static lsedge::platform::StderrLogSink log(clock, lsedge::hal::LogLevel::Debug);
+  static lsedge::platform::StderrLogSink log(clock, lsedge::LogLevel::Debug);
   static lsedge::platform::LinuxMutex token_mutex;
   static lsedge::platform::LinuxConditionVariable token_condition(token_mutex);
   static lsedge::platform::LinuxStorage storage;

@@ -6,20 +6,20 @@
 #include <cinttypes>
 #include <cstdio>
 
-#include <config.h>  // board sizes
+#include "board_sizes.h"
 
 namespace lsedge::platform {
 namespace {
 
-const char* level_name(hal::LogLevel level) {
+const char* level_name(LogLevel level) {
   switch (level) {
-    case hal::LogLevel::Error:
+    case LogLevel::Error:
       return "error";
-    case hal::LogLevel::Warn:
+    case LogLevel::Warn:
       return "warn";
-    case hal::LogLevel::Info:
+    case LogLevel::Info:
       return "info";
-    case hal::LogLevel::Debug:
+    case LogLevel::Debug:
       return "debug";
   }
   return "?";
@@ -63,12 +63,11 @@ static_assert(LSEDGE_LOG_LINE_CAPACITY >= 64, "a log line needs room for its pre
 
 }  // namespace
 
-bool StderrLogSink::enabled(hal::LogLevel level) const {
+bool StderrLogSink::enabled(LogLevel level) const {
   return static_cast<uint8_t>(level) <= threshold_.load(std::memory_order_relaxed);
 }
 
-void StderrLogSink::write(hal::LogLevel level, std::string_view component,
-                          std::string_view message) {
+void StderrLogSink::write(LogLevel level, std::string_view component, std::string_view message) {
   if (!enabled(level)) {
     return;
   }

@@ -1,11 +1,11 @@
-// hal::LogSink writing one line per record to stderr (or another descriptor), with uptime.
+// LogSink writing one line per record to stderr (or another descriptor), with uptime.
 #pragma once
 
 #include <atomic>
 #include <string_view>
 
+#include "firmware/core/log_sink.h"
 #include "hal/clock.h"
-#include "hal/log_sink.h"
 
 namespace lsedge::platform {
 
@@ -14,26 +14,26 @@ namespace lsedge::platform {
 // LSEDGE_LOG_LINE_CAPACITY bytes, so concurrent lines do not interleave; longer lines are cut at
 // a UTF-8 boundary. Control characters become '?' so a hostile server detail cannot forge lines
 // or send terminal escapes. Thread-safety: safe for concurrent use from any thread.
-class StderrLogSink final : public hal::LogSink {
+class StderrLogSink final : public LogSink {
  public:
   static constexpr int kStderr = 2;
 
   // `fd` is not owned (tests pass a pipe).
-  explicit StderrLogSink(const hal::MonotonicClock& clock,
-                         hal::LogLevel threshold = hal::LogLevel::Info, int fd = kStderr)
+  explicit StderrLogSink(const hal::MonotonicClock& clock, LogLevel threshold = LogLevel::Info,
+                         int fd = kStderr)
       : clock_(clock), fd_(fd), threshold_(static_cast<uint8_t>(threshold)) {}
 
   // Records at `threshold` or more severe are written.
-  void set_threshold(hal::LogLevel threshold) {
+  void set_threshold(LogLevel threshold) {
     threshold_.store(static_cast<uint8_t>(threshold), std::memory_order_relaxed);
   }
-  [[nodiscard]] hal::LogLevel threshold() const {
-    return static_cast<hal::LogLevel>(threshold_.load(std::memory_order_relaxed));
+  [[nodiscard]] LogLevel threshold() const {
+    return static_cast<LogLevel>(threshold_.load(std::memory_order_relaxed));
   }
 
-  [[nodiscard]] bool enabled(hal::LogLevel level) const override;
+  [[nodiscard]] bool enabled(LogLevel level) const override;
   // Drops records below the threshold; a failing write is ignored (logging must not fail).
-  void write(hal::LogLevel level, std::string_view component, std::string_view message) override;
+  void write(LogLevel level, std::string_view component, std::string_view message) override;
 
  private:
   const hal::MonotonicClock& clock_;

@@ -1,23 +1,23 @@
-// A hal::LogSink that keeps every line, so tests can assert what was (and was not) logged.
+// A LogSink that keeps every line, so tests can assert what was (and was not) logged.
 #pragma once
 
 #include <mutex>
 #include <string>
 #include <vector>
 
-#include "hal/log_sink.h"
+#include "firmware/core/log_sink.h"
 
 namespace lsedge::testing {
 
-class CaptureLog final : public hal::LogSink {
+class CaptureLog final : public LogSink {
  public:
   struct Line {
-    hal::LogLevel level;
+    LogLevel level;
     std::string component;
     std::string message;
   };
-  bool enabled(hal::LogLevel) const override { return true; }
-  void write(hal::LogLevel level, std::string_view component, std::string_view message) override {
+  bool enabled(LogLevel) const override { return true; }
+  void write(LogLevel level, std::string_view component, std::string_view message) override {
     std::lock_guard<std::mutex> lock(mutex_);
     lines_.push_back({level, std::string(component), std::string(message)});
   }

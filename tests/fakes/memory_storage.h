@@ -27,7 +27,7 @@
 #include <utility>
 #include <vector>
 
-#include <config.h>
+#include "board_sizes.h"
 #include "firmware/core/fixed_string.h"
 #include "hal/storage.h"
 

@@ -80,18 +80,18 @@ class CaptureConsole final : public lsedge::app::Console {
 
 // At -vv every line arrives here: warnings and errors are passed on to stderr, TLS handshakes
 // are counted (the resumption phase checks "session resumed").
-class CaptureLog final : public lsedge::hal::LogSink {
+class CaptureLog final : public lsedge::LogSink {
  public:
-  explicit CaptureLog(lsedge::hal::LogSink& next) : next_(next) {}
-  bool enabled(lsedge::hal::LogLevel) const override { return true; }
-  void write(lsedge::hal::LogLevel level, std::string_view component,
+  explicit CaptureLog(lsedge::LogSink& next) : next_(next) {}
+  bool enabled(lsedge::LogLevel) const override { return true; }
+  void write(lsedge::LogLevel level, std::string_view component,
              std::string_view message) override {
     if (message.find("session resumed") != std::string_view::npos) {
       resumed_.fetch_add(1);
     } else if (message.find("full handshake") != std::string_view::npos) {
       full_.fetch_add(1);
     }
-    if (level <= lsedge::hal::LogLevel::Warn || verbose_) {
+    if (level <= lsedge::LogLevel::Warn || verbose_) {
       next_.write(level, component, message);
     }
   }
@@ -104,7 +104,7 @@ class CaptureLog final : public lsedge::hal::LogSink {
   void set_verbose(bool verbose) { verbose_ = verbose; }
 
  private:
-  lsedge::hal::LogSink& next_;
+  lsedge::LogSink& next_;
   std::atomic<int> resumed_{0};
   std::atomic<int> full_{0};
   bool verbose_ = false;
@@ -403,7 +403,7 @@ int main(int argc, char** argv) {
   static lsedge::platform::LinuxClock clock(&stop_requested);
   static lsedge::platform::LinuxEntropy entropy;
   static lsedge::platform::LinuxSocket socket(clock);
-  static lsedge::platform::StderrLogSink stderr_log(clock, lsedge::hal::LogLevel::Debug);
+  static lsedge::platform::StderrLogSink stderr_log(clock, lsedge::LogLevel::Debug);
   static CaptureLog log(stderr_log);
   static lsedge::platform::LinuxMutex token_mutex;
   static lsedge::platform::LinuxConditionVariable token_condition(token_mutex);

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include <config.h>  // board sizes
+#include "board_sizes.h"
 #include "tests/fakes/test_tokens.h"
 
 namespace lsedge::auth {

@@ -20,6 +20,13 @@ Result<int> sum_two(char a, char b) {
   return *x + *y;
 }
 
+Result<int> sum_two_assigned(char a, char b) {
+  LSEDGE_TRY_ASSIGN(const int x, parse_digit(a));
+  int y = 0;
+  LSEDGE_TRY_ASSIGN(y, parse_digit(b));
+  return x + y;
+}
+
 Outcome check(bool good) {
   LSEDGE_TRY(good ? Status::Ok : Status::Timeout);
   return {};
@@ -34,6 +41,15 @@ TEST(Result, CarriesValueOrError) {
   EXPECT_EQ(bad.status(), Status::InvalidArgument);
   EXPECT_EQ(bad.error().code, 'x');
   EXPECT_EQ(bad.error().detail.view(), "not a digit");
+}
+
+TEST(Result, TryAssignDeclaresOrAssignsAndReturnsTheFirstError) {
+  auto ok = sum_two_assigned('3', '4');
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(*ok, 7);
+  auto bad = sum_two_assigned('x', 'y');
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, 'x');
 }
 
 TEST(Result, VoidOutcome) {

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include <config.h>  // board sizes
+#include "board_sizes.h"
 #include "tests/unit/http/http_harness.h"
 
 namespace lsedge::http {

@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include <config.h>  // board sizes
+#include "board_sizes.h"
 
 namespace lsedge::json {
 namespace {

@@ -109,7 +109,7 @@ TEST(Client, ASecond401IsFinalAndSaysWhatToCheck) {
   EXPECT_NE(user.error().detail.view().find("Personal Access Tokens are enabled"),
             std::string_view::npos);
   EXPECT_EQ(count(rig.sent(), "POST /api/token/refresh/"), 2u);  // no loop
-  EXPECT_EQ(exit_code_for(user.status()), 3);
+  EXPECT_EQ(status_class(user.status()), StatusClass::Auth);     // exit 3
 }
 
 class RefreshFailure : public ::testing::TestWithParam<const char*> {};
@@ -126,7 +126,7 @@ TEST_P(RefreshFailure, A401FromTheRefreshIsFinalAndKeepsTheServersDetail) {
   EXPECT_EQ(user.error().detail.view(), GetParam());
   EXPECT_EQ(count(rig.sent(), "POST /api/token/refresh/"), 1u);  // never retried
   EXPECT_EQ(rig.sent().find("whoami"), std::string::npos);       // nothing sent without a token
-  EXPECT_EQ(exit_code_for(user.status()), 3);
+  EXPECT_EQ(status_class(user.status()), StatusClass::Auth);     // exit 3
   EXPECT_GT(std::string(refresh_failure_hint(user.error().detail.view())).size(), 20u);
 }
 

@@ -10,14 +10,12 @@
 #include <thread>
 #include <vector>
 
-#include <config.h>  // board sizes
+#include "board_sizes.h"
 #include "firmware/core/log.h"
 #include "tests/fakes/manual_clock.h"
 
 namespace lsedge::platform {
 namespace {
-
-using hal::LogLevel;
 
 // The sink writes into a pipe the test drains.
 class StderrLogSinkTest : public ::testing::Test {

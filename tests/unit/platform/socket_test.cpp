@@ -15,7 +15,7 @@
 #include <string>
 #include <thread>
 
-#include <config.h>  // board sizes
+#include "board_sizes.h"
 #include "platform/linux/linux_clock.h"
 
 namespace lsedge::platform {

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include <config.h>  // board sizes
+#include "board_sizes.h"
 
 namespace lsedge::platform {
 namespace {

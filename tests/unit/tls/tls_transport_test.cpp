@@ -773,7 +773,7 @@ TEST_F(TlsTransportTest, TheLogHoldsNoPayloadAndNoKeyMaterial) {
     if (line.message.rfind("TLS full handshake", 0) == 0 ||
         line.message.rfind("TLS session resumed", 0) == 0) {
       ++handshake_lines;
-      EXPECT_EQ(line.level, hal::LogLevel::Debug);
+      EXPECT_EQ(line.level, LogLevel::Debug);
       EXPECT_NE(line.message.find("TLSv1.2"), std::string::npos) << line.message;
     }
   }

@@ -6,7 +6,7 @@
 
 #include "firmware/core/result.h"
 
-namespace lsedge::app {
+namespace lsedge::spool {
 
 // Thread-safety: a value type.
 enum class UploadAction : uint8_t {
@@ -30,4 +30,4 @@ enum class UploadAction : uint8_t {
 // seen. Thread-safety: pure function.
 [[nodiscard]] bool upload_outcome_unknown(const Error& error, bool sent_any);
 
-}  // namespace lsedge::app
+}  // namespace lsedge::spool

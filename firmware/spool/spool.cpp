@@ -1,9 +1,15 @@
-#include "firmware/app/spool.h"
+#include "firmware/spool/spool.h"
 
 #include <cerrno>
 #include <optional>
 
-namespace lsedge::app {
+namespace lsedge::spool {
+
+using taskfile::BatchBodyReader;
+using taskfile::plan_batches;
+using taskfile::TaskBatch;
+using taskfile::TaskBatchVisitor;
+using taskfile::TaskFileSummary;
 namespace {
 
 constexpr std::string_view kQueue = "queue";
@@ -793,4 +799,4 @@ void SpoolEntryBody::close() {
   position_ = 0;
 }
 
-}  // namespace lsedge::app
+}  // namespace lsedge::spool

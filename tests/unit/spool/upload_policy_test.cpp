@@ -1,10 +1,10 @@
 // The uploader's decision table: which failures are retried, rejected or stop the daemon, and
 // when a resend may duplicate tasks.
-#include "firmware/app/upload_policy.h"
+#include "firmware/spool/upload_policy.h"
 
 #include <gtest/gtest.h>
 
-namespace lsedge::app {
+namespace lsedge::spool {
 namespace {
 
 Error http_error(Status status, uint16_t http) {
@@ -64,4 +64,4 @@ TEST(UploadPolicy, OutcomeIsUnknownOnlyWhenTheServerMayHaveActed) {
 }
 
 }  // namespace
-}  // namespace lsedge::app
+}  // namespace lsedge::spool

@@ -1,8 +1,8 @@
-#include "firmware/app/upload_policy.h"
+#include "firmware/spool/upload_policy.h"
 
 #include "firmware/core/backoff.h"
 
-namespace lsedge::app {
+namespace lsedge::spool {
 
 UploadAction upload_action(const Error& error) {
   const uint16_t http = error.http_status;
@@ -27,4 +27,4 @@ bool upload_outcome_unknown(const Error& error, bool sent_any) {
   return sent_any;
 }
 
-}  // namespace lsedge::app
+}  // namespace lsedge::spool

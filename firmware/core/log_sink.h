@@ -1,10 +1,11 @@
-// HAL: where log lines go (stderr, syslog, a ring buffer ...).
+// Where log lines go (stderr, syslog, a ring buffer ...): implemented by the platform, used by
+// core's Logger, so the interface lives in core (hal/ builds on core, not the other way).
 #pragma once
 
 #include <cstdint>
 #include <string_view>
 
-namespace lsedge::hal {
+namespace lsedge {
 
 enum class LogLevel : uint8_t { Error = 0, Warn = 1, Info = 2, Debug = 3 };
 
@@ -17,4 +18,4 @@ class LogSink {
   virtual void write(LogLevel level, std::string_view component, std::string_view message) = 0;
 };
 
-}  // namespace lsedge::hal
+}  // namespace lsedge

@@ -16,12 +16,12 @@
 #include <cstddef>
 #include <cstdint>
 
-#include <config.h>  // the board's sizes; <> because firmware/app/config.h shadows "config.h"
+#include "board_sizes.h"
 #include "firmware/core/result.h"
 #include "firmware/core/span.h"
 #include "hal/storage.h"
 
-namespace lsedge::app {
+namespace lsedge::taskfile {
 
 enum class TaskFileFormat : uint8_t {
   JsonArray,   // [ {...}, {...} ]
@@ -192,4 +192,4 @@ class BatchBodyReader {
   uint64_t tasks_done_ = 0;
 };
 
-}  // namespace lsedge::app
+}  // namespace lsedge::taskfile

@@ -1,11 +1,11 @@
-#include "firmware/app/task_file.h"
+#include "firmware/taskfile/task_file.h"
 
 #include <string_view>
 
 #include "firmware/core/fixed_string.h"
 #include "firmware/core/utf8.h"
 
-namespace lsedge::app {
+namespace lsedge::taskfile {
 
 static_assert(LSEDGE_JSON_MAX_DEPTH > 0 && LSEDGE_JSON_MAX_DEPTH < 255,
               "the scanner keeps its depth in a uint8_t");
@@ -778,4 +778,4 @@ Result<size_t> BatchBodyReader::read(ByteSpan out) {
   return n;
 }
 
-}  // namespace lsedge::app
+}  // namespace lsedge::taskfile

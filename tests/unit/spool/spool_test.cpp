@@ -1,5 +1,5 @@
 // Specification of the spool: FIFO, atomic adds, and no task lost at any crash point.
-#include "firmware/app/spool.h"
+#include "firmware/spool/spool.h"
 
 #include <cjson/cJSON.h>
 #include <gtest/gtest.h>
@@ -16,7 +16,9 @@
 #include "tests/fakes/fake_entropy.h"
 #include "tests/fakes/memory_storage.h"
 
-namespace lsedge::app {
+namespace lsedge::spool {
+
+using taskfile::TaskFileFormat;
 namespace {
 
 using testing::CaptureLog;
@@ -768,4 +770,4 @@ TEST(Spool, TheEntryBodyReadsTheFileAndRewinds) {
 }
 
 }  // namespace
-}  // namespace lsedge::app
+}  // namespace lsedge::spool

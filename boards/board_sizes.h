@@ -1,90 +1,157 @@
-// Buffer and pool sizes shared by the gateway boards (aarch64-gateway, armhf-gateway): the same
-// macros as boards/host/config.h, sized toward the firmware goal of <= 96 KiB static RAM including
-// the Mbed TLS pool (docs/footprint.md has where it stands). A gateway board's config.h names
-// the board, then includes this.
+// Every buffer, pool and limit size of lsedge, each defined once here with why it is that size.
+// Code includes this file ("board_sizes.h"), never a board's file. The board chosen at configure
+// time (LSEDGE_BOARD) puts its boards/<board>/board.h on the include path; that file names the
+// board and defines only the sizes that differ from these. The defaults are the gateways' sizes,
+// set toward the firmware goal of <= 96 KiB static RAM including the Mbed TLS pool
+// (docs/footprint.md has where it stands); the host board grows what development and CI want.
 #pragma once
 
+#include "board.h"
+
+#ifndef LSEDGE_BOARD_NAME
+#error "boards/<board>/board.h must define LSEDGE_BOARD_NAME"
+#endif
+
 // Credentials. A PAT is ~250 bytes, an access token ~230; 2 KiB leaves room for custom claims.
+#ifndef LSEDGE_TOKEN_CAPACITY
 #define LSEDGE_TOKEN_CAPACITY 1024
+#endif
 
 // HTTP request: request line plus headers (the body is sent from the caller's span).
+#ifndef LSEDGE_HTTP_REQUEST_HEAD_CAPACITY
 #define LSEDGE_HTTP_REQUEST_HEAD_CAPACITY 2048
+#endif
 // HTTP response: all header bytes of one response, and the largest body kept in memory.
+#ifndef LSEDGE_HTTP_RESPONSE_HEADERS_LIMIT
 #define LSEDGE_HTTP_RESPONSE_HEADERS_LIMIT 4096
+#endif
+#ifndef LSEDGE_HTTP_RESPONSE_BODY_LIMIT
 #define LSEDGE_HTTP_RESPONSE_BODY_LIMIT 8192
+#endif
 // Socket receive chunk.
+#ifndef LSEDGE_HTTP_RECEIVE_CHUNK
 #define LSEDGE_HTTP_RECEIVE_CHUNK 1024
+#endif
 
 // Timeouts (milliseconds, monotonic clock).
+#ifndef LSEDGE_CONNECT_TIMEOUT_MS
 #define LSEDGE_CONNECT_TIMEOUT_MS 10000
+#endif
+#ifndef LSEDGE_REQUEST_TIMEOUT_MS
 #define LSEDGE_REQUEST_TIMEOUT_MS 60000
+#endif
 
 // cJSON arena for one parsed response. Worst case (a body of tiny values) is ~8x the text; the
 // answers lsedge reads (whoami, refresh, a project, an import result) measured 1-5x (`-vv` logs
 // the high-water mark). A body that does not fit is a clear JsonInvalid error, never an overflow.
+#ifndef LSEDGE_JSON_ARENA_BYTES
 #define LSEDGE_JSON_ARENA_BYTES (4 * LSEDGE_HTTP_RESPONSE_BODY_LIMIT + 4096)
+#endif
 
 // URLs and host names.
+#ifndef LSEDGE_URL_CAPACITY
 #define LSEDGE_URL_CAPACITY 512
+#endif
+#ifndef LSEDGE_HOST_CAPACITY
 #define LSEDGE_HOST_CAPACITY 255
+#endif
 // How long a resolved host name is reused (platform/linux socket); a failed connect resolves again.
+#ifndef LSEDGE_DNS_CACHE_MS
 #define LSEDGE_DNS_CACHE_MS (10 * 60 * 1000)
+#endif
+#ifndef LSEDGE_PATH_CAPACITY
 #define LSEDGE_PATH_CAPACITY 512
+#endif
 
 // The .env file.
+#ifndef LSEDGE_ENV_FILE_LIMIT
 #define LSEDGE_ENV_FILE_LIMIT 4096
+#endif
 
 // Linux platform: one finished stderr log line (prefix + message), an environment variable name.
+#ifndef LSEDGE_LOG_LINE_CAPACITY
 #define LSEDGE_LOG_LINE_CAPACITY 512
+#endif
+#ifndef LSEDGE_ENV_NAME_CAPACITY
 #define LSEDGE_ENV_NAME_CAPACITY 128
+#endif
 
 // JSON (json/): deepest nesting of objects/arrays the parser accepts and the writer produces.
 // Checked before cJSON runs, so its recursion (stack) stays bounded on small threads.
+#ifndef LSEDGE_JSON_MAX_DEPTH
 #define LSEDGE_JSON_MAX_DEPTH 32
+#endif
 // JWT claims (auth/): scratch arena for parsing a token's header and payload, on the stack of
 // the thread that decodes (set_credential and the refreshing thread).
+#ifndef LSEDGE_JWT_ARENA_BYTES
 #define LSEDGE_JWT_ARENA_BYTES 4096
+#endif
 
 // TLS (net/): room inside each TlsTransport for the Mbed TLS objects (ssl context, config, DRBG,
 // CA chain, saved session); checked against their sizes in tls_transport.cpp. Mbed TLS's record
-// buffers and certificates come from its own allocator (the heap on Debian, a pool later).
+// buffers and certificates come from its own allocator (the heap on Debian, the pool below in a
+// firmware build).
+#ifndef LSEDGE_TLS_ENGINE_STORAGE
 #define LSEDGE_TLS_ENGINE_STORAGE 4096
-// Mbed TLS pool (firmware build only; the host presets use Debian's libmbedtls and the heap):
+#endif
+// Mbed TLS pool (firmware build only; the host-* presets use Debian's libmbedtls and the heap):
 // every allocation of Mbed TLS (record buffers 16 KiB in + 4 KiB out, the parsed CA chain, the
 // peer's chain during a handshake, ECDHE and bignum scratch, the saved session) comes from one
 // static buffer of this size. Measured peak ~30 KiB against the loopback server (RSA-2048 chain);
 // the issue's goal is a peak <= 48 KiB, which this pool enforces.
+#ifndef LSEDGE_MBEDTLS_POOL_BYTES
 #define LSEDGE_MBEDTLS_POOL_BYTES (48 * 1024)
+#endif
 // Longest TLS handshake (monotonic ms), on top of the caller's deadline; close_notify budget.
+#ifndef LSEDGE_TLS_HANDSHAKE_TIMEOUT_MS
 #define LSEDGE_TLS_HANDSHAKE_TIMEOUT_MS 15000
+#endif
+#ifndef LSEDGE_TLS_CLOSE_NOTIFY_TIMEOUT_MS
 #define LSEDGE_TLS_CLOSE_NOTIFY_TIMEOUT_MS 200
+#endif
 
 // HTTP (http/): one read of a streamed request body (BodySource) per transport send; a TLS
 // record holds at most 16 KiB of plaintext; the firmware build sends 4 KiB records
 // (MBEDTLS_SSL_OUT_CONTENT_LEN), so a bigger chunk would only be split.
+#ifndef LSEDGE_HTTP_SEND_CHUNK
 #define LSEDGE_HTTP_SEND_CHUNK 4096
+#endif
 
-// Files (platform/linux storage, app/ task files and spool).
+// Files (platform/linux storage, taskfile/, spool/).
 // Stack buffer for one getdents64(2) call when listing a directory.
+#ifndef LSEDGE_DIRECTORY_LIST_BUFFER
 #define LSEDGE_DIRECTORY_LIST_BUFFER 2048
+#endif
 // Chunk in which task files and spool entries are read (each reader owns or is given one).
+#ifndef LSEDGE_FILE_CHUNK_BYTES
 #define LSEDGE_FILE_CHUNK_BYTES 2048
+#endif
 // Default upper bound of one import request body `[task,task,...]` (issue #4: at most 1 MiB).
+#ifndef LSEDGE_IMPORT_BATCH_BUDGET
 #define LSEDGE_IMPORT_BATCH_BUDGET (1024 * 1024)
+#endif
 
 // Label Studio API (labelstudio/): the header of a multipart file part (boundary, the file
 // name with '"', '\' and control characters escaped 3:1, the media type); Linux names are at
 // most 255 bytes. The JSON body of a project create (title, label_config, description) is
 // written into a caller buffer; this is the size the CLI gives it.
+#ifndef LSEDGE_MULTIPART_HEAD_CAPACITY
 #define LSEDGE_MULTIPART_HEAD_CAPACITY 1024
+#endif
+#ifndef LSEDGE_PROJECT_BODY_CAPACITY
 #define LSEDGE_PROJECT_BODY_CAPACITY 8192
+#endif
 
 // The largest single CA certificate in PEM (the CA file is read one certificate at a time; a
 // 4096-bit RSA root is ~2 KB).
 // A gateway is provisioned with its few roots (LABEL_STUDIO_CA_FILE): the ~140 roots of the
 // system bundle, once parsed, would not fit the Mbed TLS pool.
+#ifndef LSEDGE_CA_PEM_BLOCK_LIMIT
 #define LSEDGE_CA_PEM_BLOCK_LIMIT 4096
+#endif
 
 // CLI (app/cmd_project.cpp): a label config file `lsedge project ensure --label-config` reads
 // whole; it is escaped into the LSEDGE_PROJECT_BODY_CAPACITY body, so it stays well below it.
+#ifndef LSEDGE_LABEL_CONFIG_LIMIT
 #define LSEDGE_LABEL_CONFIG_LIMIT 4096
+#endif

@@ -24,16 +24,16 @@
 #include <cstdint>
 #include <string_view>
 
-#include <config.h>  // the board's sizes; <> because firmware/app/config.h shadows "config.h"
-#include "firmware/app/task_file.h"
+#include "board_sizes.h"
 #include "firmware/core/fixed_string.h"
 #include "firmware/core/log.h"
 #include "firmware/core/result.h"
 #include "firmware/core/span.h"
+#include "firmware/taskfile/task_file.h"
 #include "hal/entropy.h"
 #include "hal/storage.h"
 
-namespace lsedge::app {
+namespace lsedge::spool {
 
 inline constexpr size_t kSpoolNameCapacity = 64;
 
@@ -65,7 +65,7 @@ struct SpoolAddResult {
   uint64_t tasks = 0;
   uint64_t entries = 0;     // batches written
   uint64_t body_bytes = 0;  // sum of the entries' sizes
-  TaskFileFormat format = TaskFileFormat::JsonArray;
+  taskfile::TaskFileFormat format = taskfile::TaskFileFormat::JsonArray;
 };
 
 class Spool {
@@ -157,4 +157,4 @@ class SpoolEntryBody {
   uint64_t position_ = 0;
 };
 
-}  // namespace lsedge::app
+}  // namespace lsedge::spool

@@ -1,5 +1,5 @@
 // Specification of the task-file scanner, the batch planner and the batch body reader.
-#include "firmware/app/task_file.h"
+#include "firmware/taskfile/task_file.h"
 
 #include <cjson/cJSON.h>
 #include <gtest/gtest.h>
@@ -10,7 +10,7 @@
 
 #include "tests/fakes/memory_storage.h"
 
-namespace lsedge::app {
+namespace lsedge::taskfile {
 namespace {
 
 using testing::MemoryStorage;
@@ -552,4 +552,4 @@ TEST(TaskBatches, TheReaderNoticesAChangedFileAndNeverOverrunsTheSize) {
 }
 
 }  // namespace
-}  // namespace lsedge::app
+}  // namespace lsedge::taskfile

@@ -1,0 +1,28 @@
+// The host board: x86-64 development machines and CI. Only what differs from the defaults in
+// boards/board_sizes.h, each with why.
+#pragma once
+
+#define LSEDGE_BOARD_NAME "host"
+
+// Room for custom claims in a PAT or access token (~250 bytes without).
+#define LSEDGE_TOKEN_CAPACITY 2048
+// Development servers send long headers (debug toolbars, many cookies) and big bodies (project
+// lists with label configs): keep whole answers for inspection.
+#define LSEDGE_HTTP_REQUEST_HEAD_CAPACITY 4096
+#define LSEDGE_HTTP_RESPONSE_HEADERS_LIMIT 8192
+#define LSEDGE_HTTP_RESPONSE_BODY_LIMIT 65536
+#define LSEDGE_HTTP_RECEIVE_CHUNK 2048
+// cJSON's worst case (a body of tiny values) is ~8x the text.
+#define LSEDGE_JSON_ARENA_BYTES (8 * LSEDGE_HTTP_RESPONSE_BODY_LIMIT + 4096)
+#define LSEDGE_PATH_CAPACITY 1024
+#define LSEDGE_ENV_FILE_LIMIT 8192
+#define LSEDGE_JWT_ARENA_BYTES 8192
+// The host parses the ~140 roots of Debian's system bundle, which takes far more than a
+// gateway's pool.
+#define LSEDGE_MBEDTLS_POOL_BYTES (1024 * 1024)
+// Full 16 KiB TLS records (the firmware build sends 4 KiB ones).
+#define LSEDGE_HTTP_SEND_CHUNK 16384
+#define LSEDGE_DIRECTORY_LIST_BUFFER 4096
+#define LSEDGE_FILE_CHUNK_BYTES 4096
+#define LSEDGE_PROJECT_BODY_CAPACITY 32768
+#define LSEDGE_LABEL_CONFIG_LIMIT 16384

@@ -1,0 +1,138 @@
+#include "firmware/app/status_text.h"
+
+namespace lsedge::app {
+namespace {
+
+struct StatusText {
+  Status status;
+  const char* message;
+};
+
+// One row per Status, in enum order (checked below): what happened and what to do about it here,
+// naming this program's settings and commands.
+constexpr StatusText kMessages[] = {
+    {Status::Ok, "success"},
+    {Status::InvalidArgument,
+     "a function was called with an invalid argument; this is a bug in the calling code"},
+    {Status::BufferTooSmall,
+     "a fixed-size buffer is too small for this data; raise the size in boards/<board>/board.h"},
+    {Status::UsageError, "the command line is not valid; run 'lsedge --help' for usage"},
+    {Status::ConfigMissing,
+     "a required setting is missing; set it in the environment or the .env file"},
+    {Status::ConfigInvalid,
+     "a setting has an invalid value; correct it in the environment or the .env file"},
+    {Status::EmptyInput, "the input is empty; give a non-empty value"},
+    {Status::InvalidUtf8, "the text is not valid UTF-8; re-encode it as UTF-8"},
+    {Status::MalformedToken,
+     "the API token is malformed; copy the whole Personal Access Token or legacy token again "
+     "from Label Studio (Account & Settings)"},
+    {Status::AccessTokenGiven,
+     "the configured token is a short-lived access token; paste the Personal Access Token "
+     "(Account & Settings > Personal Access Token) instead"},
+    {Status::InsecureHttpRefused,
+     "plain http:// is refused for a non-loopback host; use https:// or allow insecure HTTP "
+     "explicitly"},
+    {Status::FileError,
+     "a local file could not be read or written; check the path and its permissions"},
+    {Status::FileNotFound, "a local file or directory does not exist; check the path"},
+    {Status::FileExists,
+     "a local file or directory already exists where a new one was to be made; check the path"},
+    {Status::DirectoryNotEmpty, "a local directory is not empty; check the path"},
+    {Status::NoSpace, "the local disk is full (bytes or inodes); free space on the device"},
+    {Status::EntropyFailure,
+     "the system random number source failed; check the kernel's entropy source"},
+    {Status::Timeout,
+     "the operation timed out; check the network and that the server is reachable"},
+    {Status::PeerClosed,
+     "the server closed the connection; retry, and check the server or proxy logs"},
+    {Status::ConnectionReset,
+     "the connection was reset by the peer; retry, and check firewalls and proxies on the path"},
+    {Status::ConnectionRefused,
+     "the server refused the connection; check the URL's host and port and that the server runs"},
+    {Status::DnsFailure,
+     "the host name could not be resolved; check the URL and the gateway's DNS settings"},
+    {Status::NetworkError, "a network error occurred; check the gateway's network connection"},
+    {Status::TlsHandshakeFailed,
+     "the TLS handshake failed; check that the URL points at an HTTPS server"},
+    {Status::TlsUnknownCa,
+     "the server certificate is not signed by a trusted CA; set LABEL_STUDIO_CA_FILE to the CA "
+     "that signed it"},
+    {Status::TlsCertificateExpired,
+     "the server certificate has expired or is not yet valid; renew it, and check the gateway's "
+     "clock"},
+    {Status::TlsNameMismatch,
+     "the server certificate is for another host name; check the URL's host"},
+    {Status::TlsPinMismatch,
+     "the server's public key does not match LABEL_STUDIO_PIN_SHA256; check the pin"},
+    {Status::HttpMalformedResponse,
+     "the server's HTTP response is malformed; check for a proxy between the gateway and the "
+     "server"},
+    {Status::HttpHeadersTooLarge,
+     "the response headers exceed this board's header buffer; raise it in "
+     "boards/<board>/config.h"},
+    {Status::HttpBodyTooLarge,
+     "the response body exceeds this board's body buffer; raise it in boards/<board>/config.h"},
+    {Status::HttpTruncatedResponse,
+     "the connection closed before the whole response arrived; retry"},
+    {Status::AuthenticationFailed,
+     "the server rejected the credentials; check LABEL_STUDIO_API_TOKEN"},
+    {Status::RefreshRejected,
+     "the server rejected the Personal Access Token; create a new one in Label Studio "
+     "(Account & Settings > Personal Access Token)"},
+    {Status::PermissionDenied,
+     "the server denied permission for this request; check the user's role in the organization"},
+    {Status::NotFound, "the server has no such resource; check the id and the URL's path"},
+    {Status::ValidationFailed, "the server rejected the request's data; see the server's message"},
+    {Status::RateLimited, "the server is rate limiting this client; retry later"},
+    {Status::ServerError,
+     "the server failed to handle the request; retry later and check the server logs"},
+    {Status::UnexpectedHttpStatus,
+     "the server answered with an unexpected HTTP status; check the URL"},
+    {Status::JsonInvalid,
+     "the server's answer is not valid JSON; check that the URL points at Label Studio"},
+    {Status::JsonMissingField,
+     "the server's answer lacks an expected field; check the Label Studio version"},
+    {Status::Cancelled, "the operation was cancelled"},
+};
+
+static_assert(sizeof(kMessages) / sizeof(kMessages[0]) == static_cast<unsigned>(Status::kCount_),
+              "every Status needs a message");
+
+constexpr bool messages_in_enum_order() {
+  for (unsigned i = 0; i < sizeof(kMessages) / sizeof(kMessages[0]); ++i) {
+    if (static_cast<unsigned>(kMessages[i].status) != i) {
+      return false;
+    }
+  }
+  return true;
+}
+static_assert(messages_in_enum_order(), "kMessages rows must follow the enum order");
+
+}  // namespace
+
+const char* status_message(Status status) {
+  const auto index = static_cast<unsigned>(status);
+  if (index >= static_cast<unsigned>(Status::kCount_)) {
+    return kMessages[static_cast<unsigned>(Status::InvalidArgument)].message;
+  }
+  return kMessages[index].message;
+}
+
+int exit_code_for(Status status) {
+  switch (status_class(status)) {
+    case StatusClass::Ok:
+      return 0;
+    case StatusClass::Usage:
+      return 2;
+    case StatusClass::Auth:
+      return 3;
+    case StatusClass::Network:
+      return 4;
+    case StatusClass::CallerBug:
+    case StatusClass::Server:
+      return 5;
+  }
+  return 5;
+}
+
+}  // namespace lsedge::app
