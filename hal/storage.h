@@ -64,4 +64,18 @@ class Storage {
   [[nodiscard]] virtual Result<bool> exists(std::string_view path) = 0;
 };
 
+// Closes a file on every way out of a scope. Thread-safety: as the file it holds.
+class ScopedFile {
+ public:
+  ScopedFile(Storage& storage, FileHandle file) : storage_(storage), file_(file) {}
+  ~ScopedFile() { storage_.close(file_); }
+  ScopedFile(const ScopedFile&) = delete;
+  ScopedFile& operator=(const ScopedFile&) = delete;
+  [[nodiscard]] FileHandle get() const { return file_; }
+
+ private:
+  Storage& storage_;
+  FileHandle file_;
+};
+
 }  // namespace lsedge::hal

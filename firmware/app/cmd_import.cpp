@@ -30,19 +30,6 @@ constexpr std::string_view kImportUsage =
     "usage: lsedge import --project ID [--batch-bytes N] FILE";
 constexpr std::string_view kUploadUsage = "usage: lsedge upload --project ID MEDIA_FILE...";
 
-// Closes the task file on every way out.
-class FileGuard {
- public:
-  FileGuard(hal::Storage& storage, hal::FileHandle file) : storage_(storage), file_(file) {}
-  ~FileGuard() { storage_.close(file_); }
-  FileGuard(const FileGuard&) = delete;
-  FileGuard& operator=(const FileGuard&) = delete;
-
- private:
-  hal::Storage& storage_;
-  hal::FileHandle file_;
-};
-
 // BatchBodyReader as a request body.
 class BatchBody final : public http::BodySource {
  public:
@@ -156,7 +143,7 @@ int cmd_import(const Options& options, PlatformServices& platform, LogSink& sink
     return fail(platform.console, opened_file.error(), options.json);
   }
   const hal::FileHandle file = *opened_file;
-  const FileGuard guard(platform.storage, file);
+  const hal::ScopedFile guard(platform.storage, file);
   IgnoreTasks ignore;
   auto summary = scan_task_file(platform.storage, file, cli_file_chunk(), ignore, budget - 2);
   if (!summary.ok()) {

@@ -125,20 +125,6 @@ Error at_path(Error error, std::string_view path) {
   return error;
 }
 
-// Closes a handle on every return path.
-class OpenFile {
- public:
-  OpenFile(hal::Storage& storage, hal::FileHandle file) : storage_(storage), file_(file) {}
-  ~OpenFile() { storage_.close(file_); }
-  OpenFile(const OpenFile&) = delete;
-  OpenFile& operator=(const OpenFile&) = delete;
-  [[nodiscard]] hal::FileHandle get() const { return file_; }
-
- private:
-  hal::Storage& storage_;
-  hal::FileHandle file_;
-};
-
 }  // namespace
 
 Spool::Spool(hal::Storage& storage, hal::Entropy& entropy, Logger log)
@@ -333,7 +319,7 @@ Outcome Spool::write_entries(std::string_view task_file, hal::FileHandle file,
     LSEDGE_TRY(build(path, staging, name.view()));
     Result<hal::FileHandle> created = storage_.create_new(path.view());
     LSEDGE_TRY(created);
-    const OpenFile out(storage_, *created);
+    const hal::ScopedFile out(storage_, *created);
     BatchBodyReader body(storage_, file, batch, ByteSpan(body_chunk_));
     uint64_t written = 0;
     for (;;) {
@@ -455,7 +441,7 @@ Result<SpoolAddResult> Spool::add(std::string_view task_file, uint64_t budget_by
   LSEDGE_TRY(require_open());
   Result<hal::FileHandle> opened = storage_.open_read(task_file);
   LSEDGE_TRY(opened);
-  const OpenFile file(storage_, *opened);
+  const hal::ScopedFile file(storage_, *opened);
 
   Path claim;
   Path staging;
@@ -649,7 +635,7 @@ Outcome Spool::reject(const SpoolEntry& entry, std::string_view server_message) 
   Result<hal::FileHandle> created = storage_.create_new(reason_tmp.view());
   LSEDGE_TRY(created);
   {
-    const OpenFile out(storage_, *created);
+    const hal::ScopedFile out(storage_, *created);
     const std::string_view text =
         server_message.empty() ? std::string_view("(the server gave no message)") : server_message;
     Outcome written = storage_.append(out.get(), as_bytes(text));

@@ -25,6 +25,7 @@
 #include <string_view>
 
 #include "board_sizes.h"
+#include "firmware/core/body_source.h"
 #include "firmware/core/fixed_string.h"
 #include "firmware/core/log.h"
 #include "firmware/core/result.h"
@@ -134,9 +135,9 @@ class Spool {
   uint8_t write_chunk_[LSEDGE_FILE_CHUNK_BYTES] = {};
 };
 
-// A spool entry as a request body (the shape of http::BodySource): the entry file's bytes.
+// A spool entry as a request body: the entry file's bytes.
 // Thread-safety: one thread at a time; closes its file when destroyed.
-class SpoolEntryBody {
+class SpoolEntryBody final : public BodySource {
  public:
   explicit SpoolEntryBody(hal::Storage& storage) : storage_(storage) {}
   ~SpoolEntryBody() { close(); }
@@ -145,9 +146,9 @@ class SpoolEntryBody {
 
   [[nodiscard]] Outcome open(const SpoolEntry& entry);
   // Up to out.size() next bytes; 0 at the end. An empty `out` is InvalidArgument.
-  [[nodiscard]] Result<size_t> read(ByteSpan out);
-  [[nodiscard]] Outcome rewind();
-  [[nodiscard]] uint64_t size() const { return size_; }
+  [[nodiscard]] Result<size_t> read(ByteSpan out) override;
+  [[nodiscard]] Outcome rewind() override;
+  [[nodiscard]] uint64_t size() const override { return size_; }
   void close();
 
  private:

@@ -17,6 +17,7 @@
 #include <cstdint>
 
 #include "board_sizes.h"
+#include "firmware/core/body_source.h"
 #include "firmware/core/result.h"
 #include "firmware/core/span.h"
 #include "hal/storage.h"
@@ -161,19 +162,19 @@ class TaskBatchVisitor {
 // the batch's byte range of the file through `scratch` (a batch of 1 MiB may hold ~20,000 tiny
 // tasks, too many to keep their ranges), validating again; if the file no longer matches the
 // plan (other bytes, other sizes), read() fails with JsonInvalid "task file changed ..." and never
-// produces more or fewer than size() bytes. Has the shape of http::BodySource.
+// produces more or fewer than size() bytes.
 // Thread-safety: one thread at a time; `storage`, `file` and `scratch` must outlive it.
-class BatchBodyReader {
+class BatchBodyReader final : public BodySource {
  public:
   BatchBodyReader(hal::Storage& storage, hal::FileHandle file, const TaskBatch& batch,
                   ByteSpan scratch);
 
   // Up to out.size() next bytes of the body; 0 once all size() bytes were produced.
   // An empty `out` is InvalidArgument.
-  [[nodiscard]] Result<size_t> read(ByteSpan out);
+  [[nodiscard]] Result<size_t> read(ByteSpan out) override;
   // Starts again from the first byte (for a resend).
-  [[nodiscard]] Outcome rewind();
-  [[nodiscard]] uint64_t size() const { return batch_.body_size; }
+  [[nodiscard]] Outcome rewind() override;
+  [[nodiscard]] uint64_t size() const override { return batch_.body_size; }
 
  private:
   enum class Phase : uint8_t { Open, Tasks, Comma, Close, Done };
