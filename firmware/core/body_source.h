@@ -11,8 +11,8 @@
 namespace lsedge {
 
 // A request body produced piece by piece (a file, a batch of tasks), so it never has to be in
-// memory whole. It is sent with Content-Length = size(); the HTTP connection reads it into a fixed send
-// chunk. A source that ends before size() bytes or has more left after them is refused
+// memory whole. It is sent with Content-Length = size(); the HTTP connection reads it into a fixed
+// send chunk. A source that ends before size() bytes or has more left after them is refused
 // (InvalidArgument) and the connection closed, since the server would misframe the stream.
 // Thread-safety: one thread at a time (the one executing the request).
 class BodySource {
