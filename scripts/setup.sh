@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   # toolchain
-  g++ cmake ninja-build pkg-config make clang-format binutils
+  g++ cmake ninja-build pkg-config make clang-format clang-tidy binutils
   # dependencies (found, never vendored)
   libmbedtls-dev libcjson-dev node-llhttp googletest libgtest-dev
   # loopback Label Studio-compatible server (tests/server) and integration tests

@@ -64,7 +64,7 @@ inline std::string make_pat(int64_t iat = 1769531227, int64_t exp = 8076731227) 
                   R"(,"jti":"7d7db27862224b1a951e0b6b01957b67","user_id":"1"})");
 }
 
-// The PAT quoted in /work/shared/seeds/002_*.txt (Label Studio 1.22, user 1): exp 8076731227
+// A PAT as Label Studio 1.22 issues it (user 1): exp 8076731227
 // (year 2225, beyond a 32-bit time_t), iat 1769531227.
 inline constexpr std::string_view kSeedPat =
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
