@@ -87,14 +87,35 @@ class TaskScanner {
   enum class Top : uint8_t;
   enum class Value : uint8_t;
   Step fail(Status status, const char* what, uint8_t byte, bool show_byte);
+  // Between tasks, one function per kind of place (see Top).
   Step top_byte(uint8_t byte);
-  Step value_byte(uint8_t byte);
+  Step bom_byte(uint8_t byte);
+  Step start_byte(uint8_t byte);
+  Step array_task_byte(uint8_t byte);
+  Step array_after_task_byte(uint8_t byte);
+  Step objects_after_task_byte(uint8_t byte);
+  Step tasks_after_task_byte(uint8_t byte);
   Step begin_task();
+  // Inside a task, one function per token kind (see Value).
+  Step value_byte(uint8_t byte);
+  Step structural_byte(uint8_t byte);
+  Step value_start(uint8_t byte);
+  Step key_start(uint8_t byte);
+  Step comma_or_close(uint8_t byte);
   Step open_container(uint8_t kind, uint8_t byte);
   Step close_container(uint8_t byte);
+  Step task_too_large();
   Step value_done();
-  Step number_end(uint8_t byte);
   Step string_byte(uint8_t byte);
+  Step utf8_lead(uint8_t byte);
+  Step utf8_byte(uint8_t byte);
+  Step escape_byte(uint8_t byte);
+  Step unicode_byte(uint8_t byte);
+  Step unicode_unit(uint8_t byte);
+  Step literal_byte(uint8_t byte);
+  Step number_byte(uint8_t byte);
+  Step number_after_digits(uint8_t byte);
+  Step number_end(uint8_t byte);
 
   Framing framing_;
   TaskFileFormat format_ = TaskFileFormat::JsonArray;
