@@ -664,86 +664,165 @@ Outcome TaskScanner::finish() {
   return error_;
 }
 
-namespace {
+TaskReader::TaskReader(hal::Storage& storage, hal::FileHandle file, ByteSpan chunk,
+                       uint64_t max_task_bytes)
+    : storage_(storage),
+      file_(file),
+      chunk_(chunk),
+      scanner_(TaskScanner::Framing::File, 0, max_task_bytes) {}
 
-// Reads the file from offset 0 through `chunk` and feeds every byte to `scanner`.
-template <class OnTask>
-Result<TaskFileSummary> run_scan(hal::Storage& storage, hal::FileHandle file, ByteSpan chunk,
-                                 TaskScanner& scanner, OnTask&& on_task) {
-  if (chunk.empty()) {
+Result<bool> TaskReader::next(TaskElement& task) {
+  if (state_ != State::Reading) {
+    return state_ == State::Ended ? Result<bool>(false) : Result<bool>(error_);
+  }
+  for (;;) {
+    if (chunk_pos_ == chunk_len_) {
+      const Outcome read = refill();
+      if (!read.ok()) {
+        return stop(read.error());
+      }
+      if (chunk_len_ == 0) {
+        return end_of_file();
+      }
+    }
+    const TaskScanner::Step step = feed_chunk();
+    if (step == TaskScanner::Step::Invalid) {
+      return stop(scanner_.error());
+    }
+    if (step == TaskScanner::Step::End) {
+      task = scanner_.last_task();
+      count(task);
+      return true;
+    }
+  }
+}
+
+Outcome TaskReader::refill() {
+  if (chunk_.empty()) {
     return Error(Status::InvalidArgument, "task file scan needs a non-empty chunk buffer");
   }
-  TaskFileSummary summary;
-  uint64_t offset = 0;
-  for (;;) {
-    Result<size_t> got = storage.read_at(file, offset, chunk);
-    LSEDGE_TRY(got);
-    if (*got == 0) {
+  LSEDGE_TRY_ASSIGN(chunk_len_, storage_.read_at(file_, file_pos_, chunk_));
+  chunk_pos_ = 0;
+  file_pos_ += chunk_len_;
+  return {};
+}
+
+// The hot loop: feeds the chunk's bytes up to the end of a task, an error or the chunk's end.
+TaskScanner::Step TaskReader::feed_chunk() {
+  size_t pos = chunk_pos_;
+  const size_t len = chunk_len_;
+  TaskScanner::Step step = TaskScanner::Step::Gap;
+  while (pos < len) {
+    step = scanner_.feed(chunk_[pos++]);
+    if (step == TaskScanner::Step::End || step == TaskScanner::Step::Invalid) {
       break;
     }
-    for (size_t i = 0; i < *got; ++i) {
-      const TaskScanner::Step step = scanner.feed(chunk[i]);
-      if (step == TaskScanner::Step::Invalid) {
-        return scanner.error();
-      }
-      if (step == TaskScanner::Step::End) {
-        const TaskElement& task = scanner.last_task();
-        summary.task_bytes += task.length;
-        if (task.length > summary.largest_task) {
-          summary.largest_task = task.length;
-        }
-        LSEDGE_TRY(on_task(task));
-      }
-    }
-    offset += *got;
   }
-  LSEDGE_TRY(scanner.finish());
-  summary.format = scanner.format();
-  summary.tasks = scanner.tasks();
-  summary.file_bytes = offset;
-  return summary;
+  chunk_pos_ = pos;
+  return step;
 }
+
+Result<bool> TaskReader::stop(const Error& error) {
+  state_ = State::Failed;
+  error_ = error;
+  return error_;
+}
+
+Result<bool> TaskReader::end_of_file() {
+  const Outcome finished = scanner_.finish();
+  if (!finished.ok()) {
+    return stop(finished.error());
+  }
+  state_ = State::Ended;
+  summary_.format = scanner_.format();
+  summary_.file_bytes = file_pos_;
+  return false;
+}
+
+void TaskReader::count(const TaskElement& task) {
+  summary_.format = scanner_.format();
+  summary_.tasks = scanner_.tasks();
+  summary_.task_bytes += task.length;
+  if (task.length > summary_.largest_task) {
+    summary_.largest_task = task.length;
+  }
+}
+
+Result<TaskFileSummary> scan_task_file(hal::Storage& storage, hal::FileHandle file, ByteSpan chunk,
+                                       uint64_t max_task_bytes) {
+  TaskReader reader(storage, file, chunk, max_task_bytes);
+  TaskElement task;
+  for (;;) {
+    LSEDGE_TRY_ASSIGN(const bool more, reader.next(task));
+    if (!more) {
+      return reader.summary();
+    }
+  }
+}
+
+namespace {
+
+constexpr uint64_t kSmallestBody = 4;  // "[{}]"
 
 }  // namespace
 
-Result<TaskFileSummary> scan_task_file(hal::Storage& storage, hal::FileHandle file, ByteSpan chunk,
-                                       TaskElementVisitor& visitor, uint64_t max_task_bytes) {
-  TaskScanner scanner(TaskScanner::Framing::File, 0, max_task_bytes);
-  return run_scan(storage, file, chunk, scanner,
-                  [&](const TaskElement& task) { return visitor.on_element(task); });
-}
+BatchPlanner::BatchPlanner(hal::Storage& storage, hal::FileHandle file, ByteSpan chunk,
+                           uint64_t budget_bytes)
+    : reader_(storage, file, chunk, budget_bytes >= kSmallestBody ? budget_bytes - 2 : 0),
+      budget_(budget_bytes) {}
 
-Result<TaskFileSummary> plan_batches(hal::Storage& storage, hal::FileHandle file, ByteSpan chunk,
-                                     uint64_t budget_bytes, TaskBatchVisitor& visitor) {
-  if (budget_bytes < 4) {
+Result<bool> BatchPlanner::next(TaskBatch& batch) {
+  if (budget_ < kSmallestBody) {
     return Error(Status::InvalidArgument, "a batch budget holds at least 4 bytes (\"[{}]\")");
   }
-  TaskScanner scanner(TaskScanner::Framing::File, 0, budget_bytes - 2);
-  TaskBatch batch;
-  uint64_t batches = 0;
-  auto on_task = [&](const TaskElement& task) -> Outcome {
-    if (batch.task_count > 0 && batch.body_size + 1 + task.length <= budget_bytes) {
-      batch.task_count += 1;
-      batch.end = task.offset + task.length;
-      batch.body_size += 1 + task.length;
-      return {};
+  TaskElement task;
+  for (;;) {
+    LSEDGE_TRY_ASSIGN(const bool more, reader_.next(task));
+    if (!more) {
+      return take_open(batch);  // the last batch (the scan found at least one task)
     }
-    if (batch.task_count > 0) {
-      LSEDGE_TRY(visitor.on_batch(batch));
-      ++batches;
+    if (extend(task)) {
+      continue;
     }
-    batch.index = batches;
-    batch.first_task = task.index;
-    batch.task_count = 1;
-    batch.begin = task.offset;
-    batch.end = task.offset + task.length;
-    batch.body_size = 2 + task.length;
-    return {};
-  };
-  Result<TaskFileSummary> summary = run_scan(storage, file, chunk, scanner, on_task);
-  LSEDGE_TRY(summary);
-  LSEDGE_TRY(visitor.on_batch(batch));  // the scan found at least one task
-  summary->batches = batches + 1;
+    // The task starts a new batch; the one it did not fit in is complete.
+    const bool closed = take_open(batch);
+    open_.index = batches_;
+    open_.first_task = task.index;
+    open_.task_count = 1;
+    open_.begin = task.offset;
+    open_.end = task.offset + task.length;
+    open_.body_size = 2 + task.length;
+    if (closed) {
+      return true;
+    }
+  }
+}
+
+// Adds `task` to the open batch if there is one and the task fits its budget.
+bool BatchPlanner::extend(const TaskElement& task) {
+  if (open_.task_count == 0 || open_.body_size + 1 + task.length > budget_) {
+    return false;
+  }
+  open_.task_count += 1;
+  open_.end = task.offset + task.length;
+  open_.body_size += 1 + task.length;
+  return true;
+}
+
+// Moves the open batch, if any, to `batch`.
+bool BatchPlanner::take_open(TaskBatch& batch) {
+  if (open_.task_count == 0) {
+    return false;
+  }
+  batch = open_;
+  open_ = TaskBatch();
+  ++batches_;
+  return true;
+}
+
+TaskFileSummary BatchPlanner::summary() const {
+  TaskFileSummary summary = reader_.summary();
+  summary.batches = batches_;
   return summary;
 }
 
