@@ -852,7 +852,7 @@ Outcome BatchBodyReader::rewind() {
   return {};
 }
 
-Result<size_t> BatchBodyReader::read(ByteSpan out) {
+Outcome BatchBodyReader::check(ByteSpan out) const {
   if (out.empty() || scratch_.empty()) {
     return Error(Status::InvalidArgument, "BatchBodyReader::read needs non-empty buffers");
   }
@@ -861,47 +861,65 @@ Result<size_t> BatchBodyReader::read(ByteSpan out) {
       batch_.body_size > 2 + (batch_.end - batch_.begin)) {
     return Error(Status::InvalidArgument, "BatchBodyReader: an empty or inconsistent batch");
   }
+  return {};
+}
+
+Result<size_t> BatchBodyReader::read(ByteSpan out) {
+  LSEDGE_TRY(check(out));
   size_t n = 0;
-  while (n < out.size()) {
-    switch (phase_) {
-      case Phase::Open:
-        out[n++] = '[';
-        ++produced_;
-        phase_ = Phase::Tasks;
-        continue;
-      case Phase::Comma:
-        out[n++] = ',';
-        ++produced_;
-        phase_ = Phase::Tasks;
-        continue;
-      case Phase::Close:
-        if (produced_ + 1 != batch_.body_size) {
-          return changed("the batch's size differs");
-        }
-        out[n++] = ']';
-        ++produced_;
-        phase_ = Phase::Done;
-        continue;
-      case Phase::Done:
-        return n;
-      case Phase::Tasks:
-        break;
+  while (n < out.size() && phase_ != Phase::Done) {
+    if (phase_ != Phase::Tasks) {
+      LSEDGE_TRY_ASSIGN(out[n], punctuation());
+      ++n;
+      ++produced_;
+    } else if (chunk_pos_ == chunk_len_) {
+      LSEDGE_TRY(refill());
+    } else {
+      LSEDGE_TRY_ASSIGN(n, copy_task_bytes(out, n));
     }
-    if (chunk_pos_ == chunk_len_) {
-      const uint64_t left = batch_.end - file_pos_;
-      if (left == 0) {
-        return changed("the batch's tasks end early");
+  }
+  return n;
+}
+
+// The body's own bytes: '[' first, ',' between tasks, ']' once the size matches the plan.
+Result<uint8_t> BatchBodyReader::punctuation() {
+  switch (phase_) {
+    case Phase::Open:
+      phase_ = Phase::Tasks;
+      return static_cast<uint8_t>('[');
+    case Phase::Comma:
+      phase_ = Phase::Tasks;
+      return static_cast<uint8_t>(',');
+    default:  // Phase::Close
+      if (produced_ + 1 != batch_.body_size) {
+        return changed("the batch's size differs");
       }
-      const size_t want = left < scratch_.size() ? static_cast<size_t>(left) : scratch_.size();
-      Result<size_t> got = storage_.read_at(file_, file_pos_, scratch_.first(want));
-      LSEDGE_TRY(got);
-      if (*got == 0) {
-        return changed("the file is shorter");
-      }
-      chunk_len_ = *got;
-      chunk_pos_ = 0;
-      file_pos_ += *got;
-    }
+      phase_ = Phase::Done;
+      return static_cast<uint8_t>(']');
+  }
+}
+
+// The next part of the batch's range of the file into scratch.
+Outcome BatchBodyReader::refill() {
+  const uint64_t left = batch_.end - file_pos_;
+  if (left == 0) {
+    return changed("the batch's tasks end early");
+  }
+  const size_t want = left < scratch_.size() ? static_cast<size_t>(left) : scratch_.size();
+  LSEDGE_TRY_ASSIGN(const size_t got, storage_.read_at(file_, file_pos_, scratch_.first(want)));
+  if (got == 0) {
+    return changed("the file is shorter");
+  }
+  chunk_len_ = got;
+  chunk_pos_ = 0;
+  file_pos_ += got;
+  return {};
+}
+
+// Copies task bytes from scratch to out[n...] (separators skipped) until out is full, scratch is
+// used up or a task ends; returns the new n.
+Result<size_t> BatchBodyReader::copy_task_bytes(ByteSpan out, size_t n) {
+  while (n < out.size() && chunk_pos_ < chunk_len_) {
     const uint8_t byte = scratch_[chunk_pos_++];
     const TaskScanner::Step step = scanner_.feed(byte);
     if (step == TaskScanner::Step::Invalid) {
@@ -917,18 +935,24 @@ Result<size_t> BatchBodyReader::read(ByteSpan out) {
     out[n++] = byte;
     ++produced_;
     if (step == TaskScanner::Step::End) {
-      ++tasks_done_;
-      if (tasks_done_ == batch_.task_count) {
-        if (file_pos_ - (chunk_len_ - chunk_pos_) != batch_.end) {
-          return changed("the batch's range differs");
-        }
-        phase_ = Phase::Close;
-      } else {
-        phase_ = Phase::Comma;
-      }
+      LSEDGE_TRY(task_ended());
+      break;
     }
   }
   return n;
+}
+
+Outcome BatchBodyReader::task_ended() {
+  ++tasks_done_;
+  if (tasks_done_ < batch_.task_count) {
+    phase_ = Phase::Comma;
+    return {};
+  }
+  if (file_pos_ - (chunk_len_ - chunk_pos_) != batch_.end) {
+    return changed("the batch's range differs");
+  }
+  phase_ = Phase::Close;
+  return {};
 }
 
 }  // namespace lsedge::taskfile

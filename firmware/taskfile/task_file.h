@@ -236,6 +236,11 @@ class BatchBodyReader final : public BodySource {
  private:
   enum class Phase : uint8_t { Open, Tasks, Comma, Close, Done };
   Error changed(const char* what) const;
+  [[nodiscard]] Outcome check(ByteSpan out) const;
+  [[nodiscard]] Result<uint8_t> punctuation();
+  [[nodiscard]] Outcome refill();
+  [[nodiscard]] Result<size_t> copy_task_bytes(ByteSpan out, size_t n);
+  [[nodiscard]] Outcome task_ended();
 
   hal::Storage& storage_;
   hal::FileHandle file_;
