@@ -27,7 +27,7 @@ constexpr std::string_view kImportUsage =
     "usage: lsedge import --project ID [--batch-bytes N] FILE";
 constexpr std::string_view kUploadUsage = "usage: lsedge upload --project ID MEDIA_FILE...";
 
-// Sends each planned batch as one import request.
+// Sends each planned batch as one import request. Thread-safety: the command's thread only.
 class BatchSender {
  public:
   BatchSender(Session& session, PlatformServices& platform, hal::FileHandle file, int64_t project,
