@@ -15,13 +15,10 @@
 namespace lsedge::app {
 
 using taskfile::BatchBodyReader;
-using taskfile::plan_batches;
+using taskfile::BatchPlanner;
 using taskfile::scan_task_file;
 using taskfile::task_file_format_name;
 using taskfile::TaskBatch;
-using taskfile::TaskBatchVisitor;
-using taskfile::TaskElement;
-using taskfile::TaskElementVisitor;
 using taskfile::TaskFileFormat;
 using taskfile::TaskFileSummary;
 namespace {
@@ -30,26 +27,8 @@ constexpr std::string_view kImportUsage =
     "usage: lsedge import --project ID [--batch-bytes N] FILE";
 constexpr std::string_view kUploadUsage = "usage: lsedge upload --project ID MEDIA_FILE...";
 
-// BatchBodyReader as a request body.
-class BatchBody final : public http::BodySource {
- public:
-  explicit BatchBody(BatchBodyReader& reader) : reader_(reader) {}
-  Result<size_t> read(ByteSpan out) override { return reader_.read(out); }
-  Outcome rewind() override { return reader_.rewind(); }
-  uint64_t size() const override { return reader_.size(); }
-
- private:
-  BatchBodyReader& reader_;
-};
-
-// Validation pass: nothing to do per task.
-class IgnoreTasks final : public TaskElementVisitor {
- public:
-  Outcome on_element(const TaskElement&) override { return {}; }
-};
-
-// Sends each planned batch as one import request.
-class BatchSender final : public TaskBatchVisitor {
+// Sends each planned batch as one import request. Thread-safety: the command's thread only.
+class BatchSender {
  public:
   BatchSender(Session& session, PlatformServices& platform, hal::FileHandle file, int64_t project,
               uint64_t total_tasks)
@@ -60,14 +39,13 @@ class BatchSender final : public TaskBatchVisitor {
         total_tasks_(total_tasks),
         progress_(platform.console.err_is_terminal()) {}
 
-  Outcome on_batch(const TaskBatch& batch) override {
-    BatchBodyReader reader(platform_.storage, file_, batch, cli_batch_scratch());
-    BatchBody body(reader);
+  [[nodiscard]] Outcome send(const TaskBatch& batch) {
+    BatchBodyReader body(platform_.storage, file_, batch, cli_batch_scratch());
     ++requests_;
-    auto result =
-        labelstudio::import_tasks(session_.client(), project_, body, session_.request_deadline());
-    LSEDGE_TRY(result);
-    tasks_ += result->task_count > 0 ? static_cast<uint64_t>(result->task_count) : 0;
+    LSEDGE_TRY_ASSIGN(
+        const auto result,
+        labelstudio::import_tasks(session_.client(), project_, body, session_.request_deadline()));
+    tasks_ += result.task_count > 0 ? static_cast<uint64_t>(result.task_count) : 0;
     sent_tasks_ += batch.task_count;
     if (progress_) {
       // "\r[#########           ] 45% 4500/10000 tasks, 5 requests"
@@ -113,6 +91,18 @@ class BatchSender final : public TaskBatchVisitor {
   uint64_t requests_ = 0;
 };
 
+// Plans the file's batches and sends each as soon as it is planned; stops at the first failure.
+Outcome send_batches(BatchPlanner& planner, BatchSender& sender) {
+  TaskBatch batch;
+  for (;;) {
+    LSEDGE_TRY_ASSIGN(const bool more, planner.next(batch));
+    if (!more) {
+      return {};
+    }
+    LSEDGE_TRY(sender.send(batch));
+  }
+}
+
 }  // namespace
 
 int cmd_import(const Options& options, PlatformServices& platform, LogSink& sink) {
@@ -144,8 +134,7 @@ int cmd_import(const Options& options, PlatformServices& platform, LogSink& sink
   }
   const hal::FileHandle file = *opened_file;
   const hal::ScopedFile guard(platform.storage, file);
-  IgnoreTasks ignore;
-  auto summary = scan_task_file(platform.storage, file, cli_file_chunk(), ignore, budget - 2);
+  auto summary = scan_task_file(platform.storage, file, cli_file_chunk(), budget - 2);
   if (!summary.ok()) {
     return fail_input(platform.console, summary.error(), options.json, "the task file", path);
   }
@@ -156,7 +145,8 @@ int cmd_import(const Options& options, PlatformServices& platform, LogSink& sink
     return fail(platform.console, started.error(), options.json);
   }
   BatchSender sender(*session, platform, file, *project, summary->tasks);
-  auto planned = plan_batches(platform.storage, file, cli_file_chunk(), budget, sender);
+  BatchPlanner planner(platform.storage, file, cli_file_chunk(), budget);
+  const Outcome planned = send_batches(planner, sender);
   sender.end_progress();
   if (!planned.ok()) {
     if (sender.requests() > 1 && !options.json) {

@@ -6,10 +6,8 @@
 namespace lsedge::spool {
 
 using taskfile::BatchBodyReader;
-using taskfile::plan_batches;
+using taskfile::BatchPlanner;
 using taskfile::TaskBatch;
-using taskfile::TaskBatchVisitor;
-using taskfile::TaskFileSummary;
 namespace {
 
 constexpr std::string_view kQueue = "queue";
@@ -308,70 +306,73 @@ void Spool::discard_staging(std::string_view claim, std::string_view staging) {
 Outcome Spool::write_entries(std::string_view task_file, hal::FileHandle file,
                              std::string_view staging, uint64_t budget_bytes,
                              SpoolAddResult& result) {
-  Path path;
-  auto write_batch = [&](const TaskBatch& batch) -> Outcome {
-    Name name;
-    if (append_padded(name, batch.index, kBatchDigits) != Status::Ok ||
-        name.append('-') != Status::Ok || name.append_uint(batch.task_count) != Status::Ok ||
-        name.append(kEntrySuffix) != Status::Ok) {
-      return Error(Status::InvalidArgument, "spool entry name too long");
+  BatchPlanner planner(storage_, file, ByteSpan(scan_chunk_), budget_bytes);
+  TaskBatch batch;
+  for (;;) {
+    const Result<bool> more = planner.next(batch);
+    if (!more.ok()) {
+      // A failed read of the task file names it (the storage can only name the handle).
+      return more.status() == Status::FileError && more.error().code != 0 &&
+                     more.error().detail.view().rfind("file handle", 0) == 0
+                 ? at_path(more.error(), task_file)
+                 : more.error();
     }
-    LSEDGE_TRY(build(path, staging, name.view()));
-    Result<hal::FileHandle> created = storage_.create_new(path.view());
-    LSEDGE_TRY(created);
-    const hal::ScopedFile out(storage_, *created);
-    BatchBodyReader body(storage_, file, batch, ByteSpan(body_chunk_));
-    uint64_t written = 0;
-    for (;;) {
-      Result<size_t> got = body.read(ByteSpan(write_chunk_));
-      if (!got.ok()) {
-        Error error = got.error();
-        if (error.status == Status::FileError) {
-          error = at_path(error, task_file);
-        }
-        return error;
-      }
-      if (*got == 0) {
-        break;
-      }
-      const Outcome appended = storage_.append(out.get(), ConstByteSpan(write_chunk_, *got));
-      if (!appended.ok()) {
-        return at_path(appended.error(), path.view());
-      }
-      written += *got;
+    if (!*more) {
+      break;
     }
-    if (written != batch.body_size) {
-      return Error(Status::JsonInvalid, "task file changed while it was spooled");
-    }
-    const Outcome synced = storage_.sync(out.get());
-    if (!synced.ok()) {
-      return at_path(synced.error(), path.view());
-    }
+    LSEDGE_TRY(write_entry(task_file, file, staging, batch));
     result.entries += 1;
     result.tasks += batch.task_count;
     result.body_bytes += batch.body_size;
-    return {};
-  };
-
-  class Writer final : public TaskBatchVisitor {
-   public:
-    explicit Writer(decltype(write_batch)& f) : f_(f) {}
-    Outcome on_batch(const TaskBatch& batch) override { return f_(batch); }
-
-   private:
-    decltype(write_batch)& f_;
-  } writer(write_batch);
-
-  Result<TaskFileSummary> summary =
-      plan_batches(storage_, file, ByteSpan(scan_chunk_), budget_bytes, writer);
-  if (!summary.ok()) {
-    return summary.status() == Status::FileError && summary.error().code != 0 &&
-                   summary.error().detail.view().rfind("file handle", 0) == 0
-               ? at_path(summary.error(), task_file)
-               : summary.error();
   }
-  result.format = summary->format;
+  result.format = planner.summary().format;
   return {};
+}
+
+// One batch into staging/<BATCH>-<TASKS>.json, synced.
+Outcome Spool::write_entry(std::string_view task_file, hal::FileHandle file,
+                           std::string_view staging, const TaskBatch& batch) {
+  Name name;
+  if (append_padded(name, batch.index, kBatchDigits) != Status::Ok ||
+      name.append('-') != Status::Ok || name.append_uint(batch.task_count) != Status::Ok ||
+      name.append(kEntrySuffix) != Status::Ok) {
+    return Error(Status::InvalidArgument, "spool entry name too long");
+  }
+  Path path;
+  LSEDGE_TRY(build(path, staging, name.view()));
+  LSEDGE_TRY_ASSIGN(const hal::FileHandle created, storage_.create_new(path.view()));
+  const hal::ScopedFile out(storage_, created);
+  BatchBodyReader body(storage_, file, batch, ByteSpan(body_chunk_));
+  LSEDGE_TRY_ASSIGN(const uint64_t written,
+                    copy_entry_body(body, out.get(), task_file, path.view()));
+  if (written != batch.body_size) {
+    return Error(Status::JsonInvalid, "task file changed while it was spooled");
+  }
+  const Outcome synced = storage_.sync(out.get());
+  if (!synced.ok()) {
+    return at_path(synced.error(), path.view());
+  }
+  return {};
+}
+
+// Appends the whole of `body` to `out` through write_chunk_; returns the bytes written.
+Result<uint64_t> Spool::copy_entry_body(BatchBodyReader& body, hal::FileHandle out,
+                                        std::string_view task_file, std::string_view path) {
+  uint64_t written = 0;
+  for (;;) {
+    Result<size_t> got = body.read(ByteSpan(write_chunk_));
+    if (!got.ok()) {
+      return at_path(got.error(), task_file);
+    }
+    if (*got == 0) {
+      return written;
+    }
+    const Outcome appended = storage_.append(out, ConstByteSpan(write_chunk_, *got));
+    if (!appended.ok()) {
+      return at_path(appended.error(), path);
+    }
+    written += *got;
+  }
 }
 
 Result<uint64_t> Spool::highest_sequence() {

@@ -121,6 +121,11 @@ class Spool {
   [[nodiscard]] Outcome write_entries(std::string_view task_file, hal::FileHandle file,
                                       std::string_view staging, uint64_t budget_bytes,
                                       SpoolAddResult& result);
+  [[nodiscard]] Outcome write_entry(std::string_view task_file, hal::FileHandle file,
+                                    std::string_view staging, const taskfile::TaskBatch& batch);
+  [[nodiscard]] Result<uint64_t> copy_entry_body(taskfile::BatchBodyReader& body,
+                                                 hal::FileHandle out, std::string_view task_file,
+                                                 std::string_view path);
   [[nodiscard]] Result<uint64_t> publish(std::string_view staging);
   [[nodiscard]] Result<uint64_t> highest_sequence();
 

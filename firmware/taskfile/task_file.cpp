@@ -156,19 +156,9 @@ TaskScanner::Step TaskScanner::begin_task() {
 TaskScanner::Step TaskScanner::top_byte(uint8_t byte) {
   switch (top_) {
     case Top::Begin:
-      if (byte == 0xEF) {
-        top_ = Top::Bom1;
-        return Step::Gap;
-      }
-      top_ = Top::Start;
-      return top_byte(byte);
     case Top::Bom1:
     case Top::Bom2:
-      if (byte != (top_ == Top::Bom1 ? 0xBB : 0xBF)) {
-        return fail(Status::JsonInvalid, "invalid UTF-8 (a broken byte order mark)", byte, true);
-      }
-      top_ = top_ == Top::Bom1 ? Top::Bom2 : Top::Start;
-      return Step::Gap;
+      return bom_byte(byte);
     default:
       break;
   }
@@ -180,53 +170,20 @@ TaskScanner::Step TaskScanner::top_byte(uint8_t byte) {
   }
   switch (top_) {
     case Top::Start:
-      if (byte == '[') {
-        format_ = TaskFileFormat::JsonArray;
-        top_ = Top::ArrayOpen;
-        return Step::Gap;
-      }
-      if (byte == '{') {
-        format_ = TaskFileFormat::JsonObject;
-        return begin_task();
-      }
-      return fail(Status::JsonInvalid, "a task file starts with '[' or '{', not", byte, true);
+      return start_byte(byte);
     case Top::ArrayOpen:
       if (byte == ']') {
         return fail(Status::EmptyInput, "no tasks: the array is empty", byte, false);
       }
-      [[fallthrough]];
+      return array_task_byte(byte);
     case Top::ArrayNeedTask:
-      if (byte == '{') {
-        return begin_task();
-      }
-      if (byte == ']') {
-        return fail(Status::JsonInvalid, "a comma before ']'", byte, false);
-      }
-      return fail(Status::JsonInvalid, "a task must be a JSON object, not a value starting with",
-                  byte, true);
+      return array_task_byte(byte);
     case Top::ArrayAfterTask:
-      if (byte == ',') {
-        top_ = Top::ArrayNeedTask;
-        return Step::Gap;
-      }
-      if (byte == ']') {
-        top_ = Top::ArrayClosed;
-        return Step::Gap;
-      }
-      return fail(Status::JsonInvalid, "expected ',' or ']' after a task, found", byte, true);
+      return array_after_task_byte(byte);
     case Top::ArrayClosed:
       return fail(Status::JsonInvalid, "data after the end of the array:", byte, true);
     case Top::ObjectsAfterTask:
-      if (byte == '{') {
-        if (!newline_seen_) {
-          return fail(Status::JsonInvalid, "NDJSON: each task must start on a new line", byte,
-                      false);
-        }
-        format_ = TaskFileFormat::NdJson;
-        return begin_task();
-      }
-      return fail(Status::JsonInvalid, "expected a new line with the next task object, found", byte,
-                  true);
+      return objects_after_task_byte(byte);
     case Top::TasksStart:
     case Top::TasksNeedTask:
       if (byte == '{') {
@@ -234,17 +191,88 @@ TaskScanner::Step TaskScanner::top_byte(uint8_t byte) {
       }
       return fail(Status::JsonInvalid, "expected a task object, found", byte, true);
     case Top::TasksAfterTask:
-      if (byte == '{') {
-        return begin_task();
-      }
-      if (byte == ',') {
-        top_ = Top::TasksNeedTask;
-        return Step::Gap;
-      }
-      return fail(Status::JsonInvalid, "expected ',' or the next task, found", byte, true);
+      return tasks_after_task_byte(byte);
     default:
       return fail(Status::JsonInvalid, "internal scanner state", byte, false);
   }
+}
+
+// The optional byte order mark EF BB BF before anything else.
+TaskScanner::Step TaskScanner::bom_byte(uint8_t byte) {
+  if (top_ == Top::Begin) {
+    if (byte == 0xEF) {
+      top_ = Top::Bom1;
+      return Step::Gap;
+    }
+    top_ = Top::Start;
+    return top_byte(byte);
+  }
+  if (byte != (top_ == Top::Bom1 ? 0xBB : 0xBF)) {
+    return fail(Status::JsonInvalid, "invalid UTF-8 (a broken byte order mark)", byte, true);
+  }
+  top_ = top_ == Top::Bom1 ? Top::Bom2 : Top::Start;
+  return Step::Gap;
+}
+
+// The first non-blank byte decides the format (an object may still turn out to be NDJSON).
+TaskScanner::Step TaskScanner::start_byte(uint8_t byte) {
+  if (byte == '[') {
+    format_ = TaskFileFormat::JsonArray;
+    top_ = Top::ArrayOpen;
+    return Step::Gap;
+  }
+  if (byte == '{') {
+    format_ = TaskFileFormat::JsonObject;
+    return begin_task();
+  }
+  return fail(Status::JsonInvalid, "a task file starts with '[' or '{', not", byte, true);
+}
+
+TaskScanner::Step TaskScanner::array_task_byte(uint8_t byte) {
+  if (byte == '{') {
+    return begin_task();
+  }
+  if (byte == ']') {
+    return fail(Status::JsonInvalid, "a comma before ']'", byte, false);
+  }
+  return fail(Status::JsonInvalid, "a task must be a JSON object, not a value starting with", byte,
+              true);
+}
+
+TaskScanner::Step TaskScanner::array_after_task_byte(uint8_t byte) {
+  if (byte == ',') {
+    top_ = Top::ArrayNeedTask;
+    return Step::Gap;
+  }
+  if (byte == ']') {
+    top_ = Top::ArrayClosed;
+    return Step::Gap;
+  }
+  return fail(Status::JsonInvalid, "expected ',' or ']' after a task, found", byte, true);
+}
+
+// After a top-level object: another one on a new line makes the file NDJSON.
+TaskScanner::Step TaskScanner::objects_after_task_byte(uint8_t byte) {
+  if (byte != '{') {
+    return fail(Status::JsonInvalid, "expected a new line with the next task object, found", byte,
+                true);
+  }
+  if (!newline_seen_) {
+    return fail(Status::JsonInvalid, "NDJSON: each task must start on a new line", byte, false);
+  }
+  format_ = TaskFileFormat::NdJson;
+  return begin_task();
+}
+
+TaskScanner::Step TaskScanner::tasks_after_task_byte(uint8_t byte) {
+  if (byte == '{') {
+    return begin_task();
+  }
+  if (byte == ',') {
+    top_ = Top::TasksNeedTask;
+    return Step::Gap;
+  }
+  return fail(Status::JsonInvalid, "expected ',' or the next task, found", byte, true);
 }
 
 TaskScanner::Step TaskScanner::open_container(uint8_t kind, uint8_t byte) {
@@ -271,17 +299,7 @@ TaskScanner::Step TaskScanner::close_container(uint8_t byte) {
   last_.offset = task_start_;
   last_.length = offset_ - task_start_ + 1;
   if (last_.length > max_task_bytes_) {
-    error_ = Error(Status::ValidationFailed);
-    FixedString<kErrorDetailCapacity>& d = error_.detail;
-    d.append_truncated("task file: task ");
-    append_number(d, tasks_ + 1);
-    d.append_truncated(" is ");
-    append_number(d, last_.length);
-    d.append_truncated(" bytes, more than one batch holds (at most ");
-    append_number(d, max_task_bytes_);
-    d.append_truncated(" bytes per task); raise the batch size");
-    top_ = Top::Failed;
-    return Step::Invalid;
+    return task_too_large();
   }
   ++tasks_;
   newline_seen_ = false;
@@ -293,16 +311,52 @@ TaskScanner::Step TaskScanner::close_container(uint8_t byte) {
   return Step::End;
 }
 
+TaskScanner::Step TaskScanner::task_too_large() {
+  error_ = Error(Status::ValidationFailed);
+  FixedString<kErrorDetailCapacity>& d = error_.detail;
+  d.append_truncated("task file: task ");
+  append_number(d, tasks_ + 1);
+  d.append_truncated(" is ");
+  append_number(d, last_.length);
+  d.append_truncated(" bytes, more than one batch holds (at most ");
+  append_number(d, max_task_bytes_);
+  d.append_truncated(" bytes per task); raise the batch size");
+  top_ = Top::Failed;
+  return Step::Invalid;
+}
+
 TaskScanner::Step TaskScanner::value_done() {
   value_ = Value::CommaOrClose;
   return Step::Inside;
 }
 
-TaskScanner::Step TaskScanner::number_end(uint8_t byte) {
-  // The byte after a number belongs to the structure around it.
-  value_ = Value::CommaOrClose;
-  return value_byte(byte);
+TaskScanner::Step TaskScanner::value_byte(uint8_t byte) {
+  switch (value_) {
+    case Value::String:
+      return string_byte(byte);
+    case Value::Escape:
+      return escape_byte(byte);
+    case Value::Unicode:
+      return unicode_byte(byte);
+    case Value::Utf8:
+      return utf8_byte(byte);
+    case Value::Literal:
+      return literal_byte(byte);
+    case Value::NumMinus:
+    case Value::NumZero:
+    case Value::NumInt:
+    case Value::NumDot:
+    case Value::NumFrac:
+    case Value::NumE:
+    case Value::NumESign:
+    case Value::NumExp:
+      return number_byte(byte);
+    default:
+      return structural_byte(byte);
+  }
 }
+
+// --- strings ---
 
 TaskScanner::Step TaskScanner::string_byte(uint8_t byte) {
   if (high_surrogate_ && byte != '\\') {
@@ -323,144 +377,140 @@ TaskScanner::Step TaskScanner::string_byte(uint8_t byte) {
     return fail(Status::JsonInvalid, "a control character in a string:", byte, true);
   }
   if (byte >= 0x80) {
-    if ((byte & 0xE0U) == 0xC0U) {
-      utf8_need_ = 2;
-    } else if ((byte & 0xF0U) == 0xE0U) {
-      utf8_need_ = 3;
-    } else if ((byte & 0xF8U) == 0xF0U) {
-      utf8_need_ = 4;
-    } else {
-      return fail(Status::JsonInvalid, "invalid UTF-8:", byte, true);
-    }
-    utf8_[0] = byte;
-    utf8_have_ = 1;
-    value_ = Value::Utf8;
+    return utf8_lead(byte);
   }
   return Step::Inside;
 }
 
-TaskScanner::Step TaskScanner::value_byte(uint8_t byte) {
+TaskScanner::Step TaskScanner::utf8_lead(uint8_t byte) {
+  if ((byte & 0xE0U) == 0xC0U) {
+    utf8_need_ = 2;
+  } else if ((byte & 0xF0U) == 0xE0U) {
+    utf8_need_ = 3;
+  } else if ((byte & 0xF8U) == 0xF0U) {
+    utf8_need_ = 4;
+  } else {
+    return fail(Status::JsonInvalid, "invalid UTF-8:", byte, true);
+  }
+  utf8_[0] = byte;
+  utf8_have_ = 1;
+  value_ = Value::Utf8;
+  return Step::Inside;
+}
+
+// A continuation byte; the whole sequence is decoded once complete.
+TaskScanner::Step TaskScanner::utf8_byte(uint8_t byte) {
+  if ((byte & 0xC0U) != 0x80U) {
+    return fail(Status::JsonInvalid, "invalid UTF-8:", byte, true);
+  }
+  utf8_[utf8_have_++] = byte;
+  if (utf8_have_ < utf8_need_) {
+    return Step::Inside;
+  }
+  const std::string_view sequence(reinterpret_cast<const char*>(utf8_), utf8_need_);
+  const std::optional<CodePoint> cp = utf8_decode(sequence, 0);
+  if (!cp || cp->length != utf8_need_) {
+    return fail(Status::JsonInvalid, "invalid UTF-8 (overlong, surrogate or out of range)", byte,
+                false);
+  }
+  value_ = Value::String;
+  return Step::Inside;
+}
+
+TaskScanner::Step TaskScanner::escape_byte(uint8_t byte) {
+  if (high_surrogate_ && byte != 'u') {
+    return fail(Status::JsonInvalid, "an unpaired surrogate escape", byte, false);
+  }
+  switch (byte) {
+    case '"':
+    case '\\':
+    case '/':
+    case 'b':
+    case 'f':
+    case 'n':
+    case 'r':
+    case 't':
+      value_ = Value::String;
+      return Step::Inside;
+    case 'u':
+      value_ = Value::Unicode;
+      unicode_digits_ = 0;
+      unicode_value_ = 0;
+      return Step::Inside;
+    default:
+      return fail(Status::JsonInvalid, "an invalid escape after a backslash:", byte, true);
+  }
+}
+
+TaskScanner::Step TaskScanner::unicode_byte(uint8_t byte) {
+  const int digit = hex_value(byte);
+  if (digit < 0) {
+    return fail(Status::JsonInvalid, "a \\u escape needs 4 hex digits, found", byte, true);
+  }
+  unicode_value_ = static_cast<uint16_t>((unicode_value_ << 4) | digit);
+  if (++unicode_digits_ < 4) {
+    return Step::Inside;
+  }
+  value_ = Value::String;
+  return unicode_unit(byte);
+}
+
+// A complete \uXXXX: surrogates must pair up, and U+0000 is refused.
+TaskScanner::Step TaskScanner::unicode_unit(uint8_t byte) {
+  const uint16_t unit = unicode_value_;
+  const bool high = unit >= 0xD800 && unit <= 0xDBFF;
+  const bool low = unit >= 0xDC00 && unit <= 0xDFFF;
+  if (high_surrogate_) {
+    if (!low) {
+      return fail(Status::JsonInvalid, "an unpaired surrogate escape", byte, false);
+    }
+    high_surrogate_ = false;
+  } else if (high) {
+    high_surrogate_ = true;
+  } else if (low) {
+    return fail(Status::JsonInvalid, "an unpaired surrogate escape", byte, false);
+  } else if (unit == 0) {
+    return fail(Status::JsonInvalid, "\\u0000 in a string (Label Studio's database refuses it)",
+                byte, false);
+  }
+  return Step::Inside;
+}
+
+// --- literals and numbers ---
+
+TaskScanner::Step TaskScanner::literal_byte(uint8_t byte) {
+  if (byte != static_cast<uint8_t>(literal_[literal_at_])) {
+    return fail(Status::JsonInvalid, "an invalid literal:", byte, true);
+  }
+  if (literal_[++literal_at_] == '\0') {
+    return value_done();
+  }
+  return Step::Inside;
+}
+
+TaskScanner::Step TaskScanner::number_byte(uint8_t byte) {
+  const bool digit = is_digit(byte);
   switch (value_) {
-    case Value::String:
-      return string_byte(byte);
-    case Value::Escape:
-      if (high_surrogate_ && byte != 'u') {
-        return fail(Status::JsonInvalid, "an unpaired surrogate escape", byte, false);
-      }
-      switch (byte) {
-        case '"':
-        case '\\':
-        case '/':
-        case 'b':
-        case 'f':
-        case 'n':
-        case 'r':
-        case 't':
-          value_ = Value::String;
-          return Step::Inside;
-        case 'u':
-          value_ = Value::Unicode;
-          unicode_digits_ = 0;
-          unicode_value_ = 0;
-          return Step::Inside;
-        default:
-          return fail(Status::JsonInvalid, "an invalid escape after a backslash:", byte, true);
-      }
-    case Value::Unicode: {
-      const int digit = hex_value(byte);
-      if (digit < 0) {
-        return fail(Status::JsonInvalid, "a \\u escape needs 4 hex digits, found", byte, true);
-      }
-      unicode_value_ = static_cast<uint16_t>((unicode_value_ << 4) | digit);
-      if (++unicode_digits_ < 4) {
-        return Step::Inside;
-      }
-      value_ = Value::String;
-      const uint16_t unit = unicode_value_;
-      const bool high = unit >= 0xD800 && unit <= 0xDBFF;
-      const bool low = unit >= 0xDC00 && unit <= 0xDFFF;
-      if (high_surrogate_) {
-        if (!low) {
-          return fail(Status::JsonInvalid, "an unpaired surrogate escape", byte, false);
-        }
-        high_surrogate_ = false;
-      } else if (high) {
-        high_surrogate_ = true;
-      } else if (low) {
-        return fail(Status::JsonInvalid, "an unpaired surrogate escape", byte, false);
-      } else if (unit == 0) {
-        return fail(Status::JsonInvalid, "\\u0000 in a string (Label Studio's database refuses it)",
-                    byte, false);
-      }
-      return Step::Inside;
-    }
-    case Value::Utf8: {
-      if ((byte & 0xC0U) != 0x80U) {
-        return fail(Status::JsonInvalid, "invalid UTF-8:", byte, true);
-      }
-      utf8_[utf8_have_++] = byte;
-      if (utf8_have_ < utf8_need_) {
-        return Step::Inside;
-      }
-      const std::string_view sequence(reinterpret_cast<const char*>(utf8_), utf8_need_);
-      const std::optional<CodePoint> cp = utf8_decode(sequence, 0);
-      if (!cp || cp->length != utf8_need_) {
-        return fail(Status::JsonInvalid, "invalid UTF-8 (overlong, surrogate or out of range)",
-                    byte, false);
-      }
-      value_ = Value::String;
-      return Step::Inside;
-    }
-    case Value::Literal:
-      if (byte != static_cast<uint8_t>(literal_[literal_at_])) {
-        return fail(Status::JsonInvalid, "an invalid literal:", byte, true);
-      }
-      if (literal_[++literal_at_] == '\0') {
-        return value_done();
-      }
-      return Step::Inside;
     case Value::NumMinus:
-      if (byte == '0') {
-        value_ = Value::NumZero;
-        return Step::Inside;
-      }
-      if (is_digit(byte)) {
-        value_ = Value::NumInt;
+      if (digit) {
+        value_ = byte == '0' ? Value::NumZero : Value::NumInt;
         return Step::Inside;
       }
       return fail(Status::JsonInvalid, "a number needs a digit after '-', found", byte, true);
     case Value::NumZero:
+      if (digit) {
+        return fail(Status::JsonInvalid, "a number with a leading zero", byte, false);
+      }
+      return number_after_digits(byte);
     case Value::NumInt:
-      if (is_digit(byte)) {
-        if (value_ == Value::NumZero) {
-          return fail(Status::JsonInvalid, "a number with a leading zero", byte, false);
-        }
-        return Step::Inside;
-      }
-      if (byte == '.') {
-        value_ = Value::NumDot;
-        return Step::Inside;
-      }
-      if (byte == 'e' || byte == 'E') {
-        value_ = Value::NumE;
-        return Step::Inside;
-      }
-      return number_end(byte);
+    case Value::NumFrac:
+      return digit ? Step::Inside : number_after_digits(byte);
     case Value::NumDot:
-      if (is_digit(byte)) {
+      if (digit) {
         value_ = Value::NumFrac;
         return Step::Inside;
       }
       return fail(Status::JsonInvalid, "a number needs a digit after '.', found", byte, true);
-    case Value::NumFrac:
-      if (is_digit(byte)) {
-        return Step::Inside;
-      }
-      if (byte == 'e' || byte == 'E') {
-        value_ = Value::NumE;
-        return Step::Inside;
-      }
-      return number_end(byte);
     case Value::NumE:
       if (byte == '+' || byte == '-') {
         value_ = Value::NumESign;
@@ -468,37 +518,47 @@ TaskScanner::Step TaskScanner::value_byte(uint8_t byte) {
       }
       [[fallthrough]];
     case Value::NumESign:
-      if (is_digit(byte)) {
+      if (digit) {
         value_ = Value::NumExp;
         return Step::Inside;
       }
       return fail(Status::JsonInvalid, "a number needs a digit in its exponent, found", byte, true);
-    case Value::NumExp:
-      if (is_digit(byte)) {
-        return Step::Inside;
-      }
-      return number_end(byte);
-    default:
-      break;
+    default:  // Value::NumExp
+      return digit ? Step::Inside : number_end(byte);
   }
+}
 
-  // Structural states: whitespace is allowed anywhere between tokens.
+// After the integer or fraction digits: a fraction (integer part only), an exponent, or the end.
+TaskScanner::Step TaskScanner::number_after_digits(uint8_t byte) {
+  if (byte == '.' && value_ != Value::NumFrac) {
+    value_ = Value::NumDot;
+    return Step::Inside;
+  }
+  if (byte == 'e' || byte == 'E') {
+    value_ = Value::NumE;
+    return Step::Inside;
+  }
+  return number_end(byte);
+}
+
+TaskScanner::Step TaskScanner::number_end(uint8_t byte) {
+  // The byte after a number belongs to the structure around it.
+  value_ = Value::CommaOrClose;
+  return structural_byte(byte);
+}
+
+// --- structure: keys, colons, commas, brackets, the start of values ---
+
+TaskScanner::Step TaskScanner::structural_byte(uint8_t byte) {
+  // Whitespace is allowed anywhere between tokens.
   if (is_ws(byte)) {
     return Step::Inside;
   }
   switch (value_) {
     case Value::KeyOrClose:
-      if (byte == '}') {
-        return close_container(byte);
-      }
-      [[fallthrough]];
+      return byte == '}' ? close_container(byte) : key_start(byte);
     case Value::Key:
-      if (byte == '"') {
-        value_ = Value::String;
-        string_is_key_ = true;
-        return Step::Inside;
-      }
-      return fail(Status::JsonInvalid, "expected a quoted key, found", byte, true);
+      return key_start(byte);
     case Value::Colon:
       if (byte == ':') {
         value_ = Value::Value;
@@ -506,56 +566,70 @@ TaskScanner::Step TaskScanner::value_byte(uint8_t byte) {
       }
       return fail(Status::JsonInvalid, "expected ':' after a key, found", byte, true);
     case Value::CommaOrClose:
-      if (byte == ',') {
-        value_ = stack_[depth_ - 1] == '{' ? Value::Key : Value::Value;
-        return Step::Inside;
-      }
-      if (byte == '}' || byte == ']') {
-        return close_container(byte);
-      }
-      return fail(Status::JsonInvalid, "expected ',' or a closing bracket, found", byte, true);
+      return comma_or_close(byte);
     case Value::ValueOrClose:
-      if (byte == ']') {
-        return close_container(byte);
-      }
-      [[fallthrough]];
+      return byte == ']' ? close_container(byte) : value_start(byte);
     case Value::Value:
-      switch (byte) {
-        case '{':
-        case '[':
-          return open_container(byte, byte);
-        case '"':
-          value_ = Value::String;
-          string_is_key_ = false;
-          return Step::Inside;
-        case '-':
-          value_ = Value::NumMinus;
-          return Step::Inside;
-        case '0':
-          value_ = Value::NumZero;
-          return Step::Inside;
-        case 't':
-          literal_ = "true";
-          break;
-        case 'f':
-          literal_ = "false";
-          break;
-        case 'n':
-          literal_ = "null";
-          break;
-        default:
-          if (is_digit(byte)) {
-            value_ = Value::NumInt;
-            return Step::Inside;
-          }
-          return fail(Status::JsonInvalid, "expected a value, found", byte, true);
-      }
-      value_ = Value::Literal;
-      literal_at_ = 1;
-      return Step::Inside;
+      return value_start(byte);
     default:
       return fail(Status::JsonInvalid, "internal scanner state", byte, false);
   }
+}
+
+TaskScanner::Step TaskScanner::key_start(uint8_t byte) {
+  if (byte == '"') {
+    value_ = Value::String;
+    string_is_key_ = true;
+    return Step::Inside;
+  }
+  return fail(Status::JsonInvalid, "expected a quoted key, found", byte, true);
+}
+
+TaskScanner::Step TaskScanner::comma_or_close(uint8_t byte) {
+  if (byte == ',') {
+    value_ = stack_[depth_ - 1] == '{' ? Value::Key : Value::Value;
+    return Step::Inside;
+  }
+  if (byte == '}' || byte == ']') {
+    return close_container(byte);
+  }
+  return fail(Status::JsonInvalid, "expected ',' or a closing bracket, found", byte, true);
+}
+
+TaskScanner::Step TaskScanner::value_start(uint8_t byte) {
+  switch (byte) {
+    case '{':
+    case '[':
+      return open_container(byte, byte);
+    case '"':
+      value_ = Value::String;
+      string_is_key_ = false;
+      return Step::Inside;
+    case '-':
+      value_ = Value::NumMinus;
+      return Step::Inside;
+    case '0':
+      value_ = Value::NumZero;
+      return Step::Inside;
+    case 't':
+      literal_ = "true";
+      break;
+    case 'f':
+      literal_ = "false";
+      break;
+    case 'n':
+      literal_ = "null";
+      break;
+    default:
+      if (is_digit(byte)) {
+        value_ = Value::NumInt;
+        return Step::Inside;
+      }
+      return fail(Status::JsonInvalid, "expected a value, found", byte, true);
+  }
+  value_ = Value::Literal;
+  literal_at_ = 1;
+  return Step::Inside;
 }
 
 Outcome TaskScanner::finish() {
@@ -590,86 +664,165 @@ Outcome TaskScanner::finish() {
   return error_;
 }
 
-namespace {
+TaskReader::TaskReader(hal::Storage& storage, hal::FileHandle file, ByteSpan chunk,
+                       uint64_t max_task_bytes)
+    : storage_(storage),
+      file_(file),
+      chunk_(chunk),
+      scanner_(TaskScanner::Framing::File, 0, max_task_bytes) {}
 
-// Reads the file from offset 0 through `chunk` and feeds every byte to `scanner`.
-template <class OnTask>
-Result<TaskFileSummary> run_scan(hal::Storage& storage, hal::FileHandle file, ByteSpan chunk,
-                                 TaskScanner& scanner, OnTask&& on_task) {
-  if (chunk.empty()) {
+Result<bool> TaskReader::next(TaskElement& task) {
+  if (state_ != State::Reading) {
+    return state_ == State::Ended ? Result<bool>(false) : Result<bool>(error_);
+  }
+  for (;;) {
+    if (chunk_pos_ == chunk_len_) {
+      const Outcome read = refill();
+      if (!read.ok()) {
+        return stop(read.error());
+      }
+      if (chunk_len_ == 0) {
+        return end_of_file();
+      }
+    }
+    const TaskScanner::Step step = feed_chunk();
+    if (step == TaskScanner::Step::Invalid) {
+      return stop(scanner_.error());
+    }
+    if (step == TaskScanner::Step::End) {
+      task = scanner_.last_task();
+      count(task);
+      return true;
+    }
+  }
+}
+
+Outcome TaskReader::refill() {
+  if (chunk_.empty()) {
     return Error(Status::InvalidArgument, "task file scan needs a non-empty chunk buffer");
   }
-  TaskFileSummary summary;
-  uint64_t offset = 0;
-  for (;;) {
-    Result<size_t> got = storage.read_at(file, offset, chunk);
-    LSEDGE_TRY(got);
-    if (*got == 0) {
+  LSEDGE_TRY_ASSIGN(chunk_len_, storage_.read_at(file_, file_pos_, chunk_));
+  chunk_pos_ = 0;
+  file_pos_ += chunk_len_;
+  return {};
+}
+
+// The hot loop: feeds the chunk's bytes up to the end of a task, an error or the chunk's end.
+TaskScanner::Step TaskReader::feed_chunk() {
+  size_t pos = chunk_pos_;
+  const size_t len = chunk_len_;
+  TaskScanner::Step step = TaskScanner::Step::Gap;
+  while (pos < len) {
+    step = scanner_.feed(chunk_[pos++]);
+    if (step == TaskScanner::Step::End || step == TaskScanner::Step::Invalid) {
       break;
     }
-    for (size_t i = 0; i < *got; ++i) {
-      const TaskScanner::Step step = scanner.feed(chunk[i]);
-      if (step == TaskScanner::Step::Invalid) {
-        return scanner.error();
-      }
-      if (step == TaskScanner::Step::End) {
-        const TaskElement& task = scanner.last_task();
-        summary.task_bytes += task.length;
-        if (task.length > summary.largest_task) {
-          summary.largest_task = task.length;
-        }
-        LSEDGE_TRY(on_task(task));
-      }
-    }
-    offset += *got;
   }
-  LSEDGE_TRY(scanner.finish());
-  summary.format = scanner.format();
-  summary.tasks = scanner.tasks();
-  summary.file_bytes = offset;
-  return summary;
+  chunk_pos_ = pos;
+  return step;
 }
+
+Result<bool> TaskReader::stop(const Error& error) {
+  state_ = State::Failed;
+  error_ = error;
+  return error_;
+}
+
+Result<bool> TaskReader::end_of_file() {
+  const Outcome finished = scanner_.finish();
+  if (!finished.ok()) {
+    return stop(finished.error());
+  }
+  state_ = State::Ended;
+  summary_.format = scanner_.format();
+  summary_.file_bytes = file_pos_;
+  return false;
+}
+
+void TaskReader::count(const TaskElement& task) {
+  summary_.format = scanner_.format();
+  summary_.tasks = scanner_.tasks();
+  summary_.task_bytes += task.length;
+  if (task.length > summary_.largest_task) {
+    summary_.largest_task = task.length;
+  }
+}
+
+Result<TaskFileSummary> scan_task_file(hal::Storage& storage, hal::FileHandle file, ByteSpan chunk,
+                                       uint64_t max_task_bytes) {
+  TaskReader reader(storage, file, chunk, max_task_bytes);
+  TaskElement task;
+  for (;;) {
+    LSEDGE_TRY_ASSIGN(const bool more, reader.next(task));
+    if (!more) {
+      return reader.summary();
+    }
+  }
+}
+
+namespace {
+
+constexpr uint64_t kSmallestBody = 4;  // "[{}]"
 
 }  // namespace
 
-Result<TaskFileSummary> scan_task_file(hal::Storage& storage, hal::FileHandle file, ByteSpan chunk,
-                                       TaskElementVisitor& visitor, uint64_t max_task_bytes) {
-  TaskScanner scanner(TaskScanner::Framing::File, 0, max_task_bytes);
-  return run_scan(storage, file, chunk, scanner,
-                  [&](const TaskElement& task) { return visitor.on_element(task); });
-}
+BatchPlanner::BatchPlanner(hal::Storage& storage, hal::FileHandle file, ByteSpan chunk,
+                           uint64_t budget_bytes)
+    : reader_(storage, file, chunk, budget_bytes >= kSmallestBody ? budget_bytes - 2 : 0),
+      budget_(budget_bytes) {}
 
-Result<TaskFileSummary> plan_batches(hal::Storage& storage, hal::FileHandle file, ByteSpan chunk,
-                                     uint64_t budget_bytes, TaskBatchVisitor& visitor) {
-  if (budget_bytes < 4) {
+Result<bool> BatchPlanner::next(TaskBatch& batch) {
+  if (budget_ < kSmallestBody) {
     return Error(Status::InvalidArgument, "a batch budget holds at least 4 bytes (\"[{}]\")");
   }
-  TaskScanner scanner(TaskScanner::Framing::File, 0, budget_bytes - 2);
-  TaskBatch batch;
-  uint64_t batches = 0;
-  auto on_task = [&](const TaskElement& task) -> Outcome {
-    if (batch.task_count > 0 && batch.body_size + 1 + task.length <= budget_bytes) {
-      batch.task_count += 1;
-      batch.end = task.offset + task.length;
-      batch.body_size += 1 + task.length;
-      return {};
+  TaskElement task;
+  for (;;) {
+    LSEDGE_TRY_ASSIGN(const bool more, reader_.next(task));
+    if (!more) {
+      return take_open(batch);  // the last batch (the scan found at least one task)
     }
-    if (batch.task_count > 0) {
-      LSEDGE_TRY(visitor.on_batch(batch));
-      ++batches;
+    if (extend(task)) {
+      continue;
     }
-    batch.index = batches;
-    batch.first_task = task.index;
-    batch.task_count = 1;
-    batch.begin = task.offset;
-    batch.end = task.offset + task.length;
-    batch.body_size = 2 + task.length;
-    return {};
-  };
-  Result<TaskFileSummary> summary = run_scan(storage, file, chunk, scanner, on_task);
-  LSEDGE_TRY(summary);
-  LSEDGE_TRY(visitor.on_batch(batch));  // the scan found at least one task
-  summary->batches = batches + 1;
+    // The task starts a new batch; the one it did not fit in is complete.
+    const bool closed = take_open(batch);
+    open_.index = batches_;
+    open_.first_task = task.index;
+    open_.task_count = 1;
+    open_.begin = task.offset;
+    open_.end = task.offset + task.length;
+    open_.body_size = 2 + task.length;
+    if (closed) {
+      return true;
+    }
+  }
+}
+
+// Adds `task` to the open batch if there is one and the task fits its budget.
+bool BatchPlanner::extend(const TaskElement& task) {
+  if (open_.task_count == 0 || open_.body_size + 1 + task.length > budget_) {
+    return false;
+  }
+  open_.task_count += 1;
+  open_.end = task.offset + task.length;
+  open_.body_size += 1 + task.length;
+  return true;
+}
+
+// Moves the open batch, if any, to `batch`.
+bool BatchPlanner::take_open(TaskBatch& batch) {
+  if (open_.task_count == 0) {
+    return false;
+  }
+  batch = open_;
+  open_ = TaskBatch();
+  ++batches_;
+  return true;
+}
+
+TaskFileSummary BatchPlanner::summary() const {
+  TaskFileSummary summary = reader_.summary();
+  summary.batches = batches_;
   return summary;
 }
 
@@ -699,7 +852,7 @@ Outcome BatchBodyReader::rewind() {
   return {};
 }
 
-Result<size_t> BatchBodyReader::read(ByteSpan out) {
+Outcome BatchBodyReader::check(ByteSpan out) const {
   if (out.empty() || scratch_.empty()) {
     return Error(Status::InvalidArgument, "BatchBodyReader::read needs non-empty buffers");
   }
@@ -708,47 +861,65 @@ Result<size_t> BatchBodyReader::read(ByteSpan out) {
       batch_.body_size > 2 + (batch_.end - batch_.begin)) {
     return Error(Status::InvalidArgument, "BatchBodyReader: an empty or inconsistent batch");
   }
+  return {};
+}
+
+Result<size_t> BatchBodyReader::read(ByteSpan out) {
+  LSEDGE_TRY(check(out));
   size_t n = 0;
-  while (n < out.size()) {
-    switch (phase_) {
-      case Phase::Open:
-        out[n++] = '[';
-        ++produced_;
-        phase_ = Phase::Tasks;
-        continue;
-      case Phase::Comma:
-        out[n++] = ',';
-        ++produced_;
-        phase_ = Phase::Tasks;
-        continue;
-      case Phase::Close:
-        if (produced_ + 1 != batch_.body_size) {
-          return changed("the batch's size differs");
-        }
-        out[n++] = ']';
-        ++produced_;
-        phase_ = Phase::Done;
-        continue;
-      case Phase::Done:
-        return n;
-      case Phase::Tasks:
-        break;
+  while (n < out.size() && phase_ != Phase::Done) {
+    if (phase_ != Phase::Tasks) {
+      LSEDGE_TRY_ASSIGN(out[n], punctuation());
+      ++n;
+      ++produced_;
+    } else if (chunk_pos_ == chunk_len_) {
+      LSEDGE_TRY(refill());
+    } else {
+      LSEDGE_TRY_ASSIGN(n, copy_task_bytes(out, n));
     }
-    if (chunk_pos_ == chunk_len_) {
-      const uint64_t left = batch_.end - file_pos_;
-      if (left == 0) {
-        return changed("the batch's tasks end early");
+  }
+  return n;
+}
+
+// The body's own bytes: '[' first, ',' between tasks, ']' once the size matches the plan.
+Result<uint8_t> BatchBodyReader::punctuation() {
+  switch (phase_) {
+    case Phase::Open:
+      phase_ = Phase::Tasks;
+      return static_cast<uint8_t>('[');
+    case Phase::Comma:
+      phase_ = Phase::Tasks;
+      return static_cast<uint8_t>(',');
+    default:  // Phase::Close
+      if (produced_ + 1 != batch_.body_size) {
+        return changed("the batch's size differs");
       }
-      const size_t want = left < scratch_.size() ? static_cast<size_t>(left) : scratch_.size();
-      Result<size_t> got = storage_.read_at(file_, file_pos_, scratch_.first(want));
-      LSEDGE_TRY(got);
-      if (*got == 0) {
-        return changed("the file is shorter");
-      }
-      chunk_len_ = *got;
-      chunk_pos_ = 0;
-      file_pos_ += *got;
-    }
+      phase_ = Phase::Done;
+      return static_cast<uint8_t>(']');
+  }
+}
+
+// The next part of the batch's range of the file into scratch.
+Outcome BatchBodyReader::refill() {
+  const uint64_t left = batch_.end - file_pos_;
+  if (left == 0) {
+    return changed("the batch's tasks end early");
+  }
+  const size_t want = left < scratch_.size() ? static_cast<size_t>(left) : scratch_.size();
+  LSEDGE_TRY_ASSIGN(const size_t got, storage_.read_at(file_, file_pos_, scratch_.first(want)));
+  if (got == 0) {
+    return changed("the file is shorter");
+  }
+  chunk_len_ = got;
+  chunk_pos_ = 0;
+  file_pos_ += got;
+  return {};
+}
+
+// Copies task bytes from scratch to out[n...] (separators skipped) until out is full, scratch is
+// used up or a task ends; returns the new n.
+Result<size_t> BatchBodyReader::copy_task_bytes(ByteSpan out, size_t n) {
+  while (n < out.size() && chunk_pos_ < chunk_len_) {
     const uint8_t byte = scratch_[chunk_pos_++];
     const TaskScanner::Step step = scanner_.feed(byte);
     if (step == TaskScanner::Step::Invalid) {
@@ -764,18 +935,24 @@ Result<size_t> BatchBodyReader::read(ByteSpan out) {
     out[n++] = byte;
     ++produced_;
     if (step == TaskScanner::Step::End) {
-      ++tasks_done_;
-      if (tasks_done_ == batch_.task_count) {
-        if (file_pos_ - (chunk_len_ - chunk_pos_) != batch_.end) {
-          return changed("the batch's range differs");
-        }
-        phase_ = Phase::Close;
-      } else {
-        phase_ = Phase::Comma;
-      }
+      LSEDGE_TRY(task_ended());
+      break;
     }
   }
   return n;
+}
+
+Outcome BatchBodyReader::task_ended() {
+  ++tasks_done_;
+  if (tasks_done_ < batch_.task_count) {
+    phase_ = Phase::Comma;
+    return {};
+  }
+  if (file_pos_ - (chunk_len_ - chunk_pos_) != batch_.end) {
+    return changed("the batch's range differs");
+  }
+  phase_ = Phase::Close;
+  return {};
 }
 
 }  // namespace lsedge::taskfile

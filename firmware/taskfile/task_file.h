@@ -39,13 +39,6 @@ struct TaskElement {
   uint64_t length = 0;
 };
 
-// Thread-safety: called on the scanning thread only. An error stops the scan and is returned.
-class TaskElementVisitor {
- public:
-  virtual ~TaskElementVisitor() = default;
-  [[nodiscard]] virtual Outcome on_element(const TaskElement& element) = 0;
-};
-
 // Thread-safety: a value type.
 struct TaskFileSummary {
   TaskFileFormat format = TaskFileFormat::JsonArray;
@@ -53,10 +46,10 @@ struct TaskFileSummary {
   uint64_t task_bytes = 0;    // sum of the tasks' lengths
   uint64_t largest_task = 0;  // length of the largest task
   uint64_t file_bytes = 0;    // bytes scanned (the file's size)
-  uint64_t batches = 0;       // plan_batches only
+  uint64_t batches = 0;       // BatchPlanner only
 };
 
-// The streaming state machine behind scan_task_file and BatchBodyReader, fed one byte at a
+// The streaming state machine behind TaskReader and BatchBodyReader, fed one byte at a
 // time. Framing::File expects a whole task file (BOM, '[' or '{', separators, the end);
 // Framing::Tasks expects tasks separated by whitespace and at most one comma (the byte range of
 // a planned batch). Thread-safety: one thread at a time.
@@ -87,14 +80,35 @@ class TaskScanner {
   enum class Top : uint8_t;
   enum class Value : uint8_t;
   Step fail(Status status, const char* what, uint8_t byte, bool show_byte);
+  // Between tasks, one function per kind of place (see Top).
   Step top_byte(uint8_t byte);
-  Step value_byte(uint8_t byte);
+  Step bom_byte(uint8_t byte);
+  Step start_byte(uint8_t byte);
+  Step array_task_byte(uint8_t byte);
+  Step array_after_task_byte(uint8_t byte);
+  Step objects_after_task_byte(uint8_t byte);
+  Step tasks_after_task_byte(uint8_t byte);
   Step begin_task();
+  // Inside a task, one function per token kind (see Value).
+  Step value_byte(uint8_t byte);
+  Step structural_byte(uint8_t byte);
+  Step value_start(uint8_t byte);
+  Step key_start(uint8_t byte);
+  Step comma_or_close(uint8_t byte);
   Step open_container(uint8_t kind, uint8_t byte);
   Step close_container(uint8_t byte);
+  Step task_too_large();
   Step value_done();
-  Step number_end(uint8_t byte);
   Step string_byte(uint8_t byte);
+  Step utf8_lead(uint8_t byte);
+  Step utf8_byte(uint8_t byte);
+  Step escape_byte(uint8_t byte);
+  Step unicode_byte(uint8_t byte);
+  Step unicode_unit(uint8_t byte);
+  Step literal_byte(uint8_t byte);
+  Step number_byte(uint8_t byte);
+  Step number_after_digits(uint8_t byte);
+  Step number_end(uint8_t byte);
 
   Framing framing_;
   TaskFileFormat format_ = TaskFileFormat::JsonArray;
@@ -121,11 +135,46 @@ class TaskScanner {
   Error error_;
 };
 
-// Scans the whole file through `chunk` (read_at from offset 0), calling `visitor` per task in
-// order. `max_task_bytes`: the largest task accepted (ValidationFailed beyond).
-// Thread-safety: one thread per call; the handle is not shared while it runs.
+// The tasks of a whole task file, pulled one at a time: `while (next) { ... }` with the file read
+// through `chunk` from offset 0 as needed. `max_task_bytes`: the largest task accepted
+// (ValidationFailed beyond). Thread-safety: one thread at a time; `storage`, `file` and `chunk`
+// must outlive it and the handle is not used elsewhere while it reads.
+class TaskReader {
+ public:
+  TaskReader(hal::Storage& storage, hal::FileHandle file, ByteSpan chunk,
+             uint64_t max_task_bytes = UINT64_MAX);
+
+  // True with the next task in `task`; false once the file ended cleanly (summary() is then
+  // complete); or the scan's error (an empty `chunk` is InvalidArgument). After false or an error,
+  // every later call answers the same.
+  [[nodiscard]] Result<bool> next(TaskElement& task);
+  // Counts so far; complete after next() returned false.
+  [[nodiscard]] const TaskFileSummary& summary() const { return summary_; }
+
+ private:
+  enum class State : uint8_t { Reading, Ended, Failed };
+  [[nodiscard]] Outcome refill();
+  TaskScanner::Step feed_chunk();
+  Result<bool> stop(const Error& error);
+  Result<bool> end_of_file();
+  void count(const TaskElement& task);
+
+  hal::Storage& storage_;
+  hal::FileHandle file_;
+  ByteSpan chunk_;
+  TaskScanner scanner_;
+  TaskFileSummary summary_;
+  State state_ = State::Reading;
+  Error error_;            // after State::Failed
+  uint64_t file_pos_ = 0;  // next file offset to read into chunk
+  size_t chunk_len_ = 0;
+  size_t chunk_pos_ = 0;
+};
+
+// Validates the whole file (TaskReader until the end) and returns its summary.
+// Thread-safety: as TaskReader.
 [[nodiscard]] Result<TaskFileSummary> scan_task_file(hal::Storage& storage, hal::FileHandle file,
-                                                     ByteSpan chunk, TaskElementVisitor& visitor,
+                                                     ByteSpan chunk,
                                                      uint64_t max_task_bytes = UINT64_MAX);
 
 // Consecutive tasks whose body `[t1,t2,...]` (2 + sum of lengths + count - 1 bytes) fits the
@@ -141,22 +190,30 @@ struct TaskBatch {
   uint64_t body_size = 0;  // exact Content-Length of the body
 };
 
-// Thread-safety: called on the planning thread only. An error stops the planning.
-class TaskBatchVisitor {
+// The tasks of a file grouped greedily, in order, into batches of at most `budget_bytes` of body,
+// pulled one batch at a time. A task that cannot fit alone (length + 2 > budget) is
+// ValidationFailed. A batch is returned as soon as it closes, so an error later in the file comes
+// after earlier batches: scan first (scan_task_file) if nothing may be sent from an invalid file.
+// `budget_bytes` below 4 (the body "[{}]") is InvalidArgument. Thread-safety: as TaskReader.
+class BatchPlanner {
  public:
-  virtual ~TaskBatchVisitor() = default;
-  [[nodiscard]] virtual Outcome on_batch(const TaskBatch& batch) = 0;
-};
+  BatchPlanner(hal::Storage& storage, hal::FileHandle file, ByteSpan chunk, uint64_t budget_bytes);
 
-// Scans the file and groups its tasks greedily, in order, into batches of at most
-// `budget_bytes` of body. A task that cannot fit alone (length + 2 > budget) is
-// ValidationFailed. Batches are reported as they close, so an error later in the file comes
-// after earlier batches were reported: scan first (or plan twice) if nothing may be sent from an
-// invalid file. `budget_bytes` below 4 (the body "[{}]") is InvalidArgument.
-// Thread-safety: as scan_task_file.
-[[nodiscard]] Result<TaskFileSummary> plan_batches(hal::Storage& storage, hal::FileHandle file,
-                                                   ByteSpan chunk, uint64_t budget_bytes,
-                                                   TaskBatchVisitor& visitor);
+  // True with the next batch in `batch`; false after the last one (summary() is then complete);
+  // or the scan's error. After false or an error, every later call answers the same.
+  [[nodiscard]] Result<bool> next(TaskBatch& batch);
+  // The file's counts so far, with the number of batches returned.
+  [[nodiscard]] TaskFileSummary summary() const;
+
+ private:
+  [[nodiscard]] bool extend(const TaskElement& task);
+  [[nodiscard]] bool take_open(TaskBatch& batch);
+
+  TaskReader reader_;
+  uint64_t budget_;
+  TaskBatch open_;  // the batch being filled; task_count 0 when there is none
+  uint64_t batches_ = 0;
+};
 
 // The body of one planned batch, produced incrementally: '[' task ',' task ... ']'. It re-scans
 // the batch's byte range of the file through `scratch` (a batch of 1 MiB may hold ~20,000 tiny
@@ -179,6 +236,11 @@ class BatchBodyReader final : public BodySource {
  private:
   enum class Phase : uint8_t { Open, Tasks, Comma, Close, Done };
   Error changed(const char* what) const;
+  [[nodiscard]] Outcome check(ByteSpan out) const;
+  [[nodiscard]] Result<uint8_t> punctuation();
+  [[nodiscard]] Outcome refill();
+  [[nodiscard]] Result<size_t> copy_task_bytes(ByteSpan out, size_t n);
+  [[nodiscard]] Outcome task_ended();
 
   hal::Storage& storage_;
   hal::FileHandle file_;

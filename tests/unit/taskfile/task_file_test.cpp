@@ -1,4 +1,4 @@
-// Specification of the task-file scanner, the batch planner and the batch body reader.
+// Specification of the task-file scanner and reader, the batch planner and the batch body reader.
 #include "firmware/taskfile/task_file.h"
 
 #include <cjson/cJSON.h>
@@ -23,18 +23,17 @@ struct Scan {
   std::vector<std::string> texts;
 };
 
-class Collect final : public TaskElementVisitor {
- public:
-  Outcome on_element(const TaskElement& element) override {
-    tasks.push_back(element);
-    if (stop_at != 0 && tasks.size() == stop_at) {
-      return Error(Status::Cancelled, "enough");
+// Pulls every task from a TaskReader.
+Result<TaskFileSummary> read_all(TaskReader& reader, std::vector<TaskElement>& tasks) {
+  TaskElement task;
+  for (;;) {
+    LSEDGE_TRY_ASSIGN(const bool more, reader.next(task));
+    if (!more) {
+      return reader.summary();
     }
-    return {};
+    tasks.push_back(task);
   }
-  std::vector<TaskElement> tasks;
-  size_t stop_at = 0;
-};
+}
 
 Scan scan(const std::string& content, size_t chunk_size = 4096,
           uint64_t max_task_bytes = UINT64_MAX) {
@@ -43,17 +42,22 @@ Scan scan(const std::string& content, size_t chunk_size = 4096,
   auto file = storage.open_read("/tasks.json");
   EXPECT_TRUE(file.ok());
   std::vector<uint8_t> chunk(chunk_size);
-  Collect collect;
-  auto result =
-      scan_task_file(storage, *file, ByteSpan(chunk.data(), chunk.size()), collect, max_task_bytes);
+  TaskReader reader(storage, *file, ByteSpan(chunk.data(), chunk.size()), max_task_bytes);
   Scan out;
-  out.tasks = collect.tasks;
-  for (const auto& t : collect.tasks) {
+  auto result = read_all(reader, out.tasks);
+  for (const auto& t : out.tasks) {
     out.texts.push_back(
         content.substr(static_cast<size_t>(t.offset), static_cast<size_t>(t.length)));
   }
   if (result.ok()) {
     out.summary = *result;
+    // The one-call validation agrees with the reader.
+    auto whole =
+        scan_task_file(storage, *file, ByteSpan(chunk.data(), chunk.size()), max_task_bytes);
+    EXPECT_TRUE(whole.ok());
+    EXPECT_EQ(whole->tasks, out.summary.tasks);
+    EXPECT_EQ(whole->task_bytes, out.summary.task_bytes);
+    EXPECT_EQ(whole->file_bytes, out.summary.file_bytes);
   } else {
     out.status = result.status();
     out.detail = std::string(result.error().detail.view());
@@ -290,16 +294,46 @@ TEST(TaskFileScan, EveryAcceptedMutationIsRealJson) {
   EXPECT_GT(refused, 100u);
 }
 
-TEST(TaskFileScan, AVisitorErrorStopsTheScan) {
+TEST(TaskFileScan, TheCallerMayStopAfterAnyTask) {
   MemoryStorage storage;
   storage.put_file("/t.json", "[{},{},{}]");
   auto file = storage.open_read("/t.json");
   uint8_t chunk[4];
-  Collect collect;
-  collect.stop_at = 2;
-  auto result = scan_task_file(storage, *file, chunk, collect);
-  EXPECT_EQ(result.status(), Status::Cancelled);
-  EXPECT_EQ(collect.tasks.size(), 2u);
+  TaskReader reader(storage, *file, chunk);
+  TaskElement task;
+  for (uint64_t i = 0; i < 2; ++i) {
+    auto more = reader.next(task);
+    ASSERT_TRUE(more.ok());
+    ASSERT_TRUE(*more);
+    EXPECT_EQ(task.index, i);
+  }
+  EXPECT_EQ(reader.summary().tasks, 2u) << "nothing scanned past the task the caller took";
+  EXPECT_EQ(task.offset, 4u);
+}
+
+TEST(TaskFileScan, TheEndAndErrorsRepeat) {
+  MemoryStorage storage;
+  storage.put_file("/ok.json", "[{}]");
+  storage.put_file("/bad.json", "[{},x]");
+  uint8_t chunk[3];
+  TaskElement task;
+  auto ok_file = storage.open_read("/ok.json");
+  TaskReader ok(storage, *ok_file, chunk);
+  ASSERT_TRUE(*ok.next(task));
+  for (int i = 0; i < 2; ++i) {
+    auto more = ok.next(task);
+    ASSERT_TRUE(more.ok());
+    EXPECT_FALSE(*more);
+  }
+  EXPECT_EQ(ok.summary().file_bytes, 4u);
+  auto bad_file = storage.open_read("/bad.json");
+  TaskReader bad(storage, *bad_file, chunk);
+  ASSERT_TRUE(*bad.next(task));
+  const std::string first(bad.next(task).error().detail.view());
+  EXPECT_NE(first.find("at byte 4 (line 1)"), std::string::npos) << first;
+  auto again = bad.next(task);
+  EXPECT_EQ(again.status(), Status::JsonInvalid);
+  EXPECT_EQ(std::string(again.error().detail.view()), first);
 }
 
 TEST(TaskFileScan, ReadFailuresAndBadArgumentsAreReported) {
@@ -307,24 +341,17 @@ TEST(TaskFileScan, ReadFailuresAndBadArgumentsAreReported) {
   storage.put_file("/t.json", "[{},{},{}]");
   auto file = storage.open_read("/t.json");
   uint8_t chunk[4];
-  Collect collect;
   storage.fail(MemoryStorage::Op::ReadAt, 2, EIO);
-  auto failed = scan_task_file(storage, *file, chunk, collect);
+  auto failed = scan_task_file(storage, *file, chunk);
   EXPECT_EQ(failed.status(), Status::FileError);
   EXPECT_EQ(failed.error().code, EIO);
-  EXPECT_EQ(scan_task_file(storage, *file, ByteSpan(), collect).status(), Status::InvalidArgument);
+  EXPECT_EQ(scan_task_file(storage, *file, ByteSpan()).status(), Status::InvalidArgument);
+  TaskReader reader(storage, *file, ByteSpan());
+  TaskElement task;
+  EXPECT_EQ(reader.next(task).status(), Status::InvalidArgument);
 }
 
 // --- batches ---------------------------------------------------------------------------------
-
-class Batches final : public TaskBatchVisitor {
- public:
-  Outcome on_batch(const TaskBatch& batch) override {
-    batches.push_back(batch);
-    return {};
-  }
-  std::vector<TaskBatch> batches;
-};
 
 struct Plan {
   Status status = Status::Ok;
@@ -337,18 +364,25 @@ Plan plan(MemoryStorage& storage, const std::string& path, uint64_t budget, size
   auto file = storage.open_read(path);
   EXPECT_TRUE(file.ok());
   std::vector<uint8_t> buffer(chunk);
-  Batches batches;
-  auto result =
-      plan_batches(storage, *file, ByteSpan(buffer.data(), buffer.size()), budget, batches);
-  storage.close(*file);
+  BatchPlanner planner(storage, *file, ByteSpan(buffer.data(), buffer.size()), budget);
   Plan out;
-  out.batches = batches.batches;
-  if (result.ok()) {
-    out.summary = *result;
-  } else {
-    out.status = result.status();
-    out.detail = std::string(result.error().detail.view());
+  TaskBatch batch;
+  for (;;) {
+    auto more = planner.next(batch);
+    if (!more.ok()) {
+      out.status = more.status();
+      out.detail = std::string(more.error().detail.view());
+      EXPECT_EQ(planner.next(batch).status(), out.status) << "the error repeats";
+      break;
+    }
+    if (!*more) {
+      out.summary = planner.summary();
+      EXPECT_FALSE(*planner.next(batch)) << "the end repeats";
+      break;
+    }
+    out.batches.push_back(batch);
   }
+  storage.close(*file);
   return out;
 }
 
