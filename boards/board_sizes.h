@@ -118,9 +118,14 @@
 #endif
 
 // Files (platform/linux storage, taskfile/, spool/).
-// Stack buffer for one getdents64(2) call when listing a directory.
+// Buffer of one open directory (hal::Storage::open_directory) for getdents64(2) records.
 #ifndef LSEDGE_DIRECTORY_LIST_BUFFER
 #define LSEDGE_DIRECTORY_LIST_BUFFER 2048
+#endif
+// Directories open at once, each with its own list buffer (static): the spool needs 5 at most
+// (tmp/ plus a leftover tree four levels deep).
+#ifndef LSEDGE_OPEN_DIRECTORIES
+#define LSEDGE_OPEN_DIRECTORIES 6
 #endif
 // Chunk in which task files and spool entries are read (each reader owns or is given one).
 #ifndef LSEDGE_FILE_CHUNK_BYTES

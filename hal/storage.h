@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "firmware/core/fixed_string.h"
 #include "firmware/core/result.h"
 #include "firmware/core/span.h"
 
@@ -16,18 +17,33 @@ struct FileHandle {
   [[nodiscard]] bool valid() const { return value >= 0; }
 };
 
-// Called once per directory entry (not "." or ".."). Returning an error stops the listing.
-// Thread-safety: called on the listing thread only.
-class DirectoryVisitor {
- public:
-  virtual ~DirectoryVisitor() = default;
-  [[nodiscard]] virtual Outcome on_entry(std::string_view name, bool is_directory) = 0;
+// An open directory listing, as a small integer the Storage hands out (like FileHandle).
+// Thread-safety: a value; the listing it names is read by one thread at a time.
+struct DirectoryHandle {
+  int32_t value = -1;
+  [[nodiscard]] bool valid() const { return value >= 0; }
 };
 
-// Files and directories by path. Every failure is FileError (errno in Error::code, the path in
-// Error::detail), except BufferTooSmall where a caller buffer is too small and InvalidArgument
-// for bad handles or paths. Durability follows POSIX: data is on disk after sync(); a rename or
-// removal is on disk after sync_directory() of the directory holding it.
+// The longest file name a directory entry can hold (NAME_MAX on Linux).
+inline constexpr size_t kFileNameCapacity = 255;
+
+// One directory entry ("." and ".." are never reported). A symbolic link is not a directory.
+// Thread-safety: a value type.
+struct DirectoryEntry {
+  FixedString<kFileNameCapacity> name;
+  bool is_directory = false;
+};
+
+// Files and directories by path. Failures name the path (or "file handle N") in Error::detail
+// and keep the platform's error number in Error::code; their status is portable:
+//   FileNotFound       nothing at the path (or a directory on the way is missing),
+//   FileExists         create_new() or make_directory() where a file already is,
+//   DirectoryNotEmpty  rename() onto, or remove() of, a directory with entries,
+//   NoSpace            the device, a quota or a file size limit is full ("disk full: <path>"),
+//   FileError          every other storage failure,
+// and BufferTooSmall where a caller buffer is too small, InvalidArgument for bad handles or paths.
+// Durability follows POSIX: data is on disk after sync(); a rename or removal is on disk after
+// sync_directory() of the directory holding it.
 // Thread-safety: implementations must be safe to call from any thread.
 class Storage {
  public:
@@ -39,12 +55,12 @@ class Storage {
 
   // Streaming access.
   [[nodiscard]] virtual Result<FileHandle> open_read(std::string_view path) = 0;
-  // Creates a new file for writing; fails (FileError, EEXIST) if it exists.
+  // Creates a new file for writing; FileExists if something is at `path`.
   [[nodiscard]] virtual Result<FileHandle> create_new(std::string_view path) = 0;
   // Reads up to buffer.size() bytes at `offset`; 0 at end of file.
   [[nodiscard]] virtual Result<size_t> read_at(FileHandle file, uint64_t offset,
                                                lsedge::ByteSpan buffer) = 0;
-  // Appends all of `data` (a full disk is FileError with ENOSPC).
+  // Appends all of `data` (a full disk is NoSpace).
   [[nodiscard]] virtual Outcome append(FileHandle file, lsedge::ConstByteSpan data) = 0;
   [[nodiscard]] virtual Result<uint64_t> size(FileHandle file) = 0;
   // Flushes the file's data and metadata to the device.
@@ -58,8 +74,15 @@ class Storage {
   [[nodiscard]] virtual Outcome make_directory(std::string_view path) = 0;
   // Makes renames, creations and removals in `directory` durable.
   [[nodiscard]] virtual Outcome sync_directory(std::string_view directory) = 0;
-  [[nodiscard]] virtual Outcome list_directory(std::string_view directory,
-                                               DirectoryVisitor& visitor) = 0;
+
+  // Reading a directory, like opendir(3)/readdir(3): each entry once, in no particular order;
+  // entries added or removed meanwhile may or may not be seen. Open listings are a small, fixed
+  // resource: close every one (DirectoryReader does).
+  [[nodiscard]] virtual Result<DirectoryHandle> open_directory(std::string_view directory) = 0;
+  // The next entry into `entry`; false at the end of the listing.
+  [[nodiscard]] virtual Result<bool> next_entry(DirectoryHandle directory,
+                                                DirectoryEntry& entry) = 0;
+  virtual void close_directory(DirectoryHandle directory) = 0;
   // True if something exists at `path`.
   [[nodiscard]] virtual Result<bool> exists(std::string_view path) = 0;
 };
@@ -76,6 +99,55 @@ class ScopedFile {
  private:
   Storage& storage_;
   FileHandle file_;
+};
+
+// Reads a directory with a plain loop, and closes it on every way out of a scope:
+//   hal::DirectoryReader reader(storage);
+//   LSEDGE_TRY(reader.open(path));
+//   while (reader.next(entry)) { ... }
+//   LSEDGE_TRY(reader.status());
+// Thread-safety: one thread at a time.
+class DirectoryReader {
+ public:
+  explicit DirectoryReader(Storage& storage) : storage_(storage) {}
+  ~DirectoryReader() { close(); }
+  DirectoryReader(const DirectoryReader&) = delete;
+  DirectoryReader& operator=(const DirectoryReader&) = delete;
+
+  [[nodiscard]] Outcome open(std::string_view directory) {
+    close();
+    failure_ = Outcome();
+    LSEDGE_TRY_ASSIGN(handle_, storage_.open_directory(directory));
+    return {};
+  }
+  // The next entry; false at the end or when reading failed (then status() tells why).
+  [[nodiscard]] bool next(DirectoryEntry& entry) {
+    if (!handle_.valid()) {
+      return false;
+    }
+    Result<bool> got = storage_.next_entry(handle_, entry);
+    if (got.ok() && *got) {
+      return true;
+    }
+    if (!got.ok()) {
+      failure_ = got.error();
+    }
+    close();  // frees the listing as soon as it is done
+    return false;
+  }
+  // Ok unless next() stopped on a failure (not open counts as "nothing to read").
+  [[nodiscard]] Outcome status() const { return failure_; }
+  void close() {
+    if (handle_.valid()) {
+      storage_.close_directory(handle_);
+    }
+    handle_ = DirectoryHandle{};
+  }
+
+ private:
+  Storage& storage_;
+  DirectoryHandle handle_;
+  Outcome failure_;
 };
 
 }  // namespace lsedge::hal

@@ -261,8 +261,7 @@ Outcome load_settings(const Options& options, PlatformServices& platform, Config
       platform.storage.read_file(env_path, ByteSpan(g_startup_scratch, LSEDGE_ENV_FILE_LIMIT));
   if (read.ok()) {
     dotenv = as_text(ConstByteSpan(g_startup_scratch, *read));
-  } else if (options.env_file_given || read.status() != Status::FileError ||
-             read.error().code != 2 /* ENOENT: no ./.env is fine */) {
+  } else if (options.env_file_given || read.status() != Status::FileNotFound /* no ./.env */) {
     Error error(Status::ConfigInvalid, "cannot read the env file ");
     error.detail.append_truncated(env_path);
     error.code = read.error().code;

@@ -1,6 +1,5 @@
 #include "firmware/spool/spool.h"
 
-#include <cerrno>
 #include <optional>
 
 namespace lsedge::spool {
@@ -21,25 +20,11 @@ constexpr std::string_view kReasonSuffix = ".reason.txt";
 constexpr size_t kSequenceDigits = 20;
 constexpr size_t kBatchDigits = 10;
 constexpr int kPublishAttempts = 64;
+// Deeper than anything the spool creates: remove_tree() refuses it.
+constexpr int kMaxTreeDepth = 3;
 
 using Name = FixedString<kSpoolNameCapacity>;
-
-// Adapts a lambda `Outcome(std::string_view name, bool is_directory)` to a DirectoryVisitor.
-template <class F>
-class Visitor final : public hal::DirectoryVisitor {
- public:
-  explicit Visitor(F f) : f_(f) {}
-  Outcome on_entry(std::string_view name, bool is_directory) override {
-    return f_(name, is_directory);
-  }
-
- private:
-  F f_;
-};
-template <class F>
-Visitor<F> visitor(F f) {
-  return Visitor<F>(f);
-}
+using Path = FixedString<LSEDGE_PATH_CAPACITY>;
 
 bool ends_with(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
@@ -66,6 +51,14 @@ std::optional<uint64_t> parse_number(std::string_view text, size_t digits = 0) {
 
 std::optional<uint64_t> parse_group(std::string_view name) {
   return parse_number(name, kSequenceDigits);
+}
+
+// The SEQ of a rejected/ file "<SEQ>-<BATCH>-<TASKS>...".
+std::optional<uint64_t> parse_rejected_group(std::string_view name) {
+  if (name.size() <= kSequenceDigits || name[kSequenceDigits] != '-') {
+    return std::nullopt;
+  }
+  return parse_group(name.substr(0, kSequenceDigits));
 }
 
 // "<BATCH>-<TASKS>.json" -> batch, tasks (tasks > 0).
@@ -96,34 +89,260 @@ Status append_padded(Name& out, uint64_t value, size_t width) {
   return out.append(digits.view());
 }
 
-bool is_errno(const Error& error, int err) {
-  return error.status == Status::FileError && error.code == err;
-}
-template <class T>
-bool is_errno(const Result<T>& result, int err) {
-  return !result.ok() && is_errno(result.error(), err);
+// `a`/`b`/`c` followed by `d` (a suffix), each part only if not empty.
+Outcome join(Path& out, std::string_view a, std::string_view b = {}, std::string_view c = {},
+             std::string_view d = {}) {
+  out.clear();
+  if (out.append(a) != Status::Ok || (!b.empty() && out.append('/') != Status::Ok) ||
+      out.append(b) != Status::Ok || (!c.empty() && out.append('/') != Status::Ok) ||
+      out.append(c) != Status::Ok || out.append(d) != Status::Ok) {
+    return Error(Status::InvalidArgument, "spool path longer than LSEDGE_PATH_CAPACITY");
+  }
+  return {};
 }
 
-bool is_disk_full(const Error& error) {
-  return error.status == Status::FileError &&
-         (error.code == ENOSPC || error.code == EDQUOT || error.code == EFBIG);
+// Nothing at the path: removed or consumed meanwhile, which the spool treats as done.
+template <class T>
+bool is_gone(const Result<T>& result) {
+  return result.status() == Status::FileNotFound;
+}
+Outcome unless_gone(const Outcome& outcome) {
+  return is_gone(outcome) ? Outcome() : outcome;
+}
+
+// A name another process took first (a rename onto a non-empty directory, a new file's name).
+template <class T>
+bool is_taken(const Result<T>& result) {
+  return result.status() == Status::DirectoryNotEmpty || result.status() == Status::FileExists;
+}
+
+bool is_storage_failure(Status status) {
+  return status == Status::FileError || status == Status::FileNotFound ||
+         status == Status::FileExists || status == Status::DirectoryNotEmpty ||
+         status == Status::NoSpace;
 }
 
 // The storage's error with `path` as its detail ("disk full: <path>" when it is one); for calls
 // on handles, whose errors cannot name the file.
 Error at_path(Error error, std::string_view path) {
-  if (error.status != Status::FileError) {
+  if (!is_storage_failure(error.status)) {
     return error;
   }
   error.detail.clear();
-  if (is_disk_full(error)) {
+  if (error.status == Status::NoSpace) {
     error.detail.append_truncated("disk full: ");
   }
   error.detail.append_truncated(path);
   return error;
 }
 
+// The directory holding `path` ("." for a bare name).
+std::string_view parent_of(std::string_view path) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string_view::npos) {
+    return ".";
+  }
+  return slash == 0 ? std::string_view("/") : path.substr(0, slash);
+}
+
+// The highest SEQ named in `directory` (0 if none), read with `parse`.
+Result<uint64_t> highest_sequence_in(hal::Storage& storage, std::string_view directory,
+                                     std::optional<uint64_t> (*parse)(std::string_view)) {
+  hal::DirectoryReader reader(storage);
+  LSEDGE_TRY(reader.open(directory));
+  hal::DirectoryEntry entry;
+  uint64_t highest = 0;
+  while (reader.next(entry)) {
+    const std::optional<uint64_t> sequence = parse(entry.name.view());
+    if (sequence && *sequence > highest) {
+      highest = *sequence;
+    }
+  }
+  LSEDGE_TRY(reader.status());
+  return highest;
+}
+
+// The oldest group of queue/ after `cursor` (any when empty); false when there is none.
+Result<bool> find_oldest_group(hal::Storage& storage, std::string_view queue,
+                               std::string_view cursor, Name& group, uint64_t& sequence) {
+  hal::DirectoryReader reader(storage);
+  LSEDGE_TRY(reader.open(queue));
+  hal::DirectoryEntry entry;
+  group.clear();
+  while (reader.next(entry)) {
+    const std::string_view name = entry.name.view();
+    const std::optional<uint64_t> parsed = parse_group(name);
+    if (entry.is_directory && parsed && (cursor.empty() || name > cursor) &&
+        (group.empty() || name < group.view())) {
+      (void)group.assign(name);
+      sequence = *parsed;
+    }
+  }
+  LSEDGE_TRY(reader.status());
+  return !group.empty();
+}
+
+// What one group directory holds.
+struct GroupScan {
+  Name oldest;  // the oldest entry's name; empty when the group has none
+  uint64_t batch = 0;
+  uint64_t tasks = 0;
+  bool foreign = false;  // something other than entries and markers
+};
+
+void note_group_member(const hal::DirectoryEntry& entry, GroupScan& scan) {
+  const std::string_view name = entry.name.view();
+  uint64_t batch = 0;
+  uint64_t tasks = 0;
+  if (!entry.is_directory && parse_entry(name, batch, tasks)) {
+    if (scan.oldest.empty() || name < scan.oldest.view()) {
+      (void)scan.oldest.assign(name);
+      scan.batch = batch;
+      scan.tasks = tasks;
+    }
+  } else if (entry.is_directory || !ends_with(name, kMarkerSuffix)) {
+    scan.foreign = true;
+  }
+}
+
+Outcome scan_group(hal::Storage& storage, std::string_view group_path, GroupScan& scan) {
+  hal::DirectoryReader reader(storage);
+  LSEDGE_TRY(reader.open(group_path));
+  hal::DirectoryEntry entry;
+  while (reader.next(entry)) {
+    note_group_member(entry, scan);
+  }
+  return reader.status();
+}
+
+// Removes the markers left in a group whose entries are all gone (best effort).
+Outcome drop_markers(hal::Storage& storage, std::string_view group_path) {
+  hal::DirectoryReader reader(storage);
+  LSEDGE_TRY(reader.open(group_path));
+  hal::DirectoryEntry entry;
+  Path marker;
+  while (reader.next(entry)) {
+    if (ends_with(entry.name.view(), kMarkerSuffix) &&
+        join(marker, group_path, entry.name.view()).ok()) {
+      (void)storage.remove(marker.view());
+    }
+  }
+  return reader.status();
+}
+
+// Counts one file of a group: an entry, or a marker whose entry is still queued (see confirm()).
+Outcome count_group_file(hal::Storage& storage, std::string_view group_path, std::string_view name,
+                         SpoolCounts& counts) {
+  uint64_t batch = 0;
+  uint64_t tasks = 0;
+  if (parse_entry(name, batch, tasks)) {
+    ++counts.queued_entries;
+    counts.queued_tasks += tasks;
+    return {};
+  }
+  if (!ends_with(name, kMarkerSuffix)) {
+    return {};
+  }
+  Path entry_path;
+  LSEDGE_TRY(join(entry_path, group_path, name.substr(0, name.size() - kMarkerSuffix.size())));
+  LSEDGE_TRY_ASSIGN(const bool queued, storage.exists(entry_path.view()));
+  if (queued) {
+    ++counts.outcome_unknown;
+  }
+  return {};
+}
+
+Outcome count_group(hal::Storage& storage, std::string_view group_path, SpoolCounts& counts) {
+  hal::DirectoryReader reader(storage);
+  LSEDGE_TRY(reader.open(group_path));
+  hal::DirectoryEntry entry;
+  while (reader.next(entry)) {
+    if (!entry.is_directory) {
+      LSEDGE_TRY(count_group_file(storage, group_path, entry.name.view(), counts));
+    }
+  }
+  return reader.status();
+}
+
+Outcome count_queue(hal::Storage& storage, std::string_view queue, SpoolCounts& counts) {
+  hal::DirectoryReader reader(storage);
+  LSEDGE_TRY(reader.open(queue));
+  hal::DirectoryEntry entry;
+  Path group_path;
+  while (reader.next(entry)) {
+    if (!entry.is_directory || !parse_group(entry.name.view())) {
+      continue;
+    }
+    LSEDGE_TRY(join(group_path, queue, entry.name.view()));
+    // A group consumed meanwhile is simply not counted.
+    LSEDGE_TRY(unless_gone(count_group(storage, group_path.view(), counts)));
+  }
+  return reader.status();
+}
+
+Result<uint64_t> count_rejected(hal::Storage& storage, std::string_view rejected) {
+  hal::DirectoryReader reader(storage);
+  LSEDGE_TRY(reader.open(rejected));
+  hal::DirectoryEntry entry;
+  uint64_t count = 0;
+  while (reader.next(entry)) {
+    if (!entry.is_directory && ends_with(entry.name.view(), kEntrySuffix)) {
+      ++count;
+    }
+  }
+  LSEDGE_TRY(reader.status());
+  return count;
+}
+
+// Where reject() puts an entry: rejected/<SEQ>-<BATCH>-<TASKS>.json and .reason.txt, the
+// reason written first as tmp/<SEQ>-<BATCH>-<TASKS>.reason.txt.
+struct RejectPaths {
+  Path reason_tmp;
+  Path reason;
+  Path moved;
+  Path rejected;  // rejected/
+  Path group;     // the entry's group in queue/
+};
+
+Outcome reject_paths(std::string_view dir, const SpoolEntry& entry, RejectPaths& paths) {
+  std::string_view stem = entry.name.view();
+  stem.remove_suffix(kEntrySuffix.size());
+  Name name;
+  if (name.append(entry.group.view()) != Status::Ok || name.append('-') != Status::Ok ||
+      name.append(stem) != Status::Ok) {
+    return Error(Status::InvalidArgument, "spool entry name too long");
+  }
+  LSEDGE_TRY(join(paths.reason_tmp, dir, kTmp, name.view(), kReasonSuffix));
+  LSEDGE_TRY(join(paths.reason, dir, kRejected, name.view(), kReasonSuffix));
+  LSEDGE_TRY(join(paths.moved, dir, kRejected, name.view(), kEntrySuffix));
+  LSEDGE_TRY(join(paths.rejected, dir, kRejected));
+  return join(paths.group, dir, kQueue, entry.group.view());
+}
+
+// Sixteen random hex digits, the name of an add's staging directory.
+Outcome random_token(hal::Entropy& entropy, Name& token) {
+  uint8_t random[8];
+  if (entropy.fill(ByteSpan(random)) != Status::Ok) {
+    return Error(Status::EntropyFailure, "spool: naming a staging directory");
+  }
+  const char hex[] = "0123456789abcdef";
+  token.clear();
+  for (const uint8_t byte : random) {
+    (void)token.append(hex[byte >> 4]);
+    (void)token.append(hex[byte & 0x0F]);
+  }
+  return {};
+}
+
 }  // namespace
+
+// What next() found in the oldest group.
+enum class Spool::GroupVisit : uint8_t {
+  EntryFound,  // its oldest entry
+  Removed,     // no entries, and the group is gone: look for the next oldest group
+  Refilled,    // an adder may have just published a new group under its number: look again
+  Skipped,     // no entries, but it stays (logged): look past it
+};
 
 Spool::Spool(hal::Storage& storage, hal::Entropy& entropy, Logger log)
     : storage_(storage), entropy_(entropy), log_(log) {}
@@ -137,17 +356,22 @@ Outcome Spool::require_open() const {
 
 Outcome Spool::build(Path& out, std::string_view a, std::string_view b, std::string_view c,
                      std::string_view d) const {
-  out.clear();
-  if (out.append(a) != Status::Ok || (!b.empty() && out.append('/') != Status::Ok) ||
-      out.append(b) != Status::Ok || (!c.empty() && out.append('/') != Status::Ok) ||
-      out.append(c) != Status::Ok || out.append(d) != Status::Ok) {
-    return Error(Status::InvalidArgument, "spool path longer than LSEDGE_PATH_CAPACITY");
-  }
-  return {};
+  return join(out, a, b, c, d);
 }
 
 Outcome Spool::open(std::string_view directory, Role role) {
   open_ = false;
+  LSEDGE_TRY(set_directory(directory));
+  LSEDGE_TRY(make_layout());
+  open_ = true;
+  if (role == Role::Consumer) {
+    LSEDGE_TRY(collect_garbage());
+    LSEDGE_TRY(report_queue());
+  }
+  return {};
+}
+
+Outcome Spool::set_directory(std::string_view directory) {
   while (directory.size() > 1 && directory.back() == '/') {
     directory.remove_suffix(1);
   }
@@ -158,6 +382,10 @@ Outcome Spool::open(std::string_view directory, Role role) {
       dir_.assign(directory) != Status::Ok) {
     return Error(Status::InvalidArgument, "spool directory is empty or too long");
   }
+  return {};
+}
+
+Outcome Spool::make_layout() {
   Path path;
   LSEDGE_TRY(storage_.make_directory(dir_.view()));
   for (const std::string_view sub : {kQueue, kTmp, kRejected}) {
@@ -166,94 +394,74 @@ Outcome Spool::open(std::string_view directory, Role role) {
   }
   LSEDGE_TRY(storage_.sync_directory(dir_.view()));
   // DIR's own entry in its parent, in case it was just created.
-  const size_t slash = dir_.view().rfind('/');
-  const std::string_view parent = slash == std::string_view::npos ? std::string_view(".")
-                                  : slash == 0                    ? std::string_view("/")
-                                                                  : dir_.view().substr(0, slash);
-  LSEDGE_TRY(storage_.sync_directory(parent));
-  open_ = true;
+  return storage_.sync_directory(parent_of(dir_.view()));
+}
 
-  if (role == Role::Consumer) {
-    LSEDGE_TRY(collect_garbage());
-    Result<SpoolCounts> now = counts();
-    LSEDGE_TRY(now);
-    if (now->outcome_unknown > 0) {
-      log_.warn(
-          "%llu spool entries were being sent when the last run stopped; their outcome is "
-          "unknown and a resend may duplicate them",
-          static_cast<unsigned long long>(now->outcome_unknown));
-    }
-    log_.info("spool %s: %llu entries (%llu tasks) queued, %llu rejected", dir_.c_str(),
-              static_cast<unsigned long long>(now->queued_entries),
-              static_cast<unsigned long long>(now->queued_tasks),
-              static_cast<unsigned long long>(now->rejected_entries));
+Outcome Spool::report_queue() {
+  LSEDGE_TRY_ASSIGN(const SpoolCounts now, counts());
+  if (now.outcome_unknown > 0) {
+    log_.warn(
+        "%llu spool entries were being sent when the last run stopped; their outcome is "
+        "unknown and a resend may duplicate them",
+        static_cast<unsigned long long>(now.outcome_unknown));
   }
+  log_.info("spool %s: %llu entries (%llu tasks) queued, %llu rejected", dir_.c_str(),
+            static_cast<unsigned long long>(now.queued_entries),
+            static_cast<unsigned long long>(now.queued_tasks),
+            static_cast<unsigned long long>(now.rejected_entries));
   return {};
 }
 
 Outcome Spool::remove_tree(std::string_view path, int depth) {
-  if (depth > 3) {
+  if (depth > kMaxTreeDepth) {
     return Error(Status::FileError, path);  // deeper than anything the spool creates
   }
+  hal::DirectoryReader reader(storage_);
+  const Outcome opened = reader.open(path);
+  if (!opened.ok()) {
+    return unless_gone(opened);
+  }
+  hal::DirectoryEntry entry;
   Outcome first_failure;
   Path child;
-  auto remove_child = visitor([&](std::string_view name, bool is_directory) -> Outcome {
-    if (!build(child, path, name).ok()) {
-      return {};
+  while (reader.next(entry)) {
+    if (!build(child, path, entry.name.view()).ok()) {
+      continue;
     }
-    Outcome removed =
-        is_directory ? remove_tree(child.view(), depth + 1) : storage_.remove(child.view());
-    if (!removed.ok() && !is_errno(removed.error(), ENOENT) && first_failure.ok()) {
-      first_failure = removed;
+    const Outcome removed =
+        entry.is_directory ? remove_tree(child.view(), depth + 1) : storage_.remove(child.view());
+    if (first_failure.ok()) {
+      first_failure = unless_gone(removed);
     }
-    return {};
-  });
-  Outcome listed = storage_.list_directory(path, remove_child);
-  if (!listed.ok()) {
-    return is_errno(listed.error(), ENOENT) ? Outcome() : listed;
+  }
+  if (!reader.status().ok()) {
+    return unless_gone(reader.status());
   }
   LSEDGE_TRY(first_failure);
-  Outcome removed = storage_.remove(path);
-  if (!removed.ok() && !is_errno(removed.error(), ENOENT)) {
-    return removed;
-  }
-  return {};
+  return unless_gone(storage_.remove(path));
 }
 
 Outcome Spool::collect_garbage() {
   Path tmp;
   LSEDGE_TRY(build(tmp, dir_.view(), kTmp));
+  hal::DirectoryReader reader(storage_);
+  LSEDGE_TRY(reader.open(tmp.view()));
+  hal::DirectoryEntry entry;
   Path path;
-  Path garbage;
   uint64_t removed = 0;
-  // A staging directory is first renamed away, so an add still writing into it fails at its
-  // own rename instead of publishing a half-deleted group.
-  auto clean = visitor([&](std::string_view name, bool is_directory) -> Outcome {
-    if (!build(path, tmp.view(), name).ok()) {
-      return {};
+  while (reader.next(entry)) {
+    if (!build(path, tmp.view(), entry.name.view()).ok()) {
+      continue;
     }
-    Outcome done;
-    if (!is_directory) {
-      done = storage_.remove(path.view());
-    } else if (ends_with(name, kGarbageSuffix)) {
-      done = remove_tree(path.view(), 0);
-    } else if (build(garbage, tmp.view(), name, {}, kGarbageSuffix).ok()) {
-      Outcome moved = storage_.rename(path.view(), garbage.view());
-      if (!moved.ok() && (is_errno(moved.error(), ENOTEMPTY) || is_errno(moved.error(), EEXIST))) {
-        (void)remove_tree(garbage.view(), 0);  // left by an interrupted cleanup
-        moved = storage_.rename(path.view(), garbage.view());
-      }
-      done = moved.ok() ? remove_tree(garbage.view(), 0) : moved;
-    }
+    const Outcome done = remove_leftover(tmp.view(), entry, path.view());
     if (done.ok()) {
       ++removed;
-    } else if (!is_errno(done.error(), ENOENT)) {
+    } else if (!is_gone(done)) {
       log_.warn("cannot remove %s (%s): %s", path.c_str(), status_name(done.status()),
                 done.error().detail.c_str());
     }
-    return {};
-  });
-  LSEDGE_TRY(storage_.list_directory(tmp.view(), clean));
+  }
+  LSEDGE_TRY(reader.status());
   if (removed > 0) {
     log_.info("removed %llu leftovers of interrupted adds from tmp/",
               static_cast<unsigned long long>(removed));
@@ -262,36 +470,58 @@ Outcome Spool::collect_garbage() {
   return {};
 }
 
+Outcome Spool::remove_leftover(std::string_view tmp, const hal::DirectoryEntry& entry,
+                               std::string_view path) {
+  if (!entry.is_directory) {
+    return storage_.remove(path);  // a claim
+  }
+  if (ends_with(entry.name.view(), kGarbageSuffix)) {
+    return remove_tree(path, 0);
+  }
+  // A staging directory is first renamed away, so an add still writing into it fails at its
+  // own rename instead of publishing a half-deleted group.
+  Path garbage;
+  if (!build(garbage, tmp, entry.name.view(), {}, kGarbageSuffix).ok()) {
+    return {};
+  }
+  Outcome moved = storage_.rename(path, garbage.view());
+  if (is_taken(moved)) {
+    (void)remove_tree(garbage.view(), 0);  // left by an interrupted cleanup
+    moved = storage_.rename(path, garbage.view());
+  }
+  LSEDGE_TRY(moved);
+  return remove_tree(garbage.view(), 0);
+}
+
 Outcome Spool::claim_staging(Path& claim, Path& staging) {
   Path tmp;
   LSEDGE_TRY(build(tmp, dir_.view(), kTmp));
+  Name token;
   for (int attempt = 0; attempt < 8; ++attempt) {
-    uint8_t random[8];
-    if (entropy_.fill(ByteSpan(random)) != Status::Ok) {
-      return Error(Status::EntropyFailure, "spool: naming a staging directory");
-    }
-    Name token;
-    const char hex[] = "0123456789abcdef";
-    for (const uint8_t byte : random) {
-      (void)token.append(hex[byte >> 4]);
-      (void)token.append(hex[byte & 0x0F]);
-    }
+    LSEDGE_TRY(random_token(entropy_, token));
     LSEDGE_TRY(build(claim, tmp.view(), token.view(), {}, kClaimSuffix));
     LSEDGE_TRY(build(staging, tmp.view(), token.view()));
-    Result<hal::FileHandle> created = storage_.create_new(claim.view());
-    if (is_errno(created, EEXIST)) {
-      continue;
+    LSEDGE_TRY_ASSIGN(const bool claimed, claim_as(claim.view(), staging.view()));
+    if (claimed) {
+      return {};
     }
-    LSEDGE_TRY(created);
-    storage_.close(*created);
-    Outcome made = storage_.make_directory(staging.view());
-    if (!made.ok()) {
-      (void)storage_.remove(claim.view());
-      return made;
-    }
-    return {};
   }
   return Error(Status::FileError, "spool: no free staging name in tmp/");
+}
+
+Result<bool> Spool::claim_as(std::string_view claim, std::string_view staging) {
+  Result<hal::FileHandle> created = storage_.create_new(claim);
+  if (created.status() == Status::FileExists) {
+    return false;
+  }
+  LSEDGE_TRY_ASSIGN(const hal::FileHandle file, std::move(created));
+  storage_.close(file);
+  const Outcome made = storage_.make_directory(staging);
+  if (!made.ok()) {
+    (void)storage_.remove(claim);
+    return made.error();
+  }
+  return true;
 }
 
 void Spool::discard_staging(std::string_view claim, std::string_view staging) {
@@ -376,73 +606,59 @@ Result<uint64_t> Spool::copy_entry_body(BatchBodyReader& body, hal::FileHandle o
 }
 
 Result<uint64_t> Spool::highest_sequence() {
-  uint64_t highest = 0;
-  auto in_queue = visitor([&](std::string_view name, bool) -> Outcome {
-    const std::optional<uint64_t> sequence = parse_group(name);
-    if (sequence && *sequence > highest) {
-      highest = *sequence;
-    }
-    return {};
-  });
-  auto in_rejected = visitor([&](std::string_view name, bool) -> Outcome {
-    if (name.size() > kSequenceDigits && name[kSequenceDigits] == '-') {
-      const std::optional<uint64_t> sequence = parse_group(name.substr(0, kSequenceDigits));
-      if (sequence && *sequence > highest) {
-        highest = *sequence;
-      }
-    }
-    return {};
-  });
   Path path;
   LSEDGE_TRY(build(path, dir_.view(), kQueue));
-  LSEDGE_TRY(storage_.list_directory(path.view(), in_queue));
+  LSEDGE_TRY_ASSIGN(const uint64_t queued, highest_sequence_in(storage_, path.view(), parse_group));
   LSEDGE_TRY(build(path, dir_.view(), kRejected));
-  LSEDGE_TRY(storage_.list_directory(path.view(), in_rejected));
-  return highest;
+  LSEDGE_TRY_ASSIGN(const uint64_t rejected,
+                    highest_sequence_in(storage_, path.view(), parse_rejected_group));
+  return queued > rejected ? queued : rejected;
 }
 
 Result<uint64_t> Spool::publish(std::string_view staging) {
   Path queue;
   LSEDGE_TRY(build(queue, dir_.view(), kQueue));
-  Path target;
   for (int attempt = 0; attempt < kPublishAttempts; ++attempt) {
-    Result<uint64_t> highest = highest_sequence();
-    LSEDGE_TRY(highest);
-    if (*highest == UINT64_MAX) {
+    LSEDGE_TRY_ASSIGN(const uint64_t highest, highest_sequence());
+    if (highest == UINT64_MAX) {
       return Error(Status::FileError, "spool: sequence numbers exhausted");
     }
-    const uint64_t sequence = *highest + 1;
-    Name group;
-    (void)append_padded(group, sequence, kSequenceDigits);
-    LSEDGE_TRY(build(target, queue.view(), group.view()));
-    // rename(2) replaces only an empty directory: a group another adder published first makes
-    // this fail, and the next number is tried.
-    const Outcome moved = storage_.rename(staging, target.view());
-    if (!moved.ok()) {
-      if (is_errno(moved.error(), ENOTEMPTY) || is_errno(moved.error(), EEXIST)) {
-        continue;
-      }
-      return moved.error();
+    LSEDGE_TRY_ASSIGN(const bool published, publish_as(staging, queue.view(), highest + 1));
+    if (published) {
+      return highest + 1;
     }
-    const Outcome synced = storage_.sync_directory(queue.view());
-    if (!synced.ok()) {
-      // Not durable, so not reported as added: take it back if nothing has touched it yet.
-      if (!storage_.rename(target.view(), staging).ok()) {
-        log_.error("%s could not be made durable nor taken back; it may be uploaded",
-                   target.c_str());
-      }
-      return synced.error();
-    }
-    return sequence;
   }
   return Error(Status::FileError, "spool: too many concurrent adds; try again");
 }
 
+Result<bool> Spool::publish_as(std::string_view staging, std::string_view queue,
+                               uint64_t sequence) {
+  Name group;
+  (void)append_padded(group, sequence, kSequenceDigits);
+  Path target;
+  LSEDGE_TRY(build(target, queue, group.view()));
+  // rename(2) replaces only an empty directory: a group another adder published first makes
+  // this fail, and the next number is tried.
+  const Outcome moved = storage_.rename(staging, target.view());
+  if (is_taken(moved)) {
+    return false;
+  }
+  LSEDGE_TRY(moved);
+  const Outcome synced = storage_.sync_directory(queue);
+  if (!synced.ok()) {
+    // Not durable, so not reported as added: take it back if nothing has touched it yet.
+    if (!storage_.rename(target.view(), staging).ok()) {
+      log_.error("%s could not be made durable nor taken back; it may be uploaded", target.c_str());
+    }
+    return synced.error();
+  }
+  return true;
+}
+
 Result<SpoolAddResult> Spool::add(std::string_view task_file, uint64_t budget_bytes) {
   LSEDGE_TRY(require_open());
-  Result<hal::FileHandle> opened = storage_.open_read(task_file);
-  LSEDGE_TRY(opened);
-  const hal::ScopedFile file(storage_, *opened);
+  LSEDGE_TRY_ASSIGN(const hal::FileHandle opened, storage_.open_read(task_file));
+  const hal::ScopedFile file(storage_, opened);
 
   Path claim;
   Path staging;
@@ -480,89 +696,82 @@ Result<bool> Spool::next(SpoolEntry& entry) {
   bool retried = false;
   for (;;) {
     Name group;
-    uint64_t group_sequence = 0;
-    auto oldest_group = visitor([&](std::string_view name, bool is_directory) -> Outcome {
-      const std::optional<uint64_t> sequence = parse_group(name);
-      if (is_directory && sequence && (cursor.empty() || name > cursor.view()) &&
-          (group.empty() || name < group.view())) {
-        (void)group.assign(name);
-        group_sequence = *sequence;
-      }
-      return {};
-    });
-    LSEDGE_TRY(storage_.list_directory(queue.view(), oldest_group));
-    if (group.empty()) {
+    uint64_t sequence = 0;
+    LSEDGE_TRY_ASSIGN(const bool found,
+                      find_oldest_group(storage_, queue.view(), cursor.view(), group, sequence));
+    if (!found) {
       return false;
     }
-
-    Path group_path;
-    LSEDGE_TRY(build(group_path, queue.view(), group.view()));
-    Name oldest;
-    uint64_t batch = 0;
-    uint64_t tasks = 0;
-    bool foreign = false;
-    auto oldest_entry = visitor([&](std::string_view name, bool is_directory) -> Outcome {
-      uint64_t b = 0;
-      uint64_t t = 0;
-      if (!is_directory && parse_entry(name, b, t)) {
-        if (oldest.empty() || name < oldest.view()) {
-          (void)oldest.assign(name);
-          batch = b;
-          tasks = t;
-        }
-      } else if (is_directory || !ends_with(name, kMarkerSuffix)) {
-        foreign = true;
-      }
-      return {};
-    });
-    LSEDGE_TRY(storage_.list_directory(group_path.view(), oldest_entry));
-
-    if (!oldest.empty()) {
-      entry = SpoolEntry();
-      (void)entry.group.assign(group.view());
-      (void)entry.name.assign(oldest.view());
-      LSEDGE_TRY(build(entry.path, group_path.view(), oldest.view()));
-      entry.sequence = group_sequence;
-      entry.batch = batch;
-      entry.tasks = tasks;
-      Path marker;
-      LSEDGE_TRY(build(marker, entry.path.view(), {}, {}, kMarkerSuffix));
-      Result<bool> marked = storage_.exists(marker.view());
-      LSEDGE_TRY(marked);
-      entry.outcome_unknown = *marked;
-      return true;
-    }
-
-    // A group without entries: everything in it was confirmed or rejected. Its leftover markers
-    // go, then the group.
-    if (!foreign) {
-      Path marker;
-      auto drop_marker = visitor([&](std::string_view name, bool) -> Outcome {
-        if (ends_with(name, kMarkerSuffix) && build(marker, group_path.view(), name).ok()) {
-          (void)storage_.remove(marker.view());
-        }
-        return {};
-      });
-      LSEDGE_TRY(storage_.list_directory(group_path.view(), drop_marker));
-      const Outcome removed = storage_.remove(group_path.view());
-      if (removed.ok()) {
-        (void)storage_.sync_directory(queue.view());
+    LSEDGE_TRY_ASSIGN(const GroupVisit visit,
+                      visit_group(queue.view(), group.view(), sequence, !retried, entry));
+    switch (visit) {
+      case GroupVisit::EntryFound:
+        return true;
+      case GroupVisit::Removed:
         continue;
-      }
-      if (!retried && (is_errno(removed.error(), ENOTEMPTY) || is_errno(removed.error(), EEXIST))) {
-        retried = true;  // an adder may have just published a group under this number
+      case GroupVisit::Refilled:
+        retried = true;
         continue;
-      }
-      if (!is_errno(removed.error(), ENOENT)) {
-        log_.warn("cannot remove the empty group %s: %s", group_path.c_str(),
-                  status_name(removed.status()));
-      }
-    } else {
-      log_.warn("%s holds files the spool did not write; skipped", group_path.c_str());
+      case GroupVisit::Skipped:
+        break;
     }
     (void)cursor.assign(group.view());
     retried = false;
   }
+}
+
+Result<Spool::GroupVisit> Spool::visit_group(std::string_view queue, std::string_view group,
+                                             uint64_t sequence, bool may_be_refilled,
+                                             SpoolEntry& entry) {
+  Path group_path;
+  LSEDGE_TRY(build(group_path, queue, group));
+  GroupScan scan;
+  LSEDGE_TRY(scan_group(storage_, group_path.view(), scan));
+  if (!scan.oldest.empty()) {
+    LSEDGE_TRY(fill_entry(group, sequence, group_path.view(), scan.oldest.view(), entry));
+    entry.batch = scan.batch;
+    entry.tasks = scan.tasks;
+    return GroupVisit::EntryFound;
+  }
+  if (scan.foreign) {
+    log_.warn("%s holds files the spool did not write; skipped", group_path.c_str());
+    return GroupVisit::Skipped;
+  }
+  return remove_empty_group(queue, group_path.view(), may_be_refilled);
+}
+
+Outcome Spool::fill_entry(std::string_view group, uint64_t sequence, std::string_view group_path,
+                          std::string_view name, SpoolEntry& entry) {
+  entry = SpoolEntry();
+  (void)entry.group.assign(group);
+  (void)entry.name.assign(name);
+  LSEDGE_TRY(build(entry.path, group_path, name));
+  entry.sequence = sequence;
+  Path marker;
+  LSEDGE_TRY(build(marker, entry.path.view(), {}, {}, kMarkerSuffix));
+  LSEDGE_TRY_ASSIGN(entry.outcome_unknown, storage_.exists(marker.view()));
+  return {};
+}
+
+// A group without entries: everything in it was confirmed or rejected. Its leftover markers
+// go, then the group.
+Result<Spool::GroupVisit> Spool::remove_empty_group(std::string_view queue,
+                                                    std::string_view group_path,
+                                                    bool may_be_refilled) {
+  LSEDGE_TRY(drop_markers(storage_, group_path));
+  const Outcome removed = storage_.remove(group_path);
+  if (removed.ok()) {
+    (void)storage_.sync_directory(queue);
+    return GroupVisit::Removed;
+  }
+  if (may_be_refilled && is_taken(removed)) {
+    return GroupVisit::Refilled;
+  }
+  if (!is_gone(removed)) {
+    log_.warn("cannot remove the empty group %.*s: %s", static_cast<int>(group_path.size()),
+              group_path.data(), status_name(removed.status()));
+  }
+  return GroupVisit::Skipped;
 }
 
 Outcome Spool::mark_sending(const SpoolEntry& entry) {
@@ -572,7 +781,7 @@ Outcome Spool::mark_sending(const SpoolEntry& entry) {
   Result<hal::FileHandle> created = storage_.create_new(marker.view());
   if (created.ok()) {
     storage_.close(*created);
-  } else if (!is_errno(created, EEXIST)) {
+  } else if (created.status() != Status::FileExists) {
     return created.error();
   }
   Path group_path;
@@ -610,56 +819,39 @@ Outcome Spool::confirm(const SpoolEntry& entry) {
 
 Outcome Spool::reject(const SpoolEntry& entry, std::string_view server_message) {
   LSEDGE_TRY(require_open());
-  std::string_view stem = entry.name.view();
-  stem.remove_suffix(kEntrySuffix.size());
-  Name rejected_name;
-  if (rejected_name.append(entry.group.view()) != Status::Ok ||
-      rejected_name.append('-') != Status::Ok || rejected_name.append(stem) != Status::Ok) {
-    return Error(Status::InvalidArgument, "spool entry name too long");
-  }
-  Path reason_tmp;
-  Path reason;
-  Path moved;
-  Path group_path;
-  Path rejected;
-  LSEDGE_TRY(build(reason_tmp, dir_.view(), kTmp, rejected_name.view(), kReasonSuffix));
-  LSEDGE_TRY(build(reason, dir_.view(), kRejected, rejected_name.view(), kReasonSuffix));
-  LSEDGE_TRY(build(moved, dir_.view(), kRejected, rejected_name.view(), kEntrySuffix));
-  LSEDGE_TRY(build(group_path, dir_.view(), kQueue, entry.group.view()));
-  LSEDGE_TRY(build(rejected, dir_.view(), kRejected));
-
+  RejectPaths paths;
+  LSEDGE_TRY(reject_paths(dir_.view(), entry, paths));
   // The reason first (written in tmp/, then renamed), so a rejected entry never lacks it.
-  const Outcome stale = storage_.remove(reason_tmp.view());  // left by an interrupted reject
-  if (!stale.ok() && !is_errno(stale.error(), ENOENT)) {
-    return stale;
-  }
-  Result<hal::FileHandle> created = storage_.create_new(reason_tmp.view());
-  LSEDGE_TRY(created);
-  {
-    const hal::ScopedFile out(storage_, *created);
-    const std::string_view text =
-        server_message.empty() ? std::string_view("(the server gave no message)") : server_message;
-    Outcome written = storage_.append(out.get(), as_bytes(text));
-    if (written.ok() && text.back() != '\n') {
-      written = storage_.append(out.get(), as_bytes("\n"));
-    }
-    if (written.ok()) {
-      written = storage_.sync(out.get());
-    }
-    if (!written.ok()) {
-      (void)storage_.remove(reason_tmp.view());
-      return at_path(written.error(), reason_tmp.view());
-    }
-  }
-  LSEDGE_TRY(storage_.rename(reason_tmp.view(), reason.view()));
-  LSEDGE_TRY(storage_.rename(entry.path.view(), moved.view()));
-  LSEDGE_TRY(storage_.sync_directory(rejected.view()));
-  LSEDGE_TRY(storage_.sync_directory(group_path.view()));
+  LSEDGE_TRY(write_reason(paths.reason_tmp.view(), server_message));
+  LSEDGE_TRY(storage_.rename(paths.reason_tmp.view(), paths.reason.view()));
+  LSEDGE_TRY(storage_.rename(entry.path.view(), paths.moved.view()));
+  LSEDGE_TRY(storage_.sync_directory(paths.rejected.view()));
+  LSEDGE_TRY(storage_.sync_directory(paths.group.view()));
   Path marker;
   LSEDGE_TRY(build(marker, entry.path.view(), {}, {}, kMarkerSuffix));
   (void)storage_.remove(marker.view());
   log_.warn("the server rejected %s/%s (%llu tasks); moved to %s", entry.group.c_str(),
-            entry.name.c_str(), static_cast<unsigned long long>(entry.tasks), moved.c_str());
+            entry.name.c_str(), static_cast<unsigned long long>(entry.tasks), paths.moved.c_str());
+  return {};
+}
+
+Outcome Spool::write_reason(std::string_view path, std::string_view server_message) {
+  LSEDGE_TRY(unless_gone(storage_.remove(path)));  // left by an interrupted reject
+  LSEDGE_TRY_ASSIGN(const hal::FileHandle created, storage_.create_new(path));
+  const hal::ScopedFile out(storage_, created);
+  const std::string_view text =
+      server_message.empty() ? std::string_view("(the server gave no message)") : server_message;
+  Outcome written = storage_.append(out.get(), as_bytes(text));
+  if (written.ok() && text.back() != '\n') {
+    written = storage_.append(out.get(), as_bytes("\n"));
+  }
+  if (written.ok()) {
+    written = storage_.sync(out.get());
+  }
+  if (!written.ok()) {
+    (void)storage_.remove(path);
+    return at_path(written.error(), path);
+  }
   return {};
 }
 
@@ -670,10 +862,7 @@ Outcome Spool::release(const SpoolEntry& entry) {
   }
   Path marker;
   LSEDGE_TRY(build(marker, entry.path.view(), {}, {}, kMarkerSuffix));
-  const Outcome removed = storage_.remove(marker.view());
-  if (!removed.ok() && !is_errno(removed.error(), ENOENT)) {
-    return removed;
-  }
+  LSEDGE_TRY(unless_gone(storage_.remove(marker.view())));
   Path group_path;
   LSEDGE_TRY(build(group_path, dir_.view(), kQueue, entry.group.view()));
   return storage_.sync_directory(group_path.view());
@@ -683,66 +872,23 @@ Result<SpoolCounts> Spool::counts() {
   LSEDGE_TRY(require_open());
   SpoolCounts counts;
   counts.possible_duplicates = possible_duplicates_;
-  Path queue;
-  LSEDGE_TRY(build(queue, dir_.view(), kQueue));
-  Path group_path;
-  Path entry_path;
-  Outcome inner;
-  auto in_group = visitor([&](std::string_view name, bool is_directory) -> Outcome {
-    uint64_t batch = 0;
-    uint64_t tasks = 0;
-    if (is_directory) {
-      return {};
-    }
-    if (parse_entry(name, batch, tasks)) {
-      ++counts.queued_entries;
-      counts.queued_tasks += tasks;
-    } else if (ends_with(name, kMarkerSuffix)) {
-      // Only a marker whose entry is still queued counts (see confirm()).
-      LSEDGE_TRY(
-          build(entry_path, group_path.view(), name.substr(0, name.size() - kMarkerSuffix.size())));
-      Result<bool> queued = storage_.exists(entry_path.view());
-      LSEDGE_TRY(queued);
-      if (*queued) {
-        ++counts.outcome_unknown;
-      }
-    }
-    return {};
-  });
-  auto in_queue = visitor([&](std::string_view name, bool is_directory) -> Outcome {
-    if (!is_directory || !parse_group(name)) {
-      return {};
-    }
-    LSEDGE_TRY(build(group_path, queue.view(), name));
-    const Outcome listed = storage_.list_directory(group_path.view(), in_group);
-    if (!listed.ok() && !is_errno(listed.error(), ENOENT)) {  // ENOENT: consumed meanwhile
-      return listed;
-    }
-    return {};
-  });
-  LSEDGE_TRY(storage_.list_directory(queue.view(), in_queue));
-  Path rejected;
-  LSEDGE_TRY(build(rejected, dir_.view(), kRejected));
-  auto in_rejected = visitor([&](std::string_view name, bool is_directory) -> Outcome {
-    if (!is_directory && ends_with(name, kEntrySuffix)) {
-      ++counts.rejected_entries;
-    }
-    return {};
-  });
-  LSEDGE_TRY(storage_.list_directory(rejected.view(), in_rejected));
+  Path path;
+  LSEDGE_TRY(build(path, dir_.view(), kQueue));
+  LSEDGE_TRY(count_queue(storage_, path.view(), counts));
+  LSEDGE_TRY(build(path, dir_.view(), kRejected));
+  LSEDGE_TRY_ASSIGN(counts.rejected_entries, count_rejected(storage_, path.view()));
   return counts;
 }
 
 Outcome SpoolEntryBody::open(const SpoolEntry& entry) {
   close();
-  Result<hal::FileHandle> opened = storage_.open_read(entry.path.view());
-  LSEDGE_TRY(opened);
-  Result<uint64_t> size = storage_.size(*opened);
+  LSEDGE_TRY_ASSIGN(const hal::FileHandle opened, storage_.open_read(entry.path.view()));
+  Result<uint64_t> size = storage_.size(opened);
   if (!size.ok()) {
-    storage_.close(*opened);
+    storage_.close(opened);
     return at_path(size.error(), entry.path.view());
   }
-  file_ = *opened;
+  file_ = opened;
   size_ = *size;
   position_ = 0;
   return {};
@@ -760,13 +906,12 @@ Result<size_t> SpoolEntryBody::read(ByteSpan out) {
     return size_t{0};
   }
   const size_t want = left < out.size() ? static_cast<size_t>(left) : out.size();
-  Result<size_t> got = storage_.read_at(file_, position_, out.first(want));
-  LSEDGE_TRY(got);
-  if (*got == 0) {
+  LSEDGE_TRY_ASSIGN(const size_t got, storage_.read_at(file_, position_, out.first(want)));
+  if (got == 0) {
     return Error(Status::FileError, "spool entry shorter than when it was opened");
   }
-  position_ += *got;
-  return *got;
+  position_ += got;
+  return got;
 }
 
 Outcome SpoolEntryBody::rewind() {

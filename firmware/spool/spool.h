@@ -85,7 +85,7 @@ class Spool {
 
   // Validates and splits `task_file` into entries of at most `budget_bytes` and queues them
   // atomically. Scanner errors (JsonInvalid, EmptyInput, ValidationFailed) and storage errors
-  // ("disk full: ..." for ENOSPC) leave the queue unchanged.
+  // (NoSpace reads "disk full: <path>") leave the queue unchanged.
   [[nodiscard]] Result<SpoolAddResult> add(std::string_view task_file,
                                            uint64_t budget_bytes = LSEDGE_IMPORT_BATCH_BUDGET);
 
@@ -111,12 +111,22 @@ class Spool {
 
  private:
   using Path = FixedString<LSEDGE_PATH_CAPACITY>;
+  enum class GroupVisit : uint8_t;
   [[nodiscard]] Outcome require_open() const;
   [[nodiscard]] Outcome build(Path& out, std::string_view a, std::string_view b = {},
                               std::string_view c = {}, std::string_view d = {}) const;
+  // open(): the directory name, the layout on disk, and the consumer's start-up report.
+  [[nodiscard]] Outcome set_directory(std::string_view directory);
+  [[nodiscard]] Outcome make_layout();
+  [[nodiscard]] Outcome report_queue();
   [[nodiscard]] Outcome collect_garbage();
+  // One entry of tmp/ (`path`): a claim, a staging directory or an earlier cleanup's garbage.
+  [[nodiscard]] Outcome remove_leftover(std::string_view tmp, const hal::DirectoryEntry& entry,
+                                        std::string_view path);
   [[nodiscard]] Outcome remove_tree(std::string_view path, int depth);
   [[nodiscard]] Outcome claim_staging(Path& claim, Path& staging);
+  // Creates the claim file, then the staging directory; false if the claim's name is taken.
+  [[nodiscard]] Result<bool> claim_as(std::string_view claim, std::string_view staging);
   void discard_staging(std::string_view claim, std::string_view staging);
   [[nodiscard]] Outcome write_entries(std::string_view task_file, hal::FileHandle file,
                                       std::string_view staging, uint64_t budget_bytes,
@@ -127,7 +137,23 @@ class Spool {
                                                  hal::FileHandle out, std::string_view task_file,
                                                  std::string_view path);
   [[nodiscard]] Result<uint64_t> publish(std::string_view staging);
+  // Renames `staging` to queue/<sequence> durably; false if another add took that number first.
+  [[nodiscard]] Result<bool> publish_as(std::string_view staging, std::string_view queue,
+                                        uint64_t sequence);
   [[nodiscard]] Result<uint64_t> highest_sequence();
+  // next(): the oldest entry of one group, or what became of a group without entries.
+  [[nodiscard]] Result<GroupVisit> visit_group(std::string_view queue, std::string_view group,
+                                               uint64_t sequence, bool may_be_refilled,
+                                               SpoolEntry& entry);
+  // `entry` for the entry `name` of a group, with its outcome-unknown mark.
+  [[nodiscard]] Outcome fill_entry(std::string_view group, uint64_t sequence,
+                                   std::string_view group_path, std::string_view name,
+                                   SpoolEntry& entry);
+  [[nodiscard]] Result<GroupVisit> remove_empty_group(std::string_view queue,
+                                                      std::string_view group_path,
+                                                      bool may_be_refilled);
+  // reject(): the server's message, written and synced at `path` (in tmp/).
+  [[nodiscard]] Outcome write_reason(std::string_view path, std::string_view server_message);
 
   hal::Storage& storage_;
   hal::Entropy& entropy_;

@@ -6,15 +6,26 @@
 
 namespace lsedge::platform {
 
-Status status_from_errno(int err, ErrnoContext context) {
-  switch (context) {
-    case ErrnoContext::File:
+namespace {
+
+Status file_status(int err, ErrnoContext context) {
+  switch (err) {
+    case ENOENT:
+      return Status::FileNotFound;
+    case EEXIST:
+      return context == ErrnoContext::FileReplace ? Status::DirectoryNotEmpty : Status::FileExists;
+    case ENOTEMPTY:
+      return Status::DirectoryNotEmpty;
+    case ENOSPC:
+    case EDQUOT:
+    case EFBIG:
+      return Status::NoSpace;
+    default:
       return Status::FileError;
-    case ErrnoContext::Entropy:
-      return Status::EntropyFailure;
-    case ErrnoContext::Socket:
-      break;
   }
+}
+
+Status socket_status(int err) {
   switch (err) {
     case ECONNREFUSED:
       return Status::ConnectionRefused;
@@ -27,6 +38,21 @@ Status status_from_errno(int err, ErrnoContext context) {
     default:
       return Status::NetworkError;
   }
+}
+
+}  // namespace
+
+Status status_from_errno(int err, ErrnoContext context) {
+  switch (context) {
+    case ErrnoContext::File:
+    case ErrnoContext::FileReplace:
+      return file_status(err, context);
+    case ErrnoContext::Entropy:
+      return Status::EntropyFailure;
+    case ErrnoContext::Socket:
+      break;
+  }
+  return socket_status(err);
 }
 
 Error errno_error(int err, ErrnoContext context, std::string_view what) {

@@ -10,11 +10,15 @@
 namespace lsedge::platform {
 
 // What kind of call failed; the same errno means different things to a socket and a file.
-enum class ErrnoContext : uint8_t { Socket, File, Entropy };
+// FileReplace: rename(2) or rmdir(2), where POSIX lets EEXIST mean "directory not empty".
+enum class ErrnoContext : uint8_t { Socket, File, FileReplace, Entropy };
 
 // Socket:  ECONNREFUSED -> ConnectionRefused; ECONNRESET, EPIPE, ECONNABORTED -> ConnectionReset;
 //          ETIMEDOUT -> Timeout; anything else -> NetworkError.
-// File:    every errno -> FileError.   Entropy: every errno -> EntropyFailure.
+// File:    ENOENT -> FileNotFound; EEXIST -> FileExists; ENOTEMPTY -> DirectoryNotEmpty;
+//          ENOSPC, EDQUOT, EFBIG -> NoSpace; anything else -> FileError.
+// FileReplace: as File, but EEXIST -> DirectoryNotEmpty.
+// Entropy: every errno -> EntropyFailure.
 // errno 0 (no error recorded) still yields the context's failure, never Ok.
 // Thread-safety: pure function.
 [[nodiscard]] Status status_from_errno(int err, ErrnoContext context);

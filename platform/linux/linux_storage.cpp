@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstddef>
 #include <cstdio>  // rename(2)
@@ -47,15 +48,11 @@ ssize_t read_some(int fd, void* data, size_t size) {
   return n;
 }
 
-bool is_disk_full(int err) {
-  return err == ENOSPC || err == EDQUOT || err == EFBIG;
-}
-
 // errno_error, with "disk full: " in front of `what` when the device (or a quota or a file size
 // limit) has no room left.
-Error file_error(int err, std::string_view what) {
-  Error error = errno_error(err, ErrnoContext::File, what);
-  if (is_disk_full(err)) {
+Error file_error(int err, std::string_view what, ErrnoContext context = ErrnoContext::File) {
+  Error error = errno_error(err, context, what);
+  if (error.status == Status::NoSpace) {
     error.detail.clear();
     error.detail.append_truncated("disk full: ");
     error.detail.append_truncated(what);
@@ -105,6 +102,93 @@ struct LinuxDirent64 {
   unsigned char d_type;
   char d_name[1];
 };
+
+// One open directory: its descriptor and the getdents64(2) records not yet handed out. A slot
+// is claimed with `in_use` (any thread); the rest belongs to the handle's one reader.
+struct DirectorySlot {
+  std::atomic<bool> in_use{false};
+  int fd = -1;
+  size_t filled = 0;  // bytes of records in `records`
+  size_t at = 0;      // the next record
+  CPath path;         // for error details
+  alignas(8) unsigned char records[LSEDGE_DIRECTORY_LIST_BUFFER];
+};
+
+// Static, so reading a directory never allocates (libc's opendir(3) would).
+DirectorySlot g_directories[LSEDGE_OPEN_DIRECTORIES];
+
+Result<DirectorySlot*> claim_directory_slot(int32_t& index) {
+  for (size_t i = 0; i < LSEDGE_OPEN_DIRECTORIES; ++i) {
+    bool expected = false;
+    if (g_directories[i].in_use.compare_exchange_strong(expected, true)) {
+      index = static_cast<int32_t>(i);
+      return &g_directories[i];
+    }
+  }
+  return Error(Status::BufferTooSmall, "more than LSEDGE_OPEN_DIRECTORIES directories open");
+}
+
+Result<DirectorySlot*> find_directory_slot(hal::DirectoryHandle handle) {
+  if (!handle.valid() || static_cast<size_t>(handle.value) >= LSEDGE_OPEN_DIRECTORIES ||
+      !g_directories[handle.value].in_use.load()) {
+    return Error(Status::InvalidArgument, "invalid directory handle");
+  }
+  return &g_directories[handle.value];
+}
+
+// Reads the next batch of records into the slot; false at the end of the directory.
+Result<bool> refill(DirectorySlot& slot) {
+  long n;
+  do {
+    n = ::syscall(SYS_getdents64, slot.fd, slot.records, sizeof(slot.records));
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    return file_error(errno, slot.path.view());
+  }
+  slot.filled = static_cast<size_t>(n);
+  slot.at = 0;
+  return n > 0;
+}
+
+// The next record of the slot, checked to lie within what the kernel filled in.
+Result<const LinuxDirent64*> take_record(DirectorySlot& slot) {
+  const size_t left = slot.filled - slot.at;
+  const auto* record = reinterpret_cast<const LinuxDirent64*>(slot.records + slot.at);
+  if (left <= offsetof(LinuxDirent64, d_name) ||
+      record->d_reclen <= offsetof(LinuxDirent64, d_name) || record->d_reclen > left) {
+    return file_error(EIO, slot.path.view());  // a malformed record; never walk past the buffer
+  }
+  slot.at += record->d_reclen;
+  return record;
+}
+
+// Fills `entry` from `record`; false for records not to report ("." and "..", or an entry
+// removed before its type could be asked for).
+Result<bool> describe(const DirectorySlot& slot, const LinuxDirent64& record,
+                      hal::DirectoryEntry& entry) {
+  const size_t name_room = record.d_reclen - offsetof(LinuxDirent64, d_name);
+  const std::string_view name(record.d_name, ::strnlen(record.d_name, name_room));
+  if (name.empty() || name == "." || name == "..") {
+    return false;
+  }
+  if (entry.name.assign(name) != Status::Ok) {
+    return Error(Status::BufferTooSmall, slot.path.view());  // longer than NAME_MAX
+  }
+  entry.is_directory = record.d_type == DT_DIR;
+  if (record.d_type != DT_UNKNOWN) {
+    return true;
+  }
+  // Some filesystems leave the type out; ask for it (a symbolic link is not followed).
+  struct stat st;
+  if (::fstatat(slot.fd, entry.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) {
+      return false;  // removed since the listing was read
+    }
+    return file_error(errno, slot.path.view());
+  }
+  entry.is_directory = S_ISDIR(st.st_mode);
+  return true;
+}
 
 }  // namespace
 
@@ -248,7 +332,8 @@ Outcome LinuxStorage::rename(std::string_view from, std::string_view to) {
   if (::rename(c_from.c_str(), c_to.c_str()) != 0) {
     const int err = errno;
     // The target is named when it is the problem (it exists as a non-empty directory).
-    return file_error(err, err == ENOTEMPTY || err == EEXIST || err == EISDIR ? to : from);
+    return file_error(err, err == ENOTEMPTY || err == EEXIST || err == EISDIR ? to : from,
+                      ErrnoContext::FileReplace);
   }
   return {};
 }
@@ -269,7 +354,7 @@ Outcome LinuxStorage::remove(std::string_view path) {
       err = errno;  // else a file unlink(2) refused: keep its EPERM
     }
   }
-  return file_error(err, path);
+  return file_error(err, path, ErrnoContext::FileReplace);
 }
 
 Outcome LinuxStorage::make_directory(std::string_view path) {
@@ -306,56 +391,49 @@ Outcome LinuxStorage::sync_directory(std::string_view directory) {
   return {};
 }
 
-Outcome LinuxStorage::list_directory(std::string_view directory, hal::DirectoryVisitor& visitor) {
+Result<hal::DirectoryHandle> LinuxStorage::open_directory(std::string_view directory) {
   CPath c_path;
   LSEDGE_TRY(to_c_path(directory, c_path));
-  const int raw_fd = open_retrying(c_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (raw_fd < 0) {
-    return file_error(errno, directory);
+  int32_t index = -1;
+  LSEDGE_TRY_ASSIGN(DirectorySlot * slot, claim_directory_slot(index));
+  const int fd = open_retrying(c_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    slot->in_use.store(false);
+    return file_error(err, directory);
   }
-  const FileDescriptor fd(raw_fd);
+  slot->fd = fd;
+  slot->filled = 0;
+  slot->at = 0;
+  slot->path = c_path;
+  return hal::DirectoryHandle{index};
+}
 
-  alignas(8) unsigned char buffer[LSEDGE_DIRECTORY_LIST_BUFFER];
+Result<bool> LinuxStorage::next_entry(hal::DirectoryHandle directory, hal::DirectoryEntry& entry) {
+  LSEDGE_TRY_ASSIGN(DirectorySlot * slot, find_directory_slot(directory));
   for (;;) {
-    long n;
-    do {
-      n = ::syscall(SYS_getdents64, fd.get(), buffer, sizeof(buffer));
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) {
-      return file_error(errno, directory);
+    if (slot->at == slot->filled) {
+      LSEDGE_TRY_ASSIGN(const bool more, refill(*slot));
+      if (!more) {
+        return false;
+      }
     }
-    if (n == 0) {
-      return {};
-    }
-    const size_t filled = static_cast<size_t>(n);
-    size_t at = 0;
-    while (at < filled) {
-      const auto* record = reinterpret_cast<const LinuxDirent64*>(buffer + at);
-      if (record->d_reclen == 0 || record->d_reclen > filled - at) {
-        return file_error(EIO, directory);  // a malformed record; never walk past the buffer
-      }
-      at += record->d_reclen;
-      const char* name_start = record->d_name;
-      const size_t name_room = record->d_reclen - offsetof(LinuxDirent64, d_name);
-      const std::string_view name(name_start, ::strnlen(name_start, name_room));
-      if (name.empty() || name == "." || name == "..") {
-        continue;
-      }
-      bool is_directory = record->d_type == DT_DIR;
-      if (record->d_type == DT_UNKNOWN) {
-        // Some filesystems leave the type out; ask for it (a symbolic link is not followed).
-        struct stat st;
-        if (::fstatat(fd.get(), name_start, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-          if (errno == ENOENT) {
-            continue;  // removed since the listing was read
-          }
-          return file_error(errno, directory);
-        }
-        is_directory = S_ISDIR(st.st_mode);
-      }
-      LSEDGE_TRY(visitor.on_entry(name, is_directory));
+    LSEDGE_TRY_ASSIGN(const LinuxDirent64* record, take_record(*slot));
+    LSEDGE_TRY_ASSIGN(const bool reported, describe(*slot, *record, entry));
+    if (reported) {
+      return true;
     }
   }
+}
+
+void LinuxStorage::close_directory(hal::DirectoryHandle directory) {
+  const Result<DirectorySlot*> slot = find_directory_slot(directory);
+  if (!slot.ok()) {
+    return;
+  }
+  ::close((*slot)->fd);  // never retried, as in close()
+  (*slot)->fd = -1;
+  (*slot)->in_use.store(false);
 }
 
 Result<bool> LinuxStorage::exists(std::string_view path) {

@@ -12,10 +12,11 @@ namespace lsedge::platform {
 
 // Paths: InvalidArgument for an empty path, one with a NUL byte or longer than
 // LSEDGE_PATH_CAPACITY. Handles: FileHandle.value is the file descriptor itself (no table, so no
-// limit of our own and nothing to lock); every descriptor is opened O_CLOEXEC. Failures are
-// FileError with errno in Error::code and the path (or "file handle N") in Error::detail; ENOSPC,
-// EDQUOT and EFBIG read "disk full: ..." so a full disk is told apart from other I/O errors.
-// Thread-safety: stateless; safe to call from any thread (a handle by one thread at a time).
+// limit of our own and nothing to lock); every descriptor is opened O_CLOEXEC. Failures carry
+// errno in Error::code and the path (or "file handle N") in Error::detail; their status comes
+// from status_from_errno (errno_status.h), and a full disk (NoSpace) reads "disk full: ...".
+// Thread-safety: safe to call from any thread (a handle by one thread at a time); the only state
+// is the table of open directories, whose slots are claimed atomically.
 class LinuxStorage final : public hal::Storage {
  public:
   // Reads all of `path` into `buffer`; BufferTooSmall if the file does not fit. On failure the
@@ -38,17 +39,19 @@ class LinuxStorage final : public hal::Storage {
 
   // rename(2): replaces a file, or an empty directory, at `to`.
   [[nodiscard]] Outcome rename(std::string_view from, std::string_view to) override;
-  // unlink(2) for files; rmdir(2) for directories, which must be empty (ENOTEMPTY otherwise).
+  // unlink(2) for files; rmdir(2) for directories, which must be empty (DirectoryNotEmpty).
   [[nodiscard]] Outcome remove(std::string_view path) override;
-  // mkdir(2) with mode 0700; an existing directory is fine, an existing file is EEXIST.
+  // mkdir(2) with mode 0700; an existing directory is fine, an existing file is FileExists.
   [[nodiscard]] Outcome make_directory(std::string_view path) override;
   // open(O_RDONLY|O_DIRECTORY) + fsync(2).
   [[nodiscard]] Outcome sync_directory(std::string_view directory) override;
-  // getdents64(2) into a LSEDGE_DIRECTORY_LIST_BUFFER-byte stack buffer (no libc DIR
-  // allocation). A symbolic link is reported as not a directory.
-  [[nodiscard]] Outcome list_directory(std::string_view directory,
-                                       hal::DirectoryVisitor& visitor) override;
-  // stat(2); ENOENT and ENOTDIR mean "does not exist", other errors are FileError.
+  // getdents64(2) into the buffer of one of LSEDGE_OPEN_DIRECTORIES static slots (no libc DIR
+  // allocation); BufferTooSmall when all are open. A symbolic link is not a directory.
+  [[nodiscard]] Result<hal::DirectoryHandle> open_directory(std::string_view directory) override;
+  [[nodiscard]] Result<bool> next_entry(hal::DirectoryHandle directory,
+                                        hal::DirectoryEntry& entry) override;
+  void close_directory(hal::DirectoryHandle directory) override;
+  // stat(2); ENOENT and ENOTDIR mean "does not exist", other errors fail.
   [[nodiscard]] Result<bool> exists(std::string_view path) override;
 };
 

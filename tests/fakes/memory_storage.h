@@ -12,10 +12,13 @@
 //                  every file keeps only its synced data plus half of what was not synced.
 // crash_after(k) lets k more state-changing calls succeed; every call after that fails with EIO
 // ("crashed"), as if the process were dead, until restart().
-// Thread-safety: all calls are serialised by one mutex; the visitor of list_directory runs
-// outside it (it may call back into the storage).
+// Statuses follow hal::Storage (FileNotFound, FileExists, DirectoryNotEmpty, NoSpace, else
+// FileError) with the errno in Error::code, as LinuxStorage reports them. A directory listing is
+// a snapshot taken by open_directory(), handed out in reverse name order.
+// Thread-safety: all calls are serialised by one mutex.
 #pragma once
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -47,7 +50,8 @@ class MemoryStorage final : public hal::Storage {
     Remove,
     MakeDirectory,
     SyncDirectory,
-    ListDirectory,
+    OpenDirectory,
+    NextEntry,
     Exists,
     kCount_
   };
@@ -105,6 +109,7 @@ class MemoryStorage final : public hal::Storage {
     }
     pending_renames_.clear();
     handles_.clear();
+    listings_.clear();
     crash_at_.reset();
     dead_ = false;
   }
@@ -122,6 +127,10 @@ class MemoryStorage final : public hal::Storage {
   [[nodiscard]] size_t open_handles() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return handles_.size();
+  }
+  [[nodiscard]] size_t open_directories() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return listings_.size();
   }
   // Every path (directories end in '/') with the current content of files, sorted.
   [[nodiscard]] std::map<std::string, std::string> snapshot() const {
@@ -171,9 +180,8 @@ class MemoryStorage final : public hal::Storage {
   Result<size_t> read_file(std::string_view path, ByteSpan buffer) override {
     std::lock_guard<std::mutex> lock(mutex_);
     LSEDGE_TRY(enter(Op::ReadFile, false, path));
-    Result<int> id = resolve(path);
-    LSEDGE_TRY(id);
-    const Node& node = nodes_[*id];
+    LSEDGE_TRY_ASSIGN(const int id, resolve(path));
+    const Node& node = nodes_[id];
     if (node.dir) {
       return fail_with(EISDIR, path);
     }
@@ -187,12 +195,11 @@ class MemoryStorage final : public hal::Storage {
   Result<hal::FileHandle> open_read(std::string_view path) override {
     std::lock_guard<std::mutex> lock(mutex_);
     LSEDGE_TRY(enter(Op::OpenRead, false, path));
-    Result<int> id = resolve(path);
-    LSEDGE_TRY(id);
-    if (nodes_[*id].dir) {
+    LSEDGE_TRY_ASSIGN(const int id, resolve(path));
+    if (nodes_[id].dir) {
       return fail_with(EISDIR, path);
     }
-    return new_handle(*id, false);
+    return new_handle(id, false);
   }
 
   Result<hal::FileHandle> create_new(std::string_view path) override {
@@ -213,12 +220,11 @@ class MemoryStorage final : public hal::Storage {
   Result<size_t> read_at(hal::FileHandle file, uint64_t offset, ByteSpan buffer) override {
     std::lock_guard<std::mutex> lock(mutex_);
     LSEDGE_TRY(enter(Op::ReadAt, false, {}));
-    Result<Handle> handle = find(file);
-    LSEDGE_TRY(handle);
-    if (handle->writable) {
+    LSEDGE_TRY_ASSIGN(const Handle handle, find(file));
+    if (handle.writable) {
       return handle_error(EBADF, file);
     }
-    const std::string& data = nodes_[handle->node].data;
+    const std::string& data = nodes_[handle.node].data;
     if (offset >= data.size()) {
       return size_t{0};
     }
@@ -230,32 +236,29 @@ class MemoryStorage final : public hal::Storage {
   Outcome append(hal::FileHandle file, ConstByteSpan data) override {
     std::lock_guard<std::mutex> lock(mutex_);
     LSEDGE_TRY(enter(Op::Append, true, {}));
-    Result<Handle> handle = find(file);
-    LSEDGE_TRY(handle);
-    if (!handle->writable) {
+    LSEDGE_TRY_ASSIGN(const Handle handle, find(file));
+    if (!handle.writable) {
       return handle_error(EBADF, file);
     }
     if (capacity_ && used_bytes() + data.size() > *capacity_) {
       return handle_error(ENOSPC, file);
     }
-    nodes_[handle->node].data.append(reinterpret_cast<const char*>(data.data()), data.size());
+    nodes_[handle.node].data.append(reinterpret_cast<const char*>(data.data()), data.size());
     return {};
   }
 
   Result<uint64_t> size(hal::FileHandle file) override {
     std::lock_guard<std::mutex> lock(mutex_);
     LSEDGE_TRY(enter(Op::Size, false, {}));
-    Result<Handle> handle = find(file);
-    LSEDGE_TRY(handle);
-    return static_cast<uint64_t>(nodes_[handle->node].data.size());
+    LSEDGE_TRY_ASSIGN(const Handle handle, find(file));
+    return static_cast<uint64_t>(nodes_[handle.node].data.size());
   }
 
   Outcome sync(hal::FileHandle file) override {
     std::lock_guard<std::mutex> lock(mutex_);
     LSEDGE_TRY(enter(Op::Sync, true, {}));
-    Result<Handle> handle = find(file);
-    LSEDGE_TRY(handle);
-    Node& node = nodes_[handle->node];
+    LSEDGE_TRY_ASSIGN(const Handle handle, find(file));
+    Node& node = nodes_[handle.node];
     node.durable = node.data;
     return {};
   }
@@ -344,15 +347,14 @@ class MemoryStorage final : public hal::Storage {
   Outcome sync_directory(std::string_view directory) override {
     std::lock_guard<std::mutex> lock(mutex_);
     LSEDGE_TRY(enter(Op::SyncDirectory, true, directory));
-    Result<int> id = resolve(directory);
-    LSEDGE_TRY(id);
-    if (!nodes_[*id].dir) {
+    LSEDGE_TRY_ASSIGN(const int id, resolve(directory));
+    if (!nodes_[id].dir) {
       return fail_with(ENOTDIR, directory);
     }
     // Commit renames in order up to the last one that touches this directory.
     size_t last = 0;
     for (size_t i = 0; i < pending_renames_.size(); ++i) {
-      if (pending_renames_[i].from_dir == *id || pending_renames_[i].to_dir == *id) {
+      if (pending_renames_[i].from_dir == id || pending_renames_[i].to_dir == id) {
         last = i + 1;
       }
     }
@@ -367,29 +369,50 @@ class MemoryStorage final : public hal::Storage {
     }
     pending_renames_.erase(pending_renames_.begin(),
                            pending_renames_.begin() + static_cast<long>(last));
-    nodes_[*id].durable_entries = nodes_[*id].entries;
+    nodes_[id].durable_entries = nodes_[id].entries;
     return {};
   }
 
-  Outcome list_directory(std::string_view directory, hal::DirectoryVisitor& visitor) override {
-    std::vector<std::pair<std::string, bool>> listing;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      LSEDGE_TRY(enter(Op::ListDirectory, false, directory));
-      Result<int> id = resolve(directory);
-      LSEDGE_TRY(id);
-      if (!nodes_[*id].dir) {
-        return fail_with(ENOTDIR, directory);
-      }
-      for (const auto& [name, child] : nodes_[*id].entries) {
-        listing.emplace_back(name, nodes_[child].dir);
-      }
+  Result<hal::DirectoryHandle> open_directory(std::string_view directory) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    LSEDGE_TRY(enter(Op::OpenDirectory, false, directory));
+    LSEDGE_TRY_ASSIGN(const int id, resolve(directory));
+    if (!nodes_[id].dir) {
+      return fail_with(ENOTDIR, directory);
+    }
+    Listing listing;
+    for (const auto& [name, child] : nodes_[id].entries) {
+      listing.entries.emplace_back(name, nodes_[child].dir);
     }
     // Real directories come back in no particular order; reversed, so no caller can rely on it.
-    for (auto it = listing.rbegin(); it != listing.rend(); ++it) {
-      LSEDGE_TRY(visitor.on_entry(it->first, it->second));
+    std::reverse(listing.entries.begin(), listing.entries.end());
+    const int value = next_handle_++;
+    listings_[value] = std::move(listing);
+    return hal::DirectoryHandle{value};
+  }
+
+  Result<bool> next_entry(hal::DirectoryHandle directory, hal::DirectoryEntry& entry) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    LSEDGE_TRY(enter(Op::NextEntry, false, {}));
+    auto it = listings_.find(directory.value);
+    if (!directory.valid() || it == listings_.end()) {
+      return Error(Status::InvalidArgument, "invalid directory handle");
     }
-    return {};
+    Listing& listing = it->second;
+    if (listing.at == listing.entries.size()) {
+      return false;
+    }
+    const auto& [name, is_directory] = listing.entries[listing.at++];
+    if (entry.name.assign(name) != Status::Ok) {
+      return Error(Status::BufferTooSmall, name);
+    }
+    entry.is_directory = is_directory;
+    return true;
+  }
+
+  void close_directory(hal::DirectoryHandle directory) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    listings_.erase(directory.value);
   }
 
   Result<bool> exists(std::string_view path) override {
@@ -399,8 +422,8 @@ class MemoryStorage final : public hal::Storage {
     if (id.ok()) {
       return true;
     }
-    if (id.status() == Status::FileError &&
-        (id.error().code == ENOENT || id.error().code == ENOTDIR)) {
+    if (id.status() == Status::FileNotFound ||
+        (id.status() == Status::FileError && id.error().code == ENOTDIR)) {
       return false;
     }
     return id.error();
@@ -422,6 +445,10 @@ class MemoryStorage final : public hal::Storage {
     int node;
     bool writable;
   };
+  struct Listing {
+    std::vector<std::pair<std::string, bool>> entries;  // name, is_directory
+    size_t at = 0;
+  };
   struct PendingRename {
     int from_dir;
     std::string from_name;
@@ -437,9 +464,27 @@ class MemoryStorage final : public hal::Storage {
 
   static size_t index(Op op) { return static_cast<size_t>(op); }
 
+  // The status LinuxStorage reports for `err` (platform/linux/errno_status.cpp).
+  static Status status_for(int err) {
+    switch (err) {
+      case ENOENT:
+        return Status::FileNotFound;
+      case EEXIST:
+        return Status::FileExists;
+      case ENOTEMPTY:
+        return Status::DirectoryNotEmpty;
+      case ENOSPC:
+      case EDQUOT:
+      case EFBIG:
+        return Status::NoSpace;
+      default:
+        return Status::FileError;
+    }
+  }
+
   static Error fail_with(int err, std::string_view what) {
-    Error error(Status::FileError);
-    if (err == ENOSPC || err == EDQUOT || err == EFBIG) {
+    Error error(status_for(err));
+    if (error.status == Status::NoSpace) {
       error.detail.append_truncated("disk full: ");
     }
     error.detail.append_truncated(what);
@@ -523,12 +568,11 @@ class MemoryStorage final : public hal::Storage {
     if (parts.empty()) {
       return fail_with(EBUSY, path);  // the root itself
     }
-    Result<int> dir = walk(parts, parts.size() - 1, path);
-    LSEDGE_TRY(dir);
-    if (!nodes_[*dir].dir) {
+    LSEDGE_TRY_ASSIGN(const int dir, walk(parts, parts.size() - 1, path));
+    if (!nodes_[dir].dir) {
       return fail_with(ENOTDIR, path);
     }
-    parent = *dir;
+    parent = dir;
     name = parts.back();
     return {};
   }
@@ -617,6 +661,7 @@ class MemoryStorage final : public hal::Storage {
   mutable std::mutex mutex_;
   std::map<int, Node> nodes_;
   std::map<int, Handle> handles_;
+  std::map<int, Listing> listings_;
   std::vector<PendingRename> pending_renames_;
   std::vector<Failure> failures_;
   uint64_t calls_[static_cast<size_t>(Op::kCount_)] = {};

@@ -163,9 +163,13 @@ class MemoryStorage final : public hal::Storage {
   Outcome remove(std::string_view) override { return Status::FileError; }
   Outcome make_directory(std::string_view) override { return Status::FileError; }
   Outcome sync_directory(std::string_view) override { return Status::FileError; }
-  Outcome list_directory(std::string_view, hal::DirectoryVisitor&) override {
+  Result<hal::DirectoryHandle> open_directory(std::string_view) override {
     return Status::FileError;
   }
+  Result<bool> next_entry(hal::DirectoryHandle, hal::DirectoryEntry&) override {
+    return Status::FileError;
+  }
+  void close_directory(hal::DirectoryHandle) override {}
   Result<bool> exists(std::string_view path) override {
     return files.count(std::string(path)) == 1;
   }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "board_sizes.h"
+#include "platform/linux/errno_status.h"
 
 namespace lsedge::platform {
 namespace {
@@ -79,11 +80,11 @@ TEST_F(LinuxStorageTest, FileLargerThanTheBufferIsBufferTooSmallAndWiped) {
   EXPECT_EQ(std::count(buffer.begin(), buffer.end(), 's'), 0) << "partial content left behind";
 }
 
-TEST_F(LinuxStorageTest, MissingFileIsFileErrorWithErrnoAndPath) {
+TEST_F(LinuxStorageTest, MissingFileIsFileNotFoundWithErrnoAndPath) {
   const std::string path = dir_ + "/missing.env";
   uint8_t buffer[16];
   const auto read = storage_.read_file(path, buffer);
-  ASSERT_EQ(read.status(), Status::FileError);
+  ASSERT_EQ(read.status(), Status::FileNotFound);
   EXPECT_EQ(read.error().code, ENOENT);
   EXPECT_EQ(read.error().detail.view(), path);
 }
@@ -127,17 +128,23 @@ std::string read_all(hal::Storage& storage, const std::string& path) {
   return out;
 }
 
-class Collect final : public hal::DirectoryVisitor {
- public:
-  Outcome on_entry(std::string_view name, bool is_directory) override {
-    ++calls;
-    entries[std::string(name)] += is_directory ? 10 : 1;
-    if (stop_after != 0 && calls == stop_after) {
-      return Error(Status::Cancelled, "stop");
+// Reads `directory` with a DirectoryReader: 1 per file sighting, 10 per directory sighting.
+// Stops after `stop_after` entries when it is not 0.
+struct Collect {
+  Outcome list(hal::Storage& storage, const std::string& directory) {
+    hal::DirectoryReader reader(storage);
+    LSEDGE_TRY(reader.open(directory));
+    hal::DirectoryEntry entry;
+    while (reader.next(entry)) {
+      ++calls;
+      entries[std::string(entry.name.view())] += entry.is_directory ? 10 : 1;
+      if (stop_after != 0 && calls == stop_after) {
+        return {};
+      }
     }
-    return {};
+    return reader.status();
   }
-  std::map<std::string, int> entries;  // 1 per file sighting, 10 per directory sighting
+  std::map<std::string, int> entries;
   int calls = 0;
   int stop_after = 0;
 };
@@ -190,7 +197,7 @@ TEST_F(LinuxStorageTest, NewFilesAreOwnerOnlyAndDescriptorsCloseOnExec) {
 TEST_F(LinuxStorageTest, CreateNewRefusesAnExistingFile) {
   const std::string path = make_file("taken", "old");
   auto file = storage_.create_new(path);
-  ASSERT_EQ(file.status(), Status::FileError);
+  ASSERT_EQ(file.status(), Status::FileExists);
   EXPECT_EQ(file.error().code, EEXIST);
   EXPECT_EQ(file.error().detail.view(), path);
   EXPECT_EQ(read_all(storage_, path), "old");
@@ -230,7 +237,7 @@ TEST_F(LinuxStorageTest, EveryPathCallRefusesEmptyNulAndOverlongPaths) {
     EXPECT_EQ(storage_.remove(bad).status(), Status::InvalidArgument);
     EXPECT_EQ(storage_.make_directory(bad).status(), Status::InvalidArgument);
     EXPECT_EQ(storage_.sync_directory(bad).status(), Status::InvalidArgument);
-    EXPECT_EQ(storage_.list_directory(bad, collect).status(), Status::InvalidArgument);
+    EXPECT_EQ(collect.list(storage_, bad).status(), Status::InvalidArgument);
     EXPECT_EQ(storage_.exists(bad).status(), Status::InvalidArgument);
   }
   EXPECT_EQ(collect.calls, 0);
@@ -254,10 +261,11 @@ TEST_F(LinuxStorageTest, RenameReplacesFilesAndEmptyDirectoriesButNotFullOnes) {
   ASSERT_TRUE(storage_.rename(staged, empty).ok()) << "an empty directory is replaced";
   EXPECT_EQ(read_all(storage_, empty + "/x"), "x");
   const auto refused = storage_.rename(empty, full);
-  ASSERT_EQ(refused.status(), Status::FileError);
+  ASSERT_EQ(refused.status(), Status::DirectoryNotEmpty);
   EXPECT_TRUE(refused.error().code == ENOTEMPTY || refused.error().code == EEXIST);
   EXPECT_EQ(refused.error().detail.view(), full) << "the target is the problem";
   const auto missing = storage_.rename(dir_ + "/nothing", dir_ + "/z");
+  EXPECT_EQ(missing.status(), Status::FileNotFound);
   EXPECT_EQ(missing.error().code, ENOENT);
   EXPECT_EQ(missing.error().detail.view(), dir_ + "/nothing");
 }
@@ -268,7 +276,7 @@ TEST_F(LinuxStorageTest, RemoveUnlinksFilesAndRemovesOnlyEmptyDirectories) {
   ASSERT_TRUE(storage_.make_directory(sub).ok());
   make_file("sub/inner", "i");
   const auto not_empty = storage_.remove(sub);
-  ASSERT_EQ(not_empty.status(), Status::FileError);
+  ASSERT_EQ(not_empty.status(), Status::DirectoryNotEmpty);
   EXPECT_TRUE(not_empty.error().code == ENOTEMPTY || not_empty.error().code == EEXIST);
   ASSERT_TRUE(storage_.remove(sub + "/inner").ok());
   ASSERT_TRUE(storage_.remove(sub).ok());
@@ -276,6 +284,7 @@ TEST_F(LinuxStorageTest, RemoveUnlinksFilesAndRemovesOnlyEmptyDirectories) {
   EXPECT_FALSE(*storage_.exists(sub));
   EXPECT_FALSE(*storage_.exists(file));
   const auto missing = storage_.remove(file);
+  EXPECT_EQ(missing.status(), Status::FileNotFound);
   EXPECT_EQ(missing.error().code, ENOENT);
   EXPECT_EQ(missing.error().detail.view(), file);
 }
@@ -290,6 +299,7 @@ TEST_F(LinuxStorageTest, MakeDirectoryIsOwnerOnlyAndIdempotent) {
   EXPECT_TRUE(storage_.make_directory(sub).ok()) << "an existing directory is fine";
   const std::string file = make_file("plain", "");
   EXPECT_EQ(storage_.make_directory(file).error().code, EEXIST) << "a file is not";
+  EXPECT_EQ(storage_.make_directory(file).status(), Status::FileExists);
   EXPECT_EQ(storage_.make_directory(dir_ + "/no/parent").error().code, ENOENT);
 }
 
@@ -312,20 +322,94 @@ TEST_F(LinuxStorageTest, ListsEveryEntryOnceAcrossManyKernelBuffers) {
   ASSERT_TRUE(storage_.make_directory(dir_ + "/a-directory").ok());
   expected["a-directory"] = 10;
   Collect collect;
-  ASSERT_TRUE(storage_.list_directory(dir_, collect).ok());
+  ASSERT_TRUE(collect.list(storage_, dir_).ok());
   EXPECT_EQ(collect.entries, expected) << "no '.', no '..', each once, directories flagged";
 }
 
-TEST_F(LinuxStorageTest, AVisitorErrorStopsTheListing) {
+TEST_F(LinuxStorageTest, AReaderThatStopsEarlyClosesItsDirectory) {
   make_file("one", "");
   make_file("two", "");
   make_file("three", "");
+  // More rounds than there are directory slots: each early stop must give its slot back.
+  for (int round = 0; round < 3 * LSEDGE_OPEN_DIRECTORIES; ++round) {
+    Collect collect;
+    collect.stop_after = 2;
+    ASSERT_TRUE(collect.list(storage_, dir_).ok()) << "round " << round;
+    EXPECT_EQ(collect.calls, 2);
+  }
   Collect collect;
-  collect.stop_after = 2;
-  const auto listed = storage_.list_directory(dir_, collect);
-  EXPECT_EQ(listed.status(), Status::Cancelled);
-  EXPECT_EQ(collect.calls, 2);
-  EXPECT_EQ(storage_.list_directory(dir_ + "/missing", collect).error().code, ENOENT);
+  const auto missing = collect.list(storage_, dir_ + "/missing");
+  EXPECT_EQ(missing.status(), Status::FileNotFound);
+  EXPECT_EQ(missing.error().code, ENOENT);
+  EXPECT_EQ(missing.error().detail.view(), dir_ + "/missing");
+  EXPECT_EQ(collect.list(storage_, make_file("plain", "")).error().code, ENOTDIR);
+}
+
+TEST_F(LinuxStorageTest, OpenDirectoriesAreAFixedTableOfSlots) {
+  std::vector<hal::DirectoryHandle> open;
+  for (int i = 0; i < LSEDGE_OPEN_DIRECTORIES; ++i) {
+    const auto handle = storage_.open_directory(dir_);
+    ASSERT_TRUE(handle.ok()) << i;
+    open.push_back(*handle);
+  }
+  const auto full = storage_.open_directory(dir_);
+  EXPECT_EQ(full.status(), Status::BufferTooSmall) << "no slot left, and no allocation";
+  storage_.close_directory(open.back());
+  open.pop_back();
+  const auto again = storage_.open_directory(dir_);
+  ASSERT_TRUE(again.ok()) << "a closed slot is reused";
+  open.push_back(*again);
+  for (const hal::DirectoryHandle handle : open) {
+    storage_.close_directory(handle);
+  }
+  hal::DirectoryEntry entry;
+  EXPECT_EQ(storage_.next_entry(open.front(), entry).status(), Status::InvalidArgument)
+      << "a closed handle";
+  EXPECT_EQ(storage_.next_entry(hal::DirectoryHandle{}, entry).status(), Status::InvalidArgument);
+  storage_.close_directory(hal::DirectoryHandle{});  // harmless
+}
+
+TEST_F(LinuxStorageTest, EntriesRemovedWhileListingDoNotDisturbTheRest) {
+  std::map<std::string, int> expected;
+  for (int i = 0; i < 200; ++i) {
+    const std::string name = "f-" + std::to_string(i) + std::string(40, 'x');
+    make_file(name, "");
+    expected[name] = 1;
+  }
+  hal::DirectoryReader reader(storage_);
+  ASSERT_TRUE(reader.open(dir_).ok());
+  hal::DirectoryEntry entry;
+  std::map<std::string, int> seen;
+  while (reader.next(entry)) {
+    seen[std::string(entry.name.view())] += 1;
+    ASSERT_TRUE(storage_.remove(dir_ + "/" + std::string(entry.name.view())).ok());
+  }
+  ASSERT_TRUE(reader.status().ok());
+  EXPECT_EQ(seen, expected) << "what the spool's cleanup loops rely on";
+}
+
+TEST(ErrnoStatus, StorageErrnosHavePortableStatuses) {
+  const std::pair<int, Status> file_cases[] = {
+      {ENOENT, Status::FileNotFound},
+      {EEXIST, Status::FileExists},
+      {ENOTEMPTY, Status::DirectoryNotEmpty},
+      {ENOSPC, Status::NoSpace},
+      {EDQUOT, Status::NoSpace},
+      {EFBIG, Status::NoSpace},
+      {EIO, Status::FileError},
+      {EACCES, Status::FileError},
+      {ENOTDIR, Status::FileError},
+      {0, Status::FileError},
+  };
+  for (const auto& [err, status] : file_cases) {
+    EXPECT_EQ(status_from_errno(err, ErrnoContext::File), status) << err;
+  }
+  EXPECT_EQ(status_from_errno(EEXIST, ErrnoContext::FileReplace), Status::DirectoryNotEmpty)
+      << "rename(2) and rmdir(2) may say EEXIST for a non-empty directory";
+  EXPECT_EQ(status_from_errno(ENOENT, ErrnoContext::FileReplace), Status::FileNotFound);
+  const Error error = errno_error(ENOSPC, ErrnoContext::File, "/x");
+  EXPECT_EQ(error.code, ENOSPC);
+  EXPECT_EQ(error.detail.view(), "/x");
 }
 
 TEST_F(LinuxStorageTest, ExistsTellsMissingFromBroken) {
@@ -356,7 +440,7 @@ TEST_F(LinuxStorageTest, AFullDiskIsDiskFullAndTheAppendLeavesNothing) {
   setrlimit(RLIMIT_FSIZE, &old_limit);
   sigaction(SIGXFSZ, &old_action, nullptr);
 
-  ASSERT_EQ(full.status(), Status::FileError);
+  ASSERT_EQ(full.status(), Status::NoSpace);
   EXPECT_EQ(full.error().code, EFBIG);
   EXPECT_EQ(full.error().detail.view(), "disk full: file handle " + std::to_string(file->value));
   EXPECT_EQ(*storage_.size(*file), 600u) << "the 400 bytes that fitted were cut off again";

@@ -146,5 +146,54 @@ TEST(MemoryStorage, InjectedFailuresAndCapacity) {
   EXPECT_TRUE(storage.sync_directory("/d").ok());
 }
 
+TEST(MemoryStorage, ListsADirectoryAsASnapshotAndClosesIt) {
+  MemoryStorage storage;
+  storage.put_directory("/d");
+  storage.put_directory("/d/sub");
+  storage.put_file("/d/a", "");
+  storage.put_file("/d/b", "");
+  hal::DirectoryReader reader(storage);
+  ASSERT_TRUE(reader.open("/d").ok());
+  EXPECT_EQ(storage.open_directories(), 1u);
+  hal::DirectoryEntry entry;
+  std::string seen;
+  while (reader.next(entry)) {
+    seen += std::string(entry.name.view()) + (entry.is_directory ? "/ " : " ");
+    (void)storage.remove("/d/a");  // removals after open do not change the snapshot
+  }
+  EXPECT_TRUE(reader.status().ok());
+  EXPECT_EQ(seen, "sub/ b a ") << "reverse order, so no caller relies on an order";
+  EXPECT_EQ(storage.open_directories(), 0u) << "the reader closes at the end";
+
+  EXPECT_EQ(storage.open_directory("/d/none").status(), Status::FileNotFound);
+  EXPECT_EQ(storage.open_directory("/d/b").error().code, ENOTDIR);
+  storage.fail(Op::NextEntry, 2, EIO);
+  ASSERT_TRUE(reader.open("/d").ok());
+  EXPECT_TRUE(reader.next(entry));
+  EXPECT_FALSE(reader.next(entry));
+  EXPECT_EQ(reader.status().error().code, EIO);
+  EXPECT_EQ(storage.open_directories(), 0u);
+  EXPECT_EQ(storage.next_entry(hal::DirectoryHandle{}, entry).status(), Status::InvalidArgument);
+}
+
+TEST(MemoryStorage, ReportsThePortableStatusesWithTheErrno) {
+  MemoryStorage storage;
+  storage.put_directory("/d");
+  storage.put_directory("/d/full");
+  storage.put_file("/d/full/x", "");
+  storage.put_file("/d/f", "");
+  EXPECT_EQ(storage.create_new("/d/f").status(), Status::FileExists);
+  EXPECT_EQ(storage.remove("/d/full").status(), Status::DirectoryNotEmpty);
+  EXPECT_EQ(storage.remove("/d/none").status(), Status::FileNotFound);
+  storage.fail(Op::Append, 1, EDQUOT);
+  auto file = storage.create_new("/d/g");
+  ASSERT_TRUE(file.ok());
+  const auto full = storage.append(*file, as_bytes("x"));
+  EXPECT_EQ(full.status(), Status::NoSpace);
+  EXPECT_EQ(full.error().code, EDQUOT);
+  EXPECT_EQ(full.error().detail.view().substr(0, 11), "disk full: ");
+  storage.close(*file);
+}
+
 }  // namespace
 }  // namespace lsedge::testing

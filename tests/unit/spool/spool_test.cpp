@@ -210,6 +210,7 @@ TEST(Spool, AddsAreQueuedAsBatchesAndServedInFifoOrder) {
   EXPECT_EQ(f.storage.snapshot().count(std::string(kDir) + "/queue/00000000000000000001/"), 0u)
       << "emptied groups are removed";
   EXPECT_EQ(f.storage.open_handles(), 0u);
+  EXPECT_EQ(f.storage.open_directories(), 0u);
 }
 
 TEST(Spool, SequenceNumbersAreNeverReusedWhileARejectedEntryHoldsThem) {
@@ -244,12 +245,13 @@ TEST(Spool, InvalidTaskFilesLeaveTheQueueUnchanged) {
   EXPECT_EQ(huge.status(), Status::ValidationFailed);
   EXPECT_NE(huge.error().detail.view().find("task 1 is"), std::string_view::npos);
   auto missing = f.spool.add("/in/missing.json");
-  EXPECT_EQ(missing.status(), Status::FileError);
+  EXPECT_EQ(missing.status(), Status::FileNotFound);
   EXPECT_EQ(missing.error().code, ENOENT);
   EXPECT_EQ(missing.error().detail.view(), "/in/missing.json");
 
   EXPECT_EQ(f.storage.snapshot(), before) << "nothing of a failed add anywhere, tmp/ included";
   EXPECT_EQ(f.storage.open_handles(), 0u);
+  EXPECT_EQ(f.storage.open_directories(), 0u);
 }
 
 TEST(Spool, AFullDiskDuringAddIsAClearErrorAndLeavesNothing) {
@@ -264,12 +266,13 @@ TEST(Spool, AFullDiskDuringAddIsAClearErrorAndLeavesNothing) {
       f.storage.fail(Op::Append, 3, ENOSPC);
     }
     auto added = f.spool.add("/in/a.json", 1500);
-    ASSERT_EQ(added.status(), Status::FileError);
+    ASSERT_EQ(added.status(), Status::NoSpace);
     EXPECT_EQ(added.error().code, ENOSPC);
     const std::string_view detail = added.error().detail.view();
     EXPECT_EQ(detail.substr(0, 27), "disk full: /data/spool/tmp/") << detail;
     EXPECT_EQ(f.storage.snapshot(), before);
     EXPECT_EQ(f.storage.open_handles(), 0u);
+    EXPECT_EQ(f.storage.open_directories(), 0u);
   }
 }
 
@@ -725,7 +728,7 @@ TEST(Spool, OpenCreatesTheLayoutAndRefusesBadDirectories) {
       closed.open("/" + std::string(LSEDGE_PATH_CAPACITY, 'd'), Spool::Role::Consumer).status(),
       Status::InvalidArgument);
   auto no_parent = closed.open("/nowhere/spool", Spool::Role::Consumer);
-  EXPECT_EQ(no_parent.status(), Status::FileError);
+  EXPECT_EQ(no_parent.status(), Status::FileNotFound);
   EXPECT_EQ(no_parent.error().code, ENOENT);
 }
 
@@ -744,6 +747,26 @@ TEST(Spool, GroupsWithForeignFilesAreSkippedNotDeleted) {
   EXPECT_EQ(entry.sequence, 2u);
   EXPECT_EQ(f.storage.content(std::string(kDir) + "/queue/00000000000000000001/notes.txt"), "mine");
   EXPECT_NE(f.log.all_text().find("did not write; skipped"), std::string::npos);
+}
+
+TEST(Spool, AFailedDirectoryReadIsReportedAndClosesTheListing) {
+  Fixture f;
+  f.put("a.json", task_file("A", 0, 3));
+  ASSERT_TRUE(f.spool.open(kDir, Spool::Role::Consumer).ok());
+  ASSERT_TRUE(f.spool.add("/in/a.json").ok());
+  SpoolEntry entry;
+  f.storage.fail(Op::NextEntry, 1, EIO);
+  const auto next = f.spool.next(entry);
+  EXPECT_EQ(next.status(), Status::FileError);
+  EXPECT_EQ(next.error().code, EIO);
+  f.storage.fail(Op::NextEntry, 2, EIO);  // inside the group, below queue/
+  EXPECT_EQ(f.spool.counts().status(), Status::FileError);
+  EXPECT_EQ(f.storage.open_directories(), 0u) << "every listing closed on the way out";
+  auto counts = f.spool.counts();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->queued_tasks, 3u) << "nothing was lost to the failures";
+  ASSERT_TRUE(*f.spool.next(entry));
+  EXPECT_EQ(entry.tasks, 3u);
 }
 
 TEST(Spool, TheEntryBodyReadsTheFileAndRewinds) {
@@ -767,6 +790,7 @@ TEST(Spool, TheEntryBodyReadsTheFileAndRewinds) {
   EXPECT_EQ(body.read(ByteSpan()).status(), Status::InvalidArgument);
   body.close();
   EXPECT_EQ(f.storage.open_handles(), 0u);
+  EXPECT_EQ(f.storage.open_directories(), 0u);
 }
 
 }  // namespace
