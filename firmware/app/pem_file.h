@@ -8,7 +8,7 @@
 
 #include "firmware/core/result.h"
 #include "firmware/core/span.h"
-#include "firmware/net/tls_transport.h"
+#include "firmware/net/pem_certificate_source.h"
 #include "hal/storage.h"
 
 namespace lsedge::app {

@@ -1,8 +1,11 @@
 #include "firmware/app/url.h"
-#include "firmware/core/ascii.h"
 
 #include <cstddef>
 #include <cstdint>
+
+#include "firmware/core/ascii.h"
+#include "firmware/core/hex.h"
+#include "firmware/core/ip_literal.h"
 
 namespace lsedge::app {
 namespace {
@@ -23,121 +26,6 @@ bool is_digit(char c) {
 }
 bool is_alpha(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-int hex_value(char c) {
-  if (is_digit(c)) {
-    return c - '0';
-  }
-  const char l = to_lower_ascii(c);
-  if (l >= 'a' && l <= 'f') {
-    return l - 'a' + 10;
-  }
-  return -1;
-}
-
-// Strict dotted-quad: four decimal parts 0-255, no leading zeros (they mean octal elsewhere).
-bool parse_ipv4(std::string_view s, uint8_t out[4]) {
-  size_t part = 0;
-  size_t i = 0;
-  while (part < 4) {
-    const size_t start = i;
-    unsigned value = 0;
-    while (i < s.size() && is_digit(s[i]) && i - start < 3) {
-      value = value * 10 + static_cast<unsigned>(s[i] - '0');
-      ++i;
-    }
-    const size_t digits = i - start;
-    if (digits == 0 || value > 255 || (digits > 1 && s[start] == '0')) {
-      return false;
-    }
-    out[part++] = static_cast<uint8_t>(value);
-    if (part < 4) {
-      if (i >= s.size() || s[i] != '.') {
-        return false;
-      }
-      ++i;
-    }
-  }
-  return i == s.size();
-}
-
-// RFC 4291 text form: eight 16-bit hex groups, one optional "::", an optional dotted-quad tail.
-bool parse_ipv6(std::string_view s, uint8_t out[16]) {
-  uint16_t words[8] = {};
-  size_t count = 0;
-  int gap = -1;  // index in words where "::" stands
-  size_t i = 0;
-  if (s.size() >= 2 && s[0] == ':' && s[1] == ':') {
-    gap = 0;
-    i = 2;
-  } else if (!s.empty() && s[0] == ':') {
-    return false;
-  }
-  while (i < s.size()) {
-    if (count == 8) {
-      return false;
-    }
-    const size_t start = i;
-    unsigned value = 0;
-    while (i < s.size() && i - start < 4 && hex_value(s[i]) >= 0) {
-      value = value * 16 + static_cast<unsigned>(hex_value(s[i]));
-      ++i;
-    }
-    if (i == start) {
-      return false;
-    }
-    if (i < s.size() && s[i] == '.') {  // dotted-quad tail
-      uint8_t v4[4];
-      if (count > 6 || !parse_ipv4(s.substr(start), v4)) {
-        return false;
-      }
-      words[count++] = static_cast<uint16_t>((v4[0] << 8) | v4[1]);
-      words[count++] = static_cast<uint16_t>((v4[2] << 8) | v4[3]);
-      i = s.size();
-      break;
-    }
-    words[count++] = static_cast<uint16_t>(value);
-    if (i == s.size()) {
-      break;
-    }
-    if (s[i] != ':') {
-      return false;
-    }
-    ++i;
-    if (i < s.size() && s[i] == ':') {
-      if (gap >= 0) {
-        return false;
-      }
-      gap = static_cast<int>(count);
-      ++i;
-    } else if (i == s.size()) {
-      return false;  // a single trailing ':'
-    }
-  }
-  if (gap < 0 ? count != 8 : count > 7) {
-    return false;
-  }
-  uint16_t full[8] = {};
-  if (gap < 0) {
-    for (size_t k = 0; k < 8; ++k) {
-      full[k] = words[k];
-    }
-  } else {
-    const auto g = static_cast<size_t>(gap);
-    const size_t tail = count - g;
-    for (size_t k = 0; k < g; ++k) {
-      full[k] = words[k];
-    }
-    for (size_t k = 0; k < tail; ++k) {
-      full[8 - tail + k] = words[g + k];
-    }
-  }
-  for (size_t k = 0; k < 8; ++k) {
-    out[2 * k] = static_cast<uint8_t>(full[k] >> 8);
-    out[2 * k + 1] = static_cast<uint8_t>(full[k] & 0xFFU);
-  }
-  return true;
 }
 
 // Letters, digits, '-' and '_' (docker service names use it); labels of 1-63 bytes that do not
@@ -190,7 +78,8 @@ bool valid_path_chars(std::string_view s) {
     if (is_alpha(c) || is_digit(c) || kPunctuation.find(c) != std::string_view::npos) {
       continue;
     }
-    if (c == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+    if (c == '%' && i + 2 < s.size() && hex_digit_value(s[i + 1]) >= 0 &&
+        hex_digit_value(s[i + 2]) >= 0) {
       i += 2;
       continue;
     }
@@ -219,18 +108,14 @@ Outcome parse_port(std::string_view text, std::string_view source, uint16_t& por
 
 Outcome parse_host(std::string_view host, bool bracketed, std::string_view source, BaseUrl& url) {
   if (bracketed) {
-    uint8_t address[16];
     if (host.find('%') != std::string_view::npos) {
       return invalid(source, "IPv6 zone ids (%...) are not supported; use an address without one");
     }
+    IpAddress address;
     if (!parse_ipv6(host, address)) {
       return invalid(source, "the host in [...] is not a valid IPv6 address");
     }
-    bool loopback = address[15] == 1;
-    for (size_t k = 0; k < 15; ++k) {
-      loopback = loopback && address[k] == 0;
-    }
-    url.host_is_loopback = loopback;
+    url.host_is_loopback = address.is_loopback();  // only ::1
     url.host_is_ipv6 = true;
   } else {
     if (host.empty()) {
@@ -243,11 +128,11 @@ Outcome parse_host(std::string_view host, bool bracketed, std::string_view sourc
     const std::string_view last_label =
         last_dot == std::string_view::npos ? host : host.substr(last_dot + 1);
     if (all_digits(last_label)) {
-      uint8_t address[4];
+      IpAddress address;
       if (!parse_ipv4(host, address)) {
         return invalid(source, "the host is not a valid IPv4 address (a.b.c.d, each 0-255)");
       }
-      url.host_is_loopback = address[0] == 127;
+      url.host_is_loopback = address.is_loopback();  // 127.0.0.0/8
     } else {
       if (!valid_dns_name(host)) {
         return invalid(source,

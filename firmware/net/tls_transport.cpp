@@ -33,128 +33,10 @@ namespace {
 
 constexpr char kPersonalization[] = "lsedge tls client";
 
-// Dotted quad of four decimal parts 0..255 without leading zeros. Other inet_aton spellings
-// ("127.1", octal) are not addresses here: they get the DNS name check, which fails closed.
-bool parse_ipv4(std::string_view text, uint8_t* out) {
-  size_t part = 0;
-  unsigned value = 0;
-  size_t digits = 0;
-  for (size_t i = 0; i <= text.size(); ++i) {
-    if (i == text.size() || text[i] == '.') {
-      if (digits == 0 || part == 4) {
-        return false;
-      }
-      out[part++] = static_cast<uint8_t>(value);
-      value = 0;
-      digits = 0;
-    } else if (text[i] >= '0' && text[i] <= '9') {
-      if (digits > 0 && value == 0) {
-        return false;  // leading zero
-      }
-      value = value * 10 + static_cast<unsigned>(text[i] - '0');
-      if (++digits > 3 || value > 255) {
-        return false;
-      }
-    } else {
-      return false;
-    }
-  }
-  return part == 4;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-// RFC 4291 text form: eight groups, one "::", an embedded IPv4 tail. No zone ("%eth0").
-bool parse_ipv6(std::string_view text, uint8_t* out) {
-  uint8_t bytes[16] = {};
-  size_t n = 0;
-  size_t gap = SIZE_MAX;
-  size_t i = 0;
-  if (text.size() >= 2 && text[0] == ':' && text[1] == ':') {
-    gap = 0;
-    i = 2;
-  } else if (text.empty() || text[0] == ':') {
-    return false;
-  }
-  while (i < text.size()) {
-    const size_t end = text.find(':', i);
-    const std::string_view piece = text.substr(i, end == std::string_view::npos ? end : end - i);
-    if (piece.find('.') != std::string_view::npos) {
-      if (end != std::string_view::npos || n > 12 || !parse_ipv4(piece, bytes + n)) {
-        return false;
-      }
-      n += 4;
-      break;
-    }
-    if (piece.empty() || piece.size() > 4 || n > 14) {
-      return false;
-    }
-    unsigned group = 0;
-    for (char c : piece) {
-      const int v = hex_value(c);
-      if (v < 0) {
-        return false;
-      }
-      group = group * 16 + static_cast<unsigned>(v);
-    }
-    bytes[n++] = static_cast<uint8_t>(group >> 8);
-    bytes[n++] = static_cast<uint8_t>(group & 0xFFU);
-    if (end == std::string_view::npos) {
-      break;
-    }
-    i = end + 1;
-    if (i < text.size() && text[i] == ':') {
-      if (gap != SIZE_MAX) {
-        return false;  // a second "::"
-      }
-      gap = n;
-      ++i;
-    } else if (i == text.size()) {
-      return false;  // a trailing single ':'
-    }
-  }
-  if (gap == SIZE_MAX) {
-    if (n != 16) {
-      return false;
-    }
-    std::memcpy(out, bytes, 16);
-    return true;
-  }
-  if (n > 14) {
-    return false;  // "::" must stand for at least one group
-  }
-  std::memset(out, 0, 16);
-  std::memcpy(out, bytes, gap);
-  std::memcpy(out + 16 - (n - gap), bytes + gap, n - gap);
-  return true;
-}
-
-// 4 or 16 for an IP literal (IPv6 may be in brackets), 0 for anything else.
-uint8_t parse_ip_literal(std::string_view name, std::array<uint8_t, 16>& out) {
-  if (parse_ipv4(name, out.data())) {
-    return 4;
-  }
-  if (name.size() > 2 && name.front() == '[' && name.back() == ']') {
-    name = name.substr(1, name.size() - 2);
-  }
-  return parse_ipv6(name, out.data()) ? 16 : 0;
-}
-
 // Mbed TLS 2.28 keeps only dNSName/otherName SANs, so iPAddress entries (RFC 5280 [7], 4 or 16
 // octets) are read from the certificate's raw extensions. Bounds come from the asn1 helpers;
 // malformed input is "no match".
-bool certificate_has_ip(mbedtls_x509_crt& crt, const uint8_t* ip, size_t ip_size) {
+bool certificate_has_ip(mbedtls_x509_crt& crt, const IpAddress& ip) {
   if ((crt.ext_types & MBEDTLS_X509_EXT_SUBJECT_ALT_NAME) == 0 || crt.v3_ext.p == nullptr) {
     return false;
   }
@@ -195,8 +77,8 @@ bool certificate_has_ip(mbedtls_x509_crt& crt, const uint8_t* ip, size_t ip_size
         if (mbedtls_asn1_get_len(&p, names_end, &length) != 0) {
           return false;
         }
-        if (tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7) && length == ip_size &&
-            std::memcmp(p, ip, ip_size) == 0) {
+        if (tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7) && length == ip.size &&
+            std::memcmp(p, ip.bytes.data(), length) == 0) {
           return true;
         }
         p += length;
@@ -206,25 +88,6 @@ bool certificate_has_ip(mbedtls_x509_crt& crt, const uint8_t* ip, size_t ip_size
     p = extension_end;
   }
   return false;
-}
-
-int base64_value(char c) {
-  if (c >= 'A' && c <= 'Z') {
-    return c - 'A';
-  }
-  if (c >= 'a' && c <= 'z') {
-    return c - 'a' + 26;
-  }
-  if (c >= '0' && c <= '9') {
-    return c - '0' + 52;
-  }
-  if (c == '+') {
-    return 62;
-  }
-  if (c == '/') {
-    return 63;
-  }
-  return -1;
 }
 
 }  // namespace
@@ -281,7 +144,7 @@ struct TlsCallbacks {
   static int verify(void* context, mbedtls_x509_crt* crt, int depth, uint32_t* flags) {
     TlsTransport& t = of(context);
     if (depth == 0) {
-      if (t.peer_ip_size_ != 0 && !certificate_has_ip(*crt, t.peer_ip_.data(), t.peer_ip_size_)) {
+      if (t.peer_ip_.has_value() && !certificate_has_ip(*crt, *t.peer_ip_)) {
         *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
       }
       if (t.pin_.has_value()) {
@@ -311,42 +174,6 @@ struct TlsCallbacks {
     return tls_error(code, context);
   }
 };
-
-Result<PinSha256> parse_pin_sha256(std::string_view base64) {
-  const Error bad(Status::ConfigInvalid,
-                  "LABEL_STUDIO_PIN_SHA256 must be the base64 SHA-256 of the server's public key "
-                  "(44 characters ending in '=')");
-  if (base64.size() == 44) {
-    if (base64[43] != '=') {
-      return bad;
-    }
-    base64.remove_suffix(1);
-  }
-  if (base64.size() != 43) {
-    return bad;
-  }
-  PinSha256 pin{};
-  size_t n = 0;
-  uint32_t bits = 0;
-  unsigned count = 0;
-  for (char c : base64) {
-    const int v = base64_value(c);
-    if (v < 0) {
-      return bad;
-    }
-    bits = (bits << 6) | static_cast<uint32_t>(v);
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      pin[n++] = static_cast<uint8_t>(bits >> count);
-      bits &= (1U << count) - 1U;
-    }
-  }
-  if (n != pin.size() || bits != 0) {
-    return bad;  // 43 characters carry 2 spare bits; canonical base64 leaves them zero
-  }
-  return pin;
-}
 
 TlsTransport::TlsTransport(hal::Socket& socket, hal::Entropy& entropy,
                            const hal::MonotonicClock& clock, Logger log)
@@ -498,7 +325,7 @@ Outcome TlsTransport::connect(std::string_view host, uint16_t port, Deadline dea
     return Error(Status::InvalidArgument,
                  "host name contains a NUL byte or is longer than LSEDGE_HOST_CAPACITY");
   }
-  peer_ip_size_ = parse_ip_literal(name, peer_ip_);
+  peer_ip_ = parse_ip_literal(name);
   port_ = port;
   LSEDGE_TRY(socket_.connect(host, port, deadline));
   return handshake(deadline);
@@ -515,7 +342,7 @@ Outcome TlsTransport::handshake(Deadline deadline) {
   if (rc == 0) {
     // SNI and Mbed TLS's name check for DNS names only (RFC 6066: no IP literals in SNI); an
     // IP is checked against iPAddress SANs in TlsCallbacks::verify.
-    rc = mbedtls_ssl_set_hostname(&e.ssl, peer_ip_size_ == 0 ? peer_name_.c_str() : nullptr);
+    rc = mbedtls_ssl_set_hostname(&e.ssl, peer_ip_.has_value() ? nullptr : peer_name_.c_str());
   }
   bool offered = false;
   if (rc == 0 && session_saved_ && session_name_ == peer_name_.view() && session_port_ == port_) {
