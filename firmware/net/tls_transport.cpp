@@ -33,6 +33,61 @@ namespace {
 
 constexpr char kPersonalization[] = "lsedge tls client";
 
+constexpr int kSequence = MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE;
+constexpr unsigned char kIpAddressTag = MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7;  // GeneralName [7]
+
+// A DER region still to be read: [p, end).
+struct DerRange {
+  unsigned char* p = nullptr;
+  unsigned char* end = nullptr;
+};
+
+// Reads one Extension (extnID, optional critical, extnValue) at `extensions.p` and moves past
+// it; `value` gets the extnValue's contents. False for malformed DER.
+bool read_extension(DerRange& extensions, bool& is_san, DerRange& value) {
+  unsigned char*& p = extensions.p;
+  size_t length = 0;
+  if (mbedtls_asn1_get_tag(&p, extensions.end, &length, kSequence) != 0) {
+    return false;
+  }
+  unsigned char* const extension_end = p + length;
+  if (mbedtls_asn1_get_tag(&p, extension_end, &length, MBEDTLS_ASN1_OID) != 0) {
+    return false;
+  }
+  is_san = length == MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME) &&
+           std::memcmp(p, MBEDTLS_OID_SUBJECT_ALT_NAME, length) == 0;
+  p += length;
+  int critical = 0;
+  (void)mbedtls_asn1_get_bool(&p, extension_end, &critical);  // optional; p kept if absent
+  if (mbedtls_asn1_get_tag(&p, extension_end, &length, MBEDTLS_ASN1_OCTET_STRING) != 0) {
+    return false;
+  }
+  value = DerRange{p, p + length};
+  p = extension_end;
+  return true;
+}
+
+// Whether the GeneralNames SEQUENCE in `names` holds an iPAddress equal to `ip`.
+bool general_names_have_ip(DerRange names, const IpAddress& ip) {
+  unsigned char* p = names.p;
+  size_t length = 0;
+  if (mbedtls_asn1_get_tag(&p, names.end, &length, kSequence) != 0) {
+    return false;
+  }
+  unsigned char* const names_end = p + length;
+  while (p < names_end) {
+    const unsigned char tag = *p++;
+    if (mbedtls_asn1_get_len(&p, names_end, &length) != 0) {
+      return false;
+    }
+    if (tag == kIpAddressTag && length == ip.size && std::memcmp(p, ip.bytes.data(), length) == 0) {
+      return true;
+    }
+    p += length;
+  }
+  return false;
+}
+
 // Mbed TLS 2.28 keeps only dNSName/otherName SANs, so iPAddress entries (RFC 5280 [7], 4 or 16
 // octets) are read from the certificate's raw extensions. Bounds come from the asn1 helpers;
 // malformed input is "no match".
@@ -40,54 +95,58 @@ bool certificate_has_ip(mbedtls_x509_crt& crt, const IpAddress& ip) {
   if ((crt.ext_types & MBEDTLS_X509_EXT_SUBJECT_ALT_NAME) == 0 || crt.v3_ext.p == nullptr) {
     return false;
   }
-  unsigned char* p = crt.v3_ext.p;
-  unsigned char* const end = p + crt.v3_ext.len;
+  DerRange extensions{crt.v3_ext.p, crt.v3_ext.p + crt.v3_ext.len};
   size_t length = 0;
-  if (mbedtls_asn1_get_tag(&p, end, &length, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) !=
-      0) {
+  if (mbedtls_asn1_get_tag(&extensions.p, extensions.end, &length, kSequence) != 0) {
     return false;
   }
-  unsigned char* const extensions_end = p + length;
-  while (p < extensions_end) {
-    if (mbedtls_asn1_get_tag(&p, extensions_end, &length,
-                             MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0) {
-      return false;
-    }
-    unsigned char* const extension_end = p + length;
-    if (mbedtls_asn1_get_tag(&p, extension_end, &length, MBEDTLS_ASN1_OID) != 0) {
-      return false;
-    }
-    const bool is_san = length == MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME) &&
-                        std::memcmp(p, MBEDTLS_OID_SUBJECT_ALT_NAME, length) == 0;
-    p += length;
-    int critical = 0;
-    (void)mbedtls_asn1_get_bool(&p, extension_end, &critical);  // optional; p kept if absent
-    if (mbedtls_asn1_get_tag(&p, extension_end, &length, MBEDTLS_ASN1_OCTET_STRING) != 0) {
+  extensions.end = extensions.p + length;
+  while (extensions.p < extensions.end) {
+    bool is_san = false;
+    DerRange value;
+    if (!read_extension(extensions, is_san, value)) {
       return false;
     }
     if (is_san) {
-      unsigned char* const value_end = p + length;
-      if (mbedtls_asn1_get_tag(&p, value_end, &length,
-                               MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0) {
-        return false;
-      }
-      unsigned char* const names_end = p + length;
-      while (p < names_end) {
-        const unsigned char tag = *p++;
-        if (mbedtls_asn1_get_len(&p, names_end, &length) != 0) {
-          return false;
-        }
-        if (tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7) && length == ip.size &&
-            std::memcmp(p, ip.bytes.data(), length) == 0) {
-          return true;
-        }
-        p += length;
-      }
-      return false;
+      return general_names_have_ip(value, ip);
     }
-    p = extension_end;
   }
   return false;
+}
+
+// Parses a whole PEM bundle; the number of certificates skipped as unparsable.
+Result<int> parse_ca_bundle(mbedtls_x509_crt& ca, ConstByteSpan pem, std::string_view label) {
+  const int rc = mbedtls_x509_crt_parse(&ca, pem.data(), pem.size());
+  if (rc < 0) {
+    return ca_bundle_error(rc, label);
+  }
+  return rc;
+}
+
+// Parses the source's blocks one by one; the number skipped as unparsable. At least one must
+// parse.
+Result<int> parse_ca_blocks(mbedtls_x509_crt& ca, PemCertificateSource& source,
+                            std::string_view label) {
+  int parsed = 0;
+  int skipped = 0;
+  int last_error = 0;
+  for (;;) {
+    LSEDGE_TRY_ASSIGN(const ConstByteSpan block, source.next());
+    if (block.empty()) {
+      break;
+    }
+    const int rc = mbedtls_x509_crt_parse(&ca, block.data(), block.size());
+    if (rc == 0) {
+      ++parsed;
+    } else {
+      ++skipped;
+      last_error = rc < 0 ? rc : last_error;
+    }
+  }
+  if (parsed == 0) {
+    return ca_bundle_error(last_error != 0 ? last_error : MBEDTLS_ERR_X509_INVALID_FORMAT, label);
+  }
+  return skipped;
 }
 
 }  // namespace
@@ -223,7 +282,29 @@ Outcome TlsTransport::configure(const TlsSettings& settings) {
   configured_ = false;
   free_engine();
   init_engine();
+  LSEDGE_TRY(take_settings(settings));
+  LSEDGE_TRY(seed_random());
+  Engine& e = engine();
+  LSEDGE_TRY_ASSIGN(const int skipped,
+                    settings.ca_source == nullptr
+                        ? parse_ca_bundle(e.ca, settings.ca_pem, settings.ca_label)
+                        : parse_ca_blocks(e.ca, *settings.ca_source, settings.ca_label));
+  if (skipped > 0) {
+    // System bundles may hold roots this Mbed TLS build cannot parse; the others still count.
+    log_.debug("CA bundle: %d certificate(s) skipped as unparsable", skipped);
+  }
+  const int rc = setup_context();
+  if (rc != 0) {
+    peer_name_.clear();
+    port_ = 0;
+    return TlsCallbacks::fail(*this, rc, TlsPhase::Setup);
+  }
+  mbedtls_ssl_set_bio(&e.ssl, this, &TlsCallbacks::send, nullptr, &TlsCallbacks::receive);
+  configured_ = true;
+  return {};
+}
 
+Outcome TlsTransport::take_settings(const TlsSettings& settings) {
   if (settings.ca_pem.empty() == (settings.ca_source == nullptr)) {
     return Error(Status::InvalidArgument, "TlsSettings needs exactly one of ca_pem and ca_source");
   }
@@ -239,76 +320,41 @@ Outcome TlsTransport::configure(const TlsSettings& settings) {
   }
   pin_ = settings.pin_sha256;
   handshake_timeout_ms_ = settings.handshake_timeout_ms;
-
-  Engine& e = engine();
-  int rc = mbedtls_ctr_drbg_seed(&e.drbg, &TlsCallbacks::entropy, this,
-                                 reinterpret_cast<const unsigned char*>(kPersonalization),
-                                 sizeof(kPersonalization) - 1);
-  if (rc != 0) {
-    const Status status = rc == MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED ? Status::EntropyFailure
-                                                                           : Status::BufferTooSmall;
-    return Error(status, "seeding the TLS random generator from the HAL entropy source failed")
-        .with_code(rc);
-  }
-
-  if (settings.ca_source == nullptr) {
-    rc = mbedtls_x509_crt_parse(&e.ca, settings.ca_pem.data(), settings.ca_pem.size());
-    if (rc < 0) {
-      return ca_bundle_error(rc, settings.ca_label);
-    }
-  } else {
-    int parsed = 0;
-    int skipped = 0;
-    int last_error = 0;
-    for (;;) {
-      Result<ConstByteSpan> block = settings.ca_source->next();
-      LSEDGE_TRY(block);
-      if (block->empty()) {
-        break;
-      }
-      const int one = mbedtls_x509_crt_parse(&e.ca, block->data(), block->size());
-      if (one == 0) {
-        ++parsed;
-      } else {
-        ++skipped;
-        last_error = one < 0 ? one : last_error;
-      }
-    }
-    if (parsed == 0) {
-      return ca_bundle_error(last_error != 0 ? last_error : MBEDTLS_ERR_X509_INVALID_FORMAT,
-                             settings.ca_label);
-    }
-    rc = skipped;
-  }
-  if (rc > 0) {
-    // System bundles may hold roots this Mbed TLS build cannot parse; the others still count.
-    log_.debug("CA bundle: %d certificate(s) skipped as unparsable", rc);
-  }
-
-  rc = mbedtls_ssl_config_defaults(&e.config, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
-                                   MBEDTLS_SSL_PRESET_DEFAULT);
-  if (rc == 0) {
-    mbedtls_ssl_conf_authmode(&e.config, MBEDTLS_SSL_VERIFY_REQUIRED);
-    mbedtls_ssl_conf_ca_chain(&e.config, &e.ca, nullptr);
-    mbedtls_ssl_conf_rng(&e.config, mbedtls_ctr_drbg_random, &e.drbg);
-    mbedtls_ssl_conf_min_version(&e.config, MBEDTLS_SSL_MAJOR_VERSION_3,
-                                 MBEDTLS_SSL_MINOR_VERSION_3);  // TLS 1.2
-    mbedtls_ssl_conf_verify(&e.config, &TlsCallbacks::verify, this);
-    mbedtls_ssl_conf_read_timeout(&e.config, 0);  // Deadlines instead, in the BIO
-#if defined(MBEDTLS_SSL_SESSION_TICKETS)
-    mbedtls_ssl_conf_session_tickets(&e.config, MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
-#endif
-    // No mbedtls_ssl_conf_dbg: debug levels >= 3 print key material.
-    rc = mbedtls_ssl_setup(&e.ssl, &e.config);
-  }
-  if (rc != 0) {
-    peer_name_.clear();
-    port_ = 0;
-    return TlsCallbacks::fail(*this, rc, TlsPhase::Setup);
-  }
-  mbedtls_ssl_set_bio(&e.ssl, this, &TlsCallbacks::send, nullptr, &TlsCallbacks::receive);
-  configured_ = true;
   return {};
+}
+
+Outcome TlsTransport::seed_random() {
+  const int rc = mbedtls_ctr_drbg_seed(&engine().drbg, &TlsCallbacks::entropy, this,
+                                       reinterpret_cast<const unsigned char*>(kPersonalization),
+                                       sizeof(kPersonalization) - 1);
+  if (rc == 0) {
+    return {};
+  }
+  const Status status = rc == MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED ? Status::EntropyFailure
+                                                                         : Status::BufferTooSmall;
+  return Error(status, "seeding the TLS random generator from the HAL entropy source failed")
+      .with_code(rc);
+}
+
+int TlsTransport::setup_context() {
+  Engine& e = engine();
+  const int rc = mbedtls_ssl_config_defaults(
+      &e.config, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
+  if (rc != 0) {
+    return rc;
+  }
+  mbedtls_ssl_conf_authmode(&e.config, MBEDTLS_SSL_VERIFY_REQUIRED);
+  mbedtls_ssl_conf_ca_chain(&e.config, &e.ca, nullptr);
+  mbedtls_ssl_conf_rng(&e.config, mbedtls_ctr_drbg_random, &e.drbg);
+  mbedtls_ssl_conf_min_version(&e.config, MBEDTLS_SSL_MAJOR_VERSION_3,
+                               MBEDTLS_SSL_MINOR_VERSION_3);  // TLS 1.2
+  mbedtls_ssl_conf_verify(&e.config, &TlsCallbacks::verify, this);
+  mbedtls_ssl_conf_read_timeout(&e.config, 0);  // Deadlines instead, in the BIO
+#if defined(MBEDTLS_SSL_SESSION_TICKETS)
+  mbedtls_ssl_conf_session_tickets(&e.config, MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
+#endif
+  // No mbedtls_ssl_conf_dbg: debug levels >= 3 print key material.
+  return mbedtls_ssl_setup(&e.ssl, &e.config);
 }
 
 Outcome TlsTransport::connect(std::string_view host, uint16_t port, Deadline deadline) {

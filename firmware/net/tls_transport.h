@@ -100,6 +100,11 @@ class TlsTransport final : public Transport {
   [[nodiscard]] Engine& engine();
   void init_engine();
   void free_engine();
+  // configure()'s steps: check and keep the settings, seed the DRBG, set up the SSL context
+  // (returns an Mbed TLS code).
+  [[nodiscard]] Outcome take_settings(const TlsSettings& settings);
+  [[nodiscard]] Outcome seed_random();
+  [[nodiscard]] int setup_context();
   [[nodiscard]] Outcome handshake(Deadline deadline);
   void abort_connection();
   [[nodiscard]] Error not_connected() const;
