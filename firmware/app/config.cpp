@@ -6,7 +6,7 @@
 #include "firmware/app/dotenv.h"
 #include "firmware/core/ascii.h"
 #include "firmware/core/secure_wipe.h"
-#include "firmware/net/tls_transport.h"
+#include "firmware/net/pin_sha256.h"
 
 namespace lsedge::app {
 namespace {
@@ -290,8 +290,7 @@ Outcome load_flag(const std::optional<Setting>& setting, bool& out) {
   return setting_error(Status::ConfigInvalid, *setting, "must be 1, 0, true, false, yes or no");
 }
 
-Outcome load_pin(const std::optional<Setting>& setting,
-                 std::optional<std::array<uint8_t, 32>>& out) {
+Outcome load_pin(const std::optional<Setting>& setting, std::optional<net::PinSha256>& out) {
   out.reset();
   if (!setting) {
     return {};

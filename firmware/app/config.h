@@ -2,7 +2,6 @@
 // command-line overrides on top.
 #pragma once
 
-#include <array>
 #include <optional>
 #include <string_view>
 
@@ -10,6 +9,7 @@
 #include "firmware/app/url.h"
 #include "firmware/core/fixed_string.h"
 #include "firmware/core/result.h"
+#include "firmware/net/pin_sha256.h"
 
 namespace lsedge::app {
 
@@ -44,7 +44,7 @@ struct Config {
   FixedString<LSEDGE_PATH_CAPACITY> ca_file;  // empty: the system trust store
   bool allow_insecure_http = false;
   // SHA-256 of the server's SubjectPublicKeyInfo, checked in addition to the chain.
-  std::optional<std::array<uint8_t, 32>> pin_sha256;
+  std::optional<net::PinSha256> pin_sha256;
 };
 
 // Loads the configuration. For each key the first layer that sets it wins: overrides, then

@@ -145,23 +145,137 @@ bool only_comment_left(std::string_view rest) {
   return rest.empty() || rest.front() == '#';
 }
 
+// A NUL byte means this is not a text file; say where.
+Outcome check_no_nul(std::string_view text) {
+  size_t line = 1;
+  for (const char c : text) {
+    if (c == '\0') {
+      return line_error(Status::ConfigInvalid, line, "contains a NUL byte; is it a text file?");
+    }
+    line += c == '\n' ? 1 : 0;
+  }
+  return {};
+}
+
+// Skips `export` when a blank follows it (`export=1` is the key "export").
+void skip_export(Scanner& in) {
+  const std::string_view rest = in.rest_of_line();
+  if (rest.size() > 6 && rest.substr(0, 6) == "export" && (rest[6] == ' ' || rest[6] == '\t')) {
+    in.advance(6);
+    in.skip_blanks();
+  }
+}
+
+// The key and the '=' after it (blanks allowed before the '=').
+Result<std::string_view> read_key(Scanner& in, size_t line) {
+  const size_t key_start = in.pos();
+  if (in.done() || !is_key_start(in.peek())) {
+    return line_error(Status::ConfigInvalid, line,
+                      "expected KEY=VALUE with a key of letters, digits and '_'");
+  }
+  while (!in.done() && is_key_char(in.peek())) {
+    in.advance(1);
+  }
+  const std::string_view key = in.text().substr(key_start, in.pos() - key_start);
+  in.skip_blanks();
+  if (in.done() || in.peek() != '=') {
+    return line_error(Status::ConfigInvalid, line, "expected '=' after the key (KEY=VALUE)");
+  }
+  in.advance(1);
+  return key;
+}
+
+// The body of a quoted value. Only double quotes have escapes (a `\"` does not close them).
+struct QuotedBody {
+  std::string_view raw;
+  bool has_escape = false;
+};
+
+// Reads from the opening quote under the cursor past the closing one, which may be lines away.
+Result<QuotedBody> read_quoted(Scanner& in, size_t line) {
+  const std::string_view text = in.text();
+  const char open = in.peek();
+  const size_t body_start = in.pos() + 1;
+  QuotedBody body;
+  size_t close = body_start;
+  while (close < text.size() && text[close] != open) {
+    if (open == '"' && text[close] == '\\' && close + 1 < text.size()) {
+      body.has_escape = true;
+      ++close;
+    }
+    ++close;
+  }
+  if (close >= text.size()) {
+    return line_error(Status::ConfigInvalid, line,
+                      open == '"' ? "the double-quoted value has no closing quote"
+                                  : "the single-quoted value has no closing quote");
+  }
+  body.raw = text.substr(body_start, close - body_start);
+  in.advance(close + 1 - in.pos());
+  if (!only_comment_left(in.rest_of_line())) {
+    return line_error(Status::ConfigInvalid, line,
+                      "unexpected text after the closing quote; quote the whole value");
+  }
+  return body;
+}
+
+// Unquoted: up to the end of the line or a '#' that follows a blank, without surrounding blanks.
+std::string_view unquoted_value(std::string_view after_equals) {
+  for (size_t k = 1; k < after_equals.size(); ++k) {
+    if (after_equals[k] == '#' && (after_equals[k - 1] == ' ' || after_equals[k - 1] == '\t')) {
+      return trim_blanks(after_equals.substr(0, k));
+    }
+  }
+  return trim_blanks(after_equals);
+}
+
+// The value after '=' (the cursor stays on its last line). A wanted double-quoted value with
+// escapes is unescaped into `scratch`.
+Result<std::string_view> read_value(Scanner& in, std::string_view key, bool wanted,
+                                    Span<char> scratch, size_t line) {
+  const std::string_view after_equals = in.rest_of_line();
+  in.skip_blanks();
+  const char open = in.done() ? '\0' : in.peek();
+  if (open != '\'' && open != '"') {
+    return unquoted_value(after_equals);
+  }
+  LSEDGE_TRY_ASSIGN(const QuotedBody body, read_quoted(in, line));
+  if (!wanted || !body.has_escape) {
+    return body.raw;
+  }
+  const size_t n = unescape(body.raw, scratch);
+  if (n == SIZE_MAX) {
+    Error error = line_error(Status::BufferTooSmall, line, "the value of ");
+    error.detail.append_truncated(key);
+    error.detail.append_truncated(" is longer than the scratch buffer");
+    return error;
+  }
+  return std::string_view(scratch.data(), n);
+}
+
+// One `[export] KEY=VALUE` entry starting at the cursor; moves past its (last) line.
+Outcome parse_entry(Scanner& in, Span<char> scratch, DotenvVisitor& visitor) {
+  const size_t line = in.line();
+  skip_export(in);
+  LSEDGE_TRY_ASSIGN(const std::string_view key, read_key(in, line));
+  const bool wanted = visitor.wants(key);
+  LSEDGE_TRY_ASSIGN(const std::string_view value, read_value(in, key, wanted, scratch, line));
+  in.skip_line();
+  if (wanted) {
+    LSEDGE_TRY(visitor.on_entry(key, value));
+  }
+  return {};
+}
+
 }  // namespace
 
 Outcome parse_dotenv(std::string_view text, Span<char> scratch, DotenvVisitor& visitor) {
-  {  // a NUL byte means this is not a text file; say where
-    size_t line = 1;
-    for (const char c : text) {
-      if (c == '\0') {
-        return line_error(Status::ConfigInvalid, line, "contains a NUL byte; is it a text file?");
-      }
-      line += c == '\n' ? 1 : 0;
-    }
-  }
+  LSEDGE_TRY(check_no_nul(text));
   if (text.substr(0, kBom.size()) == kBom) {
     text.remove_prefix(kBom.size());
   }
   Scanner in(text);
-  while (true) {
+  for (;;) {
     in.skip_blanks();
     if (in.done()) {
       return {};
@@ -170,82 +284,7 @@ Outcome parse_dotenv(std::string_view text, Span<char> scratch, DotenvVisitor& v
       in.skip_line();
       continue;
     }
-    const size_t line = in.line();
-    {
-      const std::string_view rest = in.rest_of_line();
-      if (rest.size() > 6 && rest.substr(0, 6) == "export" && (rest[6] == ' ' || rest[6] == '\t')) {
-        in.advance(6);
-        in.skip_blanks();
-      }
-    }
-    const size_t key_start = in.pos();
-    if (in.done() || !is_key_start(in.peek())) {
-      return line_error(Status::ConfigInvalid, line,
-                        "expected KEY=VALUE with a key of letters, digits and '_'");
-    }
-    while (!in.done() && is_key_char(in.peek())) {
-      in.advance(1);
-    }
-    const std::string_view key = text.substr(key_start, in.pos() - key_start);
-    in.skip_blanks();
-    if (in.done() || in.peek() != '=') {
-      return line_error(Status::ConfigInvalid, line, "expected '=' after the key (KEY=VALUE)");
-    }
-    in.advance(1);
-    const bool wanted = visitor.wants(key);
-
-    std::string_view value;
-    const std::string_view after_equals = in.rest_of_line();
-    in.skip_blanks();
-    const char open = in.done() ? '\0' : in.peek();
-    if (open == '\'' || open == '"') {
-      const size_t body_start = in.pos() + 1;
-      size_t close = body_start;
-      bool has_escape = false;
-      while (close < text.size() && text[close] != open) {
-        if (open == '"' && text[close] == '\\' && close + 1 < text.size()) {
-          has_escape = true;
-          ++close;
-        }
-        ++close;
-      }
-      if (close >= text.size()) {
-        return line_error(Status::ConfigInvalid, line,
-                          open == '"' ? "the double-quoted value has no closing quote"
-                                      : "the single-quoted value has no closing quote");
-      }
-      const std::string_view raw = text.substr(body_start, close - body_start);
-      in.advance(close + 1 - in.pos());
-      if (!only_comment_left(in.rest_of_line())) {
-        return line_error(Status::ConfigInvalid, line,
-                          "unexpected text after the closing quote; quote the whole value");
-      }
-      value = raw;
-      if (wanted && has_escape) {
-        const size_t n = unescape(raw, scratch);
-        if (n == SIZE_MAX) {
-          Error error = line_error(Status::BufferTooSmall, line, "the value of ");
-          error.detail.append_truncated(key);
-          error.detail.append_truncated(" is longer than the scratch buffer");
-          return error;
-        }
-        value = std::string_view(scratch.data(), n);
-      }
-    } else {
-      // Unquoted: up to the end of the line or a '#' that follows a blank.
-      std::string_view region = after_equals;
-      for (size_t k = 1; k < region.size(); ++k) {
-        if (region[k] == '#' && (region[k - 1] == ' ' || region[k - 1] == '\t')) {
-          region = region.substr(0, k);
-          break;
-        }
-      }
-      value = trim_blanks(region);
-    }
-    in.skip_line();
-    if (wanted) {
-      LSEDGE_TRY(visitor.on_entry(key, value));
-    }
+    LSEDGE_TRY(parse_entry(in, scratch, visitor));
   }
 }
 

@@ -31,9 +31,7 @@ Outcome PemFileSource::open(std::string_view path) {
   if (buffer_.size() < kBegin.size() + kEnd.size() + 2) {
     return Error(Status::InvalidArgument, "PEM buffer too small for one certificate");
   }
-  auto file = storage_.open_read(path);
-  LSEDGE_TRY(file);
-  file_ = *file;
+  LSEDGE_TRY_ASSIGN(file_, storage_.open_read(path));
   open_ = true;
   end_of_file_ = false;
   offset_ = 0;
@@ -51,14 +49,38 @@ void PemFileSource::drop_front(size_t count) {
 Outcome PemFileSource::fill() {
   // One byte stays free for the NUL after a block.
   const size_t room = buffer_.size() - 1 - length_;
-  auto read = storage_.read_at(file_, offset_, buffer_.subspan(length_, room));
-  LSEDGE_TRY(read);
-  if (*read == 0) {
+  LSEDGE_TRY_ASSIGN(const size_t read,
+                    storage_.read_at(file_, offset_, buffer_.subspan(length_, room)));
+  if (read == 0) {
     end_of_file_ = true;
   }
-  offset_ += *read;
-  length_ += *read;
+  offset_ += read;
+  length_ += read;
   return {};
+}
+
+Result<bool> PemFileSource::find_begin() {
+  for (;;) {
+    const size_t begin = find(ConstByteSpan(buffer_.data(), length_), kBegin);
+    if (begin != std::string_view::npos) {
+      drop_front(begin);
+      return true;
+    }
+    // Keep a tail that may be the start of a marker cut by the buffer's end.
+    const size_t keep = length_ < kBegin.size() - 1 ? length_ : kBegin.size() - 1;
+    drop_front(length_ - keep);
+    if (end_of_file_) {
+      return false;
+    }
+    LSEDGE_TRY(fill());
+  }
+}
+
+ConstByteSpan PemFileSource::cut_block(size_t end) {
+  consumed_ = end + kEnd.size();
+  saved_byte_ = buffer_[consumed_];  // within the free byte at worst
+  buffer_[consumed_] = 0;
+  return ConstByteSpan(buffer_.data(), consumed_ + 1);
 }
 
 Result<ConstByteSpan> PemFileSource::next() {
@@ -71,28 +93,13 @@ Result<ConstByteSpan> PemFileSource::next() {
     consumed_ = 0;
   }
   for (;;) {
-    const ConstByteSpan data(buffer_.data(), length_);
-    const size_t begin = find(data, kBegin);
-    if (begin == std::string_view::npos) {
-      // Keep a tail that may be the start of a marker cut by the buffer's end.
-      const size_t keep = length_ < kBegin.size() - 1 ? length_ : kBegin.size() - 1;
-      drop_front(length_ - keep);
-      if (end_of_file_) {
-        return ConstByteSpan();
-      }
-      LSEDGE_TRY(fill());
-      continue;
+    LSEDGE_TRY_ASSIGN(const bool found, find_begin());
+    if (!found) {
+      return ConstByteSpan();
     }
-    if (begin > 0) {
-      drop_front(begin);
-      continue;
-    }
-    const size_t end = find(data, kEnd, kBegin.size());
+    const size_t end = find(ConstByteSpan(buffer_.data(), length_), kEnd, kBegin.size());
     if (end != std::string_view::npos) {
-      consumed_ = end + kEnd.size();
-      saved_byte_ = buffer_[consumed_];  // within the free byte at worst
-      buffer_[consumed_] = 0;
-      return ConstByteSpan(buffer_.data(), consumed_ + 1);
+      return cut_block(end);
     }
     if (end_of_file_) {
       return ConstByteSpan();  // a truncated last block: nothing more to parse

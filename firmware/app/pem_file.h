@@ -8,7 +8,7 @@
 
 #include "firmware/core/result.h"
 #include "firmware/core/span.h"
-#include "firmware/net/tls_transport.h"
+#include "firmware/net/pem_certificate_source.h"
 #include "hal/storage.h"
 
 namespace lsedge::app {
@@ -32,6 +32,11 @@ class PemFileSource final : public net::PemCertificateSource {
 
  private:
   [[nodiscard]] Outcome fill();
+  // Drops bytes (reading more as needed) until the buffer starts with a BEGIN marker; false at
+  // the end of the file.
+  [[nodiscard]] Result<bool> find_begin();
+  // The block [0, end + END marker) with a NUL after it, saving the byte the NUL replaces.
+  [[nodiscard]] ConstByteSpan cut_block(size_t end);
   void drop_front(size_t count);
 
   hal::Storage& storage_;

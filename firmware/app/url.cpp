@@ -1,8 +1,11 @@
 #include "firmware/app/url.h"
-#include "firmware/core/ascii.h"
 
 #include <cstddef>
 #include <cstdint>
+
+#include "firmware/core/ascii.h"
+#include "firmware/core/hex.h"
+#include "firmware/core/ip_literal.h"
 
 namespace lsedge::app {
 namespace {
@@ -23,121 +26,6 @@ bool is_digit(char c) {
 }
 bool is_alpha(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-int hex_value(char c) {
-  if (is_digit(c)) {
-    return c - '0';
-  }
-  const char l = to_lower_ascii(c);
-  if (l >= 'a' && l <= 'f') {
-    return l - 'a' + 10;
-  }
-  return -1;
-}
-
-// Strict dotted-quad: four decimal parts 0-255, no leading zeros (they mean octal elsewhere).
-bool parse_ipv4(std::string_view s, uint8_t out[4]) {
-  size_t part = 0;
-  size_t i = 0;
-  while (part < 4) {
-    const size_t start = i;
-    unsigned value = 0;
-    while (i < s.size() && is_digit(s[i]) && i - start < 3) {
-      value = value * 10 + static_cast<unsigned>(s[i] - '0');
-      ++i;
-    }
-    const size_t digits = i - start;
-    if (digits == 0 || value > 255 || (digits > 1 && s[start] == '0')) {
-      return false;
-    }
-    out[part++] = static_cast<uint8_t>(value);
-    if (part < 4) {
-      if (i >= s.size() || s[i] != '.') {
-        return false;
-      }
-      ++i;
-    }
-  }
-  return i == s.size();
-}
-
-// RFC 4291 text form: eight 16-bit hex groups, one optional "::", an optional dotted-quad tail.
-bool parse_ipv6(std::string_view s, uint8_t out[16]) {
-  uint16_t words[8] = {};
-  size_t count = 0;
-  int gap = -1;  // index in words where "::" stands
-  size_t i = 0;
-  if (s.size() >= 2 && s[0] == ':' && s[1] == ':') {
-    gap = 0;
-    i = 2;
-  } else if (!s.empty() && s[0] == ':') {
-    return false;
-  }
-  while (i < s.size()) {
-    if (count == 8) {
-      return false;
-    }
-    const size_t start = i;
-    unsigned value = 0;
-    while (i < s.size() && i - start < 4 && hex_value(s[i]) >= 0) {
-      value = value * 16 + static_cast<unsigned>(hex_value(s[i]));
-      ++i;
-    }
-    if (i == start) {
-      return false;
-    }
-    if (i < s.size() && s[i] == '.') {  // dotted-quad tail
-      uint8_t v4[4];
-      if (count > 6 || !parse_ipv4(s.substr(start), v4)) {
-        return false;
-      }
-      words[count++] = static_cast<uint16_t>((v4[0] << 8) | v4[1]);
-      words[count++] = static_cast<uint16_t>((v4[2] << 8) | v4[3]);
-      i = s.size();
-      break;
-    }
-    words[count++] = static_cast<uint16_t>(value);
-    if (i == s.size()) {
-      break;
-    }
-    if (s[i] != ':') {
-      return false;
-    }
-    ++i;
-    if (i < s.size() && s[i] == ':') {
-      if (gap >= 0) {
-        return false;
-      }
-      gap = static_cast<int>(count);
-      ++i;
-    } else if (i == s.size()) {
-      return false;  // a single trailing ':'
-    }
-  }
-  if (gap < 0 ? count != 8 : count > 7) {
-    return false;
-  }
-  uint16_t full[8] = {};
-  if (gap < 0) {
-    for (size_t k = 0; k < 8; ++k) {
-      full[k] = words[k];
-    }
-  } else {
-    const auto g = static_cast<size_t>(gap);
-    const size_t tail = count - g;
-    for (size_t k = 0; k < g; ++k) {
-      full[k] = words[k];
-    }
-    for (size_t k = 0; k < tail; ++k) {
-      full[8 - tail + k] = words[g + k];
-    }
-  }
-  for (size_t k = 0; k < 8; ++k) {
-    out[2 * k] = static_cast<uint8_t>(full[k] >> 8);
-    out[2 * k + 1] = static_cast<uint8_t>(full[k] & 0xFFU);
-  }
-  return true;
 }
 
 // Letters, digits, '-' and '_' (docker service names use it); labels of 1-63 bytes that do not
@@ -190,7 +78,8 @@ bool valid_path_chars(std::string_view s) {
     if (is_alpha(c) || is_digit(c) || kPunctuation.find(c) != std::string_view::npos) {
       continue;
     }
-    if (c == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+    if (c == '%' && i + 2 < s.size() && hex_digit_value(s[i + 1]) >= 0 &&
+        hex_digit_value(s[i + 2]) >= 0) {
       i += 2;
       continue;
     }
@@ -217,21 +106,46 @@ Outcome parse_port(std::string_view text, std::string_view source, uint16_t& por
   return {};
 }
 
+// `[IPv6]`, brackets already removed: no zone id; only ::1 is loopback.
+Outcome parse_bracketed_host(std::string_view host, std::string_view source, BaseUrl& url) {
+  if (host.find('%') != std::string_view::npos) {
+    return invalid(source, "IPv6 zone ids (%...) are not supported; use an address without one");
+  }
+  IpAddress address;
+  if (!parse_ipv6(host, address)) {
+    return invalid(source, "the host in [...] is not a valid IPv6 address");
+  }
+  url.host_is_loopback = address.is_loopback();
+  url.host_is_ipv6 = true;
+  return {};
+}
+
+// A DNS name, or a dotted IPv4 when the last label is all digits (no top-level domain is).
+Outcome parse_plain_host(std::string_view host, std::string_view source, BaseUrl& url) {
+  const size_t last_dot = host.rfind('.');
+  const std::string_view last_label =
+      last_dot == std::string_view::npos ? host : host.substr(last_dot + 1);
+  if (all_digits(last_label)) {
+    IpAddress address;
+    if (!parse_ipv4(host, address)) {
+      return invalid(source, "the host is not a valid IPv4 address (a.b.c.d, each 0-255)");
+    }
+    url.host_is_loopback = address.is_loopback();
+  } else {
+    if (!valid_dns_name(host)) {
+      return invalid(source,
+                     "the host is not a valid DNS name (letters, digits, '-', labels of at "
+                     "most 63); IPv6 goes in [...]");
+    }
+    url.host_is_loopback = equals_ignore_case(host, "localhost");
+  }
+  url.host_is_ipv6 = false;
+  return {};
+}
+
 Outcome parse_host(std::string_view host, bool bracketed, std::string_view source, BaseUrl& url) {
   if (bracketed) {
-    uint8_t address[16];
-    if (host.find('%') != std::string_view::npos) {
-      return invalid(source, "IPv6 zone ids (%...) are not supported; use an address without one");
-    }
-    if (!parse_ipv6(host, address)) {
-      return invalid(source, "the host in [...] is not a valid IPv6 address");
-    }
-    bool loopback = address[15] == 1;
-    for (size_t k = 0; k < 15; ++k) {
-      loopback = loopback && address[k] == 0;
-    }
-    url.host_is_loopback = loopback;
-    url.host_is_ipv6 = true;
+    LSEDGE_TRY(parse_bracketed_host(host, source, url));
   } else {
     if (host.empty()) {
       return invalid(source, "the URL has no host; write it as https://host[:port][/path]");
@@ -239,24 +153,7 @@ Outcome parse_host(std::string_view host, bool bracketed, std::string_view sourc
     if (host.size() > 1 && host.back() == '.') {
       host.remove_suffix(1);  // a fully qualified name; SNI must not carry the dot
     }
-    const size_t last_dot = host.rfind('.');
-    const std::string_view last_label =
-        last_dot == std::string_view::npos ? host : host.substr(last_dot + 1);
-    if (all_digits(last_label)) {
-      uint8_t address[4];
-      if (!parse_ipv4(host, address)) {
-        return invalid(source, "the host is not a valid IPv4 address (a.b.c.d, each 0-255)");
-      }
-      url.host_is_loopback = address[0] == 127;
-    } else {
-      if (!valid_dns_name(host)) {
-        return invalid(source,
-                       "the host is not a valid DNS name (letters, digits, '-', labels of at "
-                       "most 63); IPv6 goes in [...]");
-      }
-      url.host_is_loopback = equals_ignore_case(host, "localhost");
-    }
-    url.host_is_ipv6 = false;
+    LSEDGE_TRY(parse_plain_host(host, source, url));
   }
   if (host.size() > url.host.capacity()) {
     return invalid(source, "the host is too long");
@@ -297,13 +194,8 @@ Outcome parse_path(std::string_view path, std::string_view source, BaseUrl& url)
   return {};
 }
 
-}  // namespace
-
-Outcome parse_base_url(std::string_view text, BaseUrl& out, std::string_view source) {
-  text = trim_ascii(text);
-  if (text.empty()) {
-    return invalid(source, "is empty; set it to the server's URL, e.g. https://ls.example.com");
-  }
+// Spaces, control and non-ASCII bytes: the URL must be typed in its ASCII form.
+Outcome check_characters(std::string_view text, std::string_view source) {
   for (const char c : text) {
     const auto byte = static_cast<unsigned char>(c);
     if (byte <= 0x20 || byte >= 0x7F) {
@@ -312,22 +204,32 @@ Outcome parse_base_url(std::string_view text, BaseUrl& out, std::string_view sou
                      "form and percent-encode the path");
     }
   }
+  return {};
+}
+
+// The scheme and its default port; `rest` gets what follows "://".
+Outcome parse_scheme(std::string_view text, std::string_view source, BaseUrl& url,
+                     std::string_view& rest) {
   const size_t scheme_end = text.find("://");
-  const std::string_view scheme =
-      scheme_end == std::string_view::npos ? std::string_view() : text.substr(0, scheme_end);
-  BaseUrl url;
+  if (scheme_end == std::string_view::npos) {
+    return invalid(source, "must start with https:// or http://");
+  }
+  const std::string_view scheme = text.substr(0, scheme_end);
   if (equals_ignore_case(scheme, "https")) {
     url.scheme = Scheme::Https;
     url.port = 443;
   } else if (equals_ignore_case(scheme, "http")) {
     url.scheme = Scheme::Http;
     url.port = 80;
-  } else if (scheme_end == std::string_view::npos) {
-    return invalid(source, "must start with https:// or http://");
   } else {
     return invalid(source, "the scheme must be https:// or http://");
   }
-  std::string_view rest = text.substr(scheme_end + 3);
+  rest = text.substr(scheme_end + 3);
+  return {};
+}
+
+// Only scheme, host, port and path are allowed after "://".
+Outcome check_no_extras(std::string_view rest, std::string_view source) {
   if (rest.find('?') != std::string_view::npos) {
     return invalid(source, "must not contain a query (?...); give only scheme, host, port, path");
   }
@@ -338,49 +240,90 @@ Outcome parse_base_url(std::string_view text, BaseUrl& out, std::string_view sou
   if (rest.find('\\') != std::string_view::npos) {
     return invalid(source, "must not contain '\\'; use '/' in the path");
   }
-  const size_t authority_end = rest.find('/');
-  const std::string_view authority = rest.substr(0, authority_end);
-  const std::string_view path =
-      authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
+  return {};
+}
+
+// The authority (between "://" and the path) split into host and port text.
+struct Authority {
+  std::string_view host;
+  std::string_view port_text;
+  bool has_port = false;
+  bool bracketed = false;  // an IPv6 literal, without its brackets in `host`
+};
+
+// `[v6]` with an optional `:port`.
+Outcome split_bracketed(std::string_view authority, std::string_view source, Authority& out) {
+  const size_t close = authority.find(']');
+  if (close == std::string_view::npos) {
+    return invalid(source, "an IPv6 host needs a closing ']', as in http://[::1]:8080");
+  }
+  out.host = authority.substr(1, close - 1);
+  out.bracketed = true;
+  const std::string_view after = authority.substr(close + 1);
+  if (after.empty()) {
+    return {};
+  }
+  if (after.front() != ':') {
+    return invalid(source, "only ':port' may follow ']'");
+  }
+  out.has_port = true;
+  out.port_text = after.substr(1);
+  return {};
+}
+
+// `host` with an optional `:port`; a second ':' is an IPv6 address without brackets.
+Outcome split_plain(std::string_view authority, std::string_view source, Authority& out) {
+  const size_t colon = authority.find(':');
+  out.host = authority.substr(0, colon);
+  if (colon == std::string_view::npos) {
+    return {};
+  }
+  out.port_text = authority.substr(colon + 1);
+  if (out.port_text.find(':') != std::string_view::npos) {
+    return invalid(source, "an IPv6 host must be written in brackets, as in http://[::1]:8080");
+  }
+  out.has_port = true;
+  return {};
+}
+
+Outcome split_authority(std::string_view authority, std::string_view source, Authority& out) {
   if (authority.find('@') != std::string_view::npos) {
     return invalid(source,
                    "must not contain user:password@; put the token in LABEL_STUDIO_API_TOKEN");
   }
-
-  std::string_view host;
-  std::string_view port_text;
-  bool has_port = false;
-  bool bracketed = false;
   if (!authority.empty() && authority.front() == '[') {
-    const size_t close = authority.find(']');
-    if (close == std::string_view::npos) {
-      return invalid(source, "an IPv6 host needs a closing ']', as in http://[::1]:8080");
-    }
-    host = authority.substr(1, close - 1);
-    bracketed = true;
-    const std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') {
-        return invalid(source, "only ':port' may follow ']'");
-      }
-      has_port = true;
-      port_text = after.substr(1);
-    }
-  } else {
-    const size_t colon = authority.find(':');
-    host = authority.substr(0, colon);
-    if (colon != std::string_view::npos) {
-      port_text = authority.substr(colon + 1);
-      if (port_text.find(':') != std::string_view::npos) {
-        return invalid(source, "an IPv6 host must be written in brackets, as in http://[::1]:8080");
-      }
-      has_port = true;
-    }
+    return split_bracketed(authority, source, out);
   }
-  LSEDGE_TRY(parse_host(host, bracketed, source, url));
-  if (has_port) {
-    LSEDGE_TRY(parse_port(port_text, source, url.port));
+  return split_plain(authority, source, out);
+}
+
+// Host and optional port into `url`.
+Outcome parse_authority(std::string_view authority, std::string_view source, BaseUrl& url) {
+  Authority parts;
+  LSEDGE_TRY(split_authority(authority, source, parts));
+  LSEDGE_TRY(parse_host(parts.host, parts.bracketed, source, url));
+  if (parts.has_port) {
+    LSEDGE_TRY(parse_port(parts.port_text, source, url.port));
   }
+  return {};
+}
+
+}  // namespace
+
+Outcome parse_base_url(std::string_view text, BaseUrl& out, std::string_view source) {
+  text = trim_ascii(text);
+  if (text.empty()) {
+    return invalid(source, "is empty; set it to the server's URL, e.g. https://ls.example.com");
+  }
+  LSEDGE_TRY(check_characters(text, source));
+  BaseUrl url;
+  std::string_view rest;
+  LSEDGE_TRY(parse_scheme(text, source, url, rest));
+  LSEDGE_TRY(check_no_extras(rest, source));
+  const size_t authority_end = rest.find('/');
+  const std::string_view path =
+      authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
+  LSEDGE_TRY(parse_authority(rest.substr(0, authority_end), source, url));
   LSEDGE_TRY(parse_path(path, source, url));
   out = url;
   return {};

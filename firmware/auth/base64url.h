@@ -1,9 +1,10 @@
-// base64url decoding (RFC 4648 §5), as used by JWT segments.
+// base64url decoding (RFC 4648 §5), as used by JWT segments: core's decoder with auth's errors.
 #pragma once
 
 #include <cstddef>
 #include <string_view>
 
+#include "firmware/core/base64.h"
 #include "firmware/core/result.h"
 #include "firmware/core/span.h"
 
@@ -11,7 +12,7 @@ namespace lsedge::auth {
 
 // Bytes that decoding `encoded_size` characters can produce at most (size the output with it).
 [[nodiscard]] constexpr size_t base64url_decoded_capacity(size_t encoded_size) {
-  return encoded_size / 4 * 3 + 2;
+  return base64_decoded_capacity(encoded_size);
 }
 
 // Decodes `text` into `out` and returns the number of bytes. Padding is optional ("Zg" and

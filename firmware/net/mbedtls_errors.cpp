@@ -103,6 +103,80 @@ const char* phase_text(TlsPhase phase) {
   return "";
 }
 
+bool is_alloc_failure(int code) {
+  return code == MBEDTLS_ERR_SSL_ALLOC_FAILED || code == MBEDTLS_ERR_X509_ALLOC_FAILED ||
+         code == MBEDTLS_ERR_PK_ALLOC_FAILED || code == MBEDTLS_ERR_MPI_ALLOC_FAILED;
+}
+
+Error timeout_error(int code, const TlsErrorContext& context) {
+  const bool handshake = context.phase == TlsPhase::Handshake;
+  Error error(Status::Timeout);
+  error.detail.append_truncated(handshake                         ? "TLS handshake with "
+                                : context.phase == TlsPhase::Read ? "waiting for data from "
+                                                                  : "sending data to ");
+  append_host_port(error, context);
+  error.detail.append_truncated(
+      handshake ? " timed out; check that the port serves HTTPS and the network path"
+                : " timed out");
+  return error.with_code(code);
+}
+
+// A socket failure under a BIO code: the socket's status and errno.
+Error socket_error(int code, const TlsErrorContext& context, const Error& io_error) {
+  const Status status =
+      io_error.status == Status::PeerClosed ? Status::ConnectionReset : io_error.status;
+  Error error = make(status, context,
+                     status == Status::ConnectionReset ? "the peer reset the connection "
+                                                       : "the connection failed ");
+  error.detail.append_truncated(phase_text(context.phase));
+  if (context.phase == TlsPhase::Handshake) {
+    error.detail.append_truncated("; check that the port serves HTTPS and any proxy/firewall");
+  }
+  return error.with_code(io_error.code != 0 ? io_error.code : code);
+}
+
+// EOF or close_notify: a failed handshake, or the end of the connection.
+Error closed_error(int code, const TlsErrorContext& context) {
+  if (context.phase == TlsPhase::Handshake) {
+    return make(Status::TlsHandshakeFailed, context,
+                "the server closed the connection during the TLS handshake; check that the "
+                "port serves HTTPS and accepts TLS 1.2")
+        .with_code(code);
+  }
+  return make(Status::PeerClosed, context, "the server closed the TLS connection").with_code(code);
+}
+
+// What to check when the handshake (or its setup) failed with `code`.
+const char* handshake_advice(int code) {
+  switch (code) {
+    case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
+      return "the server aborted the TLS handshake with an alert; check its TLS versions and "
+             "ciphers (TLS 1.2+)";
+    case MBEDTLS_ERR_SSL_INVALID_RECORD:
+    case MBEDTLS_ERR_SSL_BAD_INPUT_DATA:
+    case MBEDTLS_ERR_SSL_BAD_HS_SERVER_HELLO:
+      return "the server does not speak TLS on this port; check the URL's scheme and port";
+    case MBEDTLS_ERR_SSL_NO_USABLE_CIPHERSUITE:
+    case MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION:
+      return "no common TLS version or cipher suite; the server must offer TLS 1.2+";
+    default:
+      return "the TLS handshake failed; check that the port serves HTTPS with TLS 1.2+";
+  }
+}
+
+// Any other code, with Mbed TLS's text.
+Error other_error(int code, const TlsErrorContext& context) {
+  Error error;
+  if (context.phase == TlsPhase::Handshake || context.phase == TlsPhase::Setup) {
+    error = make(Status::TlsHandshakeFailed, context, handshake_advice(code));
+  } else {
+    error = make(Status::NetworkError, context, "the TLS connection failed ");
+    error.detail.append_truncated(phase_text(context.phase));
+  }
+  append_code_text(error, code);
+  return error.with_code(code);
+}
+
 }  // namespace
 
 void describe_mbedtls_code(int code, char* out, size_t size) {
@@ -131,32 +205,12 @@ Error tls_error(int code, const TlsErrorContext& context) {
     return verify_error(code, context);
   }
   if (code == MBEDTLS_ERR_SSL_TIMEOUT) {
-    Error error(Status::Timeout);
-    error.detail.append_truncated(context.phase == TlsPhase::Handshake ? "TLS handshake with "
-                                  : context.phase == TlsPhase::Read    ? "waiting for data from "
-                                                                       : "sending data to ");
-    append_host_port(error, context);
-    error.detail.append_truncated(
-        context.phase == TlsPhase::Handshake
-            ? " timed out; check that the port serves HTTPS and the network path"
-            : " timed out");
-    return error.with_code(code);
+    return timeout_error(code, context);
   }
   // The socket failed under Mbed TLS: its status (reset, network error) and errno win.
   if (is_bio_failure(code) && context.io_error != nullptr &&
       context.io_error->status != Status::Ok) {
-    Status status = context.io_error->status;
-    if (status == Status::PeerClosed) {
-      status = Status::ConnectionReset;
-    }
-    Error error = make(status, context,
-                       status == Status::ConnectionReset ? "the peer reset the connection "
-                                                         : "the connection failed ");
-    error.detail.append_truncated(phase_text(context.phase));
-    if (context.phase == TlsPhase::Handshake) {
-      error.detail.append_truncated("; check that the port serves HTTPS and any proxy/firewall");
-    }
-    return error.with_code(context.io_error->code != 0 ? context.io_error->code : code);
+    return socket_error(code, context, *context.io_error);
   }
   if (code == MBEDTLS_ERR_NET_CONN_RESET) {
     Error error = make(Status::ConnectionReset, context, "the peer reset the connection ");
@@ -164,47 +218,18 @@ Error tls_error(int code, const TlsErrorContext& context) {
     return error.with_code(code);
   }
   if (code == MBEDTLS_ERR_SSL_CONN_EOF || code == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
-    if (context.phase == TlsPhase::Handshake) {
-      return make(Status::TlsHandshakeFailed, context,
-                  "the server closed the connection during the TLS handshake; check that the "
-                  "port serves HTTPS and accepts TLS 1.2")
-          .with_code(code);
-    }
-    return make(Status::PeerClosed, context, "the server closed the TLS connection")
-        .with_code(code);
+    return closed_error(code, context);
   }
   if (code == MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED) {
     return make(Status::EntropyFailure, context, "the random generator could not be seeded")
         .with_code(code);
   }
-  if (code == MBEDTLS_ERR_SSL_ALLOC_FAILED || code == MBEDTLS_ERR_X509_ALLOC_FAILED ||
-      code == MBEDTLS_ERR_PK_ALLOC_FAILED || code == MBEDTLS_ERR_MPI_ALLOC_FAILED) {
+  if (is_alloc_failure(code)) {
     Error error = make(Status::BufferTooSmall, context, "Mbed TLS ran out of memory ");
     error.detail.append_truncated(phase_text(context.phase));
     return error.with_code(code);
   }
-
-  Error error;
-  if (context.phase == TlsPhase::Handshake || context.phase == TlsPhase::Setup) {
-    const char* what = "the TLS handshake failed; check that the port serves HTTPS with TLS 1.2+";
-    if (code == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
-      what =
-          "the server aborted the TLS handshake with an alert; check its TLS versions and "
-          "ciphers (TLS 1.2+)";
-    } else if (code == MBEDTLS_ERR_SSL_INVALID_RECORD || code == MBEDTLS_ERR_SSL_BAD_INPUT_DATA ||
-               code == MBEDTLS_ERR_SSL_BAD_HS_SERVER_HELLO) {
-      what = "the server does not speak TLS on this port; check the URL's scheme and port";
-    } else if (code == MBEDTLS_ERR_SSL_NO_USABLE_CIPHERSUITE ||
-               code == MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION) {
-      what = "no common TLS version or cipher suite; the server must offer TLS 1.2+";
-    }
-    error = make(Status::TlsHandshakeFailed, context, what);
-  } else {
-    error = make(Status::NetworkError, context, "the TLS connection failed ");
-    error.detail.append_truncated(phase_text(context.phase));
-  }
-  append_code_text(error, code);
-  return error.with_code(code);
+  return other_error(code, context);
 }
 
 }  // namespace lsedge::net

@@ -33,198 +33,120 @@ namespace {
 
 constexpr char kPersonalization[] = "lsedge tls client";
 
-// Dotted quad of four decimal parts 0..255 without leading zeros. Other inet_aton spellings
-// ("127.1", octal) are not addresses here: they get the DNS name check, which fails closed.
-bool parse_ipv4(std::string_view text, uint8_t* out) {
-  size_t part = 0;
-  unsigned value = 0;
-  size_t digits = 0;
-  for (size_t i = 0; i <= text.size(); ++i) {
-    if (i == text.size() || text[i] == '.') {
-      if (digits == 0 || part == 4) {
-        return false;
-      }
-      out[part++] = static_cast<uint8_t>(value);
-      value = 0;
-      digits = 0;
-    } else if (text[i] >= '0' && text[i] <= '9') {
-      if (digits > 0 && value == 0) {
-        return false;  // leading zero
-      }
-      value = value * 10 + static_cast<unsigned>(text[i] - '0');
-      if (++digits > 3 || value > 255) {
-        return false;
-      }
-    } else {
-      return false;
-    }
-  }
-  return part == 4;
-}
+constexpr int kSequence = MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE;
+constexpr unsigned char kIpAddressTag = MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7;  // GeneralName [7]
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
+// A DER region still to be read: [p, end).
+struct DerRange {
+  unsigned char* p = nullptr;
+  unsigned char* end = nullptr;
+};
 
-// RFC 4291 text form: eight groups, one "::", an embedded IPv4 tail. No zone ("%eth0").
-bool parse_ipv6(std::string_view text, uint8_t* out) {
-  uint8_t bytes[16] = {};
-  size_t n = 0;
-  size_t gap = SIZE_MAX;
-  size_t i = 0;
-  if (text.size() >= 2 && text[0] == ':' && text[1] == ':') {
-    gap = 0;
-    i = 2;
-  } else if (text.empty() || text[0] == ':') {
+// Reads one Extension (extnID, optional critical, extnValue) at `extensions.p` and moves past
+// it; `value` gets the extnValue's contents. False for malformed DER.
+bool read_extension(DerRange& extensions, bool& is_san, DerRange& value) {
+  unsigned char*& p = extensions.p;
+  size_t length = 0;
+  if (mbedtls_asn1_get_tag(&p, extensions.end, &length, kSequence) != 0) {
     return false;
   }
-  while (i < text.size()) {
-    const size_t end = text.find(':', i);
-    const std::string_view piece = text.substr(i, end == std::string_view::npos ? end : end - i);
-    if (piece.find('.') != std::string_view::npos) {
-      if (end != std::string_view::npos || n > 12 || !parse_ipv4(piece, bytes + n)) {
-        return false;
-      }
-      n += 4;
-      break;
-    }
-    if (piece.empty() || piece.size() > 4 || n > 14) {
-      return false;
-    }
-    unsigned group = 0;
-    for (char c : piece) {
-      const int v = hex_value(c);
-      if (v < 0) {
-        return false;
-      }
-      group = group * 16 + static_cast<unsigned>(v);
-    }
-    bytes[n++] = static_cast<uint8_t>(group >> 8);
-    bytes[n++] = static_cast<uint8_t>(group & 0xFFU);
-    if (end == std::string_view::npos) {
-      break;
-    }
-    i = end + 1;
-    if (i < text.size() && text[i] == ':') {
-      if (gap != SIZE_MAX) {
-        return false;  // a second "::"
-      }
-      gap = n;
-      ++i;
-    } else if (i == text.size()) {
-      return false;  // a trailing single ':'
-    }
+  unsigned char* const extension_end = p + length;
+  if (mbedtls_asn1_get_tag(&p, extension_end, &length, MBEDTLS_ASN1_OID) != 0) {
+    return false;
   }
-  if (gap == SIZE_MAX) {
-    if (n != 16) {
-      return false;
-    }
-    std::memcpy(out, bytes, 16);
-    return true;
+  is_san = length == MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME) &&
+           std::memcmp(p, MBEDTLS_OID_SUBJECT_ALT_NAME, length) == 0;
+  p += length;
+  int critical = 0;
+  (void)mbedtls_asn1_get_bool(&p, extension_end, &critical);  // optional; p kept if absent
+  if (mbedtls_asn1_get_tag(&p, extension_end, &length, MBEDTLS_ASN1_OCTET_STRING) != 0) {
+    return false;
   }
-  if (n > 14) {
-    return false;  // "::" must stand for at least one group
-  }
-  std::memset(out, 0, 16);
-  std::memcpy(out, bytes, gap);
-  std::memcpy(out + 16 - (n - gap), bytes + gap, n - gap);
+  value = DerRange{p, p + length};
+  p = extension_end;
   return true;
 }
 
-// 4 or 16 for an IP literal (IPv6 may be in brackets), 0 for anything else.
-uint8_t parse_ip_literal(std::string_view name, std::array<uint8_t, 16>& out) {
-  if (parse_ipv4(name, out.data())) {
-    return 4;
+// Whether the GeneralNames SEQUENCE in `names` holds an iPAddress equal to `ip`.
+bool general_names_have_ip(DerRange names, const IpAddress& ip) {
+  unsigned char* p = names.p;
+  size_t length = 0;
+  if (mbedtls_asn1_get_tag(&p, names.end, &length, kSequence) != 0) {
+    return false;
   }
-  if (name.size() > 2 && name.front() == '[' && name.back() == ']') {
-    name = name.substr(1, name.size() - 2);
+  unsigned char* const names_end = p + length;
+  while (p < names_end) {
+    const unsigned char tag = *p++;
+    if (mbedtls_asn1_get_len(&p, names_end, &length) != 0) {
+      return false;
+    }
+    if (tag == kIpAddressTag && length == ip.size && std::memcmp(p, ip.bytes.data(), length) == 0) {
+      return true;
+    }
+    p += length;
   }
-  return parse_ipv6(name, out.data()) ? 16 : 0;
+  return false;
 }
 
 // Mbed TLS 2.28 keeps only dNSName/otherName SANs, so iPAddress entries (RFC 5280 [7], 4 or 16
 // octets) are read from the certificate's raw extensions. Bounds come from the asn1 helpers;
 // malformed input is "no match".
-bool certificate_has_ip(mbedtls_x509_crt& crt, const uint8_t* ip, size_t ip_size) {
+bool certificate_has_ip(mbedtls_x509_crt& crt, const IpAddress& ip) {
   if ((crt.ext_types & MBEDTLS_X509_EXT_SUBJECT_ALT_NAME) == 0 || crt.v3_ext.p == nullptr) {
     return false;
   }
-  unsigned char* p = crt.v3_ext.p;
-  unsigned char* const end = p + crt.v3_ext.len;
+  DerRange extensions{crt.v3_ext.p, crt.v3_ext.p + crt.v3_ext.len};
   size_t length = 0;
-  if (mbedtls_asn1_get_tag(&p, end, &length, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) !=
-      0) {
+  if (mbedtls_asn1_get_tag(&extensions.p, extensions.end, &length, kSequence) != 0) {
     return false;
   }
-  unsigned char* const extensions_end = p + length;
-  while (p < extensions_end) {
-    if (mbedtls_asn1_get_tag(&p, extensions_end, &length,
-                             MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0) {
-      return false;
-    }
-    unsigned char* const extension_end = p + length;
-    if (mbedtls_asn1_get_tag(&p, extension_end, &length, MBEDTLS_ASN1_OID) != 0) {
-      return false;
-    }
-    const bool is_san = length == MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME) &&
-                        std::memcmp(p, MBEDTLS_OID_SUBJECT_ALT_NAME, length) == 0;
-    p += length;
-    int critical = 0;
-    (void)mbedtls_asn1_get_bool(&p, extension_end, &critical);  // optional; p kept if absent
-    if (mbedtls_asn1_get_tag(&p, extension_end, &length, MBEDTLS_ASN1_OCTET_STRING) != 0) {
+  extensions.end = extensions.p + length;
+  while (extensions.p < extensions.end) {
+    bool is_san = false;
+    DerRange value;
+    if (!read_extension(extensions, is_san, value)) {
       return false;
     }
     if (is_san) {
-      unsigned char* const value_end = p + length;
-      if (mbedtls_asn1_get_tag(&p, value_end, &length,
-                               MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0) {
-        return false;
-      }
-      unsigned char* const names_end = p + length;
-      while (p < names_end) {
-        const unsigned char tag = *p++;
-        if (mbedtls_asn1_get_len(&p, names_end, &length) != 0) {
-          return false;
-        }
-        if (tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7) && length == ip_size &&
-            std::memcmp(p, ip, ip_size) == 0) {
-          return true;
-        }
-        p += length;
-      }
-      return false;
+      return general_names_have_ip(value, ip);
     }
-    p = extension_end;
   }
   return false;
 }
 
-int base64_value(char c) {
-  if (c >= 'A' && c <= 'Z') {
-    return c - 'A';
+// Parses a whole PEM bundle; the number of certificates skipped as unparsable.
+Result<int> parse_ca_bundle(mbedtls_x509_crt& ca, ConstByteSpan pem, std::string_view label) {
+  const int rc = mbedtls_x509_crt_parse(&ca, pem.data(), pem.size());
+  if (rc < 0) {
+    return ca_bundle_error(rc, label);
   }
-  if (c >= 'a' && c <= 'z') {
-    return c - 'a' + 26;
+  return rc;
+}
+
+// Parses the source's blocks one by one; the number skipped as unparsable. At least one must
+// parse.
+Result<int> parse_ca_blocks(mbedtls_x509_crt& ca, PemCertificateSource& source,
+                            std::string_view label) {
+  int parsed = 0;
+  int skipped = 0;
+  int last_error = 0;
+  for (;;) {
+    LSEDGE_TRY_ASSIGN(const ConstByteSpan block, source.next());
+    if (block.empty()) {
+      break;
+    }
+    const int rc = mbedtls_x509_crt_parse(&ca, block.data(), block.size());
+    if (rc == 0) {
+      ++parsed;
+    } else {
+      ++skipped;
+      last_error = rc < 0 ? rc : last_error;
+    }
   }
-  if (c >= '0' && c <= '9') {
-    return c - '0' + 52;
+  if (parsed == 0) {
+    return ca_bundle_error(last_error != 0 ? last_error : MBEDTLS_ERR_X509_INVALID_FORMAT, label);
   }
-  if (c == '+') {
-    return 62;
-  }
-  if (c == '/') {
-    return 63;
-  }
-  return -1;
+  return skipped;
 }
 
 }  // namespace
@@ -281,7 +203,7 @@ struct TlsCallbacks {
   static int verify(void* context, mbedtls_x509_crt* crt, int depth, uint32_t* flags) {
     TlsTransport& t = of(context);
     if (depth == 0) {
-      if (t.peer_ip_size_ != 0 && !certificate_has_ip(*crt, t.peer_ip_.data(), t.peer_ip_size_)) {
+      if (t.peer_ip_.has_value() && !certificate_has_ip(*crt, *t.peer_ip_)) {
         *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
       }
       if (t.pin_.has_value()) {
@@ -311,42 +233,6 @@ struct TlsCallbacks {
     return tls_error(code, context);
   }
 };
-
-Result<PinSha256> parse_pin_sha256(std::string_view base64) {
-  const Error bad(Status::ConfigInvalid,
-                  "LABEL_STUDIO_PIN_SHA256 must be the base64 SHA-256 of the server's public key "
-                  "(44 characters ending in '=')");
-  if (base64.size() == 44) {
-    if (base64[43] != '=') {
-      return bad;
-    }
-    base64.remove_suffix(1);
-  }
-  if (base64.size() != 43) {
-    return bad;
-  }
-  PinSha256 pin{};
-  size_t n = 0;
-  uint32_t bits = 0;
-  unsigned count = 0;
-  for (char c : base64) {
-    const int v = base64_value(c);
-    if (v < 0) {
-      return bad;
-    }
-    bits = (bits << 6) | static_cast<uint32_t>(v);
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      pin[n++] = static_cast<uint8_t>(bits >> count);
-      bits &= (1U << count) - 1U;
-    }
-  }
-  if (n != pin.size() || bits != 0) {
-    return bad;  // 43 characters carry 2 spare bits; canonical base64 leaves them zero
-  }
-  return pin;
-}
 
 TlsTransport::TlsTransport(hal::Socket& socket, hal::Entropy& entropy,
                            const hal::MonotonicClock& clock, Logger log)
@@ -396,7 +282,29 @@ Outcome TlsTransport::configure(const TlsSettings& settings) {
   configured_ = false;
   free_engine();
   init_engine();
+  LSEDGE_TRY(take_settings(settings));
+  LSEDGE_TRY(seed_random());
+  Engine& e = engine();
+  LSEDGE_TRY_ASSIGN(const int skipped,
+                    settings.ca_source == nullptr
+                        ? parse_ca_bundle(e.ca, settings.ca_pem, settings.ca_label)
+                        : parse_ca_blocks(e.ca, *settings.ca_source, settings.ca_label));
+  if (skipped > 0) {
+    // System bundles may hold roots this Mbed TLS build cannot parse; the others still count.
+    log_.debug("CA bundle: %d certificate(s) skipped as unparsable", skipped);
+  }
+  const int rc = setup_context();
+  if (rc != 0) {
+    peer_name_.clear();
+    port_ = 0;
+    return TlsCallbacks::fail(*this, rc, TlsPhase::Setup);
+  }
+  mbedtls_ssl_set_bio(&e.ssl, this, &TlsCallbacks::send, nullptr, &TlsCallbacks::receive);
+  configured_ = true;
+  return {};
+}
 
+Outcome TlsTransport::take_settings(const TlsSettings& settings) {
   if (settings.ca_pem.empty() == (settings.ca_source == nullptr)) {
     return Error(Status::InvalidArgument, "TlsSettings needs exactly one of ca_pem and ca_source");
   }
@@ -412,76 +320,41 @@ Outcome TlsTransport::configure(const TlsSettings& settings) {
   }
   pin_ = settings.pin_sha256;
   handshake_timeout_ms_ = settings.handshake_timeout_ms;
-
-  Engine& e = engine();
-  int rc = mbedtls_ctr_drbg_seed(&e.drbg, &TlsCallbacks::entropy, this,
-                                 reinterpret_cast<const unsigned char*>(kPersonalization),
-                                 sizeof(kPersonalization) - 1);
-  if (rc != 0) {
-    const Status status = rc == MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED ? Status::EntropyFailure
-                                                                           : Status::BufferTooSmall;
-    return Error(status, "seeding the TLS random generator from the HAL entropy source failed")
-        .with_code(rc);
-  }
-
-  if (settings.ca_source == nullptr) {
-    rc = mbedtls_x509_crt_parse(&e.ca, settings.ca_pem.data(), settings.ca_pem.size());
-    if (rc < 0) {
-      return ca_bundle_error(rc, settings.ca_label);
-    }
-  } else {
-    int parsed = 0;
-    int skipped = 0;
-    int last_error = 0;
-    for (;;) {
-      Result<ConstByteSpan> block = settings.ca_source->next();
-      LSEDGE_TRY(block);
-      if (block->empty()) {
-        break;
-      }
-      const int one = mbedtls_x509_crt_parse(&e.ca, block->data(), block->size());
-      if (one == 0) {
-        ++parsed;
-      } else {
-        ++skipped;
-        last_error = one < 0 ? one : last_error;
-      }
-    }
-    if (parsed == 0) {
-      return ca_bundle_error(last_error != 0 ? last_error : MBEDTLS_ERR_X509_INVALID_FORMAT,
-                             settings.ca_label);
-    }
-    rc = skipped;
-  }
-  if (rc > 0) {
-    // System bundles may hold roots this Mbed TLS build cannot parse; the others still count.
-    log_.debug("CA bundle: %d certificate(s) skipped as unparsable", rc);
-  }
-
-  rc = mbedtls_ssl_config_defaults(&e.config, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
-                                   MBEDTLS_SSL_PRESET_DEFAULT);
-  if (rc == 0) {
-    mbedtls_ssl_conf_authmode(&e.config, MBEDTLS_SSL_VERIFY_REQUIRED);
-    mbedtls_ssl_conf_ca_chain(&e.config, &e.ca, nullptr);
-    mbedtls_ssl_conf_rng(&e.config, mbedtls_ctr_drbg_random, &e.drbg);
-    mbedtls_ssl_conf_min_version(&e.config, MBEDTLS_SSL_MAJOR_VERSION_3,
-                                 MBEDTLS_SSL_MINOR_VERSION_3);  // TLS 1.2
-    mbedtls_ssl_conf_verify(&e.config, &TlsCallbacks::verify, this);
-    mbedtls_ssl_conf_read_timeout(&e.config, 0);  // Deadlines instead, in the BIO
-#if defined(MBEDTLS_SSL_SESSION_TICKETS)
-    mbedtls_ssl_conf_session_tickets(&e.config, MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
-#endif
-    // No mbedtls_ssl_conf_dbg: debug levels >= 3 print key material.
-    rc = mbedtls_ssl_setup(&e.ssl, &e.config);
-  }
-  if (rc != 0) {
-    peer_name_.clear();
-    port_ = 0;
-    return TlsCallbacks::fail(*this, rc, TlsPhase::Setup);
-  }
-  mbedtls_ssl_set_bio(&e.ssl, this, &TlsCallbacks::send, nullptr, &TlsCallbacks::receive);
-  configured_ = true;
   return {};
+}
+
+Outcome TlsTransport::seed_random() {
+  const int rc = mbedtls_ctr_drbg_seed(&engine().drbg, &TlsCallbacks::entropy, this,
+                                       reinterpret_cast<const unsigned char*>(kPersonalization),
+                                       sizeof(kPersonalization) - 1);
+  if (rc == 0) {
+    return {};
+  }
+  const Status status = rc == MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED ? Status::EntropyFailure
+                                                                         : Status::BufferTooSmall;
+  return Error(status, "seeding the TLS random generator from the HAL entropy source failed")
+      .with_code(rc);
+}
+
+int TlsTransport::setup_context() {
+  Engine& e = engine();
+  const int rc = mbedtls_ssl_config_defaults(
+      &e.config, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
+  if (rc != 0) {
+    return rc;
+  }
+  mbedtls_ssl_conf_authmode(&e.config, MBEDTLS_SSL_VERIFY_REQUIRED);
+  mbedtls_ssl_conf_ca_chain(&e.config, &e.ca, nullptr);
+  mbedtls_ssl_conf_rng(&e.config, mbedtls_ctr_drbg_random, &e.drbg);
+  mbedtls_ssl_conf_min_version(&e.config, MBEDTLS_SSL_MAJOR_VERSION_3,
+                               MBEDTLS_SSL_MINOR_VERSION_3);  // TLS 1.2
+  mbedtls_ssl_conf_verify(&e.config, &TlsCallbacks::verify, this);
+  mbedtls_ssl_conf_read_timeout(&e.config, 0);  // Deadlines instead, in the BIO
+#if defined(MBEDTLS_SSL_SESSION_TICKETS)
+  mbedtls_ssl_conf_session_tickets(&e.config, MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
+#endif
+  // No mbedtls_ssl_conf_dbg: debug levels >= 3 print key material.
+  return mbedtls_ssl_setup(&e.ssl, &e.config);
 }
 
 Outcome TlsTransport::connect(std::string_view host, uint16_t port, Deadline deadline) {
@@ -498,7 +371,7 @@ Outcome TlsTransport::connect(std::string_view host, uint16_t port, Deadline dea
     return Error(Status::InvalidArgument,
                  "host name contains a NUL byte or is longer than LSEDGE_HOST_CAPACITY");
   }
-  peer_ip_size_ = parse_ip_literal(name, peer_ip_);
+  peer_ip_ = parse_ip_literal(name);
   port_ = port;
   LSEDGE_TRY(socket_.connect(host, port, deadline));
   return handshake(deadline);
@@ -515,7 +388,7 @@ Outcome TlsTransport::handshake(Deadline deadline) {
   if (rc == 0) {
     // SNI and Mbed TLS's name check for DNS names only (RFC 6066: no IP literals in SNI); an
     // IP is checked against iPAddress SANs in TlsCallbacks::verify.
-    rc = mbedtls_ssl_set_hostname(&e.ssl, peer_ip_size_ == 0 ? peer_name_.c_str() : nullptr);
+    rc = mbedtls_ssl_set_hostname(&e.ssl, peer_ip_.has_value() ? nullptr : peer_name_.c_str());
   }
   bool offered = false;
   if (rc == 0 && session_saved_ && session_name_ == peer_name_.view() && session_port_ == port_) {

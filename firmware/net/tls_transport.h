@@ -15,34 +15,18 @@
 #include "board_sizes.h"
 #include "firmware/core/deadline.h"
 #include "firmware/core/fixed_string.h"
+#include "firmware/core/ip_literal.h"
 #include "firmware/core/log.h"
 #include "firmware/core/result.h"
 #include "firmware/core/span.h"
+#include "firmware/net/pem_certificate_source.h"
+#include "firmware/net/pin_sha256.h"
 #include "firmware/net/transport.h"
 #include "hal/clock.h"
 #include "hal/entropy.h"
 #include "hal/socket.h"
 
 namespace lsedge::net {
-
-// SHA-256 of the server's DER SubjectPublicKeyInfo (what LABEL_STUDIO_PIN_SHA256 holds, base64).
-using PinSha256 = std::array<uint8_t, 32>;
-
-// Parses the base64 text of a pin: standard alphabet, 44 characters ending in '=' (or 43
-// without). Anything else is ConfigInvalid (the detail never quotes the text).
-[[nodiscard]] Result<PinSha256> parse_pin_sha256(std::string_view base64);
-
-// Hands configure() the CA certificates one PEM block at a time, so no buffer has to hold a whole
-// bundle (Debian's is ~220 KB). Thread-safety: used by one configure() call at a time.
-class PemCertificateSource {
- public:
-  // The next "-----BEGIN CERTIFICATE-----" ... "-----END CERTIFICATE-----" block followed by
-  // one NUL byte counted in the span, valid until the next call; an empty span at the end.
-  [[nodiscard]] virtual Result<ConstByteSpan> next() = 0;
-
- protected:
-  ~PemCertificateSource() = default;
-};
 
 // What configure() needs. Views are read during configure() only (the CA bundle is parsed into
 // the transport). Thread-safety: a value type.
@@ -116,6 +100,11 @@ class TlsTransport final : public Transport {
   [[nodiscard]] Engine& engine();
   void init_engine();
   void free_engine();
+  // configure()'s steps: check and keep the settings, seed the DRBG, set up the SSL context
+  // (returns an Mbed TLS code).
+  [[nodiscard]] Outcome take_settings(const TlsSettings& settings);
+  [[nodiscard]] Outcome seed_random();
+  [[nodiscard]] int setup_context();
   [[nodiscard]] Outcome handshake(Deadline deadline);
   void abort_connection();
   [[nodiscard]] Error not_connected() const;
@@ -127,8 +116,7 @@ class TlsTransport final : public Transport {
 
   FixedString<LSEDGE_HOST_CAPACITY> configured_name_;  // TlsSettings::server_name
   FixedString<LSEDGE_HOST_CAPACITY> peer_name_;        // name verified on this connection
-  std::array<uint8_t, 16> peer_ip_{};                  // peer_name_ as an address, if it is one
-  uint8_t peer_ip_size_ = 0;                           // 4, 16, or 0 for a DNS name
+  std::optional<IpAddress> peer_ip_;                   // peer_name_ as an address, if it is one
   uint16_t port_ = 0;
   std::optional<PinSha256> pin_;
   uint32_t handshake_timeout_ms_ = 0;
