@@ -59,9 +59,6 @@ struct CommandFlag {
                                          size_t positional_capacity, size_t& positional_count,
                                          std::string_view usage);
 
-// A short line assembled in a fixed buffer (import's progress bar).
-using Line = FixedString<1024>;
-
 // Parses a decimal option value in [min, max]; UsageError naming `option` otherwise.
 [[nodiscard]] Result<uint64_t> parse_count(std::string_view text, uint64_t min, uint64_t max,
                                            std::string_view option);

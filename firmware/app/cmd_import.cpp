@@ -50,14 +50,14 @@ class IgnoreTasks final : public TaskElementVisitor {
 // Sends each planned batch as one import request.
 class BatchSender final : public TaskBatchVisitor {
  public:
-  BatchSender(Session& session, PlatformServices& platform, hal::FileHandle file, int64_t project,
-              uint64_t total_tasks)
+  BatchSender(Session& session, PlatformServices& platform, Reporter& reporter,
+              hal::FileHandle file, int64_t project, uint64_t total_tasks)
       : session_(session),
         platform_(platform),
+        reporter_(reporter),
         file_(file),
         project_(project),
-        total_tasks_(total_tasks),
-        progress_(platform.console.err_is_terminal()) {}
+        total_tasks_(total_tasks) {}
 
   Outcome on_batch(const TaskBatch& batch) override {
     BatchBodyReader reader(platform_.storage, file_, batch, cli_batch_scratch());
@@ -68,34 +68,10 @@ class BatchSender final : public TaskBatchVisitor {
     LSEDGE_TRY(result);
     tasks_ += result->task_count > 0 ? static_cast<uint64_t>(result->task_count) : 0;
     sent_tasks_ += batch.task_count;
-    if (progress_) {
-      // "\r[#########           ] 45% 4500/10000 tasks, 5 requests"
-      constexpr uint64_t kWidth = 30;
-      const uint64_t filled = total_tasks_ > 0 ? sent_tasks_ * kWidth / total_tasks_ : kWidth;
-      Line line;
-      line.append_truncated("\r[");
-      for (uint64_t i = 0; i < kWidth; ++i) {
-        line.append_truncated(i < filled ? "#" : " ");
-      }
-      line.append_truncated("] ");
-      (void)line.append_uint(total_tasks_ > 0 ? sent_tasks_ * 100 / total_tasks_ : 100);
-      line.append_truncated("% ");
-      (void)line.append_uint(sent_tasks_);
-      line.append_truncated("/");
-      (void)line.append_uint(total_tasks_);
-      line.append_truncated(" tasks, ");
-      (void)line.append_uint(requests_);
-      line.append_truncated(" requests");
-      platform_.console.err(line.view());
-    }
+    reporter_.import_progress(sent_tasks_, total_tasks_, requests_);
     return {};
   }
 
-  void end_progress() {
-    if (progress_ && requests_ > 0) {
-      platform_.console.err("\n");
-    }
-  }
   [[nodiscard]] uint64_t tasks() const { return tasks_; }
   [[nodiscard]] uint64_t requests() const { return requests_; }
   [[nodiscard]] uint64_t sent_tasks() const { return sent_tasks_; }
@@ -103,10 +79,10 @@ class BatchSender final : public TaskBatchVisitor {
  private:
   Session& session_;
   PlatformServices& platform_;
+  Reporter& reporter_;
   hal::FileHandle file_;
   int64_t project_;
   uint64_t total_tasks_;
-  bool progress_;
   uint64_t tasks_ = 0;       // as the server counted them
   uint64_t sent_tasks_ = 0;  // in batches it answered 2xx
   uint64_t requests_ = 0;
@@ -138,9 +114,9 @@ Outcome cmd_import(const Options& options, PlatformServices& platform, LogSink& 
 
   std::optional<Session> session;
   LSEDGE_TRY(start_session(options, platform, sink, session));
-  BatchSender sender(*session, platform, file, project, summary->tasks);
+  BatchSender sender(*session, platform, reporter, file, project, summary->tasks);
   auto planned = plan_batches(platform.storage, file, cli_file_chunk(), budget, sender);
-  sender.end_progress();
+  reporter.import_progress_end();
   if (!planned.ok()) {
     if (sender.requests() > 1) {
       reporter.import_interrupted(sender.sent_tasks(), sender.requests() - 1);

@@ -186,6 +186,31 @@ void Reporter::imported(uint64_t tasks, uint64_t requests) {
                    .view());
 }
 
+void Reporter::import_progress(uint64_t sent_tasks, uint64_t total_tasks, uint64_t requests) {
+  if (json_ || !console_.err_is_terminal()) {
+    return;
+  }
+  // "\r[#########           ] 45% 4500/10000 tasks, 5 requests"
+  constexpr uint64_t kWidth = 30;
+  const uint64_t filled = total_tasks > 0 ? sent_tasks * kWidth / total_tasks : kWidth;
+  Text text;
+  text << "\r[";
+  for (uint64_t i = 0; i < kWidth; ++i) {
+    text << (i < filled ? "#" : " ");
+  }
+  text << "] " << (total_tasks > 0 ? sent_tasks * 100 / total_tasks : 100) << "% " << sent_tasks
+       << "/" << total_tasks << " tasks, " << requests << " requests";
+  console_.err(text.view());
+  progress_drawn_ = true;
+}
+
+void Reporter::import_progress_end() {
+  if (progress_drawn_) {
+    console_.err("\n");
+    progress_drawn_ = false;
+  }
+}
+
 void Reporter::import_interrupted(uint64_t sent_tasks, uint64_t requests) {
   if (!json_) {
     console_.err((Text() << "lsedge: " << sent_tasks

@@ -40,6 +40,10 @@ class Reporter {
   void check_ok(uint64_t number, std::string_view username);
   void project(const labelstudio::EnsuredProject& ensured);
   void imported(uint64_t tasks, uint64_t requests);
+  // The import's progress bar, redrawn in place: for people at a terminal only.
+  void import_progress(uint64_t sent_tasks, uint64_t total_tasks, uint64_t requests);
+  // Ends the bar's line, if one was drawn.
+  void import_progress_end();
   // Before the error of an import that failed after `requests` successful requests.
   void import_interrupted(uint64_t sent_tasks, uint64_t requests);
   void uploaded(std::string_view path, const labelstudio::ImportResult& result);
@@ -75,6 +79,7 @@ class Reporter {
   Console& console_;
   bool json_;
   bool reported_ = false;
+  bool progress_drawn_ = false;
   std::string_view input_what_;
   std::string_view input_path_;
 };

@@ -16,7 +16,8 @@ class RecordingConsole final : public Console {
  public:
   void out(std::string_view text) override { stdout_ += text; }
   void err(std::string_view text) override { stderr_ += text; }
-  bool err_is_terminal() const override { return false; }
+  bool err_is_terminal() const override { return terminal; }
+  bool terminal = false;
   std::string stdout_;
   std::string stderr_;
 };
@@ -141,6 +142,22 @@ TEST(ReporterHuman, TextsAsBefore) {
                 " (boom); retry 3 in 250 ms; the request may have reached the server, so the "
                 "resend of 4/1-9.json may duplicate its tasks\n"
                 "lsedge run: stopped; every entry not yet confirmed is still queued\n");
+}
+
+TEST(ReporterHuman, ProgressBarOnlyAtATerminal) {
+  RecordingConsole console;
+  Reporter reporter(console, false);
+  reporter.import_progress(1, 2, 1);
+  reporter.import_progress_end();
+  EXPECT_EQ(console.stderr_, "");
+  console.terminal = true;
+  reporter.import_progress(45, 100, 5);
+  reporter.import_progress_end();
+  EXPECT_EQ(console.stderr_, "\r[#############                 ] 45% 45/100 tasks, 5 requests\n");
+  Reporter json(console, true);
+  json.import_progress(1, 2, 1);
+  json.import_progress_end();
+  EXPECT_EQ(console.stderr_, "\r[#############                 ] 45% 45/100 tasks, 5 requests\n");
 }
 
 TEST(Reporter, AnErrorIsReportedOnceAndInputErrorsNameTheFile) {
