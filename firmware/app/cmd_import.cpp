@@ -63,10 +63,10 @@ class BatchSender final : public TaskBatchVisitor {
     BatchBodyReader reader(platform_.storage, file_, batch, cli_batch_scratch());
     BatchBody body(reader);
     ++requests_;
-    auto result =
-        labelstudio::import_tasks(session_.client(), project_, body, session_.request_deadline());
-    LSEDGE_TRY(result);
-    tasks_ += result->task_count > 0 ? static_cast<uint64_t>(result->task_count) : 0;
+    LSEDGE_TRY_ASSIGN(
+        const labelstudio::ImportResult result,
+        labelstudio::import_tasks(session_.client(), project_, body, session_.request_deadline()));
+    tasks_ += result.task_count > 0 ? static_cast<uint64_t>(result.task_count) : 0;
     sent_tasks_ += batch.task_count;
     reporter_.import_progress(sent_tasks_, total_tasks_, requests_);
     return {};

@@ -101,37 +101,51 @@ ByteSpan cli_label_config() {
   return command_buffer(g_command_buffers.label_config, LSEDGE_LABEL_CONFIG_LIMIT);
 }
 
+namespace {
+
+CommandFlag* find_flag(Span<CommandFlag> flags, std::string_view name) {
+  for (CommandFlag& flag : flags) {
+    if (flag.name == name) {
+      return &flag;
+    }
+  }
+  return nullptr;
+}
+
+Error flag_error(std::string_view what, std::string_view arg, std::string_view usage) {
+  Error error(Status::UsageError, what);
+  error.detail.append_truncated(arg);
+  error.detail.append_truncated("; ");
+  error.detail.append_truncated(usage);
+  return error;
+}
+
+}  // namespace
+
 Outcome split_command_args(const Options& options, size_t first, Span<CommandFlag> flags,
                            std::string_view* positional, size_t positional_capacity,
                            size_t& positional_count, std::string_view usage) {
   positional_count = 0;
   for (size_t i = first; i < options.arg_count; ++i) {
     const std::string_view arg = options.args[i];
-    if (arg.size() > 2 && arg[0] == '-' && arg[1] == '-') {
-      CommandFlag* match = nullptr;
-      for (CommandFlag& flag : flags) {
-        if (flag.name == arg) {
-          match = &flag;
-        }
+    const bool is_flag = arg.size() > 2 && arg[0] == '-' && arg[1] == '-';
+    if (!is_flag) {
+      if (positional_count >= positional_capacity) {
+        return Error(Status::UsageError, usage);
       }
-      if (match != nullptr && match->is_switch) {
-        match->given = true;
-        continue;
-      }
-      if (match == nullptr || i + 1 >= options.arg_count) {
-        Error error(Status::UsageError,
-                    match == nullptr ? "unknown option " : "option needs a value: ");
-        error.detail.append_truncated(arg);
-        error.detail.append_truncated("; ");
-        error.detail.append_truncated(usage);
-        return error;
-      }
-      match->value = options.args[++i];
-      match->given = true;
-    } else if (positional_count < positional_capacity) {
       positional[positional_count++] = arg;
-    } else {
-      return Error(Status::UsageError, usage);
+      continue;
+    }
+    CommandFlag* flag = find_flag(flags, arg);
+    if (flag == nullptr) {
+      return flag_error("unknown option ", arg, usage);
+    }
+    flag->given = true;
+    if (!flag->is_switch) {
+      if (i + 1 >= options.arg_count) {
+        return flag_error("option needs a value: ", arg, usage);
+      }
+      flag->value = options.args[++i];
     }
   }
   return {};
