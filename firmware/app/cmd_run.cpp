@@ -61,6 +61,8 @@ class Uploader {
   }
 
  private:
+  // Sends entries until the queue is drained (--once) or a stop is requested; an error that
+  // retrying cannot fix ends it.
   Result<End> serve() {
     LSEDGE_TRY(report_queue("started"));
     LSEDGE_TRY_ASSIGN(const bool checked, check_project());
