@@ -53,63 +53,109 @@ constexpr std::string_view kUsage =
     "Exit codes: 0 ok, 2 usage or configuration, 3 authentication, 4 network or TLS,\n"
     "5 server or other error.\n";
 
+// A global option followed by its value.
+struct ValueOption {
+  std::string_view name;
+  std::string_view Options::*into;
+};
+constexpr ValueOption kValueOptions[] = {
+    {"--env-file", &Options::env_file}, {"--url", &Options::url}, {"--ca-file", &Options::ca_file}};
+
+// A global option without value; false if `arg` is none of them.
+bool apply_switch(std::string_view arg, Options& options) {
+  if (arg == "--allow-insecure-http") {
+    options.allow_insecure_http = true;
+  } else if (arg == "--json") {
+    options.json = true;
+  } else if (arg == "-v" || arg == "--verbose") {
+    options.verbosity = options.verbosity < 0 ? 1 : options.verbosity + 1;
+  } else if (arg == "-vv") {
+    options.verbosity = 2;
+  } else if (arg == "-q" || arg == "--quiet") {
+    options.verbosity = -1;
+  } else if (arg == "-h" || arg == "--help") {
+    options.help = true;
+  } else if (arg == "--version") {
+    options.version = true;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+Error usage_error(std::string_view what, std::string_view arg) {
+  Error error(Status::UsageError, what);
+  error.detail.append_truncated(arg);
+  return error;
+}
+
+// argv[i], an option; moves i past its value if it takes one.
+Outcome parse_option(int argc, const char* const* argv, int& i, Options& options) {
+  const std::string_view arg = argv[i];
+  for (const ValueOption& option : kValueOptions) {
+    if (arg == option.name) {
+      if (i + 1 >= argc) {
+        return usage_error("option needs a value: ", arg);
+      }
+      options.*option.into = argv[++i];
+      options.env_file_given = options.env_file_given || option.into == &Options::env_file;
+      return {};
+    }
+  }
+  if (apply_switch(arg, options)) {
+    return {};
+  }
+  if (!options.command.empty() && arg.size() > 2 && arg[1] == '-' &&
+      options.arg_count < kMaxPositional) {
+    options.args[options.arg_count++] = arg;  // the command's own option
+    return {};
+  }
+  return usage_error("unknown option ", arg);
+}
+
+// The command's name, then its words.
+Outcome add_word(std::string_view arg, Options& options) {
+  if (options.command.empty()) {
+    options.command = arg;
+  } else if (options.arg_count < kMaxPositional) {
+    options.args[options.arg_count++] = arg;
+  } else {
+    return Error(Status::UsageError, "too many arguments");
+  }
+  return {};
+}
+
 Outcome parse_options(int argc, const char* const* argv, Options& options) {
   bool only_positional = false;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i] != nullptr ? argv[i] : "";
-    const auto needs_value = [&](std::string_view& into) -> Outcome {
-      if (i + 1 >= argc) {
-        Error error(Status::UsageError, "option needs a value: ");
-        error.detail.append_truncated(arg);
-        return error;
-      }
-      into = argv[++i];
-      return {};
-    };
-    if (!only_positional && arg.size() > 1 && arg[0] == '-') {
-      if (arg == "--") {
-        only_positional = true;
-      } else if (arg == "--env-file") {
-        LSEDGE_TRY(needs_value(options.env_file));
-        options.env_file_given = true;
-      } else if (arg == "--url") {
-        LSEDGE_TRY(needs_value(options.url));
-      } else if (arg == "--ca-file") {
-        LSEDGE_TRY(needs_value(options.ca_file));
-      } else if (arg == "--allow-insecure-http") {
-        options.allow_insecure_http = true;
-      } else if (arg == "--json") {
-        options.json = true;
-      } else if (arg == "-v" || arg == "--verbose") {
-        options.verbosity = options.verbosity < 0 ? 1 : options.verbosity + 1;
-      } else if (arg == "-vv") {
-        options.verbosity = 2;
-      } else if (arg == "-q" || arg == "--quiet") {
-        options.verbosity = -1;
-      } else if (arg == "-h" || arg == "--help") {
-        options.help = true;
-      } else if (arg == "--version") {
-        options.version = true;
-      } else if (!options.command.empty() && arg.size() > 2 && arg[1] == '-' &&
-                 options.arg_count < kMaxPositional) {
-        options.args[options.arg_count++] = arg;  // the command's own option
-      } else {
-        Error error(Status::UsageError, "unknown option ");
-        error.detail.append_truncated(arg);
-        return error;
-      }
-      continue;
-    }
-    if (options.command.empty()) {
-      options.command = arg;
-    } else if (options.arg_count < kMaxPositional) {
-      options.args[options.arg_count++] = arg;
+    if (only_positional || arg.size() < 2 || arg[0] != '-') {
+      LSEDGE_TRY(add_word(arg, options));
+    } else if (arg == "--") {
+      only_positional = true;
     } else {
-      return Error(Status::UsageError, "too many arguments");
+      LSEDGE_TRY(parse_option(argc, argv, i, options));
     }
   }
   return {};
 }
+
+LogLevel level_for(int verbosity) {
+  if (verbosity < 0) {
+    return LogLevel::Error;
+  }
+  constexpr LogLevel kLevels[] = {LogLevel::Warn, LogLevel::Info, LogLevel::Debug};
+  return kLevels[verbosity < 2 ? verbosity : 2];
+}
+
+struct Command {
+  std::string_view name;
+  CommandFn run;
+};
+constexpr Command kCommands[] = {
+    {"title", cmd_title}, {"project", cmd_project}, {"import", cmd_import}, {"upload", cmd_upload},
+    {"spool", cmd_spool}, {"run", cmd_run},         {"whoami", cmd_whoami}, {"check", cmd_check},
+};
 
 // Drops lines below the level chosen with -v/-q before they reach the platform's sink.
 class LevelFilterSink final : public LogSink {
@@ -133,8 +179,9 @@ int run_cli(int argc, const char* const* argv, PlatformServices& platform) {
   reset_command_buffers();
   Options options;
   const Outcome parsed = parse_options(argc, argv, options);
+  Reporter reporter(platform.console, options.json);
   if (!parsed.ok()) {
-    return fail(platform.console, parsed.error(), options.json);
+    return reporter.fail(parsed.error());
   }
   if (options.help || options.command == "help") {
     platform.console.out(kUsage);
@@ -144,47 +191,21 @@ int run_cli(int argc, const char* const* argv, PlatformServices& platform) {
     platform.console.out("lsedge " LSEDGE_VERSION " (board " LSEDGE_BOARD_NAME ")\n");
     return 0;
   }
-  LogLevel level = LogLevel::Warn;
-  if (options.verbosity < 0) {
-    level = LogLevel::Error;
-  } else if (options.verbosity == 1) {
-    level = LogLevel::Info;
-  } else if (options.verbosity >= 2) {
-    level = LogLevel::Debug;
-  }
-  LevelFilterSink sink(platform.log, level);
-
   if (options.command.empty()) {
-    platform.console.err(kUsage);
-    return 2;
+    reporter.usage(kUsage);
+    return exit_code_for(Status::UsageError);
   }
-  if (options.command == "title") {
-    return cmd_title(options, platform.console);
+  // With --json, log lines are JSON as well: stderr carries nothing else.
+  JsonLogSink json_log(platform.log, platform.console);
+  LevelFilterSink sink(options.json ? static_cast<LogSink&>(json_log) : platform.log,
+                       level_for(options.verbosity));
+  for (const Command& command : kCommands) {
+    if (command.name == options.command) {
+      const Outcome outcome = command.run(options, platform, sink, reporter);
+      return outcome.ok() ? 0 : reporter.fail(outcome.error());
+    }
   }
-  if (options.command == "project") {
-    return cmd_project(options, platform, sink);
-  }
-  if (options.command == "import") {
-    return cmd_import(options, platform, sink);
-  }
-  if (options.command == "upload") {
-    return cmd_upload(options, platform, sink);
-  }
-  if (options.command == "spool") {
-    return cmd_spool(options, platform, sink);
-  }
-  if (options.command == "run") {
-    return cmd_run(options, platform, sink);
-  }
-  if (options.command == "whoami") {
-    return cmd_whoami(options, platform, sink, false);
-  }
-  if (options.command == "check") {
-    return cmd_whoami(options, platform, sink, true);
-  }
-  Error error(Status::UsageError, "unknown command ");
-  error.detail.append_truncated(options.command);
-  return fail(platform.console, error, options.json);
+  return reporter.fail(usage_error("unknown command ", options.command));
 }
 
 }  // namespace lsedge::app

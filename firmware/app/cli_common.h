@@ -1,4 +1,4 @@
-// What the lsedge commands share: parsed options, output helpers, settings, static buffers.
+// What the lsedge commands share: parsed options, argument helpers, settings, static buffers.
 // Internal to the CLI (cli.cpp, session.cpp, cmd_*.cpp).
 #pragma once
 
@@ -10,6 +10,7 @@
 #include "firmware/app/config.h"
 #include "firmware/app/console.h"
 #include "firmware/app/platform_services.h"
+#include "firmware/app/reporter.h"
 #include "firmware/app/status_text.h"
 #include "firmware/core/fixed_string.h"
 #include "firmware/core/log_sink.h"
@@ -58,21 +59,6 @@ struct CommandFlag {
                                          size_t positional_capacity, size_t& positional_count,
                                          std::string_view usage);
 
-// Output helpers: short lines assembled in a fixed buffer.
-using Line = FixedString<1024>;
-
-// Appends `text` as a JSON string ("null" if it is not valid UTF-8).
-void print_json_string(Line& line, std::string_view text);
-// The error on stderr, for people or (as_json) as {"error":{...}}.
-void report_error(Console& console, const Error& error, bool as_json);
-// report_error, then exit_code_for(error.status).
-[[nodiscard]] int fail(Console& console, const Error& error, bool as_json);
-
-// fail() for an error about an input file (JsonInvalid from the task file scanner would otherwise
-// read as the server's fault): "lsedge: cannot use <what> <path>" then the detail.
-[[nodiscard]] int fail_input(Console& console, const Error& error, bool as_json,
-                             std::string_view what, std::string_view path);
-
 // Parses a decimal option value in [min, max]; UsageError naming `option` otherwise.
 [[nodiscard]] Result<uint64_t> parse_count(std::string_view text, uint64_t min, uint64_t max,
                                            std::string_view option);
@@ -99,16 +85,27 @@ void reset_command_buffers();
 [[nodiscard]] ByteSpan cli_project_body();   // LSEDGE_PROJECT_BODY_CAPACITY
 [[nodiscard]] ByteSpan cli_label_config();   // LSEDGE_LABEL_CONFIG_LIMIT
 
-// The commands (cmd_*.cpp); each returns the exit code. Thread-safety: CLI thread only.
-[[nodiscard]] int cmd_title(const Options& options, Console& console);
-// whoami once, or (check) `check [--count N] [--interval-ms MS]`.
-[[nodiscard]] int cmd_whoami(const Options& options, PlatformServices& platform, LogSink& sink,
-                             bool check);
-[[nodiscard]] int cmd_project(const Options& options, PlatformServices& platform, LogSink& sink);
-[[nodiscard]] int cmd_import(const Options& options, PlatformServices& platform, LogSink& sink);
-[[nodiscard]] int cmd_upload(const Options& options, PlatformServices& platform, LogSink& sink);
-[[nodiscard]] int cmd_spool(const Options& options, PlatformServices& platform, LogSink& sink);
-[[nodiscard]] int cmd_run(const Options& options, PlatformServices& platform, LogSink& sink);
+// The commands (cmd_*.cpp): each reports its results through `reporter` and returns its error,
+// which run_cli reports and maps to the exit code. Thread-safety: CLI thread only.
+using CommandFn = Outcome (*)(const Options& options, PlatformServices& platform, LogSink& sink,
+                              Reporter& reporter);
+[[nodiscard]] Outcome cmd_title(const Options& options, PlatformServices& platform, LogSink& sink,
+                                Reporter& reporter);
+[[nodiscard]] Outcome cmd_whoami(const Options& options, PlatformServices& platform, LogSink& sink,
+                                 Reporter& reporter);
+// `check [--count N] [--interval-ms MS]`: whoami N times on one connection.
+[[nodiscard]] Outcome cmd_check(const Options& options, PlatformServices& platform, LogSink& sink,
+                                Reporter& reporter);
+[[nodiscard]] Outcome cmd_project(const Options& options, PlatformServices& platform, LogSink& sink,
+                                  Reporter& reporter);
+[[nodiscard]] Outcome cmd_import(const Options& options, PlatformServices& platform, LogSink& sink,
+                                 Reporter& reporter);
+[[nodiscard]] Outcome cmd_upload(const Options& options, PlatformServices& platform, LogSink& sink,
+                                 Reporter& reporter);
+[[nodiscard]] Outcome cmd_spool(const Options& options, PlatformServices& platform, LogSink& sink,
+                                Reporter& reporter);
+[[nodiscard]] Outcome cmd_run(const Options& options, PlatformServices& platform, LogSink& sink,
+                              Reporter& reporter);
 
 // The command's Spool (it holds three file chunks), in the command arena, alive while this
 // object is.

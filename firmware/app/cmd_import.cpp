@@ -1,8 +1,8 @@
 // lsedge import (task files in batches) and lsedge upload (media files).
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
-#include <optional>
 #include "board_sizes.h"
 
 #include "firmware/app/cli_common.h"
@@ -17,7 +17,6 @@ namespace lsedge::app {
 using taskfile::BatchBodyReader;
 using taskfile::BatchPlanner;
 using taskfile::scan_task_file;
-using taskfile::task_file_format_name;
 using taskfile::TaskBatch;
 using taskfile::TaskFileFormat;
 using taskfile::TaskFileSummary;
@@ -30,51 +29,27 @@ constexpr std::string_view kUploadUsage = "usage: lsedge upload --project ID MED
 // Sends each planned batch as one import request. Thread-safety: the command's thread only.
 class BatchSender {
  public:
-  BatchSender(Session& session, PlatformServices& platform, hal::FileHandle file, int64_t project,
-              uint64_t total_tasks)
+  BatchSender(Session& session, PlatformServices& platform, Reporter& reporter,
+              hal::FileHandle file, int64_t project, uint64_t total_tasks)
       : session_(session),
         platform_(platform),
+        reporter_(reporter),
         file_(file),
         project_(project),
-        total_tasks_(total_tasks),
-        progress_(platform.console.err_is_terminal()) {}
+        total_tasks_(total_tasks) {}
 
   [[nodiscard]] Outcome send(const TaskBatch& batch) {
     BatchBodyReader body(platform_.storage, file_, batch, cli_batch_scratch());
     ++requests_;
     LSEDGE_TRY_ASSIGN(
-        const auto result,
+        const labelstudio::ImportResult result,
         labelstudio::import_tasks(session_.client(), project_, body, session_.request_deadline()));
     tasks_ += result.task_count > 0 ? static_cast<uint64_t>(result.task_count) : 0;
     sent_tasks_ += batch.task_count;
-    if (progress_) {
-      // "\r[#########           ] 45% 4500/10000 tasks, 5 requests"
-      constexpr uint64_t kWidth = 30;
-      const uint64_t filled = total_tasks_ > 0 ? sent_tasks_ * kWidth / total_tasks_ : kWidth;
-      Line line;
-      line.append_truncated("\r[");
-      for (uint64_t i = 0; i < kWidth; ++i) {
-        line.append_truncated(i < filled ? "#" : " ");
-      }
-      line.append_truncated("] ");
-      (void)line.append_uint(total_tasks_ > 0 ? sent_tasks_ * 100 / total_tasks_ : 100);
-      line.append_truncated("% ");
-      (void)line.append_uint(sent_tasks_);
-      line.append_truncated("/");
-      (void)line.append_uint(total_tasks_);
-      line.append_truncated(" tasks, ");
-      (void)line.append_uint(requests_);
-      line.append_truncated(" requests");
-      platform_.console.err(line.view());
-    }
+    reporter_.import_progress(sent_tasks_, total_tasks_, requests_);
     return {};
   }
 
-  void end_progress() {
-    if (progress_ && requests_ > 0) {
-      platform_.console.err("\n");
-    }
-  }
   [[nodiscard]] uint64_t tasks() const { return tasks_; }
   [[nodiscard]] uint64_t requests() const { return requests_; }
   [[nodiscard]] uint64_t sent_tasks() const { return sent_tasks_; }
@@ -82,10 +57,10 @@ class BatchSender {
  private:
   Session& session_;
   PlatformServices& platform_;
+  Reporter& reporter_;
   hal::FileHandle file_;
   int64_t project_;
   uint64_t total_tasks_;
-  bool progress_;
   uint64_t tasks_ = 0;       // as the server counted them
   uint64_t sent_tasks_ = 0;  // in batches it answered 2xx
   uint64_t requests_ = 0;
@@ -105,125 +80,64 @@ Outcome send_batches(BatchPlanner& planner, BatchSender& sender) {
 
 }  // namespace
 
-int cmd_import(const Options& options, PlatformServices& platform, LogSink& sink) {
+Outcome cmd_import(const Options& options, PlatformServices& platform, LogSink& sink,
+                   Reporter& reporter) {
   CommandFlag flags[] = {{"--project", {}, false}, {"--batch-bytes", {}, false}};
   std::string_view path;
   size_t positional_count = 0;
-  const Outcome split = split_command_args(options, 0, Span<CommandFlag>(flags), &path, 1,
-                                           positional_count, kImportUsage);
-  if (!split.ok()) {
-    return fail(platform.console, split.error(), options.json);
-  }
+  LSEDGE_TRY(split_command_args(options, 0, Span<CommandFlag>(flags), &path, 1, positional_count,
+                                kImportUsage));
   if (positional_count != 1) {
-    return fail(platform.console, Error(Status::UsageError, kImportUsage), options.json);
+    return Error(Status::UsageError, kImportUsage);
   }
-  auto project = parse_project_id(flags[0], kImportUsage);
-  if (!project.ok()) {
-    return fail(platform.console, project.error(), options.json);
-  }
-  auto parsed_budget = parse_batch_bytes(flags[1]);
-  if (!parsed_budget.ok()) {
-    return fail(platform.console, parsed_budget.error(), options.json);
-  }
-  const uint64_t budget = *parsed_budget;
+  LSEDGE_TRY_ASSIGN(const int64_t project, parse_project_id(flags[0], kImportUsage));
+  LSEDGE_TRY_ASSIGN(const uint64_t budget, parse_batch_bytes(flags[1]));
 
   // The whole file is validated before anything is sent: an invalid file imports nothing.
-  auto opened_file = platform.storage.open_read(path);
-  if (!opened_file.ok()) {
-    return fail(platform.console, opened_file.error(), options.json);
-  }
-  const hal::FileHandle file = *opened_file;
+  LSEDGE_TRY_ASSIGN(const hal::FileHandle file, platform.storage.open_read(path));
   const hal::ScopedFile guard(platform.storage, file);
   auto summary = scan_task_file(platform.storage, file, cli_file_chunk(), budget - 2);
   if (!summary.ok()) {
-    return fail_input(platform.console, summary.error(), options.json, "the task file", path);
+    return reporter.input_error(summary.error(), "the task file", path);
   }
 
   std::optional<Session> session;
-  const Outcome started = start_session(options, platform, sink, session);
-  if (!started.ok()) {
-    return fail(platform.console, started.error(), options.json);
-  }
-  BatchSender sender(*session, platform, file, *project, summary->tasks);
+  LSEDGE_TRY(start_session(options, platform, sink, session));
+  BatchSender sender(*session, platform, reporter, file, project, summary->tasks);
   BatchPlanner planner(platform.storage, file, cli_file_chunk(), budget);
   const Outcome planned = send_batches(planner, sender);
-  sender.end_progress();
+  reporter.import_progress_end();
   if (!planned.ok()) {
-    if (sender.requests() > 1 && !options.json) {
-      Line line;
-      line.append_truncated("lsedge: ");
-      (void)line.append_uint(sender.sent_tasks());
-      line.append_truncated(" tasks were imported before the failure, in ");
-      (void)line.append_uint(sender.requests() - 1);
-      line.append_truncated(" requests\n");
-      platform.console.err(line.view());
+    if (sender.requests() > 1) {
+      reporter.import_interrupted(sender.sent_tasks(), sender.requests() - 1);
     }
-    return fail(platform.console, planned.error(), options.json);
+    return planned.error();
   }
-  Line line;
-  if (options.json) {
-    line.append_truncated("{\"tasks\":");
-    (void)line.append_uint(sender.tasks());
-    line.append_truncated(",\"requests\":");
-    (void)line.append_uint(sender.requests());
-    line.append_truncated("}\n");
-  } else {
-    line.append_truncated("imported ");
-    (void)line.append_uint(sender.tasks());
-    line.append_truncated(" tasks in ");
-    (void)line.append_uint(sender.requests());
-    line.append_truncated(sender.requests() == 1 ? " request\n" : " requests\n");
-  }
-  platform.console.out(line.view());
-  return 0;
+  reporter.imported(sender.tasks(), sender.requests());
+  return {};
 }
 
-int cmd_upload(const Options& options, PlatformServices& platform, LogSink& sink) {
+Outcome cmd_upload(const Options& options, PlatformServices& platform, LogSink& sink,
+                   Reporter& reporter) {
   CommandFlag flags[] = {{"--project", {}, false}};
   std::string_view paths[kMaxPositional];
   size_t count = 0;
-  const Outcome split = split_command_args(options, 0, Span<CommandFlag>(flags), paths,
-                                           kMaxPositional, count, kUploadUsage);
-  if (!split.ok()) {
-    return fail(platform.console, split.error(), options.json);
-  }
+  LSEDGE_TRY(split_command_args(options, 0, Span<CommandFlag>(flags), paths, kMaxPositional, count,
+                                kUploadUsage));
   if (count == 0) {
-    return fail(platform.console, Error(Status::UsageError, kUploadUsage), options.json);
+    return Error(Status::UsageError, kUploadUsage);
   }
-  auto project = parse_project_id(flags[0], kUploadUsage);
-  if (!project.ok()) {
-    return fail(platform.console, project.error(), options.json);
-  }
+  LSEDGE_TRY_ASSIGN(const int64_t project, parse_project_id(flags[0], kUploadUsage));
   std::optional<Session> session;
-  const Outcome started = start_session(options, platform, sink, session);
-  if (!started.ok()) {
-    return fail(platform.console, started.error(), options.json);
-  }
+  LSEDGE_TRY(start_session(options, platform, sink, session));
   for (size_t i = 0; i < count; ++i) {
-    auto result =
-        labelstudio::upload_media(session->client(), *project, platform.storage, platform.entropy,
-                                  paths[i], session->request_deadline());
-    if (!result.ok()) {
-      return fail(platform.console, result.error(), options.json);
-    }
-    Line line;
-    if (options.json) {
-      line.append_truncated("{\"file\":");
-      print_json_string(line, paths[i]);
-      line.append_truncated(",\"tasks\":");
-      (void)line.append_int(result->task_count);
-      line.append_truncated(",\"file_upload_id\":");
-      (void)line.append_int(result->first_file_upload_id);
-      line.append_truncated(result->queued ? ",\"queued\":true}\n" : ",\"queued\":false}\n");
-    } else {
-      line.append_truncated(paths[i]);
-      line.append_truncated(": ");
-      line.append_truncated(labelstudio::describe_import(*result).view());
-      line.append_truncated("\n");
-    }
-    platform.console.out(line.view());
+    LSEDGE_TRY_ASSIGN(
+        const labelstudio::ImportResult result,
+        labelstudio::upload_media(session->client(), project, platform.storage, platform.entropy,
+                                  paths[i], session->request_deadline()));
+    reporter.uploaded(paths[i], result);
   }
-  return 0;
+  return {};
 }
 
 }  // namespace lsedge::app

@@ -1,10 +1,9 @@
 // lsedge project ensure: find-or-create a project by its formatted title.
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
-#include <optional>
 #include "board_sizes.h"
-
 #include "firmware/app/cli_common.h"
 #include "firmware/app/session.h"
 #include "firmware/labelstudio/projects.h"
@@ -33,63 +32,42 @@ Result<std::string_view> read_label_config(hal::Storage& storage, std::string_vi
   return as_text(ConstByteSpan(buffer.data(), *read));
 }
 
-int ensure(const Options& options, PlatformServices& platform, LogSink& sink) {
+Outcome ensure(const Options& options, PlatformServices& platform, LogSink& sink,
+               Reporter& reporter) {
   CommandFlag flags[] = {{"--title", {}, false},
                          {"--task-id", {}, false},
                          {"--label-config", {}, false},
                          {"--description", {}, false}};
   size_t positional_count = 0;
-  const Outcome split = split_command_args(options, 1, Span<CommandFlag>(flags), nullptr, 0,
-                                           positional_count, kProjectUsage);
-  if (!split.ok()) {
-    return fail(platform.console, split.error(), options.json);
-  }
+  LSEDGE_TRY(split_command_args(options, 1, Span<CommandFlag>(flags), nullptr, 0, positional_count,
+                                kProjectUsage));
   if (!flags[0].given) {
-    return fail(platform.console, Error(Status::UsageError, kProjectUsage), options.json);
+    return Error(Status::UsageError, kProjectUsage);
   }
   labelstudio::ProjectSpec spec;
   spec.name = flags[0].value;
   spec.task_id = flags[1].value;
   spec.description = flags[3].value;
   if (flags[2].given) {
-    auto label_config = read_label_config(platform.storage, flags[2].value);
-    if (!label_config.ok()) {
-      return fail(platform.console, label_config.error(), options.json);
-    }
-    spec.label_config = *label_config;
+    LSEDGE_TRY_ASSIGN(spec.label_config, read_label_config(platform.storage, flags[2].value));
   }
   std::optional<Session> session;
-  const Outcome started = start_session(options, platform, sink, session);
-  if (!started.ok()) {
-    return fail(platform.console, started.error(), options.json);
-  }
-  auto ensured = labelstudio::ensure_project(session->client(), spec, cli_project_body(),
-                                             session->request_deadline());
-  if (!ensured.ok()) {
-    return fail(platform.console, ensured.error(), options.json);
-  }
-  Line line;
-  if (options.json) {
-    line.append_truncated("{\"id\":");
-    (void)line.append_int(ensured->project.id);
-    line.append_truncated(",\"title\":");
-    print_json_string(line, ensured->project.title.view());
-    line.append_truncated(ensured->created ? ",\"created\":true}\n" : ",\"created\":false}\n");
-  } else {
-    (void)line.append_int(ensured->project.id);
-    line.append_truncated("\n");
-  }
-  platform.console.out(line.view());
-  return 0;
+  LSEDGE_TRY(start_session(options, platform, sink, session));
+  LSEDGE_TRY_ASSIGN(const labelstudio::EnsuredProject ensured,
+                    labelstudio::ensure_project(session->client(), spec, cli_project_body(),
+                                                session->request_deadline()));
+  reporter.project(ensured);
+  return {};
 }
 
 }  // namespace
 
-int cmd_project(const Options& options, PlatformServices& platform, LogSink& sink) {
+Outcome cmd_project(const Options& options, PlatformServices& platform, LogSink& sink,
+                    Reporter& reporter) {
   if (options.arg_count >= 1 && options.args[0] == "ensure") {
-    return ensure(options, platform, sink);
+    return ensure(options, platform, sink, reporter);
   }
-  return fail(platform.console, Error(Status::UsageError, kProjectUsage), options.json);
+  return Error(Status::UsageError, kProjectUsage);
 }
 
 }  // namespace lsedge::app

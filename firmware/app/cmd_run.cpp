@@ -1,8 +1,8 @@
 // lsedge run: the uploader daemon. Sends the spool's entries in order, one import request each,
 // and removes an entry only after the server answered 2xx. Transient failures are retried
 // forever with capped exponential backoff and full jitter (or the server's Retry-After).
+#include <cinttypes>
 #include <cstdint>
-#include <initializer_list>
 #include <optional>
 #include <string_view>
 
@@ -34,48 +34,16 @@ constexpr uint64_t kMaxPollMs = 3600000;
 // Waits are cut into slices so a stop request is noticed even if its signal raced the sleep.
 constexpr uint32_t kWaitSliceMs = 250;
 
-// A spool entry as a request body.
-class EntryBody final : public http::BodySource {
- public:
-  explicit EntryBody(SpoolEntryBody& body) : body_(body) {}
-  Result<size_t> read(ByteSpan out) override { return body_.read(out); }
-  Outcome rewind() override { return body_.rewind(); }
-  uint64_t size() const override { return body_.size(); }
-
- private:
-  SpoolEntryBody& body_;
-};
-
-// Appends `,"key":value` to a JSON event line.
-void field(Line& line, std::string_view key, uint64_t value) {
-  line.append_truncated(",\"");
-  line.append_truncated(key);
-  line.append_truncated("\":");
-  (void)line.append_uint(value);
-}
-void field_int(Line& line, std::string_view key, int64_t value) {
-  line.append_truncated(",\"");
-  line.append_truncated(key);
-  line.append_truncated("\":");
-  (void)line.append_int(value);
-}
-
-// LSEDGE_TRY for Uploader's int-returning members: report, then exit with the error's code.
-#define LSEDGE_TRY_EXIT(expr)              \
-  do {                                     \
-    const Outcome try_exit_ = (expr);      \
-    if (!try_exit_.ok()) {                 \
-      return stop_with(try_exit_.error()); \
-    }                                      \
-  } while (false)
+// How the uploader loop ended without an error.
+enum class End : uint8_t { Stopped, Drained };
 
 // Thread-safety: the CLI thread only.
 class Uploader {
  public:
-  Uploader(const Options& options, PlatformServices& platform, Session& session, Spool& spool,
+  Uploader(PlatformServices& platform, Reporter& reporter, Session& session, Spool& spool,
            LogSink& sink, int64_t project, uint64_t poll_ms, bool once, BackoffPolicy policy)
-      : options_(options),
-        platform_(platform),
+      : platform_(platform),
+        reporter_(reporter),
         session_(session),
         spool_(spool),
         log_(&sink, "run"),
@@ -84,130 +52,132 @@ class Uploader {
         once_(once),
         policy_(policy) {}
 
-  int run() {
-    LSEDGE_TRY_EXIT(report_queue("started"));
-    const int checked = check_project();
-    if (checked >= 0) {
-      return checked;
+  Outcome run() {
+    const Result<End> ended = serve();
+    if (!ended.ok()) {
+      return stop_with(ended.error());
+    }
+    return finish(*ended == End::Drained ? "drained" : "stopped");
+  }
+
+ private:
+  // Sends entries until the queue is drained (--once) or a stop is requested; an error that
+  // retrying cannot fix ends it.
+  Result<End> serve() {
+    LSEDGE_TRY(report_queue("started"));
+    LSEDGE_TRY_ASSIGN(const bool checked, check_project());
+    if (!checked) {
+      return End::Stopped;
     }
     for (;;) {
       if (platform_.stop.requested()) {
-        return finish("stopped");
+        return End::Stopped;
       }
       SpoolEntry entry;
-      Result<bool> found = spool_.next(entry);
-      if (!found.ok()) {
-        return stop_with(found.error());
-      }
-      if (!*found) {
+      LSEDGE_TRY_ASSIGN(const bool found, spool_.next(entry));
+      if (!found) {
         if (once_) {
-          return finish("drained");
+          return End::Drained;
         }
-        wait_ms(poll_ms_);
+        (void)wait_ms(poll_ms_);  // a stop is seen at the top of the loop
         continue;
       }
-      const int result = send(entry);
-      if (result >= 0) {
-        return result;
+      LSEDGE_TRY_ASSIGN(const bool go_on, send(entry));
+      if (!go_on) {
+        return End::Stopped;
       }
     }
   }
 
- private:
   // Confirms the project exists and the token may use it before touching the queue, so a wrong
-  // --project or a revoked token stops at once. -1: go on; otherwise the exit code.
-  int check_project() {
+  // --project or a revoked token stops at once. False if a stop was requested meanwhile.
+  Result<bool> check_project() {
     uint32_t attempt = 0;
     for (;;) {
       auto project =
           labelstudio::get_project(session_.client(), project_, session_.request_deadline());
       if (project.ok()) {
-        Line line;
-        line.append_truncated("project ");
-        (void)line.append_int(project_);
-        line.append_truncated(" \"");
-        line.append_truncated(project->title.view());
-        line.append_truncated("\"");
-        log_.info("uploading to %s", line.c_str());
-        return -1;
+        log_.info("uploading to project %" PRId64 " \"%s\"", project_, project->title.c_str());
+        return true;
       }
-      Error error = project.error();
+      const Error& error = project.error();
       if (error.status == Status::NotFound) {
         Error config(Status::UsageError, "project ");
         (void)config.detail.append_int(project_);
         config.detail.append_truncated(
             " does not exist or this token cannot see it; check --project");
-        return stop_with(config);
+        return config;
       }
       if (upload_action(error) != UploadAction::Retry) {
-        return stop_with(error);
+        return error;
       }
       if (!back_off(error, attempt++, nullptr, false)) {
-        return finish("stopped");
+        return false;
       }
     }
   }
 
-  // One request for `entry`. -1: go on with the next entry; otherwise the exit code.
-  int send(const SpoolEntry& entry) {
-    LSEDGE_TRY_EXIT(spool_.mark_sending(entry));
-    SpoolEntryBody file(platform_.storage);
-    const Outcome opened = file.open(entry);
+  // One request for `entry`. False if a stop was requested.
+  Result<bool> send(const SpoolEntry& entry) {
+    LSEDGE_TRY(spool_.mark_sending(entry));
+    SpoolEntryBody body(platform_.storage);
+    const Outcome opened = body.open(entry);
     if (!opened.ok()) {
       (void)spool_.release(entry);
-      return stop_with(opened.error());
+      return opened.error();
     }
-    EntryBody body(file);
     const uint64_t started = platform_.clock.now_ms();
     auto imported =
         labelstudio::import_tasks(session_.client(), project_, body, session_.request_deadline());
-    file.close();
+    body.close();
     const uint64_t elapsed = platform_.clock.now_ms() - started;
-
-    const UploadAction action =
-        imported.ok() ? UploadAction::Confirm : upload_action(imported.error());
-    if (action == UploadAction::Confirm) {
-      if (!imported.ok()) {
-        // The server stored the tasks (2xx) but its answer is not an import result.
-        log_.warn("%s/%s: the server answered %u with an unreadable body; counted as sent",
-                  entry.group.c_str(), entry.name.c_str(),
-                  static_cast<unsigned>(imported.error().http_status));
-      }
-      LSEDGE_TRY_EXIT(spool_.confirm(entry));
-      attempt_ = 0;
-      ++sent_entries_;
-      sent_tasks_ += entry.tasks;
-      if (entry.outcome_unknown) {
-        ++possible_duplicates_;
-      }
-      report_sent(entry, imported.ok() ? imported->task_count : -1, elapsed);
-      return -1;
+    if (imported.ok()) {
+      LSEDGE_TRY(confirm(entry, imported->task_count, elapsed));
+      return true;
     }
+    return failed(entry, imported.error(), elapsed);
+  }
 
-    const Error& error = imported.error();
+  // The server answered 2xx: the entry leaves the queue.
+  Outcome confirm(const SpoolEntry& entry, int64_t imported, uint64_t elapsed_ms) {
+    LSEDGE_TRY(spool_.confirm(entry));
+    attempt_ = 0;
+    ++totals_.sent_entries;
+    totals_.sent_tasks += entry.tasks;
+    if (entry.outcome_unknown) {
+      ++totals_.possible_duplicates;
+    }
+    reporter_.run_sent(entry, imported, elapsed_ms);
+    return {};
+  }
+
+  // The request for `entry` failed: confirm, retry, reject or stop (upload_policy decides).
+  Result<bool> failed(const SpoolEntry& entry, const Error& error, uint64_t elapsed_ms) {
+    const UploadAction action = upload_action(error);
+    if (action == UploadAction::Confirm) {
+      // The server stored the tasks (2xx) but its answer is not an import result.
+      log_.warn("%s/%s: the server answered %u with an unreadable body; counted as sent",
+                entry.group.c_str(), entry.name.c_str(), static_cast<unsigned>(error.http_status));
+      LSEDGE_TRY(confirm(entry, -1, elapsed_ms));
+      return true;
+    }
     const bool unknown = upload_outcome_unknown(error, session_.connection().sent_any());
     if (unknown) {
-      ++unknown_outcomes_;
+      ++totals_.unknown_outcomes;
     } else {
-      LSEDGE_TRY_EXIT(spool_.release(entry));
+      LSEDGE_TRY(spool_.release(entry));
     }
-    switch (action) {
-      case UploadAction::Retry:
-        if (!back_off(error, attempt_++, &entry, unknown)) {
-          return finish("stopped");
-        }
-        return -1;
-      case UploadAction::Reject:
-        LSEDGE_TRY_EXIT(spool_.reject(entry, error.detail.view()));
-        attempt_ = 0;
-        ++rejected_;
-        report_rejected(entry, error);
-        return -1;
-      case UploadAction::Confirm:
-      case UploadAction::Stop:
-        break;
+    if (action == UploadAction::Retry) {
+      return back_off(error, attempt_++, &entry, unknown);
     }
-    return stop_with(error);
+    if (action == UploadAction::Reject) {
+      LSEDGE_TRY(spool_.reject(entry, error.detail.view()));
+      attempt_ = 0;
+      ++totals_.rejected;
+      reporter_.run_rejected(entry, error, spool_.directory());
+      return true;
+    }
+    return error;
   }
 
   // Reports the failure and waits before retry `attempt`. False if a stop was requested.
@@ -220,44 +190,7 @@ class Uploader {
     const std::optional<uint64_t> retry_after =
         error.retry_after_ms > 0 ? std::optional<uint64_t>(error.retry_after_ms) : std::nullopt;
     const uint64_t delay = retry_delay_ms(policy_, attempt, random, retry_after);
-    Line line;
-    if (options_.json) {
-      line.append_truncated("{\"event\":\"retry\"");
-      append_entry_json(line, entry);
-      line.append_truncated(",\"status\":\"");
-      line.append_truncated(status_name(error.status));
-      line.append_truncated("\",\"http_status\":");
-      (void)line.append_uint(error.http_status);
-      line.append_truncated(",\"detail\":");
-      print_json_string(line, error.detail.view());
-      field(line, "attempt", attempt + 1);
-      field(line, "delay_ms", delay);
-      line.append_truncated(unknown ? ",\"outcome_unknown\":true}\n"
-                                    : ",\"outcome_unknown\":false}\n");
-      platform_.console.out(line.view());
-    } else {
-      line.append_truncated("lsedge run: ");
-      line.append_truncated(status_message(error.status));
-      if (!error.detail.empty()) {
-        line.append_truncated(" (");
-        line.append_truncated(error.detail.view());
-        line.append_truncated(")");
-      }
-      line.append_truncated("; retry ");
-      (void)line.append_uint(attempt + 1);
-      line.append_truncated(" in ");
-      (void)line.append_uint(delay);
-      line.append_truncated(" ms");
-      if (unknown && entry != nullptr) {
-        line.append_truncated("; the request may have reached the server, so the resend of ");
-        line.append_truncated(entry->group.view());
-        line.append_truncated("/");
-        line.append_truncated(entry->name.view());
-        line.append_truncated(" may duplicate its tasks");
-      }
-      line.append_truncated("\n");
-      platform_.console.err(line.view());
-    }
+    reporter_.run_retry(error, uint64_t{attempt} + 1, delay, entry, unknown);
     return wait_ms(delay);
   }
 
@@ -277,144 +210,32 @@ class Uploader {
     }
   }
 
-  static void append_entry_json(Line& line, const SpoolEntry* entry) {
-    if (entry == nullptr) {
-      return;
-    }
-    line.append_truncated(",\"entry\":");
-    Line name;
-    name.append_truncated(entry->group.view());
-    name.append_truncated("/");
-    name.append_truncated(entry->name.view());
-    print_json_string(line, name.view());
-    field(line, "tasks", entry->tasks);
-  }
-
-  void report_sent(const SpoolEntry& entry, int64_t imported, uint64_t elapsed_ms) {
-    Line line;
-    if (options_.json) {
-      line.append_truncated("{\"event\":\"sent\"");
-      append_entry_json(line, &entry);
-      field_int(line, "imported", imported);
-      field(line, "ms", elapsed_ms);
-      line.append_truncated(entry.outcome_unknown ? ",\"possible_duplicate\":true}\n"
-                                                  : ",\"possible_duplicate\":false}\n");
-    } else {
-      line.append_truncated("sent ");
-      line.append_truncated(entry.group.view());
-      line.append_truncated("/");
-      line.append_truncated(entry.name.view());
-      line.append_truncated(": ");
-      (void)line.append_uint(entry.tasks);
-      line.append_truncated(" tasks in ");
-      (void)line.append_uint(elapsed_ms);
-      line.append_truncated(" ms");
-      if (entry.outcome_unknown) {
-        line.append_truncated(" (possible duplicate: an earlier request's outcome was unknown)");
-      }
-      line.append_truncated("\n");
-    }
-    platform_.console.out(line.view());
-  }
-
-  void report_rejected(const SpoolEntry& entry, const Error& error) {
-    Line line;
-    if (options_.json) {
-      line.append_truncated("{\"event\":\"rejected\"");
-      append_entry_json(line, &entry);
-      field(line, "http_status", error.http_status);
-      line.append_truncated(",\"detail\":");
-      print_json_string(line, error.detail.view());
-      line.append_truncated("}\n");
-      platform_.console.out(line.view());
-      return;
-    }
-    line.append_truncated("lsedge run: the server refused ");
-    line.append_truncated(entry.group.view());
-    line.append_truncated("/");
-    line.append_truncated(entry.name.view());
-    line.append_truncated(" (HTTP ");
-    (void)line.append_uint(error.http_status);
-    line.append_truncated("): ");
-    line.append_truncated(error.detail.view());
-    line.append_truncated("; moved to ");
-    line.append_truncated(spool_.directory());
-    line.append_truncated("/rejected/ with the reason beside it\n");
-    platform_.console.err(line.view());
-  }
-
-  // The queue as it stands, on the log (and as a JSON event).
+  // The queue as it stands (started, drained, stopped, failed).
   Outcome report_queue(std::string_view event) {
-    auto counts = spool_.counts();
-    LSEDGE_TRY(counts);
-    Line line;
-    if (options_.json) {
-      line.append_truncated("{\"event\":\"");
-      line.append_truncated(event);
-      line.append_truncated("\",\"queued_entries\":");
-      (void)line.append_uint(counts->queued_entries);
-      field(line, "queued_tasks", counts->queued_tasks);
-      field(line, "rejected_entries", counts->rejected_entries);
-      field(line, "outcome_unknown", counts->outcome_unknown);
-      field(line, "sent_entries", sent_entries_);
-      field(line, "sent_tasks", sent_tasks_);
-      field(line, "rejected", rejected_);
-      field(line, "unknown_outcomes", unknown_outcomes_);
-      field(line, "possible_duplicates", possible_duplicates_);
-      line.append_truncated("}\n");
-    } else {
-      line.append_truncated(event);
-      line.append_truncated(": ");
-      (void)line.append_uint(counts->queued_entries);
-      line.append_truncated(" entries (");
-      (void)line.append_uint(counts->queued_tasks);
-      line.append_truncated(" tasks) queued, ");
-      (void)line.append_uint(counts->rejected_entries);
-      line.append_truncated(" in rejected/");
-      if (event == "started") {
-        line.append_truncated(", ");
-        (void)line.append_uint(counts->outcome_unknown);
-        line.append_truncated(" with an unknown outcome from before\n");
-      } else {
-        line.append_truncated("; this run sent ");
-        (void)line.append_uint(sent_entries_);
-        line.append_truncated(" entries (");
-        (void)line.append_uint(sent_tasks_);
-        line.append_truncated(" tasks), rejected ");
-        (void)line.append_uint(rejected_);
-        line.append_truncated(", lost the answer to ");
-        (void)line.append_uint(unknown_outcomes_);
-        line.append_truncated(" requests and resent ");
-        (void)line.append_uint(possible_duplicates_);
-        line.append_truncated(" entries that may be duplicates\n");
-      }
-    }
-    platform_.console.out(line.view());
+    LSEDGE_TRY_ASSIGN(const spool::SpoolCounts counts, spool_.counts());
+    reporter_.run_queue(event, counts, totals_);
     return {};
   }
 
-  int finish(std::string_view event) {
-    const Outcome reported = report_queue(event);
-    if (!reported.ok()) {
-      return fail(platform_.console, reported.error(), options_.json);
+  Outcome finish(std::string_view event) {
+    LSEDGE_TRY(report_queue(event));
+    if (once_ && totals_.rejected > 0) {
+      reporter_.mark_reported();  // the summary says it: exit 5 without an error message
+      return Error(Status::ValidationFailed, "the server refused entries");
     }
-    if (once_ && rejected_ > 0) {
-      return exit_code_for(Status::ValidationFailed);
-    }
-    return 0;
+    return {};
   }
 
   // A failure retrying cannot fix: says so, says the queue is intact, exits.
-  int stop_with(const Error& error) {
-    const int code = fail(platform_.console, error, options_.json);
-    if (!options_.json) {
-      platform_.console.err("lsedge run: stopped; every entry not yet confirmed is still queued\n");
-    }
+  Outcome stop_with(const Error& error) {
+    reporter_.error(error);
+    reporter_.run_stopped();
     (void)report_queue("failed");
-    return code;
+    return error;
   }
-  const Options& options_;
+
   PlatformServices& platform_;
+  Reporter& reporter_;
   Session& session_;
   Spool& spool_;
   Logger log_;
@@ -423,69 +244,54 @@ class Uploader {
   bool once_;
   BackoffPolicy policy_;
   uint32_t attempt_ = 0;
-  uint64_t sent_entries_ = 0;
-  uint64_t sent_tasks_ = 0;
-  uint64_t rejected_ = 0;
-  uint64_t unknown_outcomes_ = 0;
-  uint64_t possible_duplicates_ = 0;
+  RunTotals totals_;
 };
 
-#undef LSEDGE_TRY_EXIT
+// --retry-base-ms and --retry-cap-ms; a lone cap also lowers the default base.
+Result<BackoffPolicy> parse_policy(const CommandFlag& base, const CommandFlag& cap) {
+  LSEDGE_TRY_ASSIGN(const uint64_t base_ms,
+                    parse_count_flag(base, BackoffPolicy().base_ms, 1, kMaxPollMs));
+  LSEDGE_TRY_ASSIGN(const uint64_t cap_ms,
+                    parse_count_flag(cap, BackoffPolicy().cap_ms, 1, kMaxPollMs));
+  BackoffPolicy policy;
+  policy.base_ms = static_cast<uint32_t>(base_ms);
+  policy.cap_ms = static_cast<uint32_t>(cap_ms);
+  if (!base.given && policy.base_ms > policy.cap_ms) {
+    policy.base_ms = policy.cap_ms;  // only the cap was given
+  }
+  if (policy.base_ms > policy.cap_ms) {
+    return Error(Status::UsageError, "--retry-base-ms must not exceed --retry-cap-ms");
+  }
+  return policy;
+}
 
 }  // namespace
 
-int cmd_run(const Options& options, PlatformServices& platform, LogSink& sink) {
+Outcome cmd_run(const Options& options, PlatformServices& platform, LogSink& sink,
+                Reporter& reporter) {
   CommandFlag flags[] = {{"--spool", {}, false},         {"--project", {}, false},
                          {"--poll-ms", {}, false},       {"--once", {}, false, true},
                          {"--retry-base-ms", {}, false}, {"--retry-cap-ms", {}, false}};
   std::string_view unused;
   size_t positional_count = 0;
-  const Outcome split = split_command_args(options, 0, Span<CommandFlag>(flags), &unused, 0,
-                                           positional_count, kRunUsage);
-  if (!split.ok()) {
-    return fail(platform.console, split.error(), options.json);
-  }
+  LSEDGE_TRY(split_command_args(options, 0, Span<CommandFlag>(flags), &unused, 0, positional_count,
+                                kRunUsage));
   if (!flags[0].given) {
-    return fail(platform.console, Error(Status::UsageError, kRunUsage), options.json);
+    return Error(Status::UsageError, kRunUsage);
   }
-  auto project = parse_project_id(flags[1], kRunUsage);
-  if (!project.ok()) {
-    return fail(platform.console, project.error(), options.json);
-  }
-  auto poll_ms = parse_count_flag(flags[2], kDefaultPollMs, 10, kMaxPollMs);
-  auto base_ms = parse_count_flag(flags[4], BackoffPolicy().base_ms, 1, kMaxPollMs);
-  auto cap_ms = parse_count_flag(flags[5], BackoffPolicy().cap_ms, 1, kMaxPollMs);
-  for (const Result<uint64_t>* parsed : {&poll_ms, &base_ms, &cap_ms}) {
-    if (!parsed->ok()) {
-      return fail(platform.console, parsed->error(), options.json);
-    }
-  }
-  BackoffPolicy policy;
-  policy.base_ms = static_cast<uint32_t>(*base_ms);
-  policy.cap_ms = static_cast<uint32_t>(*cap_ms);
-  if (!flags[4].given && policy.base_ms > policy.cap_ms) {
-    policy.base_ms = policy.cap_ms;  // only the cap was given
-  }
-  if (policy.base_ms > policy.cap_ms) {
-    return fail(platform.console,
-                Error(Status::UsageError, "--retry-base-ms must not exceed --retry-cap-ms"),
-                options.json);
-  }
+  LSEDGE_TRY_ASSIGN(const int64_t project, parse_project_id(flags[1], kRunUsage));
+  LSEDGE_TRY_ASSIGN(const uint64_t poll_ms,
+                    parse_count_flag(flags[2], kDefaultPollMs, 10, kMaxPollMs));
+  LSEDGE_TRY_ASSIGN(const BackoffPolicy policy, parse_policy(flags[4], flags[5]));
 
   const CliSpool spool_slot(platform, sink);
   Spool& spool = spool_slot.spool();
-  const Outcome opened = spool.open(flags[0].value, Spool::Role::Consumer);
-  if (!opened.ok()) {
-    return fail(platform.console, opened.error(), options.json);
-  }
+  LSEDGE_TRY(spool.open(flags[0].value, Spool::Role::Consumer));
   // From here a SIGTERM/SIGINT lets the request in flight finish, then stops.
   platform.stop.arm();
   std::optional<Session> session;
-  const Outcome started = start_session(options, platform, sink, session);
-  if (!started.ok()) {
-    return fail(platform.console, started.error(), options.json);
-  }
-  Uploader uploader(options, platform, *session, spool, sink, *project, *poll_ms, flags[3].given,
+  LSEDGE_TRY(start_session(options, platform, sink, session));
+  Uploader uploader(platform, reporter, *session, spool, sink, project, poll_ms, flags[3].given,
                     policy);
   return uploader.run();
 }

@@ -1,8 +1,7 @@
 // lsedge whoami / check (the server connection) and lsedge title (local only).
 #include <cstdint>
-#include <string_view>
-
 #include <optional>
+#include <string_view>
 
 #include "firmware/app/cli_common.h"
 #include "firmware/app/session.h"
@@ -12,108 +11,71 @@
 namespace lsedge::app {
 namespace {
 
-void print_user(Console& console, const labelstudio::User& user, bool as_json) {
-  Line line;
-  if (as_json) {
-    line.append_truncated("{\"id\":");
-    (void)line.append_int(user.id);
-    line.append_truncated(",\"email\":");
-    print_json_string(line, user.email.view());
-    line.append_truncated(",\"username\":");
-    print_json_string(line, user.username.view());
-    line.append_truncated("}\n");
-  } else {
-    line.append_truncated("id: ");
-    (void)line.append_int(user.id);
-    line.append_truncated("\nemail: ");
-    line.append_truncated(user.email.view());
-    line.append_truncated("\nusername: ");
-    line.append_truncated(user.username.view());
-    line.append_truncated("\n");
+constexpr std::string_view kCheckUsage = "usage: lsedge check [--count N] [--interval-ms MS]";
+
+// check's --count and --interval-ms.
+struct CheckPlan {
+  uint64_t count = 1;
+  uint64_t interval_ms = 0;
+};
+
+Result<CheckPlan> parse_check(const Options& options) {
+  CheckPlan plan;
+  for (size_t i = 0; i < options.arg_count; i += 2) {
+    const std::string_view flag = options.args[i];
+    const bool is_count = flag == "--count";
+    if (i + 1 >= options.arg_count || (!is_count && flag != "--interval-ms")) {
+      return Error(Status::UsageError, kCheckUsage);
+    }
+    LSEDGE_TRY_ASSIGN(
+        (is_count ? plan.count : plan.interval_ms),
+        parse_count(options.args[i + 1], is_count ? 1 : 0, is_count ? 1000000 : 86400000, flag));
   }
-  console.out(line.view());
+  return plan;
 }
 
 }  // namespace
 
-int cmd_title(const Options& options, Console& console) {
+Outcome cmd_title(const Options& options, PlatformServices&, LogSink&, Reporter& reporter) {
   if (options.arg_count < 1 || options.arg_count > 2) {
-    return fail(console, Error(Status::UsageError, "usage: lsedge title NAME [ID]"), options.json);
+    return Error(Status::UsageError, "usage: lsedge title NAME [ID]");
   }
   labelstudio::ProjectTitle title;
   const std::string_view id = options.arg_count == 2 ? options.args[1] : std::string_view();
-  const Outcome outcome = labelstudio::format_project_title(options.args[0], id, title);
-  if (!outcome.ok()) {
-    return fail(console, outcome.error(), options.json);
-  }
-  Line line;
-  if (options.json) {
-    line.append_truncated("{\"title\":");
-    print_json_string(line, title.view());
-    line.append_truncated(",\"characters\":");
-    (void)line.append_uint(labelstudio::count_code_points(title.view()));
-    line.append_truncated("}\n");
-  } else {
-    line.append_truncated(title.view());
-    line.append_truncated("\n");
-  }
-  console.out(line.view());
-  return 0;
+  LSEDGE_TRY(labelstudio::format_project_title(options.args[0], id, title));
+  reporter.title(title.view(), labelstudio::count_code_points(title.view()));
+  return {};
 }
 
-// whoami, once; or `check`: whoami `count` times, `interval_ms` apart, on one session (one
-// kept-alive connection, access tokens refreshed as they come due).
-int cmd_whoami(const Options& options, PlatformServices& platform, LogSink& sink, bool check) {
-  uint64_t count = 1;
-  uint64_t interval_ms = 0;
-  const Error usage(Status::UsageError, check ? "usage: lsedge check [--count N] [--interval-ms MS]"
-                                              : "usage: lsedge whoami");
-  if (!check && options.arg_count != 0) {
-    return fail(platform.console, usage, options.json);
-  }
-  for (size_t i = 0; check && i < options.arg_count; i += 2) {
-    const std::string_view flag = options.args[i];
-    if (i + 1 >= options.arg_count || (flag != "--count" && flag != "--interval-ms")) {
-      return fail(platform.console, usage, options.json);
-    }
-    auto value = flag == "--count" ? parse_count(options.args[i + 1], 1, 1000000, flag)
-                                   : parse_count(options.args[i + 1], 0, 86400000, flag);
-    if (!value.ok()) {
-      return fail(platform.console, value.error(), options.json);
-    }
-    (flag == "--count" ? count : interval_ms) = *value;
+Outcome cmd_whoami(const Options& options, PlatformServices& platform, LogSink& sink,
+                   Reporter& reporter) {
+  if (options.arg_count != 0) {
+    return Error(Status::UsageError, "usage: lsedge whoami");
   }
   std::optional<Session> session;
-  const Outcome started = start_session(options, platform, sink, session);
-  if (!started.ok()) {
-    return fail(platform.console, started.error(), options.json);
+  LSEDGE_TRY(start_session(options, platform, sink, session));
+  LSEDGE_TRY_ASSIGN(const labelstudio::User user,
+                    session->client().whoami(session->request_deadline()));
+  reporter.user(user);
+  return {};
+}
+
+// whoami `count` times, `interval_ms` apart, on one session (one kept-alive connection, access
+// tokens refreshed as they come due).
+Outcome cmd_check(const Options& options, PlatformServices& platform, LogSink& sink,
+                  Reporter& reporter) {
+  LSEDGE_TRY_ASSIGN(const CheckPlan plan, parse_check(options));
+  std::optional<Session> session;
+  LSEDGE_TRY(start_session(options, platform, sink, session));
+  for (uint64_t i = 0; i < plan.count; ++i) {
+    if (i > 0 && plan.interval_ms > 0) {
+      platform.clock.sleep_ms(static_cast<uint32_t>(plan.interval_ms));
+    }
+    LSEDGE_TRY_ASSIGN(const labelstudio::User user,
+                      session->client().whoami(session->request_deadline()));
+    reporter.check_ok(i + 1, user.username.view());
   }
-  for (uint64_t i = 0; i < count; ++i) {
-    if (i > 0 && interval_ms > 0) {
-      platform.clock.sleep_ms(static_cast<uint32_t>(interval_ms));
-    }
-    auto user = session->client().whoami(session->request_deadline());
-    if (!user.ok()) {
-      return fail(platform.console, user.error(), options.json);
-    }
-    if (!check) {
-      print_user(platform.console, *user, options.json);
-    } else {
-      Line line;
-      line.append_truncated(options.json ? "{\"check\":" : "check ");
-      (void)line.append_uint(i + 1);
-      line.append_truncated(options.json ? ",\"ok\":true,\"username\":" : ": ok, user ");
-      if (options.json) {
-        print_json_string(line, user->username.view());
-        line.append_truncated("}");
-      } else {
-        line.append_truncated(user->username.view());
-      }
-      line.append_truncated("\n");
-      platform.console.out(line.view());
-    }
-  }
-  return 0;
+  return {};
 }
 
 }  // namespace lsedge::app

@@ -12,7 +12,6 @@
 #include "board_sizes.h"
 #include "firmware/core/arena.h"
 #include "firmware/json/json.h"
-#include "firmware/labelstudio/api_error.h"
 
 namespace lsedge::app {
 namespace {
@@ -102,110 +101,54 @@ ByteSpan cli_label_config() {
   return command_buffer(g_command_buffers.label_config, LSEDGE_LABEL_CONFIG_LIMIT);
 }
 
+namespace {
+
+CommandFlag* find_flag(Span<CommandFlag> flags, std::string_view name) {
+  for (CommandFlag& flag : flags) {
+    if (flag.name == name) {
+      return &flag;
+    }
+  }
+  return nullptr;
+}
+
+Error flag_error(std::string_view what, std::string_view arg, std::string_view usage) {
+  Error error(Status::UsageError, what);
+  error.detail.append_truncated(arg);
+  error.detail.append_truncated("; ");
+  error.detail.append_truncated(usage);
+  return error;
+}
+
+}  // namespace
+
 Outcome split_command_args(const Options& options, size_t first, Span<CommandFlag> flags,
                            std::string_view* positional, size_t positional_capacity,
                            size_t& positional_count, std::string_view usage) {
   positional_count = 0;
   for (size_t i = first; i < options.arg_count; ++i) {
     const std::string_view arg = options.args[i];
-    if (arg.size() > 2 && arg[0] == '-' && arg[1] == '-') {
-      CommandFlag* match = nullptr;
-      for (CommandFlag& flag : flags) {
-        if (flag.name == arg) {
-          match = &flag;
-        }
+    const bool is_flag = arg.size() > 2 && arg[0] == '-' && arg[1] == '-';
+    if (!is_flag) {
+      if (positional_count >= positional_capacity) {
+        return Error(Status::UsageError, usage);
       }
-      if (match != nullptr && match->is_switch) {
-        match->given = true;
-        continue;
-      }
-      if (match == nullptr || i + 1 >= options.arg_count) {
-        Error error(Status::UsageError,
-                    match == nullptr ? "unknown option " : "option needs a value: ");
-        error.detail.append_truncated(arg);
-        error.detail.append_truncated("; ");
-        error.detail.append_truncated(usage);
-        return error;
-      }
-      match->value = options.args[++i];
-      match->given = true;
-    } else if (positional_count < positional_capacity) {
       positional[positional_count++] = arg;
-    } else {
-      return Error(Status::UsageError, usage);
+      continue;
+    }
+    CommandFlag* flag = find_flag(flags, arg);
+    if (flag == nullptr) {
+      return flag_error("unknown option ", arg, usage);
+    }
+    flag->given = true;
+    if (!flag->is_switch) {
+      if (i + 1 >= options.arg_count) {
+        return flag_error("option needs a value: ", arg, usage);
+      }
+      flag->value = options.args[++i];
     }
   }
   return {};
-}
-
-void print_json_string(Line& line, std::string_view text) {
-  uint8_t buffer[Line::kCapacity];
-  json::Writer writer{ByteSpan(buffer)};
-  (void)writer.string(text);  // errors stick: finish() reports them
-  auto size = writer.finish();
-  if (size.ok()) {
-    line.append_truncated(as_text(ConstByteSpan(buffer, *size)));
-  } else {
-    line.append_truncated("null");
-  }
-}
-
-void report_error(Console& console, const Error& error, bool as_json) {
-  Line line;
-  if (as_json) {
-    line.append_truncated("{\"error\":{\"status\":\"");
-    line.append_truncated(status_name(error.status));
-    line.append_truncated("\",\"message\":");
-    print_json_string(line, status_message(error.status));
-    line.append_truncated(",\"detail\":");
-    print_json_string(line, error.detail.view());
-    line.append_truncated(",\"http_status\":");
-    (void)line.append_uint(error.http_status);
-    line.append_truncated(",\"exit_code\":");
-    (void)line.append_uint(static_cast<uint64_t>(exit_code_for(error.status)));
-    line.append_truncated("}}\n");
-    console.err(line.view());
-    return;
-  }
-  line.append_truncated("lsedge: ");
-  line.append_truncated(status_message(error.status));
-  line.append_truncated("\n");
-  if (!error.detail.empty()) {
-    line.append_truncated(error.status == Status::RefreshRejected || error.http_status != 0
-                              ? "  server said: "
-                              : "  detail: ");
-    line.append_truncated(error.detail.view());
-    line.append_truncated("\n");
-  }
-  if (error.status == Status::RefreshRejected) {
-    line.append_truncated("  what to do: ");
-    line.append_truncated(labelstudio::refresh_failure_hint(error.detail.view()));
-    line.append_truncated("\n");
-  }
-  console.err(line.view());
-}
-
-int fail(Console& console, const Error& error, bool as_json) {
-  report_error(console, error, as_json);
-  return exit_code_for(error.status);
-}
-
-int fail_input(Console& console, const Error& error, bool as_json, std::string_view what,
-               std::string_view path) {
-  if (as_json || (error.status != Status::JsonInvalid && error.status != Status::ValidationFailed &&
-                  error.status != Status::EmptyInput)) {
-    return fail(console, error, as_json);
-  }
-  Line line;
-  line.append_truncated("lsedge: cannot use ");
-  line.append_truncated(what);
-  line.append_truncated(" ");
-  line.append_truncated(path);
-  line.append_truncated("\n  detail: ");
-  line.append_truncated(error.detail.view());
-  line.append_truncated("\n");
-  console.err(line.view());
-  return exit_code_for(error.status);
 }
 
 Result<uint64_t> parse_count(std::string_view text, uint64_t min, uint64_t max,
@@ -249,9 +192,8 @@ Result<int64_t> parse_project_id(const CommandFlag& flag, std::string_view usage
   }
   // Label Studio ids are JSON numbers; json::Value reads whole numbers up to 2^53 - 1.
   constexpr uint64_t kMaxProjectId = (uint64_t{1} << 53) - 1;
-  auto id = parse_count(flag.value, 1, kMaxProjectId, "--project");
-  LSEDGE_TRY(id);
-  return static_cast<int64_t>(*id);
+  LSEDGE_TRY_ASSIGN(const uint64_t id, parse_count(flag.value, 1, kMaxProjectId, "--project"));
+  return static_cast<int64_t>(id);
 }
 
 Outcome load_settings(const Options& options, PlatformServices& platform, Config& config) {

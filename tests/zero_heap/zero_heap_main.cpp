@@ -360,6 +360,8 @@ int main(int argc, char** argv) {
 
   std::vector<Phase> phases = {
       {"pat-exchange", {"-vv", "whoami"}, {{"access_lifetime", "300"}}, 1, 0, 0, "username: "},
+      // The JSON reporter and JSON log lines (-v: a few info lines reach stderr as JSON).
+      {"json-whoami", {"--json", "-v", "whoami"}, {}, 1, 0, 0, "\"username\":"},
       {"bearer-1000",
        {"-vv", "check", "--count", "1000", "--interval-ms", "0"},
        {{"access_lifetime", "2"}},

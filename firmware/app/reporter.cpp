@@ -1,0 +1,413 @@
+// The Reporter: each event's human text and JSON object side by side, and the JSON log sink.
+#include "firmware/app/reporter.h"
+
+#include <cstdint>
+#include <string_view>
+#include <type_traits>
+
+#include "firmware/app/status_text.h"
+#include "firmware/core/fixed_string.h"
+#include "firmware/core/utf8.h"
+#include "firmware/json/writer.h"
+#include "firmware/labelstudio/api_error.h"
+#include "firmware/taskfile/task_file.h"
+
+namespace lsedge::app {
+namespace {
+
+// A line for people: text and numbers appended with <<, then written in one console call.
+class Text {
+ public:
+  Text& operator<<(std::string_view text) {
+    line_.append_truncated(text);
+    return *this;
+  }
+  Text& operator<<(const char* text) { return *this << std::string_view(text); }
+  template <class T, std::enable_if_t<std::is_integral_v<T>, int> = 0>
+  Text& operator<<(T value) {
+    if constexpr (std::is_signed_v<T>) {
+      (void)line_.append_int(value);
+    } else {
+      (void)line_.append_uint(value);
+    }
+    return *this;
+  }
+  Text& operator<<(const spool::SpoolEntry& entry) {
+    return *this << entry.group.view() << "/" << entry.name.view();
+  }
+  [[nodiscard]] std::string_view view() const { return line_.view(); }
+
+ private:
+  FixedString<1024> line_;
+};
+
+// A string value is cut to this many bytes (at a character boundary): with every byte escaped
+// 6:1, three of them still fit a line (whoami's email and username are the longest pair).
+constexpr size_t kMaxStringBytes = 255;
+constexpr size_t kLineBytes = 3 * 6 * kMaxStringBytes + 512;  // + the newline
+static_assert(kErrorDetailCapacity <= kMaxStringBytes, "an error detail must fit uncut");
+uint8_t g_json_line[kLineBytes];  // the reporter's (one command at a time, on the CLI thread)
+
+// One JSON object written into `buffer`, then sent as one line. A writer failure (which the
+// sizes above rule out) prints a valid placeholder, never broken JSON.
+class JsonLine {
+ public:
+  // The last byte of `buffer` is kept for the newline. A non-empty `event` comes first.
+  explicit JsonLine(ByteSpan buffer, std::string_view event = {})
+      : buffer_(buffer), writer_(ByteSpan(buffer.data(), buffer.size() - 1)) {
+    (void)writer_.begin_object();
+    if (!event.empty()) {
+      str("event", event);
+    }
+  }
+  JsonLine& open(std::string_view key) {
+    (void)writer_.key(key);
+    (void)writer_.begin_object();
+    return *this;
+  }
+  JsonLine& close() {
+    (void)writer_.end_object();
+    return *this;
+  }
+  JsonLine& num(std::string_view key, int64_t value) {
+    (void)writer_.member_int64(key, value);
+    return *this;
+  }
+  JsonLine& unum(std::string_view key, uint64_t value) {
+    return num(key, static_cast<int64_t>(value));
+  }
+  JsonLine& flag(std::string_view key, bool value) {
+    (void)writer_.member_bool(key, value);
+    return *this;
+  }
+  // null if `value` is not valid UTF-8.
+  JsonLine& str(std::string_view key, std::string_view value) {
+    if (value.size() > kMaxStringBytes) {
+      size_t cut = kMaxStringBytes;
+      while (cut > 0 && (static_cast<uint8_t>(value[cut]) & 0xC0U) == 0x80U) {
+        --cut;
+      }
+      value = value.substr(0, cut);
+    }
+    (void)(utf8_valid(value) ? writer_.member_string(key, value) : writer_.member_null(key));
+    return *this;
+  }
+  JsonLine& entry(const spool::SpoolEntry* entry) {
+    if (entry != nullptr) {
+      FixedString<2 * spool::kSpoolNameCapacity + 1> name;
+      name.append_truncated(entry->group.view());
+      name.append_truncated("/");
+      name.append_truncated(entry->name.view());
+      str("entry", name.view()).unum("tasks", entry->tasks);
+    }
+    return *this;
+  }
+  void send(Console& console, bool to_stderr) {
+    (void)writer_.end_object();
+    const auto size = writer_.finish();
+    std::string_view text = "{\"error\":{\"status\":\"buffer_too_small\"}}\n";
+    if (size.ok()) {
+      buffer_[*size] = '\n';  // the text and its newline in one write
+      text = as_text(ConstByteSpan(buffer_.data(), *size + 1));
+    }
+    (to_stderr ? console.err(text) : console.out(text));
+  }
+
+ private:
+  ByteSpan buffer_;
+  json::Writer writer_;
+};
+
+JsonLine json_line(std::string_view event = {}) {
+  return JsonLine(ByteSpan(g_json_line), event);
+}
+
+bool is_content_error(Status status) {
+  return status == Status::JsonInvalid || status == Status::ValidationFailed ||
+         status == Status::EmptyInput;
+}
+
+const char* level_name(LogLevel level) {
+  constexpr const char* kNames[] = {"error", "warn", "info", "debug"};
+  const auto index = static_cast<size_t>(level);
+  return index < sizeof kNames / sizeof kNames[0] ? kNames[index] : "?";
+}
+
+}  // namespace
+
+void Reporter::title(std::string_view title, uint64_t characters) {
+  if (json_) {
+    return json_line().str("title", title).unum("characters", characters).send(console_, false);
+  }
+  console_.out((Text() << title << "\n").view());
+}
+
+void Reporter::user(const labelstudio::User& user) {
+  if (json_) {
+    return json_line()
+        .num("id", user.id)
+        .str("email", user.email.view())
+        .str("username", user.username.view())
+        .send(console_, false);
+  }
+  console_.out((Text() << "id: " << user.id << "\nemail: " << user.email.view()
+                       << "\nusername: " << user.username.view() << "\n")
+                   .view());
+}
+
+void Reporter::check_ok(uint64_t number, std::string_view username) {
+  if (json_) {
+    return json_line()
+        .unum("check", number)
+        .flag("ok", true)
+        .str("username", username)
+        .send(console_, false);
+  }
+  console_.out((Text() << "check " << number << ": ok, user " << username << "\n").view());
+}
+
+void Reporter::project(const labelstudio::EnsuredProject& ensured) {
+  if (json_) {
+    return json_line()
+        .num("id", ensured.project.id)
+        .str("title", ensured.project.title.view())
+        .flag("created", ensured.created)
+        .send(console_, false);
+  }
+  console_.out((Text() << ensured.project.id << "\n").view());
+}
+
+void Reporter::imported(uint64_t tasks, uint64_t requests) {
+  if (json_) {
+    return json_line().unum("tasks", tasks).unum("requests", requests).send(console_, false);
+  }
+  console_.out((Text() << "imported " << tasks << " tasks in " << requests
+                       << (requests == 1 ? " request\n" : " requests\n"))
+                   .view());
+}
+
+void Reporter::import_progress(uint64_t sent_tasks, uint64_t total_tasks, uint64_t requests) {
+  if (json_ || !console_.err_is_terminal()) {
+    return;
+  }
+  // "\r[#########           ] 45% 4500/10000 tasks, 5 requests"
+  constexpr uint64_t kWidth = 30;
+  const uint64_t filled = total_tasks > 0 ? sent_tasks * kWidth / total_tasks : kWidth;
+  Text text;
+  text << "\r[";
+  for (uint64_t i = 0; i < kWidth; ++i) {
+    text << (i < filled ? "#" : " ");
+  }
+  text << "] " << (total_tasks > 0 ? sent_tasks * 100 / total_tasks : 100) << "% " << sent_tasks
+       << "/" << total_tasks << " tasks, " << requests << " requests";
+  console_.err(text.view());
+  progress_drawn_ = true;
+}
+
+void Reporter::import_progress_end() {
+  if (progress_drawn_) {
+    console_.err("\n");
+    progress_drawn_ = false;
+  }
+}
+
+void Reporter::import_interrupted(uint64_t sent_tasks, uint64_t requests) {
+  if (!json_) {
+    console_.err((Text() << "lsedge: " << sent_tasks
+                         << " tasks were imported before the failure, in " << requests
+                         << " requests\n")
+                     .view());
+  }
+}
+
+void Reporter::uploaded(std::string_view path, const labelstudio::ImportResult& result) {
+  if (json_) {
+    return json_line()
+        .str("file", path)
+        .num("tasks", result.task_count)
+        .num("file_upload_id", result.first_file_upload_id)
+        .flag("queued", result.queued)
+        .send(console_, false);
+  }
+  console_.out(
+      (Text() << path << ": " << labelstudio::describe_import(result).view() << "\n").view());
+}
+
+void Reporter::spool_added(const spool::SpoolAddResult& added) {
+  if (json_) {
+    return json_line()
+        .unum("entries", added.entries)
+        .unum("tasks", added.tasks)
+        .unum("sequence", added.sequence)
+        .str("format", taskfile::task_file_format_name(added.format))
+        .send(console_, false);
+  }
+  console_.out((Text() << "queued " << added.tasks << " tasks in " << added.entries
+                       << (added.entries == 1 ? " entry (group " : " entries (group ")
+                       << added.sequence << ")\n")
+                   .view());
+}
+
+void Reporter::run_queue(std::string_view event, const spool::SpoolCounts& counts,
+                         const RunTotals& totals) {
+  if (json_) {
+    return json_line(event)
+        .unum("queued_entries", counts.queued_entries)
+        .unum("queued_tasks", counts.queued_tasks)
+        .unum("rejected_entries", counts.rejected_entries)
+        .unum("outcome_unknown", counts.outcome_unknown)
+        .unum("sent_entries", totals.sent_entries)
+        .unum("sent_tasks", totals.sent_tasks)
+        .unum("rejected", totals.rejected)
+        .unum("unknown_outcomes", totals.unknown_outcomes)
+        .unum("possible_duplicates", totals.possible_duplicates)
+        .send(console_, false);
+  }
+  Text text;
+  text << event << ": " << counts.queued_entries << " entries (" << counts.queued_tasks
+       << " tasks) queued, " << counts.rejected_entries << " in rejected/";
+  if (event == "started") {
+    text << ", " << counts.outcome_unknown << " with an unknown outcome from before\n";
+  } else {
+    text << "; this run sent " << totals.sent_entries << " entries (" << totals.sent_tasks
+         << " tasks), rejected " << totals.rejected << ", lost the answer to "
+         << totals.unknown_outcomes << " requests and resent " << totals.possible_duplicates
+         << " entries that may be duplicates\n";
+  }
+  console_.out(text.view());
+}
+
+void Reporter::run_sent(const spool::SpoolEntry& entry, int64_t imported, uint64_t ms) {
+  if (json_) {
+    return json_line("sent")
+        .entry(&entry)
+        .num("imported", imported)
+        .unum("ms", ms)
+        .flag("possible_duplicate", entry.outcome_unknown)
+        .send(console_, false);
+  }
+  console_.out((Text() << "sent " << entry << ": " << entry.tasks << " tasks in " << ms << " ms"
+                       << (entry.outcome_unknown
+                               ? " (possible duplicate: an earlier request's outcome was unknown)"
+                               : "")
+                       << "\n")
+                   .view());
+}
+
+void Reporter::run_retry(const Error& error, uint64_t attempt, uint64_t delay_ms,
+                         const spool::SpoolEntry* entry, bool outcome_unknown) {
+  if (json_) {
+    return json_line("retry")
+        .entry(entry)
+        .str("status", status_name(error.status))
+        .unum("http_status", error.http_status)
+        .str("detail", error.detail.view())
+        .unum("attempt", attempt)
+        .unum("delay_ms", delay_ms)
+        .flag("outcome_unknown", outcome_unknown)
+        .send(console_, false);
+  }
+  Text text;
+  text << "lsedge run: " << status_message(error.status);
+  if (!error.detail.empty()) {
+    text << " (" << error.detail.view() << ")";
+  }
+  text << "; retry " << attempt << " in " << delay_ms << " ms";
+  if (outcome_unknown && entry != nullptr) {
+    text << "; the request may have reached the server, so the resend of " << *entry
+         << " may duplicate its tasks";
+  }
+  console_.err((text << "\n").view());
+}
+
+void Reporter::run_rejected(const spool::SpoolEntry& entry, const Error& error,
+                            std::string_view spool_directory) {
+  if (json_) {
+    return json_line("rejected")
+        .entry(&entry)
+        .unum("http_status", error.http_status)
+        .str("detail", error.detail.view())
+        .send(console_, false);
+  }
+  console_.err((Text() << "lsedge run: the server refused " << entry << " (HTTP "
+                       << error.http_status << "): " << error.detail.view() << "; moved to "
+                       << spool_directory << "/rejected/ with the reason beside it\n")
+                   .view());
+}
+
+void Reporter::run_stopped() {
+  if (!json_) {
+    console_.err("lsedge run: stopped; every entry not yet confirmed is still queued\n");
+  }
+}
+
+void Reporter::usage(std::string_view text) {
+  if (json_) {
+    return write_error(Error(Status::UsageError, "no command given"));
+  }
+  console_.err(text);
+}
+
+void Reporter::error(const Error& error) {
+  reported_ = true;
+  if (json_ || input_path_.empty() || !is_content_error(error.status)) {
+    return write_error(error);
+  }
+  console_.err((Text() << "lsedge: cannot use " << input_what_ << " " << input_path_
+                       << "\n  detail: " << error.detail.view() << "\n")
+                   .view());
+}
+
+int Reporter::fail(const Error& error) {
+  if (!reported_) {
+    this->error(error);
+  }
+  return exit_code_for(error.status);
+}
+
+Error Reporter::input_error(const Error& error, std::string_view what, std::string_view path) {
+  input_what_ = what;
+  input_path_ = path;
+  return error;
+}
+
+void Reporter::write_error(const Error& error) {
+  if (json_) {
+    return json_line()
+        .open("error")
+        .str("status", status_name(error.status))
+        .str("message", status_message(error.status))
+        .str("detail", error.detail.view())
+        .unum("http_status", error.http_status)
+        .num("exit_code", exit_code_for(error.status))
+        .close()
+        .send(console_, true);
+  }
+  Text text;
+  text << "lsedge: " << status_message(error.status) << "\n";
+  if (!error.detail.empty()) {
+    const bool from_server = error.status == Status::RefreshRejected || error.http_status != 0;
+    text << (from_server ? "  server said: " : "  detail: ") << error.detail.view() << "\n";
+  }
+  if (error.status == Status::RefreshRejected) {
+    text << "  what to do: " << labelstudio::refresh_failure_hint(error.detail.view()) << "\n";
+  }
+  console_.err(text.view());
+}
+
+void JsonLogSink::write(LogLevel level, std::string_view component, std::string_view message) {
+  if (!enabled(level)) {
+    return;
+  }
+  // Its own buffer, on the stack: a log line may come while the reporter builds one.
+  uint8_t buffer[6 * kMaxStringBytes + 256];
+  JsonLine(ByteSpan(buffer))
+      .open("log")
+      .str("level", level_name(level))
+      .str("component", component)
+      .str("message", message)
+      .close()
+      .send(console_, true);
+}
+
+}  // namespace lsedge::app

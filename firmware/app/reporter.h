@@ -1,0 +1,101 @@
+// Every line lsedge prints: commands report events (a result, a retry, an error) and the
+// Reporter decides the text: for people, or (--json) one JSON object per line, built on
+// json::Writer so it stays valid JSON whatever a detail holds.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "firmware/app/console.h"
+#include "firmware/core/log_sink.h"
+#include "firmware/core/result.h"
+#include "firmware/labelstudio/client.h"
+#include "firmware/labelstudio/import.h"
+#include "firmware/labelstudio/projects.h"
+#include "firmware/spool/spool.h"
+
+namespace lsedge::app {
+
+// What one `lsedge run` did so far (its summary lines). Thread-safety: a value type.
+struct RunTotals {
+  uint64_t sent_entries = 0;
+  uint64_t sent_tasks = 0;
+  uint64_t rejected = 0;
+  uint64_t unknown_outcomes = 0;
+  uint64_t possible_duplicates = 0;
+};
+
+// Results go to stdout; errors, retries and notes to stderr. With JSON, notes meant for people
+// only (an interrupted import's count, run's "stopped") are left out.
+// Thread-safety: the CLI thread only (one static JSON line buffer).
+class Reporter {
+ public:
+  Reporter(Console& console, bool json) : console_(console), json_(json) {}
+  Reporter(const Reporter&) = delete;
+  Reporter& operator=(const Reporter&) = delete;
+
+  // Command results.
+  void title(std::string_view title, uint64_t characters);
+  void user(const labelstudio::User& user);
+  void check_ok(uint64_t number, std::string_view username);
+  void project(const labelstudio::EnsuredProject& ensured);
+  void imported(uint64_t tasks, uint64_t requests);
+  // The import's progress bar, redrawn in place: for people at a terminal only.
+  void import_progress(uint64_t sent_tasks, uint64_t total_tasks, uint64_t requests);
+  // Ends the bar's line, if one was drawn.
+  void import_progress_end();
+  // Before the error of an import that failed after `requests` successful requests.
+  void import_interrupted(uint64_t sent_tasks, uint64_t requests);
+  void uploaded(std::string_view path, const labelstudio::ImportResult& result);
+  void spool_added(const spool::SpoolAddResult& added);
+
+  // lsedge run's events. `event`: started, drained, stopped or failed.
+  void run_queue(std::string_view event, const spool::SpoolCounts& counts, const RunTotals& totals);
+  void run_sent(const spool::SpoolEntry& entry, int64_t imported, uint64_t ms);
+  // `entry` is null while the project is checked, before any entry is taken.
+  void run_retry(const Error& error, uint64_t attempt, uint64_t delay_ms,
+                 const spool::SpoolEntry* entry, bool outcome_unknown);
+  void run_rejected(const spool::SpoolEntry& entry, const Error& error,
+                    std::string_view spool_directory);
+  // After the error that stopped the uploader.
+  void run_stopped();
+
+  // The usage text, when no command was given (JSON: a UsageError).
+  void usage(std::string_view text);
+
+  // The error on stderr; marks it reported.
+  void error(const Error& error);
+  // Reports `error` unless the command already did, and returns its exit code.
+  [[nodiscard]] int fail(const Error& error);
+  // The command printed all its failure needs (run's summary): fail() adds nothing.
+  void mark_reported() { reported_ = true; }
+  // `error` came from reading an input file: for people, a content error (a JsonInvalid would
+  // otherwise read as the server's fault) is reported as "cannot use <what> <path>".
+  [[nodiscard]] Error input_error(const Error& error, std::string_view what, std::string_view path);
+
+ private:
+  void write_error(const Error& error);
+
+  Console& console_;
+  bool json_;
+  bool reported_ = false;
+  bool progress_drawn_ = false;
+  std::string_view input_what_;
+  std::string_view input_path_;
+};
+
+// With --json, log lines become {"log":{"level":..,"component":..,"message":..}} on the
+// console's stderr, so stderr carries only JSON; `next` still decides which levels are enabled.
+// Thread-safety: each line is one Console::err call; as safe as the Console.
+class JsonLogSink final : public LogSink {
+ public:
+  JsonLogSink(LogSink& next, Console& console) : next_(next), console_(console) {}
+  [[nodiscard]] bool enabled(LogLevel level) const override { return next_.enabled(level); }
+  void write(LogLevel level, std::string_view component, std::string_view message) override;
+
+ private:
+  LogSink& next_;
+  Console& console_;
+};
+
+}  // namespace lsedge::app

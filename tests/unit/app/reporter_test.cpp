@@ -1,0 +1,196 @@
+// Reporter: the human texts, and JSON that stays valid whatever a detail holds.
+#include "firmware/app/reporter.h"
+
+#include <cjson/cJSON.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "firmware/app/status_text.h"
+
+namespace lsedge::app {
+namespace {
+
+class RecordingConsole final : public Console {
+ public:
+  void out(std::string_view text) override { stdout_ += text; }
+  void err(std::string_view text) override { stderr_ += text; }
+  bool err_is_terminal() const override { return terminal; }
+  bool terminal = false;
+  std::string stdout_;
+  std::string stderr_;
+};
+
+class AllLevels final : public LogSink {
+ public:
+  bool enabled(LogLevel level) const override { return level <= LogLevel::Info; }
+  void write(LogLevel, std::string_view, std::string_view) override { ++writes; }
+  int writes = 0;
+};
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start < text.size()) {
+    const size_t end = text.find('\n', start);
+    EXPECT_NE(end, std::string::npos) << "every line ends with a newline";
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
+// Parses one line; fails the test if it is not a JSON object.
+cJSON* parse(const std::string& line) {
+  cJSON* json = cJSON_ParseWithLength(line.data(), line.size());
+  EXPECT_NE(json, nullptr) << line;
+  EXPECT_TRUE(json == nullptr || cJSON_IsObject(json)) << line;
+  return json;
+}
+
+spool::SpoolEntry entry(std::string_view group, std::string_view name, uint64_t tasks) {
+  spool::SpoolEntry e;
+  e.group.append_truncated(group);
+  e.name.append_truncated(name);
+  e.tasks = tasks;
+  return e;
+}
+
+// The worst detail: full capacity, every byte escaped (control characters, quotes, backslashes).
+Error hostile_error() {
+  Error error(Status::ServerError);
+  while (error.detail.size() < error.detail.kCapacity) {
+    error.detail.append_truncated(std::string_view("\x01\"\\\n", 4));
+  }
+  error.http_status = 500;
+  return error;
+}
+
+TEST(ReporterJson, HostileDetailsStayValidJson) {
+  RecordingConsole console;
+  Reporter reporter(console, true);
+  const Error error = hostile_error();
+  spool::SpoolEntry long_entry =
+      entry(std::string(64, '\x02'), std::string(64, '"'), 3);  // names escaped 6:1 as well
+  reporter.run_retry(error, 2, 400, &long_entry, true);
+  reporter.run_rejected(long_entry, error, "/q");
+  labelstudio::User user;
+  user.id = 7;
+  user.email.append_truncated(std::string(300, '\x1f'));
+  user.username.append_truncated(std::string(300, '\\'));
+  reporter.user(user);
+  reporter.uploaded(std::string(2000, '\x7f') + "\x01", labelstudio::ImportResult());
+  EXPECT_EQ(reporter.fail(error), exit_code_for(Status::ServerError));
+
+  const auto out = lines_of(console.stdout_);
+  ASSERT_EQ(out.size(), 4u);
+  for (const std::string& line : out) {
+    cJSON_Delete(parse(line));
+  }
+  cJSON* retry = parse(out[0]);
+  ASSERT_NE(retry, nullptr);
+  EXPECT_STREQ(cJSON_GetObjectItem(retry, "detail")->valuestring, error.detail.c_str());
+  EXPECT_EQ(cJSON_GetObjectItem(retry, "attempt")->valueint, 2);
+  EXPECT_TRUE(cJSON_IsTrue(cJSON_GetObjectItem(retry, "outcome_unknown")));
+  cJSON_Delete(retry);
+
+  const auto err = lines_of(console.stderr_);
+  ASSERT_EQ(err.size(), 1u);
+  cJSON* failure = parse(err[0]);
+  ASSERT_NE(failure, nullptr);
+  const cJSON* inner = cJSON_GetObjectItem(failure, "error");
+  ASSERT_NE(inner, nullptr);
+  EXPECT_STREQ(cJSON_GetObjectItem(inner, "status")->valuestring, status_name(Status::ServerError));
+  EXPECT_STREQ(cJSON_GetObjectItem(inner, "detail")->valuestring, error.detail.c_str());
+  EXPECT_EQ(cJSON_GetObjectItem(inner, "exit_code")->valueint, 5);
+  cJSON_Delete(failure);
+}
+
+TEST(ReporterJson, InvalidUtf8BecomesNull) {
+  RecordingConsole console;
+  Reporter reporter(console, true);
+  reporter.title("\xff\xfe", 2);
+  EXPECT_EQ(console.stdout_, "{\"title\":null,\"characters\":2}\n");
+}
+
+TEST(ReporterJson, ExactFieldsOfTheRunEvents) {
+  RecordingConsole console;
+  Reporter reporter(console, true);
+  spool::SpoolEntry sent = entry("1", "0-2.json", 2);
+  sent.outcome_unknown = true;
+  reporter.run_sent(sent, -1, 12);
+  reporter.imported(4, 1);
+  EXPECT_EQ(console.stdout_,
+            "{\"event\":\"sent\",\"entry\":\"1/0-2.json\",\"tasks\":2,\"imported\":-1,\"ms\":12,"
+            "\"possible_duplicate\":true}\n"
+            "{\"tasks\":4,\"requests\":1}\n");
+}
+
+TEST(ReporterHuman, TextsAsBefore) {
+  RecordingConsole console;
+  Reporter reporter(console, false);
+  reporter.imported(3, 1);
+  reporter.check_ok(2, "ann");
+  Error error(Status::ServerError, "boom");
+  const spool::SpoolEntry e = entry("4", "1-9.json", 9);
+  reporter.run_retry(error, 3, 250, &e, true);
+  reporter.run_stopped();
+  EXPECT_EQ(console.stdout_, "imported 3 tasks in 1 request\ncheck 2: ok, user ann\n");
+  EXPECT_EQ(console.stderr_,
+            std::string("lsedge run: ") + status_message(Status::ServerError) +
+                " (boom); retry 3 in 250 ms; the request may have reached the server, so the "
+                "resend of 4/1-9.json may duplicate its tasks\n"
+                "lsedge run: stopped; every entry not yet confirmed is still queued\n");
+}
+
+TEST(ReporterHuman, ProgressBarOnlyAtATerminal) {
+  RecordingConsole console;
+  Reporter reporter(console, false);
+  reporter.import_progress(1, 2, 1);
+  reporter.import_progress_end();
+  EXPECT_EQ(console.stderr_, "");
+  console.terminal = true;
+  reporter.import_progress(45, 100, 5);
+  reporter.import_progress_end();
+  EXPECT_EQ(console.stderr_, "\r[#############                 ] 45% 45/100 tasks, 5 requests\n");
+  Reporter json(console, true);
+  json.import_progress(1, 2, 1);
+  json.import_progress_end();
+  EXPECT_EQ(console.stderr_, "\r[#############                 ] 45% 45/100 tasks, 5 requests\n");
+}
+
+TEST(Reporter, AnErrorIsReportedOnceAndInputErrorsNameTheFile) {
+  RecordingConsole console;
+  Reporter reporter(console, false);
+  const Error bad =
+      reporter.input_error(Error(Status::JsonInvalid, "line 3"), "the task file", "tasks.json");
+  EXPECT_EQ(reporter.fail(bad), exit_code_for(Status::JsonInvalid));
+  EXPECT_EQ(console.stderr_, "lsedge: cannot use the task file tasks.json\n  detail: line 3\n");
+  EXPECT_EQ(reporter.fail(bad), exit_code_for(Status::JsonInvalid));
+  EXPECT_EQ(console.stderr_, "lsedge: cannot use the task file tasks.json\n  detail: line 3\n");
+}
+
+TEST(JsonLogSink, LogLinesAreJsonAndKeepTheLevelsOfTheNextSink) {
+  RecordingConsole console;
+  AllLevels next;
+  JsonLogSink sink(next, console);
+  EXPECT_TRUE(sink.enabled(LogLevel::Warn));
+  EXPECT_FALSE(sink.enabled(LogLevel::Debug));
+  sink.write(LogLevel::Warn, "run", "a \"quoted\"\nmessage\x1b[31m");
+  sink.write(LogLevel::Debug, "run", "dropped");
+  EXPECT_EQ(next.writes, 0);
+  const auto lines = lines_of(console.stderr_);
+  ASSERT_EQ(lines.size(), 1u);
+  cJSON* json = parse(lines[0]);
+  ASSERT_NE(json, nullptr);
+  const cJSON* log = cJSON_GetObjectItem(json, "log");
+  ASSERT_NE(log, nullptr);
+  EXPECT_STREQ(cJSON_GetObjectItem(log, "level")->valuestring, "warn");
+  EXPECT_STREQ(cJSON_GetObjectItem(log, "component")->valuestring, "run");
+  EXPECT_STREQ(cJSON_GetObjectItem(log, "message")->valuestring, "a \"quoted\"\nmessage\x1b[31m");
+  cJSON_Delete(json);
+}
+
+}  // namespace
+}  // namespace lsedge::app
