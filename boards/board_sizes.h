@@ -118,9 +118,11 @@
 #endif
 
 // Files (platform/linux storage, taskfile/, spool/).
-// Buffer of one open directory (hal::Storage::open_directory) for getdents64(2) records.
+// Buffer of one open directory (hal::Storage::open_directory) for getdents64(2) records. A record
+// is at most ~280 bytes (a 255-byte name), so 1 KiB holds at least three; smaller only means more
+// system calls, and these buffers are static (LSEDGE_OPEN_DIRECTORIES of them).
 #ifndef LSEDGE_DIRECTORY_LIST_BUFFER
-#define LSEDGE_DIRECTORY_LIST_BUFFER 2048
+#define LSEDGE_DIRECTORY_LIST_BUFFER 1024
 #endif
 // Directories open at once, each with its own list buffer (static): the spool needs 5 at most
 // (tmp/ plus a leftover tree four levels deep).

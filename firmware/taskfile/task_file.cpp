@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "firmware/core/fixed_string.h"
+#include "firmware/core/hex.h"
 #include "firmware/core/utf8.h"
 
 namespace lsedge::taskfile {
@@ -58,18 +59,6 @@ bool is_ws(uint8_t b) {
 }
 bool is_digit(uint8_t b) {
   return b >= '0' && b <= '9';
-}
-int hex_value(uint8_t b) {
-  if (b >= '0' && b <= '9') {
-    return b - '0';
-  }
-  if (b >= 'a' && b <= 'f') {
-    return b - 'a' + 10;
-  }
-  if (b >= 'A' && b <= 'F') {
-    return b - 'A' + 10;
-  }
-  return -1;
 }
 
 template <size_t N>
@@ -443,7 +432,7 @@ TaskScanner::Step TaskScanner::escape_byte(uint8_t byte) {
 }
 
 TaskScanner::Step TaskScanner::unicode_byte(uint8_t byte) {
-  const int digit = hex_value(byte);
+  const int digit = hex_digit_value(static_cast<char>(byte));
   if (digit < 0) {
     return fail(Status::JsonInvalid, "a \\u escape needs 4 hex digits, found", byte, true);
   }
