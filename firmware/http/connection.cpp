@@ -145,11 +145,8 @@ Error Connection::fail(const Request& request, Error error) {
   return error;
 }
 
-Result<Response> Connection::attempt(const Request& request, ConstByteSpan head, Deadline deadline,
-                                     bool& lost_before_response) {
-  lost_before_response = false;
-  reader_.begin(request.method == Method::Head);
-
+Outcome Connection::send_request(const Request& request, ConstByteSpan head, Deadline deadline,
+                                 bool& lost_before_response) {
   bool source_fault = false;
   Outcome sent = send_all(head, deadline);
   if (sent.ok() && request.body_source != nullptr) {
@@ -157,38 +154,45 @@ Result<Response> Connection::attempt(const Request& request, ConstByteSpan head,
   } else if (sent.ok() && !request.body.empty()) {
     sent = send_all(request.body, deadline);
   }
-  if (!sent.ok()) {
-    lost_before_response = !source_fault && connection_lost(sent.status());
-    return fail(request, sent.error());
-  }
+  lost_before_response = !sent.ok() && !source_fault && connection_lost(sent.status());
+  return sent;
+}
 
+Outcome Connection::receive_response(Deadline deadline, bool& lost_before_response) {
   const ByteSpan chunk = buffers_.receive_chunk;
   while (!reader_.complete()) {
     if (deadline.expired(clock_.now_ms())) {
-      return fail(request, Error(Status::Timeout, "waiting for the response"));
+      return Error(Status::Timeout, "waiting for the response");
     }
     Result<size_t> received = transport_.receive(chunk, deadline);
+    if (received.status() == Status::PeerClosed) {
+      lost_before_response = !reader_.received_any();
+      return reader_.finish();  // ends a close-delimited body
+    }
     if (!received.ok()) {
-      if (received.status() == Status::PeerClosed) {
-        Outcome finished = reader_.finish();  // ends a close-delimited body
-        if (finished.ok()) {
-          break;
-        }
-        lost_before_response = !reader_.received_any();
-        return fail(request, finished.error());
-      }
       lost_before_response = !reader_.received_any() && connection_lost(received.status());
-      return fail(request, received.error());
+      return received.error();
     }
     if (*received == 0 || *received > chunk.size()) {
-      return fail(request,
-                  Error(Status::NetworkError, "transport receive reported an impossible count"));
+      return Error(Status::NetworkError, "transport receive reported an impossible count");
     }
-    Outcome fed = reader_.feed(chunk.first(*received));
-    if (!fed.ok()) {
-      return fail(request, fed.error());
-    }
+    LSEDGE_TRY(reader_.feed(chunk.first(*received)));
   }
+  return {};
+}
+
+Result<Response> Connection::attempt(const Request& request, ConstByteSpan head, Deadline deadline,
+                                     bool& lost_before_response) {
+  lost_before_response = false;
+  reader_.begin(request.method == Method::Head);
+  Outcome exchanged = send_request(request, head, deadline, lost_before_response);
+  if (exchanged.ok()) {
+    exchanged = receive_response(deadline, lost_before_response);
+  }
+  if (!exchanged.ok()) {
+    return fail(request, exchanged.error());
+  }
+  lost_before_response = false;
 
   Response response = reader_.response();
   if (reader_.has_extra_bytes()) {
