@@ -62,19 +62,16 @@ TokenManager::TokenManager(const hal::MonotonicClock& clock, hal::Mutex& mutex,
 
 Outcome TokenManager::set_credential(std::string_view raw) {
   const std::string_view token = trim_token(raw);
-  const Result<CredentialKind> kind = classify_credential(token);
-  if (!kind.ok()) {
-    return kind.error();
-  }
+  LSEDGE_TRY_ASSIGN(const CredentialKind kind, classify_credential(token));
   Lock lock(mutex_);
   LSEDGE_TRY(credential_.assign(token));
-  kind_ = *kind;
+  kind_ = kind;
   has_credential_ = true;
   ++credential_epoch_;
   access_.wipe();
   has_access_ = false;
   stale_ = false;
-  log_.info("credential set: %s", *kind == CredentialKind::PersonalAccessToken
+  log_.info("credential set: %s", kind == CredentialKind::PersonalAccessToken
                                       ? "Personal Access Token (Bearer, refreshed)"
                                       : "legacy API key (Token)");
   return {};

@@ -83,14 +83,11 @@ Outcome Connection::send_all(ConstByteSpan data, Deadline deadline) {
     if (deadline.expired(clock_.now_ms())) {
       return Error(Status::Timeout, "sending the request");
     }
-    Result<size_t> sent = transport_.send(data.subspan(offset), deadline);
-    if (!sent.ok()) {
-      return sent.error();
-    }
-    if (*sent == 0 || *sent > data.size() - offset) {
+    LSEDGE_TRY_ASSIGN(const size_t sent, transport_.send(data.subspan(offset), deadline));
+    if (sent == 0 || sent > data.size() - offset) {
       return Error(Status::NetworkError, "transport send reported an impossible byte count");
     }
-    offset += *sent;
+    offset += sent;
     sent_any_ = true;
   }
   return {};
@@ -215,13 +212,11 @@ Result<Response> Connection::execute(const Request& request, Deadline deadline) 
   if (buffers_.request_head.empty() || buffers_.receive_chunk.empty()) {
     return Error(Status::InvalidArgument, "connection buffers are empty");
   }
-  Result<size_t> head_length = write_request_head(request, endpoint_, buffers_.request_head);
-  if (!head_length.ok()) {
-    return head_length.error();
-  }
+  LSEDGE_TRY_ASSIGN(const size_t head_length,
+                    write_request_head(request, endpoint_, buffers_.request_head));
   sent_any_ = false;
-  const HeadWipe wipe(buffers_.request_head.first(*head_length));
-  const ConstByteSpan head = buffers_.request_head.first(*head_length);
+  const HeadWipe wipe(buffers_.request_head.first(head_length));
+  const ConstByteSpan head = buffers_.request_head.first(head_length);
 
   bool reused = false;
   if (transport_.is_open()) {

@@ -129,10 +129,10 @@ Result<http::Response> Client::call_with(const Call& call) {
 }
 
 Result<User> Client::whoami(Deadline deadline) {
-  auto response = call(http::Method::Get, kWhoamiEndpoint, {}, {}, true, deadline);
-  LSEDGE_TRY(response);
+  LSEDGE_TRY_ASSIGN(const http::Response response,
+                    call(http::Method::Get, kWhoamiEndpoint, {}, {}, true, deadline));
   arena_.reset();
-  auto root = json::parse(as_text(response->body), arena_);
+  auto root = json::parse(as_text(response.body), arena_);
   if (!root.ok()) {
     return Error(root.error()).with_detail("GET /api/current-user/whoami: answer is not JSON");
   }

@@ -89,10 +89,10 @@ class ExactTitle final : public ProjectVisitor {
 
 // GET and parse with the client's arena; the value lives until the client's next call.
 Result<json::Value> fetch_json(Client& client, std::string_view endpoint, Deadline deadline) {
-  auto response = client.call(http::Method::Get, endpoint, {}, {}, true, deadline);
-  LSEDGE_TRY(response);
+  LSEDGE_TRY_ASSIGN(const http::Response response,
+                    client.call(http::Method::Get, endpoint, {}, {}, true, deadline));
   client.arena().reset();
-  return json::parse(as_text(response->body), client.arena());
+  return json::parse(as_text(response.body), client.arena());
 }
 
 // "/api/projects/?page=N&page_size=M[&title=...]".
@@ -168,10 +168,10 @@ Result<Project> get_project(Client& client, int64_t id, Deadline deadline) {
   (void)endpoint.append(kProjects);  // fits: 14 + 19 digits + 1
   (void)endpoint.append_int(id);
   (void)endpoint.append("/");
-  auto response = client.call(http::Method::Get, endpoint.view(), {}, {}, true, deadline);
-  LSEDGE_TRY(response);
+  LSEDGE_TRY_ASSIGN(const http::Response response,
+                    client.call(http::Method::Get, endpoint.view(), {}, {}, true, deadline));
   client.arena().reset();
-  auto root = json::parse(as_text(response->body), client.arena());
+  auto root = json::parse(as_text(response.body), client.arena());
   if (!root.ok()) {
     return with_context(root.error(), "GET /api/projects/{id}/");
   }
@@ -205,11 +205,11 @@ Result<Project> create_project(Client& client, const ProjectSpec& spec, ByteSpan
   }
 
   // Not safe to resend: a second POST would create a second project.
-  auto response = client.call(http::Method::Post, kProjects, kJson,
-                              ConstByteSpan(body_buffer.data(), *length), false, deadline);
-  LSEDGE_TRY(response);
+  LSEDGE_TRY_ASSIGN(const http::Response response,
+                    client.call(http::Method::Post, kProjects, kJson,
+                                ConstByteSpan(body_buffer.data(), *length), false, deadline));
   client.arena().reset();
-  auto root = json::parse(as_text(response->body), client.arena());
+  auto root = json::parse(as_text(response.body), client.arena());
   if (!root.ok()) {
     return with_context(root.error(), "POST /api/projects/");
   }
@@ -231,9 +231,7 @@ Result<EnsuredProject> ensure_project(Client& client, const ProjectSpec& spec, B
     ensured.project = *match.found();
     return ensured;
   }
-  auto created = create_project(client, spec, body_buffer, deadline);
-  LSEDGE_TRY(created);
-  ensured.project = *created;
+  LSEDGE_TRY_ASSIGN(ensured.project, create_project(client, spec, body_buffer, deadline));
   ensured.created = true;
   return ensured;
 }
