@@ -98,17 +98,30 @@ int Tracked::live = 0;
 int Tracked::copies = 0;
 int Tracked::moves = 0;
 
+// Volatile, so an optimizer cannot drop the poison as stores before a constructor (GCC's
+// lifetime DSE) or answer the reads from what it assumes a constructor left.
+void poison(unsigned char* raw, size_t size) {
+  volatile unsigned char* bytes = raw;
+  for (size_t i = 0; i < size; ++i) {
+    bytes[i] = 0xA5;
+  }
+}
+unsigned char peek(const unsigned char* raw, size_t i) {
+  const volatile unsigned char* bytes = raw;
+  return bytes[i];
+}
+
 // The storage is poisoned first: had the value-holding Result constructed an Error (status,
 // codes, the detail's terminator and size), the poison past the value would be overwritten.
 TEST(Result, ValueNeverConstructsAnError) {
   alignas(Result<size_t>) unsigned char raw[sizeof(Result<size_t>)];
-  std::memset(raw, 0xA5, sizeof(raw));
+  poison(raw, sizeof(raw));
   auto* r = new (raw) Result<size_t>(size_t{7});
   ASSERT_TRUE(r->ok());
   EXPECT_EQ(**r, 7u);
   // Bytes past the value (where an Error's detail would be) are untouched.
   for (size_t i = sizeof(size_t) + 16; i < sizeof(Error); ++i) {
-    ASSERT_EQ(raw[i], 0xA5) << "byte " << i;
+    ASSERT_EQ(peek(raw, i), 0xA5) << "byte " << i;
   }
   EXPECT_EQ(r->status(), Status::Ok);
   EXPECT_EQ(r->error().status, Status::Ok);
@@ -118,11 +131,11 @@ TEST(Result, ValueNeverConstructsAnError) {
 
 TEST(Result, SuccessfulOutcomeWritesOnlyItsStatus) {
   alignas(Outcome) unsigned char raw[sizeof(Outcome)];
-  std::memset(raw, 0xA5, sizeof(raw));
+  poison(raw, sizeof(raw));
   auto* o = new (raw) Outcome();
   EXPECT_TRUE(o->ok());
   for (size_t i = 1; i < sizeof(raw); ++i) {
-    ASSERT_EQ(raw[i], 0xA5) << "byte " << i;
+    ASSERT_EQ(peek(raw, i), 0xA5) << "byte " << i;
   }
   EXPECT_EQ(o->error().status, Status::Ok);
   o->~Outcome();
