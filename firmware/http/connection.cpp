@@ -208,6 +208,18 @@ Result<Response> Connection::attempt(const Request& request, ConstByteSpan head,
   return response;
 }
 
+Result<bool> Connection::reuse_or_connect(Deadline deadline) {
+  if (transport_.is_open()) {
+    if (!transport_.idle_connection_broken()) {
+      return true;
+    }
+    log_.debug("kept-alive connection is no longer usable; reconnecting");
+    transport_.close();
+  }
+  LSEDGE_TRY(connect(deadline));
+  return false;
+}
+
 Result<Response> Connection::execute(const Request& request, Deadline deadline) {
   if (buffers_.request_head.empty() || buffers_.receive_chunk.empty()) {
     return Error(Status::InvalidArgument, "connection buffers are empty");
@@ -218,18 +230,7 @@ Result<Response> Connection::execute(const Request& request, Deadline deadline) 
   const HeadWipe wipe(buffers_.request_head.first(head_length));
   const ConstByteSpan head = buffers_.request_head.first(head_length);
 
-  bool reused = false;
-  if (transport_.is_open()) {
-    if (transport_.idle_connection_broken()) {
-      log_.debug("kept-alive connection is no longer usable; reconnecting");
-      transport_.close();
-    } else {
-      reused = true;
-    }
-  }
-  if (!reused) {
-    LSEDGE_TRY(connect(deadline));
-  }
+  LSEDGE_TRY_ASSIGN(const bool reused, reuse_or_connect(deadline));
 
   bool lost_before_response = false;
   Result<Response> first = attempt(request, head, deadline, lost_before_response);

@@ -44,6 +44,8 @@ class Connection {
 
  private:
   [[nodiscard]] Outcome connect(Deadline deadline);
+  // True: the kept-alive connection is reused; false: a new one was opened.
+  [[nodiscard]] Result<bool> reuse_or_connect(Deadline deadline);
   [[nodiscard]] Outcome send_all(ConstByteSpan data, Deadline deadline);
   // Streams a BodySource through the send chunk. `source_fault`: the source failed or broke its
   // size() promise (not a connection problem, so never a reason to resend).
