@@ -49,11 +49,8 @@ Result<CredentialKind> classify_credential(std::string_view token) {
   if (!looks_like_jwt(text)) {
     return CredentialKind::LegacyKey;
   }
-  const Result<JwtClaims> claims = decode_jwt_claims(text);
-  if (!claims.ok()) {
-    return claims.error();
-  }
-  const std::string_view type = claims->token_type.view();
+  LSEDGE_TRY_ASSIGN(const JwtClaims claims, decode_jwt_claims(text));
+  const std::string_view type = claims.token_type.view();
   if (type == "refresh") {
     return CredentialKind::PersonalAccessToken;
   }

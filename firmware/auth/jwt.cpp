@@ -98,19 +98,16 @@ Result<JwtClaims> decode_jwt_claims(std::string_view jwt) {
     return h.error();
   }
   arena.reset();
-  const Result<json::Value> claims = decode_object(payload, "payload", buffer, arena);
-  if (!claims.ok()) {
-    return claims.error();
-  }
+  LSEDGE_TRY_ASSIGN(const json::Value claims, decode_object(payload, "payload", buffer, arena));
 
   JwtClaims result;
-  if (const std::optional<std::string_view> type = claims->get("token_type").as_string()) {
+  if (const std::optional<std::string_view> type = claims.get("token_type").as_string()) {
     if (result.token_type.assign(*type) != Status::Ok) {
       return Error(Status::MalformedToken, "JWT token_type claim is too long");
     }
   }
-  result.exp = claims->get("exp").as_int64();
-  result.iat = claims->get("iat").as_int64();
+  result.exp = claims.get("exp").as_int64();
+  result.iat = claims.get("iat").as_int64();
   return result;
 }
 

@@ -58,23 +58,20 @@ AccessExpiry access_token_expiry(uint64_t t_sent_ms, std::optional<int64_t> exp,
 
 TokenManager::TokenManager(const hal::MonotonicClock& clock, hal::Mutex& mutex,
                            hal::ConditionVariable& condition, Logger log)
-    : clock_(clock), mutex_(mutex), condition_(condition), log_(log) {}
+    : clock_(clock), mutex_(mutex), log_(log), flight_(mutex, condition, clock) {}
 
 Outcome TokenManager::set_credential(std::string_view raw) {
   const std::string_view token = trim_token(raw);
-  const Result<CredentialKind> kind = classify_credential(token);
-  if (!kind.ok()) {
-    return kind.error();
-  }
+  LSEDGE_TRY_ASSIGN(const CredentialKind kind, classify_credential(token));
   Lock lock(mutex_);
   LSEDGE_TRY(credential_.assign(token));
-  kind_ = *kind;
+  kind_ = kind;
   has_credential_ = true;
   ++credential_epoch_;
   access_.wipe();
   has_access_ = false;
   stale_ = false;
-  log_.info("credential set: %s", *kind == CredentialKind::PersonalAccessToken
+  log_.info("credential set: %s", kind == CredentialKind::PersonalAccessToken
                                       ? "Personal Access Token (Bearer, refreshed)"
                                       : "legacy API key (Token)");
   return {};
@@ -134,6 +131,16 @@ Result<AccessExpiry> TokenManager::accept_access_token(
   return expiry;
 }
 
+bool TokenManager::access_usable(uint64_t now_ms) const {
+  return has_access_ && !stale_ && now_ms < access_deadline_ms_;
+}
+
+Outcome TokenManager::write_access(SecretString<kAuthHeaderCapacity>& out,
+                                   uint64_t& generation_out) const {
+  generation_out = generation_;
+  return write_header("Bearer ", access_, out);
+}
+
 Outcome TokenManager::authorization_header(RefreshExchanger& exchanger,
                                            SecretString<kAuthHeaderCapacity>& out,
                                            uint64_t& generation_out, Deadline deadline) {
@@ -148,98 +155,91 @@ Outcome TokenManager::authorization_header(RefreshExchanger& exchanger,
       return write_header("Token ", credential_, out);
     }
     const uint64_t now = clock_.now_ms();
-    if (has_access_ && !stale_ && now < access_deadline_ms_) {
-      generation_out = generation_;
-      return write_header("Bearer ", access_, out);
+    if (access_usable(now)) {
+      return write_access(out, generation_out);
     }
-
-    if (refreshing_) {
-      // Another thread is refreshing: wait for that round to finish and take its result.
-      const uint64_t round = refresh_round_;
-      while (refreshing_ && refresh_round_ == round) {
-        const uint64_t t = clock_.now_ms();
-        if (deadline.expired(t)) {
-          return Error(Status::Timeout, "waiting for another thread's access token refresh");
-        }
-        (void)condition_.wait_for(mutex_, deadline.remaining_ms(t));
-      }
-      if (round_epoch_ != credential_epoch_) {
-        continue;  // the credential was replaced meanwhile: start over with the new one
-      }
-      if (!round_ok_) {
-        return round_error_;
-      }
-      if (has_access_ && !stale_) {
-        // Just minted: taken even if the exchange outlasted the margin.
-        generation_out = generation_;
-        return write_header("Bearer ", access_, out);
-      }
-      continue;  // invalidated already: refresh again
+    const Step step = flight_.in_flight()
+                          ? await_refresh(out, generation_out, deadline)
+                          : refresh(lock, exchanger, out, generation_out, deadline, now);
+    if (step) {
+      return *step;
     }
-
-    // This thread refreshes, outside the lock, with its own copy of the PAT (set_credential
-    // may replace the original meanwhile).
-    if (deadline.expired(now)) {
-      return Error(Status::Timeout, "no time left to refresh the access token");
-    }
-    refreshing_ = true;
-    const uint64_t epoch = credential_epoch_;
-    SecretString<LSEDGE_TOKEN_CAPACITY> pat;
-    (void)pat.assign(credential_.expose());  // same capacity: always fits
-    lock.unlock();
-
-    log_.debug("refreshing the access token");
-    SecretString<LSEDGE_TOKEN_CAPACITY> fresh;
-    const uint64_t t_sent = clock_.now_ms();
-    const Outcome exchanged = exchanger.exchange(pat.expose(), fresh, deadline);
-    pat.wipe();
-    bool ok = false;
-    Error failure;
-    AccessExpiry expiry{};
-    if (exchanged.ok()) {
-      const Result<AccessExpiry> accepted = accept_access_token(fresh, t_sent);
-      ok = accepted.ok();
-      if (ok) {
-        expiry = *accepted;
-      } else {
-        failure = accepted.error();
-      }
-    } else {
-      failure = exchanged.error();
-    }
-
-    lock.lock();
-    refreshing_ = false;
-    ++refresh_round_;
-    round_epoch_ = epoch;
-    round_ok_ = ok && epoch == credential_epoch_;
-    round_error_ = failure;
-    if (epoch != credential_epoch_) {
-      condition_.notify_all();
-      continue;  // the answer is for a credential no longer configured
-    }
-    if (!ok) {
-      condition_.notify_all();
-      log_.warn("access token refresh failed: %s%s%s", status_name(failure.status),
-                failure.detail.empty() ? "" : ": ", failure.detail.c_str());
-      return failure;
-    }
-    if (access_.assign(fresh.expose()) != Status::Ok) {  // same capacity: cannot happen
-      round_ok_ = false;
-      round_error_ = Status::BufferTooSmall;
-      condition_.notify_all();
-      return Status::BufferTooSmall;
-    }
-    has_access_ = true;
-    stale_ = false;
-    ++generation_;
-    access_deadline_ms_ = expiry.deadline_ms;
-    condition_.notify_all();
-    log_.info("access token refreshed: lifetime %" PRIu64 " s, refresh due in %" PRIu64 " s",
-              expiry.lifetime_ms / 1000, (expiry.lifetime_ms - expiry.margin_ms) / 1000);
-    generation_out = generation_;
-    return write_header("Bearer ", access_, out);
   }
+}
+
+TokenManager::Step TokenManager::await_refresh(SecretString<kAuthHeaderCapacity>& out,
+                                               uint64_t& generation_out, Deadline deadline) {
+  LSEDGE_TRY(flight_.wait_for_landing(deadline));
+  if (flight_.landed_epoch() != credential_epoch_) {
+    return std::nullopt;  // the credential was replaced meanwhile: start over with the new one
+  }
+  if (!flight_.landed_result().ok()) {
+    return flight_.landed_result();
+  }
+  if (has_access_ && !stale_) {
+    return write_access(out, generation_out);  // just minted: taken even past the margin
+  }
+  return std::nullopt;  // invalidated already: refresh again
+}
+
+TokenManager::Step TokenManager::refresh(Lock& lock, RefreshExchanger& exchanger,
+                                         SecretString<kAuthHeaderCapacity>& out,
+                                         uint64_t& generation_out, Deadline deadline,
+                                         uint64_t now_ms) {
+  if (deadline.expired(now_ms)) {
+    return Outcome(Error(Status::Timeout, "no time left to refresh the access token"));
+  }
+  // Outside the lock, with this thread's own copy of the PAT (set_credential may replace the
+  // original meanwhile).
+  const uint64_t epoch = credential_epoch_;
+  flight_.take_off(epoch);
+  SecretString<LSEDGE_TOKEN_CAPACITY> pat;
+  (void)pat.assign(credential_.expose());  // same capacity: always fits
+  lock.unlock();
+  SecretString<LSEDGE_TOKEN_CAPACITY> fresh;
+  const Result<AccessExpiry> expiry = exchange(exchanger, pat.expose(), fresh, deadline);
+  pat.wipe();
+  lock.lock();
+  return install(epoch, fresh, expiry, out, generation_out);
+}
+
+Result<AccessExpiry> TokenManager::exchange(RefreshExchanger& exchanger, std::string_view pat,
+                                            SecretString<LSEDGE_TOKEN_CAPACITY>& fresh,
+                                            Deadline deadline) const {
+  log_.debug("refreshing the access token");
+  const uint64_t t_sent = clock_.now_ms();
+  LSEDGE_TRY(exchanger.exchange(pat, fresh, deadline));
+  return accept_access_token(fresh, t_sent);
+}
+
+TokenManager::Step TokenManager::install(uint64_t epoch,
+                                         const SecretString<LSEDGE_TOKEN_CAPACITY>& fresh,
+                                         const Result<AccessExpiry>& expiry,
+                                         SecretString<kAuthHeaderCapacity>& out,
+                                         uint64_t& generation_out) {
+  if (epoch != credential_epoch_) {
+    flight_.land(Error(Status::Cancelled, "the credential was replaced during the refresh"));
+    return std::nullopt;  // the answer is for a credential no longer configured
+  }
+  if (!expiry.ok()) {
+    const Error& failure = expiry.error();
+    flight_.land(failure);
+    log_.warn("access token refresh failed: %s%s%s", status_name(failure.status),
+              failure.detail.empty() ? "" : ": ", failure.detail.c_str());
+    return Outcome(failure);
+  }
+  if (access_.assign(fresh.expose()) != Status::Ok) {  // same capacity: cannot happen
+    flight_.land(Status::BufferTooSmall);
+    return Outcome(Status::BufferTooSmall);
+  }
+  has_access_ = true;
+  stale_ = false;
+  ++generation_;
+  access_deadline_ms_ = expiry->deadline_ms;
+  flight_.land({});
+  log_.info("access token refreshed: lifetime %" PRIu64 " s, refresh due in %" PRIu64 " s",
+            expiry->lifetime_ms / 1000, (expiry->lifetime_ms - expiry->margin_ms) / 1000);
+  return write_access(out, generation_out);
 }
 
 }  // namespace lsedge::auth

@@ -10,6 +10,7 @@
 #include "board_sizes.h"
 #include "firmware/auth/credential.h"
 #include "firmware/auth/jwt.h"
+#include "firmware/auth/refresh_flight.h"
 #include "firmware/core/deadline.h"
 #include "firmware/core/fixed_string.h"
 #include "firmware/core/log.h"
@@ -89,6 +90,29 @@ class TokenManager {
 
  private:
   class Lock;
+  // What one step of authorization_header() decided: a final answer, or nullopt to look again
+  // (the token changed hands meanwhile).
+  using Step = std::optional<Outcome>;
+
+  [[nodiscard]] bool access_usable(uint64_t now_ms) const;
+  // "Bearer <access>" with the current access token's generation.
+  [[nodiscard]] Outcome write_access(SecretString<kAuthHeaderCapacity>& out,
+                                     uint64_t& generation_out) const;
+  // Another thread is refreshing: wait for it and take its result.
+  [[nodiscard]] Step await_refresh(SecretString<kAuthHeaderCapacity>& out, uint64_t& generation_out,
+                                   Deadline deadline);
+  // This thread refreshes: drops `lock` around the exchange, then publishes the result.
+  [[nodiscard]] Step refresh(Lock& lock, RefreshExchanger& exchanger,
+                             SecretString<kAuthHeaderCapacity>& out, uint64_t& generation_out,
+                             Deadline deadline, uint64_t now_ms);
+  // Exchanges `pat` and checks the answer; runs outside the lock.
+  [[nodiscard]] Result<AccessExpiry> exchange(RefreshExchanger& exchanger, std::string_view pat,
+                                              SecretString<LSEDGE_TOKEN_CAPACITY>& fresh,
+                                              Deadline deadline) const;
+  // Installs the refresh's answer (lock held) unless the credential changed meanwhile.
+  [[nodiscard]] Step install(uint64_t epoch, const SecretString<LSEDGE_TOKEN_CAPACITY>& fresh,
+                             const Result<AccessExpiry>& expiry,
+                             SecretString<kAuthHeaderCapacity>& out, uint64_t& generation_out);
 
   [[nodiscard]] Outcome write_header(std::string_view scheme,
                                      const SecretString<LSEDGE_TOKEN_CAPACITY>& token,
@@ -99,7 +123,6 @@ class TokenManager {
 
   const hal::MonotonicClock& clock_;
   hal::Mutex& mutex_;
-  hal::ConditionVariable& condition_;
   Logger log_;
 
   // Guarded by mutex_.
@@ -112,11 +135,7 @@ class TokenManager {
   bool stale_ = false;
   uint64_t access_deadline_ms_ = 0;
   uint64_t generation_ = 0;  // of access_; 0 means none yet
-  bool refreshing_ = false;
-  uint64_t refresh_round_ = 0;  // completed refreshes; waiters wait for it to move on
-  uint64_t round_epoch_ = 0;    // credential_epoch_ the last completed refresh ran for
-  bool round_ok_ = false;
-  Error round_error_;  // the last completed refresh's failure, copied to its waiters
+  RefreshFlight flight_;     // the one refresh in flight and the last one's result
 };
 
 }  // namespace lsedge::auth

@@ -17,7 +17,16 @@ class FixedString {
  public:
   static constexpr size_t kCapacity = N;
 
-  constexpr FixedString() = default;
+  // Only the terminator is written: construction and copies cost O(size), not O(N).
+  FixedString() { data_[0] = '\0'; }
+  FixedString(const FixedString& other) : size_(other.size_) {
+    std::memcpy(data_, other.data_, size_ + 1);
+  }
+  FixedString& operator=(const FixedString& other) {
+    size_ = other.size_;
+    std::memmove(data_, other.data_, size_ + 1);
+    return *this;
+  }
 
   [[nodiscard]] static constexpr size_t capacity() { return N; }
   [[nodiscard]] size_t size() const { return size_; }
@@ -103,7 +112,7 @@ class FixedString {
   friend bool operator==(const FixedString& a, std::string_view b) { return a.view() == b; }
 
  private:
-  char data_[N + 1] = {};
+  char data_[N + 1];  // [0, size_] written; the rest indeterminate until wipe()
   size_t size_ = 0;
 };
 

@@ -10,6 +10,19 @@
 #include "firmware/core/fixed_string.h"
 #include "firmware/core/status.h"
 
+// Stops the program when `cond` is false in debug builds (a caller bug, such as reading the value
+// of a failed Result); compiled out with NDEBUG.
+#ifndef NDEBUG
+#define LSEDGE_ASSERT(cond) \
+  do {                      \
+    if (!(cond)) {          \
+      __builtin_trap();     \
+    }                       \
+  } while (false)
+#else
+#define LSEDGE_ASSERT(cond) static_cast<void>(0)
+#endif
+
 namespace lsedge {
 
 // Capacity of an error's detail text (server `detail`, the config key, the host name ...).
@@ -42,68 +55,131 @@ struct Error {
   }
 };
 
-// A value of T or an Error. T must be movable. Thread-safety: a value type.
-// The value lives in inline storage (placement new below, never the heap).
+namespace detail {
+// What error() answers for a successful result: status Ok, no detail. All-zero, so it is valid
+// even before dynamic initialization.
+inline const Error kNoError{};
+}  // namespace detail
+
+// A value of T or an Error, never both: they share inline storage (a union, never the heap), so a
+// successful call neither constructs, copies nor destroys an Error. T must be movable.
+// Thread-safety: a value type.
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : has_value_(true) { new (&storage_) T(std::move(value)); }  // NOLINT
-  Result(Error error) : error_(std::move(error)) {}                            // NOLINT
-  Result(Status status) : error_(status) {}                                    // NOLINT
-  Result(const Result& other) : has_value_(other.has_value_), error_(other.error_) {
+  Result(T value) : has_value_(true) { new (&value_) T(std::move(value)); }           // NOLINT
+  Result(Error error) : has_value_(false) { new (&error_) Error(std::move(error)); }  // NOLINT
+  Result(Status status) : has_value_(false) { new (&error_) Error(status); }          // NOLINT
+  Result(const Result& other) : has_value_(other.has_value_) {
     if (has_value_) {
-      new (&storage_) T(*other.ptr());
+      new (&value_) T(other.value_);
+    } else {
+      new (&error_) Error(other.error_);
     }
   }
-  Result(Result&& other) noexcept : has_value_(other.has_value_), error_(other.error_) {
+  Result(Result&& other) noexcept : has_value_(other.has_value_) {
     if (has_value_) {
-      new (&storage_) T(std::move(*other.ptr()));
+      new (&value_) T(std::move(other.value_));
+    } else {
+      new (&error_) Error(std::move(other.error_));
     }
   }
   Result& operator=(const Result&) = delete;
   Result& operator=(Result&&) = delete;
   ~Result() {
     if (has_value_) {
-      ptr()->~T();
+      value_.~T();
+    } else {
+      error_.~Error();
     }
   }
 
   [[nodiscard]] bool ok() const { return has_value_; }
   [[nodiscard]] Status status() const { return has_value_ ? Status::Ok : error_.status; }
-  [[nodiscard]] const Error& error() const { return error_; }
-  T& value() { return *ptr(); }
-  const T& value() const { return *ptr(); }
-  T* operator->() { return ptr(); }
-  const T* operator->() const { return ptr(); }
-  T& operator*() { return *ptr(); }
-  const T& operator*() const { return *ptr(); }
+  // The failure; an Ok Error without detail when there is a value.
+  [[nodiscard]] const Error& error() const { return has_value_ ? detail::kNoError : error_; }
+  // The value; reading it from a failed Result is a caller bug (trap in debug builds).
+  T& value() { return checked(); }
+  const T& value() const { return checked(); }
+  T* operator->() { return &checked(); }
+  const T* operator->() const { return &checked(); }
+  T& operator*() { return checked(); }
+  const T& operator*() const { return checked(); }
 
  private:
-  T* ptr() { return std::launder(reinterpret_cast<T*>(&storage_)); }
-  const T* ptr() const { return std::launder(reinterpret_cast<const T*>(&storage_)); }
+  T& checked() {
+    LSEDGE_ASSERT(has_value_);
+    return value_;
+  }
+  const T& checked() const {
+    LSEDGE_ASSERT(has_value_);
+    return value_;
+  }
 
-  std::aligned_storage_t<sizeof(T), alignof(T)> storage_;
-  bool has_value_ = false;
-  Error error_;
+  union {
+    T value_;
+    Error error_;
+  };
+  bool has_value_;
 };
 
-// Success or an Error.
+// Success or an Error. On success only a Status is written: the Error is constructed only for a
+// failure. Thread-safety: a value type.
 template <>
 class [[nodiscard]] Result<void> {
  public:
-  Result() = default;
+  Result() : ok_{Status::Ok} {}
   Result(Error error) : error_(std::move(error)) {}  // NOLINT
-  Result(Status status) : error_(status) {}          // NOLINT
+  Result(Status status) {                            // NOLINT
+    if (status == Status::Ok) {
+      new (&ok_) OkState{Status::Ok};
+    } else {
+      new (&error_) Error(status);
+    }
+  }
+  Result(const Result& other) { copy_from(other); }
+  Result& operator=(const Result& other) {
+    if (this != &other) {
+      destroy();
+      copy_from(other);
+    }
+    return *this;
+  }
+  ~Result() { destroy(); }
 
-  [[nodiscard]] bool ok() const { return error_.status == Status::Ok; }
-  [[nodiscard]] Status status() const { return error_.status; }
-  [[nodiscard]] const Error& error() const { return error_; }
+  [[nodiscard]] bool ok() const { return ok_.status == Status::Ok; }
+  [[nodiscard]] Status status() const { return ok_.status; }
+  [[nodiscard]] const Error& error() const { return ok() ? detail::kNoError : error_; }
 
  private:
-  Error error_;
+  // Error begins with its Status, so `ok_.status` may be read whichever member is active
+  // (the common initial sequence of two standard-layout structs).
+  struct OkState {
+    Status status;
+  };
+
+  void copy_from(const Result& other) {
+    if (other.ok()) {
+      new (&ok_) OkState{Status::Ok};
+    } else {
+      new (&error_) Error(other.error_);
+    }
+  }
+  void destroy() {
+    if (!ok()) {
+      error_.~Error();
+    }
+  }
+
+  union {
+    OkState ok_;
+    Error error_;
+  };
 };
 
 using Outcome = Result<void>;
+
+static_assert(std::is_standard_layout_v<Error>, "Outcome reads Error::status through OkState");
 
 }  // namespace lsedge
 
@@ -115,7 +191,6 @@ using Outcome = Result<void>;
       return ::lsedge::detail::error_of(lsedge_try_result_); \
     }                                                        \
   } while (false)
-
 // Evaluates `expr` (a Result<T>); on failure returns its error from the enclosing function, else
 // moves the value into `lhs`, which may be a declaration: LSEDGE_TRY_ASSIGN(auto n, read(buf));
 #define LSEDGE_TRY_ASSIGN(lhs, expr) \

@@ -83,14 +83,11 @@ Outcome Connection::send_all(ConstByteSpan data, Deadline deadline) {
     if (deadline.expired(clock_.now_ms())) {
       return Error(Status::Timeout, "sending the request");
     }
-    Result<size_t> sent = transport_.send(data.subspan(offset), deadline);
-    if (!sent.ok()) {
-      return sent.error();
-    }
-    if (*sent == 0 || *sent > data.size() - offset) {
+    LSEDGE_TRY_ASSIGN(const size_t sent, transport_.send(data.subspan(offset), deadline));
+    if (sent == 0 || sent > data.size() - offset) {
       return Error(Status::NetworkError, "transport send reported an impossible byte count");
     }
-    offset += *sent;
+    offset += sent;
     sent_any_ = true;
   }
   return {};
@@ -145,11 +142,8 @@ Error Connection::fail(const Request& request, Error error) {
   return error;
 }
 
-Result<Response> Connection::attempt(const Request& request, ConstByteSpan head, Deadline deadline,
-                                     bool& lost_before_response) {
-  lost_before_response = false;
-  reader_.begin(request.method == Method::Head);
-
+Outcome Connection::send_request(const Request& request, ConstByteSpan head, Deadline deadline,
+                                 bool& lost_before_response) {
   bool source_fault = false;
   Outcome sent = send_all(head, deadline);
   if (sent.ok() && request.body_source != nullptr) {
@@ -157,38 +151,45 @@ Result<Response> Connection::attempt(const Request& request, ConstByteSpan head,
   } else if (sent.ok() && !request.body.empty()) {
     sent = send_all(request.body, deadline);
   }
-  if (!sent.ok()) {
-    lost_before_response = !source_fault && connection_lost(sent.status());
-    return fail(request, sent.error());
-  }
+  lost_before_response = !sent.ok() && !source_fault && connection_lost(sent.status());
+  return sent;
+}
 
+Outcome Connection::receive_response(Deadline deadline, bool& lost_before_response) {
   const ByteSpan chunk = buffers_.receive_chunk;
   while (!reader_.complete()) {
     if (deadline.expired(clock_.now_ms())) {
-      return fail(request, Error(Status::Timeout, "waiting for the response"));
+      return Error(Status::Timeout, "waiting for the response");
     }
     Result<size_t> received = transport_.receive(chunk, deadline);
+    if (received.status() == Status::PeerClosed) {
+      lost_before_response = !reader_.received_any();
+      return reader_.finish();  // ends a close-delimited body
+    }
     if (!received.ok()) {
-      if (received.status() == Status::PeerClosed) {
-        Outcome finished = reader_.finish();  // ends a close-delimited body
-        if (finished.ok()) {
-          break;
-        }
-        lost_before_response = !reader_.received_any();
-        return fail(request, finished.error());
-      }
       lost_before_response = !reader_.received_any() && connection_lost(received.status());
-      return fail(request, received.error());
+      return received.error();
     }
     if (*received == 0 || *received > chunk.size()) {
-      return fail(request,
-                  Error(Status::NetworkError, "transport receive reported an impossible count"));
+      return Error(Status::NetworkError, "transport receive reported an impossible count");
     }
-    Outcome fed = reader_.feed(chunk.first(*received));
-    if (!fed.ok()) {
-      return fail(request, fed.error());
-    }
+    LSEDGE_TRY(reader_.feed(chunk.first(*received)));
   }
+  return {};
+}
+
+Result<Response> Connection::attempt(const Request& request, ConstByteSpan head, Deadline deadline,
+                                     bool& lost_before_response) {
+  lost_before_response = false;
+  reader_.begin(request.method == Method::Head);
+  Outcome exchanged = send_request(request, head, deadline, lost_before_response);
+  if (exchanged.ok()) {
+    exchanged = receive_response(deadline, lost_before_response);
+  }
+  if (!exchanged.ok()) {
+    return fail(request, exchanged.error());
+  }
+  lost_before_response = false;
 
   Response response = reader_.response();
   if (reader_.has_extra_bytes()) {
@@ -207,30 +208,29 @@ Result<Response> Connection::attempt(const Request& request, ConstByteSpan head,
   return response;
 }
 
+Result<bool> Connection::reuse_or_connect(Deadline deadline) {
+  if (transport_.is_open()) {
+    if (!transport_.idle_connection_broken()) {
+      return true;
+    }
+    log_.debug("kept-alive connection is no longer usable; reconnecting");
+    transport_.close();
+  }
+  LSEDGE_TRY(connect(deadline));
+  return false;
+}
+
 Result<Response> Connection::execute(const Request& request, Deadline deadline) {
   if (buffers_.request_head.empty() || buffers_.receive_chunk.empty()) {
     return Error(Status::InvalidArgument, "connection buffers are empty");
   }
-  Result<size_t> head_length = write_request_head(request, endpoint_, buffers_.request_head);
-  if (!head_length.ok()) {
-    return head_length.error();
-  }
+  LSEDGE_TRY_ASSIGN(const size_t head_length,
+                    write_request_head(request, endpoint_, buffers_.request_head));
   sent_any_ = false;
-  const HeadWipe wipe(buffers_.request_head.first(*head_length));
-  const ConstByteSpan head = buffers_.request_head.first(*head_length);
+  const HeadWipe wipe(buffers_.request_head.first(head_length));
+  const ConstByteSpan head = buffers_.request_head.first(head_length);
 
-  bool reused = false;
-  if (transport_.is_open()) {
-    if (transport_.idle_connection_broken()) {
-      log_.debug("kept-alive connection is no longer usable; reconnecting");
-      transport_.close();
-    } else {
-      reused = true;
-    }
-  }
-  if (!reused) {
-    LSEDGE_TRY(connect(deadline));
-  }
+  LSEDGE_TRY_ASSIGN(const bool reused, reuse_or_connect(deadline));
 
   bool lost_before_response = false;
   Result<Response> first = attempt(request, head, deadline, lost_before_response);

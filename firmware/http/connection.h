@@ -44,10 +44,17 @@ class Connection {
 
  private:
   [[nodiscard]] Outcome connect(Deadline deadline);
+  // True: the kept-alive connection is reused; false: a new one was opened.
+  [[nodiscard]] Result<bool> reuse_or_connect(Deadline deadline);
   [[nodiscard]] Outcome send_all(ConstByteSpan data, Deadline deadline);
   // Streams a BodySource through the send chunk. `source_fault`: the source failed or broke its
   // size() promise (not a connection problem, so never a reason to resend).
   [[nodiscard]] Outcome send_body(BodySource& source, Deadline deadline, bool& source_fault);
+  // The head and the body. `lost_before_response` as for attempt().
+  [[nodiscard]] Outcome send_request(const Request& request, ConstByteSpan head, Deadline deadline,
+                                     bool& lost_before_response);
+  // Feeds the reader until the response is complete (or, on PeerClosed, finished).
+  [[nodiscard]] Outcome receive_response(Deadline deadline, bool& lost_before_response);
   // One send + receive on the current connection. `lost_before_response`: the connection died
   // before any response byte (the case where a resend on a fresh connection may be safe).
   [[nodiscard]] Result<Response> attempt(const Request& request, ConstByteSpan head,

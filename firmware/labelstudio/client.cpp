@@ -47,83 +47,92 @@ Outcome Client::build_path(std::string_view endpoint) {
 Result<http::Response> Client::call(http::Method method, std::string_view endpoint,
                                     std::string_view content_type, ConstByteSpan body,
                                     bool safe_to_resend, Deadline deadline) {
-  return call_with(method, endpoint, content_type, body, nullptr, safe_to_resend, deadline);
+  return call_with({method, endpoint, content_type, body, nullptr, safe_to_resend, deadline});
 }
 
 Result<http::Response> Client::call(http::Method method, std::string_view endpoint,
                                     std::string_view content_type, http::BodySource& body,
                                     bool safe_to_resend, Deadline deadline) {
-  return call_with(method, endpoint, content_type, {}, &body, safe_to_resend, deadline);
+  return call_with({method, endpoint, content_type, {}, &body, safe_to_resend, deadline});
 }
 
-Result<http::Response> Client::call_with(http::Method method, std::string_view endpoint,
-                                         std::string_view content_type, ConstByteSpan body,
-                                         http::BodySource* source, bool safe_to_resend,
-                                         Deadline deadline) {
-  for (int attempt = 0;; ++attempt) {
-    SecretString<auth::kAuthHeaderCapacity> authorization;
-    uint64_t generation = 0;
-    // May refresh through exchange(), which uses this connection: build the path afterwards.
-    LSEDGE_TRY(tokens_.authorization_header(*this, authorization, generation, deadline));
-    LSEDGE_TRY(build_path(endpoint));
+Result<http::Response> Client::send_once(const Call& call, uint64_t& generation) {
+  SecretString<auth::kAuthHeaderCapacity> authorization;
+  // May refresh through exchange(), which uses this connection: build the path afterwards.
+  LSEDGE_TRY(tokens_.authorization_header(*this, authorization, generation, call.deadline));
+  LSEDGE_TRY(build_path(call.endpoint));
 
-    http::Request request;
-    request.method = method;
-    request.path = path_.view();
-    request.content_type = content_type;
-    request.body = body;
-    request.body_source = source;
-    request.authorization = authorization.expose();
-    request.replayable = safe_to_resend;
-    auto response = connection_.execute(request, deadline);
-    authorization.wipe();
-    if (!response.ok()) {
-      return response.error();
-    }
-    const uint16_t status = response->status;
-    if (is_success(status)) {
+  http::Request request;
+  request.method = call.method;
+  request.path = path_.view();
+  request.content_type = call.content_type;
+  request.body = call.body;
+  request.body_source = call.source;
+  request.authorization = authorization.expose();
+  request.replayable = call.safe_to_resend;
+  auto response = connection_.execute(request, call.deadline);
+  authorization.wipe();
+  return response;
+}
+
+bool Client::retry_after_401(const Call& call, uint64_t generation, bool& rewind_failed) {
+  // Label Studio cannot tell an expired access token from a missing one (both 401
+  // "Authentication credentials were not provided."), so refresh once and resend once.
+  // The next call refreshes even if this one cannot be resent.
+  tokens_.invalidate(generation);
+  // A streamed body was consumed by the first send: resend only from its start.
+  rewind_failed = call.source != nullptr && !call.source->rewind().ok();
+  const auto length = static_cast<int>(call.endpoint.size());
+  if (rewind_failed) {
+    log_.warn("401 to %.*s: not resent, the request body cannot be rewound", length,
+              call.endpoint.data());
+    return false;
+  }
+  log_.info("401 to %.*s: refreshing the access token and resending once", length,
+            call.endpoint.data());
+  return true;
+}
+
+Error Client::refused(const http::Response& response, bool bearer, bool rewind_failed) {
+  arena_.reset();
+  Error error = error_from_response(response, arena_);
+  if (rewind_failed) {
+    error.detail.append_truncated(" (not resent: the request body could not be rewound)");
+  } else if (response.status == 401 && bearer) {
+    error.detail.clear();
+    error.detail.append_truncated(
+        "rejected right after a token refresh; check that Personal Access Tokens are "
+        "enabled for the organization (server said: ");
+    arena_.reset();
+    const Error server = error_from_response(response, arena_);
+    error.detail.append_truncated(server.detail.view());
+    error.detail.append_truncated(")");
+  }
+  return error;
+}
+
+Result<http::Response> Client::call_with(const Call& call) {
+  for (int attempt = 0;; ++attempt) {
+    uint64_t generation = 0;
+    LSEDGE_TRY_ASSIGN(http::Response response, send_once(call, generation));
+    if (is_success(response.status)) {
       return response;
     }
     const bool bearer = tokens_.kind() == auth::CredentialKind::PersonalAccessToken;
     bool rewind_failed = false;
-    if (status == 401 && bearer && attempt == 0) {
-      // Label Studio cannot tell an expired access token from a missing one (both 401
-      // "Authentication credentials were not provided."), so refresh once and resend once.
-      // The next call refreshes even if this one cannot be resent.
-      tokens_.invalidate(generation);
-      // A streamed body was consumed by the first send: resend only from its start.
-      rewind_failed = source != nullptr && !source->rewind().ok();
-      if (!rewind_failed) {
-        log_.info("401 to %.*s: refreshing the access token and resending once",
-                  static_cast<int>(endpoint.size()), endpoint.data());
-        continue;
-      }
-      log_.warn("401 to %.*s: not resent, the request body cannot be rewound",
-                static_cast<int>(endpoint.size()), endpoint.data());
+    if (response.status == 401 && bearer && attempt == 0 &&
+        retry_after_401(call, generation, rewind_failed)) {
+      continue;
     }
-    arena_.reset();
-    Error error = error_from_response(*response, arena_);
-    if (rewind_failed) {
-      error.detail.append_truncated(" (not resent: the request body could not be rewound)");
-    } else if (status == 401 && bearer) {
-      error.detail.clear();
-      error.detail.append_truncated(
-          "rejected right after a token refresh; check that Personal Access Tokens are "
-          "enabled for the organization (server said: ");
-      arena_.reset();
-      const Error server = error_from_response(*response, arena_);
-      error.detail.append_truncated(server.detail.view());
-      error.detail.append_truncated(")");
-    }
-    return error;
+    return refused(response, bearer, rewind_failed);
   }
 }
 
 Result<User> Client::whoami(Deadline deadline) {
-  auto response = call(http::Method::Get, kWhoamiEndpoint, {}, {}, true, deadline);
-  LSEDGE_TRY(response);
+  LSEDGE_TRY_ASSIGN(const http::Response response,
+                    call(http::Method::Get, kWhoamiEndpoint, {}, {}, true, deadline));
   arena_.reset();
-  auto root = json::parse(as_text(response->body), arena_);
+  auto root = json::parse(as_text(response.body), arena_);
   if (!root.ok()) {
     return Error(root.error()).with_detail("GET /api/current-user/whoami: answer is not JSON");
   }

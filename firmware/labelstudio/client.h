@@ -60,11 +60,23 @@ class Client final : public auth::RefreshExchanger {
 
  private:
   [[nodiscard]] Outcome build_path(std::string_view endpoint);
-  // Both call()s: exactly one of `body` / `source` carries the body.
-  [[nodiscard]] Result<http::Response> call_with(http::Method method, std::string_view endpoint,
-                                                 std::string_view content_type, ConstByteSpan body,
-                                                 http::BodySource* source, bool safe_to_resend,
-                                                 Deadline deadline);
+  // What both call()s were asked: exactly one of `body` / `source` carries the body.
+  struct Call {
+    http::Method method;
+    std::string_view endpoint;
+    std::string_view content_type;
+    ConstByteSpan body;
+    http::BodySource* source;
+    bool safe_to_resend;
+    Deadline deadline;
+  };
+  [[nodiscard]] Result<http::Response> call_with(const Call& call);
+  // One authenticated send; `generation` names the access token used.
+  [[nodiscard]] Result<http::Response> send_once(const Call& call, uint64_t& generation);
+  // A 401 to a Bearer request: invalidates that token; true when the request can be resent.
+  [[nodiscard]] bool retry_after_401(const Call& call, uint64_t generation, bool& rewind_failed);
+  // The Error for a non-2xx answer that is not resent.
+  [[nodiscard]] Error refused(const http::Response& response, bool bearer, bool rewind_failed);
 
   http::Connection& connection_;
   auth::TokenManager& tokens_;

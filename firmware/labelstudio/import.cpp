@@ -53,18 +53,18 @@ Result<ImportResult> post_import(Client& client, int64_t project_id, std::string
   (void)endpoint.append("/api/projects/");
   (void)endpoint.append_int(project_id);
   (void)endpoint.append("/import");
-  auto response = client.call(http::Method::Post, endpoint.view(), content_type, body,
-                              safe_to_resend, deadline);
-  LSEDGE_TRY(response);
+  LSEDGE_TRY_ASSIGN(const http::Response response,
+                    client.call(http::Method::Post, endpoint.view(), content_type, body,
+                                safe_to_resend, deadline));
   client.arena().reset();
-  auto result = parse_import_result(as_text(response->body), client.arena());
+  auto result = parse_import_result(as_text(response.body), client.arena());
   if (!result.ok()) {
     Error error = result.error();
     Error with_context(error.status, "POST ");
     with_context.detail.append_truncated(endpoint.view());
     with_context.detail.append_truncated(": ");
     with_context.detail.append_truncated(error.detail.view());
-    with_context.http_status = response->status;
+    with_context.http_status = response.status;
     return with_context;
   }
   return result;

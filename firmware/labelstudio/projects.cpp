@@ -1,5 +1,7 @@
 #include "firmware/labelstudio/projects.h"
 
+#include <iterator>
+
 #include "board_sizes.h"
 #include "firmware/json/json.h"
 
@@ -87,10 +89,49 @@ class ExactTitle final : public ProjectVisitor {
 
 // GET and parse with the client's arena; the value lives until the client's next call.
 Result<json::Value> fetch_json(Client& client, std::string_view endpoint, Deadline deadline) {
-  auto response = client.call(http::Method::Get, endpoint, {}, {}, true, deadline);
-  LSEDGE_TRY(response);
+  LSEDGE_TRY_ASSIGN(const http::Response response,
+                    client.call(http::Method::Get, endpoint, {}, {}, true, deadline));
   client.arena().reset();
-  return json::parse(as_text(response->body), client.arena());
+  return json::parse(as_text(response.body), client.arena());
+}
+
+// "/api/projects/?page=N&page_size=M[&title=...]".
+Outcome page_endpoint(uint64_t page, uint32_t page_size, std::string_view title_contains,
+                      PathText& out) {
+  const bool built =
+      out.append(kProjects) == Status::Ok && out.append("?page=") == Status::Ok &&
+      out.append_uint(page) == Status::Ok && out.append("&page_size=") == Status::Ok &&
+      out.append_uint(page_size) == Status::Ok &&
+      (title_contains.empty() || (out.append("&title=") == Status::Ok &&
+                                  append_query_value(title_contains, out) == Status::Ok));
+  if (!built) {
+    return Error(Status::BufferTooSmall, "project list path longer than LSEDGE_PATH_CAPACITY");
+  }
+  return {};
+}
+
+// Hands every project of one page to `visitor`; whether a next page follows.
+Result<bool> visit_page(const json::Value& root, ProjectVisitor& visitor) {
+  const json::Value results = root.get("results");
+  if (!results.is_array()) {
+    return Error(Status::JsonMissingField, "GET /api/projects/: no \"results\" list");
+  }
+  for (const json::Value item : results.items()) {
+    auto project = project_from(item);
+    if (!project.ok()) {
+      return with_context(project.error(), "GET /api/projects/");
+    }
+    LSEDGE_TRY(visitor.on_project(*project));
+  }
+  if (!root.get("next").is_string()) {
+    return false;  // null or absent: the last page
+  }
+  if (results.size() == 0) {
+    // A "next" after an empty page would loop until the deadline.
+    return Error(Status::HttpMalformedResponse,
+                 "GET /api/projects/: empty page with a \"next\" link");
+  }
+  return true;
 }
 
 }  // namespace
@@ -102,45 +143,18 @@ Outcome list_projects(Client& client, ProjectVisitor& visitor, Deadline deadline
   for (;;) {
     const uint32_t page_size = kPageSizes[size_index];
     PathText endpoint;
-    const bool built =
-        endpoint.append(kProjects) == Status::Ok && endpoint.append("?page=") == Status::Ok &&
-        endpoint.append_uint(seen / page_size + 1) == Status::Ok &&
-        endpoint.append("&page_size=") == Status::Ok &&
-        endpoint.append_uint(page_size) == Status::Ok &&
-        (title_contains.empty() || (endpoint.append("&title=") == Status::Ok &&
-                                    append_query_value(title_contains, endpoint) == Status::Ok));
-    if (!built) {
-      return Error(Status::BufferTooSmall, "project list path longer than LSEDGE_PATH_CAPACITY");
-    }
-
+    LSEDGE_TRY(page_endpoint(seen / page_size + 1, page_size, title_contains, endpoint));
     auto root = fetch_json(client, endpoint.view(), deadline);
-    if (page_too_large(root.status()) &&
-        size_index + 1 < sizeof(kPageSizes) / sizeof(kPageSizes[0])) {
+    if (page_too_large(root.status()) && size_index + 1 < std::size(kPageSizes)) {
       ++size_index;
       continue;
     }
     if (!root.ok()) {
       return with_context(root.error(), "GET /api/projects/");
     }
-
-    const json::Value results = root->get("results");
-    if (!results.is_array()) {
-      return Error(Status::JsonMissingField, "GET /api/projects/: no \"results\" list");
-    }
-    for (const json::Value item : results.items()) {
-      auto project = project_from(item);
-      if (!project.ok()) {
-        return with_context(project.error(), "GET /api/projects/");
-      }
-      LSEDGE_TRY(visitor.on_project(*project));
-    }
-    if (!root->get("next").is_string()) {
-      return {};  // null or absent: the last page
-    }
-    if (results.size() == 0) {
-      // A "next" after an empty page would loop until the deadline.
-      return Error(Status::HttpMalformedResponse,
-                   "GET /api/projects/: empty page with a \"next\" link");
+    LSEDGE_TRY_ASSIGN(const bool more, visit_page(*root, visitor));
+    if (!more) {
+      return {};
     }
     seen += page_size;
   }
@@ -154,10 +168,10 @@ Result<Project> get_project(Client& client, int64_t id, Deadline deadline) {
   (void)endpoint.append(kProjects);  // fits: 14 + 19 digits + 1
   (void)endpoint.append_int(id);
   (void)endpoint.append("/");
-  auto response = client.call(http::Method::Get, endpoint.view(), {}, {}, true, deadline);
-  LSEDGE_TRY(response);
+  LSEDGE_TRY_ASSIGN(const http::Response response,
+                    client.call(http::Method::Get, endpoint.view(), {}, {}, true, deadline));
   client.arena().reset();
-  auto root = json::parse(as_text(response->body), client.arena());
+  auto root = json::parse(as_text(response.body), client.arena());
   if (!root.ok()) {
     return with_context(root.error(), "GET /api/projects/{id}/");
   }
@@ -191,11 +205,11 @@ Result<Project> create_project(Client& client, const ProjectSpec& spec, ByteSpan
   }
 
   // Not safe to resend: a second POST would create a second project.
-  auto response = client.call(http::Method::Post, kProjects, kJson,
-                              ConstByteSpan(body_buffer.data(), *length), false, deadline);
-  LSEDGE_TRY(response);
+  LSEDGE_TRY_ASSIGN(const http::Response response,
+                    client.call(http::Method::Post, kProjects, kJson,
+                                ConstByteSpan(body_buffer.data(), *length), false, deadline));
   client.arena().reset();
-  auto root = json::parse(as_text(response->body), client.arena());
+  auto root = json::parse(as_text(response.body), client.arena());
   if (!root.ok()) {
     return with_context(root.error(), "POST /api/projects/");
   }
@@ -217,9 +231,7 @@ Result<EnsuredProject> ensure_project(Client& client, const ProjectSpec& spec, B
     ensured.project = *match.found();
     return ensured;
   }
-  auto created = create_project(client, spec, body_buffer, deadline);
-  LSEDGE_TRY(created);
-  ensured.project = *created;
+  LSEDGE_TRY_ASSIGN(ensured.project, create_project(client, spec, body_buffer, deadline));
   ensured.created = true;
   return ensured;
 }

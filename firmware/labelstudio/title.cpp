@@ -106,6 +106,20 @@ Status append_cleaned(ProjectTitle& out, std::string_view valid) {
   return Status::Ok;
 }
 
+// "<shown>[...][ (<id8>)]": the ellipsis when the name was cut, the id part when there is one.
+Status append_title(ProjectTitle& title, std::string_view shown, bool cut, std::string_view id8) {
+  Status status = append_cleaned(title, shown);
+  if (status == Status::Ok && cut) {
+    status = title.append(kEllipsis);
+  }
+  if (status == Status::Ok && !id8.empty()) {
+    status = title.append(" (");
+    status = status == Status::Ok ? append_cleaned(title, id8) : status;
+    status = status == Status::Ok ? title.append(')') : status;
+  }
+  return status;
+}
+
 }  // namespace
 
 size_t count_code_points(std::string_view valid_utf8) {
@@ -117,18 +131,15 @@ size_t count_code_points(std::string_view valid_utf8) {
 }
 
 Outcome format_project_title(std::string_view name, std::string_view id, ProjectTitle& out) {
-  const Result<std::string_view> cleaned_name = clean(name, "project name");
-  LSEDGE_TRY(cleaned_name);
-  const Result<std::string_view> cleaned_id = clean(id, "project id");
-  LSEDGE_TRY(cleaned_id);
-  if (cleaned_name->empty()) {
+  LSEDGE_TRY_ASSIGN(const std::string_view cleaned_name, clean(name, "project name"));
+  LSEDGE_TRY_ASSIGN(const std::string_view cleaned_id, clean(id, "project id"));
+  if (cleaned_name.empty()) {
     return Error(Status::EmptyInput, "project name: empty or only whitespace/control characters");
   }
-  const std::string_view id8 = trim_end(first_code_points(*cleaned_id, kProjectTitleIdChars));
-  const bool has_id = !id8.empty();
-  const size_t suffix_chars = has_id ? 3 + count_code_points(id8) : 0;  // " (" id8 ")"
+  const std::string_view id8 = trim_end(first_code_points(cleaned_id, kProjectTitleIdChars));
+  const size_t suffix_chars = id8.empty() ? 0 : 3 + count_code_points(id8);  // " (" id8 ")"
 
-  std::string_view shown = *cleaned_name;
+  std::string_view shown = cleaned_name;
   bool cut = false;
   if (count_code_points(shown) + suffix_chars > kProjectTitleMaxChars) {
     const size_t budget = kProjectTitleMaxChars - suffix_chars - kEllipsis.size();  // >= 1
@@ -137,15 +148,7 @@ Outcome format_project_title(std::string_view name, std::string_view id, Project
   }
 
   ProjectTitle title;
-  LSEDGE_TRY(append_cleaned(title, shown));
-  if (cut) {
-    LSEDGE_TRY(title.append(kEllipsis));
-  }
-  if (has_id) {
-    LSEDGE_TRY(title.append(" ("));
-    LSEDGE_TRY(append_cleaned(title, id8));
-    LSEDGE_TRY(title.append(')'));
-  }
+  LSEDGE_TRY(append_title(title, shown, cut, id8));
   out = title;
   return {};
 }
