@@ -240,7 +240,7 @@ Session::Session(PlatformServices& platform, LogSink& sink, Config& config)
                                           ByteSpan(g_response_body), ByteSpan(g_receive_chunk),
                                           ByteSpan(g_send_chunk)},
                   Logger(&sink, "http")),
-      client_(connection_, tokens_, platform.clock, config.url.base_path.view(), g_json_arena,
+      client_(connection_, tokens_, config.url.base_path.view(), g_json_arena,
               Logger(&sink, "client")) {}
 
 Session::~Session() {

@@ -26,12 +26,10 @@ Outcome copy_field(json::Value object, std::string_view key, FixedString<N>& out
 
 }  // namespace
 
-Client::Client(http::Connection& connection, auth::TokenManager& tokens,
-               const hal::MonotonicClock& clock, std::string_view base_path, Arena& arena,
-               Logger logger)
+Client::Client(http::Connection& connection, auth::TokenManager& tokens, std::string_view base_path,
+               Arena& arena, Logger logger)
     : connection_(connection),
       tokens_(tokens),
-      clock_(clock),
       base_path_(base_path),
       arena_(arena),
       log_(logger) {}

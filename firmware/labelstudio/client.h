@@ -12,7 +12,6 @@
 #include "firmware/core/result.h"
 #include "firmware/http/connection.h"
 #include "firmware/json/json.h"
-#include "hal/clock.h"
 
 namespace lsedge::labelstudio {
 
@@ -31,8 +30,8 @@ class Client final : public auth::RefreshExchanger {
  public:
   // base_path: the URL's sub-path ("" or "/ls"), prefixed to every endpoint.
   // arena: parses JSON responses; reset by the client before each request.
-  Client(http::Connection& connection, auth::TokenManager& tokens, const hal::MonotonicClock& clock,
-         std::string_view base_path, Arena& arena, Logger logger);
+  Client(http::Connection& connection, auth::TokenManager& tokens, std::string_view base_path,
+         Arena& arena, Logger logger);
 
   // Sends an authenticated request. A 401 to a Bearer request refreshes the access token once
   // and resends once (a 401 means the server did not act, and the body is in memory); any other
@@ -80,7 +79,6 @@ class Client final : public auth::RefreshExchanger {
 
   http::Connection& connection_;
   auth::TokenManager& tokens_;
-  const hal::MonotonicClock& clock_;
   std::string_view base_path_;
   Arena& arena_;
   Logger log_;

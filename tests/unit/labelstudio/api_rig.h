@@ -69,8 +69,8 @@ struct Rig {
                                 ByteSpan(body.data(), body.size()), ByteSpan(chunk)},
         Logger(&log, "http"));
     tokens = std::make_unique<auth::TokenManager>(clock, mutex, condition, Logger(&log, "auth"));
-    client = std::make_unique<Client>(*connection, *tokens, clock, base_path, arena,
-                                      Logger(&log, "client"));
+    client =
+        std::make_unique<Client>(*connection, *tokens, base_path, arena, Logger(&log, "client"));
   }
   void legacy() { ASSERT_TRUE(tokens->set_credential(kLegacyKey).ok()); }
   Deadline deadline() const { return Deadline::after(clock.now_ms(), 60000); }
