@@ -12,6 +12,7 @@
 #include "firmware/core/result.h"
 #include "firmware/http/connection.h"
 #include "firmware/json/json.h"
+#include "firmware/labelstudio/token_exchange.h"
 
 namespace lsedge::labelstudio {
 
@@ -26,7 +27,7 @@ struct User {
 
 // One API client per connection. Thread-safety: one thread at a time; many Clients on many
 // threads may share one TokenManager.
-class Client final : public auth::RefreshExchanger {
+class Client {
  public:
   // base_path: the URL's sub-path ("" or "/ls"), prefixed to every endpoint.
   // arena: parses JSON responses; reset by the client before each request.
@@ -48,11 +49,6 @@ class Client final : public auth::RefreshExchanger {
                                             bool safe_to_resend, Deadline deadline);
 
   [[nodiscard]] Result<User> whoami(Deadline deadline);
-
-  // auth::RefreshExchanger: POST {base}/api/token/refresh/ {"refresh": pat} on this connection.
-  [[nodiscard]] Outcome exchange(std::string_view pat,
-                                 SecretString<LSEDGE_TOKEN_CAPACITY>& access_out,
-                                 Deadline deadline) override;
 
   // The arena the last response was parsed with (for callers that read more fields).
   [[nodiscard]] Arena& arena() { return arena_; }
@@ -79,6 +75,7 @@ class Client final : public auth::RefreshExchanger {
 
   http::Connection& connection_;
   auth::TokenManager& tokens_;
+  TokenExchange exchange_;  // the refresh, on this connection between two requests
   std::string_view base_path_;
   Arena& arena_;
   Logger log_;
