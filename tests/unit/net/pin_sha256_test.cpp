@@ -1,5 +1,5 @@
 // The pin's text form (firmware/net/pin_sha256.h); the handshakes that check a pin are in
-// tests/unit/tls/tls_transport_test.cpp.
+// tests/unit/net/tls/tls_transport_test.cpp.
 #include "firmware/net/pin_sha256.h"
 
 #include <gtest/gtest.h>

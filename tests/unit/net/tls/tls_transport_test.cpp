@@ -19,7 +19,7 @@
 #include "platform/linux/linux_socket.h"
 #include "tests/fakes/capture_log.h"
 #include "tests/fakes/fake_entropy.h"
-#include "tests/unit/tls/tls_test_server.h"
+#include "tests/unit/net/tls/tls_test_server.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -84,7 +84,7 @@ class TlsTransportTest : public ::testing::Test {
     certs_ = cert_dir();
     ASSERT_FALSE(certs_.empty())
         << "LSEDGE_TLS_TEST_CERTS is not set: run through ctest (fixture tls.certs), or run "
-           "tests/unit/tls/make_certs.sh tests/server/gen_certs.sh DIR and export it";
+           "tests/unit/net/tls/make_certs.sh tests/server/gen_certs.sh DIR and export it";
   }
 
   std::string path(const std::string& name) const { return certs_ + "/" + name; }

@@ -1,4 +1,4 @@
-#include "tests/unit/tls/tls_test_server.h"
+#include "tests/unit/net/tls/tls_test_server.h"
 
 #include <arpa/inet.h>
 #include <mbedtls/ctr_drbg.h>
