@@ -33,6 +33,7 @@
 #include "board_sizes.h"
 #include "firmware/core/fixed_string.h"
 #include "hal/storage.h"
+#include "platform/linux/errno_status.h"
 
 namespace lsedge::testing {
 
@@ -464,26 +465,9 @@ class MemoryStorage final : public hal::Storage {
 
   static size_t index(Op op) { return static_cast<size_t>(op); }
 
-  // The status LinuxStorage reports for `err` (platform/linux/errno_status.cpp).
-  static Status status_for(int err) {
-    switch (err) {
-      case ENOENT:
-        return Status::FileNotFound;
-      case EEXIST:
-        return Status::FileExists;
-      case ENOTEMPTY:
-        return Status::DirectoryNotEmpty;
-      case ENOSPC:
-      case EDQUOT:
-      case EFBIG:
-        return Status::NoSpace;
-      default:
-        return Status::FileError;
-    }
-  }
-
   static Error fail_with(int err, std::string_view what) {
-    Error error(status_for(err));
+    // The status LinuxStorage reports for `err`: the platform's one errno table.
+    Error error(platform::status_from_errno(err, platform::ErrnoContext::File));
     if (error.status == Status::NoSpace) {
       error.detail.append_truncated("disk full: ");
     }
