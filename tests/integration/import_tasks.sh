@@ -30,14 +30,14 @@ run_lsedge import --project "$project" "$work/one.json"
 expect_rc 0
 expect_out "imported 1 tasks"
 [ "$(server_tasks "$project")" -eq 8 ] || fail "object: expected 8 tasks on the server"
-admin tasks "$project" | grep -q '"single.png"' || fail "the single task's data is not on the server"
+grep -q '"single.png"' <<<"$(admin tasks "$project")" || fail "the single task's data is not on the server"
 [ "$(printf '%s' "$err" | grep -cE '\[#|% [0-9]+/[0-9]+ tasks')" -eq 0 ] || fail "progress printed to a non-terminal"
 # On a terminal (script(1) gives lsedge a pty) stderr shows the progress line.
 if command -v script >/dev/null; then
   tty_out=$(script -qec "'$LSEDGE' import --project $project '$work/one.json'" /dev/null | tr '\r' '\n')
-  printf '%s\n' "$tty_out" | grep -qF "[##############################] 100% 1/1 tasks, 1 requests" ||
+  grep -qF "[##############################] 100% 1/1 tasks, 1 requests" <<<"$tty_out" ||
     fail "no progress bar on a terminal"
-  printf '%s\n' "$tty_out" | grep -qF "imported 1 tasks in 1 request" || fail "no result on a terminal"
+  grep -qF "imported 1 tasks in 1 request" <<<"$tty_out" || fail "no result on a terminal"
   [ "$(server_tasks "$project")" -eq 9 ] || fail "terminal run: expected 9 tasks on the server"
 fi
 

@@ -42,10 +42,10 @@ expect_rc() {
   [ "$rc" -eq "$1" ] || fail "expected exit code $1, got $rc"
 }
 expect_out() {
-  printf '%s' "$out" | grep -qF -- "$1" || fail "stdout lacks: $1"
+  grep -qF -- "$1" <<<"$out" || fail "stdout lacks: $1"
 }
 expect_err() {
-  printf '%s' "$err" | grep -qF -- "$1" || fail "stderr lacks: $1"
+  grep -qF -- "$1" <<<"$err" || fail "stderr lacks: $1"
 }
 knob() { "$server_dir/knob.sh" "$LSEDGE_STATE" "$@" >/dev/null; }
 admin() { "$server_dir/admin.sh" "$LSEDGE_STATE" "$@"; }

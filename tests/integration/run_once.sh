@@ -42,7 +42,7 @@ run_lsedge --json run --spool "$spool" --project "$project" --once --retry-cap-m
 expect_rc 0
 [ "$(printf '%s\n' "$out" | grep -c '"event":"retry".*"http_status":503.*"delay_ms":1000')" -eq 2 ] ||
   fail "expected two retries that honour Retry-After"
-printf '%s' "$out" | grep -qE '"event":"sent","entry":"[0-9]{20}/0000000000-10.json","tasks":10' ||
+grep -qE '"event":"sent","entry":"[0-9]{20}/0000000000-10.json","tasks":10' <<<"$out" ||
   fail "the retried entry was not sent"
 admin reset >/dev/null
 
@@ -56,7 +56,7 @@ expect_rc 0
 expect_out '"outcome_unknown":true'
 expect_out '"possible_duplicate":true'
 expect_out '"unknown_outcomes":1,"possible_duplicates":1'
-printf '%s' "$err" | grep -qE 'resending [0-9]{20}/0000000000-10.json \(10 tasks\)' ||
+grep -qE 'resending [0-9]{20}/0000000000-10.json \(10 tasks\)' <<<"$err" ||
   fail "the resend was not logged"
 server_tasks "$project" "$work/server.json"
 spool_check verify "$work/snapshot4.json" "$work/server.json" "$work/stderr" || fail "duplicate not accounted"
@@ -69,7 +69,7 @@ run_lsedge spool add --spool "$spool" --batch-bytes 120 "$work/t5.json"
 knob fail "1 400 $import_path"
 run_lsedge run --spool "$spool" --project "$project" --once
 expect_rc 5
-printf '%s' "$err" | grep -qE 'the server refused [0-9]{20}/0000000000-1.json \(HTTP 400\)' ||
+grep -qE 'the server refused [0-9]{20}/0000000000-1.json \(HTTP 400\)' <<<"$err" ||
   fail "the rejection was not reported"
 [ "$(ls "$spool/rejected" | grep -cE '^[0-9]{20}-0000000000-1\.json$')" -eq 1 ] ||
   fail "rejected entry not kept"

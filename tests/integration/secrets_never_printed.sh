@@ -9,12 +9,12 @@ expect_rc 0
 # Any JWT-looking text (header "eyJ...") or a piece of the PAT's signature is a leak.
 sig=${PAT##*.}
 for text in "$out" "$err" "$(cat "$LSEDGE_TEST_REQUEST_LOG")"; do
-  printf '%s' "$text" | grep -q 'eyJ' && fail "a JWT was printed"
-  printf '%s' "$text" | grep -qF -- "${sig:0:16}" && fail "the PAT's signature was printed"
+  grep -q 'eyJ' <<<"$text" && fail "a JWT was printed"
+  grep -qF -- "${sig:0:16}" <<<"$text" && fail "the PAT's signature was printed"
 done
 LABEL_STUDIO_URL=$LSEDGE_TEST_HTTP_URL LABEL_STUDIO_API_TOKEN="${PAT}x" run_lsedge whoami -vv
 expect_rc 3
-printf '%s%s' "$out" "$err" | grep -q 'eyJ' && fail "a JWT was printed on failure"
+grep -q 'eyJ' <<<"$out$err" && fail "a JWT was printed on failure"
 LABEL_STUDIO_URL=$LSEDGE_TEST_HTTP_URL LABEL_STUDIO_API_TOKEN=$LEGACY_KEY run_lsedge whoami -vv
-printf '%s%s' "$out" "$err" | grep -qF -- "$LEGACY_KEY" && fail "the legacy key was printed"
+grep -qF -- "$LEGACY_KEY" <<<"$out$err" && fail "the legacy key was printed"
 echo PASS
