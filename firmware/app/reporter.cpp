@@ -46,20 +46,23 @@ class Text {
 constexpr size_t kMaxStringBytes = 255;
 constexpr size_t kLineBytes = 3 * 6 * kMaxStringBytes + 512;  // + the newline
 static_assert(kErrorDetailCapacity <= kMaxStringBytes, "an error detail must fit uncut");
-uint8_t g_json_line[kLineBytes];  // the reporter's (one command at a time, on the CLI thread)
 
-// One JSON object written into `buffer`, then sent as one line. A writer failure (which the
-// sizes above rule out) prints a valid placeholder, never broken JSON.
+// One JSON object written into its own N-byte buffer (on the caller's stack: no static line to
+// share between threads, no RAM held between events), then sent as one line. A writer failure
+// (which the sizes above rule out) prints a valid placeholder, never broken JSON.
+template <size_t N>
 class JsonLine {
  public:
-  // The last byte of `buffer` is kept for the newline. A non-empty `event` comes first.
-  explicit JsonLine(ByteSpan buffer, std::string_view event = {})
-      : buffer_(buffer), writer_(ByteSpan(buffer.data(), buffer.size() - 1)) {
+  // The last byte of the buffer is kept for the newline. A non-empty `event` comes first.
+  explicit JsonLine(std::string_view event = {}) : writer_(ByteSpan(buffer_, N - 1)) {
     (void)writer_.begin_object();
     if (!event.empty()) {
       str("event", event);
     }
   }
+  // The writer points into buffer_: never copied or moved (returned by guaranteed elision).
+  JsonLine(const JsonLine&) = delete;
+  JsonLine& operator=(const JsonLine&) = delete;
   JsonLine& open(std::string_view key) {
     (void)writer_.key(key);
     (void)writer_.begin_object();
@@ -108,18 +111,21 @@ class JsonLine {
     std::string_view text = "{\"error\":{\"status\":\"buffer_too_small\"}}\n";
     if (size.ok()) {
       buffer_[*size] = '\n';  // the text and its newline in one write
-      text = as_text(ConstByteSpan(buffer_.data(), *size + 1));
+      text = as_text(ConstByteSpan(buffer_, *size + 1));
     }
     (to_stderr ? console.err(text) : console.out(text));
   }
 
  private:
-  ByteSpan buffer_;
+  uint8_t buffer_[N];
   json::Writer writer_;
 };
 
-JsonLine json_line(std::string_view event = {}) {
-  return JsonLine(ByteSpan(g_json_line), event);
+// A reporter event's line (kLineBytes on the stack of a shallow call: commands report between
+// requests, never from inside one).
+using EventLine = JsonLine<kLineBytes>;
+EventLine json_line(std::string_view event = {}) {
+  return EventLine(event);
 }
 
 bool is_content_error(Status status) {
@@ -399,9 +405,9 @@ void JsonLogSink::write(LogLevel level, std::string_view component, std::string_
   if (!enabled(level)) {
     return;
   }
-  // Its own buffer, on the stack: a log line may come while the reporter builds one.
-  uint8_t buffer[6 * kMaxStringBytes + 256];
-  JsonLine(ByteSpan(buffer))
+  // A smaller line than an event's: log lines can come from deep in a request (the TLS
+  // handshake's debug lines), and carry one long string.
+  JsonLine<6 * kMaxStringBytes + 256>()
       .open("log")
       .str("level", level_name(level))
       .str("component", component)
