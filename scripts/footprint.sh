@@ -105,7 +105,7 @@ print(sum(max(0, b[0] - (a[0] + a[1])) for a, b in zip(loads, loads[1:])))')
     echo "- zero-heap program: $([ "$zh_rc" = 0 ] && echo PASS || echo "FAIL (exit $zh_rc)")," \
       "${seconds} s$([ ${#emulator[@]} -gt 0 ] && echo " under ${emulator[0]}")"
     echo
-    echo "| path (lsedge -vv ...) | heap calls | TLS pool peak: requested / blocks / with headers | stack high-water | time |"
+    echo "| path: lsedge arguments | heap calls | TLS pool peak: requested / blocks / with headers | stack high-water | time |"
     echo "|---|---:|---:|---:|---:|"
     heap_total=0
     pool_peak=0
@@ -113,7 +113,7 @@ print(sum(max(0, b[0] - (a[0] + a[1])) for a, b in zip(loads, loads[1:])))')
     while read -r _ fields; do
       declare -A f=()
       for kv in $fields; do f[${kv%%=*}]=${kv#*=}; done
-      cmd=$(grep -E "^phase ${f[phase]} " "$log" | sed -E 's/.* lsedge -vv //')
+      cmd=$(grep -E "^phase ${f[phase]} " "$log" | sed -E 's/.* lsedge //')
       echo "| ${f[phase]}: \`$cmd\` | ${f[heap]} | ${f[pool_peak]} / ${f[pool_blocks]} / ${f[pool_peak_with_headers]} B | ${f[stack]} B | ${f[seconds]} s |"
       heap_total=$((heap_total + f[heap]))
       [ "${f[pool_peak_with_headers]}" -le "$pool_peak" ] || pool_peak=${f[pool_peak_with_headers]}

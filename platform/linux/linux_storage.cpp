@@ -110,7 +110,9 @@ struct DirectorySlot {
   int fd = -1;
   size_t filled = 0;  // bytes of records in `records`
   size_t at = 0;      // the next record
-  CPath path;         // for error details
+  // For error details, which hold at most kErrorDetailCapacity bytes: a longer path would only
+  // be cut there, so the slot keeps no more (these slots are static).
+  FixedString<kErrorDetailCapacity> path;
   alignas(8) unsigned char records[LSEDGE_DIRECTORY_LIST_BUFFER];
 };
 
@@ -405,7 +407,8 @@ Result<hal::DirectoryHandle> LinuxStorage::open_directory(std::string_view direc
   slot->fd = fd;
   slot->filled = 0;
   slot->at = 0;
-  slot->path = c_path;
+  slot->path.clear();
+  slot->path.append_truncated(c_path.view());
   return hal::DirectoryHandle{index};
 }
 
