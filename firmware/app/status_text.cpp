@@ -95,27 +95,13 @@ constexpr StatusText kMessages[] = {
     {Status::Cancelled, "the operation was cancelled"},
 };
 
-static_assert(sizeof(kMessages) / sizeof(kMessages[0]) == static_cast<unsigned>(Status::kCount_),
-              "every Status needs a message");
-
-constexpr bool messages_in_enum_order() {
-  for (unsigned i = 0; i < sizeof(kMessages) / sizeof(kMessages[0]); ++i) {
-    if (static_cast<unsigned>(kMessages[i].status) != i) {
-      return false;
-    }
-  }
-  return true;
-}
-static_assert(messages_in_enum_order(), "kMessages rows must follow the enum order");
+static_assert(rows_cover_statuses_in_order(kMessages),
+              "kMessages: one row per Status, in enum order");
 
 }  // namespace
 
 const char* status_message(Status status) {
-  const auto index = static_cast<unsigned>(status);
-  if (index >= static_cast<unsigned>(Status::kCount_)) {
-    return kMessages[static_cast<unsigned>(Status::InvalidArgument)].message;
-  }
-  return kMessages[index].message;
+  return status_row(kMessages, status).message;
 }
 
 int exit_code_for(Status status) {

@@ -56,25 +56,10 @@ constexpr StatusInfo kTable[] = {
     {Status::Cancelled, "cancelled", StatusClass::Server},
 };
 
-static_assert(sizeof(kTable) / sizeof(kTable[0]) == static_cast<unsigned>(Status::kCount_),
-              "every Status needs a row in kTable");
-
-constexpr bool table_in_enum_order() {
-  for (unsigned i = 0; i < sizeof(kTable) / sizeof(kTable[0]); ++i) {
-    if (static_cast<unsigned>(kTable[i].status) != i) {
-      return false;
-    }
-  }
-  return true;
-}
-static_assert(table_in_enum_order(), "kTable rows must follow the enum order");
+static_assert(rows_cover_statuses_in_order(kTable), "kTable: one row per Status, in enum order");
 
 const StatusInfo& info(Status status) {
-  const auto index = static_cast<unsigned>(status);
-  if (index >= static_cast<unsigned>(Status::kCount_)) {
-    return kTable[static_cast<unsigned>(Status::InvalidArgument)];
-  }
-  return kTable[index];
+  return status_row(kTable, status);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // to a person (its message, its exit code) is the program's business: firmware/app/status_text.h.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace lsedge {
@@ -82,5 +83,26 @@ enum class StatusClass : uint8_t {
 // A stable identifier such as "buffer_too_small", for logs and JSON output.
 [[nodiscard]] const char* status_name(Status status);
 [[nodiscard]] StatusClass status_class(Status status);
+
+// Tables with one row per Status (core's names, app's messages): `Row` has a `status` member.
+// True when there is a row for every Status, in enum order (for a static_assert).
+template <class Row, size_t N>
+constexpr bool rows_cover_statuses_in_order(const Row (&rows)[N]) {
+  if (N != static_cast<size_t>(Status::kCount_)) {
+    return false;
+  }
+  for (size_t i = 0; i < N; ++i) {
+    if (static_cast<size_t>(rows[i].status) != i) {
+      return false;
+    }
+  }
+  return true;
+}
+// The row of `status`; an out-of-range value (a corrupted byte) reads as InvalidArgument's row.
+template <class Row, size_t N>
+[[nodiscard]] constexpr const Row& status_row(const Row (&rows)[N], Status status) {
+  const auto index = static_cast<size_t>(status);
+  return rows[index < N ? index : static_cast<size_t>(Status::InvalidArgument)];
+}
 
 }  // namespace lsedge

@@ -102,18 +102,17 @@ Outcome join(Path& out, std::string_view a, std::string_view b = {}, std::string
 }
 
 // Nothing at the path: removed or consumed meanwhile, which the spool treats as done.
-template <class T>
-bool is_gone(const Result<T>& result) {
+bool is_gone(const Outcome& result) {
   return result.status() == Status::FileNotFound;
 }
 Outcome unless_gone(const Outcome& outcome) {
   return is_gone(outcome) ? Outcome() : outcome;
 }
 
-// A name another process took first (a rename onto a non-empty directory, a new file's name).
-template <class T>
-bool is_taken(const Result<T>& result) {
-  return result.status() == Status::DirectoryNotEmpty || result.status() == Status::FileExists;
+// A name another process took first: a rename onto, or a removal of, a directory that is not
+// empty (the Storage reports POSIX's EEXIST for these as DirectoryNotEmpty too).
+bool is_taken(const Outcome& result) {
+  return result.status() == Status::DirectoryNotEmpty;
 }
 
 bool is_storage_failure(Status status) {
@@ -354,11 +353,6 @@ Outcome Spool::require_open() const {
   return {};
 }
 
-Outcome Spool::build(Path& out, std::string_view a, std::string_view b, std::string_view c,
-                     std::string_view d) const {
-  return join(out, a, b, c, d);
-}
-
 Outcome Spool::open(std::string_view directory, Role role) {
   open_ = false;
   LSEDGE_TRY(set_directory(directory));
@@ -389,7 +383,7 @@ Outcome Spool::make_layout() {
   Path path;
   LSEDGE_TRY(storage_.make_directory(dir_.view()));
   for (const std::string_view sub : {kQueue, kTmp, kRejected}) {
-    LSEDGE_TRY(build(path, dir_.view(), sub));
+    LSEDGE_TRY(join(path, dir_.view(), sub));
     LSEDGE_TRY(storage_.make_directory(path.view()));
   }
   LSEDGE_TRY(storage_.sync_directory(dir_.view()));
@@ -425,7 +419,7 @@ Outcome Spool::remove_tree(std::string_view path, int depth) {
   Outcome first_failure;
   Path child;
   while (reader.next(entry)) {
-    if (!build(child, path, entry.name.view()).ok()) {
+    if (!join(child, path, entry.name.view()).ok()) {
       continue;
     }
     const Outcome removed =
@@ -443,14 +437,14 @@ Outcome Spool::remove_tree(std::string_view path, int depth) {
 
 Outcome Spool::collect_garbage() {
   Path tmp;
-  LSEDGE_TRY(build(tmp, dir_.view(), kTmp));
+  LSEDGE_TRY(join(tmp, dir_.view(), kTmp));
   hal::DirectoryReader reader(storage_);
   LSEDGE_TRY(reader.open(tmp.view()));
   hal::DirectoryEntry entry;
   Path path;
   uint64_t removed = 0;
   while (reader.next(entry)) {
-    if (!build(path, tmp.view(), entry.name.view()).ok()) {
+    if (!join(path, tmp.view(), entry.name.view()).ok()) {
       continue;
     }
     const Outcome done = remove_leftover(tmp.view(), entry, path.view());
@@ -481,7 +475,7 @@ Outcome Spool::remove_leftover(std::string_view tmp, const hal::DirectoryEntry& 
   // A staging directory is first renamed away, so an add still writing into it fails at its
   // own rename instead of publishing a half-deleted group.
   Path garbage;
-  if (!build(garbage, tmp, entry.name.view(), {}, kGarbageSuffix).ok()) {
+  if (!join(garbage, tmp, entry.name.view(), {}, kGarbageSuffix).ok()) {
     return {};
   }
   Outcome moved = storage_.rename(path, garbage.view());
@@ -495,12 +489,12 @@ Outcome Spool::remove_leftover(std::string_view tmp, const hal::DirectoryEntry& 
 
 Outcome Spool::claim_staging(Path& claim, Path& staging) {
   Path tmp;
-  LSEDGE_TRY(build(tmp, dir_.view(), kTmp));
+  LSEDGE_TRY(join(tmp, dir_.view(), kTmp));
   Name token;
   for (int attempt = 0; attempt < 8; ++attempt) {
     LSEDGE_TRY(random_token(entropy_, token));
-    LSEDGE_TRY(build(claim, tmp.view(), token.view(), {}, kClaimSuffix));
-    LSEDGE_TRY(build(staging, tmp.view(), token.view()));
+    LSEDGE_TRY(join(claim, tmp.view(), token.view(), {}, kClaimSuffix));
+    LSEDGE_TRY(join(staging, tmp.view(), token.view()));
     LSEDGE_TRY_ASSIGN(const bool claimed, claim_as(claim.view(), staging.view()));
     if (claimed) {
       return {};
@@ -569,7 +563,7 @@ Outcome Spool::write_entry(std::string_view task_file, hal::FileHandle file,
     return Error(Status::InvalidArgument, "spool entry name too long");
   }
   Path path;
-  LSEDGE_TRY(build(path, staging, name.view()));
+  LSEDGE_TRY(join(path, staging, name.view()));
   LSEDGE_TRY_ASSIGN(const hal::FileHandle created, storage_.create_new(path.view()));
   const hal::ScopedFile out(storage_, created);
   BatchBodyReader body(storage_, file, batch, ByteSpan(body_chunk_));
@@ -607,9 +601,9 @@ Result<uint64_t> Spool::copy_entry_body(BatchBodyReader& body, hal::FileHandle o
 
 Result<uint64_t> Spool::highest_sequence() {
   Path path;
-  LSEDGE_TRY(build(path, dir_.view(), kQueue));
+  LSEDGE_TRY(join(path, dir_.view(), kQueue));
   LSEDGE_TRY_ASSIGN(const uint64_t queued, highest_sequence_in(storage_, path.view(), parse_group));
-  LSEDGE_TRY(build(path, dir_.view(), kRejected));
+  LSEDGE_TRY(join(path, dir_.view(), kRejected));
   LSEDGE_TRY_ASSIGN(const uint64_t rejected,
                     highest_sequence_in(storage_, path.view(), parse_rejected_group));
   return queued > rejected ? queued : rejected;
@@ -617,7 +611,7 @@ Result<uint64_t> Spool::highest_sequence() {
 
 Result<uint64_t> Spool::publish(std::string_view staging) {
   Path queue;
-  LSEDGE_TRY(build(queue, dir_.view(), kQueue));
+  LSEDGE_TRY(join(queue, dir_.view(), kQueue));
   for (int attempt = 0; attempt < kPublishAttempts; ++attempt) {
     LSEDGE_TRY_ASSIGN(const uint64_t highest, highest_sequence());
     if (highest == UINT64_MAX) {
@@ -636,7 +630,7 @@ Result<bool> Spool::publish_as(std::string_view staging, std::string_view queue,
   Name group;
   (void)append_padded(group, sequence, kSequenceDigits);
   Path target;
-  LSEDGE_TRY(build(target, queue, group.view()));
+  LSEDGE_TRY(join(target, queue, group.view()));
   // rename(2) replaces only an empty directory: a group another adder published first makes
   // this fail, and the next number is tried.
   const Outcome moved = storage_.rename(staging, target.view());
@@ -691,7 +685,7 @@ Result<SpoolAddResult> Spool::add(std::string_view task_file, uint64_t budget_by
 Result<bool> Spool::next(SpoolEntry& entry) {
   LSEDGE_TRY(require_open());
   Path queue;
-  LSEDGE_TRY(build(queue, dir_.view(), kQueue));
+  LSEDGE_TRY(join(queue, dir_.view(), kQueue));
   Name cursor;  // groups at or below it were skipped
   bool retried = false;
   for (;;) {
@@ -724,7 +718,7 @@ Result<Spool::GroupVisit> Spool::visit_group(std::string_view queue, std::string
                                              uint64_t sequence, bool may_be_refilled,
                                              SpoolEntry& entry) {
   Path group_path;
-  LSEDGE_TRY(build(group_path, queue, group));
+  LSEDGE_TRY(join(group_path, queue, group));
   GroupScan scan;
   LSEDGE_TRY(scan_group(storage_, group_path.view(), scan));
   if (!scan.oldest.empty()) {
@@ -745,10 +739,10 @@ Outcome Spool::fill_entry(std::string_view group, uint64_t sequence, std::string
   entry = SpoolEntry();
   (void)entry.group.assign(group);
   (void)entry.name.assign(name);
-  LSEDGE_TRY(build(entry.path, group_path, name));
+  LSEDGE_TRY(join(entry.path, group_path, name));
   entry.sequence = sequence;
   Path marker;
-  LSEDGE_TRY(build(marker, entry.path.view(), {}, {}, kMarkerSuffix));
+  LSEDGE_TRY(join(marker, entry.path.view(), {}, {}, kMarkerSuffix));
   LSEDGE_TRY_ASSIGN(entry.outcome_unknown, storage_.exists(marker.view()));
   return {};
 }
@@ -777,7 +771,7 @@ Result<Spool::GroupVisit> Spool::remove_empty_group(std::string_view queue,
 Outcome Spool::mark_sending(const SpoolEntry& entry) {
   LSEDGE_TRY(require_open());
   Path marker;
-  LSEDGE_TRY(build(marker, entry.path.view(), {}, {}, kMarkerSuffix));
+  LSEDGE_TRY(join(marker, entry.path.view(), {}, {}, kMarkerSuffix));
   Result<hal::FileHandle> created = storage_.create_new(marker.view());
   if (created.ok()) {
     storage_.close(*created);
@@ -785,7 +779,7 @@ Outcome Spool::mark_sending(const SpoolEntry& entry) {
     return created.error();
   }
   Path group_path;
-  LSEDGE_TRY(build(group_path, dir_.view(), kQueue, entry.group.view()));
+  LSEDGE_TRY(join(group_path, dir_.view(), kQueue, entry.group.view()));
   LSEDGE_TRY(storage_.sync_directory(group_path.view()));
   if (entry.outcome_unknown) {
     log_.warn(
@@ -799,13 +793,13 @@ Outcome Spool::mark_sending(const SpoolEntry& entry) {
 Outcome Spool::confirm(const SpoolEntry& entry) {
   LSEDGE_TRY(require_open());
   Path group_path;
-  LSEDGE_TRY(build(group_path, dir_.view(), kQueue, entry.group.view()));
+  LSEDGE_TRY(join(group_path, dir_.view(), kQueue, entry.group.view()));
   LSEDGE_TRY(storage_.remove(entry.path.view()));
   LSEDGE_TRY(storage_.sync_directory(group_path.view()));
   // The marker goes only after the removal is durable: a crash in between leaves an orphan
   // marker (removed later), never an unmarked entry that was already sent.
   Path marker;
-  LSEDGE_TRY(build(marker, entry.path.view(), {}, {}, kMarkerSuffix));
+  LSEDGE_TRY(join(marker, entry.path.view(), {}, {}, kMarkerSuffix));
   (void)storage_.remove(marker.view());
   if (entry.outcome_unknown) {
     ++possible_duplicates_;
@@ -828,7 +822,7 @@ Outcome Spool::reject(const SpoolEntry& entry, std::string_view server_message) 
   LSEDGE_TRY(storage_.sync_directory(paths.rejected.view()));
   LSEDGE_TRY(storage_.sync_directory(paths.group.view()));
   Path marker;
-  LSEDGE_TRY(build(marker, entry.path.view(), {}, {}, kMarkerSuffix));
+  LSEDGE_TRY(join(marker, entry.path.view(), {}, {}, kMarkerSuffix));
   (void)storage_.remove(marker.view());
   log_.warn("the server rejected %s/%s (%llu tasks); moved to %s", entry.group.c_str(),
             entry.name.c_str(), static_cast<unsigned long long>(entry.tasks), paths.moved.c_str());
@@ -861,10 +855,10 @@ Outcome Spool::release(const SpoolEntry& entry) {
     return {};  // an earlier request's outcome is still unknown: the mark must stay
   }
   Path marker;
-  LSEDGE_TRY(build(marker, entry.path.view(), {}, {}, kMarkerSuffix));
+  LSEDGE_TRY(join(marker, entry.path.view(), {}, {}, kMarkerSuffix));
   LSEDGE_TRY(unless_gone(storage_.remove(marker.view())));
   Path group_path;
-  LSEDGE_TRY(build(group_path, dir_.view(), kQueue, entry.group.view()));
+  LSEDGE_TRY(join(group_path, dir_.view(), kQueue, entry.group.view()));
   return storage_.sync_directory(group_path.view());
 }
 
@@ -873,9 +867,9 @@ Result<SpoolCounts> Spool::counts() {
   SpoolCounts counts;
   counts.possible_duplicates = possible_duplicates_;
   Path path;
-  LSEDGE_TRY(build(path, dir_.view(), kQueue));
+  LSEDGE_TRY(join(path, dir_.view(), kQueue));
   LSEDGE_TRY(count_queue(storage_, path.view(), counts));
-  LSEDGE_TRY(build(path, dir_.view(), kRejected));
+  LSEDGE_TRY(join(path, dir_.view(), kRejected));
   LSEDGE_TRY_ASSIGN(counts.rejected_entries, count_rejected(storage_, path.view()));
   return counts;
 }

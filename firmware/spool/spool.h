@@ -113,8 +113,6 @@ class Spool {
   using Path = FixedString<LSEDGE_PATH_CAPACITY>;
   enum class GroupVisit : uint8_t;
   [[nodiscard]] Outcome require_open() const;
-  [[nodiscard]] Outcome build(Path& out, std::string_view a, std::string_view b = {},
-                              std::string_view c = {}, std::string_view d = {}) const;
   // open(): the directory name, the layout on disk, and the consumer's start-up report.
   [[nodiscard]] Outcome set_directory(std::string_view directory);
   [[nodiscard]] Outcome make_layout();
