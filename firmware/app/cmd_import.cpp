@@ -7,7 +7,6 @@
 
 #include "firmware/app/cli_common.h"
 #include "firmware/app/session.h"
-#include "firmware/http/http.h"
 #include "firmware/labelstudio/import.h"
 #include "firmware/labelstudio/upload.h"
 #include "firmware/taskfile/task_file.h"
@@ -18,8 +17,6 @@ using taskfile::BatchBodyReader;
 using taskfile::BatchPlanner;
 using taskfile::scan_task_file;
 using taskfile::TaskBatch;
-using taskfile::TaskFileFormat;
-using taskfile::TaskFileSummary;
 namespace {
 
 constexpr std::string_view kImportUsage =

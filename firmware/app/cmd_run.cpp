@@ -11,7 +11,6 @@
 #include "firmware/app/session.h"
 #include "firmware/core/backoff.h"
 #include "firmware/core/log.h"
-#include "firmware/http/http.h"
 #include "firmware/labelstudio/import.h"
 #include "firmware/labelstudio/projects.h"
 #include "firmware/spool/spool.h"

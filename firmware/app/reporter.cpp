@@ -85,13 +85,7 @@ class JsonLine {
   }
   // null if `value` is not valid UTF-8.
   JsonLine& str(std::string_view key, std::string_view value) {
-    if (value.size() > kMaxStringBytes) {
-      size_t cut = kMaxStringBytes;
-      while (cut > 0 && (static_cast<uint8_t>(value[cut]) & 0xC0U) == 0x80U) {
-        --cut;
-      }
-      value = value.substr(0, cut);
-    }
+    value = utf8_prefix(value, kMaxStringBytes);
     (void)(utf8_valid(value) ? writer_.member_string(key, value) : writer_.member_null(key));
     return *this;
   }
@@ -131,12 +125,6 @@ EventLine json_line(std::string_view event = {}) {
 bool is_content_error(Status status) {
   return status == Status::JsonInvalid || status == Status::ValidationFailed ||
          status == Status::EmptyInput;
-}
-
-const char* level_name(LogLevel level) {
-  constexpr const char* kNames[] = {"error", "warn", "info", "debug"};
-  const auto index = static_cast<size_t>(level);
-  return index < sizeof kNames / sizeof kNames[0] ? kNames[index] : "?";
 }
 
 }  // namespace
@@ -356,12 +344,7 @@ void Reporter::usage(std::string_view text) {
 
 void Reporter::error(const Error& error) {
   reported_ = true;
-  if (json_ || input_path_.empty() || !is_content_error(error.status)) {
-    return write_error(error);
-  }
-  console_.err((Text() << "lsedge: cannot use " << input_what_ << " " << input_path_
-                       << "\n  detail: " << error.detail.view() << "\n")
-                   .view());
+  write_error(error);
 }
 
 int Reporter::fail(const Error& error) {
@@ -372,8 +355,14 @@ int Reporter::fail(const Error& error) {
 }
 
 Error Reporter::input_error(const Error& error, std::string_view what, std::string_view path) {
-  input_what_ = what;
-  input_path_ = path;
+  reported_ = true;
+  if (json_ || !is_content_error(error.status)) {
+    write_error(error);
+  } else {
+    console_.err((Text() << "lsedge: cannot use " << what << " " << path
+                         << "\n  detail: " << error.detail.view() << "\n")
+                     .view());
+  }
   return error;
 }
 
@@ -409,7 +398,7 @@ void JsonLogSink::write(LogLevel level, std::string_view component, std::string_
   // handshake's debug lines), and carry one long string.
   JsonLine<6 * kMaxStringBytes + 256>()
       .open("log")
-      .str("level", level_name(level))
+      .str("level", log_level_name(level))
       .str("component", component)
       .str("message", message)
       .close()

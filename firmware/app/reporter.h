@@ -27,7 +27,7 @@ struct RunTotals {
 
 // Results go to stdout; errors, retries and notes to stderr. With JSON, notes meant for people
 // only (an interrupted import's count, run's "stopped") are left out.
-// Thread-safety: the CLI thread only (one static JSON line buffer).
+// Thread-safety: the CLI thread only.
 class Reporter {
  public:
   Reporter(Console& console, bool json) : console_(console), json_(json) {}
@@ -69,8 +69,9 @@ class Reporter {
   [[nodiscard]] int fail(const Error& error);
   // The command printed all its failure needs (run's summary): fail() adds nothing.
   void mark_reported() { reported_ = true; }
-  // `error` came from reading an input file: for people, a content error (a JsonInvalid would
-  // otherwise read as the server's fault) is reported as "cannot use <what> <path>".
+  // Reports `error`, which came from reading an input file, and returns it: for people, a content
+  // error (a JsonInvalid would otherwise read as the server's fault) reads "cannot use <what>
+  // <path>".
   [[nodiscard]] Error input_error(const Error& error, std::string_view what, std::string_view path);
 
  private:
@@ -80,8 +81,6 @@ class Reporter {
   bool json_;
   bool reported_ = false;
   bool progress_drawn_ = false;
-  std::string_view input_what_;
-  std::string_view input_path_;
 };
 
 // With --json, log lines become {"log":{"level":..,"component":..,"message":..}} on the

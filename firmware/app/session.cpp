@@ -11,7 +11,6 @@
 
 #include "board_sizes.h"
 #include "firmware/core/arena.h"
-#include "firmware/json/json.h"
 
 namespace lsedge::app {
 namespace {

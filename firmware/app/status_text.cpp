@@ -69,9 +69,9 @@ constexpr StatusText kMessages[] = {
      "server"},
     {Status::HttpHeadersTooLarge,
      "the response headers exceed this board's header buffer; raise it in "
-     "boards/<board>/config.h"},
+     "boards/<board>/board.h"},
     {Status::HttpBodyTooLarge,
-     "the response body exceeds this board's body buffer; raise it in boards/<board>/config.h"},
+     "the response body exceeds this board's body buffer; raise it in boards/<board>/board.h"},
     {Status::HttpTruncatedResponse,
      "the connection closed before the whole response arrived; retry"},
     {Status::AuthenticationFailed,

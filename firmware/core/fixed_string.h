@@ -8,6 +8,7 @@
 
 #include "firmware/core/secure_wipe.h"
 #include "firmware/core/status.h"
+#include "firmware/core/utf8.h"
 
 namespace lsedge {
 
@@ -81,15 +82,7 @@ class FixedString {
     return Status::Ok;
   }
   // Keeps as much of text as fits, never splitting a UTF-8 sequence; for diagnostics.
-  void append_truncated(std::string_view text) {
-    size_t take = text.size() < N - size_ ? text.size() : N - size_;
-    if (take < text.size()) {
-      while (take > 0 && (static_cast<unsigned char>(text[take]) & 0xC0U) == 0x80U) {
-        --take;
-      }
-    }
-    (void)append(text.substr(0, take));
-  }
+  void append_truncated(std::string_view text) { (void)append(utf8_prefix(text, N - size_)); }
 
   [[nodiscard]] Status assign(std::string_view text) {
     clear();

@@ -9,6 +9,21 @@ namespace lsedge {
 
 enum class LogLevel : uint8_t { Error = 0, Warn = 1, Info = 2, Debug = 3 };
 
+// "error", "warn", "info", "debug" ("?" for any other value). Thread-safety: pure function.
+[[nodiscard]] constexpr const char* log_level_name(LogLevel level) {
+  switch (level) {
+    case LogLevel::Error:
+      return "error";
+    case LogLevel::Warn:
+      return "warn";
+    case LogLevel::Info:
+      return "info";
+    case LogLevel::Debug:
+      return "debug";
+  }
+  return "?";
+}
+
 // Receives finished lines. Callers never pass secrets: credentials live in SecretString, which
 // has no implicit text view. Thread-safety: implementations must accept concurrent writes.
 class LogSink {

@@ -56,9 +56,13 @@ struct Error {
 };
 
 namespace detail {
-// What error() answers for a successful result: status Ok, no detail. All-zero, so it is valid
-// even before dynamic initialization.
-inline const Error kNoError{};
+// What error() answers for a successful result: status Ok, no detail. A function-local static,
+// built on first use: Error is not a constant expression (FixedString leaves its buffer
+// unwritten), and a namespace-scope one would add an initializer to every file's start-up.
+inline const Error& no_error() {
+  static const Error kNone;
+  return kNone;
+}
 }  // namespace detail
 
 // A value of T or an Error, never both: they share inline storage (a union, never the heap), so a
@@ -97,7 +101,7 @@ class [[nodiscard]] Result {
   [[nodiscard]] bool ok() const { return has_value_; }
   [[nodiscard]] Status status() const { return has_value_ ? Status::Ok : error_.status; }
   // The failure; an Ok Error without detail when there is a value.
-  [[nodiscard]] const Error& error() const { return has_value_ ? detail::kNoError : error_; }
+  [[nodiscard]] const Error& error() const { return has_value_ ? detail::no_error() : error_; }
   // The value; reading it from a failed Result is a caller bug (trap in debug builds).
   T& value() { return checked(); }
   const T& value() const { return checked(); }
@@ -149,7 +153,7 @@ class [[nodiscard]] Result<void> {
 
   [[nodiscard]] bool ok() const { return ok_.status == Status::Ok; }
   [[nodiscard]] Status status() const { return ok_.status; }
-  [[nodiscard]] const Error& error() const { return ok() ? detail::kNoError : error_; }
+  [[nodiscard]] const Error& error() const { return ok() ? detail::no_error() : error_; }
 
  private:
   // Error begins with its Status, so `ok_.status` may be read whichever member is active
@@ -180,6 +184,9 @@ class [[nodiscard]] Result<void> {
 using Outcome = Result<void>;
 
 static_assert(std::is_standard_layout_v<Error>, "Outcome reads Error::status through OkState");
+// An Outcome made from an Error whose status is Ok keeps error_ as the active member but is ok(),
+// so its destructor skips ~Error(): only sound while that destructor does nothing.
+static_assert(std::is_trivially_destructible_v<Error>, "Outcome may skip ~Error()");
 
 }  // namespace lsedge
 

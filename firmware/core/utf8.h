@@ -79,4 +79,17 @@ struct CodePoint {
   return true;
 }
 
+// The longest prefix of `text` of at most `max_bytes` that does not end inside a UTF-8 sequence
+// (a cut never leaves half a character). Thread-safety: pure function.
+[[nodiscard]] constexpr std::string_view utf8_prefix(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) {
+    return text;
+  }
+  size_t take = max_bytes;
+  while (take > 0 && (static_cast<unsigned char>(text[take]) & 0xC0U) == 0x80U) {
+    --take;
+  }
+  return text.substr(0, take);
+}
+
 }  // namespace lsedge

@@ -163,8 +163,9 @@ Outcome Connection::receive_response(Deadline deadline, bool& lost_before_respon
     }
     Result<size_t> received = transport_.receive(chunk, deadline);
     if (received.status() == Status::PeerClosed) {
-      lost_before_response = !reader_.received_any();
-      return reader_.finish();  // ends a close-delimited body
+      Outcome finished = reader_.finish();  // ends a close-delimited body
+      lost_before_response = !finished.ok() && !reader_.received_any();
+      return finished;
     }
     if (!received.ok()) {
       lost_before_response = !reader_.received_any() && connection_lost(received.status());
@@ -189,7 +190,6 @@ Result<Response> Connection::attempt(const Request& request, ConstByteSpan head,
   if (!exchanged.ok()) {
     return fail(request, exchanged.error());
   }
-  lost_before_response = false;
 
   Response response = reader_.response();
   if (reader_.has_extra_bytes()) {

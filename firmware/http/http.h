@@ -66,7 +66,7 @@ struct Endpoint {
   uint16_t default_port = 80;
 };
 
-// Caller-owned memory of one Connection; sizes from boards/<board>/config.h
+// Caller-owned memory of one Connection; sizes from boards/<board>/board.h
 // (LSEDGE_HTTP_REQUEST_HEAD_CAPACITY, ..._RESPONSE_HEADERS_LIMIT, ..._RESPONSE_BODY_LIMIT,
 // LSEDGE_HTTP_RECEIVE_CHUNK, LSEDGE_HTTP_SEND_CHUNK). Thread-safety: a view.
 struct ConnectionBuffers {

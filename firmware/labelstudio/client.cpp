@@ -95,13 +95,12 @@ Error Client::refused(const http::Response& response, bool bearer, bool rewind_f
   if (rewind_failed) {
     error.detail.append_truncated(" (not resent: the request body could not be rewound)");
   } else if (response.status == 401 && bearer) {
+    const FixedString<kErrorDetailCapacity> server = error.detail;
     error.detail.clear();
     error.detail.append_truncated(
         "rejected right after a token refresh; check that Personal Access Tokens are "
         "enabled for the organization (server said: ");
-    arena_.reset();
-    const Error server = error_from_response(response, arena_);
-    error.detail.append_truncated(server.detail.view());
+    error.detail.append_truncated(server.view());
     error.detail.append_truncated(")");
   }
   return error;

@@ -1,6 +1,6 @@
 // Mbed TLS's process-wide memory. The firmware build (LSEDGE_FIRMWARE) compiles Mbed TLS with
 // MBEDTLS_MEMORY_BUFFER_ALLOC_C: every mbedtls_calloc then comes from one static pool of
-// LSEDGE_MBEDTLS_POOL_BYTES (boards/<board>/config.h) and Mbed TLS never reaches the heap. The
+// LSEDGE_MBEDTLS_POOL_BYTES (boards/<board>/board.h) and Mbed TLS never reaches the heap. The
 // host build links Debian's libmbedtls, which uses the heap; these calls then do nothing and
 // the stats say "not pooled".
 #pragma once

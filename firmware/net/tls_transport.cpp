@@ -239,7 +239,7 @@ TlsTransport::TlsTransport(hal::Socket& socket, hal::Entropy& entropy,
     : socket_(socket), entropy_(entropy), clock_(clock), log_(log) {
   tls_platform_init();  // the firmware build's static pool, before Mbed TLS allocates
   static_assert(sizeof(Engine) <= kEngineStorage,
-                "raise LSEDGE_TLS_ENGINE_STORAGE in boards/<board>/config.h");
+                "raise LSEDGE_TLS_ENGINE_STORAGE in boards/<board>/board.h");
   static_assert(alignof(Engine) <= alignof(std::max_align_t),
                 "the engine storage is aligned to max_align_t only");
   new (engine_) Engine;  // placement new into engine_ (inside this object): not heap

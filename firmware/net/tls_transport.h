@@ -6,7 +6,6 @@
 // own code never reads the wall clock; every timeout here is a Deadline on the monotonic clock.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>

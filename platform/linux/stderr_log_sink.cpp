@@ -7,23 +7,10 @@
 #include <cstdio>
 
 #include "board_sizes.h"
+#include "firmware/core/utf8.h"
 
 namespace lsedge::platform {
 namespace {
-
-const char* level_name(LogLevel level) {
-  switch (level) {
-    case LogLevel::Error:
-      return "error";
-    case LogLevel::Warn:
-      return "warn";
-    case LogLevel::Info:
-      return "info";
-    case LogLevel::Debug:
-      return "debug";
-  }
-  return "?";
-}
 
 // A line under construction; the last byte is kept for the newline.
 class LineBuilder {
@@ -32,13 +19,8 @@ class LineBuilder {
 
   // Appends as much as fits, control characters replaced, never splitting a UTF-8 sequence.
   void append(std::string_view text) {
-    size_t take = text.size() < kTextCapacity - size_ ? text.size() : kTextCapacity - size_;
-    if (take < text.size()) {
-      while (take > 0 && (static_cast<unsigned char>(text[take]) & 0xC0U) == 0x80U) {
-        --take;
-      }
-    }
-    for (size_t i = 0; i < take; ++i) {
+    text = utf8_prefix(text, kTextCapacity - size_);
+    for (size_t i = 0; i < text.size(); ++i) {
       const auto c = static_cast<unsigned char>(text[i]);
       data_[size_++] = (c < 0x20U || c == 0x7FU) ? '?' : static_cast<char>(c);
     }
@@ -74,7 +56,7 @@ void StderrLogSink::write(LogLevel level, std::string_view component, std::strin
   const uint64_t now = clock_.now_ms();
   char prefix[48];
   const int n = std::snprintf(prefix, sizeof(prefix), "[%4" PRIu64 ".%03" PRIu64 "] %s ",
-                              now / 1000U, now % 1000U, level_name(level));
+                              now / 1000U, now % 1000U, log_level_name(level));
   if (n <= 0) {
     return;
   }
