@@ -52,6 +52,10 @@ struct Response {
   std::string_view content_type, www_authenticate, retry_after;  // first occurrence, trimmed
   bool keep_alive = false;       // the connection stays open for the next request
   std::string_view raw_headers;  // every header as "Name: value\r\n", in arrival order
+  // The body did not fit the response buffer: `body` holds its first bytes only; the rest was
+  // read and discarded (up to LSEDGE_HTTP_DRAIN_LIMIT and the deadline) or the connection was
+  // closed. The status and headers are complete either way.
+  bool truncated = false;
 
   // The first header called `name` (case-insensitive), trimmed.
   [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const;

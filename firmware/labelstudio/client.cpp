@@ -109,7 +109,9 @@ Error Client::refused(const http::Response& response, bool bearer, bool rewind_f
 Result<http::Response> Client::call_with(const Call& call) {
   for (int attempt = 0;; ++attempt) {
     uint64_t generation = 0;
+    last_ = http::Response();
     LSEDGE_TRY_ASSIGN(http::Response response, send_once(call, generation));
+    last_ = response;
     if (is_success(response.status)) {
       return response;
     }

@@ -50,6 +50,9 @@ class Client {
 
   [[nodiscard]] Result<User> whoami(Deadline deadline);
 
+  // The last response of call(), whatever its status (a refused call's body too, e.g. a 400's
+  // item list); empty before the first. Views valid until the next call.
+  [[nodiscard]] const http::Response& last_response() const { return last_; }
   // The arena the last response was parsed with (for callers that read more fields).
   [[nodiscard]] Arena& arena() { return arena_; }
 
@@ -80,6 +83,7 @@ class Client {
   Arena& arena_;
   Logger log_;
   FixedString<LSEDGE_PATH_CAPACITY> path_;
+  http::Response last_;
 };
 
 }  // namespace lsedge::labelstudio

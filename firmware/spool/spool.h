@@ -49,6 +49,24 @@ struct SpoolEntry {
   // A request for this entry may have reached the server before (a crash or a lost answer):
   // a confirmed resend is a possible duplicate.
   bool outcome_unknown = false;
+  // Nonzero: the server queued this entry's import (Label Studio Enterprise answers 201
+  // {"import": ID}); its outcome is polled at /api/projects/{pid}/imports/{ID}/, never resent.
+  int64_t import_id = 0;
+};
+
+// How split() divides an entry: each task goes to one new part or to rejected/.
+// Thread-safety: used by the thread that calls split().
+class SplitPlan {
+ public:
+  static constexpr uint32_t kRejectTask = 0xFFFFFFFFu;
+  virtual ~SplitPlan() = default;
+  // Parts replace the entry in the queue in this order (empty parts are left out).
+  [[nodiscard]] virtual uint32_t part_count() const = 0;
+  // For task `index` (0-based, in the entry's order): its part (< part_count()) or kRejectTask.
+  [[nodiscard]] virtual uint32_t part_of(uint64_t index) const = 0;
+  // The server's message for a rejected task, written to its reason file. The view must stay
+  // valid until the next reason() call.
+  [[nodiscard]] virtual std::string_view reason(uint64_t index) const = 0;
 };
 
 // Thread-safety: a value type.
@@ -104,6 +122,15 @@ class Spool {
   // After an UNKNOWN outcome (connection lost after sending) call nothing: the mark stays and
   // next() returns the entry again with outcome_unknown set.
   [[nodiscard]] Outcome release(const SpoolEntry& entry);
+  // Replaces `entry` by the plan's parts, in its place in the queue (before the group's later
+  // entries), and moves each rejected task to rejected/ alone with its reason. Atomic across
+  // crashes: afterwards either the entry or all of its parts are queued, never both, never
+  // neither (rejected files are written first, under names a repeated split reuses). A part
+  // may be split again. InvalidArgument when the plan sends every task to one part.
+  [[nodiscard]] Outcome split(const SpoolEntry& entry, const SplitPlan& plan);
+  // The server queued the entry's import as `import_id`: recorded durably (next() returns it
+  // with import_id set) so that after a restart it is polled, not sent again.
+  [[nodiscard]] Outcome mark_imported(const SpoolEntry& entry, int64_t import_id);
 
   // Counts by listing the directories (so adds by other processes are included).
   [[nodiscard]] Result<SpoolCounts> counts();
