@@ -38,6 +38,10 @@ class Session {
   [[nodiscard]] Outcome open();
 
   [[nodiscard]] Deadline request_deadline() const;
+  // For an import request: the server parses and stores the whole batch before it answers, so
+  // this is longer than request_deadline() (LSEDGE_IMPORT_TIMEOUT_S, default
+  // LSEDGE_IMPORT_TIMEOUT_MS). Connecting stays bounded by LSEDGE_CONNECT_TIMEOUT_MS.
+  [[nodiscard]] Deadline import_deadline() const;
   labelstudio::Client& client() { return client_; }
   [[nodiscard]] const http::Connection& connection() const { return connection_; }
 

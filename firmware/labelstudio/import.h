@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "firmware/core/arena.h"
@@ -47,6 +48,21 @@ struct ImportResult {
                                                std::string_view content_type,
                                                http::BodySource& body, bool safe_to_resend,
                                                Deadline deadline);
+
+// A queued import's state, from GET /api/projects/{pid}/imports/{id}/ (Enterprise / SaaS).
+// Thread-safety: a value type.
+struct ImportStatus {
+  enum class State : uint8_t { Created, InProgress, Completed, Failed };
+  State state = State::Created;
+  FixedString<kErrorDetailCapacity> error;  // the server's `error` when Failed
+  std::optional<int64_t> task_count;       // when the answer says
+};
+// Polls a queued import once. The answer echoes the submitted tasks, so it is read from a body
+// that may be truncated (only `status` and `error` are needed). Errors: Client::call's (404:
+// the import or the project is gone), JsonMissingField when there is no known `status`.
+// Thread-safety: as the Client.
+[[nodiscard]] Result<ImportStatus> get_import_status(Client& client, int64_t project_id,
+                                                     int64_t import_id, Deadline deadline);
 
 // Parses a 2xx import answer: the Community counts, or {"import": id}. Thread-safety: pure
 // function (uses `arena`, which the caller resets).
