@@ -348,6 +348,9 @@ check "fail with prefix skips other paths" eq "$(cs "$H/health")" 200
 check "fail with prefix hits refresh" eq "$(cs -X POST -H 'Content-Type: application/json' -d "{\"refresh\":\"$PAT\"}" "$H/api/token/refresh")" 502
 check "Retry-After sent" bash -c "'$here/knob.sh' '$sd' fail '1 503' >/dev/null && curl -sS -D - -o /dev/null '$P/health' | tr -d '\r' | grep -qx 'Retry-After: 7'"
 knob retry_after 0
+knob fail '1 503 /api/token/refresh$'
+check "exact prefix (\$) skips a longer path" eq "$(cs -X POST -H 'Content-Type: application/json' -d "{\"refresh\":\"$PAT\"}" "$H/api/token/refresh/")" 200
+check "exact prefix (\$) hits its path" eq "$(cs -X POST -H 'Content-Type: application/json' -d "{\"refresh\":\"$PAT\"}" "$H/api/token/refresh")" 503
 knob fail "1 500"
 check "fail 500 -> LS envelope" eq "$(c "$H/health" | json '[d["status_code"], "id" in d]')" '[500, true]'
 BEFORE=$(admin stats | json 'd["tasks"]')
