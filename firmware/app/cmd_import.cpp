@@ -167,7 +167,10 @@ class ImportSender {
     if (smallest_refused_ == UINT64_MAX) {
       return;
     }
-    const uint64_t fits = largest_sent_ > 0 ? largest_sent_ : half_budget(smallest_refused_);
+    // A size that went through is proven; one far below the refused size (a small last batch)
+    // says little, so then half the refused size is the better guess.
+    const uint64_t half = half_budget(smallest_refused_);
+    const uint64_t fits = largest_sent_ >= half ? largest_sent_ : half;
     log_.warn("the server's proxy refused a %" PRIu64
               "-byte import request (HTTP 413: its body size limit, e.g. nginx "
               "client_max_body_size); use --batch-bytes %" PRIu64 " or raise the proxy's limit",
