@@ -2,8 +2,8 @@
 # lsedge import against a server that imports asynchronously (Label Studio Enterprise / SaaS:
 # 201 {"import": ID}, outcome at /api/projects/{pid}/imports/{ID}/): lsedge waits for each
 # outcome, every task lands exactly once and no batch is sent twice; a poll answer larger than
-# the response buffer (it echoes the whole batch) is still read; a batch that fails validation
-# in the background exits 5 with the server's error.
+# the response buffer (it echoes the whole batch) is still read; upload waits too; a batch that
+# fails validation in the background exits 5 with the server's error.
 . "$(dirname "$0")/lib.sh"
 export LABEL_STUDIO_URL=$LSEDGE_TEST_HTTPS_URL LABEL_STUDIO_CA_FILE=$LSEDGE_TEST_CA_FILE
 export LABEL_STUDIO_API_TOKEN=$PAT
@@ -58,9 +58,17 @@ expect_out "imported 6000 tasks in "
 [ "$(count_requests " POST /api/projects/$project/import 201 ")" -ge 1 ] || fail "no import request"
 exactly_once_big=$(admin tasks "$project" | /usr/bin/python3 -c '
 import json, sys
-ids = [t["data"]["id"] for t in json.load(sys.stdin)]
+ids = [t["data"]["id"] for t in json.load(sys.stdin) if "id" in t["data"]]
 print(len(ids) == len(set(ids)) == 6300)')
 [ "$exactly_once_big" = True ] || fail "the big import did not land exactly once"
+
+# upload waits the same way: the media file's task is counted once the import completed.
+printf '\x89PNG\r\n\x1a\n' >"$work/frame.png"
+clear_request_log
+run_lsedge upload --project "$project" "$work/frame.png"
+expect_rc 0
+expect_out "frame.png: imported 1 tasks"
+[ "$(count_requests " GET /api/projects/$project/imports/[0-9]+/ 200 ")" -ge 1 ] || fail "upload did not poll its import"
 
 # A batch that fails validation in the background (the project's label config names $image):
 # exit 5 with the server's reason; the batch before it landed, the failed one did not.
