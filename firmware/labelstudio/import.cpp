@@ -210,6 +210,9 @@ Result<ImportResult> parse_import_result(std::string_view text, Arena& arena) {
     return result;
   }
   if (const auto import_id = root->get("import").as_int64()) {
+    if (*import_id <= 0) {  // it is polled by this id: a server's 0 or -1 would be a bug here
+      return Error(Status::JsonInvalid, "import answer's \"import\" id is not positive");
+    }
     result.queued = true;
     result.import_id = *import_id;
     return result;

@@ -119,6 +119,14 @@ TEST(ImportTasks, QueuedImportOfOtherEditions) {
   EXPECT_EQ(describe_import(*result).view(), "queued as import id 17");
 }
 
+TEST(ImportTasks, AQueuedImportIdMustBePositive) {
+  for (const char* body : {R"({"import":0})", R"({"import":-4})"}) {
+    StaticArena<4096> arena;
+    auto result = parse_import_result(body, arena);
+    EXPECT_EQ(result.status(), Status::JsonInvalid) << body;
+  }
+}
+
 TEST(ImportTasks, ValidationMessagesOfA400Surface) {
   Rig rig;
   rig.legacy();
