@@ -254,7 +254,8 @@ void write_tasks(const std::string& path, int count, const char* tag) {
   out << "[";
   for (int i = 0; i < count; ++i) {
     out << (i ? "," : "") << "{\"data\":{\"id\":" << i << ",\"tag\":\"" << tag
-        << "\",\"text\":\"zero-heap task " << i << "\"}}";
+        << "\",\"image\":\"https://example.com/zero-heap/" << i
+        << ".jpg\",\"text\":\"zero-heap task " << i << "\"}}";
   }
   out << "]\n";
 }
