@@ -461,6 +461,7 @@ Outcome Spool::require_open() const {
 
 Outcome Spool::open(std::string_view directory, Role role) {
   open_ = false;
+  serving_.clear();
   LSEDGE_TRY(set_directory(directory));
   LSEDGE_TRY(make_layout());
   open_ = true;
@@ -795,6 +796,10 @@ Result<bool> Spool::next(SpoolEntry& entry) {
   LSEDGE_TRY(require_open());
   Path queue;
   LSEDGE_TRY(join(queue, dir_.view(), kQueue));
+  LSEDGE_TRY_ASSIGN(const bool serving, next_in_serving_group(queue.view(), entry));
+  if (serving) {
+    return true;
+  }
   Name cursor;  // groups at or below it were skipped
   bool retried = false;
   for (;;) {
@@ -809,6 +814,7 @@ Result<bool> Spool::next(SpoolEntry& entry) {
                       visit_group(queue.view(), group.view(), sequence, !retried, entry));
     switch (visit) {
       case GroupVisit::EntryFound:
+        (void)serving_.assign(group.view());
         return true;
       case GroupVisit::Removed:
         continue;
@@ -821,6 +827,26 @@ Result<bool> Spool::next(SpoolEntry& entry) {
     (void)cursor.assign(group.view());
     retried = false;
   }
+}
+
+// An add computes its SEQ from a listing; if that listing predates the removal of groups the
+// consumer finished meanwhile, the add can publish below the group being served. It then waits
+// behind that group instead of cutting into it: adds stay contiguous.
+Result<bool> Spool::next_in_serving_group(std::string_view queue, SpoolEntry& entry) {
+  if (serving_.empty()) {
+    return false;
+  }
+  const std::optional<uint64_t> sequence = parse_group(serving_.view());
+  Result<GroupVisit> visit =
+      sequence ? visit_group(queue, serving_.view(), *sequence, false, entry) : GroupVisit::Skipped;
+  if (!visit.ok() && !is_gone(visit.error())) {
+    return visit.error();
+  }
+  if (visit.ok() && *visit == GroupVisit::EntryFound) {
+    return true;
+  }
+  serving_.clear();  // finished: the oldest group is next
+  return false;
 }
 
 Result<Spool::GroupVisit> Spool::visit_group(std::string_view queue, std::string_view group,

@@ -154,6 +154,7 @@ class Spool {
 
  private:
   using Path = FixedString<LSEDGE_PATH_CAPACITY>;
+  using Name = FixedString<kSpoolNameCapacity>;
   enum class GroupVisit : uint8_t;
   [[nodiscard]] Outcome require_open() const;
   // open(): the directory name, the layout on disk, and the consumer's start-up report.
@@ -182,6 +183,8 @@ class Spool {
   [[nodiscard]] Result<bool> publish_as(std::string_view staging, std::string_view queue,
                                         uint64_t sequence);
   [[nodiscard]] Result<uint64_t> highest_sequence();
+  // next(): the next entry of the group served last, if it has one.
+  [[nodiscard]] Result<bool> next_in_serving_group(std::string_view queue, SpoolEntry& entry);
   // next(): the oldest entry of one group, or what became of a group without entries.
   [[nodiscard]] Result<GroupVisit> visit_group(std::string_view queue, std::string_view group,
                                                uint64_t sequence, bool may_be_refilled,
@@ -221,6 +224,7 @@ class Spool {
   Logger log_;
   Path dir_;
   bool open_ = false;
+  Name serving_;  // the group next() served last
   uint64_t possible_duplicates_ = 0;
   uint8_t scan_chunk_[LSEDGE_FILE_CHUNK_BYTES] = {};
   uint8_t body_chunk_[LSEDGE_FILE_CHUNK_BYTES] = {};
