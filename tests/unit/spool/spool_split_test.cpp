@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <map>
+#include <random>
 #include <set>
 #include <string>
 #include <utility>
@@ -28,6 +29,7 @@ using Op = MemoryStorage::Op;
 constexpr char kDir[] = "/data/spool";
 constexpr char kGroup1[] = "00000000000000000001";
 constexpr uint32_t kReject = SplitPlan::kRejectTask;
+constexpr uint32_t kMaxSplitPartsForTest = 8;  // split() refuses more
 
 // Task `i` of source `src`, all of one length for i < 100 (so budgets can count tasks).
 std::string task(const std::string& src, int i) {
@@ -663,6 +665,93 @@ TEST(SpoolSplit, ACrashWhileRecoveringASplitIsRecoveredToo) {
     }
   }
   EXPECT_GT(recoveries, 20);
+}
+
+// Random plans (1 to 8 parts, refusals anywhere, order kept), split again and again, with a
+// random crash in a third of the splits: the queue drains with every task not refused exactly
+// once and in order, before the later group, and every refused task once in rejected/.
+TEST(SpoolSplit, RandomNestedPlansAndCrashesNeverLoseOrDuplicateATask) {
+  std::mt19937 rng(20261206);
+  auto chance = [&rng](int percent) { return static_cast<int>(rng() % 100) < percent; };
+  const Crash modes[] = {Crash::ProcessKilled, Crash::PowerLost, Crash::PowerLostTorn};
+  int crashes = 0;
+  int refusals = 0;
+  for (int round = 0; round < 80; ++round) {
+    Fixture f;
+    ASSERT_TRUE(f.spool.open(kDir, Spool::Role::Consumer).ok());
+    const auto all = tasks("R" + std::to_string(round), 0, 1 + static_cast<int>(rng() % 40));
+    f.add(all);
+    f.add(tasks("Z", 0, 2));
+    std::set<std::string> refused;
+    std::vector<std::string> delivered;
+    SpoolEntry entry;
+    for (int step = 0; step < 400 && *f.spool.next(entry); ++step) {
+      const auto list = elements(read_body(f.storage, entry));
+      ASSERT_EQ(list.size(), entry.tasks);
+      if (list.front().find("\"Z\"") != std::string::npos || (entry.tasks == 1 && chance(50))) {
+        delivered = concat(delivered, list);
+        ASSERT_TRUE(f.spool.confirm(entry).ok());
+        continue;
+      }
+      const uint32_t parts = 1 + static_cast<uint32_t>(rng() % kMaxSplitPartsForTest);
+      std::vector<uint32_t> of;
+      uint32_t part = 0;
+      std::set<uint32_t> used;
+      for (size_t i = 0; i < list.size(); ++i) {
+        if (chance(15)) {
+          of.push_back(kReject);
+          continue;
+        }
+        part = std::min(parts - 1, part + (chance(30) ? 1 + static_cast<uint32_t>(rng() % 2) : 0));
+        of.push_back(part);
+        used.insert(part);
+      }
+      const bool progress =
+          used.size() > 1 || static_cast<size_t>(std::count(of.begin(), of.end(), kReject)) > 0;
+      const VectorPlan plan(parts, of);
+      const bool crash = progress && chance(33);
+      if (crash) {
+        f.storage.crash_after(rng() % 40);
+      }
+      const auto split = f.spool.split(entry, plan);
+      if (!progress) {
+        ASSERT_EQ(split.status(), Status::InvalidArgument);
+        delivered = concat(delivered, list);
+        ASSERT_TRUE(f.spool.confirm(entry).ok());
+        continue;
+      }
+      if (crash && f.storage.crashed()) {
+        ++crashes;
+        f.storage.restart(modes[rng() % 3]);
+        ASSERT_TRUE(f.spool.open(kDir, Spool::Role::Consumer).ok());
+      } else {
+        ASSERT_TRUE(split.ok()) << split.error().detail.view();
+        f.storage.crash_after(UINT64_MAX / 2);  // lifts an unused crash point
+      }
+      if (!f.storage.content(std::string(entry.path.view())).has_value()) {
+        for (size_t i = 0; i < list.size(); ++i) {
+          if (of[i] == kReject) {
+            refused.insert(list[i]);
+            ++refusals;
+          }
+        }
+      }
+    }
+    EXPECT_TRUE(files_under(f.storage, "queue").empty()) << "round " << round;
+    std::vector<std::string> expected;
+    for (const auto& t : all) {
+      if (refused.count(t) == 0) {
+        expected.push_back(t);
+      }
+    }
+    EXPECT_EQ(delivered, concat(expected, tasks("Z", 0, 2))) << "round " << round;
+    auto in_rejected = rejected_tasks(f.storage);
+    EXPECT_EQ(std::set<std::string>(in_rejected.begin(), in_rejected.end()), refused);
+    EXPECT_EQ(in_rejected.size(), refused.size()) << "round " << round;
+    EXPECT_TRUE(split_dirs(f.storage).empty());
+  }
+  EXPECT_GT(crashes, 20);
+  EXPECT_GT(refusals, 100);
 }
 
 TEST(SpoolImport, AnImportRecordSurvivesARestartAndIsPolledNotResent) {
