@@ -857,7 +857,8 @@ Result<Spool::GroupVisit> Spool::visit_group(std::string_view queue, std::string
   GroupScan scan;
   LSEDGE_TRY(scan_group(storage_, group_path.view(), scan));
   if (!scan.split.empty()) {
-    // A split that failed after its commit in this process: its parts come first.
+    // A split this process left after a storage failure (a crash's are recovered by open()):
+    // finished, so its parts come first, or undone.
     LSEDGE_TRY(recover_group_splits(group, group_path.view()));
     scan = GroupScan();
     LSEDGE_TRY(scan_group(storage_, group_path.view(), scan));

@@ -22,11 +22,13 @@
 // in the task file), at most the batch budget.
 //
 // Guarantees: an add becomes visible in queue/ with one rename of a fully written and synced
-// directory, so a crash leaves all of an add's tasks queued or none. An entry is removed only by
-// confirm(). An entry that was marked sending when the process died is "outcome unknown": it is
-// sent again, and if that resend is confirmed it is counted and logged as a possible duplicate.
-// Thread-safety: one thread at a time per Spool object; many processes may add to one spool at
-// once, but only one consumer (the uploader daemon) may run per spool.
+// directory, so a crash leaves all of an add's tasks queued or none. A task leaves the queue
+// only by confirm(), reject() or split() (to rejected/, never deleted); split() deletes an entry
+// file only once its tasks are in its parts and rejected/. An entry that was marked sending when
+// the process died is "outcome unknown": it is sent again, and if that resend is confirmed it is
+// counted and logged as a possible duplicate. Thread-safety: one thread at a time per Spool object;
+// many processes may add to one spool at once, but only one consumer (the uploader daemon) may run
+// per spool.
 #pragma once
 
 #include <cstdint>
