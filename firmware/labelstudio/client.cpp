@@ -89,12 +89,13 @@ bool Client::retry_after_401(const Call& call, uint64_t generation, bool& rewind
   return true;
 }
 
-Error Client::refused(const http::Response& response, bool bearer, bool rewind_failed) {
+Error Client::refused(const http::Response& response, std::string_view endpoint, bool bearer,
+                      bool rewind_failed) {
   arena_.reset();
-  Error error = error_from_response(response, arena_);
+  Error error = error_from_response(response, arena_, endpoint);
   if (rewind_failed) {
     error.detail.append_truncated(" (not resent: the request body could not be rewound)");
-  } else if (response.status == 401 && bearer) {
+  } else if (response.status == 401 && bearer && error.status == Status::AuthenticationFailed) {
     const FixedString<kErrorDetailCapacity> server = error.detail;
     error.detail.clear();
     error.detail.append_truncated(
@@ -121,7 +122,7 @@ Result<http::Response> Client::call_with(const Call& call) {
         retry_after_401(call, generation, rewind_failed)) {
       continue;
     }
-    return refused(response, bearer, rewind_failed);
+    return refused(response, call.endpoint, bearer, rewind_failed);
   }
 }
 

@@ -74,7 +74,8 @@ class Client {
   // A 401 to a Bearer request: invalidates that token; true when the request can be resent.
   [[nodiscard]] bool retry_after_401(const Call& call, uint64_t generation, bool& rewind_failed);
   // The Error for a non-2xx answer that is not resent.
-  [[nodiscard]] Error refused(const http::Response& response, bool bearer, bool rewind_failed);
+  [[nodiscard]] Error refused(const http::Response& response, std::string_view endpoint,
+                              bool bearer, bool rewind_failed);
 
   http::Connection& connection_;
   auth::TokenManager& tokens_;

@@ -143,6 +143,11 @@ TEST(Client, EachRefreshFailureGetsItsOwnAdvice) {
             std::string::npos);
   EXPECT_NE(std::string(refresh_failure_hint("Token is invalid")).find("another server"),
             std::string::npos);
+  // simplejwt's older wording for a bad signature: invalid (another server, or its secret key
+  // changed), not an expired PAT.
+  const std::string invalid_or_expired = refresh_failure_hint("Token is invalid or expired");
+  EXPECT_NE(invalid_or_expired.find("secret key changed"), std::string::npos);
+  EXPECT_EQ(invalid_or_expired.find("has expired"), std::string::npos);
   EXPECT_NE(std::string(refresh_failure_hint("Token has wrong type")).find("not a Personal"),
             std::string::npos);
   EXPECT_NE(std::string(refresh_failure_hint("No active account found for the given token."))
@@ -205,7 +210,9 @@ TEST(Client, ErrorStatusesMapToTheirClass) {
   EXPECT_EQ(status_for_http(404), Status::NotFound);
   EXPECT_EQ(status_for_http(429), Status::RateLimited);
   EXPECT_EQ(status_for_http(502), Status::ServerError);
-  EXPECT_EQ(status_for_http(302), Status::UnexpectedHttpStatus);
+  EXPECT_EQ(status_for_http(302), Status::Redirected);
+  EXPECT_EQ(status_for_http(308), Status::Redirected);
+  EXPECT_EQ(status_for_http(418), Status::UnexpectedHttpStatus);
 }
 
 TEST(Client, NonJsonErrorBodiesStillGiveAClearError) {
