@@ -55,7 +55,7 @@ struct ImportStatus {
   enum class State : uint8_t { Created, InProgress, Completed, Failed };
   State state = State::Created;
   FixedString<kErrorDetailCapacity> error;  // the server's `error` when Failed
-  std::optional<int64_t> task_count;       // when the answer says
+  std::optional<int64_t> task_count;        // when the answer says
 };
 // Polls a queued import once. The answer echoes the submitted tasks, so it is read from a body
 // that may be truncated (only `status` and `error` are needed). Errors: Client::call's (404:

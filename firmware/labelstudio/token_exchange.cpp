@@ -52,7 +52,7 @@ Outcome TokenExchange::exchange(std::string_view pat,
   arena_.reset();
   if (response->status != 200) {
     Error error = error_from_response(*response, arena_, kRefreshEndpoint);
-    if (response->status == 404 && error.status == Status::NotFound) {
+    if (response->status == 404) {
       error = Error(Status::NoApiAtUrl, "POST ");
       error.detail.append_truncated(path.view());
       error.detail.append_truncated(" answered 404: no Label Studio token endpoint there");
