@@ -46,8 +46,7 @@ AccessExpiry access_token_expiry(uint64_t t_sent_ms, std::optional<int64_t> exp,
   expiry.source = LifetimeSource::Assumed;
   // Differences as uint64: exact for any int64 pair whose first is larger.
   if (exp && server_now && *exp > *server_now) {
-    const uint64_t left = static_cast<uint64_t>(*exp) - static_cast<uint64_t>(*server_now);
-    lifetime_s = left > 1 ? left - 1 : 1;
+    lifetime_s = static_cast<uint64_t>(*exp) - static_cast<uint64_t>(*server_now);
     expiry.source = LifetimeSource::ServerDate;
   } else if (exp && iat && *exp > *iat &&
              static_cast<uint64_t>(*exp) - static_cast<uint64_t>(*iat) <=
@@ -59,6 +58,12 @@ AccessExpiry access_token_expiry(uint64_t t_sent_ms, std::optional<int64_t> exp,
   expiry.lifetime_ms = saturating_mul(lifetime_s, 1000);
   const uint64_t fifth = expiry.lifetime_ms / 5;
   expiry.margin_ms = fifth < kMaxRefreshMarginMs ? fifth : kMaxRefreshMarginMs;
+  // exp, iat and Date are whole seconds (rounded down): the token may end up to 1 s before
+  // they say.
+  if (expiry.margin_ms < kMinRefreshMarginMs) {
+    expiry.margin_ms =
+        expiry.lifetime_ms < kMinRefreshMarginMs ? expiry.lifetime_ms : kMinRefreshMarginMs;
+  }
   expiry.deadline_ms = saturating_add(t_sent_ms, expiry.lifetime_ms - expiry.margin_ms);
   return expiry;
 }

@@ -40,7 +40,7 @@ class RefreshExchanger {
 
 // Where an access token's lifetime came from. Thread-safety: plain value.
 enum class LifetimeSource : uint8_t {
-  ServerDate,  // exp minus the refresh answer's Date (the server's clock), less 1 s of rounding
+  ServerDate,  // exp minus the refresh answer's Date (the server's clock)
   IssuedAt,    // exp minus iat: no usable Date, and the difference is plausible
   Assumed,     // kDefaultAccessLifetimeS: neither is usable
 };
@@ -48,7 +48,9 @@ enum class LifetimeSource : uint8_t {
 // When an access token must be refreshed. Thread-safety: a value type.
 struct AccessExpiry {
   uint64_t lifetime_ms;  // see LifetimeSource
-  uint64_t margin_ms;    // min(30 s, lifetime / 5): refresh early, the server allows no leeway
+  // min(30 s, lifetime / 5), at least 1 s (the claims and Date are rounded down to whole
+  // seconds) and at most the lifetime: refresh early, the server allows no leeway.
+  uint64_t margin_ms;
   uint64_t deadline_ms;  // t_sent + lifetime - margin on the monotonic clock (saturating)
   LifetimeSource source;
   bool lifetime_assumed;  // source == Assumed
@@ -56,14 +58,14 @@ struct AccessExpiry {
 
 inline constexpr uint64_t kDefaultAccessLifetimeS = 300;  // simplejwt's default
 inline constexpr uint64_t kMaxRefreshMarginMs = 30000;
+inline constexpr uint64_t kMinRefreshMarginMs = 1000;
 // exp - iat above this is not trusted: Label Studio up to 1.20 (simplejwt < 5.5.1) copies the
 // PAT's iat into access tokens, so exp - iat is the PAT's age plus the lifetime.
 inline constexpr int64_t kMaxPlausibleIssuedLifetimeS = 24 * 3600;
 
 // The expiry of an access token requested at monotonic time `t_sent_ms`, from the server's
 // clock only (never the device's wall clock); 64-bit, saturating. In order:
-//   exp and server_now (the answer's Date) with exp > server_now: exp - server_now - 1 s (the
-//     Date is rounded down to the second), at least 1 s;
+//   exp and server_now (the answer's Date) with exp > server_now: exp - server_now;
 //   exp and iat with 0 < exp - iat <= kMaxPlausibleIssuedLifetimeS: exp - iat;
 //   else kDefaultAccessLifetimeS.
 // Thread-safety: pure function.

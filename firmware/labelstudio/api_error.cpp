@@ -227,9 +227,7 @@ Error error_from_response(const http::Response& response, Arena& /*arena*/,
   }
   if (response.status == 400 && body.find(kPlainHttpToHttps) != std::string_view::npos) {
     error.status = Status::HttpToHttpsPort;
-    error.detail.append_truncated("the server answered \"");
-    error.detail.append_truncated(kPlainHttpToHttps);
-    error.detail.append_truncated("\": use https:// in the URL");
+    error.detail.append_truncated(kPlainHttpToHttps);  // nginx's words
     return error;
   }
   if (response.status == 404 && is_html(response)) {

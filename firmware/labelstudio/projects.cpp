@@ -168,6 +168,7 @@ struct PageFacts {
   std::optional<int64_t> count;
   uint64_t projects = 0;  // handed to the visitor
   bool cut = false;       // the text ended before the page did
+  bool has_results = false;
 };
 
 // The "results" list; the scanner is just past its '['. Each project goes to `visitor` when it
@@ -198,6 +199,26 @@ Outcome visit_results(json::PrefixScanner& scanner, bool truncated, ProjectVisit
   }
 }
 
+// One top-level member of a page (its key just read); the kind its value ended with.
+Result<Kind> read_page_member(json::PrefixScanner& scanner, const Token& key, bool truncated,
+                              ProjectVisitor& visitor, PageFacts& facts) {
+  const Token value = scanner.next();
+  if (json::raw_equals(key.text, "next") && value.kind != Kind::Cut) {
+    facts.next = value.kind == Kind::String ? PageFacts::Next::Link : PageFacts::Next::Null;
+    return scan::finish_value(scanner, value.kind);
+  }
+  if (json::raw_equals(key.text, "count") && value.kind == Kind::Number) {
+    facts.count = json::number_as_int64(value.text);
+    return value.kind;
+  }
+  if (json::raw_equals(key.text, "results") && value.kind == Kind::ArrayBegin) {
+    facts.has_results = true;
+    LSEDGE_TRY(visit_results(scanner, truncated, visitor, facts));
+    return facts.cut ? Kind::Cut : Kind::ArrayEnd;
+  }
+  return scan::finish_value(scanner, value.kind);
+}
+
 // Reads one page (possibly cut short) and hands its projects to `visitor`.
 Result<PageFacts> visit_page(const http::Response& response, ProjectVisitor& visitor) {
   json::PrefixScanner scanner(as_text(response.body));
@@ -205,43 +226,24 @@ Result<PageFacts> visit_page(const http::Response& response, ProjectVisitor& vis
   if (scanner.next().kind != Kind::ObjectBegin) {
     return Error(Status::JsonInvalid, "the answer is not a JSON object");
   }
-  bool has_results = false;
   for (;;) {
     const Token key = scanner.next();
     if (key.kind == Kind::ObjectEnd) {
       break;
     }
-    if (key.kind != Kind::Key) {
-      facts.cut = key.kind == Kind::Cut;
-      if (facts.cut && response.truncated) {
-        return facts;
-      }
-      return Error(Status::JsonInvalid, "the answer is not a JSON project page");
+    Kind last = key.kind;
+    if (key.kind == Kind::Key) {
+      LSEDGE_TRY_ASSIGN(last, read_page_member(scanner, key, response.truncated, visitor, facts));
     }
-    const Token value = scanner.next();
-    Kind last = value.kind;
-    if (json::raw_equals(key.text, "next") && value.kind != Kind::Cut) {
-      facts.next = value.kind == Kind::String ? PageFacts::Next::Link : PageFacts::Next::Null;
-    } else if (json::raw_equals(key.text, "count") && value.kind == Kind::Number) {
-      facts.count = json::number_as_int64(value.text);
-    } else if (json::raw_equals(key.text, "results") && value.kind == Kind::ArrayBegin) {
-      has_results = true;
-      LSEDGE_TRY(visit_results(scanner, response.truncated, visitor, facts));
-      if (facts.cut) {
-        return facts;
-      }
-    } else {
-      last = scan::finish_value(scanner, value.kind);
-    }
-    if (last == Kind::Cut || last == Kind::Invalid) {
+    if (key.kind != Kind::Key || last == Kind::Cut || last == Kind::Invalid) {
       facts.cut = last == Kind::Cut;
       if (facts.cut && response.truncated) {
-        return facts;
+        return facts;  // what it holds was visited
       }
       return Error(Status::JsonInvalid, "the answer is not a JSON project page");
     }
   }
-  if (!has_results) {
+  if (!facts.has_results) {
     return Error(Status::JsonMissingField, "no \"results\" list");
   }
   return facts;

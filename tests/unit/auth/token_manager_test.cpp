@@ -196,27 +196,36 @@ TEST(AccessTokenExpiry, Beyond2038AndAbsurdValuesDoNotOverflow) {
   const AccessExpiry late = access_token_expiry(UINT64_MAX - 10, kIat + 300, kIat, std::nullopt);
   EXPECT_EQ(late.deadline_ms, UINT64_MAX);
   const AccessExpiry big = access_token_expiry(0, int64_t{9007199254740991}, 0, 0);
-  EXPECT_EQ(big.lifetime_ms, 9007199254740990000u);
-  EXPECT_EQ(big.deadline_ms, 9007199254740990000u - 30000u);
+  EXPECT_EQ(big.lifetime_ms, 9007199254740991000u);
+  EXPECT_EQ(big.deadline_ms, 9007199254740991000u - 30000u);
   // The same through exp - iat is implausible (> 24 h): assumed.
   EXPECT_TRUE(access_token_expiry(0, int64_t{9007199254740991}, 0, std::nullopt).lifetime_assumed);
 }
 
-TEST(AccessTokenExpiry, ServerDateGivesTheLifetimeLessOneSecondOfRounding) {
+TEST(AccessTokenExpiry, ServerDateGivesTheLifetime) {
   const AccessExpiry e = access_token_expiry(1000, kIat + 300, kIat, kIat);
   EXPECT_EQ(e.source, LifetimeSource::ServerDate);
   EXPECT_FALSE(e.lifetime_assumed);
-  EXPECT_EQ(e.lifetime_ms, 299000u);
+  EXPECT_EQ(e.lifetime_ms, 300000u);
   EXPECT_EQ(e.margin_ms, 30000u);
-  EXPECT_EQ(e.deadline_ms, 1000u + 269000u);
+  EXPECT_EQ(e.deadline_ms, 1000u + 270000u);
   // The Date a second later (minted at .99 s): one second less.
-  EXPECT_EQ(access_token_expiry(0, kIat + 300, kIat, kIat + 1).lifetime_ms, 298000u);
-  // A 3 s token: 2 s, refreshed after 1.6 s.
-  const AccessExpiry short_lived = access_token_expiry(0, kIat + 3, kIat, kIat);
-  EXPECT_EQ(short_lived.lifetime_ms, 2000u);
-  EXPECT_EQ(short_lived.deadline_ms, 1600u);
-  // exp one second after Date: never less than 1 s.
-  EXPECT_EQ(access_token_expiry(0, kIat + 1, kIat, kIat).lifetime_ms, 1000u);
+  EXPECT_EQ(access_token_expiry(0, kIat + 300, kIat, kIat + 1).lifetime_ms, 299000u);
+}
+
+TEST(AccessTokenExpiry, TheMarginCoversTheWholeSecondRounding) {
+  // A 3 s token: refreshed after 2 s, before the server's rounded-down exp can pass.
+  const AccessExpiry three = access_token_expiry(0, kIat + 3, kIat, kIat);
+  EXPECT_EQ(three.lifetime_ms, 3000u);
+  EXPECT_EQ(three.margin_ms, 1000u);
+  EXPECT_EQ(three.deadline_ms, 2000u);
+  EXPECT_EQ(access_token_expiry(0, kIat + 3, kIat, std::nullopt).margin_ms, 1000u);
+  // Never more than the lifetime: a 1 s token is due at once.
+  const AccessExpiry one = access_token_expiry(500, kIat + 1, kIat, kIat);
+  EXPECT_EQ(one.margin_ms, 1000u);
+  EXPECT_EQ(one.deadline_ms, 500u);
+  // From 5 s on, a fifth is the larger.
+  EXPECT_EQ(access_token_expiry(0, kIat + 10, kIat, kIat).margin_ms, 2000u);
 }
 
 TEST(AccessTokenExpiry, CopiedIatIsIgnoredWhenTheServerSaysTheTime) {
@@ -225,7 +234,7 @@ TEST(AccessTokenExpiry, CopiedIatIsIgnoredWhenTheServerSaysTheTime) {
   const int64_t pat_iat = kIat - 86400;
   const AccessExpiry from_date = access_token_expiry(0, kIat + 300, pat_iat, kIat);
   EXPECT_EQ(from_date.source, LifetimeSource::ServerDate);
-  EXPECT_EQ(from_date.lifetime_ms, 299000u);
+  EXPECT_EQ(from_date.lifetime_ms, 300000u);
   // Without a Date, a day and 5 minutes is implausible: 300 s assumed, not 86700 s.
   const AccessExpiry no_date = access_token_expiry(0, kIat + 300, pat_iat, std::nullopt);
   EXPECT_TRUE(no_date.lifetime_assumed);
@@ -358,12 +367,12 @@ TEST_F(TokenManagerTest, TheAnswersDateSetsTheLifetimeAndCopiedIatIsHarmless) {
   exchanger.set_server_now(kIat);
   exchanger.answer(testing::make_access_token(kIat - 86400, kIat + 300));
   ASSERT_EQ(header().status, Status::Ok);
-  EXPECT_EQ(tokens.access_deadline_ms(), 1000u + 269000u);  // 299 s less the 30 s margin
+  EXPECT_EQ(tokens.access_deadline_ms(), 1000u + 270000u);  // 300 s less the 30 s margin
   EXPECT_EQ(log.all_text().find("assuming"), std::string::npos) << log.all_text();
-  clock.set(1000 + 268999);
+  clock.set(1000 + 269999);
   ASSERT_EQ(header().status, Status::Ok);
   EXPECT_EQ(exchanger.calls(), 1);
-  clock.set(1000 + 269000);  // refreshed ahead of the server's expiry, never after it
+  clock.set(1000 + 270000);  // refreshed ahead of the server's expiry, never after it
   ASSERT_EQ(header().status, Status::Ok);
   EXPECT_EQ(exchanger.calls(), 2);
 }

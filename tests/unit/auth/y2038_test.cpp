@@ -52,10 +52,10 @@ TEST(Y2038, AccessLifetimeIsExpMinusIatPast2038) {
   EXPECT_FALSE(e.lifetime_assumed);
   EXPECT_EQ(e.lifetime_ms, 300000u);
   EXPECT_EQ(e.deadline_ms, 1000u + 270000u);
-  // From the server's Date in 2100: exp - Date - 1 s.
-  const AccessExpiry dated = access_token_expiry(1000, k2100 + 300, k2100, k2100);
+  // From the server's Date in 2100: exp - Date.
+  const AccessExpiry dated = access_token_expiry(1000, k2100 + 300, k2100, k2100 + 100);
   EXPECT_EQ(dated.source, LifetimeSource::ServerDate);
-  EXPECT_EQ(dated.lifetime_ms, 299000u);
+  EXPECT_EQ(dated.lifetime_ms, 200000u);
 }
 
 TEST(Y2038, APatExpiringIn2100IsAValidCredentialAndRefreshes) {
@@ -83,10 +83,10 @@ TEST(Y2038, APatExpiringIn2100IsAValidCredentialAndRefreshes) {
             "Bearer " + testing::make_access_token(k2100, k2100 + 300));
   EXPECT_NE(generation, 0u);
   ASSERT_TRUE(tokens.access_deadline_ms().has_value());
-  EXPECT_EQ(*tokens.access_deadline_ms(), 5000u + 269000u);  // exp - Date - 1 s, less 30 s
+  EXPECT_EQ(*tokens.access_deadline_ms(), 5000u + 270000u);
 
   // Still current just before the deadline: no second refresh.
-  clock.advance(268000);
+  clock.advance(269000);
   ASSERT_TRUE(tokens.authorization_header(exchanger, header, generation, Deadline::never()).ok());
   EXPECT_EQ(exchanger.calls, 1);
 }
