@@ -269,6 +269,33 @@ Result<bool> more_pages(const PageFacts& facts, uint64_t seen) {
                "follow");
 }
 
+// How many whole projects the "results" of a page cut short hold.
+uint64_t whole_projects(std::string_view text) {
+  const json::PrefixMember results = json::find_top_member(text, "results");
+  if (results.kind != Kind::ArrayBegin) {
+    return 0;
+  }
+  json::PrefixScanner scanner(results.text);
+  uint64_t whole = 0;
+  if (scanner.next().kind != Kind::ArrayBegin) {
+    return whole;
+  }
+  while (scanner.next().kind == Kind::ObjectBegin && scan::skip_rest(scanner) == Kind::ObjectEnd) {
+    ++whole;
+  }
+  return whole;
+}
+
+// The page size to ask for after a page of kPageSizes[index] was cut short holding `whole`
+// projects: the largest smaller size that fits (1 when not even one project fits).
+size_t smaller_page(size_t index, uint64_t whole) {
+  size_t next = index + 1;
+  while (next + 1 < std::size(kPageSizes) && kPageSizes[next] > whole) {
+    ++next;
+  }
+  return next;
+}
+
 }  // namespace
 
 Outcome list_projects(Client& client, ProjectVisitor& visitor, Deadline deadline,
@@ -283,7 +310,10 @@ Outcome list_projects(Client& client, ProjectVisitor& visitor, Deadline deadline
     const bool cut =
         (response.ok() && response->truncated) || response.status() == Status::HttpBodyTooLarge;
     if (cut && size_index + 1 < std::size(kPageSizes)) {
-      ++size_index;  // the projects of a bigger page would be seen twice: ask for fewer
+      // Visiting what it holds would make the offset no multiple of the page size: ask for
+      // fewer at once, as many as fitted.
+      size_index =
+          smaller_page(size_index, response.ok() ? whole_projects(as_text(response->body)) : 0);
       continue;
     }
     if (!response.ok()) {

@@ -40,7 +40,8 @@ inline constexpr std::string_view kProjectInclude = "include=id,title,task_numbe
 // `title_contains` narrows the list server-side (case-insensitive substring). Answers are read
 // with json::PrefixScanner, so a body cut short by the response buffer (Response::truncated; a
 // server that ignores include=) still yields what it holds: pages start at 100 projects; a page
-// cut short is asked for again in smaller pages at the same offset (50, 25, 5, 1); a one-project
+// cut short is asked for again at the same offset in pages of 50, 25, 5 or 1, the largest that
+// its whole projects showed would fit; a one-project
 // page cut short yields that project's id and title, which Label Studio writes first, and the
 // page's "next" (written before the results). Errors: Client::call's, JsonInvalid for an answer
 // that is not a project page, JsonMissingField for a project without an integer id,

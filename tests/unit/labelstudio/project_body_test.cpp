@@ -331,10 +331,8 @@ TEST(ListProjects, WithoutIncludeEachProjectIsReadFromAOneProjectPageCutShort) {
   rig.legacy();
   ASSERT_GT(big_page({{1, "a"}}, "null", 3).size(), 4096u);
   auto& connection = rig.socket.add_connection();
-  // Pages of 100, 50, 25 and 5 are cut short and asked for again, smaller.
-  for (int i = 0; i < 4; ++i) {
-    connection.then_data(big_page({{1, "First"}, {2, "Second"}, {3, "Third"}}, "null", 3));
-  }
+  // The page of 100 is cut short inside its first project: pages of 1 follow at once.
+  connection.then_data(big_page({{1, "First"}, {2, "Second"}, {3, "Third"}}, "null", 3));
   connection
       .then_data(big_page({{1, "First"}}, R"("http://x/api/projects/?page=2&page_size=1")", 3))
       .then_data(big_page({{2, "Second"}}, R"("http://x/api/projects/?page=3&page_size=1")", 3))
@@ -347,7 +345,7 @@ TEST(ListProjects, WithoutIncludeEachProjectIsReadFromAOneProjectPageCutShort) {
   const std::string wire = rig.sent();
   EXPECT_NE(wire.find("?page=3&page_size=1&ordering=id&include=id,title,task_number "),
             std::string::npos);
-  EXPECT_EQ(count(wire, "GET "), 7u);
+  EXPECT_EQ(count(wire, "GET "), 4u);
 }
 
 TEST(ListProjects, ACutOnePageWithoutNextFallsBackToTheCount) {
@@ -360,25 +358,22 @@ TEST(ListProjects, ACutOnePageWithoutNextFallsBackToTheCount) {
                                   next + "}");
   };
   auto& connection = rig.socket.add_connection();
-  for (int i = 0; i < 4; ++i) {
-    connection.then_data(page_after(1, 2, R"("n")"));
-  }
-  connection.then_data(page_after(1, 2, R"("n")")).then_data(page_after(2, 2, "null"));
+  connection.then_data(page_after(1, 2, R"("n")"))
+      .then_data(page_after(1, 2, R"("n")"))
+      .then_data(page_after(2, 2, "null"));
   Collect all;
   Outcome listed = list_projects(*rig.client, all, rig.deadline());
   ASSERT_TRUE(listed.ok()) << listed.error().detail.c_str();
   EXPECT_EQ(all.ids, (std::vector<int64_t>{1, 2}));
-  EXPECT_EQ(count(rig.sent(), "GET "), 6u);
+  EXPECT_EQ(count(rig.sent(), "GET "), 3u);
 }
 
 TEST(EnsureProject, FindsALargeProjectAgainWithoutInclude) {
   Rig rig(4096);
   rig.legacy();
   auto& connection = rig.socket.add_connection();
-  for (int i = 0; i < 4; ++i) {
-    connection.then_data(big_page({{9, "Cam (abc12345)"}}, "null", 1));
-  }
-  connection.then_data(big_page({{9, "Cam (abc12345)"}}, "null", 1));
+  connection.then_data(big_page({{9, "Cam (abc12345)"}}, "null", 1))
+      .then_data(big_page({{9, "Cam (abc12345)"}}, "null", 1));
   ProjectSpec spec;
   spec.name = "Cam";
   spec.task_id = "abc12345";
@@ -387,6 +382,35 @@ TEST(EnsureProject, FindsALargeProjectAgainWithoutInclude) {
   EXPECT_FALSE(ensured->created);
   EXPECT_EQ(ensured->project.id, 9);
   EXPECT_EQ(rig.sent().find("POST"), std::string::npos);
+  EXPECT_EQ(count(rig.sent(), "GET "), 2u);
+}
+
+TEST(ListProjects, ACutPageHoldingSomeWholeProjectsStepsToTheSizeThatFits) {
+  Rig rig(4096);
+  rig.legacy();
+  // Projects of ~700 bytes: the 4 KiB kept of a page of 100 hold 5 whole ones, so pages of 5
+  // follow (not 50 or 25, which would be cut short again).
+  auto small_page = [](int64_t first, int64_t last, const std::string& next) {
+    std::string results;
+    for (int64_t id = first; id <= last; ++id) {
+      results += (results.empty() ? "" : ",") + big_project(id, "P" + std::to_string(id), 8);
+    }
+    return http_response(200, R"({"count":10,"next":)" + next + R"(,"results":[)" + results + "]}");
+  };
+  const size_t one = big_project(1, "P1", 8).size() + 1;
+  ASSERT_GE(4000 / one, 5u);
+  ASSERT_LT(4096 / one, 25u);
+  rig.socket.add_connection()
+      .then_data(small_page(1, 10, "null"))
+      .then_data(small_page(1, 5, R"("x?page=2")"))
+      .then_data(small_page(6, 10, "null"));
+  Collect all;
+  Outcome listed = list_projects(*rig.client, all, rig.deadline());
+  ASSERT_TRUE(listed.ok()) << listed.error().detail.c_str();
+  EXPECT_EQ(all.ids, (std::vector<int64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
+  const std::string wire = rig.sent();
+  EXPECT_EQ(count(wire, "GET "), 3u);
+  EXPECT_NE(wire.find("?page=2&page_size=5&"), std::string::npos) << wire;
 }
 
 TEST(EnsureProject, ABadLabelConfigSendsNothing) {
