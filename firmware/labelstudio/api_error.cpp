@@ -213,6 +213,20 @@ bool is_json_answer(const http::Response& response) {
          (type.size() >= 5 && starts_with_ci(type.substr(type.size() - 5), "+json"));
 }
 
+std::optional<Error> html_instead_of_api(const http::Response& response,
+                                         std::string_view endpoint) {
+  if (!is_html(response)) {
+    return std::nullopt;
+  }
+  Error error(Status::NoApiAtUrl, "HTTP ");
+  error.http_status = response.status;
+  (void)error.detail.append_uint(response.status);
+  error.detail.append_truncated(" with an HTML page for ");
+  error.detail.append_truncated(endpoint);
+  error.detail.append_truncated(" (Label Studio's API answers in JSON)");
+  return error;
+}
+
 Error error_from_response(const http::Response& response, Arena& /*arena*/,
                           std::string_view endpoint) {
   Error error(status_for_http(response.status));

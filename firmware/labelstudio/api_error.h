@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "firmware/core/arena.h"
@@ -17,6 +18,12 @@ namespace lsedge::labelstudio {
 
 // The answer's Content-Type is JSON (application/json, or a +json type). Thread-safety: pure.
 [[nodiscard]] bool is_json_answer(const http::Response& response);
+
+// A successful status with an HTML page where Label Studio's API answers JSON: a web app or a
+// proxy's page at this URL (a wrong sub-path). NoApiAtUrl naming `endpoint`; nullopt otherwise.
+// Thread-safety: pure function.
+[[nodiscard]] std::optional<Error> html_instead_of_api(const http::Response& response,
+                                                       std::string_view endpoint);
 
 // Builds the Error for a non-2xx response; the body may be cut short (Response::truncated): it is
 // read with json::PrefixScanner, never parsed whole, so `arena` is not used (kept for callers).

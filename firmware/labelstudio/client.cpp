@@ -114,6 +114,9 @@ Result<http::Response> Client::call_with(const Call& call) {
     LSEDGE_TRY_ASSIGN(http::Response response, send_once(call, generation));
     last_ = response;
     if (is_success(response.status)) {
+      if (auto html = html_instead_of_api(response, call.endpoint)) {
+        return *html;  // Label Studio's web app or a proxy page answers at this URL, not its API
+      }
       return response;
     }
     const bool bearer = tokens_.kind() == auth::CredentialKind::PersonalAccessToken;

@@ -65,6 +65,10 @@ Outcome TokenExchange::exchange(std::string_view pat,
     connection_.wipe_response();
     return error;
   }
+  if (auto html = html_instead_of_api(*response, kRefreshEndpoint)) {
+    connection_.wipe_response();
+    return *html;
+  }
   if (const auto date = response->header("Date")) {
     server_now_out = parse_http_date(*date);
     if (!server_now_out) {

@@ -364,6 +364,26 @@ TEST(Client, AnHtml404IsNoApiAtThisUrlEvenWhenItIsLargerThanTheBuffer) {
   EXPECT_EQ(std::string(user.error().detail.view()).find("board"), std::string::npos);
 }
 
+TEST(Client, AWebAppPageWithA200IsNoApiAtThisUrl) {
+  // A single-page web app (or a proxy's landing page) answers every path with 200 and HTML.
+  const std::string app = "<!doctype html><html><body><div id=\"root\"></div></body></html>";
+  Rig rig;
+  rig.legacy();
+  rig.socket.add_connection().then_data(html_page(200, "OK", app));
+  auto user = rig.client->whoami(rig.deadline());
+  ASSERT_EQ(user.status(), Status::NoApiAtUrl);
+  EXPECT_EQ(user.error().detail.view(),
+            "HTTP 200 with an HTML page for /api/current-user/whoami (Label Studio's API answers "
+            "in JSON)");
+  Rig pat;
+  ASSERT_TRUE(pat.tokens->set_credential(make_pat()).ok());
+  pat.socket.add_connection().then_data(html_page(200, "OK", app));
+  auto refreshed = pat.client->whoami(pat.deadline());
+  ASSERT_EQ(refreshed.status(), Status::NoApiAtUrl);
+  EXPECT_NE(std::string(refreshed.error().detail.view()).find("/api/token/refresh/"),
+            std::string::npos);
+}
+
 TEST(Client, AJson404IsStillNotFound) {
   Rig rig;
   rig.legacy();
