@@ -173,8 +173,11 @@ void describe_redirect(const http::Response& response, std::string_view endpoint
   const std::string_view asked = without_query(endpoint);
   if (!asked.empty() && target.size() > asked.size() &&
       target.substr(target.size() - asked.size()) == asked) {
-    out.append_truncated("; try LABEL_STUDIO_URL=");
-    out.append_truncated(target.substr(0, target.size() - asked.size()));
+    const std::string_view base = target.substr(0, target.size() - asked.size());
+    // A relative Location names only the path: the sub-path to put after the host.
+    const bool absolute = base.find("://") != std::string_view::npos;
+    out.append_truncated(absolute ? "; try LABEL_STUDIO_URL=" : "; try the sub-path ");
+    out.append_truncated(base.empty() ? std::string_view("/ (none)") : base);
   }
 }
 

@@ -443,6 +443,13 @@ TEST(Client, ARedirectShowsItsLocationAndTheUrlToUse) {
   EXPECT_EQ(user.error().detail.view(),
             "HTTP 301 to https://ls.example:8443/ls/api/current-user/whoami; try "
             "LABEL_STUDIO_URL=https://ls.example:8443/ls");
+  Rig relative;
+  relative.legacy();
+  relative.socket.add_connection().then_data(
+      html_page(302, "Found", "", "Location: /label-studio/api/current-user/whoami?next=1\r\n"));
+  EXPECT_EQ(relative.client->whoami(relative.deadline()).error().detail.view(),
+            "HTTP 302 to /label-studio/api/current-user/whoami?next=1; try the sub-path "
+            "/label-studio");
   Rig bare;
   bare.legacy();
   bare.socket.add_connection().then_data(html_page(302, "Found", ""));
