@@ -117,6 +117,12 @@ Result<http::Response> Client::call_with(const Call& call) {
       if (auto html = html_instead_of_api(response, call.endpoint)) {
         return *html;  // Label Studio's web app or a proxy page answers at this URL, not its API
       }
+      if (response.truncated) {
+        // Callers read success answers whole (last_response() keeps the prefix; the project
+        // readers take it from there).
+        return Error(Status::HttpBodyTooLarge,
+                     "response body exceeds LSEDGE_HTTP_RESPONSE_BODY_LIMIT");
+      }
       return response;
     }
     const bool bearer = tokens_.kind() == auth::CredentialKind::PersonalAccessToken;

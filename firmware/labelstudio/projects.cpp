@@ -52,6 +52,17 @@ Error with_context(const Error& error, std::string_view context) {
   return out;
 }
 
+// Client::call refuses a success answer cut short (HttpBodyTooLarge: most callers read bodies
+// whole); the readers here scan prefixes, so they take it from last_response().
+Result<http::Response> with_prefix(Client& client, Result<http::Response> response) {
+  const http::Response& last = client.last_response();
+  if (response.status() == Status::HttpBodyTooLarge && last.truncated && last.status >= 200 &&
+      last.status < 300) {
+    return last;
+  }
+  return response;
+}
+
 // A project object's members as far as the text holds them.
 struct ScannedProject {
   Project project;
@@ -306,7 +317,8 @@ Outcome list_projects(Client& client, ProjectVisitor& visitor, Deadline deadline
     const uint32_t page_size = kPageSizes[size_index];
     PathText endpoint;
     LSEDGE_TRY(page_endpoint(seen / page_size + 1, page_size, title_contains, endpoint));
-    auto response = client.call(http::Method::Get, endpoint.view(), {}, {}, true, deadline);
+    auto response = with_prefix(
+        client, client.call(http::Method::Get, endpoint.view(), {}, {}, true, deadline));
     const bool cut =
         (response.ok() && response->truncated) || response.status() == Status::HttpBodyTooLarge;
     if (cut && size_index + 1 < std::size(kPageSizes)) {
@@ -343,8 +355,9 @@ Result<Project> get_project(Client& client, int64_t id, Deadline deadline) {
   (void)endpoint.append_int(id);
   (void)endpoint.append("/?");
   (void)endpoint.append(kProjectInclude);
-  LSEDGE_TRY_ASSIGN(const http::Response response,
-                    client.call(http::Method::Get, endpoint.view(), {}, {}, true, deadline));
+  LSEDGE_TRY_ASSIGN(
+      const http::Response response,
+      with_prefix(client, client.call(http::Method::Get, endpoint.view(), {}, {}, true, deadline)));
   auto project = project_from_response(response);
   if (!project.ok()) {
     return with_context(project.error(), "GET /api/projects/{id}/");
@@ -362,7 +375,8 @@ Result<Project> post_project(Client& client, ProjectBodySource& body, Deadline d
   (void)endpoint.append(kProjectInclude);
   // Not safe to resend: a second POST would create a second project.
   LSEDGE_TRY_ASSIGN(const http::Response response,
-                    client.call(http::Method::Post, endpoint.view(), kJson, body, false, deadline));
+                    with_prefix(client, client.call(http::Method::Post, endpoint.view(), kJson,
+                                                    body, false, deadline)));
   auto project = project_from_response(response);
   if (!project.ok()) {
     Error error = with_context(project.error(), "POST /api/projects/");
