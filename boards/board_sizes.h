@@ -156,13 +156,10 @@
 
 // Label Studio API (labelstudio/): the header of a multipart file part (boundary, the file
 // name with '"', '\' and control characters escaped 3:1, the media type); Linux names are at
-// most 255 bytes. The JSON body of a project create (title, label_config, description) is
-// written into a caller buffer; this is the size the CLI gives it.
+// most 255 bytes. (A project create's body, label config included, is streamed and escaped
+// while it is sent: no buffer bounds it.)
 #ifndef LSEDGE_MULTIPART_HEAD_CAPACITY
 #define LSEDGE_MULTIPART_HEAD_CAPACITY 1024
-#endif
-#ifndef LSEDGE_PROJECT_BODY_CAPACITY
-#define LSEDGE_PROJECT_BODY_CAPACITY 8192
 #endif
 
 // The largest single CA certificate in PEM (the CA file is read one certificate at a time; a
@@ -171,10 +168,4 @@
 // system bundle, once parsed, would not fit the Mbed TLS pool.
 #ifndef LSEDGE_CA_PEM_BLOCK_LIMIT
 #define LSEDGE_CA_PEM_BLOCK_LIMIT 4096
-#endif
-
-// CLI (app/cmd_project.cpp): a label config file `lsedge project ensure --label-config` reads
-// whole; it is escaped into the LSEDGE_PROJECT_BODY_CAPACITY body, so it stays well below it.
-#ifndef LSEDGE_LABEL_CONFIG_LIMIT
-#define LSEDGE_LABEL_CONFIG_LIMIT 4096
 #endif

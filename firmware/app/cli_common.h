@@ -82,8 +82,6 @@ struct CommandFlag {
 void reset_command_buffers();
 [[nodiscard]] ByteSpan cli_file_chunk();     // LSEDGE_FILE_CHUNK_BYTES, scanning task files
 [[nodiscard]] ByteSpan cli_batch_scratch();  // LSEDGE_FILE_CHUNK_BYTES, BatchBodyReader's
-[[nodiscard]] ByteSpan cli_project_body();   // LSEDGE_PROJECT_BODY_CAPACITY
-[[nodiscard]] ByteSpan cli_label_config();   // LSEDGE_LABEL_CONFIG_LIMIT
 
 // The commands (cmd_*.cpp): each reports its results through `reporter` and returns its error,
 // which run_cli reports and maps to the exit code. Thread-safety: CLI thread only.

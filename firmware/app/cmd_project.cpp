@@ -3,7 +3,6 @@
 #include <optional>
 #include <string_view>
 
-#include "board_sizes.h"
 #include "firmware/app/cli_common.h"
 #include "firmware/app/session.h"
 #include "firmware/labelstudio/projects.h"
@@ -14,23 +13,6 @@ namespace {
 constexpr std::string_view kProjectUsage =
     "usage: lsedge project ensure --title NAME [--task-id ID] [--label-config FILE] "
     "[--description TEXT]";
-
-// Reads the label config file whole into the static buffer.
-Result<std::string_view> read_label_config(hal::Storage& storage, std::string_view path) {
-  const ByteSpan buffer = cli_label_config();
-  auto read = storage.read_file(path, buffer);
-  if (!read.ok()) {
-    Error error(read.status() == Status::BufferTooSmall ? Status::UsageError : Status::FileError,
-                "cannot read the label config ");
-    error.detail.append_truncated(path);
-    error.code = read.error().code;
-    if (read.status() == Status::BufferTooSmall) {
-      error.detail.append_truncated(" (larger than LSEDGE_LABEL_CONFIG_LIMIT)");
-    }
-    return error;
-  }
-  return as_text(ConstByteSpan(buffer.data(), *read));
-}
 
 Outcome ensure(const Options& options, PlatformServices& platform, LogSink& sink,
                Reporter& reporter) {
@@ -49,13 +31,21 @@ Outcome ensure(const Options& options, PlatformServices& platform, LogSink& sink
   spec.task_id = flags[1].value;
   spec.description = flags[3].value;
   if (flags[2].given) {
-    LSEDGE_TRY_ASSIGN(spec.label_config, read_label_config(platform.storage, flags[2].value));
+    if (flags[2].value.empty()) {
+      return Error(Status::UsageError, kProjectUsage);
+    }
+    // Streamed from the file into the request (checked before anything is sent): its size is
+    // bounded by no board buffer.
+    spec.label_config_file = flags[2].value;
+    spec.storage = &platform.storage;
   }
+  labelstudio::ProjectTitle title;  // a title the server would refuse stops here, before a connect
+  LSEDGE_TRY(labelstudio::format_project_title(spec.name, spec.task_id, title));
   std::optional<Session> session;
   LSEDGE_TRY(start_session(options, platform, sink, session));
-  LSEDGE_TRY_ASSIGN(const labelstudio::EnsuredProject ensured,
-                    labelstudio::ensure_project(session->client(), spec, cli_project_body(),
-                                                session->request_deadline()));
+  LSEDGE_TRY_ASSIGN(
+      const labelstudio::EnsuredProject ensured,
+      labelstudio::ensure_project(session->client(), spec, session->request_deadline()));
   reporter.project(ensured);
   return {};
 }

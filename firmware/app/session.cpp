@@ -31,17 +31,14 @@ uint8_t g_send_chunk[LSEDGE_HTTP_SEND_CHUNK];
 // Buffers only one command needs come from one arena sized for the hungriest command, instead of
 // one array each (one command runs per process; run_cli resets it). Alignment slack: 16 per piece.
 constexpr size_t kImportBuffers = 2 * (LSEDGE_FILE_CHUNK_BYTES + 16);
-constexpr size_t kProjectBuffers = LSEDGE_PROJECT_BODY_CAPACITY + LSEDGE_LABEL_CONFIG_LIMIT + 32;
 constexpr size_t kSpoolBuffers = sizeof(Spool) + alignof(Spool);
 constexpr size_t max_of(size_t a, size_t b) {
   return a > b ? a : b;
 }
-StaticArena<max_of(kImportBuffers, max_of(kProjectBuffers, kSpoolBuffers))> g_command_arena;
+StaticArena<max_of(kImportBuffers, kSpoolBuffers)> g_command_arena;
 struct CommandBuffers {
   ByteSpan file_chunk;
   ByteSpan batch_scratch;
-  ByteSpan project_body;
-  ByteSpan label_config;
 } g_command_buffers;
 
 // The command's buffer in `slot`, carved from the arena on first use.
@@ -92,12 +89,6 @@ ByteSpan cli_file_chunk() {
 }
 ByteSpan cli_batch_scratch() {
   return command_buffer(g_command_buffers.batch_scratch, LSEDGE_FILE_CHUNK_BYTES);
-}
-ByteSpan cli_project_body() {
-  return command_buffer(g_command_buffers.project_body, LSEDGE_PROJECT_BODY_CAPACITY);
-}
-ByteSpan cli_label_config() {
-  return command_buffer(g_command_buffers.label_config, LSEDGE_LABEL_CONFIG_LIMIT);
 }
 
 namespace {

@@ -32,6 +32,14 @@ constexpr StatusText kMessages[] = {
     {Status::InsecureHttpRefused,
      "plain http:// is refused for a non-loopback host; use https:// or allow insecure HTTP "
      "explicitly"},
+    {Status::NoApiAtUrl,
+     "no Label Studio API at this URL: check the sub-path in LABEL_STUDIO_URL (e.g. "
+     "https://host/ls when Label Studio is served under /ls) and that the server is Label "
+     "Studio 1.17 or newer (Personal Access Tokens)"},
+    {Status::HttpToHttpsPort,
+     "plain HTTP was sent to a port that expects HTTPS; use https:// in LABEL_STUDIO_URL"},
+    {Status::Redirected,
+     "the server redirects this URL elsewhere; set LABEL_STUDIO_URL to the address it names"},
     {Status::FileError,
      "a local file could not be read or written; check the path and its permissions"},
     {Status::FileNotFound, "a local file or directory does not exist; check the path"},

@@ -40,18 +40,30 @@ class TokenManager::Lock {
 };
 
 AccessExpiry access_token_expiry(uint64_t t_sent_ms, std::optional<int64_t> exp,
-                                 std::optional<int64_t> iat) {
+                                 std::optional<int64_t> iat, std::optional<int64_t> server_now) {
   AccessExpiry expiry{};
   uint64_t lifetime_s = kDefaultAccessLifetimeS;
-  if (exp && iat && *exp > *iat) {
-    // Exact for any int64 pair with exp > iat: the difference fits in uint64.
+  expiry.source = LifetimeSource::Assumed;
+  // Differences as uint64: exact for any int64 pair whose first is larger.
+  if (exp && server_now && *exp > *server_now) {
+    lifetime_s = static_cast<uint64_t>(*exp) - static_cast<uint64_t>(*server_now);
+    expiry.source = LifetimeSource::ServerDate;
+  } else if (exp && iat && *exp > *iat &&
+             static_cast<uint64_t>(*exp) - static_cast<uint64_t>(*iat) <=
+                 static_cast<uint64_t>(kMaxPlausibleIssuedLifetimeS)) {
     lifetime_s = static_cast<uint64_t>(*exp) - static_cast<uint64_t>(*iat);
-  } else {
-    expiry.lifetime_assumed = true;
+    expiry.source = LifetimeSource::IssuedAt;
   }
+  expiry.lifetime_assumed = expiry.source == LifetimeSource::Assumed;
   expiry.lifetime_ms = saturating_mul(lifetime_s, 1000);
   const uint64_t fifth = expiry.lifetime_ms / 5;
   expiry.margin_ms = fifth < kMaxRefreshMarginMs ? fifth : kMaxRefreshMarginMs;
+  // exp, iat and Date are whole seconds (rounded down): the token may end up to 1 s before
+  // they say.
+  if (expiry.margin_ms < kMinRefreshMarginMs) {
+    expiry.margin_ms =
+        expiry.lifetime_ms < kMinRefreshMarginMs ? expiry.lifetime_ms : kMinRefreshMarginMs;
+  }
   expiry.deadline_ms = saturating_add(t_sent_ms, expiry.lifetime_ms - expiry.margin_ms);
   return expiry;
 }
@@ -112,7 +124,8 @@ Outcome TokenManager::write_header(std::string_view scheme,
 }
 
 Result<AccessExpiry> TokenManager::accept_access_token(
-    const SecretString<LSEDGE_TOKEN_CAPACITY>& access, uint64_t t_sent_ms) const {
+    const SecretString<LSEDGE_TOKEN_CAPACITY>& access, uint64_t t_sent_ms,
+    std::optional<int64_t> server_now) const {
   const Result<JwtClaims> claims = decode_jwt_claims(access.expose());
   if (!claims.ok()) {
     Error error(Status::MalformedToken, "the server's access token is unusable: ");
@@ -123,10 +136,17 @@ Result<AccessExpiry> TokenManager::accept_access_token(
     return Error(Status::MalformedToken,
                  "the server's refresh answer is not an access token (token_type)");
   }
-  const AccessExpiry expiry = access_token_expiry(t_sent_ms, claims->exp, claims->iat);
-  if (expiry.lifetime_assumed) {
-    log_.warn("the access token has no usable exp/iat; assuming a %" PRIu64 " s lifetime",
-              kDefaultAccessLifetimeS);
+  const AccessExpiry expiry = access_token_expiry(t_sent_ms, claims->exp, claims->iat, server_now);
+  if (expiry.source == LifetimeSource::IssuedAt) {
+    log_.warn(
+        "the refresh answer has no usable Date header; access token lifetime from exp - iat "
+        "(%" PRIu64 " s)",
+        expiry.lifetime_ms / 1000);
+  } else if (expiry.lifetime_assumed) {
+    log_.warn(
+        "neither the refresh answer's Date header nor the access token's exp/iat give a "
+        "plausible lifetime; assuming %" PRIu64 " s",
+        kDefaultAccessLifetimeS);
   }
   return expiry;
 }
@@ -208,8 +228,9 @@ Result<AccessExpiry> TokenManager::exchange(RefreshExchanger& exchanger, std::st
                                             Deadline deadline) const {
   log_.debug("refreshing the access token");
   const uint64_t t_sent = clock_.now_ms();
-  LSEDGE_TRY(exchanger.exchange(pat, fresh, deadline));
-  return accept_access_token(fresh, t_sent);
+  std::optional<int64_t> server_now;
+  LSEDGE_TRY(exchanger.exchange(pat, fresh, server_now, deadline));
+  return accept_access_token(fresh, t_sent, server_now);
 }
 
 TokenManager::Step TokenManager::install(uint64_t epoch,

@@ -24,34 +24,54 @@ namespace lsedge::auth {
 inline constexpr size_t kAuthHeaderCapacity = LSEDGE_TOKEN_CAPACITY + 7;
 
 // Exchanges the PAT for an access token: POST {base}/api/token/refresh/ {"refresh": pat}.
-// Implemented by labelstudio::Client on its own connection. On failure returns the Error to
-// hand to every waiting thread (RefreshRejected with the server's detail, Timeout, ...).
+// Implemented by labelstudio::TokenExchange on the Client's connection. `server_now_out`: the
+// server's clock when it answered (its Date header, seconds since 1970), nullopt when the answer
+// had none that parses. On failure returns the Error to hand to every waiting thread
+// (RefreshRejected with the server's detail, Timeout, ...).
 // Thread-safety: each thread passes its own exchanger; a call runs on the calling thread.
 class RefreshExchanger {
  public:
   virtual ~RefreshExchanger() = default;
   [[nodiscard]] virtual Outcome exchange(std::string_view pat,
                                          SecretString<LSEDGE_TOKEN_CAPACITY>& access_out,
+                                         std::optional<int64_t>& server_now_out,
                                          Deadline deadline) = 0;
+};
+
+// Where an access token's lifetime came from. Thread-safety: plain value.
+enum class LifetimeSource : uint8_t {
+  ServerDate,  // exp minus the refresh answer's Date (the server's clock)
+  IssuedAt,    // exp minus iat: no usable Date, and the difference is plausible
+  Assumed,     // kDefaultAccessLifetimeS: neither is usable
 };
 
 // When an access token must be refreshed. Thread-safety: a value type.
 struct AccessExpiry {
-  uint64_t
-      lifetime_ms;  // (exp - iat) s, or kDefaultAccessLifetimeS when they are missing or exp <= iat
-  uint64_t margin_ms;    // min(30 s, lifetime / 5): refresh early, the server allows no leeway
+  uint64_t lifetime_ms;  // see LifetimeSource
+  // min(30 s, lifetime / 5), at least 1 s (the claims and Date are rounded down to whole
+  // seconds) and at most the lifetime: refresh early, the server allows no leeway.
+  uint64_t margin_ms;
   uint64_t deadline_ms;  // t_sent + lifetime - margin on the monotonic clock (saturating)
-  bool lifetime_assumed;
+  LifetimeSource source;
+  bool lifetime_assumed;  // source == Assumed
 };
 
 inline constexpr uint64_t kDefaultAccessLifetimeS = 300;  // simplejwt's default
 inline constexpr uint64_t kMaxRefreshMarginMs = 30000;
+inline constexpr uint64_t kMinRefreshMarginMs = 1000;
+// exp - iat above this is not trusted: Label Studio up to 1.20 (simplejwt < 5.5.1) copies the
+// PAT's iat into access tokens, so exp - iat is the PAT's age plus the lifetime.
+inline constexpr int64_t kMaxPlausibleIssuedLifetimeS = 24 * 3600;
 
-// The expiry of an access token requested at monotonic time `t_sent_ms`. Only exp - iat (both
-// from the server's clock) is used, never the device's wall clock; 64-bit, saturating.
+// The expiry of an access token requested at monotonic time `t_sent_ms`, from the server's
+// clock only (never the device's wall clock); 64-bit, saturating. In order:
+//   exp and server_now (the answer's Date) with exp > server_now: exp - server_now;
+//   exp and iat with 0 < exp - iat <= kMaxPlausibleIssuedLifetimeS: exp - iat;
+//   else kDefaultAccessLifetimeS.
 // Thread-safety: pure function.
 [[nodiscard]] AccessExpiry access_token_expiry(uint64_t t_sent_ms, std::optional<int64_t> exp,
-                                               std::optional<int64_t> iat);
+                                               std::optional<int64_t> iat,
+                                               std::optional<int64_t> server_now);
 
 // Holds the credential and the current access token (both SecretStrings, wiped when replaced or
 // destroyed). Thread-safety: thread-safe; every member may be called from any thread. At most
@@ -119,7 +139,8 @@ class TokenManager {
                                      SecretString<kAuthHeaderCapacity>& out) const;
   // Checks the server's answer and computes its expiry; runs outside the lock.
   [[nodiscard]] Result<AccessExpiry> accept_access_token(
-      const SecretString<LSEDGE_TOKEN_CAPACITY>& access, uint64_t t_sent_ms) const;
+      const SecretString<LSEDGE_TOKEN_CAPACITY>& access, uint64_t t_sent_ms,
+      std::optional<int64_t> server_now) const;
 
   const hal::MonotonicClock& clock_;
   hal::Mutex& mutex_;

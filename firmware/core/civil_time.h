@@ -19,6 +19,20 @@ struct CivilTime {
   int yearday = 0;  // 0..365
 };
 
+// True for the Gregorian leap years. Thread-safety: pure function.
+[[nodiscard]] constexpr bool is_leap_year(int64_t year) {
+  return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
+
+// Days in `month` (1..12) of `year`; 0 for a month outside 1..12. Thread-safety: pure function.
+[[nodiscard]] constexpr int days_in_month(int64_t year, int month) {
+  constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month < 1 || month > 12) {
+    return 0;
+  }
+  return kDays[month - 1] + (month == 2 && is_leap_year(year) ? 1 : 0);
+}
+
 // Proleptic Gregorian calendar, any int64 second count whose year fits int64 (days from civil,
 // H. Hinnant's algorithm). Thread-safety: pure function.
 [[nodiscard]] constexpr CivilTime civil_from_unix_seconds(int64_t seconds) {
@@ -47,10 +61,26 @@ struct CivilTime {
   out.month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
   out.year = year_of_era + era * 400 + (out.month <= 2 ? 1 : 0);
 
-  const bool leap = (out.year % 4 == 0 && out.year % 100 != 0) || out.year % 400 == 0;
+  const bool leap = is_leap_year(out.year);
   constexpr int kBefore[12] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
   out.yearday = kBefore[out.month - 1] + out.day - 1 + (leap && out.month > 2 ? 1 : 0);
   return out;
+}
+
+// Seconds since 1970 of a valid UTC date and time (the inverse of civil_from_unix_seconds, H.
+// Hinnant's days_from_civil). The caller keeps `year` within +-10^12 so nothing overflows.
+// Thread-safety: pure function.
+[[nodiscard]] constexpr int64_t unix_seconds_from_civil(int64_t year, int month, int day, int hour,
+                                                        int minute, int second) {
+  const int64_t y = year - (month <= 2 ? 1 : 0);
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t year_of_era = y - era * 400;                 // 0..399
+  const int64_t mp = month > 2 ? month - 3 : month + 9;      // March = 0
+  const int64_t day_of_year = (153 * mp + 2) / 5 + day - 1;  // 0..365
+  const int64_t day_of_era =
+      year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;  // 0..146096
+  const int64_t days = era * 146097 + day_of_era - 719468;
+  return days * 86400 + hour * 3600 + minute * 60 + second;
 }
 
 }  // namespace lsedge

@@ -24,6 +24,9 @@ enum class Status : uint8_t {
   MalformedToken,
   AccessTokenGiven,
   InsecureHttpRefused,
+  NoApiAtUrl,       // the URL answers, but not with Label Studio's API (wrong sub-path, old server)
+  HttpToHttpsPort,  // http:// sent to a port that speaks HTTPS
+  Redirected,       // the server redirects the URL elsewhere (3xx)
 
   // Local resources.
   FileError,          // any other storage failure (errno in Error::code)

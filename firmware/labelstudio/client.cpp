@@ -89,12 +89,13 @@ bool Client::retry_after_401(const Call& call, uint64_t generation, bool& rewind
   return true;
 }
 
-Error Client::refused(const http::Response& response, bool bearer, bool rewind_failed) {
+Error Client::refused(const http::Response& response, std::string_view endpoint, bool bearer,
+                      bool rewind_failed) {
   arena_.reset();
-  Error error = error_from_response(response, arena_);
+  Error error = error_from_response(response, arena_, endpoint);
   if (rewind_failed) {
     error.detail.append_truncated(" (not resent: the request body could not be rewound)");
-  } else if (response.status == 401 && bearer) {
+  } else if (response.status == 401 && bearer && error.status == Status::AuthenticationFailed) {
     const FixedString<kErrorDetailCapacity> server = error.detail;
     error.detail.clear();
     error.detail.append_truncated(
@@ -113,8 +114,12 @@ Result<http::Response> Client::call_with(const Call& call) {
     LSEDGE_TRY_ASSIGN(http::Response response, send_once(call, generation));
     last_ = response;
     if (is_success(response.status)) {
+      if (auto html = html_instead_of_api(response, call.endpoint)) {
+        return *html;  // Label Studio's web app or a proxy page answers at this URL, not its API
+      }
       if (response.truncated) {
-        // Callers read success answers whole (last_response() keeps the prefix).
+        // Callers read success answers whole (last_response() keeps the prefix; the project
+        // readers take it from there).
         return Error(Status::HttpBodyTooLarge,
                      "response body exceeds LSEDGE_HTTP_RESPONSE_BODY_LIMIT");
       }
@@ -126,7 +131,7 @@ Result<http::Response> Client::call_with(const Call& call) {
         retry_after_401(call, generation, rewind_failed)) {
       continue;
     }
-    return refused(response, bearer, rewind_failed);
+    return refused(response, call.endpoint, bearer, rewind_failed);
   }
 }
 

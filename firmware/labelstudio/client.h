@@ -36,7 +36,8 @@ class Client {
 
   // Sends an authenticated request. A 401 to a Bearer request refreshes the access token once
   // and resends once (a 401 means the server did not act, and the body is in memory); any other
-  // non-2xx answer becomes an Error. `safe_to_resend`: the request may be sent again when a
+  // non-2xx answer becomes an Error, and so does a 2xx HTML page (NoApiAtUrl: a web app or a
+  // proxy page at this URL, not the API). `safe_to_resend`: the request may be sent again when a
   // kept-alive connection turns out dead (idempotent, or duplicates are harmless).
   // The response's views stay valid until the next call.
   [[nodiscard]] Result<http::Response> call(http::Method method, std::string_view endpoint,
@@ -74,7 +75,8 @@ class Client {
   // A 401 to a Bearer request: invalidates that token; true when the request can be resent.
   [[nodiscard]] bool retry_after_401(const Call& call, uint64_t generation, bool& rewind_failed);
   // The Error for a non-2xx answer that is not resent.
-  [[nodiscard]] Error refused(const http::Response& response, bool bearer, bool rewind_failed);
+  [[nodiscard]] Error refused(const http::Response& response, std::string_view endpoint,
+                              bool bearer, bool rewind_failed);
 
   http::Connection& connection_;
   auth::TokenManager& tokens_;

@@ -74,27 +74,40 @@ struct MediaType {
   std::string_view type;
 };
 
+// Label Studio's SUPPORTED_EXTENSIONS (core/settings/base.py), which data_import/uploader.py
+// checks case-insensitively before it stores an uploaded file, each with its media type.
 constexpr MediaType kMediaTypes[] = {
-    {"jpg", "image/jpeg"},
-    {"jpeg", "image/jpeg"},
-    {"png", "image/png"},
-    {"gif", "image/gif"},
-    {"bmp", "image/bmp"},
-    {"webp", "image/webp"},
-    {"tif", "image/tiff"},
-    {"tiff", "image/tiff"},
-    {"wav", "audio/wav"},
-    {"mp3", "audio/mpeg"},
-    {"ogg", "audio/ogg"},
-    {"flac", "audio/flac"},
-    {"m4a", "audio/mp4"},
-    {"mp4", "video/mp4"},
-    {"webm", "video/webm"},
-    {"txt", "text/plain"},
-    {"json", "application/json"},
-    {"csv", "text/csv"},
-    {"tsv", "text/tab-separated-values"},
+    {"bmp", "image/bmp"},       {"csv", "text/csv"},      {"flac", "audio/flac"},
+    {"gif", "image/gif"},       {"htm", "text/html"},     {"html", "text/html"},
+    {"jpg", "image/jpeg"},      {"jpeg", "image/jpeg"},   {"json", "application/json"},
+    {"m4a", "audio/mp4"},       {"mp3", "audio/mpeg"},    {"ogg", "audio/ogg"},
+    {"png", "image/png"},       {"svg", "image/svg+xml"}, {"tsv", "text/tab-separated-values"},
+    {"txt", "text/plain"},      {"wav", "audio/wav"},     {"xml", "application/xml"},
+    {"mp4", "video/mp4"},       {"webm", "video/webm"},   {"webp", "image/webp"},
+    {"pdf", "application/pdf"},
 };
+
+// The extension as Python's os.path.splitext sees it (leading dots belong to the name), without
+// its dot; empty when there is none.
+std::string_view extension_of(std::string_view filename) {
+  const std::string_view name = path_basename(filename);
+  const size_t first = name.find_first_not_of('.');
+  const size_t dot = name.rfind('.');
+  if (first == std::string_view::npos || dot == std::string_view::npos || dot < first) {
+    return {};
+  }
+  return name.substr(dot + 1);
+}
+
+const MediaType* find_media(std::string_view filename) {
+  const std::string_view extension = extension_of(filename);
+  for (const MediaType& media : kMediaTypes) {
+    if (equals_lower(extension, media.extension)) {
+      return &media;
+    }
+  }
+  return nullptr;
+}
 
 }  // namespace
 
@@ -115,17 +128,29 @@ Outcome make_multipart_boundary(hal::Entropy& entropy, MultipartBoundary& out) {
 }
 
 std::string_view media_type_for(std::string_view filename) {
-  const std::string_view name = path_basename(filename);
-  const size_t dot = name.rfind('.');
-  if (dot != std::string_view::npos && dot + 1 < name.size()) {
-    const std::string_view extension = name.substr(dot + 1);
-    for (const MediaType& media : kMediaTypes) {
-      if (equals_lower(extension, media.extension)) {
-        return media.type;
-      }
-    }
+  const MediaType* media = find_media(filename);
+  return media != nullptr ? media->type : "application/octet-stream";
+}
+
+Outcome check_importable(std::string_view filename) {
+  if (find_media(filename) != nullptr) {
+    return {};
   }
-  return "application/octet-stream";
+  const std::string_view extension = extension_of(filename);
+  Error error(Status::UsageError, "Label Studio does not import ");
+  if (extension.empty()) {
+    error.detail.append_truncated("files without an extension");
+  } else {
+    error.detail.append_truncated("'.");
+    error.detail.append_truncated(extension.substr(0, 16));
+    error.detail.append_truncated("' files");
+  }
+  error.detail.append_truncated("; it takes");
+  for (const MediaType& media : kMediaTypes) {
+    error.detail.append_truncated(" .");
+    error.detail.append_truncated(media.extension);
+  }
+  return error;
 }
 
 std::string_view path_basename(std::string_view path) {

@@ -21,10 +21,15 @@ using MultipartBoundary = FixedString<70>;
 // entropy source.
 [[nodiscard]] Outcome make_multipart_boundary(hal::Entropy& entropy, MultipartBoundary& out);
 
-// The part's Content-Type from the file extension (case-insensitive): the image, audio, video
-// and text formats Label Studio imports; anything else is application/octet-stream.
+// The part's Content-Type from the file extension (case-insensitive): the formats Label Studio
+// imports (its SUPPORTED_EXTENSIONS); anything else is application/octet-stream.
 // Thread-safety: pure function.
 [[nodiscard]] std::string_view media_type_for(std::string_view filename);
+
+// Label Studio refuses an upload whose extension (as Python's os.path.splitext finds it,
+// compared case-insensitively) is not in its SUPPORTED_EXTENSIONS: UsageError naming the
+// extension and listing the accepted ones, so nothing is sent. Thread-safety: pure function.
+[[nodiscard]] Outcome check_importable(std::string_view filename);
 
 // The last path component ("a/b/c.jpg" → "c.jpg"; "dir/" → ""). Thread-safety: pure function.
 [[nodiscard]] std::string_view path_basename(std::string_view path);

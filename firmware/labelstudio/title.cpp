@@ -149,6 +149,14 @@ Outcome format_project_title(std::string_view name, std::string_view id, Project
 
   ProjectTitle title;
   LSEDGE_TRY(append_title(title, shown, cut, id8));
+  if (count_code_points(title.view()) < kProjectTitleMinChars) {
+    Error error(Status::UsageError, "project title \"");
+    error.detail.append_truncated(title.view());
+    error.detail.append_truncated(
+        "\" is shorter than the 3 characters Label Studio requires; "
+        "use a longer name");
+    return error;
+  }
   out = title;
   return {};
 }

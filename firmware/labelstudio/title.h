@@ -10,7 +10,9 @@
 
 namespace lsedge::labelstudio {
 
-// Label Studio's PROJECT_TITLE_MAX_LEN, counted in Unicode code points (Python's len()).
+// Label Studio's PROJECT_TITLE_MIN_LEN and PROJECT_TITLE_MAX_LEN, counted in Unicode code points
+// (Python's len()) after the serializer strips whitespace.
+inline constexpr size_t kProjectTitleMinChars = 3;
 inline constexpr size_t kProjectTitleMaxChars = 50;
 // The id part of the title: id[:8].
 inline constexpr size_t kProjectTitleIdChars = 8;
@@ -25,7 +27,8 @@ using ProjectTitle = FixedString<kProjectTitleMaxChars * 4>;
 //   - the ends are trimmed of those and of Unicode whitespace, the set Python's str.strip()
 //     removes (U+0020, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000),
 //     which is also what the server's serializer strips before counting.
-// An empty name after cleaning is EmptyInput; an empty id after cleaning means "no id".
+// An empty name after cleaning is EmptyInput; an empty id after cleaning means "no id"; a title
+// shorter than kProjectTitleMinChars is UsageError (the server would refuse it).
 // id8 is the first 8 code points of the cleaned id (a shorter id is used whole), with any
 // whitespace they end in trimmed. Ids are normally ASCII UUIDs.
 // When the title would exceed 50 code points, the name is cut to fit, whitespace at the cut is

@@ -1,5 +1,6 @@
 #include "firmware/labelstudio/token_exchange.h"
 
+#include "firmware/core/http_date.h"
 #include "firmware/core/secure_wipe.h"
 #include "firmware/json/json.h"
 #include "firmware/labelstudio/api_error.h"
@@ -18,7 +19,8 @@ TokenExchange::TokenExchange(http::Connection& connection, std::string_view base
 
 Outcome TokenExchange::exchange(std::string_view pat,
                                 SecretString<LSEDGE_TOKEN_CAPACITY>& access_out,
-                                Deadline deadline) {
+                                std::optional<int64_t>& server_now_out, Deadline deadline) {
+  server_now_out.reset();
   FixedString<LSEDGE_PATH_CAPACITY> path;
   if (path.append(base_path_) != Status::Ok || path.append(kRefreshEndpoint) != Status::Ok) {
     return Error(Status::BufferTooSmall, "refresh path longer than LSEDGE_PATH_CAPACITY");
@@ -49,13 +51,31 @@ Outcome TokenExchange::exchange(std::string_view pat,
 
   arena_.reset();
   if (response->status != 200) {
-    Error error = error_from_response(*response, arena_);
-    if (response->status == 401 || response->status == 400) {
-      // Terminal for this PAT: retrying cannot help.
+    Error error = error_from_response(*response, arena_, kRefreshEndpoint);
+    if (response->status == 404) {
+      error = Error(Status::NoApiAtUrl, "POST ");
+      error.detail.append_truncated(path.view());
+      error.detail.append_truncated(" answered 404: no Label Studio token endpoint there");
+      error.http_status = 404;
+    } else if ((response->status == 401 || response->status == 400) && is_json_answer(*response) &&
+               error.status != Status::HttpToHttpsPort) {
+      // Label Studio's own refusal: terminal for this PAT, retrying cannot help.
       error.status = Status::RefreshRejected;
     }
     connection_.wipe_response();
     return error;
+  }
+  if (auto html = html_instead_of_api(*response, kRefreshEndpoint)) {
+    connection_.wipe_response();
+    return *html;
+  }
+  if (const auto date = response->header("Date")) {
+    server_now_out = parse_http_date(*date);
+    if (!server_now_out) {
+      log_.warn(
+          "the refresh answer's Date header is not an HTTP date (IMF-fixdate or asctime); "
+          "the access token lifetime falls back to exp - iat");
+    }
   }
   Outcome outcome;
   auto root = json::parse(as_text(response->body), arena_);

@@ -3,6 +3,8 @@
 // the Client: the Client is never re-entered while one of its calls is on the stack.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "board_sizes.h"
@@ -22,10 +24,14 @@ class TokenExchange final : public auth::RefreshExchanger {
   TokenExchange(http::Connection& connection, std::string_view base_path, Arena& arena,
                 Logger logger);
 
-  // POST {base}/api/token/refresh/ {"refresh": pat}. A 400/401 answer is RefreshRejected (the
-  // server's detail kept); the PAT's request body, the response buffer and the arena are wiped.
+  // POST {base}/api/token/refresh/ {"refresh": pat}. Label Studio's 400/401 (JSON) is
+  // RefreshRejected (the server's detail kept); a 404 is NoApiAtUrl (nothing of Label Studio's
+  // at this sub-path, or a server without Personal Access Tokens); other answers as
+  // error_from_response. `server_now_out` is the answer's Date header, read before the response
+  // buffer, the PAT's request body and the arena are wiped.
   [[nodiscard]] Outcome exchange(std::string_view pat,
                                  SecretString<LSEDGE_TOKEN_CAPACITY>& access_out,
+                                 std::optional<int64_t>& server_now_out,
                                  Deadline deadline) override;
 
  private:

@@ -7,6 +7,7 @@ namespace lsedge::labelstudio {
 Result<ImportResult> upload_media(Client& client, int64_t project_id, hal::Storage& storage,
                                   hal::Entropy& entropy, std::string_view path, Deadline deadline,
                                   bool safe_to_resend) {
+  LSEDGE_TRY(check_importable(path));  // before anything is sent
   MultipartBoundary boundary;
   LSEDGE_TRY(make_multipart_boundary(entropy, boundary));
   MultipartFileSource source(storage);  // closes the file however this returns

@@ -17,7 +17,8 @@ namespace lsedge::labelstudio {
 // basename as its filename and a Content-Type from its extension (multipart.h), streamed from
 // `storage` in pieces with an exact Content-Length; the boundary is random (`entropy`). The
 // server stores the file and creates one task pointing at it (for CSV/TSV/TXT/JSON files, the
-// tasks in it). Errors: FileError naming the path when the file cannot be opened or read,
+// tasks in it). A file type Label Studio does not import is refused first (check_importable,
+// UsageError). Errors: FileError naming the path when the file cannot be opened or read,
 // EntropyFailure, MultipartFileSource::open's argument errors, then as import_tasks (a 400
 // "<ext> extension is not supported" is ValidationFailed). `safe_to_resend` as in import_tasks.
 // Thread-safety: as the Client.

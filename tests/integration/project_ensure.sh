@@ -56,8 +56,15 @@ expect_rc 2
 run_lsedge project ensure --title x --bogus 1
 expect_rc 2
 expect_err "unknown option --bogus"
-run_lsedge project ensure --title x --label-config "$work/missing.xml"
+run_lsedge project ensure --title xyz --label-config "$work/missing.xml"
 expect_rc 5
-expect_err "missing.xml"
+expect_err "cannot read the label config $work/missing.xml"
+run_lsedge project ensure --title x --label-config "$work/missing.xml"
+expect_rc 2
+expect_err 'project title "x" is shorter than the 3 characters'
+printf '<View>\xff</View>' >"$work/latin1.xml"
+run_lsedge project ensure --title xyz --label-config "$work/latin1.xml"
+expect_rc 2
+expect_err "label config: invalid UTF-8 at byte 6 of $work/latin1.xml"
 [ "$(count_requests ' /api/projects/? ')" -eq 0 ] || fail "a usage error reached the server"
 echo PASS

@@ -32,8 +32,9 @@ class FakeExchanger final : public RefreshExchanger {
   explicit FakeExchanger(ManualClock& clock) : clock_(clock) {}
 
   Outcome exchange(std::string_view pat, SecretString<LSEDGE_TOKEN_CAPACITY>& access_out,
-                   Deadline deadline) override {
+                   std::optional<int64_t>& server_now_out, Deadline deadline) override {
     std::unique_lock<std::mutex> lock(mutex_);
+    server_now_out = server_now_;
     ++calls_;
     pats_.emplace_back(pat);
     deadlines_.push_back(deadline.at_ms());
@@ -58,6 +59,11 @@ class FakeExchanger final : public RefreshExchanger {
     failure_ = std::move(error);
   }
   void set_latency(uint64_t ms) { latency_ms_ = ms; }
+  // The Date the next answers carry (nullopt: none).
+  void set_server_now(std::optional<int64_t> now) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    server_now_ = now;
+  }
   void block() {
     std::lock_guard<std::mutex> lock(mutex_);
     blocking_ = true;
@@ -97,6 +103,7 @@ class FakeExchanger final : public RefreshExchanger {
   std::string next_access_;
   Error failure_;
   std::atomic<uint64_t> latency_ms_{0};
+  std::optional<int64_t> server_now_;
 };
 
 // Waits (real time, bounded) until `predicate` holds. Threaded tests check with EXPECT, not
@@ -143,21 +150,21 @@ class TokenManagerTest : public ::testing::Test {
 // --- expiry arithmetic ------------------------------------------------------------------------
 
 TEST(AccessTokenExpiry, MarginIsAFifthOfTheLifetimeAtMost30Seconds) {
-  const AccessExpiry five_minutes = access_token_expiry(1000, kIat + 300, kIat);
+  const AccessExpiry five_minutes = access_token_expiry(1000, kIat + 300, kIat, std::nullopt);
   EXPECT_EQ(five_minutes.lifetime_ms, 300000u);
   EXPECT_EQ(five_minutes.margin_ms, 30000u);
   EXPECT_EQ(five_minutes.deadline_ms, 1000u + 270000u);
   EXPECT_FALSE(five_minutes.lifetime_assumed);
 
-  const AccessExpiry one_minute = access_token_expiry(0, kIat + 60, kIat);
+  const AccessExpiry one_minute = access_token_expiry(0, kIat + 60, kIat, std::nullopt);
   EXPECT_EQ(one_minute.margin_ms, 12000u);
   EXPECT_EQ(one_minute.deadline_ms, 48000u);
 
-  const AccessExpiry ten_seconds = access_token_expiry(0, kIat + 10, kIat);
+  const AccessExpiry ten_seconds = access_token_expiry(0, kIat + 10, kIat, std::nullopt);
   EXPECT_EQ(ten_seconds.margin_ms, 2000u);
   EXPECT_EQ(ten_seconds.deadline_ms, 8000u);
 
-  const AccessExpiry one_hour = access_token_expiry(0, kIat + 3600, kIat);
+  const AccessExpiry one_hour = access_token_expiry(0, kIat + 3600, kIat, std::nullopt);
   EXPECT_EQ(one_hour.margin_ms, 30000u);
   EXPECT_EQ(one_hour.deadline_ms, 3570000u);
 }
@@ -169,7 +176,7 @@ TEST(AccessTokenExpiry, MissingOrBackwardsTimesAssume300Seconds) {
         {std::nullopt, std::nullopt},
         {kIat, kIat},
         {kIat - 1, kIat}}) {
-    const AccessExpiry e = access_token_expiry(5000, exp, iat);
+    const AccessExpiry e = access_token_expiry(5000, exp, iat, std::nullopt);
     EXPECT_TRUE(e.lifetime_assumed);
     EXPECT_EQ(e.lifetime_ms, 300000u);
     EXPECT_EQ(e.deadline_ms, 5000u + 270000u);
@@ -178,17 +185,77 @@ TEST(AccessTokenExpiry, MissingOrBackwardsTimesAssume300Seconds) {
 
 TEST(AccessTokenExpiry, Beyond2038AndAbsurdValuesDoNotOverflow) {
   // A token minted in 2225 (past a 32-bit time_t) is still just exp - iat.
-  const AccessExpiry far = access_token_expiry(1000, int64_t{8076731227}, int64_t{8076730927});
+  const AccessExpiry far =
+      access_token_expiry(1000, int64_t{8076731227}, int64_t{8076730927}, std::nullopt);
   EXPECT_EQ(far.deadline_ms, 1000u + 270000u);
   // Lifetimes whose milliseconds do not fit in 64 bits saturate instead of wrapping.
-  const AccessExpiry absurd = access_token_expiry(1000, INT64_MAX, INT64_MIN);
+  const AccessExpiry absurd = access_token_expiry(1000, INT64_MAX, INT64_MIN, INT64_MIN);
+  EXPECT_EQ(absurd.source, LifetimeSource::ServerDate);
   EXPECT_EQ(absurd.lifetime_ms, UINT64_MAX);
   EXPECT_EQ(absurd.deadline_ms, UINT64_MAX - 30000u + 1000u);  // no wrap to a small value
-  const AccessExpiry late = access_token_expiry(UINT64_MAX - 10, kIat + 300, kIat);
+  const AccessExpiry late = access_token_expiry(UINT64_MAX - 10, kIat + 300, kIat, std::nullopt);
   EXPECT_EQ(late.deadline_ms, UINT64_MAX);
-  const AccessExpiry big = access_token_expiry(0, int64_t{9007199254740991}, 0);
+  const AccessExpiry big = access_token_expiry(0, int64_t{9007199254740991}, 0, 0);
   EXPECT_EQ(big.lifetime_ms, 9007199254740991000u);
   EXPECT_EQ(big.deadline_ms, 9007199254740991000u - 30000u);
+  // The same through exp - iat is implausible (> 24 h): assumed.
+  EXPECT_TRUE(access_token_expiry(0, int64_t{9007199254740991}, 0, std::nullopt).lifetime_assumed);
+}
+
+TEST(AccessTokenExpiry, ServerDateGivesTheLifetime) {
+  const AccessExpiry e = access_token_expiry(1000, kIat + 300, kIat, kIat);
+  EXPECT_EQ(e.source, LifetimeSource::ServerDate);
+  EXPECT_FALSE(e.lifetime_assumed);
+  EXPECT_EQ(e.lifetime_ms, 300000u);
+  EXPECT_EQ(e.margin_ms, 30000u);
+  EXPECT_EQ(e.deadline_ms, 1000u + 270000u);
+  // The Date a second later (minted at .99 s): one second less.
+  EXPECT_EQ(access_token_expiry(0, kIat + 300, kIat, kIat + 1).lifetime_ms, 299000u);
+}
+
+TEST(AccessTokenExpiry, TheMarginCoversTheWholeSecondRounding) {
+  // A 3 s token: refreshed after 2 s, before the server's rounded-down exp can pass.
+  const AccessExpiry three = access_token_expiry(0, kIat + 3, kIat, kIat);
+  EXPECT_EQ(three.lifetime_ms, 3000u);
+  EXPECT_EQ(three.margin_ms, 1000u);
+  EXPECT_EQ(three.deadline_ms, 2000u);
+  EXPECT_EQ(access_token_expiry(0, kIat + 3, kIat, std::nullopt).margin_ms, 1000u);
+  // Never more than the lifetime: a 1 s token is due at once.
+  const AccessExpiry one = access_token_expiry(500, kIat + 1, kIat, kIat);
+  EXPECT_EQ(one.margin_ms, 1000u);
+  EXPECT_EQ(one.deadline_ms, 500u);
+  // From 5 s on, a fifth is the larger.
+  EXPECT_EQ(access_token_expiry(0, kIat + 10, kIat, kIat).margin_ms, 2000u);
+}
+
+TEST(AccessTokenExpiry, CopiedIatIsIgnoredWhenTheServerSaysTheTime) {
+  // Label Studio <= 1.20: the access token carries the PAT's iat (a day old here), so
+  // exp - iat = PAT age + 300 s. The answer's Date puts the lifetime right.
+  const int64_t pat_iat = kIat - 86400;
+  const AccessExpiry from_date = access_token_expiry(0, kIat + 300, pat_iat, kIat);
+  EXPECT_EQ(from_date.source, LifetimeSource::ServerDate);
+  EXPECT_EQ(from_date.lifetime_ms, 300000u);
+  // Without a Date, a day and 5 minutes is implausible: 300 s assumed, not 86700 s.
+  const AccessExpiry no_date = access_token_expiry(0, kIat + 300, pat_iat, std::nullopt);
+  EXPECT_TRUE(no_date.lifetime_assumed);
+  EXPECT_EQ(no_date.lifetime_ms, 300000u);
+  // A PAT an hour old gives a plausible-looking 3900 s: the rule cannot tell (Date is the fix).
+  EXPECT_EQ(access_token_expiry(0, kIat + 300, kIat - 3600, std::nullopt).lifetime_ms, 3900000u);
+}
+
+TEST(AccessTokenExpiry, DateAtOrAfterExpFallsBackToIatThenTo300Seconds) {
+  // A Date at or past exp (a skewed proxy clock) is not used.
+  const AccessExpiry late_date = access_token_expiry(0, kIat + 300, kIat, kIat + 300);
+  EXPECT_EQ(late_date.source, LifetimeSource::IssuedAt);
+  EXPECT_EQ(late_date.lifetime_ms, 300000u);
+  const AccessExpiry nothing = access_token_expiry(0, kIat + 300, std::nullopt, kIat + 999);
+  EXPECT_EQ(nothing.source, LifetimeSource::Assumed);
+  EXPECT_EQ(nothing.lifetime_ms, 300000u);
+  // exp - iat exactly 24 h is plausible; one second more is not.
+  EXPECT_EQ(access_token_expiry(0, kIat + 86400, kIat, std::nullopt).source,
+            LifetimeSource::IssuedAt);
+  EXPECT_EQ(access_token_expiry(0, kIat + 86401, kIat, std::nullopt).source,
+            LifetimeSource::Assumed);
 }
 
 // --- one thread ------------------------------------------------------------------------------
@@ -291,7 +358,31 @@ TEST_F(TokenManagerTest, MissingExpOrIatMeans300SecondsAndAWarning) {
   exchanger.answer(testing::make_jwt(R"({"token_type":"access","jti":"x","user_id":"1"})"));
   ASSERT_EQ(header().status, Status::Ok);
   EXPECT_EQ(tokens.access_deadline_ms(), 1000u + 270000u);
-  EXPECT_NE(log.all_text().find("assuming a 300 s lifetime"), std::string::npos) << log.all_text();
+  EXPECT_NE(log.all_text().find("assuming 300 s"), std::string::npos) << log.all_text();
+}
+
+TEST_F(TokenManagerTest, TheAnswersDateSetsTheLifetimeAndCopiedIatIsHarmless) {
+  use_pat();
+  // An access token with the PAT's iat (a day old) and exp 300 s after the server's Date.
+  exchanger.set_server_now(kIat);
+  exchanger.answer(testing::make_access_token(kIat - 86400, kIat + 300));
+  ASSERT_EQ(header().status, Status::Ok);
+  EXPECT_EQ(tokens.access_deadline_ms(), 1000u + 270000u);  // 300 s less the 30 s margin
+  EXPECT_EQ(log.all_text().find("assuming"), std::string::npos) << log.all_text();
+  clock.set(1000 + 269999);
+  ASSERT_EQ(header().status, Status::Ok);
+  EXPECT_EQ(exchanger.calls(), 1);
+  clock.set(1000 + 270000);  // refreshed ahead of the server's expiry, never after it
+  ASSERT_EQ(header().status, Status::Ok);
+  EXPECT_EQ(exchanger.calls(), 2);
+}
+
+TEST_F(TokenManagerTest, WithoutADateExpMinusIatIsUsedAndSaidSo) {
+  use_pat();
+  exchanger.answer(testing::make_access_token(kIat, kIat + 600));
+  ASSERT_EQ(header().status, Status::Ok);
+  EXPECT_EQ(tokens.access_deadline_ms(), 1000u + 570000u);
+  EXPECT_NE(log.all_text().find("no usable Date header"), std::string::npos) << log.all_text();
 }
 
 TEST_F(TokenManagerTest, AccessTokenMintedAfter2038WorksTheSame) {
@@ -303,6 +394,7 @@ TEST_F(TokenManagerTest, AccessTokenMintedAfter2038WorksTheSame) {
 
 TEST_F(TokenManagerTest, AbsurdExpNeverOverflowsIntoAnEarlyRefresh) {
   use_pat();
+  exchanger.set_server_now(-9007199254740991);
   exchanger.answer(testing::make_jwt(
       R"({"token_type":"access","exp":9007199254740991,"iat":-9007199254740991})"));
   ASSERT_EQ(header().status, Status::Ok);

@@ -25,7 +25,8 @@ static_assert(k2100 > std::numeric_limits<int32_t>::max());
 class Exchanger2100 final : public RefreshExchanger {
  public:
   Outcome exchange(std::string_view pat, SecretString<LSEDGE_TOKEN_CAPACITY>& access_out,
-                   Deadline) override {
+                   std::optional<int64_t>& server_now_out, Deadline) override {
+    server_now_out = k2100;  // the server's Date, in 2100 too
     ++calls;
     last_pat = std::string(pat);
     return access_out.assign(testing::make_access_token(k2100, k2100 + 300)) == Status::Ok
@@ -47,10 +48,14 @@ TEST(Y2038, ClaimsPast2038DecodeExactly) {
 }
 
 TEST(Y2038, AccessLifetimeIsExpMinusIatPast2038) {
-  const AccessExpiry e = access_token_expiry(1000, k2100 + 300, k2100);
+  const AccessExpiry e = access_token_expiry(1000, k2100 + 300, k2100, std::nullopt);
   EXPECT_FALSE(e.lifetime_assumed);
   EXPECT_EQ(e.lifetime_ms, 300000u);
   EXPECT_EQ(e.deadline_ms, 1000u + 270000u);
+  // From the server's Date in 2100: exp - Date.
+  const AccessExpiry dated = access_token_expiry(1000, k2100 + 300, k2100, k2100 + 100);
+  EXPECT_EQ(dated.source, LifetimeSource::ServerDate);
+  EXPECT_EQ(dated.lifetime_ms, 200000u);
 }
 
 TEST(Y2038, APatExpiringIn2100IsAValidCredentialAndRefreshes) {

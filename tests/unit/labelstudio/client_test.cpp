@@ -143,6 +143,11 @@ TEST(Client, EachRefreshFailureGetsItsOwnAdvice) {
             std::string::npos);
   EXPECT_NE(std::string(refresh_failure_hint("Token is invalid")).find("another server"),
             std::string::npos);
+  // simplejwt's older wording for a bad signature: invalid (another server, or its secret key
+  // changed), not an expired PAT.
+  const std::string invalid_or_expired = refresh_failure_hint("Token is invalid or expired");
+  EXPECT_NE(invalid_or_expired.find("secret key changed"), std::string::npos);
+  EXPECT_EQ(invalid_or_expired.find("has expired"), std::string::npos);
   EXPECT_NE(std::string(refresh_failure_hint("Token has wrong type")).find("not a Personal"),
             std::string::npos);
   EXPECT_NE(std::string(refresh_failure_hint("No active account found for the given token."))
@@ -205,7 +210,9 @@ TEST(Client, ErrorStatusesMapToTheirClass) {
   EXPECT_EQ(status_for_http(404), Status::NotFound);
   EXPECT_EQ(status_for_http(429), Status::RateLimited);
   EXPECT_EQ(status_for_http(502), Status::ServerError);
-  EXPECT_EQ(status_for_http(302), Status::UnexpectedHttpStatus);
+  EXPECT_EQ(status_for_http(302), Status::Redirected);
+  EXPECT_EQ(status_for_http(308), Status::Redirected);
+  EXPECT_EQ(status_for_http(418), Status::UnexpectedHttpStatus);
 }
 
 TEST(Client, NonJsonErrorBodiesStillGiveAClearError) {
@@ -297,6 +304,217 @@ TEST(Client, NoTokenReachesTheLog) {
   EXPECT_FALSE(logged.empty());
   EXPECT_EQ(logged.find("eyJ"), std::string::npos) << logged;
   EXPECT_EQ(std::string(r.error().detail.view()).find("eyJ"), std::string::npos);
+}
+
+// ---- the server's clock ------------------------------------------------------------------------
+
+TEST(Client, TheRefreshAnswersDateSetsTheAccessTokenLifetime) {
+  Rig rig;
+  ASSERT_TRUE(rig.tokens->set_credential(make_pat()).ok());
+  // Label Studio <= 1.20: the access token carries the PAT's iat, a day before the Date.
+  const int64_t now = 1769531227;  // Tue, 27 Jan 2026 16:27:07 GMT
+  rig.socket.add_connection()
+      .then_data(
+          http_response(200, R"({"access":")" + make_access_token(now - 86400, now + 300) + R"("})",
+                        "Date: Tue, 27 Jan 2026 16:27:07 GMT\r\n"))
+      .then_data(http_response(200, kWhoamiBody));
+  ASSERT_TRUE(rig.client->whoami(rig.deadline()).ok());
+  // 300 s - 30 s margin after the request was sent, not a day later.
+  EXPECT_EQ(rig.tokens->access_deadline_ms(), std::optional<uint64_t>(5000 + 270000));
+}
+
+TEST(Client, ARefreshAnswerWithoutAUsableDateFallsBackAndSaysSo) {
+  Rig rig;
+  ASSERT_TRUE(rig.tokens->set_credential(make_pat()).ok());
+  rig.socket.add_connection()
+      .then_data(http_response(200, R"({"access":")" + make_access_token(1000, 1600) + R"("})",
+                               "Date: Sunday, 06-Nov-94 08:49:37 GMT\r\n"))
+      .then_data(http_response(200, kWhoamiBody));
+  ASSERT_TRUE(rig.client->whoami(rig.deadline()).ok());
+  EXPECT_EQ(rig.tokens->access_deadline_ms(), std::optional<uint64_t>(5000 + 570000));
+  EXPECT_NE(rig.log.all_text().find("Date header is not an HTTP date"), std::string::npos)
+      << rig.log.all_text();
+}
+
+// ---- wrong URLs and what is not Label Studio
+// -----------------------------------------------------
+
+std::string html_page(int status, const std::string& reason, const std::string& html,
+                      const std::string& extra = "") {
+  return "HTTP/1.1 " + std::to_string(status) + " " + reason +
+         "\r\nServer: nginx\r\nContent-Type: text/html\r\nContent-Length: " +
+         std::to_string(html.size()) + "\r\n" + extra + "\r\n" + html;
+}
+
+TEST(Client, AnHtml404IsNoApiAtThisUrlEvenWhenItIsLargerThanTheBuffer) {
+  Rig rig(4096, "/wrong");
+  rig.legacy();
+  // Label Studio's own 404 page is large: cut short, its status still counts.
+  std::string html = "<!DOCTYPE html><html><head><title>Not Found</title></head><body>";
+  while (html.size() < 20000) {
+    html += "<p>The requested resource was not found on this server.</p>";
+  }
+  html += "</body></html>";
+  rig.socket.add_connection().then_data(html_page(404, "Not Found", html));
+  auto user = rig.client->whoami(rig.deadline());
+  ASSERT_EQ(user.status(), Status::NoApiAtUrl) << status_name(user.status());
+  EXPECT_EQ(user.error().http_status, 404);
+  EXPECT_NE(std::string(user.error().detail.view()).find("/api/current-user/whoami"),
+            std::string::npos);
+  EXPECT_EQ(std::string(user.error().detail.view()).find("board"), std::string::npos);
+}
+
+TEST(Client, AWebAppPageWithA200IsNoApiAtThisUrl) {
+  // A single-page web app (or a proxy's landing page) answers every path with 200 and HTML.
+  const std::string app = "<!doctype html><html><body><div id=\"root\"></div></body></html>";
+  Rig rig;
+  rig.legacy();
+  rig.socket.add_connection().then_data(html_page(200, "OK", app));
+  auto user = rig.client->whoami(rig.deadline());
+  ASSERT_EQ(user.status(), Status::NoApiAtUrl);
+  EXPECT_EQ(user.error().detail.view(),
+            "HTTP 200 with an HTML page for /api/current-user/whoami (Label Studio's API answers "
+            "in JSON)");
+  Rig pat;
+  ASSERT_TRUE(pat.tokens->set_credential(make_pat()).ok());
+  pat.socket.add_connection().then_data(html_page(200, "OK", app));
+  auto refreshed = pat.client->whoami(pat.deadline());
+  ASSERT_EQ(refreshed.status(), Status::NoApiAtUrl);
+  EXPECT_NE(std::string(refreshed.error().detail.view()).find("/api/token/refresh/"),
+            std::string::npos);
+}
+
+TEST(Client, AJson404IsStillNotFound) {
+  Rig rig;
+  rig.legacy();
+  rig.socket.add_connection().then_data(envelope(404, "Not found."));
+  auto r = rig.client->call(http::Method::Get, "/api/projects/9/", {}, {}, true, rig.deadline());
+  EXPECT_EQ(r.status(), Status::NotFound);
+}
+
+TEST(Client, A404FromTheTokenEndpointIsNoApiAtThisUrl) {
+  for (const bool html : {true, false}) {
+    Rig rig(16384, "/ls");
+    ASSERT_TRUE(rig.tokens->set_credential(make_pat()).ok());
+    rig.socket.add_connection().then_data(html ? html_page(404, "Not Found", "<h1>404</h1>")
+                                               : envelope(404, "Not found."));
+    auto user = rig.client->whoami(rig.deadline());
+    ASSERT_EQ(user.status(), Status::NoApiAtUrl) << html;
+    EXPECT_NE(std::string(user.error().detail.view()).find("/ls/api/token/refresh/"),
+              std::string::npos)
+        << user.error().detail.view();
+  }
+}
+
+TEST(Client, PlainHttpToAnHttpsPortSaysSoInsteadOfBlamingTheToken) {
+  const std::string nginx =
+      "<html>\r\n<head><title>400 The plain HTTP request was sent to HTTPS port</title></head>\r\n"
+      "<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n<center>The plain HTTP request was "
+      "sent to HTTPS port</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+  Rig rig;
+  ASSERT_TRUE(rig.tokens->set_credential(make_pat()).ok());
+  rig.socket.add_connection().then_data(html_page(400, "Bad Request", nginx));
+  auto user = rig.client->whoami(rig.deadline());
+  ASSERT_EQ(user.status(), Status::HttpToHttpsPort) << status_name(user.status());
+  EXPECT_EQ(user.error().detail.view(), "The plain HTTP request was sent to HTTPS port");
+  // With a legacy key (no refresh) the same.
+  Rig legacy;
+  legacy.legacy();
+  legacy.socket.add_connection().then_data(html_page(400, "Bad Request", nginx));
+  EXPECT_EQ(legacy.client->whoami(legacy.deadline()).status(), Status::HttpToHttpsPort);
+}
+
+TEST(Client, AnHtml401FromAProxyIsNotTheServerRejectingThePat) {
+  Rig rig;
+  ASSERT_TRUE(rig.tokens->set_credential(make_pat()).ok());
+  rig.socket.add_connection().then_data(
+      html_page(401, "Unauthorized", "<h1>401 Authorization Required</h1>"));
+  EXPECT_EQ(rig.client->whoami(rig.deadline()).status(), Status::AuthenticationFailed);
+}
+
+TEST(Client, ARedirectShowsItsLocationAndTheUrlToUse) {
+  Rig rig(16384, "/ls");
+  rig.legacy();
+  rig.socket.add_connection().then_data(
+      html_page(301, "Moved Permanently", "<h1>301</h1>",
+                "Location: https://ls.example:8443/ls/api/current-user/whoami\r\n"));
+  auto user = rig.client->whoami(rig.deadline());
+  ASSERT_EQ(user.status(), Status::Redirected);
+  EXPECT_EQ(user.error().detail.view(),
+            "HTTP 301 to https://ls.example:8443/ls/api/current-user/whoami; try "
+            "LABEL_STUDIO_URL=https://ls.example:8443/ls");
+  Rig relative;
+  relative.legacy();
+  relative.socket.add_connection().then_data(
+      html_page(302, "Found", "", "Location: /label-studio/api/current-user/whoami?next=1\r\n"));
+  EXPECT_EQ(relative.client->whoami(relative.deadline()).error().detail.view(),
+            "HTTP 302 to /label-studio/api/current-user/whoami?next=1; try the sub-path "
+            "/label-studio");
+  Rig bare;
+  bare.legacy();
+  bare.socket.add_connection().then_data(html_page(302, "Found", ""));
+  auto no_location = bare.client->whoami(bare.deadline());
+  EXPECT_EQ(no_location.status(), Status::Redirected);
+  EXPECT_EQ(no_location.error().detail.view(), "HTTP 302 without a Location header");
+}
+
+TEST(Client, ACutShortValidationErrorGivesTheFirstMessageWithoutTheItemEcho) {
+  // Label Studio's refused import: one message per failing item, each echoing the item.
+  std::string items;
+  for (int i = 0; i < 100; ++i) {
+    items += std::string(items.empty() ? "" : ",") + R"("Error at item )" + std::to_string(i) +
+             R"(: \"image\" key is expected in task data [assume \"text\" as the data key] :: )"
+             R"({'data': {'text': ')" +
+             std::string(600, 'x') + R"('}}")";
+  }
+  const std::string body = R"({"id":"e1","status_code":400,"version":"1.20.0",)"
+                           R"("detail":"Validation error","exc_info":null,)"
+                           R"("validation_errors":{"non_field_errors":[)" +
+                           items + "]}}";
+  for (const size_t limit : {size_t{4096}, size_t{1} << 20}) {
+    Rig rig(limit);
+    rig.legacy();
+    rig.socket.add_connection().then_data(http_response(400, body));
+    auto r = rig.client->call(http::Method::Post, "/api/projects/1/import", "application/json",
+                              as_bytes("[]"), false, rig.deadline());
+    ASSERT_EQ(r.status(), Status::ValidationFailed) << limit;
+    const std::string detail(r.error().detail.view());
+    EXPECT_EQ(detail.rfind("Validation error — non_field_errors: Error at item 0: \"image\" key is "
+                           "expected in task data [assume \"text\" as the data key] (+",
+                           0),
+              0u)
+        << detail;
+    EXPECT_EQ(detail.find("xxx"), std::string::npos) << detail;
+    if (limit == 4096) {
+      EXPECT_TRUE(rig.client->last_response().truncated);
+      EXPECT_NE(detail.find("(answer cut short)"), std::string::npos) << detail;
+    } else {
+      EXPECT_NE(detail.find("(+99 more)"), std::string::npos) << detail;
+    }
+  }
+}
+
+TEST(Client, ErrorDetailsSurviveEveryCutOfTheBody) {
+  const std::string body =
+      R"({"id":"e1","status_code":400,"detail":"Validation error","validation_errors":)"
+      R"({"title":["Too short.","Other."],"label_config":{"nested":[1,{"a":"b"}]},)"
+      R"("non_field_errors":["Error at item 0: bad :: {}"]}})";
+  for (size_t cut = 0; cut <= body.size(); ++cut) {
+    http::Response response;
+    response.status = 400;
+    response.content_type = "application/json";
+    response.body = as_bytes(std::string_view(body).substr(0, cut));
+    response.truncated = cut < body.size();
+    StaticArena<64> arena;
+    const Error error = error_from_response(response, arena);
+    EXPECT_EQ(error.status, Status::ValidationFailed);
+    EXPECT_FALSE(error.detail.empty()) << cut;
+    if (cut == body.size()) {
+      EXPECT_EQ(error.detail.view(),
+                "Validation error — title: Too short.; non_field_errors: Error at item 0: bad "
+                "(+1 more)");
+    }
+  }
 }
 
 }  // namespace

@@ -260,8 +260,7 @@ TEST(Multipart, MediaTypesByExtension) {
       {"a.gif", "image/gif"},
       {"a.bmp", "image/bmp"},
       {"a.webp", "image/webp"},
-      {"a.tif", "image/tiff"},
-      {"a.TIFF", "image/tiff"},
+      {"a.tif", "application/octet-stream"},  // not in Label Studio's SUPPORTED_EXTENSIONS
       {"a.wav", "audio/wav"},
       {"a.mp3", "audio/mpeg"},
       {"a.ogg", "audio/ogg"},
@@ -493,20 +492,47 @@ TEST(UploadMedia, EntropyFailureSendsNothing) {
   EXPECT_EQ(storage.open_handles, 0u);
 }
 
-TEST(UploadMedia, UnsupportedExtensionIsTheServersValidationError) {
+TEST(UploadMedia, ATypeLabelStudioRefusesIsRefusedBeforeAnythingIsSent) {
   Rig rig;
   rig.legacy();
-  rig.socket.add_connection().then_data(envelope(
-      400, "Validation error", R"({"non_field_errors":[".exe extension is not supported"]})"));
+  rig.socket.add_connection();
   MemoryStorage storage;
-  storage.files["tool.exe"] = "MZ";
   testing::FakeEntropy entropy;
-  auto result = upload_media(*rig.client, 3, storage, entropy, "tool.exe", rig.deadline());
+  // Label Studio's SUPPORTED_EXTENSIONS, as os.path.splitext finds the extension.
+  for (const char* path : {"tool.exe", "dir/a.tif", "README", ".png", "archive.png.gz", "a."}) {
+    storage.files[path] = "MZ";
+    auto result = upload_media(*rig.client, 3, storage, entropy, path, rig.deadline());
+    ASSERT_EQ(result.status(), Status::UsageError) << path;
+    const std::string detail(result.error().detail.view());
+    EXPECT_NE(detail.find("Label Studio does not import"), std::string::npos) << detail;
+    EXPECT_NE(detail.find(" .png .svg .tsv .txt"), std::string::npos) << detail;
+  }
+  auto exe = upload_media(*rig.client, 3, storage, entropy, "tool.exe", rig.deadline());
+  EXPECT_EQ(std::string(exe.error().detail.view())
+                .rfind("Label Studio does not import '.exe' files; it takes .bmp .csv", 0),
+            0u)
+      << exe.error().detail.view();
+  EXPECT_EQ(rig.socket.connect_calls(), 0u);
+  EXPECT_EQ(storage.open_handles, 0u);
+  for (const char* path : {"a.PNG", "b.Jpeg", "c.pdf", "d.webm", "e.html", "f.m4a"}) {
+    EXPECT_TRUE(check_importable(path).ok()) << path;
+  }
+}
+
+TEST(UploadMedia, TheServersRefusalStillSurfaces) {
+  Rig rig;
+  rig.legacy();
+  rig.socket.add_connection().then_data(
+      envelope(400, "Validation error",
+               R"({"non_field_errors":["Maximum total size of all files is 1 bytes"]})"));
+  MemoryStorage storage;
+  storage.files["photo.JPG"] = "MZ";
+  testing::FakeEntropy entropy;
+  auto result = upload_media(*rig.client, 3, storage, entropy, "photo.JPG", rig.deadline());
   ASSERT_EQ(result.status(), Status::ValidationFailed);
-  EXPECT_NE(std::string(result.error().detail.view()).find(".exe extension is not supported"),
+  EXPECT_NE(std::string(result.error().detail.view()).find("Maximum total size"),
             std::string::npos);
-  EXPECT_NE(rig.sent().find("Content-Type: application/octet-stream\r\n\r\nMZ\r\n"),
-            std::string::npos);
+  EXPECT_NE(rig.sent().find("Content-Type: image/jpeg\r\n\r\nMZ\r\n"), std::string::npos);
   EXPECT_EQ(storage.open_handles, 0u);
 }
 

@@ -393,6 +393,10 @@ TEST(ProjectTitleProperty, MatchesTheModelOnGeneratedNames) {
       EXPECT_EQ(outcome.status(), Status::EmptyInput);
       continue;
     }
+    if (cps(*expected) < kProjectTitleMinChars) {
+      EXPECT_EQ(outcome.status(), Status::UsageError);
+      continue;
+    }
     ASSERT_TRUE(outcome.ok()) << outcome.error().detail.view();
     const std::string title(out.view());
     ASSERT_EQ(title, *expected);
@@ -437,6 +441,25 @@ TEST(ProjectTitleProperty, RandomBytesNeverBreakIt) {
       EXPECT_EQ(outcome.status(), Status::EmptyInput);
     }
   }
+}
+
+TEST(ProjectTitle, ShorterThanThreeCharactersIsRefused) {
+  // Label Studio's PROJECT_TITLE_MIN_LEN, counted in characters after formatting.
+  for (const char* name : {"a", "ab", " ab ", "\xC3\xA9\xC3\xA9", "a\tb"}) {
+    if (std::string_view(name) == "a\tb") {
+      EXPECT_EQ(title_of(name, ""), "a b");  // the tab became a space: 3 characters
+      continue;
+    }
+    ProjectTitle out;
+    const Outcome outcome = format_project_title(name, "", out);
+    EXPECT_EQ(outcome.status(), Status::UsageError) << name;
+    EXPECT_NE(std::string(outcome.error().detail.view()).find("shorter than the 3 characters"),
+              std::string::npos);
+  }
+  EXPECT_EQ(title_of("abc", ""), "abc");
+  EXPECT_EQ(title_of("\xC3\xA9\xC3\xA9\xC3\xA9", ""),
+            "\xC3\xA9\xC3\xA9\xC3\xA9");     // 3 characters, 6 bytes
+  EXPECT_EQ(title_of("ab", "1"), "ab (1)");  // the id makes it long enough
 }
 
 }  // namespace
