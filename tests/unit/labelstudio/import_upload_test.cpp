@@ -789,13 +789,13 @@ TEST(GetImportStatus, ATruncatedAnswerWithoutAStatusIsAMissingField) {
   EXPECT_NE(status.error().detail.view().find("no \"status\" in its first 4096 bytes"),
             std::string::npos)
       << status.error().detail.view();
-  // A big error page (404) stays the Client's error, not a parse of it.
+  // A big HTML 404 page stays the Client's error (no API at that route), not a parse of it.
   Rig gone(4096);
   gone.legacy();
   gone.socket.add_connection().then_data(
       "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: 20000\r\n\r\n" +
       std::string(20000, 'h'));
-  EXPECT_EQ(get_import_status(*gone.client, 5, 17, gone.deadline()).status(), Status::NotFound);
+  EXPECT_EQ(get_import_status(*gone.client, 5, 17, gone.deadline()).status(), Status::NoApiAtUrl);
 }
 
 TEST(WaitForImport, BigAnswersOfEveryStateAreFollowedToTheEnd) {
