@@ -40,6 +40,12 @@
 #ifndef LSEDGE_REQUEST_TIMEOUT_MS
 #define LSEDGE_REQUEST_TIMEOUT_MS 60000
 #endif
+// An import request, and how long a queued (asynchronous) import is polled: Label Studio parses
+// and stores the whole batch before it answers, and on SQLite it retries a locked database for
+// up to ~minutes server-side before answering. LSEDGE_IMPORT_TIMEOUT_S overrides it at run time.
+#ifndef LSEDGE_IMPORT_TIMEOUT_MS
+#define LSEDGE_IMPORT_TIMEOUT_MS 300000
+#endif
 
 // cJSON arena for one parsed response. Worst case (a body of tiny values) is ~8x the text; the
 // answers lsedge reads (whoami, refresh, a project, an import result) measured 1-5x (`-vv` logs

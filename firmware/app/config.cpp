@@ -82,10 +82,11 @@ class DotenvCapture final : public DotenvVisitor {
   Captured<FixedString<LSEDGE_PATH_CAPACITY>> ca_file;
   Captured<FixedString<8>> allow_insecure_http;
   Captured<FixedString<64>> pin_sha256;
+  Captured<FixedString<16>> import_timeout_s;
 
   bool wants(std::string_view key) const override {
     return key == kUrlKey || key == kApiTokenKey || key == kApiKeyKey || key == kCaFileKey ||
-           key == kAllowInsecureHttpKey || key == kPinSha256Key;
+           key == kAllowInsecureHttpKey || key == kPinSha256Key || key == kImportTimeoutKey;
   }
   Outcome on_entry(std::string_view key, std::string_view value) override {
     value = trim_ascii(value);
@@ -101,6 +102,8 @@ class DotenvCapture final : public DotenvVisitor {
       allow_insecure_http.take(value);
     } else if (key == kPinSha256Key) {
       pin_sha256.take(value);
+    } else if (key == kImportTimeoutKey) {
+      import_timeout_s.take(value);
     }
     return {};
   }
@@ -304,6 +307,29 @@ Outcome load_pin(const std::optional<Setting>& setting, std::optional<net::PinSh
   return {};
 }
 
+// Whole seconds (no sign, no unit): a typo such as "300s" or "5m" is an error, not a guess.
+Outcome load_import_timeout(const std::optional<Setting>& setting, uint32_t& out_ms) {
+  out_ms = LSEDGE_IMPORT_TIMEOUT_MS;
+  if (!setting) {
+    return {};
+  }
+  uint32_t seconds = 0;
+  bool valid = !setting->too_long && !setting->value.empty();
+  for (const char c : setting->value) {
+    if (c < '0' || c > '9' || seconds > kMaxImportTimeoutS) {
+      valid = false;
+      break;
+    }
+    seconds = seconds * 10 + static_cast<uint32_t>(c - '0');
+  }
+  if (!valid || seconds < 1 || seconds > kMaxImportTimeoutS) {
+    return setting_error(Status::ConfigInvalid, *setting,
+                         "must be a whole number of seconds from 1 to 86400");
+  }
+  out_ms = seconds * 1000;
+  return {};
+}
+
 Outcome load_into(const EnvLookup& env, std::string_view dotenv_text, Config& out,
                   const ConfigOverrides& overrides, DotenvCapture& dotenv, Span<char> scratch) {
   const Outcome parsed = parse_dotenv(dotenv_text, scratch, dotenv);
@@ -325,6 +351,9 @@ Outcome load_into(const EnvLookup& env, std::string_view dotenv_text, Config& ou
   LSEDGE_TRY(load_pin(
       resolve(std::optional<std::string_view>(), "", env, dotenv.pin_sha256, kPinSha256Key),
       out.pin_sha256));
+  LSEDGE_TRY(load_import_timeout(resolve(overrides.import_timeout_s, "--import-timeout-s", env,
+                                         dotenv.import_timeout_s, kImportTimeoutKey),
+                                 out.import_timeout_ms));
   if (out.url.scheme == Scheme::Http && !out.url.host_is_loopback && !out.allow_insecure_http) {
     return Error(Status::InsecureHttpRefused,
                  "LABEL_STUDIO_URL: http:// to a host that is not loopback; use https://, or set "
@@ -349,6 +378,7 @@ Outcome load_config(const EnvLookup& env, std::string_view dotenv_text, Config& 
     out.ca_file.clear();
     out.allow_insecure_http = false;
     out.pin_sha256.reset();
+    out.import_timeout_ms = LSEDGE_IMPORT_TIMEOUT_MS;
   }
   return outcome;
 }

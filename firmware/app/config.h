@@ -2,6 +2,7 @@
 // command-line overrides on top.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
@@ -19,6 +20,9 @@ inline constexpr std::string_view kApiKeyKey = "LABEL_STUDIO_API_KEY";  // the P
 inline constexpr std::string_view kCaFileKey = "LABEL_STUDIO_CA_FILE";
 inline constexpr std::string_view kAllowInsecureHttpKey = "LABEL_STUDIO_ALLOW_INSECURE_HTTP";
 inline constexpr std::string_view kPinSha256Key = "LABEL_STUDIO_PIN_SHA256";
+inline constexpr std::string_view kImportTimeoutKey = "LSEDGE_IMPORT_TIMEOUT_S";
+// LSEDGE_IMPORT_TIMEOUT_S accepts whole seconds from 1 to this (one day).
+inline constexpr uint32_t kMaxImportTimeoutS = 86400;
 
 // Reads one variable, e.g. from the process environment. The returned view must stay valid
 // until load_config returns. Thread-safety: implementations decide; load_config only reads.
@@ -31,8 +35,9 @@ class EnvLookup {
 // Values from the command line; they win over the environment and the .env file, and errors
 // name the option instead of the key. Thread-safety: a value type.
 struct ConfigOverrides {
-  std::optional<std::string_view> url;      // --url
-  std::optional<std::string_view> ca_file;  // --ca-file
+  std::optional<std::string_view> url;               // --url
+  std::optional<std::string_view> ca_file;           // --ca-file
+  std::optional<std::string_view> import_timeout_s;  // --import-timeout-s
 };
 
 // Thread-safety: a value type; not safe for concurrent mutation. Not copyable (holds a secret).
@@ -45,6 +50,8 @@ struct Config {
   bool allow_insecure_http = false;
   // SHA-256 of the server's SubjectPublicKeyInfo, checked in addition to the chain.
   std::optional<net::PinSha256> pin_sha256;
+  // How long one import request may take, and how long a queued import is waited for.
+  uint32_t import_timeout_ms = LSEDGE_IMPORT_TIMEOUT_MS;
 };
 
 // Loads the configuration. For each key the first layer that sets it wins: overrides, then
@@ -59,6 +66,8 @@ struct Config {
 //   LABEL_STUDIO_CA_FILE             optional path of a PEM CA bundle
 //   LABEL_STUDIO_ALLOW_INSECURE_HTTP optional 1/0/true/false/yes/no (any case); default false
 //   LABEL_STUDIO_PIN_SHA256          optional base64 SHA-256 of the server's public key (SPKI)
+//   LSEDGE_IMPORT_TIMEOUT_S          optional whole seconds, 1..kMaxImportTimeoutS; default
+//                                    LSEDGE_IMPORT_TIMEOUT_MS (board.h)
 // Plain http:// to a host that is not loopback is refused (InsecureHttpRefused) unless insecure
 // HTTP is allowed. Errors are ConfigMissing / ConfigInvalid (or the .env parser's) with the key
 // (or option) and the source in Error::detail; the token never appears in an error. On failure

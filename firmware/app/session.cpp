@@ -195,7 +195,10 @@ Result<int64_t> parse_project_id(const CommandFlag& flag, std::string_view usage
   return static_cast<int64_t>(id);
 }
 
-Outcome load_settings(const Options& options, PlatformServices& platform, Config& config) {
+namespace {
+
+Outcome load_settings_with(const Options& options, PlatformServices& platform, Config& config,
+                           const ConfigOverrides& command_overrides) {
   std::string_view dotenv;
   std::string_view env_path = options.env_file_given ? options.env_file : ".env";
   auto read =
@@ -212,7 +215,7 @@ Outcome load_settings(const Options& options, PlatformServices& platform, Config
     return error;
   }
   const OverrideLookup lookup(platform.environment, options);
-  ConfigOverrides overrides;
+  ConfigOverrides overrides = command_overrides;
   if (!options.url.empty()) {
     overrides.url = options.url;
   }
@@ -222,6 +225,12 @@ Outcome load_settings(const Options& options, PlatformServices& platform, Config
   const Outcome loaded = load_config(lookup, dotenv, config, overrides);
   secure_wipe(g_startup_scratch, sizeof(g_startup_scratch));  // it may have held the token
   return loaded;
+}
+
+}  // namespace
+
+Outcome load_settings(const Options& options, PlatformServices& platform, Config& config) {
+  return load_settings_with(options, platform, config, ConfigOverrides());
 }
 
 Session::Session(PlatformServices& platform, LogSink& sink, Config& config)
@@ -292,6 +301,10 @@ Deadline Session::request_deadline() const {
   return Deadline::after(platform_.clock.now_ms(), LSEDGE_REQUEST_TIMEOUT_MS);
 }
 
+Deadline Session::import_deadline() const {
+  return Deadline::after(platform_.clock.now_ms(), config_.import_timeout_ms);
+}
+
 net::Transport& Session::transport() {
   if (https()) {
     return tls_;
@@ -301,8 +314,13 @@ net::Transport& Session::transport() {
 
 Outcome start_session(const Options& options, PlatformServices& platform, LogSink& sink,
                       std::optional<Session>& out) {
+  return start_session(options, platform, sink, out, ConfigOverrides());
+}
+
+Outcome start_session(const Options& options, PlatformServices& platform, LogSink& sink,
+                      std::optional<Session>& out, const ConfigOverrides& command_overrides) {
   Config& config = cli_config();
-  LSEDGE_TRY(load_settings(options, platform, config));
+  LSEDGE_TRY(load_settings_with(options, platform, config, command_overrides));
   out.emplace(platform, sink, config);
   return out->open();
 }

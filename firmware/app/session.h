@@ -26,6 +26,11 @@ class Session;
 // and opens `out`. Thread-safety: the CLI thread only.
 [[nodiscard]] Outcome start_session(const Options& options, PlatformServices& platform,
                                     LogSink& sink, std::optional<Session>& out);
+// The same with a command's own settings on top (e.g. import's --import-timeout-s); the global
+// options' --url and --ca-file still apply.
+[[nodiscard]] Outcome start_session(const Options& options, PlatformServices& platform,
+                                    LogSink& sink, std::optional<Session>& out,
+                                    const ConfigOverrides& command_overrides);
 
 class Session {
  public:
@@ -42,6 +47,8 @@ class Session {
   // this is longer than request_deadline() (LSEDGE_IMPORT_TIMEOUT_S, default
   // LSEDGE_IMPORT_TIMEOUT_MS). Connecting stays bounded by LSEDGE_CONNECT_TIMEOUT_MS.
   [[nodiscard]] Deadline import_deadline() const;
+  // The configured import timeout (also the longest wait for a queued import's outcome).
+  [[nodiscard]] uint32_t import_timeout_ms() const { return config_.import_timeout_ms; }
   labelstudio::Client& client() { return client_; }
   [[nodiscard]] const http::Connection& connection() const { return connection_; }
 

@@ -388,5 +388,68 @@ TEST(Config, TokenNeverAppearsInAnError) {
   }
 }
 
+TEST(Config, ImportTimeoutDefaultsToTheBoardValue) {
+  const MapEnv env{{"LABEL_STUDIO_URL", "https://h"}, {"LABEL_STUDIO_API_TOKEN", kPat}};
+  EXPECT_EQ(loaded_ok(env, "")->import_timeout_ms, uint32_t{LSEDGE_IMPORT_TIMEOUT_MS});
+  // Slower than an ordinary request: the server stores the whole batch before it answers.
+  EXPECT_GT(LSEDGE_IMPORT_TIMEOUT_MS, LSEDGE_REQUEST_TIMEOUT_MS);
+}
+
+TEST(Config, ImportTimeoutFromEachLayerInOrder) {
+  const MapEnv none{{"LABEL_STUDIO_URL", "https://h"}, {"LABEL_STUDIO_API_TOKEN", kPat}};
+  EXPECT_EQ(loaded_ok(none, "LSEDGE_IMPORT_TIMEOUT_S=900\n")->import_timeout_ms, 900000u);
+  const MapEnv env{{"LABEL_STUDIO_URL", "https://h"},
+                   {"LABEL_STUDIO_API_TOKEN", kPat},
+                   {"LSEDGE_IMPORT_TIMEOUT_S", " 45 "}};
+  EXPECT_EQ(loaded_ok(env, "LSEDGE_IMPORT_TIMEOUT_S=900\n")->import_timeout_ms, 45000u);
+  ConfigOverrides overrides;
+  overrides.import_timeout_s = "86400";
+  EXPECT_EQ(loaded_ok(env, "", overrides)->import_timeout_ms, 86400000u);
+  // An empty value counts as not set: the next layer (or the default) applies.
+  const MapEnv empty{{"LABEL_STUDIO_URL", "https://h"},
+                     {"LABEL_STUDIO_API_TOKEN", kPat},
+                     {"LSEDGE_IMPORT_TIMEOUT_S", ""}};
+  EXPECT_EQ(loaded_ok(empty, "LSEDGE_IMPORT_TIMEOUT_S=7\n")->import_timeout_ms, 7000u);
+}
+
+TEST(Config, BadImportTimeoutNamesTheKeyAndTheRange) {
+  for (const char* bad :
+       {"0", "-5", "300s", "5m", "1.5", "86401", "99999999999999999999", "x", "3 0", "+30"}) {
+    SCOPED_TRACE(bad);
+    const MapEnv env{{"LABEL_STUDIO_URL", "https://h"},
+                     {"LABEL_STUDIO_API_TOKEN", kPat},
+                     {"LSEDGE_IMPORT_TIMEOUT_S", bad}};
+    const Error error = failed(env, "");
+    EXPECT_EQ(error.status, Status::ConfigInvalid);
+    EXPECT_EQ(error.detail.view(),
+              "LSEDGE_IMPORT_TIMEOUT_S (environment): must be a whole number of seconds from 1 "
+              "to 86400");
+  }
+  const MapEnv env{{"LABEL_STUDIO_URL", "https://h"}, {"LABEL_STUDIO_API_TOKEN", kPat}};
+  EXPECT_TRUE(contains(failed(env, "LSEDGE_IMPORT_TIMEOUT_S=soon\n"),
+                       "LSEDGE_IMPORT_TIMEOUT_S (.env file): must be"));
+  // A value longer than the .env capture is refused, not cut to a different number.
+  EXPECT_TRUE(contains(failed(env, "LSEDGE_IMPORT_TIMEOUT_S=" + std::string(40, '1') + "\n"),
+                       "LSEDGE_IMPORT_TIMEOUT_S (.env file): must be"));
+  ConfigOverrides overrides;
+  overrides.import_timeout_s = "never";
+  EXPECT_TRUE(contains(failed(env, "", overrides), "--import-timeout-s: must be"));
+}
+
+TEST(Config, FailureResetsTheImportTimeout) {
+  auto config = std::make_unique<Config>();
+  const MapEnv good{{"LABEL_STUDIO_URL", "https://h"},
+                    {"LABEL_STUDIO_API_TOKEN", kPat},
+                    {"LSEDGE_IMPORT_TIMEOUT_S", "5"}};
+  ASSERT_TRUE(load_config(good, "", *config).ok());
+  EXPECT_EQ(config->import_timeout_ms, 5000u);
+  const MapEnv bad{{"LABEL_STUDIO_URL", "https://h"},
+                   {"LABEL_STUDIO_API_TOKEN", kPat},
+                   {"LSEDGE_IMPORT_TIMEOUT_S", "5"},
+                   {"LABEL_STUDIO_PIN_SHA256", "not-a-pin"}};
+  EXPECT_FALSE(load_config(bad, "", *config).ok());
+  EXPECT_EQ(config->import_timeout_ms, uint32_t{LSEDGE_IMPORT_TIMEOUT_MS});
+}
+
 }  // namespace
 }  // namespace lsedge::app

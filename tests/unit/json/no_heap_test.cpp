@@ -7,6 +7,7 @@
 
 #include "firmware/core/arena.h"
 #include "firmware/json/json.h"
+#include "firmware/json/prefix_scan.h"
 
 #if !defined(__SANITIZE_ADDRESS__)
 #define LSEDGE_COUNT_MALLOC 1
@@ -100,6 +101,35 @@ TEST(JsonNoHeap, WritingAllocatesNothing) {
       status = w.end_object();
   });
   EXPECT_EQ(status, Status::Ok);
+  EXPECT_EQ(count, 0u);
+#else
+  GTEST_SKIP() << "malloc belongs to ASan in this build";
+#endif
+}
+
+TEST(JsonNoHeap, PrefixScanningAllocatesNothing) {
+#if defined(LSEDGE_COUNT_MALLOC)
+  const std::string doc =
+      R"({"detail": "Validation error", "validation_errors": {"non_field_errors": [{},)"
+      R"( "Error at item 1: \"image\" key \u00e9\ud83d\ude00 :: {'text': 'x'}", {}]}, "n": 12)";
+  size_t tokens = 0;
+  PrefixMember member;
+  FixedString<64> text;
+  bool unescaped = false;
+  const size_t count = allocations_during([&] {
+    PrefixScanner scanner(doc);
+    for (PrefixScanner::Token t = scanner.next();
+         t.kind != PrefixScanner::Kind::Cut && t.kind != PrefixScanner::Kind::End &&
+         t.kind != PrefixScanner::Kind::Invalid;
+         t = scanner.next()) {
+      ++tokens;
+    }
+    member = find_top_member(doc, "validation_errors");
+    unescaped = append_unescaped(R"(\u00e9 \ud83d\ude00)", text);
+  });
+  EXPECT_EQ(tokens, 15u);  // up to the key "n": the number at the very end is Cut
+  EXPECT_EQ(member.kind, PrefixScanner::Kind::ObjectBegin);
+  EXPECT_TRUE(unescaped);
   EXPECT_EQ(count, 0u);
 #else
   GTEST_SKIP() << "malloc belongs to ASan in this build";
