@@ -6,19 +6,23 @@
 #include <optional>
 #include <string_view>
 
+#include "board_sizes.h"
 #include "firmware/core/arena.h"
+#include "firmware/core/backoff.h"
 #include "firmware/core/deadline.h"
 #include "firmware/core/fixed_string.h"
 #include "firmware/core/result.h"
 #include "firmware/http/http.h"
 #include "firmware/labelstudio/client.h"
+#include "hal/clock.h"
+#include "hal/entropy.h"
 
 namespace lsedge::labelstudio {
 
 // What the server reported for one import request. Label Studio Community imports
 // synchronously and answers with the counts; other editions queue the import and answer
-// {"import": <id>} (queued = true, only import_id is set). Polling a queued import
-// (GET /api/projects/{id}/imports/{import_id}) is not implemented. Thread-safety: a value type.
+// {"import": <id>} (queued = true, only import_id is set): its outcome comes from
+// get_import_status / wait_for_import. Thread-safety: a value type.
 struct ImportResult {
   bool queued = false;
   int64_t import_id = 0;
@@ -54,22 +58,82 @@ struct ImportResult {
 struct ImportStatus {
   enum class State : uint8_t { Created, InProgress, Completed, Failed };
   State state = State::Created;
-  FixedString<kErrorDetailCapacity> error;  // the server's `error` when Failed
-  std::optional<int64_t> task_count;       // when the answer says
+  FixedString<kErrorDetailCapacity> error;  // the server's `error` when Failed (may be cut)
+  std::optional<int64_t> task_count;        // when the answer says
+  [[nodiscard]] bool finished() const {
+    return state == State::Completed || state == State::Failed;
+  }
 };
+// Label Studio's name of the state: "created", "in_progress", "completed", "failed".
+// Thread-safety: pure function.
+[[nodiscard]] const char* import_state_name(ImportStatus::State state);
+
 // Polls a queued import once. The answer echoes the submitted tasks, so it is read from a body
-// that may be truncated (only `status` and `error` are needed). Errors: Client::call's (404:
-// the import or the project is gone), JsonMissingField when there is no known `status`.
-// Thread-safety: as the Client.
+// that may be truncated (only `status`, `error` and `task_count` are needed, and Label Studio
+// sends them before `tasks`). Errors: Client::call's (404: the import or the project is gone),
+// JsonMissingField when there is no known `status`, JsonInvalid for an answer that is not a
+// JSON object. Thread-safety: as the Client.
 [[nodiscard]] Result<ImportStatus> get_import_status(Client& client, int64_t project_id,
                                                      int64_t import_id, Deadline deadline);
+// The parser behind it: `body` is the answer, or only its first bytes when `truncated`.
+// Thread-safety: pure function.
+[[nodiscard]] Result<ImportStatus> parse_import_status(std::string_view body, bool truncated);
+
+// How a queued import is polled: the wait before poll n (0 = the first, right after the 201) is
+// drawn from [c/2, c] with c = min(cap_ms, base_ms * 2^n) (half fixed, so polls are never
+// back to back; half jitter, so many gateways do not poll in step). The backoff's
+// max_retry_after_ms bounds a 429/503's Retry-After between polls. Thread-safety: a value type.
+struct ImportPollPolicy {
+  BackoffPolicy backoff{500, 10000, 60000};
+  uint32_t request_timeout_ms = LSEDGE_REQUEST_TIMEOUT_MS;  // one poll request
+};
+// The wait before poll number `attempt`; `random`: any uint32_t (e.g. from hal::Entropy).
+// Thread-safety: pure function.
+[[nodiscard]] uint32_t import_poll_delay_ms(const ImportPollPolicy& policy, uint32_t attempt,
+                                            uint32_t random);
+
+// What wait_for_import waits with between polls. Thread-safety: the caller's.
+class PollPause {
+ public:
+  // Waits `ms`; false stops the wait (wait_for_import then returns Cancelled).
+  [[nodiscard]] virtual bool pause_ms(uint32_t ms) = 0;
+
+ protected:
+  ~PollPause() = default;
+};
+// Sleeps on the clock and never stops (for the CLI). Thread-safety: as the clock.
+class ClockPause final : public PollPause {
+ public:
+  explicit ClockPause(hal::MonotonicClock& clock) : clock_(clock) {}
+  bool pause_ms(uint32_t ms) override {
+    clock_.sleep_ms(ms);
+    return true;
+  }
+
+ private:
+  hal::MonotonicClock& clock_;
+};
+
+// Polls a queued import until it has finished (Completed or Failed: both are results; a Failed
+// import's `error` is the server's reason) or `until` has passed. Each poll waits
+// import_poll_delay_ms first (or a longer Retry-After); transient poll failures (network, 5xx,
+// 429: core is_transient) are polled again within the same bound, anything else (404, 401, an
+// answer without a known status) is returned at once. Past `until`: Timeout naming the import
+// and its last state (its outcome is unknown). Callers that must check for a stop between polls
+// (the uploader) use get_import_status and import_poll_delay_ms one step at a time instead.
+// Thread-safety: as the Client.
+[[nodiscard]] Result<ImportStatus> wait_for_import(Client& client, int64_t project_id,
+                                                   int64_t import_id, Deadline until,
+                                                   const ImportPollPolicy& policy,
+                                                   hal::MonotonicClock& clock,
+                                                   hal::Entropy& entropy, PollPause& pause);
 
 // Parses a 2xx import answer: the Community counts, or {"import": id}. Thread-safety: pure
 // function (uses `arena`, which the caller resets).
 [[nodiscard]] Result<ImportResult> parse_import_result(std::string_view json, Arena& arena);
 
 // One line for people: "imported 3 tasks (1 annotations, 0 predictions, 1 files) in 120 ms" or
-// "queued import id 17 (not polled)". Thread-safety: pure function.
+// "queued as import id 17". Thread-safety: pure function.
 [[nodiscard]] FixedString<128> describe_import(const ImportResult& result);
 
 }  // namespace lsedge::labelstudio

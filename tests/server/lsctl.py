@@ -54,7 +54,8 @@ http {{
     uwsgi_temp_path {sd}/nginx-tmp/uwsgi;
     scgi_temp_path {sd}/nginx-tmp/scgi;
 
-    client_max_body_size 300m;
+    # Knob body_limit (nginx.json): bytes, 0 = no limit; default 300m.
+    client_max_body_size {body_limit};
     keepalive_timeout {keepalive_timeout}s;
     keepalive_requests 10000;
 
@@ -68,7 +69,7 @@ http {{
     server {{
         listen 127.0.0.1:{http_port};
         server_name localhost;
-{locations}
+{http_locations}
     }}
 }}
 """
@@ -100,6 +101,21 @@ _LOCATIONS = """\
             proxy_read_timeout 300s;
             proxy_send_timeout 300s;
         }"""
+
+
+# Knob redirect_http: the plain-HTTP listener answers 301 to the HTTPS URL, as a site that forces HTTPS does; the
+# test control plane (/_test/) stays reachable.
+_REDIRECT_LOCATIONS = """\
+        location /_test/ {{
+            proxy_pass http://lsserver;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-Proto $scheme;
+        }}
+        location / {{
+            return 301 https://$host:{https_port}$request_uri;
+        }}"""
 
 
 def _die(msg):
@@ -154,8 +170,14 @@ def render_nginx(sd):
     https = ''
     if not p.get('http_only'):
         https = _HTTPS_SERVER.format(https_port=p['https_port'], **fmt)
+    http_locations = _LOCATIONS
+    if p.get('redirect_http') and not p.get('http_only'):
+        http_locations = _REDIRECT_LOCATIONS.format(https_port=p['https_port'])
+    body_limit = p.get('body_limit')
     conf = _TEMPLATE.format(
         user_line='user root;\n' if os.geteuid() == 0 else '',
+        body_limit='300m' if body_limit is None else int(body_limit),
+        http_locations=http_locations,
         keepalive_timeout=int(p.get('keepalive_timeout', 65)),
         backend_port=p['backend_port'],
         http_port=p['http_port'],

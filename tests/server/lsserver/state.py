@@ -22,7 +22,21 @@ DEFAULT_KNOBS = {
     # Send responses without Content-Length (nginx then relays them chunked). Off: Content-Length, as Label Studio's
     # CommonMiddleware sets it.
     'chunked': False,
+    # Label Studio <= 1.20 (simplejwt < 5.5.1): access tokens carry the PAT's iat.
+    'copy_iat': False,
+    # Enterprise/SaaS: imports answer {"import": ID}; the outcome shows at /api/projects/{pid}/imports/{ID}/.
+    'async_import': False,
+    'async_import_delay_ms': 0,
+    # A server without drf-flex-fields: ?include= is ignored.
+    'ignore_include': False,
+    # An import whose raw body contains this substring raises an unexpected exception (500 envelope).
+    'poison': '',
+    # Pad the HTML 404 page to at least this many bytes (0: the page as rendered).
+    'page_404_bytes': 0,
 }
+
+# Knobs of the server's behaviour that `reset` (run after every integration test) restores.
+BEHAVIOUR_KNOBS = ('copy_iat', 'async_import', 'async_import_delay_ms', 'ignore_include', 'poison', 'page_404_bytes')
 
 # Paths never touched by faults and never written to the request log.
 INTERNAL_PREFIX = '/_test/'
@@ -84,7 +98,7 @@ def read_knobs(sd=None):
 
 def reset_faults(sd=None):
     with locked_knobs(sd) as knobs:
-        for key in ('fail', 'fail_after', 'delay', 'drop', 'retry_after', 'chunked'):
+        for key in ('fail', 'fail_after', 'delay', 'drop', 'retry_after', 'chunked') + BEHAVIOUR_KNOBS:
             knobs[key] = json.loads(json.dumps(DEFAULT_KNOBS[key]))
 
 

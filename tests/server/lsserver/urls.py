@@ -19,3 +19,6 @@ urlpatterns = [
     re_path(r'api/version/', views.VersionAPI.as_view(), name='api-version'),
     re_path(r'health/', views.health, name='health'),
 ]
+
+# Unknown routes (including unknown /api/ paths) answer Label Studio's HTML 404 page.
+handler404 = 'lsserver.views.page_not_found'

@@ -1,6 +1,7 @@
 """Label Studio core views a client calls: /health, /api/version/, /api/current-user/*."""
 
 import json
+import os
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -10,7 +11,23 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from . import state
 from .users.serializers import WhoAmIUserSerializer
+
+
+_PAGE_404 = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'templates', '404.html')
+
+
+def page_not_found(request, exception=None):
+    """Django's handler404 with Label Studio's templates/404.html (extends simple.html), rendered: an HTML page for
+    every unknown route, /api/ paths included. Knob `page_404_bytes` pads it (some versions send far larger pages)."""
+    with open(_PAGE_404, 'rb') as f:
+        body = f.read()
+    want = int(state.read_knobs().get('page_404_bytes') or 0)
+    if want > len(body):
+        filler = b'<!-- ' + b'x' * max(0, want - len(body) - 9) + b' -->\n'
+        body = body.replace(b'</head>', filler + b'</head>', 1)
+    return HttpResponse(body, status=404, content_type='text/html; charset=utf-8')
 
 
 def health(request):

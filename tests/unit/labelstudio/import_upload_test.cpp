@@ -1,9 +1,12 @@
 // import_tasks, upload_media and the multipart body, on the wire.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "firmware/labelstudio/import.h"
 #include "firmware/labelstudio/multipart.h"
@@ -113,7 +116,7 @@ TEST(ImportTasks, QueuedImportOfOtherEditions) {
   ASSERT_TRUE(result.ok());
   EXPECT_TRUE(result->queued);
   EXPECT_EQ(result->import_id, 17);
-  EXPECT_EQ(describe_import(*result).view(), "queued import id 17 (not polled)");
+  EXPECT_EQ(describe_import(*result).view(), "queued as import id 17");
 }
 
 TEST(ImportTasks, ValidationMessagesOfA400Surface) {
@@ -523,6 +526,335 @@ TEST(UploadMedia, A401WithAPatResendsTheSameMultipartBody) {
   const std::string body2 = body_after_head(wire.substr(second));
   EXPECT_EQ(body1, body2);
   EXPECT_NE(body2.find(std::string(2000, 'w') + "\r\n--lsedge-"), std::string::npos);
+}
+
+// ---- queued imports: status and waiting -------------------------------------------------------
+
+// An answer of GET /api/projects/{pid}/imports/{id}/ with Label Studio's fields in its order
+// (ProjectImportSerializer): the submitted tasks come last and make it large.
+std::string status_answer(const std::string& status, const std::string& error = "null",
+                          const std::string& task_count = "null", size_t tasks = 3,
+                          size_t task_bytes = 100) {
+  std::string body = R"({"id":17,"project":5,"preannotated_from_fields":null,)"
+                     R"("commit_to_project":true,"return_task_ids":false,"status":")" +
+                     status + R"(","url":null,"error":)" + error +
+                     R"(,"created_at":"2026-12-06T06:00:00.123456Z",)"
+                     R"("updated_at":"2026-12-06T06:00:01.123456Z","finished_at":null,)"
+                     R"("task_count":)" +
+                     task_count +
+                     R"(,"annotation_count":0,"prediction_count":0,"duration":null,)"
+                     R"("file_upload_ids":[],"could_be_tasks_list":false,"found_formats":[],)"
+                     R"("data_columns":[],"tasks":[)";
+  for (size_t i = 0; i < tasks; ++i) {
+    body += (i > 0 ? "," : "") + std::string(R"({"data":{"image":"/data/)") +
+            std::string(task_bytes, 'x') + R"(.jpg"}})";
+  }
+  return body + R"(],"task_ids":null})";
+}
+
+TEST(ImportStatus, EachStateOfLabelStudio) {
+  const std::pair<const char*, ImportStatus::State> states[] = {
+      {"created", ImportStatus::State::Created},
+      {"in_progress", ImportStatus::State::InProgress},
+      {"completed", ImportStatus::State::Completed},
+      {"failed", ImportStatus::State::Failed}};
+  for (const auto& [name, state] : states) {
+    SCOPED_TRACE(name);
+    auto status = parse_import_status(status_answer(name), false);
+    ASSERT_TRUE(status.ok()) << status.error().detail.view();
+    EXPECT_EQ(status->state, state);
+    EXPECT_EQ(import_state_name(state), std::string(name));
+    EXPECT_EQ(status->finished(),
+              state == ImportStatus::State::Completed || state == ImportStatus::State::Failed);
+    EXPECT_TRUE(status->error.empty());
+    EXPECT_FALSE(status->task_count.has_value());
+  }
+}
+
+TEST(ImportStatus, CompletedCountAndFailedReason) {
+  auto done = parse_import_status(status_answer("completed", "null", "3"), false);
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->task_count, std::optional<int64_t>(3));
+  auto failed = parse_import_status(
+      status_answer("failed",
+                    R"("Error at item 0: \"image\" key is expected in task data \u00e9")"),
+      false);
+  ASSERT_TRUE(failed.ok());
+  EXPECT_EQ(failed->state, ImportStatus::State::Failed);
+  EXPECT_EQ(failed->error.view(),
+            "Error at item 0: \"image\" key is expected in task data \xc3\xa9");
+}
+
+// The answer holds the whole batch: only its first bytes arrive. Cut at every byte, the status is
+// either read right or missing, never wrong, and the reason is a prefix of the real one.
+TEST(ImportStatus, TruncatedBigAnswersAtEveryCut) {
+  const std::string reason =
+      "task 2: \\\"image\\\" key is expected, \\u00e9 and a long tail " + std::string(80, 'r');
+  const std::string decoded = "task 2: \"image\" key is expected, \xc3\xa9 and a long tail ";
+  const std::string answer = status_answer("failed", "\"" + reason + "\"", "null", 50, 1000);
+  ASSERT_GT(answer.size(), 50000u);
+  const size_t status_end = answer.find(R"("failed")") + 8;
+  for (size_t cut = 0; cut < 2000; ++cut) {
+    SCOPED_TRACE(cut);
+    auto status = parse_import_status(std::string_view(answer).substr(0, cut), true);
+    if (cut < status_end) {
+      ASSERT_EQ(status.status(), Status::JsonMissingField);
+      EXPECT_NE(status.error().detail.view().find("no \"status\" in its first"), std::string::npos)
+          << status.error().detail.view();
+      continue;
+    }
+    ASSERT_TRUE(status.ok()) << status.error().detail.view();
+    EXPECT_EQ(status->state, ImportStatus::State::Failed);
+    std::string error(status->error.view());
+    if (error.size() >= 3 && error.compare(error.size() - 3, 3, "...") == 0) {
+      error.resize(error.size() - 3);  // a cut reason is marked
+    }
+    // A prefix of the decoded reason (a cut \u escape or UTF-8 sequence shows as U+FFFD).
+    const std::string full = decoded + std::string(80, 'r');
+    const size_t same =
+        std::mismatch(error.begin(), error.end(), full.begin()).first - error.begin();
+    EXPECT_TRUE(same == error.size() || error.compare(same, 3, "\xef\xbf\xbd") == 0) << error;
+  }
+  // Cut far into the tasks: everything before them is read.
+  auto far = parse_import_status(std::string_view(answer).substr(0, answer.size() / 2), true);
+  ASSERT_TRUE(far.ok());
+  EXPECT_EQ(far->error.view(), decoded + std::string(80, 'r'));
+}
+
+TEST(ImportStatus, ACutAnswerThatIsNotMarkedTruncatedIsInvalid) {
+  const std::string answer = status_answer("completed");
+  auto status = parse_import_status(std::string_view(answer).substr(0, answer.size() - 5), false);
+  EXPECT_EQ(status.status(), Status::JsonInvalid);
+}
+
+TEST(ImportStatus, HostileAnswers) {
+  struct Case {
+    std::string body;
+    Status expected;
+    const char* detail;
+  };
+  const std::vector<Case> cases = {
+      {"", Status::JsonInvalid, "import status answer ends inside its JSON"},
+      {"{\"status\":\"comp", Status::JsonInvalid, "import status answer ends inside its JSON"},
+      {"<html><title>502</title></html>", Status::JsonInvalid, "not a JSON object"},
+      {R"(["completed"])", Status::JsonInvalid, "not a JSON object"},
+      {R"({"status":"completed"} trailing)", Status::JsonInvalid, "not a JSON object"},
+      {R"({"status":"completed",})", Status::JsonInvalid, "not a JSON object"},
+      {"{}", Status::JsonMissingField, "has no \"status\""},
+      {R"({"tasks":[{"status":"completed"}]})", Status::JsonMissingField, "has no \"status\""},
+      {R"({"status":null})", Status::JsonMissingField, "is not a string"},
+      {R"({"status":3})", Status::JsonMissingField, "is not a string"},
+      {R"({"status":{"state":"completed"}})", Status::JsonMissingField, "is not a string"},
+      {R"({"status":"queued"})", Status::JsonMissingField,
+       "unknown import status \"queued\" (expected created, in_progress, completed or failed"},
+      {R"({"status":"COMPLETED"})", Status::JsonMissingField, "unknown import status"},
+      {R"({"status":"completed\u0000"})", Status::JsonMissingField, "unknown import status"},
+      {"{\"status\":\"" + std::string(5000, 'z') + "\"}", Status::JsonMissingField,
+       "unknown import status \"zzzz"},
+      {std::string(100, '[') + std::string(100, ']'), Status::JsonInvalid, "not a JSON object"},
+      {"{\"x\":" + std::string(100, '[') + std::string(100, ']') + ",\"status\":\"completed\"}",
+       Status::JsonInvalid, "not a JSON object"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.body.substr(0, 80));
+    auto status = parse_import_status(c.body, false);
+    ASSERT_EQ(status.status(), c.expected) << status.error().detail.view();
+    EXPECT_NE(status.error().detail.view().find(c.detail), std::string::npos)
+        << status.error().detail.view();
+    EXPECT_LE(status.error().detail.size(), kErrorDetailCapacity);
+  }
+}
+
+TEST(ImportStatus, TolerantReadsOfOddButValidAnswers) {
+  // An escaped key, an error that is not a string, a task_count out of range, invalid UTF-8.
+  auto escaped = parse_import_status(R"({"st\u0061tus":"completed","task_count":1e3})", false);
+  ASSERT_TRUE(escaped.ok());
+  EXPECT_EQ(escaped->state, ImportStatus::State::Completed);
+  EXPECT_FALSE(escaped->task_count.has_value());
+  auto odd_error =
+      parse_import_status(R"({"status":"failed","error":{"detail":"x"},"task_count":-1})", false);
+  ASSERT_TRUE(odd_error.ok());
+  EXPECT_TRUE(odd_error->error.empty());
+  EXPECT_EQ(odd_error->task_count, std::optional<int64_t>(-1));
+  auto bad_utf8 = parse_import_status("{\"status\":\"failed\",\"error\":\"bad \xff byte\"}", false);
+  ASSERT_TRUE(bad_utf8.ok());
+  EXPECT_EQ(bad_utf8->error.view(), "bad \xef\xbf\xbd byte");
+  const std::string long_reason(3000, 'e');
+  auto long_error =
+      parse_import_status(R"({"status":"failed","error":")" + long_reason + "\"}", false);
+  ASSERT_TRUE(long_error.ok());
+  EXPECT_EQ(long_error->error.view(), long_reason.substr(0, kErrorDetailCapacity));
+}
+
+TEST(GetImportStatus, GoldenRequestAndAnswer) {
+  Rig rig;
+  rig.legacy();
+  rig.socket.add_connection().then_data(http_response(200, status_answer("in_progress")));
+  auto status = get_import_status(*rig.client, 5, 17, rig.deadline());
+  ASSERT_TRUE(status.ok()) << status.error().detail.view();
+  EXPECT_EQ(status->state, ImportStatus::State::InProgress);
+  EXPECT_EQ(rig.sent(),
+            "GET /api/projects/5/imports/17/ HTTP/1.1\r\n"
+            "Host: ls.example:8080\r\n" +
+                kUserAgent +
+                "Accept: application/json\r\n"
+                "Connection: keep-alive\r\n"
+                "Authorization: Token " +
+                std::string(test::kLegacyKey) + "\r\n\r\n");
+}
+
+TEST(GetImportStatus, ErrorsNameTheEndpoint) {
+  Rig rig;
+  rig.legacy();
+  rig.socket.add_connection()
+      .then_data(envelope(404, "Not found."))
+      .then_data(http_response(200, R"({"status":"paused"})"));
+  auto gone = get_import_status(*rig.client, 5, 17, rig.deadline());
+  EXPECT_EQ(gone.status(), Status::NotFound);
+  EXPECT_EQ(gone.error().http_status, 404);
+  auto odd = get_import_status(*rig.client, 5, 17, rig.deadline());
+  ASSERT_EQ(odd.status(), Status::JsonMissingField);
+  EXPECT_EQ(odd.error().http_status, 200);
+  EXPECT_EQ(odd.error().detail.view().substr(0, 40), "GET /api/projects/5/imports/17/: unknown");
+  for (const auto& [project, import] : {std::pair<int64_t, int64_t>{0, 1}, {1, 0}, {-3, 4}}) {
+    EXPECT_EQ(get_import_status(*rig.client, project, import, rig.deadline()).status(),
+              Status::InvalidArgument);
+  }
+  EXPECT_EQ(rig.socket.connect_calls(), 1u);
+}
+
+TEST(ImportPollDelay, HalfFixedHalfJitteredAndCapped) {
+  const ImportPollPolicy policy;  // 500 ms doubling to 10 s
+  EXPECT_EQ(import_poll_delay_ms(policy, 0, 0), 250u);
+  EXPECT_EQ(import_poll_delay_ms(policy, 0, 250), 500u);
+  EXPECT_EQ(import_poll_delay_ms(policy, 0, 251), 250u);  // wraps within [250, 500]
+  EXPECT_EQ(import_poll_delay_ms(policy, 1, UINT32_MAX), 500u + UINT32_MAX % 501u);
+  EXPECT_EQ(import_poll_delay_ms(policy, 3, 0), 2000u);
+  EXPECT_EQ(import_poll_delay_ms(policy, 40, 0), 5000u);
+  EXPECT_EQ(import_poll_delay_ms(policy, UINT32_MAX, UINT32_MAX), 5000u + UINT32_MAX % 5001u);
+  for (uint32_t attempt = 0; attempt < 64; ++attempt) {
+    for (const uint32_t random : {0u, 1u, 12345u, UINT32_MAX}) {
+      const uint32_t delay = import_poll_delay_ms(policy, attempt, random);
+      const uint32_t ceiling = backoff_ceiling_ms(policy.backoff, attempt);
+      EXPECT_GE(delay, ceiling / 2);
+      EXPECT_LE(delay, ceiling);
+    }
+  }
+}
+
+// Records the pauses and moves the rig's clock by each; can stop the wait.
+class RecordingPause final : public PollPause {
+ public:
+  explicit RecordingPause(testing::ManualClock& clock) : clock_(clock) {}
+  bool pause_ms(uint32_t ms) override {
+    pauses.push_back(ms);
+    clock_.advance(ms);
+    return stop_after < 0 || static_cast<int>(pauses.size()) <= stop_after;
+  }
+  std::vector<uint32_t> pauses;
+  int stop_after = -1;
+
+ private:
+  testing::ManualClock& clock_;
+};
+
+TEST(WaitForImport, CreatedThenInProgressThenCompleted) {
+  Rig rig;
+  rig.legacy();
+  rig.socket.add_connection()
+      .then_data(http_response(200, status_answer("created")))
+      .then_data(http_response(200, status_answer("in_progress")))
+      .then_data(http_response(200, status_answer("completed", "null", "3")));
+  testing::FakeEntropy entropy(7);
+  RecordingPause pause(rig.clock);
+  auto status = wait_for_import(*rig.client, 5, 17, rig.deadline(), ImportPollPolicy(), rig.clock,
+                                entropy, pause);
+  ASSERT_TRUE(status.ok()) << status.error().detail.view();
+  EXPECT_EQ(status->state, ImportStatus::State::Completed);
+  EXPECT_EQ(status->task_count, std::optional<int64_t>(3));
+  ASSERT_EQ(pause.pauses.size(), 3u);
+  const ImportPollPolicy policy;
+  for (uint32_t i = 0; i < 3; ++i) {
+    EXPECT_GE(pause.pauses[i], backoff_ceiling_ms(policy.backoff, i) / 2);
+    EXPECT_LE(pause.pauses[i], backoff_ceiling_ms(policy.backoff, i));
+  }
+  EXPECT_EQ(count(rig.sent(), "GET /api/projects/5/imports/17/ "), 3u);
+}
+
+TEST(WaitForImport, FailedIsAResultWithTheServersReason) {
+  Rig rig;
+  rig.legacy();
+  rig.socket.add_connection().then_data(http_response(
+      200, status_answer("failed", R"("Error at item 1: \"image\" key is expected")")));
+  testing::FakeEntropy entropy;
+  RecordingPause pause(rig.clock);
+  auto status = wait_for_import(*rig.client, 5, 17, rig.deadline(), ImportPollPolicy(), rig.clock,
+                                entropy, pause);
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->state, ImportStatus::State::Failed);
+  EXPECT_EQ(status->error.view(), "Error at item 1: \"image\" key is expected");
+}
+
+TEST(WaitForImport, TransientPollFailuresArePolledAgainOthersReturnAtOnce) {
+  Rig rig;
+  rig.legacy();
+  rig.socket.add_connection()
+      .then_data(envelope(500, "database is locked"))
+      .then_data("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 30\r\n\r\n")
+      .then_data(http_response(200, status_answer("completed")));
+  testing::FakeEntropy entropy;
+  RecordingPause pause(rig.clock);
+  auto status = wait_for_import(*rig.client, 5, 17, rig.deadline(), ImportPollPolicy(), rig.clock,
+                                entropy, pause);
+  ASSERT_TRUE(status.ok()) << status.error().detail.view();
+  ASSERT_EQ(pause.pauses.size(), 3u);
+  EXPECT_EQ(pause.pauses[2], 30000u);  // the 503's Retry-After
+
+  Rig gone;
+  gone.legacy();
+  gone.socket.add_connection().then_data(envelope(404, "Not found."));
+  RecordingPause once(gone.clock);
+  auto missing = wait_for_import(*gone.client, 5, 17, gone.deadline(), ImportPollPolicy(),
+                                 gone.clock, entropy, once);
+  EXPECT_EQ(missing.status(), Status::NotFound);
+  EXPECT_EQ(once.pauses.size(), 1u);
+}
+
+TEST(WaitForImport, GivesUpAtTheDeadlineSayingTheOutcomeIsUnknown) {
+  Rig rig;
+  rig.legacy();
+  auto& connection = rig.socket.add_connection();
+  for (int i = 0; i < 200; ++i) {
+    connection.then_data(http_response(200, status_answer(i == 0 ? "created" : "in_progress")));
+  }
+  testing::FakeEntropy entropy;
+  RecordingPause pause(rig.clock);
+  const uint64_t started = rig.clock.now_ms();
+  auto status = wait_for_import(*rig.client, 5, 17, Deadline::after(started, 60000),
+                                ImportPollPolicy(), rig.clock, entropy, pause);
+  ASSERT_EQ(status.status(), Status::Timeout);
+  EXPECT_EQ(status.error().detail.view(),
+            "import 17 still in_progress after 60 s; its outcome is unknown (check the project's "
+            "tasks)");
+  EXPECT_EQ(rig.clock.now_ms(), started + 60000);  // the last pause ends at the deadline
+  EXPECT_LT(pause.pauses.size(), 20u);             // backoff, not a busy loop
+}
+
+TEST(WaitForImport, AStopBetweenPollsIsCancelled) {
+  Rig rig;
+  rig.legacy();
+  rig.socket.add_connection()
+      .then_data(http_response(200, status_answer("created")))
+      .then_data(http_response(200, status_answer("completed")));
+  testing::FakeEntropy entropy;
+  entropy.set_failing(true);  // no jitter: the fixed half only
+  RecordingPause pause(rig.clock);
+  pause.stop_after = 1;
+  auto status = wait_for_import(*rig.client, 5, 17, rig.deadline(), ImportPollPolicy(), rig.clock,
+                                entropy, pause);
+  EXPECT_EQ(status.status(), Status::Cancelled);
+  EXPECT_EQ(pause.pauses, (std::vector<uint32_t>{250, 500}));
+  EXPECT_EQ(count(rig.sent(), "GET "), 1u);
 }
 
 }  // namespace

@@ -72,8 +72,17 @@ class RefreshToken(sj_tokens.RefreshToken):
 
     _token_backend = _backend()
     access_token_class = AccessToken
-    # simplejwt >= 5.3 no longer copies the refresh token's iat: the access token's exp - iat is its lifetime.
+    # simplejwt 5.5.1 no longer copies the refresh token's iat: the access token's exp - iat is its lifetime.
     no_copy_claims = sj_tokens.RefreshToken.no_copy_claims + ('iat',)
+
+    @property
+    def access_token(self):
+        access = super().access_token
+        if state.read_knobs().get('copy_iat') and 'iat' in self.payload:
+            # Knob copy_iat: simplejwt < 5.5.1 (Label Studio <= 1.20) copied every claim but token_type, exp and
+            # jti, so the access token's iat is the PAT's: exp - iat = the PAT's age + the access lifetime.
+            access['iat'] = self.payload['iat']
+        return access
 
 
 class LSTokenBackend(CompatTokenBackend):

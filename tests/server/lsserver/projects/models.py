@@ -57,3 +57,39 @@ class Task(models.Model):
     predictions = models.JSONField(default=list)
     file_upload = models.ForeignKey(FileUpload, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class ProjectImport(models.Model):
+    """Label Studio's projects.models.ProjectImport (asynchronous imports of Enterprise/SaaS)."""
+
+    class Status(models.TextChoices):
+        CREATED = 'created', 'Created'
+        IN_PROGRESS = 'in_progress', 'In progress'
+        FAILED = 'failed', 'Failed'
+        COMPLETED = 'completed', 'Completed'
+
+    project = models.ForeignKey(Project, null=True, on_delete=models.CASCADE, related_name='imports')
+    preannotated_from_fields = models.JSONField(null=True, blank=True)
+    commit_to_project = models.BooleanField(default=True)
+    return_task_ids = models.BooleanField(default=False)
+    status = models.CharField(max_length=64, choices=Status.choices, default=Status.CREATED)
+    url = models.CharField(max_length=2048, null=True, blank=True)
+    traceback = models.TextField(null=True, blank=True)
+    error = models.TextField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, null=True)
+    updated_at = models.DateTimeField(auto_now=True, null=True)
+    finished_at = models.DateTimeField(null=True, default=None)
+    task_count = models.IntegerField(default=0)
+    annotation_count = models.IntegerField(default=0)
+    prediction_count = models.IntegerField(default=0)
+    duration = models.IntegerField(default=0)
+    file_upload_ids = models.JSONField(default=list)
+    could_be_tasks_list = models.BooleanField(default=False)
+    found_formats = models.JSONField(default=list)
+    data_columns = models.JSONField(default=list)
+    tasks = models.JSONField(blank=True, null=True)
+    task_ids = models.JSONField(default=list)
+    # Test-server bookkeeping (not in Label Studio): the parsed items to store, and who is storing them.
+    pending = models.JSONField(null=True, blank=True)
+    claimed = models.BooleanField(default=False)
+    delay_ms = models.IntegerField(default=0)

@@ -11,14 +11,18 @@ from collections import Counter
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from rest_framework import generics, status
+from rest_framework import filters, generics, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from .models import FileUpload, Project, Task
-from .serializers import ProjectSerializer
+from lsserver import state
+
+from . import imports
+from .models import FileUpload, Project, ProjectImport, Task
+from .serializers import ProjectImportSerializer, ProjectSerializer
+from .validation import validate_tasks
 
 IMAGE_EXT = {'.bmp', '.gif', '.jpg', '.jpeg', '.png', '.svg', '.webp', '.tif', '.tiff'}
 AUDIO_EXT = {'.aiff', '.au', '.flac', '.m4a', '.mp3', '.ogg', '.wav'}
@@ -48,6 +52,9 @@ def _org_projects(request):
 class ProjectListAPI(generics.ListCreateAPIView):
     serializer_class = ProjectSerializer
     pagination_class = ProjectListPagination
+    # DRF's OrderingFilter as upstream (no ordering_fields: any readable model field; ?ordering=id gives a stable
+    # order while projects are created).
+    filter_backends = [filters.OrderingFilter]
 
     def get_queryset(self):
         qs = _org_projects(self.request)
@@ -175,34 +182,43 @@ def load_tasks(request, project):
     return tasks, file_upload_ids, could_be_tasks_list, found_formats, sorted(data_keys)
 
 
-def _normalize(project, raw_tasks):
-    out = []
-    for i, t in enumerate(raw_tasks):
-        if not isinstance(t, dict):
-            raise ValidationError('Task #%d: task must be a JSON object, got %s' % (i, type(t).__name__))
-        upload_id = t.pop('_file_upload_id', None)
-        if 'data' in t:
-            data = t['data']
-            if not isinstance(data, dict):
-                raise ValidationError('Task #%d: "data" must be a JSON object' % i)
-            annotations = t.get('annotations') or []
-            predictions = t.get('predictions') or []
-            if not isinstance(annotations, list) or not isinstance(predictions, list):
-                raise ValidationError('Task #%d: "annotations" and "predictions" must be lists' % i)
-            meta = t.get('meta') if isinstance(t.get('meta'), dict) else {}
-        else:
-            data, annotations, predictions, meta = t, [], [], {}
-        out.append(
+def _store_tasks(project, raw_tasks, commit_to_project):
+    """Validates every item against the label config (the whole batch is refused on any error, as Label Studio's
+    bulk serializer does) and stores them. Call inside a transaction."""
+    if not isinstance(raw_tasks, list):
+        raise ValidationError('load_tasks: Data root must be list')
+    if not raw_tasks:
+        raise ValidationError('load_tasks: No tasks added')
+    upload_ids = [t.pop('_file_upload_id', None) if isinstance(t, dict) else None for t in raw_tasks]
+    validated = validate_tasks(project.label_config, raw_tasks)
+    objs = []
+    for t, upload_id in zip(validated, upload_ids):
+        meta = t.get('meta') if isinstance(t.get('meta'), dict) else {}
+        objs.append(
             Task(
                 project=project,
-                data=data,
+                data=t['data'],
                 meta=meta,
-                annotations=annotations,
-                predictions=predictions,
+                annotations=t.get('annotations') or [],
+                predictions=t.get('predictions') or [],
                 file_upload_id=upload_id,
             )
         )
-    return out
+    if commit_to_project:
+        for obj in objs:
+            obj.save()
+    return objs
+
+
+def _check_poison(request):
+    """Knob `poison`: an import whose raw body contains the substring fails with an unexpected exception, which
+    custom_exception_handler turns into Label Studio's 500 envelope with the traceback in exc_info."""
+    needle = state.read_knobs().get('poison') or ''
+    if needle and needle.encode('utf-8') in request._request.body:
+        tasks_by_key = {}
+        # A genuine TypeError from a genuine line, as a bug in a data-dependent code path would raise.
+        return tasks_by_key[[needle]]
+    return None
 
 
 class ImportAPI(generics.CreateAPIView):
@@ -211,18 +227,16 @@ class ImportAPI(generics.CreateAPIView):
 
     def create(self, request, *args, **kwargs):
         start = time.time()
+        _check_poison(request)
         commit_to_project = bool_from_request(request.query_params, 'commit_to_project', True)
         return_task_ids = bool_from_request(request.query_params, 'return_task_ids', False)
         project = generics.get_object_or_404(_org_projects(request), pk=kwargs['pk'])
+        if state.read_knobs().get('async_import'):
+            return self.async_import(request, project, commit_to_project, return_task_ids)
 
         with transaction.atomic():
             tasks, file_upload_ids, could_be_tasks_list, found_formats, data_columns = load_tasks(request, project)
-            objs = _normalize(project, tasks)
-            task_ids = []
-            if commit_to_project:
-                for obj in objs:
-                    obj.save()
-                    task_ids.append(obj.id)
+            objs = _store_tasks(project, tasks, commit_to_project)
 
         response = {
             'task_count': len(objs),
@@ -235,5 +249,51 @@ class ImportAPI(generics.CreateAPIView):
             'data_columns': data_columns,
         }
         if return_task_ids:
-            response['task_ids'] = task_ids
+            response['task_ids'] = [o.id for o in objs]
         return Response(response, status=status.HTTP_201_CREATED)
+
+    def async_import(self, request, project, commit_to_project, return_task_ids):
+        """Label Studio Enterprise/SaaS (data_import/api.py async_import): the items are kept in a ProjectImport and
+        the answer is only its id; the outcome appears at /api/projects/{pid}/imports/{id}/."""
+        delay_ms = int(state.read_knobs().get('async_import_delay_ms') or 0)
+        pi = ProjectImport(
+            project=project, commit_to_project=commit_to_project, return_task_ids=return_task_ids, delay_ms=delay_ms
+        )
+        if len(request.FILES):
+            # Upstream parses the files in the background job; here they are parsed now (errors answer 400 at once).
+            tasks, file_upload_ids, could_be_tasks_list, found_formats, data_columns = load_tasks(request, project)
+            pi.file_upload_ids = file_upload_ids
+            pi.could_be_tasks_list = could_be_tasks_list
+            pi.pending = tasks
+        elif 'application/x-www-form-urlencoded' in request.content_type:
+            if not request.data.get('url'):
+                raise ValidationError('"url" is not found in request data')
+            raise ValidationError('URL import is not supported by the test server')
+        elif 'application/json' in request.content_type and isinstance(request.data, dict):
+            pi.tasks = [request.data]
+            pi.pending = [request.data]
+        elif 'application/json' in request.content_type and isinstance(request.data, list):
+            pi.tasks = request.data
+            pi.pending = request.data
+        else:
+            raise ValidationError('load_tasks: No data found in DATA or in FILES')
+        pi.save()
+        transaction.on_commit(lambda: imports.schedule(pi.id, delay_ms))
+        return Response({'import': pi.id}, status=status.HTTP_201_CREATED)
+
+
+class ProjectImportAPI(generics.RetrieveAPIView):
+    """projects/api.py ProjectImportAPI: GET /api/projects/{pk}/imports/{import_pk}/."""
+
+    serializer_class = ProjectImportSerializer
+    lookup_url_kwarg = 'import_pk'
+
+    def get_queryset(self):
+        project = generics.get_object_or_404(_org_projects(self.request), pk=self.kwargs['pk'])
+        return ProjectImport.objects.filter(project=project)
+
+    def get_object(self):
+        obj = super().get_object()
+        imports.advance(obj.id)
+        obj.refresh_from_db()
+        return obj

@@ -1,5 +1,6 @@
 """Knobs and test-only queries, shared by `manage.py lstest` (knob.sh, admin.sh) and the /_test/ endpoints."""
 
+import json
 import os
 import secrets
 
@@ -21,7 +22,18 @@ KNOB_NAMES = (
     'chunked',
     'cert',
     'keepalive_timeout',
+    'copy_iat',
+    'async_import',
+    'async_import_delay_ms',
+    'ignore_include',
+    'poison',
+    'page_404_bytes',
+    'body_limit',
+    'redirect_http',
 )
+
+# nginx.json keys the knobs change, with the values `reset` restores.
+NGINX_DEFAULTS = {'body_limit': None, 'redirect_http': False}
 
 TEST_USER_EMAIL = 'edge@lsedge.test'
 
@@ -135,7 +147,21 @@ def set_knob(name, value):
         with state.locked_knobs() as k:
             k['retry_after'] = n
         return 'Retry-After %d on injected failures' % n
-    if name in ('cert', 'keepalive_timeout'):
+    if name in ('copy_iat', 'async_import', 'ignore_include'):
+        on = _onoff(value)
+        with state.locked_knobs() as k:
+            k[name] = on
+        return '%s %s' % (name, 'on' if on else 'off')
+    if name in ('async_import_delay_ms', 'page_404_bytes'):
+        n = _int(value, name, 0, 3600000 if name == 'async_import_delay_ms' else 64 * 1024 * 1024)
+        with state.locked_knobs() as k:
+            k[name] = n
+        return '%s %d' % (name, n)
+    if name == 'poison':
+        with state.locked_knobs() as k:
+            k['poison'] = value
+        return 'imports whose body contains %r raise' % value if value else 'poison off'
+    if name in ('cert', 'keepalive_timeout', 'body_limit', 'redirect_http'):
         lsctl = _lsctl()
         sd = settings.STATE_DIR
         params = lsctl.nginx_params(sd)
@@ -146,8 +172,14 @@ def set_knob(name, value):
                 raise KnobError('cert must be one of: %s' % ', '.join(sorted(lsctl.CERTS)))
             lsctl.install_cert(sd, value)
             params['cert'] = value
-        else:
+        elif name == 'keepalive_timeout':
             params['keepalive_timeout'] = _int(value, 'keepalive_timeout seconds', 0, 3600)
+        elif name == 'body_limit':
+            params['body_limit'] = _int(value, 'body_limit bytes', 0)
+        else:
+            if params.get('http_only'):
+                raise KnobError('server was started with --http-only: there is no HTTPS URL to redirect to')
+            params['redirect_http'] = _onoff(value)
         lsctl.save_nginx_params(sd, params)
         lsctl.render_nginx(sd)
         lsctl.reload_nginx(sd)
@@ -156,7 +188,24 @@ def set_knob(name, value):
 
 
 def reset():
+    """Clears the faults and the behaviour knobs (nginx's too: reloaded only when it changed and runs)."""
     state.reset_faults()
+    lsctl = _lsctl()
+    sd = settings.STATE_DIR
+    try:
+        params = lsctl.nginx_params(sd)
+    except FileNotFoundError:
+        return 'faults cleared'
+    changed = False
+    for key, default in NGINX_DEFAULTS.items():
+        if params.get(key, default) != default:
+            params[key] = default
+            changed = True
+    if changed:
+        lsctl.save_nginx_params(sd, params)
+        lsctl.render_nginx(sd)
+        if lsctl.owned(lsctl.read_pid(os.path.join(sd, 'nginx.pid')), sd):
+            lsctl.reload_nginx(sd)
     return 'faults cleared'
 
 
@@ -186,7 +235,19 @@ def stats():
         'knobs': state.read_knobs(),
         'cert': nginx.get('cert', 'good'),
         'keepalive_timeout': nginx.get('keepalive_timeout', 65),
+        'body_limit': nginx.get('body_limit'),
+        'redirect_http': bool(nginx.get('redirect_http')),
+        'imports': _import_counts(),
     }
+
+
+def _import_counts():
+    from lsserver.projects.models import ProjectImport
+
+    counts = {}
+    for status in ProjectImport.objects.values_list('status', flat=True):
+        counts[status] = counts.get(status, 0) + 1
+    return counts
 
 
 def tasks(project_id=None):
@@ -205,6 +266,32 @@ def tasks(project_id=None):
             'file_upload': t.file_upload_id,
         }
         for t in qs
+    ]
+
+
+def project_create(title, label_config_path):
+    """A project with this title and the label config read from the file (checked as POST /api/projects/ does)."""
+    from lsserver.projects.serializers import ProjectSerializer
+
+    with open(label_config_path, encoding='utf-8') as f:
+        config = f.read()
+    user = test_user()
+    serializer = ProjectSerializer(data={'title': title, 'label_config': config})
+    if not serializer.is_valid():
+        raise KnobError('project refused: %s' % json.dumps(serializer.errors))
+    project = serializer.save(created_by=user, organization=user.active_organization)
+    return project.id
+
+
+def imports(project_id=None):
+    from lsserver.projects.models import ProjectImport
+
+    qs = ProjectImport.objects.all().order_by('id')
+    if project_id is not None:
+        qs = qs.filter(project_id=project_id)
+    return [
+        {'id': i.id, 'project': i.project_id, 'status': i.status, 'error': i.error, 'task_count': i.task_count}
+        for i in qs
     ]
 
 

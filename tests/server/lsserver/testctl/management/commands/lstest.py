@@ -11,7 +11,7 @@ from lsserver.testctl import control
 
 
 class Command(BaseCommand):
-    help = 'Test-server control: setup | knob NAME VALUE [NAME VALUE ...] | stats | tasks [PROJECT] | reset | new-pat [SECONDS] | clear-log'
+    help = 'Test-server control: setup | knob NAME VALUE [NAME VALUE ...] | stats | tasks [PROJECT] | imports [PROJECT] | project-create TITLE LABEL_CONFIG_FILE | reset | new-pat [SECONDS] | clear-log'
 
     def add_arguments(self, parser):
         parser.add_argument('action')
@@ -41,6 +41,13 @@ class Command(BaseCommand):
             elif action == 'tasks':
                 project = int(rest[0]) if rest else None
                 self.stdout.write(json.dumps(control.tasks(project), indent=1))
+            elif action == 'project-create':
+                if len(rest) != 2:
+                    raise CommandError('usage: project-create TITLE LABEL_CONFIG_FILE')
+                self.stdout.write(str(control.project_create(rest[0], rest[1])))
+            elif action == 'imports':
+                project = int(rest[0]) if rest else None
+                self.stdout.write(json.dumps(control.imports(project), indent=1))
             elif action == 'reset':
                 self.stdout.write(control.reset())
             elif action == 'new-pat':
