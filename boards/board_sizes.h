@@ -28,6 +28,16 @@
 #ifndef LSEDGE_HTTP_RESPONSE_BODY_LIMIT
 #define LSEDGE_HTTP_RESPONSE_BODY_LIMIT 8192
 #endif
+// A body larger than LSEDGE_HTTP_RESPONSE_BODY_LIMIT keeps its first bytes and the status; the
+// rest is read and thrown away so the connection can be kept, up to this many bytes, past which
+// the connection is closed instead. Reading on is worth it while it costs less than a new
+// connection (a TLS handshake: several round trips, ~5 KB of certificates, seconds of CPU on a
+// small core): Label Studio's HTML 404 page is up to ~170 KB and a refused import echoes up to
+// 100 items (~100 KB for 1 KB tasks), both inside 256 KiB, ~2 s at 1 Mbit/s. A refused full
+// batch (1 MiB) is cheaper to cut off than to download over a cellular link.
+#ifndef LSEDGE_HTTP_DRAIN_LIMIT
+#define LSEDGE_HTTP_DRAIN_LIMIT (256 * 1024)
+#endif
 // Socket receive chunk.
 #ifndef LSEDGE_HTTP_RECEIVE_CHUNK
 #define LSEDGE_HTTP_RECEIVE_CHUNK 1024

@@ -12,6 +12,9 @@
 #define LSEDGE_HTTP_RESPONSE_HEADERS_LIMIT 8192
 #define LSEDGE_HTTP_RESPONSE_BODY_LIMIT 65536
 #define LSEDGE_HTTP_RECEIVE_CHUNK 2048
+// A LAN or loopback link: drain even the echo of a refused full batch (the 1 MiB batch budget)
+// rather than reconnect.
+#define LSEDGE_HTTP_DRAIN_LIMIT (1024 * 1024)
 // cJSON's worst case (a body of tiny values) is ~8x the text.
 #define LSEDGE_JSON_ARENA_BYTES (8 * LSEDGE_HTTP_RESPONSE_BODY_LIMIT + 4096)
 #define LSEDGE_PATH_CAPACITY 1024

@@ -159,29 +159,50 @@ Outcome Connection::receive_response(Deadline deadline, bool& lost_before_respon
   const ByteSpan chunk = buffers_.receive_chunk;
   while (!reader_.complete()) {
     if (deadline.expired(clock_.now_ms())) {
+      if (reader_.end_draining()) {
+        drain_end_ = "the deadline passed while draining";
+        return {};
+      }
       return Error(Status::Timeout, "waiting for the response");
     }
     Result<size_t> received = transport_.receive(chunk, deadline);
-    if (received.status() == Status::PeerClosed) {
-      Outcome finished = reader_.finish();  // ends a close-delimited body
-      lost_before_response = !finished.ok() && !reader_.received_any();
-      return finished;
-    }
     if (!received.ok()) {
-      lost_before_response = !reader_.received_any() && connection_lost(received.status());
-      return received.error();
+      return receive_ended(received.error(), lost_before_response);
     }
     if (*received == 0 || *received > chunk.size()) {
       return Error(Status::NetworkError, "transport receive reported an impossible count");
     }
     LSEDGE_TRY(reader_.feed(chunk.first(*received)));
   }
+  if (reader_.drain_capped()) {
+    drain_end_ = "LSEDGE_HTTP_DRAIN_LIMIT reached";
+  }
   return {};
+}
+
+Outcome Connection::receive_ended(const Error& error, bool& lost_before_response) {
+  if (error.status == Status::PeerClosed) {
+    Outcome finished = reader_.finish();  // ends a close-delimited body, or a drain
+    lost_before_response = !finished.ok() && !reader_.received_any();
+    if (reader_.ended_draining()) {
+      drain_end_ = "the connection ended while draining";
+    }
+    return finished;
+  }
+  if (reader_.end_draining()) {
+    // The status, headers and kept bytes are whole; the rest was to be dropped anyway.
+    drain_end_ = error.status == Status::Timeout ? "the deadline passed while draining"
+                                                 : "the connection failed while draining";
+    return {};
+  }
+  lost_before_response = !reader_.received_any() && connection_lost(error.status);
+  return error;
 }
 
 Result<Response> Connection::attempt(const Request& request, ConstByteSpan head, Deadline deadline,
                                      bool& lost_before_response) {
   lost_before_response = false;
+  drain_end_ = nullptr;
   reader_.begin(request.method == Method::Head);
   Outcome exchanged = send_request(request, head, deadline, lost_before_response);
   if (exchanged.ok()) {
@@ -198,14 +219,30 @@ Result<Response> Connection::attempt(const Request& request, ConstByteSpan head,
   if (!response.keep_alive) {
     transport_.close();
   }
+  log_response(request, head.size(), response);
+  return response;
+}
+
+void Connection::log_response(const Request& request, size_t head_size, const Response& response) {
   const uint64_t body_size =
       request.body_source != nullptr ? request.body_source->size() : request.body.size();
-  log_.debug("%s %.*s -> %u (sent %llu B, received %zu B, body %zu B)%s",
-             method_name(request.method), log_length(request.path), request.path.data(),
-             static_cast<unsigned>(response.status),
-             static_cast<unsigned long long>(head.size() + body_size), reader_.bytes_received(),
-             response.body.size(), response.keep_alive ? "" : ", closed");
-  return response;
+  const unsigned long long sent = head_size + body_size;
+  const unsigned status = response.status;
+  const int path_length = log_length(request.path);
+  if (!response.truncated) {
+    log_.debug("%s %.*s -> %u (sent %llu B, received %zu B, body %zu B)%s",
+               method_name(request.method), path_length, request.path.data(), status, sent,
+               reader_.bytes_received(), response.body.size(),
+               response.keep_alive ? "" : ", closed");
+    return;
+  }
+  log_.debug(
+      "%s %.*s -> %u (sent %llu B, received %zu B, body truncated: %zu B kept, %llu B "
+      "discarded%s%s)%s",
+      method_name(request.method), path_length, request.path.data(), status, sent,
+      reader_.bytes_received(), response.body.size(),
+      static_cast<unsigned long long>(reader_.discarded_bytes()), drain_end_ != nullptr ? ", " : "",
+      drain_end_ != nullptr ? drain_end_ : "", response.keep_alive ? "" : ", closed");
 }
 
 Result<bool> Connection::reuse_or_connect(Deadline deadline) {

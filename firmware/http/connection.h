@@ -27,11 +27,18 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   // The final response (any HTTP status; mapping statuses to errors is the caller's job).
+  // A body larger than the body buffer is not an error: the Response keeps its first bytes and
+  // says `truncated`; the rest is drained (the connection may stay open) until
+  // LSEDGE_HTTP_DRAIN_LIMIT discarded bytes, the deadline or a transport failure, any of which
+  // ends the response there and closes the connection.
   // Errors: InvalidArgument/BufferTooSmall from the request writer, a BodySource's own errors
   // and InvalidArgument when it ends early or runs long, the transport's errors
-  // (connect, send, receive, Timeout), HttpHeadersTooLarge, HttpBodyTooLarge,
+  // (connect, send, receive, Timeout) before the head has arrived, HttpHeadersTooLarge,
   // HttpTruncatedResponse, HttpMalformedResponse. Any error closes the connection.
   [[nodiscard]] Result<Response> execute(const Request& request, Deadline deadline);
+  // Discarded body bytes past which a truncated response ends and the connection closes
+  // (default LSEDGE_HTTP_DRAIN_LIMIT).
+  void set_drain_limit(uint64_t bytes) { reader_.set_drain_limit(bytes); }
   void close();
   // Zeroes the response buffers (after reading a secret, such as an access token, out of them).
   // The last Response's views are invalid afterwards.
@@ -55,11 +62,15 @@ class Connection {
                                      bool& lost_before_response);
   // Feeds the reader until the response is complete (or, on PeerClosed, finished).
   [[nodiscard]] Outcome receive_response(Deadline deadline, bool& lost_before_response);
+  // A receive failed with `error` (PeerClosed included): ends the response if it can (a
+  // close-delimited body, a drain), else the error.
+  [[nodiscard]] Outcome receive_ended(const Error& error, bool& lost_before_response);
   // One send + receive on the current connection. `lost_before_response`: the connection died
   // before any response byte (the case where a resend on a fresh connection may be safe).
   [[nodiscard]] Result<Response> attempt(const Request& request, ConstByteSpan head,
                                          Deadline deadline, bool& lost_before_response);
   [[nodiscard]] Error fail(const Request& request, Error error);
+  void log_response(const Request& request, size_t head_size, const Response& response);
 
   net::Transport& transport_;
   const hal::MonotonicClock& clock_;
@@ -68,6 +79,7 @@ class Connection {
   Logger log_;
   ResponseReader reader_;
   bool sent_any_ = false;
+  const char* drain_end_ = nullptr;  // why a drain stopped early (for the log), or nullptr
 };
 
 }  // namespace lsedge::http

@@ -76,7 +76,7 @@ struct Endpoint {
 struct ConnectionBuffers {
   ByteSpan request_head;      // request line + headers, rebuilt for every request
   ByteSpan response_headers;  // limit of all response header bytes (HttpHeadersTooLarge)
-  ByteSpan response_body;     // limit of a response body (HttpBodyTooLarge)
+  ByteSpan response_body;     // a larger body keeps its first bytes (Response::truncated)
   ByteSpan receive_chunk;     // one transport read
   // One BodySource read per transport send. Empty: receive_chunk is used (nothing is received
   // while a request is being sent, so the two never overlap).

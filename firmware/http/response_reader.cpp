@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "board_sizes.h"
 #include "firmware/http/llhttp_errors.h"
 
 namespace lsedge::http {
@@ -103,18 +104,28 @@ struct ReaderCallbacks {
     return bodiless ? 1 : 0;
   }
 
+  // Keeps what fits; the rest is counted and dropped. HPE_USER with drain_capped_ stops the
+  // parser at the drain limit (the response is complete, cut there).
   static int on_body(llhttp_t* parser, const char* at, size_t length) {
     ResponseReader& r = self(parser);
-    if (length > r.body_.size() - r.body_length_) {
-      r.limit_error_ =
-          Error(Status::HttpBodyTooLarge, "response body exceeds LSEDGE_HTTP_RESPONSE_BODY_LIMIT");
-      return HPE_USER;
+    const size_t room = r.body_.size() - r.body_length_;
+    const size_t kept = length < room ? length : room;
+    if (kept != 0) {
+      std::memcpy(r.body_.data() + r.body_length_, at, kept);
+      r.body_length_ += kept;
     }
-    if (length != 0) {
-      std::memcpy(r.body_.data() + r.body_length_, at, length);
-      r.body_length_ += length;
+    if (kept == length) {
+      return HPE_OK;
     }
-    return HPE_OK;
+    r.truncated_ = true;
+    r.discarded_ += length - kept;
+    if (r.discarded_ <= r.drain_limit_) {
+      return HPE_OK;
+    }
+    r.drain_capped_ = true;
+    r.complete_ = true;
+    r.keep_alive_ = false;
+    return HPE_USER;
   }
 
   static int on_message_complete(llhttp_t* parser) {
@@ -152,7 +163,8 @@ llhttp_t* parser_of(unsigned char* storage) {
 }
 }  // namespace
 
-ResponseReader::ResponseReader(ByteSpan headers, ByteSpan body) : headers_(headers), body_(body) {
+ResponseReader::ResponseReader(ByteSpan headers, ByteSpan body)
+    : headers_(headers), body_(body), drain_limit_(LSEDGE_HTTP_DRAIN_LIMIT) {
   begin(false);
 }
 
@@ -171,9 +183,23 @@ void ResponseReader::begin(bool head_request) {
   failed_ = false;
 }
 
+bool ResponseReader::end_draining() {
+  if (!draining()) {
+    return false;
+  }
+  complete_ = true;
+  keep_alive_ = false;
+  ended_draining_ = true;
+  return true;
+}
+
 void ResponseReader::reset_message() {
   header_length_ = 0;
   body_length_ = 0;
+  discarded_ = 0;
+  truncated_ = false;
+  drain_capped_ = false;
+  ended_draining_ = false;
   line_start_ = 0;
   value_start_ = 0;
   content_type_ = Slice();
@@ -250,8 +276,8 @@ Outcome ResponseReader::feed(ConstByteSpan data) {
   llhttp_t* parser = parser_of(parser_);
   const char* begin = reinterpret_cast<const char*>(data.data());
   const llhttp_errno_t result = llhttp_execute(parser, begin, data.size());
-  if (result == HPE_OK) {
-    return {};
+  if (result == HPE_OK || drain_capped_) {
+    return {};  // at the drain limit the rest of the stream is not read (nor "extra")
   }
   if (result == HPE_PAUSED && complete_) {
     // error_pos is the first byte llhttp did not consume.
@@ -283,6 +309,9 @@ Outcome ResponseReader::finish() {
   if (complete_) {
     return {};  // a close-delimited body ended (on_message_complete returned HPE_PAUSED)
   }
+  if (end_draining()) {
+    return {};  // cut while draining: what was kept is whole, the rest was to be dropped anyway
+  }
   failed_ = true;
   if (limit_error_.status != Status::Ok) {
     return limit_error_;
@@ -303,6 +332,7 @@ Response ResponseReader::response() const {
   response.www_authenticate = slice_text(www_authenticate_);
   response.retry_after = slice_text(retry_after_);
   response.keep_alive = keep_alive_ && !extra_bytes_;
+  response.truncated = truncated_;
   response.raw_headers =
       std::string_view(reinterpret_cast<const char*>(headers_.data()), header_length_);
   return response;

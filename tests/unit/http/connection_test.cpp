@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <llhttp.h>
 
+#include <cstdio>
 #include <string>
 
 #include "board_sizes.h"
@@ -184,7 +185,7 @@ TEST(Connection, HugeHeaderIsRefusedWithoutOverflow) {
   EXPECT_EQ(h.get().status(), Status::HttpHeadersTooLarge);
 }
 
-TEST(Connection, BodyExactlyAtTheLimitFitsAndOneMoreFails) {
+TEST(Connection, BodyExactlyAtTheLimitFitsAndOneMoreIsTruncated) {
   for (const bool chunked : {false, true}) {
     const std::string body(32, 'b');
     const std::string over = body + "X";
@@ -203,14 +204,19 @@ TEST(Connection, BodyExactlyAtTheLimitFitsAndOneMoreFails) {
       Result<Response> r = h.get();
       ASSERT_TRUE(r.ok()) << chunked << " " << status_name(r.status());
       EXPECT_EQ(body_text(*r), body);
+      EXPECT_FALSE(r->truncated);
     }
     {
       Limits limits;
       limits.response_body = 32;
       Harness h(limits);
       h.socket.add_connection().then_data(response(over));
-      EXPECT_EQ(h.get().status(), Status::HttpBodyTooLarge) << chunked;
-      EXPECT_FALSE(h.connection->is_open());
+      Result<Response> r = h.get();
+      ASSERT_TRUE(r.ok()) << chunked << " " << status_name(r.status());
+      EXPECT_TRUE(r->truncated);
+      EXPECT_EQ(body_text(*r), body);  // the first 32 bytes; the 33rd was drained
+      EXPECT_TRUE(r->keep_alive);
+      EXPECT_TRUE(h.connection->is_open());
     }
   }
 }
@@ -222,8 +228,292 @@ TEST(Connection, EmptyBodyBufferStillParsesBodilessResponses) {
   h.socket.add_connection()
       .then_data("HTTP/1.1 204 No Content\r\n\r\n")
       .then_data("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx");
+  Result<Response> first = h.get();
+  ASSERT_TRUE(first.ok());
+  EXPECT_FALSE(first->truncated);
+  Result<Response> second = h.get();
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->status, 200);
+  EXPECT_TRUE(second->truncated);
+  EXPECT_EQ(second->body.size(), 0u);
+}
+
+// ---- bodies larger than the buffer: the status survives ---------------------------------------
+
+// Label Studio's 400 for a refused import: `items` entries, each failing item echoed.
+std::string refused_import_body(size_t items) {
+  std::string body =
+      R"({"id":"5a1c","status_code":400,"version":"1.20.0","detail":"Validation error",)"
+      R"("exc_info":null,"validation_errors":{"non_field_errors":[)";
+  for (size_t i = 0; i < items; ++i) {
+    body += i == 0 ? "" : ",";
+    body += "\"Error at item " + std::to_string(i) +
+            ": \\\"image\\\" key is expected in task data [assume: item as is = task root with "
+            "values]  :: {'text': '" +
+            std::string(900, 'x') + "'}\"";
+  }
+  return body + "]}}";
+}
+
+std::string with_content_length(uint16_t status, const std::string& body) {
+  return "HTTP/1.1 " + std::to_string(status) +
+         " Bad Request\r\nContent-Type: application/json\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+std::string chunked_in(const std::string& body, size_t piece) {
+  std::string out = "HTTP/1.1 400 Bad Request\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (size_t at = 0; at < body.size(); at += piece) {
+    const std::string part = body.substr(at, piece);
+    char size[32];
+    std::snprintf(size, sizeof(size), "%zx\r\n", part.size());
+    out += size + part + "\r\n";
+  }
+  return out + "0\r\n\r\n";
+}
+
+// Scripts `bytes` as many reads (a big response in one event would be slow to hand out).
+void script_data(testing::ScriptedSocket::Connection& c, const std::string& bytes) {
+  for (size_t at = 0; at < bytes.size(); at += 65536) {
+    c.then_data(bytes.substr(at, 65536));
+  }
+}
+
+TEST(Connection, OversizedContentLengthBodyKeepsStatusHeadersAndPrefix) {
+  Limits limits;
+  limits.response_body = 1024;
+  Harness h(limits);
+  const std::string body = refused_import_body(100);  // ~100 KB
+  ASSERT_GT(body.size(), 90000u);
+  script_data(h.socket.add_connection(), with_content_length(400, body));
+  Result<Response> r = h.get("/api/projects/1/import");
+  ASSERT_TRUE(r.ok()) << status_name(r.status());
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(r->content_type, "application/json");
+  EXPECT_TRUE(r->truncated);
+  EXPECT_EQ(body_text(*r), body.substr(0, 1024));
+  EXPECT_TRUE(r->keep_alive);
+  EXPECT_TRUE(h.connection->is_open());
+  const std::string logged = h.log.all_text();
+  EXPECT_NE(logged.find("-> 400"), std::string::npos) << logged;
+  EXPECT_NE(logged.find("body truncated: 1024 B kept, " + std::to_string(body.size() - 1024) +
+                        " B discarded)"),
+            std::string::npos)
+      << logged;
+}
+
+TEST(Connection, OversizedChunkedBodyKeepsStatusAndPrefix) {
+  for (const size_t piece : {size_t{1}, size_t{7}, size_t{1000}, size_t{40000}}) {
+    Limits limits;
+    limits.response_body = 1000;
+    Harness h(limits);
+    const std::string body = refused_import_body(piece == 1 ? 3 : 60);
+    script_data(h.socket.add_connection(), chunked_in(body, piece));
+    Result<Response> r = h.get();
+    ASSERT_TRUE(r.ok()) << piece << " " << status_name(r.status());
+    EXPECT_EQ(r->status, 400);
+    EXPECT_TRUE(r->truncated);
+    EXPECT_EQ(body_text(*r), body.substr(0, 1000)) << piece;
+    EXPECT_TRUE(r->keep_alive);
+  }
+}
+
+TEST(Connection, OversizedCloseDelimitedBodyEndsAtTheClose) {
+  Limits limits;
+  limits.response_body = 16;
+  Harness h(limits);
+  h.socket.add_connection()
+      .then_data("HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\n\r\n")
+      .then_data("<!DOCTYPE html><html>" + std::string(50000, 'p') + "</html>")
+      .then_close();
+  Result<Response> r = h.get();
+  ASSERT_TRUE(r.ok()) << status_name(r.status());
+  EXPECT_EQ(r->status, 404);
+  EXPECT_TRUE(r->truncated);
+  EXPECT_EQ(body_text(*r), "<!DOCTYPE html><");
+  EXPECT_FALSE(r->keep_alive);
+  EXPECT_FALSE(h.connection->is_open());
+  // A close that ends a close-delimited body is its normal end, not a drain cut short.
+  EXPECT_EQ(h.log.all_text().find("while draining"), std::string::npos);
+}
+
+TEST(Connection, ASecondRequestOnTheKeptConnectionAfterADrainedOneWorks) {
+  Limits limits;
+  limits.response_body = 512;
+  Harness h(limits);
+  auto& c = h.socket.add_connection();
+  script_data(c, with_content_length(400, refused_import_body(20)));
+  c.then_data(chunked_in(refused_import_body(5), 333));
+  c.then_data(kContentLength);
+  Result<Response> first = h.get();
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(first->truncated);
+  Result<Response> second = h.get();
+  ASSERT_TRUE(second.ok()) << status_name(second.status());
+  EXPECT_EQ(second->status, 400);
+  EXPECT_TRUE(second->truncated);
+  Result<Response> third = h.get();
+  ASSERT_TRUE(third.ok()) << status_name(third.status());
+  EXPECT_EQ(third->status, 200);
+  EXPECT_FALSE(third->truncated);
+  EXPECT_EQ(body_text(*third), "{\"username\":\"ab\"}");
+  EXPECT_EQ(h.socket.connect_calls(), 1u);
+  EXPECT_EQ(h.socket.connection(0).sent.find("GET"), 0u);
+}
+
+TEST(Connection, PastTheDrainLimitTheConnectionClosesAndTheNextRequestReconnects) {
+  for (const bool chunked : {false, true}) {
+    Limits limits;
+    limits.response_body = 1024;
+    Harness h(limits);
+    h.connection->set_drain_limit(4096);
+    const std::string body = refused_import_body(30);
+    auto& c = h.socket.add_connection();
+    script_data(c, chunked ? chunked_in(body, 500) : with_content_length(400, body));
+    h.socket.add_connection().then_data(kContentLength);
+    Result<Response> r = h.get();
+    ASSERT_TRUE(r.ok()) << status_name(r.status());
+    EXPECT_EQ(r->status, 400);
+    EXPECT_TRUE(r->truncated);
+    EXPECT_EQ(body_text(*r), body.substr(0, 1024));
+    EXPECT_FALSE(r->keep_alive);
+    EXPECT_FALSE(h.connection->is_open());
+    // Reading stopped soon after the limit (one receive chunk), not at the end of the body.
+    EXPECT_LT(h.probe.receives, 10u) << chunked;
+    const std::string logged = h.log.all_text();
+    EXPECT_NE(logged.find("LSEDGE_HTTP_DRAIN_LIMIT reached), closed"), std::string::npos) << logged;
+    Result<Response> next = h.get();
+    ASSERT_TRUE(next.ok()) << status_name(next.status());
+    EXPECT_EQ(next->status, 200);
+    EXPECT_EQ(h.socket.connect_calls(), 2u);
+  }
+}
+
+TEST(Connection, ExactlyTheDrainLimitIsDrainedAndOneMoreByteIsNot) {
+  for (const uint64_t extra : {uint64_t{0}, uint64_t{1}}) {
+    Limits limits;
+    limits.response_body = 100;
+    Harness h(limits);
+    h.connection->set_drain_limit(5000);
+    h.socket.add_connection().then_data(
+        with_content_length(400, std::string(100 + 5000 + extra, 'z')));
+    Result<Response> r = h.get();
+    ASSERT_TRUE(r.ok());
+    EXPECT_TRUE(r->truncated);
+    EXPECT_EQ(r->keep_alive, extra == 0) << extra;
+    EXPECT_EQ(h.connection->is_open(), extra == 0) << extra;
+  }
+}
+
+TEST(Connection, TheDefaultDrainLimitIsTheBoards) {
+  for (const uint64_t extra : {uint64_t{0}, uint64_t{1}}) {
+    Limits limits;
+    limits.response_body = 100;
+    Harness h(limits);
+    const std::string body(100 + LSEDGE_HTTP_DRAIN_LIMIT + extra, 'z');
+    script_data(h.socket.add_connection(), with_content_length(400, body));
+    Result<Response> r = h.get();
+    ASSERT_TRUE(r.ok());
+    EXPECT_TRUE(r->truncated);
+    EXPECT_EQ(r->keep_alive, extra == 0) << extra;
+  }
+}
+
+TEST(Connection, DeadlineWhileDrainingReturnsTheTruncatedResponse) {
+  Limits limits;
+  limits.response_body = 64;
+  Harness h(limits);
+  h.socket.add_connection()
+      .then_data(with_content_length(400, refused_import_body(10)).substr(0, 3000))
+      .then_timeout();  // the server stalls in the middle of the body
+  h.socket.add_connection().then_data(kContentLength);
+  const uint64_t start = h.clock.now_ms();
+  Result<Response> r = h.execute(Request{Method::Get, "/api/x", {}, {}, {}, false, {}}, 5000);
+  ASSERT_TRUE(r.ok()) << status_name(r.status());
+  EXPECT_EQ(h.clock.now_ms(), start + 5000);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_TRUE(r->truncated);
+  EXPECT_EQ(body_text(*r), refused_import_body(10).substr(0, 64));
+  EXPECT_FALSE(r->keep_alive);
+  EXPECT_FALSE(h.connection->is_open());
+  EXPECT_NE(h.log.all_text().find("the deadline passed while draining), closed"), std::string::npos)
+      << h.log.all_text();
   ASSERT_TRUE(h.get().ok());
-  EXPECT_EQ(h.get().status(), Status::HttpBodyTooLarge);
+  EXPECT_EQ(h.socket.connect_calls(), 2u);
+}
+
+TEST(Connection, DeadlineOnASlowLinkWhileDrainingReturnsTheTruncatedResponse) {
+  Limits limits;
+  limits.response_body = 64;
+  limits.receive_chunk = 256;
+  Harness h(limits);
+  h.probe.receive_takes_ms = 100;  // 256 bytes per 100 ms: the 30 KB body needs 12 s
+  script_data(h.socket.add_connection(), with_content_length(400, refused_import_body(30)));
+  Result<Response> r = h.execute(Request{Method::Get, "/api/x", {}, {}, {}, false, {}}, 2000);
+  ASSERT_TRUE(r.ok()) << status_name(r.status());
+  EXPECT_EQ(r->status, 400);
+  EXPECT_TRUE(r->truncated);
+  EXPECT_FALSE(h.connection->is_open());
+  EXPECT_LE(h.probe.receives, 21u);
+}
+
+TEST(Connection, TimeoutBeforeTheBodyOverflowsIsStillATimeout) {
+  Limits limits;
+  limits.response_body = 64;
+  Harness h(limits);
+  h.socket.add_connection().then_data("HTTP/1.1 400 Bad Request\r\nContent-Length: 100\r\n\r\n" +
+                                      std::string(64, 'a'));
+  EXPECT_EQ(h.get().status(), Status::Timeout);  // nothing was discarded yet: not draining
+}
+
+TEST(Connection, CloseOrResetWhileDrainingReturnsTheTruncatedResponse) {
+  for (const bool reset : {false, true}) {
+    Limits limits;
+    limits.response_body = 64;
+    Harness h(limits);
+    auto& c = h.socket.add_connection().then_data(
+        with_content_length(400, refused_import_body(10)).substr(0, 2000));
+    if (reset) {
+      c.then_reset();
+    } else {
+      c.then_close();
+    }
+    Result<Response> r = h.get();
+    ASSERT_TRUE(r.ok()) << reset << " " << status_name(r.status());
+    EXPECT_EQ(r->status, 400);
+    EXPECT_TRUE(r->truncated);
+    EXPECT_FALSE(h.connection->is_open());
+    const std::string logged = h.log.all_text();
+    EXPECT_NE(logged.find(reset ? "the connection failed while draining"
+                                : "the connection ended while draining"),
+              std::string::npos)
+        << logged;
+  }
+}
+
+TEST(Connection, BrokenFramingWhileDrainingIsStillMalformed) {
+  Limits limits;
+  limits.response_body = 8;
+  Harness h(limits);
+  h.socket.add_connection().then_data(
+      "HTTP/1.1 400 Bad Request\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n0123456789abcdef\r\n"
+      "zz\r\n");
+  EXPECT_EQ(h.get().status(), Status::HttpMalformedResponse);
+  EXPECT_FALSE(h.connection->is_open());
+}
+
+TEST(Connection, HeadAnswerWithABigContentLengthIsNotTruncated) {
+  Limits limits;
+  limits.response_body = 8;
+  Harness h(limits);
+  h.socket.add_connection().then_data("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n");
+  Request request;
+  request.method = Method::Head;
+  request.path = "/x";
+  Result<Response> r = h.execute(request);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->truncated);
+  EXPECT_TRUE(h.connection->is_open());
 }
 
 // ---- truncation, malformed, timeouts ----------------------------------------------------------

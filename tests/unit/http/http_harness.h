@@ -16,12 +16,16 @@
 namespace lsedge::http::test {
 
 // Forwards to another transport; can hide a dead idle connection from the idle check (the
-// race where the server closes right after we looked) and records connect deadlines.
+// race where the server closes right after we looked), records connect deadlines, and can make
+// every receive take time (a slow link).
 class ProbeTransport final : public net::Transport {
  public:
   explicit ProbeTransport(net::Transport& inner) : inner_(inner) {}
   bool hide_idle_breakage = false;
   std::vector<Deadline> connect_deadlines;
+  testing::ManualClock* clock = nullptr;
+  uint64_t receive_takes_ms = 0;  // each receive advances `clock` by this much
+  size_t receives = 0;
 
   Outcome connect(std::string_view host, uint16_t port, Deadline deadline) override {
     connect_deadlines.push_back(deadline);
@@ -31,6 +35,10 @@ class ProbeTransport final : public net::Transport {
     return inner_.send(data, deadline);
   }
   Result<size_t> receive(ByteSpan buffer, Deadline deadline) override {
+    ++receives;
+    if (clock != nullptr) {
+      clock->advance(receive_takes_ms);
+    }
     return inner_.receive(buffer, deadline);
   }
   bool idle_connection_broken() override {
@@ -64,6 +72,7 @@ class Harness {
         ByteSpan(head.data(), head.size()), ByteSpan(headers.data(), headers.size()),
         ByteSpan(body.data(), body.size()), ByteSpan(chunk.data(), chunk.size())};
     buffers.send_chunk = ByteSpan(send.data(), send.size());
+    probe.clock = &clock;
     connection =
         std::make_unique<Connection>(probe, clock, endpoint, buffers, Logger(&log, "http"));
   }

@@ -164,20 +164,78 @@ TEST_F(ReaderTest, HeadersAtTheLimitFitAndOneMoreByteDoesNot) {
   EXPECT_EQ(over.status(), Status::HttpHeadersTooLarge);
 }
 
-TEST_F(ReaderTest, BodyAtTheLimitFitsAndOneMoreByteIsTooLarge) {
+TEST_F(ReaderTest, BodyAtTheLimitFitsAndOneMoreByteIsTruncated) {
   const std::string full(kBody, 'b');
   ASSERT_TRUE(feed("HTTP/1.1 200 OK\r\nContent-Length: 32\r\n\r\n" + full).ok());
   ASSERT_TRUE(reader_.complete());
   EXPECT_EQ(body(), full);
+  EXPECT_FALSE(reader_.truncated());
+  EXPECT_FALSE(reader_.response().truncated);
 
   reader_.begin(false);
-  const Outcome over = feed("HTTP/1.1 200 OK\r\nContent-Length: 33\r\n\r\n" + full + "b");
-  EXPECT_EQ(over.status(), Status::HttpBodyTooLarge);
+  ASSERT_TRUE(feed("HTTP/1.1 200 OK\r\nContent-Length: 33\r\n\r\n" + full + "X").ok());
+  ASSERT_TRUE(reader_.complete());
+  EXPECT_EQ(body(), full);
+  EXPECT_TRUE(reader_.response().truncated);
+  EXPECT_EQ(reader_.discarded_bytes(), 1u);
+  EXPECT_TRUE(reader_.response().keep_alive);  // drained whole: the stream is in step
 
   reader_.begin(false);
-  const Outcome chunked_over = feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n20\r\n" +
-                                    full + "\r\n1\r\nb\r\n0\r\n\r\n");
-  EXPECT_EQ(chunked_over.status(), Status::HttpBodyTooLarge);
+  ASSERT_TRUE(feed_bytewise("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n20\r\n" + full +
+                            "\r\n1\r\nX\r\n0\r\n\r\n")
+                  .ok());
+  ASSERT_TRUE(reader_.complete());
+  EXPECT_EQ(body(), full);
+  EXPECT_TRUE(reader_.response().truncated);
+  EXPECT_EQ(reader_.discarded_bytes(), 1u);
+  EXPECT_FALSE(reader_.has_extra_bytes());
+
+  reader_.begin(false);
+  EXPECT_FALSE(reader_.truncated());
+  EXPECT_EQ(reader_.discarded_bytes(), 0u);
+}
+
+TEST_F(ReaderTest, DrainLimitEndsTheResponseWithoutExtraBytes) {
+  reader_.set_drain_limit(10);
+  const std::string head = "HTTP/1.1 400 Bad Request\r\nContent-Length: 100\r\n\r\n";
+  ASSERT_TRUE(feed(head + std::string(32 + 10, 'a')).ok());
+  EXPECT_FALSE(reader_.complete());
+  EXPECT_TRUE(reader_.draining());
+  ASSERT_TRUE(feed("b").ok());  // the 11th discarded byte
+  ASSERT_TRUE(reader_.complete());
+  EXPECT_TRUE(reader_.drain_capped());
+  EXPECT_FALSE(reader_.draining());
+  EXPECT_FALSE(reader_.has_extra_bytes());
+  const Response r = reader_.response();
+  EXPECT_EQ(r.status, 400);
+  EXPECT_TRUE(r.truncated);
+  EXPECT_FALSE(r.keep_alive);
+  EXPECT_EQ(body(), std::string(32, 'a'));
+}
+
+TEST_F(ReaderTest, EndDrainingOnlyWhileDraining) {
+  EXPECT_FALSE(reader_.end_draining());  // nothing yet
+  ASSERT_TRUE(
+      feed("HTTP/1.1 400 Bad Request\r\nContent-Length: 100\r\n\r\n" + std::string(32, 'a')).ok());
+  EXPECT_FALSE(reader_.draining());  // full but nothing discarded: a slow body, not a drain
+  EXPECT_FALSE(reader_.end_draining());
+  ASSERT_TRUE(feed("a").ok());
+  EXPECT_TRUE(reader_.draining());
+  EXPECT_TRUE(reader_.end_draining());
+  EXPECT_TRUE(reader_.ended_draining());
+  EXPECT_TRUE(reader_.complete());
+  EXPECT_FALSE(reader_.response().keep_alive);
+  EXPECT_TRUE(reader_.response().truncated);
+  EXPECT_FALSE(reader_.end_draining());  // once
+}
+
+TEST_F(ReaderTest, FinishWhileDrainingEndsTheResponse) {
+  ASSERT_TRUE(
+      feed("HTTP/1.1 400 Bad Request\r\nContent-Length: 100\r\n\r\n" + std::string(40, 'a')).ok());
+  ASSERT_TRUE(reader_.finish().ok());
+  EXPECT_TRUE(reader_.complete());
+  EXPECT_TRUE(reader_.ended_draining());
+  EXPECT_EQ(reader_.response().status, 400);
 }
 
 TEST_F(ReaderTest, MalformedResponsesCarryTheLlhttpCode) {
