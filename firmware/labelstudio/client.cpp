@@ -113,6 +113,11 @@ Result<http::Response> Client::call_with(const Call& call) {
     LSEDGE_TRY_ASSIGN(http::Response response, send_once(call, generation));
     last_ = response;
     if (is_success(response.status)) {
+      if (response.truncated) {
+        // Callers read success answers whole (last_response() keeps the prefix).
+        return Error(Status::HttpBodyTooLarge,
+                     "response body exceeds LSEDGE_HTTP_RESPONSE_BODY_LIMIT");
+      }
       return response;
     }
     const bool bearer = tokens_.kind() == auth::CredentialKind::PersonalAccessToken;

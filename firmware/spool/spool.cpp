@@ -7,6 +7,7 @@ namespace lsedge::spool {
 using taskfile::BatchBodyReader;
 using taskfile::BatchPlanner;
 using taskfile::TaskBatch;
+using taskfile::TaskElement;
 namespace {
 
 constexpr std::string_view kQueue = "queue";
@@ -17,8 +18,24 @@ constexpr std::string_view kMarkerSuffix = ".sending";
 constexpr std::string_view kClaimSuffix = ".claim";
 constexpr std::string_view kGarbageSuffix = ".garbage";
 constexpr std::string_view kReasonSuffix = ".reason.txt";
+constexpr std::string_view kImportSuffix = ".import";
+constexpr std::string_view kSplitSuffix = ".split";
+// In a split's staging directory: the entry itself, moved there as the split's commit.
+constexpr std::string_view kSplitOriginal = "original";
+constexpr std::string_view kItemInfix = ".item";
+// An import record's flag: the request that got the import id resent an outcome-unknown entry.
+constexpr std::string_view kImportAfterUnknown = " outcome-unknown";
 constexpr size_t kSequenceDigits = 20;
 constexpr size_t kBatchDigits = 10;
+constexpr size_t kFirstDigits = 10;
+constexpr uint64_t kFirstLimit = 10000000000ULL;  // 10^kFirstDigits
+constexpr size_t kMaxNumberDigits = 20;
+// The longest entry stem: "<BATCH>.<FIRST>-<TASKS>".
+constexpr size_t kLongestStem = kBatchDigits + 1 + kFirstDigits + 1 + kMaxNumberDigits;
+// A split makes at most this many parts (halving needs 2; more only spreads one refusal thin).
+constexpr uint32_t kMaxSplitParts = 8;
+// Interrupted splits finished or undone in one group before next() gives up (one per entry).
+constexpr int kMaxSplitRecoveries = 64;
 constexpr int kPublishAttempts = 64;
 // Deeper than anything the spool creates: remove_tree() refuses it.
 constexpr int kMaxTreeDepth = 3;
@@ -61,21 +78,62 @@ std::optional<uint64_t> parse_rejected_group(std::string_view name) {
   return parse_group(name.substr(0, kSequenceDigits));
 }
 
-// "<BATCH>-<TASKS>.json" -> batch, tasks (tasks > 0).
-bool parse_entry(std::string_view name, uint64_t& batch, uint64_t& tasks) {
-  if (!ends_with(name, kEntrySuffix) || name.size() < kBatchDigits + 2 + kEntrySuffix.size() ||
-      name[kBatchDigits] != '-') {
+// An entry's name: "<BATCH>-<TASKS>.json" as added, or "<BATCH>.<FIRST>-<TASKS>.json" for a
+// part made by split(). FIRST (10 digits) orders the parts of one batch: see docs/spool.md.
+struct EntryName {
+  uint64_t batch = 0;
+  uint64_t first = 0;
+  uint64_t tasks = 0;  // > 0
+  bool part = false;
+};
+
+// The name without ".json" (strict: anything else is not an entry).
+bool parse_stem(std::string_view stem, EntryName& out) {
+  if (stem.size() < kBatchDigits + 2) {
     return false;
   }
-  const std::optional<uint64_t> b = parse_number(name.substr(0, kBatchDigits), kBatchDigits);
-  const std::optional<uint64_t> t = parse_number(
-      name.substr(kBatchDigits + 1, name.size() - kBatchDigits - 1 - kEntrySuffix.size()));
-  if (!b || !t || *t == 0) {
+  EntryName parsed;
+  const std::optional<uint64_t> batch = parse_number(stem.substr(0, kBatchDigits), kBatchDigits);
+  std::string_view rest = stem.substr(kBatchDigits);
+  if (rest.front() == '.') {
+    const std::optional<uint64_t> first =
+        rest.size() > kFirstDigits + 2 ? parse_number(rest.substr(1, kFirstDigits), kFirstDigits)
+                                       : std::nullopt;
+    if (!first) {
+      return false;
+    }
+    parsed.first = *first;
+    parsed.part = true;
+    rest.remove_prefix(1 + kFirstDigits);
+  }
+  if (!batch || rest.front() != '-') {
     return false;
   }
-  batch = *b;
-  tasks = *t;
+  const std::optional<uint64_t> tasks = parse_number(rest.substr(1));
+  if (!tasks || *tasks == 0 || (parsed.part && *tasks > kFirstLimit - parsed.first)) {
+    return false;
+  }
+  parsed.batch = *batch;
+  parsed.tasks = *tasks;
+  out = parsed;
   return true;
+}
+
+bool parse_entry(std::string_view name, EntryName& out) {
+  return ends_with(name, kEntrySuffix) &&
+         parse_stem(name.substr(0, name.size() - kEntrySuffix.size()), out);
+}
+
+// An entry's name without ".json".
+std::string_view stem_of(std::string_view name) {
+  return ends_with(name, kEntrySuffix) ? name.substr(0, name.size() - kEntrySuffix.size()) : name;
+}
+
+// A split's staging directory in a group: "<STEM>.split".
+bool is_split_name(std::string_view name) {
+  EntryName ignored;
+  return ends_with(name, kSplitSuffix) &&
+         parse_stem(name.substr(0, name.size() - kSplitSuffix.size()), ignored);
 }
 
 Status append_padded(Name& out, uint64_t value, size_t width) {
@@ -186,20 +244,26 @@ struct GroupScan {
   Name oldest;  // the oldest entry's name; empty when the group has none
   uint64_t batch = 0;
   uint64_t tasks = 0;
-  bool foreign = false;  // something other than entries and markers
+  Name split;            // a split's staging directory (one of them), if any
+  bool foreign = false;  // something other than entries, markers, import records and splits
 };
 
 void note_group_member(const hal::DirectoryEntry& entry, GroupScan& scan) {
   const std::string_view name = entry.name.view();
-  uint64_t batch = 0;
-  uint64_t tasks = 0;
-  if (!entry.is_directory && parse_entry(name, batch, tasks)) {
+  EntryName parsed;
+  if (entry.is_directory) {
+    if (!is_split_name(name)) {
+      scan.foreign = true;
+    } else if (scan.split.empty()) {
+      (void)scan.split.assign(name);
+    }
+  } else if (parse_entry(name, parsed)) {
     if (scan.oldest.empty() || name < scan.oldest.view()) {
       (void)scan.oldest.assign(name);
-      scan.batch = batch;
-      scan.tasks = tasks;
+      scan.batch = parsed.batch;
+      scan.tasks = parsed.tasks;
     }
-  } else if (entry.is_directory || !ends_with(name, kMarkerSuffix)) {
+  } else if (!ends_with(name, kMarkerSuffix) && !ends_with(name, kImportSuffix)) {
     scan.foreign = true;
   }
 }
@@ -214,15 +278,17 @@ Outcome scan_group(hal::Storage& storage, std::string_view group_path, GroupScan
   return reader.status();
 }
 
-// Removes the markers left in a group whose entries are all gone (best effort).
+// Removes the markers and import records left in a group whose entries are all gone (best
+// effort).
 Outcome drop_markers(hal::Storage& storage, std::string_view group_path) {
   hal::DirectoryReader reader(storage);
   LSEDGE_TRY(reader.open(group_path));
   hal::DirectoryEntry entry;
   Path marker;
   while (reader.next(entry)) {
-    if (ends_with(entry.name.view(), kMarkerSuffix) &&
-        join(marker, group_path, entry.name.view()).ok()) {
+    const std::string_view name = entry.name.view();
+    if ((ends_with(name, kMarkerSuffix) || ends_with(name, kImportSuffix)) &&
+        join(marker, group_path, name).ok()) {
       (void)storage.remove(marker.view());
     }
   }
@@ -232,11 +298,10 @@ Outcome drop_markers(hal::Storage& storage, std::string_view group_path) {
 // Counts one file of a group: an entry, or a marker whose entry is still queued (see confirm()).
 Outcome count_group_file(hal::Storage& storage, std::string_view group_path, std::string_view name,
                          SpoolCounts& counts) {
-  uint64_t batch = 0;
-  uint64_t tasks = 0;
-  if (parse_entry(name, batch, tasks)) {
+  EntryName parsed;
+  if (parse_entry(name, parsed)) {
     ++counts.queued_entries;
-    counts.queued_tasks += tasks;
+    counts.queued_tasks += parsed.tasks;
     return {};
   }
   if (!ends_with(name, kMarkerSuffix)) {
@@ -303,19 +368,60 @@ struct RejectPaths {
   Path group;     // the entry's group in queue/
 };
 
-Outcome reject_paths(std::string_view dir, const SpoolEntry& entry, RejectPaths& paths) {
-  std::string_view stem = entry.name.view();
-  stem.remove_suffix(kEntrySuffix.size());
-  Name name;
+// "<SEQ>-<STEM>": an entry's name outside its group (in tmp/ and rejected/).
+Outcome entry_key(const SpoolEntry& entry, Name& name) {
+  name.clear();
   if (name.append(entry.group.view()) != Status::Ok || name.append('-') != Status::Ok ||
-      name.append(stem) != Status::Ok) {
+      name.append(stem_of(entry.name.view())) != Status::Ok) {
     return Error(Status::InvalidArgument, "spool entry name too long");
   }
+  return {};
+}
+
+Outcome reject_paths(std::string_view dir, const SpoolEntry& entry, RejectPaths& paths) {
+  Name name;
+  LSEDGE_TRY(entry_key(entry, name));
   LSEDGE_TRY(join(paths.reason_tmp, dir, kTmp, name.view(), kReasonSuffix));
   LSEDGE_TRY(join(paths.reason, dir, kRejected, name.view(), kReasonSuffix));
   LSEDGE_TRY(join(paths.moved, dir, kRejected, name.view(), kEntrySuffix));
   LSEDGE_TRY(join(paths.rejected, dir, kRejected));
   return join(paths.group, dir, kQueue, entry.group.view());
+}
+
+// The server's message as a reason file's text (the newline is added by write_text_file).
+std::string_view reason_text(std::string_view server_message) {
+  return server_message.empty() ? std::string_view("(the server gave no message)") : server_message;
+}
+
+// `text` and a final newline (unless it has one), written and synced at `path` (replacing a file
+// an interrupted earlier attempt left there).
+Outcome write_text_file(hal::Storage& storage, std::string_view path, std::string_view text) {
+  LSEDGE_TRY(unless_gone(storage.remove(path)));
+  LSEDGE_TRY_ASSIGN(const hal::FileHandle created, storage.create_new(path));
+  const hal::ScopedFile out(storage, created);
+  Outcome written = storage.append(out.get(), as_bytes(text));
+  if (written.ok() && (text.empty() || text.back() != '\n')) {
+    written = storage.append(out.get(), as_bytes("\n"));
+  }
+  if (written.ok()) {
+    written = storage.sync(out.get());
+  }
+  if (!written.ok()) {
+    (void)storage.remove(path);
+    return at_path(written.error(), path);
+  }
+  return {};
+}
+
+// Removes an entry's marker and import record (best effort: orphans are ignored, and removed
+// with their group).
+void remove_entry_notes(hal::Storage& storage, std::string_view entry_path) {
+  Path path;
+  for (const std::string_view suffix : {kMarkerSuffix, kImportSuffix}) {
+    if (join(path, entry_path, {}, {}, suffix).ok()) {
+      (void)storage.remove(path.view());
+    }
+  }
 }
 
 // Sixteen random hex digits, the name of an add's staging directory.
@@ -360,6 +466,7 @@ Outcome Spool::open(std::string_view directory, Role role) {
   open_ = true;
   if (role == Role::Consumer) {
     LSEDGE_TRY(collect_garbage());
+    LSEDGE_TRY(recover_splits());
     LSEDGE_TRY(report_queue());
   }
   return {};
@@ -369,9 +476,11 @@ Outcome Spool::set_directory(std::string_view directory) {
   while (directory.size() > 1 && directory.back() == '/') {
     directory.remove_suffix(1);
   }
-  // The longest path below DIR: queue/<SEQ>/<BATCH>-<TASKS>.json.sending.
-  constexpr size_t kLongestBelow = 1 + 8 + 1 + kSequenceDigits + 1 + kBatchDigits + 1 + 20 +
-                                   kEntrySuffix.size() + kMarkerSuffix.size();
+  // The longest path below DIR: a rejected task's reason in a split's staging directory,
+  // queue/<SEQ>/<STEM>.split/<SEQ>-<STEM>.item<K>.reason.txt.
+  constexpr size_t kLongestBelow = 1 + kQueue.size() + 1 + kSequenceDigits + 1 + kLongestStem +
+                                   kSplitSuffix.size() + 1 + kSequenceDigits + 1 + kLongestStem +
+                                   kItemInfix.size() + kMaxNumberDigits + kReasonSuffix.size();
   if (directory.empty() || directory.size() + kLongestBelow > LSEDGE_PATH_CAPACITY ||
       dir_.assign(directory) != Status::Ok) {
     return Error(Status::InvalidArgument, "spool directory is empty or too long");
@@ -721,6 +830,12 @@ Result<Spool::GroupVisit> Spool::visit_group(std::string_view queue, std::string
   LSEDGE_TRY(join(group_path, queue, group));
   GroupScan scan;
   LSEDGE_TRY(scan_group(storage_, group_path.view(), scan));
+  if (!scan.split.empty()) {
+    // A split that failed after its commit in this process: its parts come first.
+    LSEDGE_TRY(recover_group_splits(group, group_path.view()));
+    scan = GroupScan();
+    LSEDGE_TRY(scan_group(storage_, group_path.view(), scan));
+  }
   if (!scan.oldest.empty()) {
     LSEDGE_TRY(fill_entry(group, sequence, group_path.view(), scan.oldest.view(), entry));
     entry.batch = scan.batch;
@@ -744,7 +859,7 @@ Outcome Spool::fill_entry(std::string_view group, uint64_t sequence, std::string
   Path marker;
   LSEDGE_TRY(join(marker, entry.path.view(), {}, {}, kMarkerSuffix));
   LSEDGE_TRY_ASSIGN(entry.outcome_unknown, storage_.exists(marker.view()));
-  return {};
+  return read_import_record(entry);
 }
 
 // A group without entries: everything in it was confirmed or rejected. Its leftover markers
@@ -798,9 +913,7 @@ Outcome Spool::confirm(const SpoolEntry& entry) {
   LSEDGE_TRY(storage_.sync_directory(group_path.view()));
   // The marker goes only after the removal is durable: a crash in between leaves an orphan
   // marker (removed later), never an unmarked entry that was already sent.
-  Path marker;
-  LSEDGE_TRY(join(marker, entry.path.view(), {}, {}, kMarkerSuffix));
-  (void)storage_.remove(marker.view());
+  remove_entry_notes(storage_, entry.path.view());
   if (entry.outcome_unknown) {
     ++possible_duplicates_;
     log_.warn(
@@ -816,36 +929,14 @@ Outcome Spool::reject(const SpoolEntry& entry, std::string_view server_message) 
   RejectPaths paths;
   LSEDGE_TRY(reject_paths(dir_.view(), entry, paths));
   // The reason first (written in tmp/, then renamed), so a rejected entry never lacks it.
-  LSEDGE_TRY(write_reason(paths.reason_tmp.view(), server_message));
+  LSEDGE_TRY(write_text_file(storage_, paths.reason_tmp.view(), reason_text(server_message)));
   LSEDGE_TRY(storage_.rename(paths.reason_tmp.view(), paths.reason.view()));
   LSEDGE_TRY(storage_.rename(entry.path.view(), paths.moved.view()));
   LSEDGE_TRY(storage_.sync_directory(paths.rejected.view()));
   LSEDGE_TRY(storage_.sync_directory(paths.group.view()));
-  Path marker;
-  LSEDGE_TRY(join(marker, entry.path.view(), {}, {}, kMarkerSuffix));
-  (void)storage_.remove(marker.view());
+  remove_entry_notes(storage_, entry.path.view());
   log_.warn("the server rejected %s/%s (%llu tasks); moved to %s", entry.group.c_str(),
             entry.name.c_str(), static_cast<unsigned long long>(entry.tasks), paths.moved.c_str());
-  return {};
-}
-
-Outcome Spool::write_reason(std::string_view path, std::string_view server_message) {
-  LSEDGE_TRY(unless_gone(storage_.remove(path)));  // left by an interrupted reject
-  LSEDGE_TRY_ASSIGN(const hal::FileHandle created, storage_.create_new(path));
-  const hal::ScopedFile out(storage_, created);
-  const std::string_view text =
-      server_message.empty() ? std::string_view("(the server gave no message)") : server_message;
-  Outcome written = storage_.append(out.get(), as_bytes(text));
-  if (written.ok() && text.back() != '\n') {
-    written = storage_.append(out.get(), as_bytes("\n"));
-  }
-  if (written.ok()) {
-    written = storage_.sync(out.get());
-  }
-  if (!written.ok()) {
-    (void)storage_.remove(path);
-    return at_path(written.error(), path);
-  }
   return {};
 }
 
@@ -860,6 +951,572 @@ Outcome Spool::release(const SpoolEntry& entry) {
   Path group_path;
   LSEDGE_TRY(join(group_path, dir_.view(), kQueue, entry.group.view()));
   return storage_.sync_directory(group_path.view());
+}
+
+// --- split() -----------------------------------------------------------------------------------
+
+namespace {
+
+// How split() divides an entry, checked before anything is written.
+struct SplitLayout {
+  struct Part {
+    uint64_t first = 0;  // 0-based index, in the entry, of its first task
+    uint64_t tasks = 0;  // 0: an empty part, left out
+  };
+  uint64_t batch = 0;
+  uint64_t first = 0;  // the entry's own FIRST (0 for an entry as added)
+  uint64_t tasks = 0;
+  Part parts[kMaxSplitParts];
+  uint32_t part_count = 0;
+  uint64_t rejected = 0;
+};
+
+Error plan_error(const char* what) {
+  return Error(Status::InvalidArgument, what);
+}
+
+Outcome layout_split(std::string_view name, uint64_t file_size, const SplitPlan& plan,
+                     SplitLayout& layout) {
+  EntryName parsed;
+  if (!parse_entry(name, parsed)) {
+    return plan_error("split: not the name of a spool entry");
+  }
+  // "[t1,...,tN]" with each task at least "{}": a name claiming more tasks is not this file.
+  if (file_size < 4 || parsed.tasks > (file_size - 1) / 3) {
+    return Error(Status::JsonInvalid, "spool entry holds fewer tasks than its name says");
+  }
+  if (parsed.first + parsed.tasks > kFirstLimit) {
+    return plan_error("split: the entry has too many tasks to name its parts");
+  }
+  layout.batch = parsed.batch;
+  layout.first = parsed.first;
+  layout.tasks = parsed.tasks;
+  layout.part_count = plan.part_count();
+  if (layout.part_count == 0 || layout.part_count > kMaxSplitParts) {
+    return plan_error("split: a plan has 1 to 8 parts");
+  }
+  uint32_t last = 0;
+  for (uint64_t index = 0; index < layout.tasks; ++index) {
+    const uint32_t part = plan.part_of(index);
+    if (part == SplitPlan::kRejectTask) {
+      ++layout.rejected;
+      continue;
+    }
+    // Parts keep the tasks' order, so their FIRSTs order them (docs/spool.md).
+    if (part >= layout.part_count || part < last) {
+      return plan_error("split: a task's part is out of range or out of the tasks' order");
+    }
+    SplitLayout::Part& into = layout.parts[part];
+    into.first = into.tasks == 0 ? index : into.first;
+    ++into.tasks;
+    last = part;
+  }
+  if (layout.rejected == 0 && layout.parts[last].tasks == layout.tasks) {
+    return plan_error("split: the plan puts every task in one part, which changes nothing");
+  }
+  return {};
+}
+
+// "<SEQ>-<STEM>.item<K><suffix>": task K (0-based, as sent) of the entry <STEM>, rejected alone.
+Outcome rejected_item_path(Path& out, std::string_view directory, std::string_view group,
+                           std::string_view stem, uint64_t index, std::string_view suffix) {
+  LSEDGE_TRY(join(out, directory, group));
+  if (out.append('-') != Status::Ok || out.append(stem) != Status::Ok ||
+      out.append(kItemInfix) != Status::Ok || out.append_uint(index) != Status::Ok ||
+      out.append(suffix) != Status::Ok) {
+    return Error(Status::InvalidArgument, "spool path longer than LSEDGE_PATH_CAPACITY");
+  }
+  return {};
+}
+
+// What a file in a split's staging directory is.
+enum class SplitFile : uint8_t {
+  Part,          // "<BATCH>.<FIRST>-<TASKS>.json", goes to the group
+  Reason,        // "<SEQ>-<STEM>.item<K>.reason.txt", goes to rejected/ ...
+  RejectedTask,  // "<SEQ>-<STEM>.item<K>.json", ... after its reason
+  Other,         // the original, or garbage
+};
+
+SplitFile split_file_kind(std::string_view name, std::string_view group) {
+  EntryName parsed;
+  if (parse_entry(name, parsed)) {
+    return SplitFile::Part;
+  }
+  if (name.size() <= group.size() + 1 || name.substr(0, group.size()) != group ||
+      name[group.size()] != '-') {
+    return SplitFile::Other;
+  }
+  if (ends_with(name, kReasonSuffix)) {
+    return SplitFile::Reason;
+  }
+  return ends_with(name, kEntrySuffix) ? SplitFile::RejectedTask : SplitFile::Other;
+}
+
+// Where a file of a split's staging directory goes in one of finish_split()'s two passes (the
+// parts and reasons, then the rejected tasks); empty: it stays (the original, or garbage removed
+// with the directory).
+std::string_view split_file_target(SplitFile kind, bool reasons_and_parts,
+                                   std::string_view group_path, std::string_view rejected) {
+  switch (kind) {
+    case SplitFile::Part:
+      return reasons_and_parts ? group_path : std::string_view();
+    case SplitFile::Reason:
+      return reasons_and_parts ? rejected : std::string_view();
+    case SplitFile::RejectedTask:
+      return reasons_and_parts ? std::string_view() : rejected;
+    case SplitFile::Other:
+      break;
+  }
+  return {};
+}
+
+Outcome move_file(hal::Storage& storage, std::string_view from_directory, std::string_view name,
+                  std::string_view to_directory) {
+  Path from;
+  Path to;
+  LSEDGE_TRY(join(from, from_directory, name));
+  LSEDGE_TRY(join(to, to_directory, name));
+  return storage.rename(from.view(), to.view());
+}
+
+// "<STEM>.split" for the entry `name`.
+Outcome split_name_of(std::string_view name, Name& split_name) {
+  split_name.clear();
+  if (split_name.append(stem_of(name)) != Status::Ok ||
+      split_name.append(kSplitSuffix) != Status::Ok || !is_split_name(split_name.view())) {
+    return plan_error("split: not the name of a spool entry");
+  }
+  return {};
+}
+
+// Where the split `split_name` of an entry of `group` works.
+struct SplitPaths {
+  Path group;     // DIR/queue/<SEQ>
+  Path staging;   // DIR/queue/<SEQ>/<STEM>.split
+  Path rejected;  // DIR/rejected
+  Path entry;     // DIR/queue/<SEQ>/<STEM>.json, the entry split
+};
+
+Outcome split_paths(std::string_view dir, std::string_view group, std::string_view split_name,
+                    SplitPaths& out) {
+  LSEDGE_TRY(join(out.group, dir, kQueue, group));
+  LSEDGE_TRY(join(out.staging, out.group.view(), split_name));
+  LSEDGE_TRY(join(out.rejected, dir, kRejected));
+  return join(out.entry, out.group.view(),
+              split_name.substr(0, split_name.size() - kSplitSuffix.size()), {}, kEntrySuffix);
+}
+
+// Writes a split's parts and rejected tasks into its staging directory, each file synced, in one
+// pass over the entry's tasks (the plan keeps the tasks' order, so one part is open at a time).
+// Thread-safety: one thread at a time.
+class SplitStager {
+ public:
+  SplitStager(hal::Storage& storage, const SpoolEntry& entry, const SplitLayout& layout,
+              std::string_view staging, hal::FileHandle source, ByteSpan chunk)
+      : storage_(storage),
+        entry_(entry),
+        layout_(layout),
+        staging_(staging),
+        source_(source),
+        chunk_(chunk) {}
+  ~SplitStager() { close_out(); }
+  SplitStager(const SplitStager&) = delete;
+  SplitStager& operator=(const SplitStager&) = delete;
+
+  // Task `index` of the entry, at `task` in its file.
+  [[nodiscard]] Outcome task(const SplitPlan& plan, uint64_t index, const TaskElement& task) {
+    const uint32_t part = plan.part_of(index);
+    if (part == SplitPlan::kRejectTask) {
+      return reject(plan, index, task);
+    }
+    if (part >= layout_.part_count || (open_ && part < part_)) {
+      return plan_error("split: the plan changed while the entry was split");
+    }
+    if (!open_ || part != part_) {
+      LSEDGE_TRY(close_part());
+      LSEDGE_TRY(open_part(part));
+    } else {
+      LSEDGE_TRY(put(",", out_path_.view()));
+    }
+    ++written_;
+    return copy(task, out_path_.view());
+  }
+  // Closes the last part.
+  [[nodiscard]] Outcome finish() { return close_part(); }
+
+ private:
+  [[nodiscard]] Outcome open_part(uint32_t part) {
+    const SplitLayout::Part& planned = layout_.parts[part];
+    Name name;
+    if (append_padded(name, layout_.batch, kBatchDigits) != Status::Ok ||
+        name.append('.') != Status::Ok ||
+        append_padded(name, layout_.first + planned.first, kFirstDigits) != Status::Ok ||
+        name.append('-') != Status::Ok || name.append_uint(planned.tasks) != Status::Ok ||
+        name.append(kEntrySuffix) != Status::Ok) {
+      return Error(Status::InvalidArgument, "spool entry name too long");
+    }
+    LSEDGE_TRY(join(out_path_, staging_, name.view()));
+    LSEDGE_TRY_ASSIGN(out_, storage_.create_new(out_path_.view()));
+    open_ = true;
+    part_ = part;
+    written_ = 0;
+    return put("[", out_path_.view());
+  }
+
+  [[nodiscard]] Outcome close_part() {
+    if (!open_) {
+      return {};
+    }
+    if (written_ != layout_.parts[part_].tasks) {
+      return plan_error("split: the plan changed while the entry was split");
+    }
+    LSEDGE_TRY(put("]", out_path_.view()));
+    const Outcome synced = storage_.sync(out_);
+    close_out();
+    return synced.ok() ? synced : at_path(synced.error(), out_path_.view());
+  }
+
+  void close_out() {
+    if (out_.valid()) {
+      storage_.close(out_);
+    }
+    out_ = hal::FileHandle{};
+    open_ = false;
+  }
+
+  // Task `index` alone as `[task]`, with the server's message beside it.
+  [[nodiscard]] Outcome reject(const SplitPlan& plan, uint64_t index, const TaskElement& task) {
+    const std::string_view stem = stem_of(entry_.name.view());
+    Path path;
+    LSEDGE_TRY(rejected_item_path(path, staging_, entry_.group.view(), stem, index, kReasonSuffix));
+    LSEDGE_TRY(write_text_file(storage_, path.view(), reason_text(plan.reason(index))));
+    LSEDGE_TRY(rejected_item_path(path, staging_, entry_.group.view(), stem, index, kEntrySuffix));
+    // The part being written stays open: a rejected task between two of its tasks is fine.
+    const hal::FileHandle part_out = out_;
+    LSEDGE_TRY_ASSIGN(const hal::FileHandle created, storage_.create_new(path.view()));
+    const hal::ScopedFile file(storage_, created);
+    out_ = created;
+    Outcome written = put("[", path.view());
+    if (written.ok()) {
+      written = copy(task, path.view());
+    }
+    if (written.ok()) {
+      written = put("]", path.view());
+    }
+    out_ = part_out;
+    LSEDGE_TRY(written);
+    const Outcome synced = storage_.sync(file.get());
+    return synced.ok() ? synced : at_path(synced.error(), path.view());
+  }
+
+  [[nodiscard]] Outcome put(std::string_view text, std::string_view path) {
+    const Outcome appended = storage_.append(out_, as_bytes(text));
+    return appended.ok() ? appended : at_path(appended.error(), path);
+  }
+
+  // The task's bytes from the entry file to out_.
+  [[nodiscard]] Outcome copy(const TaskElement& task, std::string_view path) {
+    uint64_t at = task.offset;
+    const uint64_t end = task.offset + task.length;
+    while (at < end) {
+      const uint64_t left = end - at;
+      const size_t want = left < chunk_.size() ? static_cast<size_t>(left) : chunk_.size();
+      Result<size_t> got = storage_.read_at(source_, at, chunk_.first(want));
+      if (!got.ok()) {
+        return at_path(got.error(), entry_.path.view());
+      }
+      if (*got == 0) {
+        return Error(Status::FileError, "spool entry shorter than when it was scanned");
+      }
+      const Outcome appended = storage_.append(out_, ConstByteSpan(chunk_.data(), *got));
+      if (!appended.ok()) {
+        return at_path(appended.error(), path);
+      }
+      at += *got;
+    }
+    return {};
+  }
+
+  hal::Storage& storage_;
+  const SpoolEntry& entry_;
+  const SplitLayout& layout_;
+  std::string_view staging_;
+  hal::FileHandle source_;
+  ByteSpan chunk_;
+  hal::FileHandle out_;
+  Path out_path_;
+  bool open_ = false;
+  uint32_t part_ = 0;
+  uint64_t written_ = 0;
+};
+
+// Stages every task of the entry (scanned by `file`) as the plan says.
+Outcome stage_tasks(hal::Storage& storage, const SpoolEntry& entry, const SplitPlan& plan,
+                    const SplitLayout& layout, std::string_view staging, hal::FileHandle file,
+                    ByteSpan scan_chunk, ByteSpan copy_chunk) {
+  // A second handle copies the tasks' bytes while the reader scans with its own.
+  LSEDGE_TRY_ASSIGN(const hal::FileHandle opened, storage.open_read(entry.path.view()));
+  const hal::ScopedFile source(storage, opened);
+  SplitStager stager(storage, entry, layout, staging, source.get(), copy_chunk);
+  taskfile::TaskReader reader(storage, file, scan_chunk);
+  taskfile::TaskElement task;
+  uint64_t index = 0;
+  for (;;) {
+    Result<bool> more = reader.next(task);
+    if (!more.ok()) {
+      return at_path(more.error(), entry.path.view());
+    }
+    if (!*more || index == layout.tasks) {
+      break;  // more tasks than the name says are refused below
+    }
+    LSEDGE_TRY(stager.task(plan, index, task));
+    ++index;
+  }
+  if (index != layout.tasks || reader.summary().tasks != layout.tasks) {
+    return Error(Status::JsonInvalid, "spool entry holds other tasks than its name says");
+  }
+  return stager.finish();
+}
+
+}  // namespace
+
+Outcome Spool::split(const SpoolEntry& entry, const SplitPlan& plan) {
+  LSEDGE_TRY(require_open());
+  Name split_name;
+  SplitPaths paths;
+  LSEDGE_TRY(split_name_of(entry.name.view(), split_name));
+  LSEDGE_TRY(split_paths(dir_.view(), entry.group.view(), split_name.view(), paths));
+  LSEDGE_TRY(check_splittable(entry, paths.group.view(), split_name.view()));
+  const Outcome staged = stage_split(entry, plan, paths.staging.view());
+  if (!staged.ok()) {
+    discard_split(paths.staging.view());
+    return staged;
+  }
+  // The commit is durable with the group directory (the staging directory's files already are).
+  LSEDGE_TRY(storage_.sync_directory(paths.group.view()));
+  LSEDGE_TRY(finish_split(entry.group.view(), split_name.view()));
+  log_.info("split %s/%s (%llu tasks) into its parts; tasks the server refused went to rejected/",
+            entry.group.c_str(), entry.name.c_str(), static_cast<unsigned long long>(entry.tasks));
+  return {};
+}
+
+Outcome Spool::check_splittable(const SpoolEntry& entry, std::string_view group_path,
+                                std::string_view split_name) {
+  if (entry.import_id != 0) {
+    return plan_error("split: an entry whose import the server queued is polled, never split");
+  }
+  // Left by an earlier attempt that failed: finished if it had committed (then the entry is no
+  // longer queued and opening it fails), else undone.
+  Path path;
+  LSEDGE_TRY(join(path, group_path, split_name));
+  LSEDGE_TRY_ASSIGN(const bool leftover, storage_.exists(path.view()));
+  if (leftover) {
+    LSEDGE_TRY(recover_split(entry.group.view(), group_path, split_name));
+  }
+  LSEDGE_TRY(join(path, entry.path.view(), {}, {}, kImportSuffix));
+  LSEDGE_TRY_ASSIGN(const bool imported, storage_.exists(path.view()));
+  if (imported) {
+    return plan_error("split: an entry whose import the server queued is polled, never split");
+  }
+  return {};
+}
+
+// Everything up to and including the commit: the rename of the entry into `staging`.
+Outcome Spool::stage_split(const SpoolEntry& entry, const SplitPlan& plan,
+                           std::string_view staging) {
+  SplitLayout layout;
+  {
+    LSEDGE_TRY_ASSIGN(const hal::FileHandle opened, storage_.open_read(entry.path.view()));
+    const hal::ScopedFile file(storage_, opened);
+    Result<uint64_t> size = storage_.size(file.get());
+    if (!size.ok()) {
+      return at_path(size.error(), entry.path.view());
+    }
+    LSEDGE_TRY(layout_split(entry.name.view(), *size, plan, layout));
+    LSEDGE_TRY(storage_.make_directory(staging));
+    LSEDGE_TRY(stage_tasks(storage_, entry, plan, layout, staging, file.get(),
+                           ByteSpan(scan_chunk_), ByteSpan(write_chunk_)));
+  }
+  LSEDGE_TRY(storage_.sync_directory(staging));
+  Path original;
+  LSEDGE_TRY(join(original, staging, kSplitOriginal));
+  return storage_.rename(entry.path.view(), original.view());
+}
+
+// A split that failed before its commit: its staging directory goes (one that did commit stays,
+// for next() to finish).
+void Spool::discard_split(std::string_view staging) {
+  Path original;
+  if (!join(original, staging, kSplitOriginal).ok()) {
+    return;
+  }
+  const Result<bool> committed = storage_.exists(original.view());
+  if (committed.ok() && !*committed) {
+    (void)remove_tree(staging, 0);
+  }
+}
+
+Outcome Spool::finish_split(std::string_view group, std::string_view split_name) {
+  SplitPaths paths;
+  LSEDGE_TRY(split_paths(dir_.view(), group, split_name, paths));
+  // Reasons before their tasks, so a rejected task never lacks its reason.
+  for (const bool reasons_and_parts : {true, false}) {
+    LSEDGE_TRY(move_split_files(group, paths.group.view(), paths.staging.view(),
+                                paths.rejected.view(), reasons_and_parts));
+  }
+  LSEDGE_TRY(storage_.sync_directory(paths.rejected.view()));
+  LSEDGE_TRY(storage_.sync_directory(paths.group.view()));
+  // The entry's marker and import record do not carry to its parts: the server refused it, a
+  // known outcome.
+  remove_entry_notes(storage_, paths.entry.view());
+  Path original;
+  LSEDGE_TRY(join(original, paths.staging.view(), kSplitOriginal));
+  LSEDGE_TRY(unless_gone(storage_.remove(original.view())));
+  LSEDGE_TRY(remove_tree(paths.staging.view(), 0));
+  return storage_.sync_directory(paths.group.view());
+}
+
+Outcome Spool::move_split_files(std::string_view group, std::string_view group_path,
+                                std::string_view staging, std::string_view rejected,
+                                bool reasons_and_parts) {
+  hal::DirectoryReader reader(storage_);
+  LSEDGE_TRY(reader.open(staging));
+  hal::DirectoryEntry file;
+  while (reader.next(file)) {
+    const std::string_view name = file.name.view();
+    const SplitFile kind = file.is_directory ? SplitFile::Other : split_file_kind(name, group);
+    const std::string_view target =
+        split_file_target(kind, reasons_and_parts, group_path, rejected);
+    if (!target.empty()) {
+      LSEDGE_TRY(move_file(storage_, staging, name, target));
+    }
+  }
+  return reader.status();
+}
+
+Outcome Spool::recover_split(std::string_view group, std::string_view group_path,
+                             std::string_view split_name) {
+  Path original;
+  LSEDGE_TRY(join(original, group_path, split_name, kSplitOriginal));
+  LSEDGE_TRY_ASSIGN(const bool committed, storage_.exists(original.view()));
+  if (committed) {
+    LSEDGE_TRY(finish_split(group, split_name));
+    log_.info("finished the interrupted split of an entry of group %.*s",
+              static_cast<int>(group.size()), group.data());
+    return {};
+  }
+  Path staging;
+  LSEDGE_TRY(join(staging, group_path, split_name));
+  LSEDGE_TRY(remove_tree(staging.view(), 0));
+  LSEDGE_TRY(storage_.sync_directory(group_path));
+  log_.info("undid an interrupted split in group %.*s; the entry stays queued whole",
+            static_cast<int>(group.size()), group.data());
+  return {};
+}
+
+Outcome Spool::recover_group_splits(std::string_view group, std::string_view group_path) {
+  for (int round = 0; round < kMaxSplitRecoveries; ++round) {
+    GroupScan scan;
+    LSEDGE_TRY(scan_group(storage_, group_path, scan));
+    if (scan.split.empty()) {
+      return {};
+    }
+    LSEDGE_TRY(recover_split(group, group_path, scan.split.view()));
+  }
+  return Error(Status::FileError, group_path);  // splits that reappear: not the spool's doing
+}
+
+// open(Consumer): every split a crash interrupted is finished or undone before anything is
+// counted or sent.
+Outcome Spool::recover_splits() {
+  Path queue;
+  LSEDGE_TRY(join(queue, dir_.view(), kQueue));
+  hal::DirectoryReader reader(storage_);
+  LSEDGE_TRY(reader.open(queue.view()));
+  hal::DirectoryEntry group;
+  Path group_path;
+  while (reader.next(group)) {
+    if (group.is_directory && parse_group(group.name.view()) &&
+        join(group_path, queue.view(), group.name.view()).ok()) {
+      LSEDGE_TRY(unless_gone(recover_group_splits(group.name.view(), group_path.view())));
+    }
+  }
+  return reader.status();
+}
+
+// --- mark_imported() ---------------------------------------------------------------------------
+
+namespace {
+
+// The record of mark_imported(): written in tmp/, renamed beside the entry, durable. It also
+// keeps whether the request that got the id resent an outcome-unknown entry.
+Outcome write_import_record(hal::Storage& storage, std::string_view dir, const SpoolEntry& entry,
+                            int64_t import_id) {
+  Name key;
+  LSEDGE_TRY(entry_key(entry, key));
+  Path staged;
+  LSEDGE_TRY(join(staged, dir, kTmp, key.view(), kImportSuffix));
+  Path record;
+  LSEDGE_TRY(join(record, entry.path.view(), {}, {}, kImportSuffix));
+  FixedString<48> text;
+  (void)text.append_int(import_id);
+  if (entry.outcome_unknown) {
+    (void)text.append(kImportAfterUnknown);
+  }
+  LSEDGE_TRY(write_text_file(storage, staged.view(), text.view()));
+  LSEDGE_TRY(storage.rename(staged.view(), record.view()));
+  return storage.sync_directory(parent_of(record.view()));
+}
+
+}  // namespace
+
+Outcome Spool::mark_imported(const SpoolEntry& entry, int64_t import_id) {
+  LSEDGE_TRY(require_open());
+  if (import_id <= 0) {
+    return plan_error("mark_imported: an import id is positive");
+  }
+  LSEDGE_TRY_ASSIGN(const bool queued, storage_.exists(entry.path.view()));
+  if (!queued) {
+    return Error(Status::FileNotFound, entry.path.view());
+  }
+  LSEDGE_TRY(write_import_record(storage_, dir_.view(), entry, import_id));
+  // The request's outcome is known now (the server has it), so the mark goes as release() takes
+  // it; only after the record is durable: a crash in between leaves both, and the record decides.
+  LSEDGE_TRY(release(entry));
+  log_.info("the server queued the import of %s/%s as import %lld; its outcome is polled",
+            entry.group.c_str(), entry.name.c_str(), static_cast<long long>(import_id));
+  return {};
+}
+
+Outcome Spool::read_import_record(SpoolEntry& entry) {
+  Path record;
+  LSEDGE_TRY(join(record, entry.path.view(), {}, {}, kImportSuffix));
+  uint8_t buffer[48];
+  Result<size_t> got = storage_.read_file(record.view(), ByteSpan(buffer));
+  if (is_gone(got.ok() ? Outcome() : Outcome(got.error()))) {
+    return {};
+  }
+  if (!got.ok() && got.status() != Status::BufferTooSmall) {
+    return got.error();
+  }
+  std::string_view text(reinterpret_cast<const char*>(buffer), got.ok() ? *got : 0);
+  if (!text.empty() && text.back() == '\n') {
+    text.remove_suffix(1);
+  }
+  const size_t space = text.find(' ');
+  const std::optional<uint64_t> id = parse_number(text.substr(0, space));
+  const std::string_view flag =
+      space == std::string_view::npos ? std::string_view() : text.substr(space);
+  if (!got.ok() || !id || *id == 0 || *id > static_cast<uint64_t>(INT64_MAX) ||
+      (!flag.empty() && flag != kImportAfterUnknown)) {
+    log_.warn("cannot read the import record %s; the entry is sent again and may be duplicated",
+              record.c_str());
+    entry.outcome_unknown = true;
+    return {};
+  }
+  entry.import_id = static_cast<int64_t>(*id);
+  entry.outcome_unknown = !flag.empty();
+  return {};
 }
 
 Result<SpoolCounts> Spool::counts() {

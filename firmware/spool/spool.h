@@ -177,8 +177,25 @@ class Spool {
   [[nodiscard]] Result<GroupVisit> remove_empty_group(std::string_view queue,
                                                       std::string_view group_path,
                                                       bool may_be_refilled);
-  // reject(): the server's message, written and synced at `path` (in tmp/).
-  [[nodiscard]] Outcome write_reason(std::string_view path, std::string_view server_message);
+  // split(): refuses an imported entry; finishes or undoes a split this process left.
+  [[nodiscard]] Outcome check_splittable(const SpoolEntry& entry, std::string_view group_path,
+                                         std::string_view split_name);
+  // The parts and rejected tasks staged in `staging`, synced, then the commit.
+  [[nodiscard]] Outcome stage_split(const SpoolEntry& entry, const SplitPlan& plan,
+                                    std::string_view staging);
+  void discard_split(std::string_view staging);
+  // Moves a committed split's files to their places and removes its staging directory.
+  [[nodiscard]] Outcome finish_split(std::string_view group, std::string_view split_name);
+  [[nodiscard]] Outcome move_split_files(std::string_view group, std::string_view group_path,
+                                         std::string_view staging, std::string_view rejected,
+                                         bool reasons_and_parts);
+  // Finishes (committed) or undoes (not committed) the split staged in group/split_name.
+  [[nodiscard]] Outcome recover_split(std::string_view group, std::string_view group_path,
+                                      std::string_view split_name);
+  [[nodiscard]] Outcome recover_group_splits(std::string_view group, std::string_view group_path);
+  [[nodiscard]] Outcome recover_splits();
+  // fill_entry(): import_id (and the outcome it replaces) from the entry's import record.
+  [[nodiscard]] Outcome read_import_record(SpoolEntry& entry);
 
   hal::Storage& storage_;
   hal::Entropy& entropy_;
