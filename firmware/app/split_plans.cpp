@@ -60,8 +60,9 @@ std::string_view VerdictPlan::first_reason() const {
 }
 
 uint64_t suggested_batch_bytes(uint64_t largest_sent_bytes, uint64_t refused_bytes) {
+  // The limit lies between the largest body that went through and the smallest refused one.
   uint64_t bytes = refused_bytes / 2;
-  if (largest_sent_bytes > 0 && largest_sent_bytes < refused_bytes) {
+  if (largest_sent_bytes < refused_bytes && largest_sent_bytes > bytes) {
     bytes = largest_sent_bytes;
   }
   return bytes < kMinBatchBytes ? kMinBatchBytes : bytes;

@@ -56,8 +56,9 @@ class VerdictPlan final : public spool::SplitPlan {
 };
 
 // The --batch-bytes to suggest after a proxy refused a body of `refused_bytes` (413): the
-// largest entry that went through (when there is one, smaller than the refused size), else half
-// the refused size; never below the flag's minimum (4). Thread-safety: pure function.
+// largest entry that went through when it is smaller than the refused size and more than half
+// of it (small entries say little about the limit), else half the refused size; never below the
+// flag's minimum (4). Thread-safety: pure function.
 [[nodiscard]] uint64_t suggested_batch_bytes(uint64_t largest_sent_bytes, uint64_t refused_bytes);
 
 }  // namespace lsedge::app

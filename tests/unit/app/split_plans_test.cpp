@@ -123,7 +123,9 @@ TEST(VerdictPlan, AnUnreadableMessageStillGivesAReason) {
 }
 
 TEST(SuggestedBatchBytes, TheLargestThatFitOrHalfTheRefused) {
-  EXPECT_EQ(suggested_batch_bytes(51200, 204800), 51200u);
+  EXPECT_EQ(suggested_batch_bytes(51200, 102400), 51200u);
+  EXPECT_EQ(suggested_batch_bytes(60000, 102400), 60000u);
+  EXPECT_EQ(suggested_batch_bytes(748, 81295), 40647u);  // a small part says little
   EXPECT_EQ(suggested_batch_bytes(0, 204800), 102400u);
   EXPECT_EQ(suggested_batch_bytes(300000, 204800), 102400u);  // not a size that fits
   EXPECT_EQ(suggested_batch_bytes(0, 5), 4u);
