@@ -300,7 +300,7 @@ class Uploader {
   // that names the proxy's limit).
   Outcome reject(const SpoolEntry& entry, const Error& error) {
     Error refused = error;
-    if (error.http_status == 413) {
+    if (error.http_status == 413 && entry.tasks == 1) {
       refused.with_detail("a proxy in front of Label Studio refused this one task of ");
       (void)refused.detail.append_uint(body_bytes_);
       refused.detail.append_truncated(
@@ -325,8 +325,10 @@ class Uploader {
     if (!plan.divides()) {
       return split_in_halves(entry, error, refusal_.known == 0 ? "cut_item_list" : "no_verdicts");
     }
-    LSEDGE_TRY(spool_.split(entry, plan));
-    attempt_ = 0;
+    LSEDGE_TRY_ASSIGN(const bool divided, split(entry, plan, error));
+    if (!divided) {
+      return {};
+    }
     const uint64_t refused = plan.refused();
     totals_.rejected += refused;
     ++totals_.split_entries;
@@ -337,11 +339,30 @@ class Uploader {
 
   // Two halves in the entry's place, each sent (and if need be split) on its own.
   Outcome split_in_halves(const SpoolEntry& entry, const Error& error, std::string_view cause) {
-    LSEDGE_TRY(spool_.split(entry, HalvesPlan(entry.tasks)));
-    attempt_ = 0;
-    ++totals_.split_entries;
-    reporter_.run_split(entry, cause, error.http_status, body_bytes_);
+    LSEDGE_TRY_ASSIGN(const bool divided, split(entry, HalvesPlan(entry.tasks), error));
+    if (divided) {
+      ++totals_.split_entries;
+      reporter_.run_split(entry, cause, error.http_status, body_bytes_);
+    }
     return {};
+  }
+
+  // spool split(); false when the spool cannot divide this entry (a name with no room for its
+  // parts' numbers): then it goes to rejected/ whole, as before splitting existed, so the queue
+  // moves on.
+  Result<bool> split(const SpoolEntry& entry, const spool::SplitPlan& plan, const Error& error) {
+    const Outcome divided = spool_.split(entry, plan);
+    attempt_ = 0;
+    if (divided.ok()) {
+      return true;
+    }
+    if (divided.status() != Status::InvalidArgument) {
+      return divided.error();
+    }
+    log_.warn("%s/%s cannot be split (%s); moving it to rejected/ whole", entry.group.c_str(),
+              entry.name.c_str(), divided.error().detail.c_str());
+    LSEDGE_TRY(reject(entry, error));
+    return false;
   }
 
   // The one warning about a proxy's body limit: which --batch-bytes would have fit.
@@ -427,29 +448,34 @@ class Uploader {
   // A poll that got no status. nullopt: poll again (after waiting); else the poll loop's result.
   Result<std::optional<bool>> poll_failed(const SpoolEntry& entry, const Error& error,
                                           uint32_t failures) {
+    Error waited = error;
     if (error.status == Status::NotFound) {
       // The import or the project is gone. A gone project stops the daemon (exit 2); a gone
       // import leaves the outcome unknown: the entry is set aside with the reason, not resent.
       auto project =
           labelstudio::get_project(session_.client(), project_, session_.request_deadline());
-      if (!project.ok() && project.error().status == Status::NotFound) {
-        return project_missing();
-      }
       if (project.ok()) {
         FixedString<kErrorDetailCapacity> reason;
-        reason.append_truncated("the server no longer knows import ");
+        reason.append_truncated("Label Studio no longer knows import ");
         (void)reason.append_int(entry.import_id);
         reason.append_truncated(
-            " (HTTP 404): check in Label Studio whether its tasks arrived, "
-            "then add this file again if they did not");
-        LSEDGE_TRY(import_failed(entry, reason.view()));
+            " (HTTP 404): check whether its tasks arrived, and add this file again if not");
+        LSEDGE_TRY(set_aside_import(entry, reason.view()));
         return std::optional<bool>(true);
       }
+      if (project.error().status == Status::NotFound) {
+        return project_missing();
+      }
+      waited = project.error();  // the server fails as a whole: wait, then ask again
+    } else if (error.status == Status::JsonMissingField || error.status == Status::JsonInvalid) {
+      // An answer without a known state (a newer server, a proxy's page): the import is still
+      // the server's; wait, as for an outage, rather than stop or resend.
+      waited.status = Status::ServerError;
     }
-    if (upload_action(error) != UploadAction::Retry) {
-      return error;
+    if (upload_action(waited) != UploadAction::Retry) {
+      return waited;
     }
-    if (!back_off(error, failures, &entry, false)) {
+    if (!back_off(waited, failures, &entry, false)) {
       return std::optional<bool>(false);
     }
     return std::optional<bool>();
@@ -463,11 +489,14 @@ class Uploader {
     reason.append_truncated(" failed: ");
     reason.append_truncated(server_error.empty() ? std::string_view("(no error given)")
                                                  : server_error);
-    LSEDGE_TRY(spool_.reject(entry, reason.view()));
+    return set_aside_import(entry, reason.view());
+  }
+
+  Outcome set_aside_import(const SpoolEntry& entry, std::string_view reason) {
+    LSEDGE_TRY(spool_.reject(entry, reason));
     attempt_ = 0;
     ++totals_.rejected;
-    reporter_.run_rejected(entry, Error(Status::ValidationFailed, reason.view()),
-                           spool_.directory());
+    reporter_.run_rejected(entry, Error(Status::ValidationFailed, reason), spool_.directory());
     return {};
   }
 
