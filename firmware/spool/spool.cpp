@@ -461,6 +461,7 @@ Outcome Spool::require_open() const {
 
 Outcome Spool::open(std::string_view directory, Role role) {
   open_ = false;
+  serving_.clear();
   LSEDGE_TRY(set_directory(directory));
   LSEDGE_TRY(make_layout());
   open_ = true;
@@ -795,6 +796,10 @@ Result<bool> Spool::next(SpoolEntry& entry) {
   LSEDGE_TRY(require_open());
   Path queue;
   LSEDGE_TRY(join(queue, dir_.view(), kQueue));
+  LSEDGE_TRY_ASSIGN(const bool serving, next_in_serving_group(queue.view(), entry));
+  if (serving) {
+    return true;
+  }
   Name cursor;  // groups at or below it were skipped
   bool retried = false;
   for (;;) {
@@ -809,6 +814,7 @@ Result<bool> Spool::next(SpoolEntry& entry) {
                       visit_group(queue.view(), group.view(), sequence, !retried, entry));
     switch (visit) {
       case GroupVisit::EntryFound:
+        (void)serving_.assign(group.view());
         return true;
       case GroupVisit::Removed:
         continue;
@@ -821,6 +827,26 @@ Result<bool> Spool::next(SpoolEntry& entry) {
     (void)cursor.assign(group.view());
     retried = false;
   }
+}
+
+// An add computes its SEQ from a listing; if that listing predates the removal of groups the
+// consumer finished meanwhile, the add can publish below the group being served. It then waits
+// behind that group instead of cutting into it: adds stay contiguous.
+Result<bool> Spool::next_in_serving_group(std::string_view queue, SpoolEntry& entry) {
+  if (serving_.empty()) {
+    return false;
+  }
+  const std::optional<uint64_t> sequence = parse_group(serving_.view());
+  Result<GroupVisit> visit =
+      sequence ? visit_group(queue, serving_.view(), *sequence, false, entry) : GroupVisit::Skipped;
+  if (!visit.ok() && !is_gone(visit.error())) {
+    return visit.error();
+  }
+  if (visit.ok() && *visit == GroupVisit::EntryFound) {
+    return true;
+  }
+  serving_.clear();  // finished: the oldest group is next
+  return false;
 }
 
 Result<Spool::GroupVisit> Spool::visit_group(std::string_view queue, std::string_view group,
@@ -1106,6 +1132,20 @@ Outcome split_paths(std::string_view dir, std::string_view group, std::string_vi
               split_name.substr(0, split_name.size() - kSplitSuffix.size()), {}, kEntrySuffix);
 }
 
+// A split is committed once its entry left the group for the staging directory (as
+// kSplitOriginal). Either side of that rename shows it, so it counts even if a power loss kept
+// only one side (see docs/spool.md).
+Result<bool> split_committed(hal::Storage& storage, const SplitPaths& paths) {
+  Path original;
+  LSEDGE_TRY(join(original, paths.staging.view(), kSplitOriginal));
+  LSEDGE_TRY_ASSIGN(const bool moved, storage.exists(original.view()));
+  if (moved) {
+    return true;
+  }
+  LSEDGE_TRY_ASSIGN(const bool queued, storage.exists(paths.entry.view()));
+  return !queued;
+}
+
 // Writes a split's parts and rejected tasks into its staging directory, each file synced, in one
 // pass over the entry's tasks (the plan keeps the tasks' order, so one part is open at a time).
 // Thread-safety: one thread at a time.
@@ -1136,10 +1176,10 @@ class SplitStager {
       LSEDGE_TRY(close_part());
       LSEDGE_TRY(open_part(part));
     } else {
-      LSEDGE_TRY(put(",", out_path_.view()));
+      LSEDGE_TRY(put(out_, ",", out_path_.view()));
     }
     ++written_;
-    return copy(task, out_path_.view());
+    return copy(task, out_, out_path_.view());
   }
   // Closes the last part.
   [[nodiscard]] Outcome finish() { return close_part(); }
@@ -1160,7 +1200,7 @@ class SplitStager {
     open_ = true;
     part_ = part;
     written_ = 0;
-    return put("[", out_path_.view());
+    return put(out_, "[", out_path_.view());
   }
 
   [[nodiscard]] Outcome close_part() {
@@ -1170,7 +1210,7 @@ class SplitStager {
     if (written_ != layout_.parts[part_].tasks) {
       return plan_error("split: the plan changed while the entry was split");
     }
-    LSEDGE_TRY(put("]", out_path_.view()));
+    LSEDGE_TRY(put(out_, "]", out_path_.view()));
     const Outcome synced = storage_.sync(out_);
     close_out();
     return synced.ok() ? synced : at_path(synced.error(), out_path_.view());
@@ -1192,30 +1232,22 @@ class SplitStager {
     LSEDGE_TRY(write_text_file(storage_, path.view(), reason_text(plan.reason(index))));
     LSEDGE_TRY(rejected_item_path(path, staging_, entry_.group.view(), stem, index, kEntrySuffix));
     // The part being written stays open: a rejected task between two of its tasks is fine.
-    const hal::FileHandle part_out = out_;
     LSEDGE_TRY_ASSIGN(const hal::FileHandle created, storage_.create_new(path.view()));
     const hal::ScopedFile file(storage_, created);
-    out_ = created;
-    Outcome written = put("[", path.view());
-    if (written.ok()) {
-      written = copy(task, path.view());
-    }
-    if (written.ok()) {
-      written = put("]", path.view());
-    }
-    out_ = part_out;
-    LSEDGE_TRY(written);
+    LSEDGE_TRY(put(file.get(), "[", path.view()));
+    LSEDGE_TRY(copy(task, file.get(), path.view()));
+    LSEDGE_TRY(put(file.get(), "]", path.view()));
     const Outcome synced = storage_.sync(file.get());
     return synced.ok() ? synced : at_path(synced.error(), path.view());
   }
 
-  [[nodiscard]] Outcome put(std::string_view text, std::string_view path) {
-    const Outcome appended = storage_.append(out_, as_bytes(text));
+  [[nodiscard]] Outcome put(hal::FileHandle out, std::string_view text, std::string_view path) {
+    const Outcome appended = storage_.append(out, as_bytes(text));
     return appended.ok() ? appended : at_path(appended.error(), path);
   }
 
-  // The task's bytes from the entry file to out_.
-  [[nodiscard]] Outcome copy(const TaskElement& task, std::string_view path) {
+  // The task's bytes from the entry file to `out` (at `path`).
+  [[nodiscard]] Outcome copy(const TaskElement& task, hal::FileHandle out, std::string_view path) {
     uint64_t at = task.offset;
     const uint64_t end = task.offset + task.length;
     while (at < end) {
@@ -1228,7 +1260,7 @@ class SplitStager {
       if (*got == 0) {
         return Error(Status::FileError, "spool entry shorter than when it was scanned");
       }
-      const Outcome appended = storage_.append(out_, ConstByteSpan(chunk_.data(), *got));
+      const Outcome appended = storage_.append(out, ConstByteSpan(chunk_.data(), *got));
       if (!appended.ok()) {
         return at_path(appended.error(), path);
       }
@@ -1287,16 +1319,18 @@ Outcome Spool::split(const SpoolEntry& entry, const SplitPlan& plan) {
   LSEDGE_TRY(split_name_of(entry.name.view(), split_name));
   LSEDGE_TRY(split_paths(dir_.view(), entry.group.view(), split_name.view(), paths));
   LSEDGE_TRY(check_splittable(entry, paths.group.view(), split_name.view()));
-  const Outcome staged = stage_split(entry, plan, paths.staging.view());
+  SplitCounts made;
+  const Outcome staged = stage_split(entry, plan, paths.staging.view(), made);
   if (!staged.ok()) {
-    discard_split(paths.staging.view());
+    discard_split(entry.group.view(), split_name.view());
     return staged;
   }
   // The commit is durable with the group directory (the staging directory's files already are).
   LSEDGE_TRY(storage_.sync_directory(paths.group.view()));
   LSEDGE_TRY(finish_split(entry.group.view(), split_name.view()));
-  log_.info("split %s/%s (%llu tasks) into its parts; tasks the server refused went to rejected/",
-            entry.group.c_str(), entry.name.c_str(), static_cast<unsigned long long>(entry.tasks));
+  log_.info("split %s/%s (%llu tasks) into %u parts; %llu refused tasks moved to %s",
+            entry.group.c_str(), entry.name.c_str(), static_cast<unsigned long long>(entry.tasks),
+            made.parts, static_cast<unsigned long long>(made.rejected), paths.rejected.c_str());
   return {};
 }
 
@@ -1311,7 +1345,7 @@ Outcome Spool::check_splittable(const SpoolEntry& entry, std::string_view group_
   LSEDGE_TRY(join(path, group_path, split_name));
   LSEDGE_TRY_ASSIGN(const bool leftover, storage_.exists(path.view()));
   if (leftover) {
-    LSEDGE_TRY(recover_split(entry.group.view(), group_path, split_name));
+    LSEDGE_TRY(recover_split(entry.group.view(), split_name));
   }
   LSEDGE_TRY(join(path, entry.path.view(), {}, {}, kImportSuffix));
   LSEDGE_TRY_ASSIGN(const bool imported, storage_.exists(path.view()));
@@ -1322,8 +1356,8 @@ Outcome Spool::check_splittable(const SpoolEntry& entry, std::string_view group_
 }
 
 // Everything up to and including the commit: the rename of the entry into `staging`.
-Outcome Spool::stage_split(const SpoolEntry& entry, const SplitPlan& plan,
-                           std::string_view staging) {
+Outcome Spool::stage_split(const SpoolEntry& entry, const SplitPlan& plan, std::string_view staging,
+                           SplitCounts& made) {
   SplitLayout layout;
   {
     LSEDGE_TRY_ASSIGN(const hal::FileHandle opened, storage_.open_read(entry.path.view()));
@@ -1333,6 +1367,10 @@ Outcome Spool::stage_split(const SpoolEntry& entry, const SplitPlan& plan,
       return at_path(size.error(), entry.path.view());
     }
     LSEDGE_TRY(layout_split(entry.name.view(), *size, plan, layout));
+    for (uint32_t part = 0; part < layout.part_count; ++part) {
+      made.parts += layout.parts[part].tasks > 0 ? 1 : 0;
+    }
+    made.rejected = layout.rejected;
     LSEDGE_TRY(storage_.make_directory(staging));
     LSEDGE_TRY(stage_tasks(storage_, entry, plan, layout, staging, file.get(),
                            ByteSpan(scan_chunk_), ByteSpan(write_chunk_)));
@@ -1345,14 +1383,14 @@ Outcome Spool::stage_split(const SpoolEntry& entry, const SplitPlan& plan,
 
 // A split that failed before its commit: its staging directory goes (one that did commit stays,
 // for next() to finish).
-void Spool::discard_split(std::string_view staging) {
-  Path original;
-  if (!join(original, staging, kSplitOriginal).ok()) {
+void Spool::discard_split(std::string_view group, std::string_view split_name) {
+  SplitPaths paths;
+  if (!split_paths(dir_.view(), group, split_name, paths).ok()) {
     return;
   }
-  const Result<bool> committed = storage_.exists(original.view());
+  const Result<bool> committed = split_committed(storage_, paths);
   if (committed.ok() && !*committed) {
-    (void)remove_tree(staging, 0);
+    (void)remove_tree(paths.staging.view(), 0);
   }
 }
 
@@ -1372,8 +1410,8 @@ Outcome Spool::finish_split(std::string_view group, std::string_view split_name)
   Path original;
   LSEDGE_TRY(join(original, paths.staging.view(), kSplitOriginal));
   LSEDGE_TRY(unless_gone(storage_.remove(original.view())));
-  LSEDGE_TRY(remove_tree(paths.staging.view(), 0));
-  return storage_.sync_directory(paths.group.view());
+  // Not synced: if a power loss brings the staging directory back, open() removes it again.
+  return remove_tree(paths.staging.view(), 0);
 }
 
 Outcome Spool::move_split_files(std::string_view group, std::string_view group_path,
@@ -1394,23 +1432,17 @@ Outcome Spool::move_split_files(std::string_view group, std::string_view group_p
   return reader.status();
 }
 
-Outcome Spool::recover_split(std::string_view group, std::string_view group_path,
-                             std::string_view split_name) {
-  Path original;
-  LSEDGE_TRY(join(original, group_path, split_name, kSplitOriginal));
-  LSEDGE_TRY_ASSIGN(const bool committed, storage_.exists(original.view()));
+Outcome Spool::recover_split(std::string_view group, std::string_view split_name) {
+  SplitPaths paths;
+  LSEDGE_TRY(split_paths(dir_.view(), group, split_name, paths));
+  LSEDGE_TRY_ASSIGN(const bool committed, split_committed(storage_, paths));
   if (committed) {
     LSEDGE_TRY(finish_split(group, split_name));
-    log_.info("finished the interrupted split of an entry of group %.*s",
-              static_cast<int>(group.size()), group.data());
+    log_.info("finished the interrupted split of %s", paths.entry.c_str());
     return {};
   }
-  Path staging;
-  LSEDGE_TRY(join(staging, group_path, split_name));
-  LSEDGE_TRY(remove_tree(staging.view(), 0));
-  LSEDGE_TRY(storage_.sync_directory(group_path));
-  log_.info("undid an interrupted split in group %.*s; the entry stays queued whole",
-            static_cast<int>(group.size()), group.data());
+  LSEDGE_TRY(remove_tree(paths.staging.view(), 0));  // not synced: undone again if it comes back
+  log_.info("undid an interrupted split of %s; the entry stays queued whole", paths.entry.c_str());
   return {};
 }
 
@@ -1421,7 +1453,7 @@ Outcome Spool::recover_group_splits(std::string_view group, std::string_view gro
     if (scan.split.empty()) {
       return {};
     }
-    LSEDGE_TRY(recover_split(group, group_path, scan.split.view()));
+    LSEDGE_TRY(recover_split(group, scan.split.view()));
   }
   return Error(Status::FileError, group_path);  // splits that reappear: not the spool's doing
 }

@@ -2,16 +2,24 @@
 //
 // On-disk format (see docs/spool.md for the reasoning and the crash analysis):
 //
-//   DIR/queue/<SEQ>/<BATCH>-<TASKS>.json   one queue entry = one import request body
-//   DIR/queue/<SEQ>/<BATCH>-<TASKS>.json.sending   marker: a request for it may be in flight
+//   DIR/queue/<SEQ>/<STEM>.json          one queue entry = one import request body, where STEM is
+//                                        <BATCH>-<TASKS> (as added) or <BATCH>.<FIRST>-<TASKS>
+//                                        (a part made by split())
+//   DIR/queue/<SEQ>/<STEM>.json.sending  marker: a request for it may be in flight
+//   DIR/queue/<SEQ>/<STEM>.json.import   the server queued its import: the id, polled
+//   DIR/queue/<SEQ>/<STEM>.split/        a split in progress (finished or undone by open())
 //   DIR/tmp/<RANDOM>.claim, DIR/tmp/<RANDOM>/      an add in progress (garbage after a crash)
-//   DIR/rejected/<SEQ>-<BATCH>-<TASKS>.json        an entry the server refused (4xx) ...
-//   DIR/rejected/<SEQ>-<BATCH>-<TASKS>.reason.txt  ... and the server's message
+//   DIR/rejected/<SEQ>-<STEM>.json        an entry the server refused (4xx) ...
+//   DIR/rejected/<SEQ>-<STEM>.reason.txt  ... and the server's message
+//   DIR/rejected/<SEQ>-<STEM>.item<K>.json, .item<K>.reason.txt   task K of an entry, refused
+//                                         alone by split()
 //
 // SEQ: 20 decimal digits, one per `add` (a group), FIFO order = lexical order. BATCH: 10
 // digits, the batch's 0-based number within its add. TASKS: the number of tasks in the entry.
-// An entry file is exactly the request body `[task,task,...]` (compact separators, the tasks'
-// bytes as they were in the task file), at most the batch budget.
+// FIRST: 10 digits, where the part's first task was in its batch (parts keep their batch's
+// order, so lexical order stays FIFO order however often they are split). An entry file is
+// exactly the request body `[task,task,...]` (compact separators, the tasks' bytes as they were
+// in the task file), at most the batch budget.
 //
 // Guarantees: an add becomes visible in queue/ with one rename of a fully written and synced
 // directory, so a crash leaves all of an add's tasks queued or none. An entry is removed only by
@@ -54,8 +62,9 @@ struct SpoolEntry {
   int64_t import_id = 0;
 };
 
-// How split() divides an entry: each task goes to one new part or to rejected/.
-// Thread-safety: used by the thread that calls split().
+// How split() divides an entry: each task goes to one new part or to rejected/. Parts keep the
+// tasks' order: part_of() never decreases over the tasks that are not rejected (so halves, or
+// "the good ones" as one part). Thread-safety: used by the thread that calls split().
 class SplitPlan {
  public:
   static constexpr uint32_t kRejectTask = 0xFFFFFFFFu;
@@ -123,13 +132,20 @@ class Spool {
   // next() returns the entry again with outcome_unknown set.
   [[nodiscard]] Outcome release(const SpoolEntry& entry);
   // Replaces `entry` by the plan's parts, in its place in the queue (before the group's later
-  // entries), and moves each rejected task to rejected/ alone with its reason. Atomic across
-  // crashes: afterwards either the entry or all of its parts are queued, never both, never
-  // neither (rejected files are written first, under names a repeated split reuses). A part
-  // may be split again. InvalidArgument when the plan sends every task to one part.
+  // entries), and moves each rejected task to rejected/ alone (`[task]`) with its reason.
+  // Atomic across crashes: either the entry or all of its parts are queued, never both, never
+  // neither, and the rejected tasks are in rejected/ exactly when the parts are queued (after a
+  // crash, open() of the consumer finishes or undoes it). A part may be split again, down to
+  // single tasks. The entry's outcome-unknown mark does not carry to the parts (the server
+  // answered). InvalidArgument (nothing changed) when the plan puts every task in one part, has
+  // 0 or more than 8 parts, breaks the tasks' order, or the entry has an import id; JsonInvalid
+  // when the entry's file does not hold the tasks its name says.
   [[nodiscard]] Outcome split(const SpoolEntry& entry, const SplitPlan& plan);
-  // The server queued the entry's import as `import_id`: recorded durably (next() returns it
-  // with import_id set) so that after a restart it is polled, not sent again.
+  // The server queued the entry's import as `import_id` (> 0): recorded durably (next() returns
+  // it with import_id set) so that after a restart it is polled, not sent again; confirm() and
+  // reject() remove the record. The request's outcome is known, so the sending mark goes, unless
+  // the entry was already outcome-unknown (an earlier request may have been imported too).
+  // FileNotFound if the entry is no longer queued.
   [[nodiscard]] Outcome mark_imported(const SpoolEntry& entry, int64_t import_id);
 
   // Counts by listing the directories (so adds by other processes are included).
@@ -138,6 +154,7 @@ class Spool {
 
  private:
   using Path = FixedString<LSEDGE_PATH_CAPACITY>;
+  using Name = FixedString<kSpoolNameCapacity>;
   enum class GroupVisit : uint8_t;
   [[nodiscard]] Outcome require_open() const;
   // open(): the directory name, the layout on disk, and the consumer's start-up report.
@@ -166,6 +183,8 @@ class Spool {
   [[nodiscard]] Result<bool> publish_as(std::string_view staging, std::string_view queue,
                                         uint64_t sequence);
   [[nodiscard]] Result<uint64_t> highest_sequence();
+  // next(): the next entry of the group served last, if it has one.
+  [[nodiscard]] Result<bool> next_in_serving_group(std::string_view queue, SpoolEntry& entry);
   // next(): the oldest entry of one group, or what became of a group without entries.
   [[nodiscard]] Result<GroupVisit> visit_group(std::string_view queue, std::string_view group,
                                                uint64_t sequence, bool may_be_refilled,
@@ -181,17 +200,20 @@ class Spool {
   [[nodiscard]] Outcome check_splittable(const SpoolEntry& entry, std::string_view group_path,
                                          std::string_view split_name);
   // The parts and rejected tasks staged in `staging`, synced, then the commit.
+  struct SplitCounts {
+    uint32_t parts = 0;
+    uint64_t rejected = 0;
+  };
   [[nodiscard]] Outcome stage_split(const SpoolEntry& entry, const SplitPlan& plan,
-                                    std::string_view staging);
-  void discard_split(std::string_view staging);
+                                    std::string_view staging, SplitCounts& made);
+  void discard_split(std::string_view group, std::string_view split_name);
   // Moves a committed split's files to their places and removes its staging directory.
   [[nodiscard]] Outcome finish_split(std::string_view group, std::string_view split_name);
   [[nodiscard]] Outcome move_split_files(std::string_view group, std::string_view group_path,
                                          std::string_view staging, std::string_view rejected,
                                          bool reasons_and_parts);
   // Finishes (committed) or undoes (not committed) the split staged in group/split_name.
-  [[nodiscard]] Outcome recover_split(std::string_view group, std::string_view group_path,
-                                      std::string_view split_name);
+  [[nodiscard]] Outcome recover_split(std::string_view group, std::string_view split_name);
   [[nodiscard]] Outcome recover_group_splits(std::string_view group, std::string_view group_path);
   [[nodiscard]] Outcome recover_splits();
   // fill_entry(): import_id (and the outcome it replaces) from the entry's import record.
@@ -202,6 +224,7 @@ class Spool {
   Logger log_;
   Path dir_;
   bool open_ = false;
+  Name serving_;  // the group next() served last
   uint64_t possible_duplicates_ = 0;
   uint8_t scan_chunk_[LSEDGE_FILE_CHUNK_BYTES] = {};
   uint8_t body_chunk_[LSEDGE_FILE_CHUNK_BYTES] = {};

@@ -84,3 +84,23 @@ stop_daemon() {
   set -e
   elapsed_ms=$((($(date +%s%N) - started) / 1000000))
 }
+
+# --- Label Studio-like server helpers (issue #10) ---
+# make_label_config FILE N: an image-detection label config with N labels, each with a colour
+# (150 labels give ~7.9 KB); its tasks need data.image.
+make_label_config() {
+  /usr/bin/python3 - "$1" "$2" <<'PY'
+import sys
+colors = ["#FF0000", "#00FF00", "#0000FF", "#FFA500", "#800080", "#008080"]
+with open(sys.argv[1], "w") as f:
+    f.write('<View>\n  <Image name="image" value="$image"/>\n  <RectangleLabels name="label" toName="image">\n')
+    for i in range(int(sys.argv[2])):
+        f.write('    <Label value="class_%03d" background="%s"/>\n' % (i, colors[i % 6]))
+    f.write("  </RectangleLabels>\n</View>\n")
+PY
+}
+# project_with_config TITLE FILE: a project created on the server side (no lsedge) with that
+# label config; prints its id.
+project_with_config() { admin project-create "$1 ${work##*.}" "$2"; }
+# count_status STATUS: requests in the server's log answered STATUS (e.g. 401).
+count_status() { awk -v s="$1" '$4 == s' "$LSEDGE_TEST_REQUEST_LOG" | wc -l; }

@@ -215,6 +215,129 @@ check "stats tasks = 8" eq "$(admin stats | json 'd["tasks"]')" 8
 check "_test/tasks lists 8 for project" eq "$(curl -sS -H "X-Lsedge-Test-Secret: $SECRET" "$LSEDGE_TEST_ADMIN_URL/tasks?project=$PID" | json 'len(d)')" 8
 check "_test without secret -> 403" eq "$(cs "$LSEDGE_TEST_ADMIN_URL/stats")" 403
 
+echo "== Label Studio answers: task validation"
+BEFORE=$(admin stats | json 'd["tasks"]')
+V=$(c "${AUTH[@]}" -H 'Content-Type: application/json' -d '[{"image":"ok.jpg"},{"text":"x","n":null,"b":true},{"data":{"text":"y"}},{"data":{"image":"z.jpg"}}]' "$H/api/projects/$PID/import")
+check "bad items -> 400 validation envelope" eq "$(echo "$V" | json '[d["status_code"], d["detail"], sorted(d["validation_errors"])]')" '[400, "Validation error", ["non_field_errors"]]'
+check "errors index-aligned, {} for good items" eq "$(echo "$V" | json '[e if e == {} else "E" for e in d["validation_errors"]["non_field_errors"]]')" '[{}, "E", "E", {}]'
+check "flat item echoed as LS's format_error" eq "$(echo "$V" | json 'd["validation_errors"]["non_field_errors"][1]')" \
+    "Error at item 1: \"image\" key is expected in task data [assume: item as is = task root with values]  :: {'text': 'x', 'n': None, 'b': True}"
+check "data item echoed" eq "$(echo "$V" | json 'd["validation_errors"]["non_field_errors"][2]')" \
+    "Error at item 2: \"image\" key is expected in task data [assume: item[\"data\"] = task root with values] :: {'data': {'text': 'y'}}"
+check "a refused batch stores nothing" eq "$(admin stats | json 'd["tasks"]')" "$BEFORE"
+"$PY" -c 'import json; print(json.dumps([{"data": {"text": "bad %d" % i}} for i in range(150)]))' >"$sd/tmp/bad150.json"
+V=$(c "${AUTH[@]}" -H 'Content-Type: application/json' --data-binary "@$sd/tmp/bad150.json" "$H/api/projects/$PID/import")
+check "150 bad items -> 100 entries, the last '...'" eq "$(echo "$V" | json '[len(d["validation_errors"]["non_field_errors"]), d["validation_errors"]["non_field_errors"][99]]')" '[100, "..."]'
+check "400 body echoes every item (> 9 KB)" test "${#V}" -gt 9000
+check "wrong type -> LS's type message" bash -c "curl -sS --cacert '$CA' -H 'Authorization: Bearer $ACC' -H 'Content-Type: application/json' -d '[{\"image\":5}]' '$H/api/projects/$PID/import' | grep -qF \"data['image']=5 is of type 'int', but the object tag Image expects the following types: ['str', 'list']\""
+
+echo "== Label Studio answers: projects"
+"$PY" - >"$sd/tmp/label150.xml" <<'EOF'
+colors = ['#FF0000', '#00FF00', '#0000FF', '#FFA500', '#800080', '#008080']
+print('<View>\n  <Image name="image" value="$image"/>\n  <RectangleLabels name="label" toName="image">')
+for i in range(150):
+    print('    <Label value="class_%03d" background="%s"/>' % (i, colors[i % 6]))
+print('  </RectangleLabels>\n</View>')
+EOF
+BIG=$(admin project-create "Detection 150" "$sd/tmp/label150.xml")
+check "admin project-create prints an id" test "$BIG" -gt 0
+D=$(c "${AUTH[@]}" "$H/api/projects/$BIG/")
+check "project object: LS's 46 fields, id and title first" eq "$(echo "$D" | json '[len(d), list(d)[:4]]')" '[46, ["id", "title", "description", "label_config"]]'
+check "parsed_label_config: every label with its attrs" eq "$(echo "$D" | json '[d["parsed_label_config"]["label"]["type"], len(d["parsed_label_config"]["label"]["labels"]), d["parsed_label_config"]["label"]["labels_attrs"]["class_007"], d["parsed_label_config"]["label"]["inputs"]]')" \
+    '["RectangleLabels", 150, {"value": "class_007", "background": "#00FF00"}, [{"type": "Image", "value": "image"}]]'
+check "control_weights: every label" eq "$(echo "$D" | json '[len(d["control_weights"]["label"]["labels"]), d["control_weights"]["label"]["overall"]]')" '[150, 1.0]'
+check "150-label project object > 20 KB" test "${#D}" -gt 20000
+check "include= on detail" eq "$(c "${AUTH[@]}" "$H/api/projects/$BIG/?include=id,title,task_number")" "{\"id\":$BIG,\"title\":\"Detection 150\",\"task_number\":0}"
+check "include= on list, ordering=id" eq "$(c "${AUTH[@]}" "$H/api/projects/?include=id,title&ordering=id&page_size=2" | json '[d["count"] > 2, d["results"]]')" \
+    '[true, [{"id": 1, "title": "lsedge test project"}, {"id": 2, "title": "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"}]]'
+check "ordering=-id" eq "$(c "${AUTH[@]}" "$H/api/projects/?include=id&ordering=-id&page_size=1" | json 'd["results"][0]["id"]')" "$BIG"
+check "include= on create's answer" eq "$(c "${AUTH[@]}" -H 'Content-Type: application/json' -d '{"title":"include create"}' "$H/api/projects/?include=id,title" | json 'sorted(d)')" '["id", "title"]'
+knob ignore_include on
+check "ignore_include on -> full object" eq "$(c "${AUTH[@]}" "$H/api/projects/$BIG/?include=id,title" | json 'len(d)')" 46
+knob ignore_include off
+check "label config with a dangling toName -> LS's message" eq "$(c "${AUTH[@]}" -H 'Content-Type: application/json' -d '{"title":"bad config","label_config":"<View><Image name=\"i\" value=\"$i\"/><Choices name=\"c\" toName=\"x\"/></View>"}' "$H/api/projects/" | json 'd["validation_errors"]["label_config"]')" \
+    "[\"toName=\\\"x\\\" not found in names: ['c', 'i']\"]"
+V=$(c "${AUTH[@]}" -H 'Content-Type: application/json' -d '[{"image":"one.jpg"}]' "$H/api/projects/$BIG/import")
+check "import into the 150-label project" eq "$(echo "$V" | json 'd["task_count"]')" 1
+
+echo "== Label Studio answers: 404 page, 500 envelope, Date"
+check "unknown /api/ path -> 404 text/html LS page" bash -c "curl -sS --cacert '$CA' -D - -H 'Authorization: Bearer $ACC' '$H/api/projects/$PID/nope/' | tr -d '\r' | grep -qix 'Content-Type: text/html; charset=utf-8'"
+check "404 page is Label Studio's" bash -c "curl -sS --cacert '$CA' '$H/label-studio/api/projects/' | grep -qF '<title>404 | Label Studio</title>'"
+check "wrong sub-path refresh -> 404 HTML" eq "$(cs -X POST -H 'Content-Type: application/json' -d '{"refresh":"x"}' "$H/ls/api/token/refresh/")" 404
+check "missing project stays JSON 404" eq "$(c "${AUTH[@]}" "$H/api/projects/9999/" | json 'd["status_code"]')" 404
+knob page_404_bytes 20000
+check "page_404_bytes pads the page" test "$(curl -sS --cacert "$CA" -o /dev/null -w '%{size_download}' "$H/nothing")" -ge 20000
+knob page_404_bytes 0
+BEFORE=$(admin stats | json 'd["tasks"]')
+knob poison POISONED
+E=$(c "${AUTH[@]}" -H 'Content-Type: application/json' -d '[{"image":"POISONED.jpg"}]' "$H/api/projects/$PID/import")
+check "poison -> 500 envelope" eq "$(echo "$E" | json '[d["status_code"], d["detail"], d["exc_info"].startswith("Traceback (most recent call last):")]')" "[500, \"unhashable type: 'list'\", true]"
+check "poison: other imports pass" eq "$(c "${AUTH[@]}" -H 'Content-Type: application/json' -d '[{"image":"fine.jpg"}]' "$H/api/projects/$PID/import" | json 'd["task_count"]')" 1
+check "poison stored nothing" eq "$(admin stats | json 'd["tasks"]')" "$((BEFORE + 1))"
+knob poison ""
+check "poison off" eq "$(cs "${AUTH[@]}" -H 'Content-Type: application/json' -d '[{"image":"POISONED.jpg"}]' "$H/api/projects/$PID/import")" 201
+check "Date header via nginx" bash -c "curl -sS --cacert '$CA' -D - -o /dev/null '$H/health' | grep -qi '^Date: '"
+check "Date header from gunicorn" bash -c "curl -sS -D - -o /dev/null '$LSEDGE_TEST_BACKEND_URL/health' | grep -qi '^Date: '"
+
+echo "== knob copy_iat"
+sleep 1
+knob copy_iat on
+A=$(access_for "$PAT")
+check "copy_iat: access iat = the PAT's iat" eq "$(b64claims "$A" | json 'd["iat"]')" "$(echo "$PCL" | json 'd["iat"]')"
+check "copy_iat: exp - iat > lifetime" test "$(b64claims "$A" | json 'd["exp"]-d["iat"]')" -gt 300
+check "copy_iat: the token works" eq "$(cs -H "Authorization: Bearer $A" "$H/api/current-user/whoami")" 200
+knob copy_iat off
+check "copy_iat off: exp - iat = 300" eq "$(b64claims "$(access_for "$PAT")" | json 'd["exp"]-d["iat"]')" 300
+
+echo "== knob async_import"
+knob async_import on async_import_delay_ms 4000
+BEFORE=$(admin stats | json 'd["tasks"]')
+t0=$(date +%s%N)
+I=$(c "${AUTH[@]}" -H 'Content-Type: application/json' -d '[{"image":"as1.jpg"},{"data":{"image":"as2.jpg"}}]' "$H/api/projects/$PID/import")
+check "async: 201 {import: ID}" eq "$(echo "$I" | json 'sorted(d)')" '["import"]'
+IID=$(echo "$I" | json 'd["import"]')
+S=$(c "${AUTH[@]}" "$H/api/projects/$PID/imports/$IID/")
+check "async: created, tasks echoed, LS's fields" eq "$(echo "$S" | json '[d["status"], d["tasks"], d["error"], len(d)]')" '["created", [{"image": "as1.jpg"}, {"data": {"image": "as2.jpg"}}], null, 21]'
+check "async: nothing stored yet" eq "$(admin stats | json 'd["tasks"]')" "$BEFORE"
+since_t0() { echo $((($(date +%s%N) - t0) / 1000000)); }
+while [ "$(since_t0)" -lt 2300 ]; do sleep 0.1; done
+check "async: in_progress after half the delay" eq "$(c "${AUTH[@]}" "$H/api/projects/$PID/imports/$IID" | json 'd["status"]')" in_progress
+while [ "$(since_t0)" -lt 4300 ]; do sleep 0.1; done
+check "async: completed, counts" eq "$(c "${AUTH[@]}" "$H/api/projects/$PID/imports/$IID/" | json '[d["status"], d["task_count"], d["finished_at"] is not None]')" '["completed", 2, true]'
+check "async: stored once completed" eq "$(admin stats | json 'd["tasks"]')" "$((BEFORE + 2))"
+I=$(c "${AUTH[@]}" -H 'Content-Type: application/json' -d '[{"image":"as3.jpg"},{"data":{"text":"no image"}}]' "$H/api/projects/$PID/import")
+IID=$(echo "$I" | json 'd["import"]')
+sleep 4.3
+S=$(c "${AUTH[@]}" "$H/api/projects/$PID/imports/$IID/")
+check "async: validation failure -> failed with the error text" eq "$(echo "$S" | json '[d["status"], d["error"].startswith("[{}, ErrorDetail(string=\x27Error at item 1: \"image\" key is expected")]')" '["failed", true]'
+check "async: a failed import stores nothing" eq "$(admin stats | json 'd["tasks"]')" "$((BEFORE + 2))"
+knob async_import_delay_ms 300
+I=$(c "${AUTH[@]}" -H 'Content-Type: application/json' -d '{"image":"as4.jpg"}' "$H/api/projects/$PID/import")
+sleep 1
+check "async: processed without a status request (timer)" eq "$(admin stats | json 'd["tasks"]')" "$((BEFORE + 3))"
+check "async: unknown import -> 404" eq "$(cs "${AUTH[@]}" "$H/api/projects/$PID/imports/99999/")" 404
+check "admin imports lists them" eq "$(admin imports "$PID" | json '[i["status"] for i in d]')" '["completed", "failed", "completed"]'
+admin reset >/dev/null
+check "reset turns async_import off" eq "$(c "${AUTH[@]}" -H 'Content-Type: application/json' -d '[{"image":"sync.jpg"}]' "$H/api/projects/$PID/import" | json '"task_count" in d')" true
+
+echo "== knobs body_limit, redirect_http; plain HTTP to the HTTPS port"
+knob body_limit 65536
+head -c 70000 /dev/zero | tr '\0' 'a' >"$sd/tmp/70k"
+R=$(curl -sS --cacert "$CA" -H "Authorization: Bearer $ACC" -H 'Content-Type: application/json' --data-binary "@$sd/tmp/70k" -w '\n%{http_code}' "$H/api/projects/$PID/import")
+check "body_limit: nginx's own 413 page" eq "$(tail -n 1 <<<"$R") $(grep -c '<title>413 Request Entity Too Large</title>' <<<"$R")" "413 1"
+check "body_limit applies to the plain-HTTP listener" eq "$(curl -sS -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "@$sd/tmp/70k" "$P/api/projects/$PID/import")" 413
+check "body_limit: a small body passes" eq "$(cs "${AUTH[@]}" -H 'Content-Type: application/json' -d '[{"image":"small.jpg"}]' "$H/api/projects/$PID/import")" 201
+knob body_limit 0
+check "body_limit 0 = no limit (reaches the API: 400)" eq "$(cs "${AUTH[@]}" -H 'Content-Type: application/json' --data-binary "@$sd/tmp/70k" "$H/api/projects/$PID/import")" 400
+knob redirect_http on
+check "redirect_http: 301 with Location to HTTPS" bash -c "curl -sS -D - -o /dev/null '$P/api/projects/?page=2' | tr -d '\r' | grep -qx 'Location: $H/api/projects/?page=2'"
+check "redirect_http: /_test/ still served" eq "$(curl -sS -H "X-Lsedge-Test-Secret: $SECRET" -o /dev/null -w '%{http_code}' "$LSEDGE_TEST_ADMIN_URL/stats")" 200
+admin reset >/dev/null
+check "reset restores nginx (no redirect, 300m)" bash -c "[ \"\$(curl -sS -o /dev/null -w '%{http_code}' '$P/health')\" = 200 ] && grep -q 'client_max_body_size 300m;' '$sd/nginx.conf'"
+HTTPS_PORT=${H##*:}
+R=$(curl -sS -w '\n%{http_code}' "http://127.0.0.1:$HTTPS_PORT/api/current-user/whoami")
+check "plain HTTP to the HTTPS port -> nginx's 400 page" eq "$(tail -n 1 <<<"$R") $(grep -c 'The plain HTTP request was sent to HTTPS port' <<<"$R")" "400 2"
+
 echo "== fault knobs"
 knob fail "2 503"
 check "fail 1/2 -> 503" eq "$(cs "$H/health")" 503
@@ -225,6 +348,9 @@ check "fail with prefix skips other paths" eq "$(cs "$H/health")" 200
 check "fail with prefix hits refresh" eq "$(cs -X POST -H 'Content-Type: application/json' -d "{\"refresh\":\"$PAT\"}" "$H/api/token/refresh")" 502
 check "Retry-After sent" bash -c "'$here/knob.sh' '$sd' fail '1 503' >/dev/null && curl -sS -D - -o /dev/null '$P/health' | tr -d '\r' | grep -qx 'Retry-After: 7'"
 knob retry_after 0
+knob fail '1 503 /api/token/refresh$'
+check "exact prefix (\$) skips a longer path" eq "$(cs -X POST -H 'Content-Type: application/json' -d "{\"refresh\":\"$PAT\"}" "$H/api/token/refresh/")" 200
+check "exact prefix (\$) hits its path" eq "$(cs -X POST -H 'Content-Type: application/json' -d "{\"refresh\":\"$PAT\"}" "$H/api/token/refresh")" 503
 knob fail "1 500"
 check "fail 500 -> LS envelope" eq "$(c "$H/health" | json '[d["status_code"], "id" in d]')" '[500, true]'
 BEFORE=$(admin stats | json 'd["tasks"]')

@@ -87,10 +87,13 @@ if [ ! -s "$sd/db.sqlite3" ] || [ ! -s "$sd/pat.txt" ]; then
     project_id=$(manage lstest setup --legacy "$legacy" --access-lifetime "$access_lifetime" 2>"$sd/logs/setup.log") ||
         fail "database setup failed: $(tail -n 5 "$sd/logs/setup.log")"
     echo "$project_id" >"$sd/project_id.txt"
+    fresh=1
 fi
 project_id=$(cat "$sd/project_id.txt")
-# A restart begins without leftover faults (the knobs file survives in STATE_DIR).
-manage lstest reset >/dev/null 2>>"$sd/logs/setup.log" || fail "could not reset the fault knobs"
+# A restart begins without leftover faults (the knobs file survives in STATE_DIR); setup has reset them already.
+if [ "${fresh:-0}" = 0 ]; then
+    manage lstest reset >/dev/null 2>>"$sd/logs/setup.log" || fail "could not reset the fault knobs"
+fi
 
 # 3. Ports (asked from the kernel just before use; reused on restart) and nginx.conf.
 if [ ! -s "$sd/nginx.json" ]; then

@@ -103,7 +103,12 @@ def reset_faults(sd=None):
 
 
 def _matches(rule, path):
-    return path.startswith(rule.get('prefix') or '')
+    # A prefix ending in '$' matches that exact path only (e.g. /api/projects/5/import$ leaves the
+    # /api/projects/5/imports/ID/ polls alone).
+    prefix = rule.get('prefix') or ''
+    if prefix.endswith('$'):
+        return path == prefix[:-1]
+    return path.startswith(prefix)
 
 
 def take_faults(path):

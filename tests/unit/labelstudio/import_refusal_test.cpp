@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -377,6 +379,50 @@ TEST_F(Refusal, InvalidUtf8InAMessageIsKeptRawAndReplacedWhenDecoded) {
 
 TEST_F(Refusal, AZeroTaskBatchHasNoItemList) {
   EXPECT_FALSE(parse(refusal_body({missing_image()}), false, 0).item_list);
+}
+
+// Random damage to real bodies: never a crash or a read past the body (ASan), and the result
+// always keeps its own promises.
+TEST_F(Refusal, SurvivesRandomDamage) {
+  std::mt19937 random(10);
+  std::vector<Item> items(30, good());
+  for (size_t i = 0; i < items.size(); i += 4) {
+    items[i] = missing_image();
+  }
+  const std::string sources[] = {refusal_body(items),
+                                 refusal_body(std::vector<Item>(120, missing_image()))};
+  size_t lists = 0;
+  for (int round = 0; round < 4000; ++round) {
+    std::string body = sources[round % 2];
+    const int edits = static_cast<int>(random() % 4);
+    for (int e = 0; e < edits; ++e) {
+      static constexpr char kBytes[] = "{}[]\",:.0123456789 Eat\xFF";
+      body[random() % body.size()] = kBytes[random() % (sizeof(kBytes) - 1)];
+    }
+    const bool truncated = random() % 2 == 0;
+    if (truncated) {
+      body.resize(random() % (body.size() + 1));
+    }
+    const uint64_t batch = 1 + random() % 130;
+    const ImportRefusal& r = parse(body, truncated, batch);
+    ASSERT_LE(r.known, std::min<uint64_t>(batch, kMaxItemVerdicts));
+    ASSERT_LE(r.refused_count, r.known);
+    if (!r.item_list) {
+      ASSERT_EQ(r.known, 0u);
+      continue;
+    }
+    ++lists;
+    ASSERT_EQ(r.cut, r.known < batch);
+    for (size_t i = 0; i < r.known; ++i) {
+      const std::string_view message = r.verdicts[i].message;
+      ASSERT_EQ(message.empty(), !r.verdicts[i].refused);
+      if (!message.empty()) {
+        ASSERT_GE(message.data(), copy_.get());
+        ASSERT_LE(message.data() + message.size(), copy_.get() + body.size());
+      }
+    }
+  }
+  EXPECT_GT(lists, 500u);  // the damage leaves many lists readable, or this tests little
 }
 
 }  // namespace

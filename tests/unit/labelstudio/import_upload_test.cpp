@@ -119,6 +119,14 @@ TEST(ImportTasks, QueuedImportOfOtherEditions) {
   EXPECT_EQ(describe_import(*result).view(), "queued as import id 17");
 }
 
+TEST(ImportTasks, AQueuedImportIdMustBePositive) {
+  for (const char* body : {R"({"import":0})", R"({"import":-4})"}) {
+    StaticArena<4096> arena;
+    auto result = parse_import_result(body, arena);
+    EXPECT_EQ(result.status(), Status::JsonInvalid) << body;
+  }
+}
+
 TEST(ImportTasks, ValidationMessagesOfA400Surface) {
   Rig rig;
   rig.legacy();
@@ -552,6 +560,22 @@ std::string status_answer(const std::string& status, const std::string& error = 
   return body + R"(],"task_ids":null})";
 }
 
+// Records the pauses and moves the rig's clock by each; can stop the wait.
+class RecordingPause final : public PollPause {
+ public:
+  explicit RecordingPause(testing::ManualClock& clock) : clock_(clock) {}
+  bool pause_ms(uint32_t ms) override {
+    pauses.push_back(ms);
+    clock_.advance(ms);
+    return stop_after < 0 || static_cast<int>(pauses.size()) <= stop_after;
+  }
+  std::vector<uint32_t> pauses;
+  int stop_after = -1;
+
+ private:
+  testing::ManualClock& clock_;
+};
+
 TEST(ImportStatus, EachStateOfLabelStudio) {
   const std::pair<const char*, ImportStatus::State> states[] = {
       {"created", ImportStatus::State::Created},
@@ -703,6 +727,68 @@ TEST(GetImportStatus, GoldenRequestAndAnswer) {
                 std::string(test::kLegacyKey) + "\r\n\r\n");
 }
 
+// The answer echoes the whole batch: far larger than the response buffer. Its first bytes hold
+// the status and the reason; the rest is drained and the connection serves the next poll.
+TEST(GetImportStatus, AnswersLargerThanTheBufferAreReadFromTheirFirstBytes) {
+  Rig rig(4096);
+  rig.legacy();
+  const std::string big_failed = status_answer(
+      "failed", R"("Error at item 7: \"image\" key is expected in task data")", "null", 60, 1000);
+  const std::string big_done = status_answer("completed", "null", "60", 60, 1000);
+  ASSERT_GT(big_failed.size(), 10 * 4096u);
+  rig.socket.add_connection()
+      .then_data(http_response(200, big_failed))
+      .then_data(http_response(200, big_done));
+  auto failed = get_import_status(*rig.client, 5, 17, rig.deadline());
+  ASSERT_TRUE(failed.ok()) << status_name(failed.status()) << ": " << failed.error().detail.view();
+  EXPECT_EQ(failed->state, ImportStatus::State::Failed);
+  EXPECT_EQ(failed->error.view(), "Error at item 7: \"image\" key is expected in task data");
+  EXPECT_TRUE(rig.client->last_response().truncated);
+  auto done = get_import_status(*rig.client, 5, 17, rig.deadline());
+  ASSERT_TRUE(done.ok()) << done.error().detail.view();
+  EXPECT_EQ(done->state, ImportStatus::State::Completed);
+  EXPECT_EQ(done->task_count, std::optional<int64_t>(60));
+  EXPECT_EQ(rig.socket.connect_calls(), 1u);  // the kept-alive connection served both
+}
+
+TEST(GetImportStatus, ATruncatedAnswerWithoutAStatusIsAMissingField) {
+  Rig rig(4096);
+  rig.legacy();
+  // A hostile answer: 5000 bytes of other members before "status".
+  const std::string body =
+      R"({"padding":")" + std::string(5000, 'p') + R"(","status":"completed"})";
+  rig.socket.add_connection().then_data(http_response(200, body));
+  auto status = get_import_status(*rig.client, 5, 17, rig.deadline());
+  ASSERT_EQ(status.status(), Status::JsonMissingField);
+  EXPECT_NE(status.error().detail.view().find("no \"status\" in its first 4096 bytes"),
+            std::string::npos)
+      << status.error().detail.view();
+  // A big error page (404) stays the Client's error, not a parse of it.
+  Rig gone(4096);
+  gone.legacy();
+  gone.socket.add_connection().then_data(
+      "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: 20000\r\n\r\n" +
+      std::string(20000, 'h'));
+  EXPECT_EQ(get_import_status(*gone.client, 5, 17, gone.deadline()).status(), Status::NotFound);
+}
+
+TEST(WaitForImport, BigAnswersOfEveryStateAreFollowedToTheEnd) {
+  Rig rig(8192);
+  rig.legacy();
+  rig.socket.add_connection()
+      .then_data(http_response(200, status_answer("created", "null", "null", 100, 500)))
+      .then_data(http_response(200, status_answer("in_progress", "null", "null", 100, 500)))
+      .then_data(http_response(200, status_answer("completed", "null", "100", 100, 500)));
+  testing::FakeEntropy entropy;
+  RecordingPause pause(rig.clock);
+  auto status = wait_for_import(*rig.client, 5, 17, rig.deadline(), ImportPollPolicy(), rig.clock,
+                                entropy, pause);
+  ASSERT_TRUE(status.ok()) << status.error().detail.view();
+  EXPECT_EQ(status->state, ImportStatus::State::Completed);
+  EXPECT_EQ(status->task_count, std::optional<int64_t>(100));
+  EXPECT_EQ(pause.pauses.size(), 3u);
+}
+
 TEST(GetImportStatus, ErrorsNameTheEndpoint) {
   Rig rig;
   rig.legacy();
@@ -741,22 +827,6 @@ TEST(ImportPollDelay, HalfFixedHalfJitteredAndCapped) {
     }
   }
 }
-
-// Records the pauses and moves the rig's clock by each; can stop the wait.
-class RecordingPause final : public PollPause {
- public:
-  explicit RecordingPause(testing::ManualClock& clock) : clock_(clock) {}
-  bool pause_ms(uint32_t ms) override {
-    pauses.push_back(ms);
-    clock_.advance(ms);
-    return stop_after < 0 || static_cast<int>(pauses.size()) <= stop_after;
-  }
-  std::vector<uint32_t> pauses;
-  int stop_after = -1;
-
- private:
-  testing::ManualClock& clock_;
-};
 
 TEST(WaitForImport, CreatedThenInProgressThenCompleted) {
   Rig rig;

@@ -303,6 +303,10 @@ TEST(SpoolSplit, PartsTakeTheEntrysPlaceAndRefusedTasksGoToRejectedOneByOne) {
   EXPECT_EQ(files_under(f.storage, "rejected"), expected_rejected);
   EXPECT_TRUE(split_dirs(f.storage).empty());
   EXPECT_TRUE(files_under(f.storage, "tmp").empty());
+  EXPECT_NE(f.log.all_text().find("split 00000000000000000001/0000000000-10.json (10 tasks) into "
+                                  "2 parts; 2 refused tasks moved to /data/spool/rejected"),
+            std::string::npos)
+      << f.log.all_text();
 
   auto counts = f.spool.counts();
   ASSERT_TRUE(counts.ok());
@@ -591,6 +595,29 @@ TEST(SpoolSplit, ACrashAtEveryStepOfASplitLosesNothingAndDuplicatesNothing) {
   EXPECT_GT(whole_count, 0);
 }
 
+// After a split returned, later work syncs the group again (here mark_sending of the first
+// part); a power loss then must find the refused tasks in rejected/, not lost with the staging
+// directory whose removal that sync made durable.
+TEST(SpoolSplit, ASplitThatReturnedSurvivesLaterWorkAndAPowerLoss) {
+  for (const Crash mode : {Crash::PowerLost, Crash::PowerLostTorn}) {
+    Fixture f;
+    ASSERT_TRUE(f.spool.open(kDir, Spool::Role::Consumer).ok());
+    const auto a = tasks("A", 0, 6);
+    f.add(a);
+    SpoolEntry entry = f.next();
+    ASSERT_TRUE(f.spool.mark_sending(entry).ok());
+    ASSERT_TRUE(f.spool.split(entry, VectorPlan(2, {0, kReject, 0, 1, kReject, 1})).ok());
+    SpoolEntry part = f.next();
+    ASSERT_TRUE(f.spool.mark_sending(part).ok());
+    f.storage.restart(mode);
+    Spool restarted(f.storage, f.entropy, Logger(&f.log, "spool"));
+    ASSERT_TRUE(restarted.open(kDir, Spool::Role::Consumer).ok());
+    EXPECT_EQ(rejected_tasks(f.storage), (std::vector<std::string>{a[1], a[4]}));
+    EXPECT_EQ(queued(f.storage), (std::vector<std::string>{a[0], a[2], a[3], a[5]}));
+    EXPECT_TRUE(split_dirs(f.storage).empty());
+  }
+}
+
 // A second crash while the restarted consumer finishes or undoes the interrupted split.
 TEST(SpoolSplit, ACrashWhileRecoveringASplitIsRecoveredToo) {
   const auto a = tasks("A", 0, 6);
@@ -703,39 +730,46 @@ TEST(SpoolImport, AResentEntrysImportStaysAPossibleDuplicate) {
   EXPECT_EQ(restarted.counts()->possible_duplicates, 1u);
 }
 
+// For a first send and for a resend after an unknown outcome (whose import stays a possible
+// duplicate), a crash at every step: the import is recorded, or the entry stays outcome unknown
+// (resent and counted); a recorded import that mark_imported() reported is never lost.
 TEST(SpoolImport, ACrashWhileRecordingAnImportLeavesItRecordedOrOutcomeUnknown) {
-  for (const Crash mode : {Crash::ProcessKilled, Crash::PowerLost, Crash::PowerLostTorn}) {
-    int recorded = 0;
-    int unknown = 0;
-    for (uint64_t k = 0;; ++k) {
-      Fixture f;
-      ASSERT_TRUE(f.spool.open(kDir, Spool::Role::Consumer).ok());
-      f.add(tasks("A", 0, 2));
-      SpoolEntry entry = f.next();
-      ASSERT_TRUE(f.spool.mark_sending(entry).ok());
-      f.storage.crash_after(k);
-      const bool ok = f.spool.mark_imported(entry, 5).ok();
-      f.storage.restart(mode);
-      Spool restarted(f.storage, f.entropy, Logger(&f.log, "spool"));
-      ASSERT_TRUE(restarted.open(kDir, Spool::Role::Consumer).ok());
-      EXPECT_TRUE(files_under(f.storage, "tmp").empty());
-      SpoolEntry again;
-      ASSERT_TRUE(*restarted.next(again));
-      if (again.import_id == 5) {
-        EXPECT_FALSE(again.outcome_unknown);
-        ++recorded;
-      } else {
-        EXPECT_EQ(again.import_id, 0) << k;
-        EXPECT_TRUE(again.outcome_unknown) << "not recorded: resent as a possible duplicate";
-        EXPECT_FALSE(ok) << "a recorded import was lost; k=" << k;
-        ++unknown;
+  for (const bool resent : {false, true}) {
+    for (const Crash mode : {Crash::ProcessKilled, Crash::PowerLost, Crash::PowerLostTorn}) {
+      int recorded = 0;
+      int unknown = 0;
+      for (uint64_t k = 0;; ++k) {
+        Fixture f;
+        ASSERT_TRUE(f.spool.open(kDir, Spool::Role::Consumer).ok());
+        f.add(tasks("A", 0, 2));
+        SpoolEntry entry = f.next();
+        ASSERT_TRUE(f.spool.mark_sending(entry).ok());
+        entry.outcome_unknown = resent;
+        f.storage.crash_after(k);
+        const bool ok = f.spool.mark_imported(entry, 5).ok();
+        f.storage.restart(mode);
+        Spool restarted(f.storage, f.entropy, Logger(&f.log, "spool"));
+        ASSERT_TRUE(restarted.open(kDir, Spool::Role::Consumer).ok());
+        EXPECT_TRUE(files_under(f.storage, "tmp").empty());
+        SpoolEntry again;
+        ASSERT_TRUE(*restarted.next(again));
+        if (again.import_id == 5) {
+          EXPECT_EQ(again.outcome_unknown, resent) << k;
+          ++recorded;
+        } else {
+          EXPECT_EQ(again.import_id, 0) << k;
+          EXPECT_TRUE(again.outcome_unknown) << "not recorded: resent as a possible duplicate";
+          EXPECT_FALSE(ok) << "a recorded import was lost; k=" << k << " resent=" << resent;
+          ++unknown;
+        }
+        if (ok) {
+          EXPECT_EQ(restarted.counts()->outcome_unknown, resent ? 1u : 0u) << k;
+          break;
+        }
       }
-      if (ok) {
-        break;
-      }
+      EXPECT_GT(recorded, 0);
+      EXPECT_GT(unknown, 0);
     }
-    EXPECT_GT(recorded, 0);
-    EXPECT_GT(unknown, 0);
   }
 }
 

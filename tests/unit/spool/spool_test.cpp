@@ -709,6 +709,32 @@ TEST(Spool, ConcurrentAddersAndAConsumerNeverMixOrLoseAdds) {
   }
 }
 
+// An adder whose SEQ listing is older than the removal of a group the consumer finished can
+// publish below the group being served (here: group 1 again). It waits behind that group.
+TEST(Spool, AnAddPublishedBelowTheGroupBeingServedWaitsBehindIt) {
+  Fixture f;
+  f.put("x.json", task_file("X", 0, 1));
+  f.put("a.json", task_file("A", 0, 6));
+  f.put("b.json", task_file("B", 0, 1));
+  ASSERT_TRUE(f.spool.open(kDir, Spool::Role::Consumer).ok());
+  for (const char* file : {"/in/x.json", "/in/a.json", "/in/b.json"}) {
+    ASSERT_TRUE(f.spool.add(file, 250).ok());
+  }
+  SpoolEntry entry;
+  ASSERT_TRUE(*f.spool.next(entry));
+  ASSERT_TRUE(f.spool.confirm(entry).ok());
+  ASSERT_TRUE(*f.spool.next(entry));  // group 1 is removed, group 2 (A) served
+  ASSERT_EQ(entry.sequence, 2u);
+  ASSERT_TRUE(f.spool.confirm(entry).ok());
+  f.storage.put_directory(std::string(kDir) + "/queue/00000000000000000001");
+  f.storage.put_file(std::string(kDir) + "/queue/00000000000000000001/0000000000-1.json",
+                     "[{\"data\":{\"src\":\"Q\",\"i\":0}}]");
+  const std::vector<std::string> rest = drain(f.spool, f.storage);
+  std::vector<std::string> a_rest = ids("A", 0, 6);
+  a_rest.erase(a_rest.begin(), a_rest.begin() + static_cast<long>(entry.tasks));
+  EXPECT_EQ(rest, concat(concat(a_rest, {"Q:0"}), ids("B", 0, 1)));
+}
+
 TEST(Spool, OpenCreatesTheLayoutAndRefusesBadDirectories) {
   Fixture f;
   ASSERT_TRUE(f.spool.open("/data/spool/", Spool::Role::Producer).ok());

@@ -30,6 +30,8 @@ class Command(BaseCommand):
                 project_id = control.setup(
                     legacy=control._onoff(opts['legacy']), access_lifetime=opts['access_lifetime']
                 )
+                # One Django start-up less in start.sh: a new DB begins with the knobs reset too.
+                control.reset()
                 self.stdout.write(str(project_id))
             elif action == 'knob':
                 if len(rest) < 2 or len(rest) % 2:
