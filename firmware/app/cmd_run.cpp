@@ -33,7 +33,7 @@ namespace {
 
 constexpr std::string_view kRunUsage =
     "usage: lsedge run --spool DIR --project ID [--once] [--poll-ms MS] [--retry-base-ms MS] "
-    "[--retry-cap-ms MS] [--poison-after N]";
+    "[--retry-cap-ms MS] [--poison-after N] [--import-timeout-s S]";
 constexpr uint64_t kDefaultPollMs = 1000;
 constexpr uint64_t kMaxPollMs = 3600000;
 constexpr uint64_t kMaxPoisonAfter = 1000;
@@ -614,7 +614,7 @@ Outcome cmd_run(const Options& options, PlatformServices& platform, LogSink& sin
   CommandFlag flags[] = {{"--spool", {}, false},         {"--project", {}, false},
                          {"--poll-ms", {}, false},       {"--once", {}, false, true},
                          {"--retry-base-ms", {}, false}, {"--retry-cap-ms", {}, false},
-                         {"--poison-after", {}, false}};
+                         {"--poison-after", {}, false},  {"--import-timeout-s", {}, false}};
   std::string_view unused;
   size_t positional_count = 0;
   LSEDGE_TRY(split_command_args(options, 0, Span<CommandFlag>(flags), &unused, 0, positional_count,
@@ -637,7 +637,11 @@ Outcome cmd_run(const Options& options, PlatformServices& platform, LogSink& sin
   // From here a SIGTERM/SIGINT lets the request in flight finish, then stops.
   platform.stop.arm();
   std::optional<Session> session;
-  LSEDGE_TRY(start_session(options, platform, sink, session));
+  ConfigOverrides overrides;
+  if (flags[7].given) {
+    overrides.import_timeout_s = flags[7].value;
+  }
+  LSEDGE_TRY(start_session(options, platform, sink, session, overrides));
   Uploader uploader(platform, reporter, *session, spool, sink, settings);
   return uploader.run();
 }
