@@ -150,7 +150,8 @@ clear_request_log
 run_lsedge --json run --spool "$spool" --project "$project2" --once --retry-cap-ms 100
 expect_rc 5
 requests=$(import_requests "$project2")
-echo "figure: 520 tasks of ~1 KB in 3 entries (>100 tasks each, 280 bad) drained in $requests import requests"
+bad=$(/usr/bin/python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$work/bad2.json")
+echo "figure: 520 tasks of ~1 KB in 3 entries (>100 tasks each, $bad bad) drained in $requests import requests"
 grep -q '"event":"retry"' <<<"$out" && fail "a refused batch was retried"
 [ -z "$(ls "$spool/queue")" ] || fail "the queue is not empty"
 server_tasks "$project2" "$work/server2.json"
