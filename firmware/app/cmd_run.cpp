@@ -1,6 +1,10 @@
 // lsedge run: the uploader daemon. Sends the spool's entries in order, one import request each,
-// and removes an entry only after the server answered 2xx. Transient failures are retried
-// forever with capped exponential backoff and full jitter (or the server's Retry-After).
+// and removes an entry only after the server stored it. Transient failures are retried forever
+// with capped exponential backoff and full jitter (or the server's Retry-After). What the server
+// refused in part is divided (spool split): a 400's refused tasks go to rejected/ alone and the
+// rest is sent again; a proxy's 413 halves the entry. A queued (asynchronous) import is polled
+// until it completes or fails, and never sent again. An entry on which Label Studio fails again
+// and again while it answers other requests is set aside, so it cannot block the queue.
 #include <cinttypes>
 #include <cstdint>
 #include <optional>
@@ -9,9 +13,11 @@
 #include "board_sizes.h"
 #include "firmware/app/cli_common.h"
 #include "firmware/app/session.h"
+#include "firmware/app/split_plans.h"
 #include "firmware/core/backoff.h"
 #include "firmware/core/log.h"
 #include "firmware/labelstudio/import.h"
+#include "firmware/labelstudio/import_refusal.h"
 #include "firmware/labelstudio/projects.h"
 #include "firmware/spool/spool.h"
 #include "firmware/spool/upload_policy.h"
@@ -27,29 +33,54 @@ namespace {
 
 constexpr std::string_view kRunUsage =
     "usage: lsedge run --spool DIR --project ID [--once] [--poll-ms MS] [--retry-base-ms MS] "
-    "[--retry-cap-ms MS]";
+    "[--retry-cap-ms MS] [--poison-after N] [--import-timeout-s S]";
 constexpr uint64_t kDefaultPollMs = 1000;
 constexpr uint64_t kMaxPollMs = 3600000;
+constexpr uint64_t kMaxPoisonAfter = 1000;
 // Waits are cut into slices so a stop request is noticed even if its signal raced the sleep.
 constexpr uint32_t kWaitSliceMs = 250;
 
 // How the uploader loop ended without an error.
 enum class End : uint8_t { Stopped, Drained };
 
+bool is_json_type(std::string_view content_type) {
+  constexpr std::string_view kJson = "application/json";
+  if (content_type.size() < kJson.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < kJson.size(); ++i) {
+    const char c = content_type[i];
+    if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) != kJson[i]) {
+      return false;
+    }
+  }
+  return content_type.size() == kJson.size() || content_type[kJson.size()] == ';' ||
+         content_type[kJson.size()] == ' ';
+}
+
 // Thread-safety: the CLI thread only.
 class Uploader {
  public:
+  struct Settings {
+    int64_t project = 0;
+    uint64_t poll_ms = kDefaultPollMs;
+    bool once = false;
+    uint32_t poison_after = spool::kDefaultPoisonAfter;
+    BackoffPolicy policy;
+  };
+
   Uploader(PlatformServices& platform, Reporter& reporter, Session& session, Spool& spool,
-           LogSink& sink, int64_t project, uint64_t poll_ms, bool once, BackoffPolicy policy)
+           LogSink& sink, const Settings& settings)
       : platform_(platform),
         reporter_(reporter),
         session_(session),
         spool_(spool),
         log_(&sink, "run"),
-        project_(project),
-        poll_ms_(poll_ms),
-        once_(once),
-        policy_(policy) {}
+        project_(settings.project),
+        poll_ms_(settings.poll_ms),
+        once_(settings.once),
+        poison_after_(settings.poison_after),
+        policy_(settings.policy) {}
 
   Outcome run() {
     const Result<End> ended = serve();
@@ -81,11 +112,22 @@ class Uploader {
         (void)wait_ms(poll_ms_);  // a stop is seen at the top of the loop
         continue;
       }
-      LSEDGE_TRY_ASSIGN(const bool go_on, send(entry));
+      // A queued import (restart, or a stop while polling): polled, never sent again.
+      LSEDGE_TRY_ASSIGN(const bool go_on, entry.import_id != 0
+                                              ? poll_import(entry, platform_.clock.now_ms(), false)
+                                              : send(entry));
       if (!go_on) {
         return End::Stopped;
       }
     }
+  }
+
+  // The error for a project that is gone or hidden from this token (exit 2).
+  Error project_missing() const {
+    Error config(Status::UsageError, "project ");
+    (void)config.detail.append_int(project_);
+    config.detail.append_truncated(" does not exist or this token cannot see it; check --project");
+    return config;
   }
 
   // Confirms the project exists and the token may use it before touching the queue, so a wrong
@@ -101,11 +143,7 @@ class Uploader {
       }
       const Error& error = project.error();
       if (error.status == Status::NotFound) {
-        Error config(Status::UsageError, "project ");
-        (void)config.detail.append_int(project_);
-        config.detail.append_truncated(
-            " does not exist or this token cannot see it; check --project");
-        return config;
+        return project_missing();
       }
       if (upload_action(error) != UploadAction::Retry) {
         return error;
@@ -125,19 +163,23 @@ class Uploader {
       (void)spool_.release(entry);
       return opened.error();
     }
+    body_bytes_ = body.size();
     const uint64_t started = platform_.clock.now_ms();
     auto imported =
-        labelstudio::import_tasks(session_.client(), project_, body, session_.request_deadline());
+        labelstudio::import_tasks(session_.client(), project_, body, session_.import_deadline());
     body.close();
     const uint64_t elapsed = platform_.clock.now_ms() - started;
-    if (imported.ok()) {
-      LSEDGE_TRY(confirm(entry, imported->task_count, elapsed));
-      return true;
+    if (!imported.ok()) {
+      return failed(entry, imported.error(), elapsed);
     }
-    return failed(entry, imported.error(), elapsed);
+    if (imported->queued) {
+      return queued(entry, imported->import_id, started);
+    }
+    LSEDGE_TRY(confirm(entry, imported->task_count, elapsed));
+    return true;
   }
 
-  // The server answered 2xx: the entry leaves the queue.
+  // The server stored the entry's tasks: the entry leaves the queue.
   Outcome confirm(const SpoolEntry& entry, int64_t imported, uint64_t elapsed_ms) {
     LSEDGE_TRY(spool_.confirm(entry));
     attempt_ = 0;
@@ -147,12 +189,18 @@ class Uploader {
       ++totals_.possible_duplicates;
     }
     reporter_.run_sent(entry, imported, elapsed_ms);
+    if (entry.import_id == 0 && body_bytes_ > largest_sent_bytes_) {
+      largest_sent_bytes_ = body_bytes_;
+    }
+    if (refused_bytes_ != 0 && !hinted_) {
+      hint_batch_bytes();  // now an entry that fits is known
+    }
     return {};
   }
 
-  // The request for `entry` failed: confirm, retry, reject or stop (upload_policy decides).
+  // The request for `entry` failed: confirm, retry, split, reject or stop (upload_policy).
   Result<bool> failed(const SpoolEntry& entry, const Error& error, uint64_t elapsed_ms) {
-    const UploadAction action = upload_action(error);
+    const UploadAction action = classify(entry, error);
     if (action == UploadAction::Confirm) {
       // The server stored the tasks (2xx) but its answer is not an import result.
       log_.warn("%s/%s: the server answered %u with an unreadable body; counted as sent",
@@ -160,37 +208,315 @@ class Uploader {
       LSEDGE_TRY(confirm(entry, -1, elapsed_ms));
       return true;
     }
+    if (action != UploadAction::Probe || !(streak_entry_ == entry.path.view())) {
+      streak_ = 0;  // "in a row" means for this entry, without another kind of failure between
+      streak_entry_ = entry.path;
+    }
     const bool unknown = upload_outcome_unknown(error, session_.connection().sent_any());
     if (unknown) {
       ++totals_.unknown_outcomes;
     } else {
       LSEDGE_TRY(spool_.release(entry));
     }
-    if (action == UploadAction::Retry) {
+    return act(entry, error, action, unknown);
+  }
+
+  // Carries out the policy's action for a failed request (Confirm is done by the caller).
+  Result<bool> act(const SpoolEntry& entry, const Error& error, UploadAction action, bool unknown) {
+    Outcome done;
+    switch (action) {
+      case UploadAction::Retry:
+        return back_off(error, attempt_++, &entry, unknown);
+      case UploadAction::Probe:
+        return probed(entry, error, unknown);
+      case UploadAction::Reject:
+        done = reject(entry, error);
+        break;
+      case UploadAction::SplitItems:
+        done = split_by_items(entry, error);
+        break;
+      case UploadAction::Split:
+        done = split_in_halves(entry, error, "too_large");
+        break;
+      case UploadAction::Confirm:
+      case UploadAction::Stop:
+        return error;
+    }
+    LSEDGE_TRY(done);
+    return true;
+  }
+
+  // The policy's action, from the error and what the answer looked like. A 400's item list is
+  // read now, while the response body is still the connection's latest.
+  UploadAction classify(const SpoolEntry& entry, const Error& error) {
+    spool::UploadAnswer answer;
+    answer.tasks = entry.tasks;
+    const http::Response& response = session_.client().last_response();
+    answer.json = error.http_status != 0 && response.status == error.http_status &&
+                  is_json_type(response.content_type);
+    refusal_ = labelstudio::ImportRefusal();
+    if (error.http_status == 400 && response.status == 400) {
+      refusal_ = labelstudio::parse_import_refusal(response.body, response.truncated, entry.tasks);
+      answer.item_list = refusal_.item_list;
+    }
+    if (error.http_status == 413 && (refused_bytes_ == 0 || body_bytes_ < refused_bytes_)) {
+      refused_bytes_ = body_bytes_;
+    }
+    return upload_action(error, answer);
+  }
+
+  // Label Studio answered this entry with its JSON 5xx: a cheap authenticated request tells
+  // whether the server answers others. If it does, N such failures in a row set the entry aside;
+  // if not, it is an outage and everything waits.
+  Result<bool> probed(const SpoolEntry& entry, const Error& error, bool unknown) {
+    const auto project =
+        labelstudio::get_project(session_.client(), project_, session_.request_deadline());
+    if (!project.ok()) {
+      log_.info("after a %u for %s/%s the server did not answer a probe either (%s): waiting",
+                static_cast<unsigned>(error.http_status), entry.group.c_str(), entry.name.c_str(),
+                status_name(project.error().status));
+    }
+    if (spool::poison_action(project.ok(), streak_, poison_after_) != UploadAction::Reject) {
       return back_off(error, attempt_++, &entry, unknown);
     }
-    if (action == UploadAction::Reject) {
-      LSEDGE_TRY(spool_.reject(entry, error.detail.view()));
-      attempt_ = 0;
-      ++totals_.rejected;
-      reporter_.run_rejected(entry, error, spool_.directory());
+    FixedString<kErrorDetailCapacity + 200> reason;
+    reason.append_truncated("Label Studio failed on this entry ");
+    (void)reason.append_uint(streak_);
+    reason.append_truncated(" times in a row (HTTP ");
+    (void)reason.append_uint(error.http_status);
+    reason.append_truncated(
+        ") while it answered other requests; it was set aside so that the "
+        "queue moves on. The server said: ");
+    reason.append_truncated(error.detail.view());
+    LSEDGE_TRY(spool_.reject(entry, reason.view()));
+    attempt_ = 0;
+    ++totals_.rejected;
+    reporter_.run_poisoned(entry, error, streak_, spool_.directory());
+    streak_ = 0;
+    return true;
+  }
+
+  // The whole entry goes to rejected/ with the server's message (a 413 of one task: a reason
+  // that names the proxy's limit).
+  Outcome reject(const SpoolEntry& entry, const Error& error) {
+    Error refused = error;
+    if (error.http_status == 413 && entry.tasks == 1) {
+      refused.with_detail("a proxy in front of Label Studio refused this one task of ");
+      (void)refused.detail.append_uint(body_bytes_);
+      refused.detail.append_truncated(
+          " bytes as too large (HTTP 413, e.g. nginx client_max_body_size); raise the proxy's "
+          "limit or make the task smaller");
+    } else if (error.http_status == 400 && entry.tasks == 1 && refusal_.known == 1 &&
+               refusal_.verdicts[0].refused) {
+      const VerdictPlan plan(refusal_, 1);
+      refused.with_detail(plan.reason(0));  // the item's own message, not the envelope's
+    }
+    LSEDGE_TRY(spool_.reject(entry, refused.detail.view()));
+    attempt_ = 0;
+    ++totals_.rejected;
+    reporter_.run_rejected(entry, refused, spool_.directory());
+    return {};
+  }
+
+  // A 400 with an item list: refused tasks to rejected/, each with its own message; the good
+  // ones (and the tasks after a cut list) queued again in their place.
+  Outcome split_by_items(const SpoolEntry& entry, const Error& error) {
+    const VerdictPlan plan(refusal_, entry.tasks);
+    if (!plan.divides()) {
+      return split_in_halves(entry, error, refusal_.known == 0 ? "cut_item_list" : "no_verdicts");
+    }
+    LSEDGE_TRY_ASSIGN(const bool divided, split(entry, plan, error));
+    if (!divided) {
+      return {};
+    }
+    const uint64_t refused = plan.refused();
+    totals_.rejected += refused;
+    ++totals_.split_entries;
+    reporter_.run_items_rejected(entry, refused, entry.tasks - refused, plan.first_reason(),
+                                 spool_.directory());
+    return {};
+  }
+
+  // Two halves in the entry's place, each sent (and if need be split) on its own.
+  Outcome split_in_halves(const SpoolEntry& entry, const Error& error, std::string_view cause) {
+    LSEDGE_TRY_ASSIGN(const bool divided, split(entry, HalvesPlan(entry.tasks), error));
+    if (divided) {
+      ++totals_.split_entries;
+      reporter_.run_split(entry, cause, error.http_status, body_bytes_);
+    }
+    return {};
+  }
+
+  // spool split(); false when the spool cannot divide this entry (a name with no room for its
+  // parts' numbers): then it goes to rejected/ whole, as before splitting existed, so the queue
+  // moves on.
+  Result<bool> split(const SpoolEntry& entry, const spool::SplitPlan& plan, const Error& error) {
+    const Outcome divided = spool_.split(entry, plan);
+    attempt_ = 0;
+    if (divided.ok()) {
       return true;
     }
-    return error;
+    if (divided.status() != Status::InvalidArgument) {
+      return divided.error();
+    }
+    log_.warn("%s/%s cannot be split (%s); moving it to rejected/ whole", entry.group.c_str(),
+              entry.name.c_str(), divided.error().detail.c_str());
+    LSEDGE_TRY(reject(entry, error));
+    return false;
+  }
+
+  // The one warning about a proxy's body limit: which --batch-bytes would have fit.
+  void hint_batch_bytes() {
+    hinted_ = true;
+    reporter_.run_batch_bytes_hint(refused_bytes_,
+                                   suggested_batch_bytes(largest_sent_bytes_, refused_bytes_));
+  }
+
+  // The server queued the entry's import: recorded, then polled.
+  Result<bool> queued(const SpoolEntry& entry, int64_t import_id, uint64_t started) {
+    LSEDGE_TRY(spool_.mark_imported(entry, import_id));
+    SpoolEntry marked = entry;
+    marked.import_id = import_id;
+    reporter_.run_import_queued(marked, import_id);
+    return poll_import(marked, started, true);
+  }
+
+  // Polls the entry's queued import until it completed (confirm) or failed (reject with the
+  // server's error). `just_queued`: the 201 came a moment ago, so the first poll waits too.
+  // False if a stop was requested: the entry stays queued and marked, and the next run polls it.
+  Result<bool> poll_import(const SpoolEntry& entry, uint64_t started, bool just_queued) {
+    PollState poll;
+    // Paced as `lsedge import` polls (0.5 s doubling to 10 s), never slower than --retry-cap-ms.
+    if (policy_.cap_ms < poll.pacing.backoff.cap_ms) {
+      poll.pacing.backoff.cap_ms = policy_.cap_ms;
+      if (poll.pacing.backoff.base_ms > policy_.cap_ms) {
+        poll.pacing.backoff.base_ms = policy_.cap_ms;
+      }
+    }
+    if (just_queued &&
+        !wait_ms(labelstudio::import_poll_delay_ms(poll.pacing, poll.polls++, random_u32()))) {
+      return false;
+    }
+    for (;;) {
+      if (platform_.stop.requested()) {
+        return false;
+      }
+      LSEDGE_TRY_ASSIGN(const std::optional<bool> done, poll_once(entry, started, poll));
+      if (done) {
+        return *done;
+      }
+    }
+  }
+
+  // Where polling one import stands.
+  struct PollState {
+    labelstudio::ImportPollPolicy pacing;
+    uint32_t polls = 0;     // answered polls (and the wait before the first)
+    uint32_t failures = 0;  // polls in a row that got no status
+  };
+
+  // One poll, and the wait after it if the import is pending. nullopt: poll again; else the
+  // poll loop's result.
+  Result<std::optional<bool>> poll_once(const SpoolEntry& entry, uint64_t started,
+                                        PollState& poll) {
+    auto status = labelstudio::get_import_status(session_.client(), project_, entry.import_id,
+                                                 session_.request_deadline());
+    if (!status.ok()) {
+      return poll_failed(entry, status.error(), poll.failures++);
+    }
+    poll.failures = 0;
+    const char* state = labelstudio::import_state_name(status->state);
+    if (status->finished()) {
+      reporter_.run_import_polled(entry, entry.import_id, state, 0);
+      if (status->state == labelstudio::ImportStatus::State::Failed) {
+        LSEDGE_TRY(import_failed(entry, status->error.view()));
+      } else {
+        LSEDGE_TRY(
+            confirm(entry, status->task_count.value_or(-1), platform_.clock.now_ms() - started));
+      }
+      return std::optional<bool>(true);
+    }
+    const uint32_t delay =
+        labelstudio::import_poll_delay_ms(poll.pacing, poll.polls++, random_u32());
+    reporter_.run_import_polled(entry, entry.import_id, state, delay);
+    if (!wait_ms(delay)) {
+      return std::optional<bool>(false);
+    }
+    return std::optional<bool>();
+  }
+
+  // A poll that got no status. nullopt: poll again (after waiting); else the poll loop's result.
+  Result<std::optional<bool>> poll_failed(const SpoolEntry& entry, const Error& error,
+                                          uint32_t failures) {
+    Error waited = error;
+    if (error.status == Status::NotFound) {
+      // The import or the project is gone. A gone project stops the daemon (exit 2); a gone
+      // import leaves the outcome unknown: the entry is set aside with the reason, not resent.
+      auto project =
+          labelstudio::get_project(session_.client(), project_, session_.request_deadline());
+      if (project.ok()) {
+        FixedString<kErrorDetailCapacity> reason;
+        reason.append_truncated("Label Studio no longer knows import ");
+        (void)reason.append_int(entry.import_id);
+        reason.append_truncated(
+            " (HTTP 404): check whether its tasks arrived, and add this file again if not");
+        LSEDGE_TRY(set_aside_import(entry, reason.view()));
+        return std::optional<bool>(true);
+      }
+      if (project.error().status == Status::NotFound) {
+        return project_missing();
+      }
+      waited = project.error();  // the server fails as a whole: wait, then ask again
+    } else if (error.status == Status::JsonMissingField || error.status == Status::JsonInvalid) {
+      // An answer without a known state (a newer server, a proxy's page): the import is still
+      // the server's; wait, as for an outage, rather than stop or resend.
+      waited.status = Status::ServerError;
+    }
+    if (upload_action(waited) != UploadAction::Retry) {
+      return waited;
+    }
+    if (!back_off(waited, failures, &entry, false)) {
+      return std::optional<bool>(false);
+    }
+    return std::optional<bool>();
+  }
+
+  // A queued import failed on the server: the entry goes to rejected/ with the server's error.
+  Outcome import_failed(const SpoolEntry& entry, std::string_view server_error) {
+    FixedString<kErrorDetailCapacity> reason;
+    reason.append_truncated("Label Studio's import ");
+    (void)reason.append_int(entry.import_id);
+    reason.append_truncated(" failed: ");
+    reason.append_truncated(server_error.empty() ? std::string_view("(no error given)")
+                                                 : server_error);
+    return set_aside_import(entry, reason.view());
+  }
+
+  Outcome set_aside_import(const SpoolEntry& entry, std::string_view reason) {
+    LSEDGE_TRY(spool_.reject(entry, reason));
+    attempt_ = 0;
+    ++totals_.rejected;
+    reporter_.run_rejected(entry, Error(Status::ValidationFailed, reason), spool_.directory());
+    return {};
   }
 
   // Reports the failure and waits before retry `attempt`. False if a stop was requested.
   bool back_off(const Error& error, uint32_t attempt, const SpoolEntry* entry, bool unknown) {
+    const std::optional<uint64_t> retry_after =
+        error.retry_after_ms > 0 ? std::optional<uint64_t>(error.retry_after_ms) : std::nullopt;
+    const uint64_t delay = retry_delay_ms(policy_, attempt, random_u32(), retry_after);
+    reporter_.run_retry(error, uint64_t{attempt} + 1, delay, entry, unknown);
+    return wait_ms(delay);
+  }
+
+  // A random value for jitter, from the HAL's entropy.
+  uint32_t random_u32() {
     uint32_t random = 0;
     if (platform_.entropy.fill(ByteSpan(reinterpret_cast<uint8_t*>(&random), sizeof random)) !=
         Status::Ok) {
       random = static_cast<uint32_t>(platform_.clock.now_ms());  // still spreads devices out
     }
-    const std::optional<uint64_t> retry_after =
-        error.retry_after_ms > 0 ? std::optional<uint64_t>(error.retry_after_ms) : std::nullopt;
-    const uint64_t delay = retry_delay_ms(policy_, attempt, random, retry_after);
-    reporter_.run_retry(error, uint64_t{attempt} + 1, delay, entry, unknown);
-    return wait_ms(delay);
+    return random;
   }
 
   // Sleeps `ms` in slices, so a stop request ends it early. False if a stop was requested.
@@ -217,6 +543,9 @@ class Uploader {
   }
 
   Outcome finish(std::string_view event) {
+    if (refused_bytes_ != 0 && !hinted_) {
+      hint_batch_bytes();
+    }
     LSEDGE_TRY(report_queue(event));
     if (once_ && totals_.rejected > 0) {
       reporter_.mark_reported();  // the summary says it: exit 5 without an error message
@@ -227,6 +556,9 @@ class Uploader {
 
   // A failure retrying cannot fix: says so, says the queue is intact, exits.
   Outcome stop_with(const Error& error) {
+    if (refused_bytes_ != 0 && !hinted_) {
+      hint_batch_bytes();
+    }
     reporter_.error(error);
     reporter_.run_stopped();
     (void)report_queue("failed");
@@ -241,9 +573,20 @@ class Uploader {
   int64_t project_;
   uint64_t poll_ms_;
   bool once_;
+  uint32_t poison_after_;
   BackoffPolicy policy_;
   uint32_t attempt_ = 0;
   RunTotals totals_;
+  // The last request's body size, the largest that was stored, the smallest a proxy refused.
+  uint64_t body_bytes_ = 0;
+  uint64_t largest_sent_bytes_ = 0;
+  uint64_t refused_bytes_ = 0;
+  bool hinted_ = false;
+  // Label Studio JSON 5xx answers in a row for `streak_entry_`, each while a probe was answered.
+  uint32_t streak_ = 0;
+  FixedString<LSEDGE_PATH_CAPACITY> streak_entry_;
+  // The last 400's item verdicts (views into the response body, read before the next request).
+  labelstudio::ImportRefusal refusal_;
 };
 
 // --retry-base-ms and --retry-cap-ms; a lone cap also lowers the default base.
@@ -270,7 +613,8 @@ Outcome cmd_run(const Options& options, PlatformServices& platform, LogSink& sin
                 Reporter& reporter) {
   CommandFlag flags[] = {{"--spool", {}, false},         {"--project", {}, false},
                          {"--poll-ms", {}, false},       {"--once", {}, false, true},
-                         {"--retry-base-ms", {}, false}, {"--retry-cap-ms", {}, false}};
+                         {"--retry-base-ms", {}, false}, {"--retry-cap-ms", {}, false},
+                         {"--poison-after", {}, false},  {"--import-timeout-s", {}, false}};
   std::string_view unused;
   size_t positional_count = 0;
   LSEDGE_TRY(split_command_args(options, 0, Span<CommandFlag>(flags), &unused, 0, positional_count,
@@ -278,10 +622,14 @@ Outcome cmd_run(const Options& options, PlatformServices& platform, LogSink& sin
   if (!flags[0].given) {
     return Error(Status::UsageError, kRunUsage);
   }
-  LSEDGE_TRY_ASSIGN(const int64_t project, parse_project_id(flags[1], kRunUsage));
-  LSEDGE_TRY_ASSIGN(const uint64_t poll_ms,
-                    parse_count_flag(flags[2], kDefaultPollMs, 10, kMaxPollMs));
-  LSEDGE_TRY_ASSIGN(const BackoffPolicy policy, parse_policy(flags[4], flags[5]));
+  Uploader::Settings settings;
+  LSEDGE_TRY_ASSIGN(settings.project, parse_project_id(flags[1], kRunUsage));
+  LSEDGE_TRY_ASSIGN(settings.poll_ms, parse_count_flag(flags[2], kDefaultPollMs, 10, kMaxPollMs));
+  settings.once = flags[3].given;
+  LSEDGE_TRY_ASSIGN(settings.policy, parse_policy(flags[4], flags[5]));
+  LSEDGE_TRY_ASSIGN(const uint64_t poison_after,
+                    parse_count_flag(flags[6], spool::kDefaultPoisonAfter, 1, kMaxPoisonAfter));
+  settings.poison_after = static_cast<uint32_t>(poison_after);
 
   const CliSpool spool_slot(platform, sink);
   Spool& spool = spool_slot.spool();
@@ -289,9 +637,12 @@ Outcome cmd_run(const Options& options, PlatformServices& platform, LogSink& sin
   // From here a SIGTERM/SIGINT lets the request in flight finish, then stops.
   platform.stop.arm();
   std::optional<Session> session;
-  LSEDGE_TRY(start_session(options, platform, sink, session));
-  Uploader uploader(platform, reporter, *session, spool, sink, project, poll_ms, flags[3].given,
-                    policy);
+  ConfigOverrides overrides;
+  if (flags[7].given) {
+    overrides.import_timeout_s = flags[7].value;
+  }
+  LSEDGE_TRY(start_session(options, platform, sink, session, overrides));
+  Uploader uploader(platform, reporter, *session, spool, sink, settings);
   return uploader.run();
 }
 

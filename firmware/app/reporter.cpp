@@ -255,6 +255,7 @@ void Reporter::run_queue(std::string_view event, const spool::SpoolCounts& count
         .unum("rejected", totals.rejected)
         .unum("unknown_outcomes", totals.unknown_outcomes)
         .unum("possible_duplicates", totals.possible_duplicates)
+        .unum("split_entries", totals.split_entries)
         .send(console_, false);
   }
   Text text;
@@ -266,7 +267,11 @@ void Reporter::run_queue(std::string_view event, const spool::SpoolCounts& count
     text << "; this run sent " << totals.sent_entries << " entries (" << totals.sent_tasks
          << " tasks), rejected " << totals.rejected << ", lost the answer to "
          << totals.unknown_outcomes << " requests and resent " << totals.possible_duplicates
-         << " entries that may be duplicates\n";
+         << " entries that may be duplicates";
+    if (totals.split_entries > 0) {
+      text << "; split " << totals.split_entries << " entries the server refused in part";
+    }
+    text << "\n";
   }
   console_.out(text.view());
 }
@@ -326,6 +331,111 @@ void Reporter::run_rejected(const spool::SpoolEntry& entry, const Error& error,
   console_.err((Text() << "lsedge run: the server refused " << entry << " (HTTP "
                        << error.http_status << "): " << error.detail.view() << "; moved to "
                        << spool_directory << "/rejected/ with the reason beside it\n")
+                   .view());
+}
+
+void Reporter::run_items_rejected(const spool::SpoolEntry& entry, uint64_t refused,
+                                  uint64_t requeued, std::string_view first_reason,
+                                  std::string_view spool_directory) {
+  if (json_) {
+    return json_line("items_rejected")
+        .entry(&entry)
+        .unum("refused", refused)
+        .unum("requeued", requeued)
+        .str("first_reason", first_reason)
+        .send(console_, false);
+  }
+  console_.err((Text() << "lsedge run: the server refused " << refused << " of the " << entry.tasks
+                       << " tasks of " << entry << " (HTTP 400), e.g. \"" << first_reason
+                       << "\"; moved each to " << spool_directory
+                       << "/rejected/ with its own reason; " << requeued
+                       << " tasks queued again in its place\n")
+                   .view());
+}
+
+void Reporter::run_split(const spool::SpoolEntry& entry, std::string_view cause,
+                         uint16_t http_status, uint64_t bytes) {
+  if (json_) {
+    return json_line("split")
+        .entry(&entry)
+        .str("cause", cause)
+        .unum("http_status", http_status)
+        .unum("bytes", bytes)
+        .unum("parts", 2)
+        .send(console_, false);
+  }
+  const std::string_view why =
+      cause == "too_large"
+          ? "a proxy in front of Label Studio refused the request as too large"
+          : "the server refused it without saying which tasks (its list of items was cut)";
+  console_.err((Text() << "lsedge run: split " << entry << " (" << entry.tasks << " tasks, "
+                       << bytes << " bytes) in halves: " << why << " (HTTP " << http_status
+                       << "); each half is sent on its own\n")
+                   .view());
+}
+
+void Reporter::run_poisoned(const spool::SpoolEntry& entry, const Error& error, uint64_t failures,
+                            std::string_view spool_directory) {
+  if (json_) {
+    return json_line("poisoned")
+        .entry(&entry)
+        .unum("http_status", error.http_status)
+        .unum("failures", failures)
+        .str("detail", error.detail.view())
+        .send(console_, false);
+  }
+  console_.err((Text() << "lsedge run: Label Studio failed on " << entry << " " << failures
+                       << " times in a row (HTTP " << error.http_status
+                       << ") while it answered other requests: " << error.detail.view()
+                       << "; moved to " << spool_directory
+                       << "/rejected/ with the reason beside it, so the queue moves on\n")
+                   .view());
+}
+
+void Reporter::run_import_queued(const spool::SpoolEntry& entry, int64_t import_id) {
+  if (json_) {
+    return json_line("import_queued")
+        .entry(&entry)
+        .num("import_id", import_id)
+        .send(console_, false);
+  }
+  console_.out((Text() << "queued " << entry << ": " << entry.tasks << " tasks as import "
+                       << import_id << "; polling its status\n")
+                   .view());
+}
+
+void Reporter::run_import_polled(const spool::SpoolEntry& entry, int64_t import_id,
+                                 std::string_view state, uint64_t next_poll_ms) {
+  if (json_) {
+    return json_line("import_polled")
+        .entry(&entry)
+        .num("import_id", import_id)
+        .str("state", state)
+        .unum("next_poll_ms", next_poll_ms)
+        .send(console_, false);
+  }
+  Text text;
+  text << "import " << import_id << " of " << entry << ": " << state;
+  if (next_poll_ms > 0) {
+    text << "; next poll in " << next_poll_ms << " ms";
+  }
+  console_.err((text << "\n").view());
+}
+
+void Reporter::run_batch_bytes_hint(uint64_t refused_bytes, uint64_t suggested_bytes) {
+  if (json_) {
+    return json_line("batch_bytes_hint")
+        .unum("refused_bytes", refused_bytes)
+        .unum("suggested_batch_bytes", suggested_bytes)
+        .send(console_, false);
+  }
+  console_.err((Text() << "lsedge run: warning: a proxy in front of Label Studio refuses request "
+                          "bodies of "
+                       << refused_bytes
+                       << " bytes (HTTP 413, e.g. nginx client_max_body_size); such entries are "
+                          "split until they fit, which costs requests: queue new tasks with "
+                          "`lsedge spool add --batch-bytes "
+                       << suggested_bytes << "` or raise the proxy's limit\n")
                    .view());
 }
 

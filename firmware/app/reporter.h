@@ -23,6 +23,7 @@ struct RunTotals {
   uint64_t rejected = 0;
   uint64_t unknown_outcomes = 0;
   uint64_t possible_duplicates = 0;
+  uint64_t split_entries = 0;  // entries replaced by parts (a 400's verdicts, halves)
 };
 
 // Results go to stdout; errors, retries and notes to stderr. With JSON, notes meant for people
@@ -57,6 +58,26 @@ class Reporter {
                  const spool::SpoolEntry* entry, bool outcome_unknown);
   void run_rejected(const spool::SpoolEntry& entry, const Error& error,
                     std::string_view spool_directory);
+  // A 400's item list divided `entry`: `refused` tasks to rejected/ (each with its own reason),
+  // `requeued` queued again in its place.
+  void run_items_rejected(const spool::SpoolEntry& entry, uint64_t refused, uint64_t requeued,
+                          std::string_view first_reason, std::string_view spool_directory);
+  // `entry` (`bytes` long) was split in halves. `cause`: too_large (413), cut_item_list (a 400
+  // whose list holds no verdict), no_verdicts (a 400 that lists no refused item).
+  void run_split(const spool::SpoolEntry& entry, std::string_view cause, uint16_t http_status,
+                 uint64_t bytes);
+  // Label Studio failed on `entry` `failures` times in a row while it answered other requests:
+  // moved to rejected/.
+  void run_poisoned(const spool::SpoolEntry& entry, const Error& error, uint64_t failures,
+                    std::string_view spool_directory);
+  // The server queued `entry`'s import (asynchronous import); it is polled.
+  void run_import_queued(const spool::SpoolEntry& entry, int64_t import_id);
+  // A poll's answer: `state` created, in_progress, completed or failed; the next poll in
+  // `next_poll_ms` (0 when the import ended).
+  void run_import_polled(const spool::SpoolEntry& entry, int64_t import_id, std::string_view state,
+                         uint64_t next_poll_ms);
+  // Once per run after a proxy's 413: a --batch-bytes that fits.
+  void run_batch_bytes_hint(uint64_t refused_bytes, uint64_t suggested_bytes);
   // After the error that stopped the uploader.
   void run_stopped();
 

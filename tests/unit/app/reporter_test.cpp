@@ -127,6 +127,105 @@ TEST(ReporterJson, ExactFieldsOfTheRunEvents) {
             "{\"tasks\":4,\"requests\":1}\n");
 }
 
+TEST(ReporterJson, SplitPoisonAndAsyncImportEventsStayValidJson) {
+  RecordingConsole console;
+  Reporter reporter(console, true);
+  const Error error = hostile_error();
+  const spool::SpoolEntry long_entry = entry(std::string(64, '\x02'), std::string(64, '"'), 3);
+  reporter.run_items_rejected(long_entry, 2, 1, error.detail.view(), "/q");
+  reporter.run_split(long_entry, "too_large", 413, 204800);
+  reporter.run_poisoned(long_entry, error, 5, "/q");
+  reporter.run_import_queued(long_entry, 17);
+  reporter.run_import_polled(long_entry, 17, "in_progress", 500);
+  reporter.run_batch_bytes_hint(204800, 51200);
+  reporter.run_queue("drained", spool::SpoolCounts(), RunTotals());
+  const auto out = lines_of(console.stdout_);
+  ASSERT_EQ(out.size(), 7u);
+  const char* events[] = {"items_rejected", "split",         "poisoned",
+                          "import_queued",  "import_polled", "batch_bytes_hint",
+                          "drained"};
+  for (size_t i = 0; i < out.size(); ++i) {
+    cJSON* json = parse(out[i]);
+    ASSERT_NE(json, nullptr);
+    EXPECT_STREQ(cJSON_GetObjectItem(json, "event")->valuestring, events[i]);
+    cJSON_Delete(json);
+  }
+  cJSON* poisoned = parse(out[2]);
+  ASSERT_NE(poisoned, nullptr);
+  EXPECT_STREQ(cJSON_GetObjectItem(poisoned, "detail")->valuestring, error.detail.c_str());
+  EXPECT_EQ(cJSON_GetObjectItem(poisoned, "failures")->valueint, 5);
+  cJSON_Delete(poisoned);
+  EXPECT_EQ(console.stderr_, "");
+}
+
+TEST(ReporterJson, ExactFieldsOfTheSplitAndImportEvents) {
+  RecordingConsole console;
+  Reporter reporter(console, true);
+  const spool::SpoolEntry e = entry("1", "0-10.json", 10);
+  reporter.run_items_rejected(e, 4, 6, "Error at item 2: \"image\" key is expected", "/q");
+  reporter.run_split(e, "cut_item_list", 400, 9000);
+  reporter.run_import_queued(e, 17);
+  reporter.run_import_polled(e, 17, "completed", 0);
+  reporter.run_batch_bytes_hint(204800, 51200);
+  RunTotals totals;
+  totals.split_entries = 3;
+  totals.rejected = 4;
+  reporter.run_queue("drained", spool::SpoolCounts(), totals);
+  EXPECT_EQ(
+      console.stdout_,
+      "{\"event\":\"items_rejected\",\"entry\":\"1/0-10.json\",\"tasks\":10,\"refused\":4,"
+      "\"requeued\":6,\"first_reason\":\"Error at item 2: \\\"image\\\" key is expected\"}\n"
+      "{\"event\":\"split\",\"entry\":\"1/0-10.json\",\"tasks\":10,\"cause\":"
+      "\"cut_item_list\",\"http_status\":400,\"bytes\":9000,\"parts\":2}\n"
+      "{\"event\":\"import_queued\",\"entry\":\"1/0-10.json\",\"tasks\":10,\"import_id\":17}\n"
+      "{\"event\":\"import_polled\",\"entry\":\"1/0-10.json\",\"tasks\":10,\"import_id\":17,"
+      "\"state\":\"completed\",\"next_poll_ms\":0}\n"
+      "{\"event\":\"batch_bytes_hint\",\"refused_bytes\":204800,\"suggested_batch_bytes\":"
+      "51200}\n"
+      "{\"event\":\"drained\",\"queued_entries\":0,\"queued_tasks\":0,\"rejected_entries\":0,"
+      "\"outcome_unknown\":0,\"sent_entries\":0,\"sent_tasks\":0,\"rejected\":4,"
+      "\"unknown_outcomes\":0,\"possible_duplicates\":0,\"split_entries\":3}\n");
+}
+
+TEST(ReporterHuman, SplitPoisonAndAsyncImportTexts) {
+  RecordingConsole console;
+  Reporter reporter(console, false);
+  const spool::SpoolEntry e = entry("1", "0-10.json", 10);
+  reporter.run_items_rejected(e, 4, 6, "bad image", "/q");
+  reporter.run_split(e, "too_large", 413, 9000);
+  Error server(Status::ServerError, "boom");
+  server.http_status = 500;
+  reporter.run_poisoned(e, server, 5, "/q");
+  reporter.run_import_queued(e, 17);
+  reporter.run_import_polled(e, 17, "in_progress", 500);
+  reporter.run_import_polled(e, 17, "completed", 0);
+  reporter.run_batch_bytes_hint(204800, 51200);
+  RunTotals totals;
+  totals.split_entries = 2;
+  reporter.run_queue("drained", spool::SpoolCounts(), totals);
+  EXPECT_EQ(console.stdout_,
+            "queued 1/0-10.json: 10 tasks as import 17; polling its status\n"
+            "drained: 0 entries (0 tasks) queued, 0 in rejected/; this run sent 0 entries (0 "
+            "tasks), rejected 0, lost the answer to 0 requests and resent 0 entries that may be "
+            "duplicates; split 2 entries the server refused in part\n");
+  EXPECT_EQ(console.stderr_,
+            "lsedge run: the server refused 4 of the 10 tasks of 1/0-10.json (HTTP 400), e.g. "
+            "\"bad image\"; moved each to /q/rejected/ with its own reason; 6 tasks queued again "
+            "in its place\n"
+            "lsedge run: split 1/0-10.json (10 tasks, 9000 bytes) in halves: a proxy in front of "
+            "Label Studio refused the request as too large (HTTP 413); each half is sent on its "
+            "own\n"
+            "lsedge run: Label Studio failed on 1/0-10.json 5 times in a row (HTTP 500) while it "
+            "answered other requests: boom; moved to /q/rejected/ with the reason beside it, so "
+            "the queue moves on\n"
+            "import 17 of 1/0-10.json: in_progress; next poll in 500 ms\n"
+            "import 17 of 1/0-10.json: completed\n"
+            "lsedge run: warning: a proxy in front of Label Studio refuses request bodies of "
+            "204800 bytes (HTTP 413, e.g. nginx client_max_body_size); such entries are split "
+            "until they fit, which costs requests: queue new tasks with `lsedge spool add "
+            "--batch-bytes 51200` or raise the proxy's limit\n");
+}
+
 TEST(ReporterHuman, TextsAsBefore) {
   RecordingConsole console;
   Reporter reporter(console, false);
