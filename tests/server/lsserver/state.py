@@ -98,7 +98,7 @@ def read_knobs(sd=None):
 
 def reset_faults(sd=None):
     with locked_knobs(sd) as knobs:
-        for key in ('fail', 'fail_after', 'delay', 'drop', 'retry_after', 'chunked') + BEHAVIOUR_KNOBS:
+        for key in ('access_lifetime', 'fail', 'fail_after', 'delay', 'drop', 'retry_after', 'chunked') + BEHAVIOUR_KNOBS:
             knobs[key] = json.loads(json.dumps(DEFAULT_KNOBS[key]))
 
 
