@@ -491,7 +491,9 @@ void Reporter::write_error(const Error& error) {
   Text text;
   text << "lsedge: " << status_message(error.status) << "\n";
   if (!error.detail.empty()) {
-    const bool from_server = error.status == Status::RefreshRejected || error.http_status != 0;
+    // A configuration verdict (wrong URL, redirect, plain HTTP to HTTPS) is lsedge's own text.
+    const bool from_server = error.status == Status::RefreshRejected ||
+                             (error.http_status != 0 && exit_code_for(error.status) != 2);
     text << (from_server ? "  server said: " : "  detail: ") << error.detail.view() << "\n";
   }
   if (error.status == Status::RefreshRejected) {

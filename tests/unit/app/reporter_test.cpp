@@ -291,5 +291,21 @@ TEST(JsonLogSink, LogLinesAreJsonAndKeepTheLevelsOfTheNextSink) {
   cJSON_Delete(json);
 }
 
+TEST(Reporter, OnlyTheServersWordsAreCalledTheServers) {
+  RecordingConsole console;
+  Reporter reporter(console, false);
+  Error wrong_url(Status::NoApiAtUrl, "GET /ls/api/projects/ answered an HTML 404 page");
+  wrong_url.http_status = 404;
+  reporter.error(wrong_url);
+  EXPECT_NE(console.stderr_.find("  detail: GET /ls/api"), std::string::npos) << console.stderr_;
+  EXPECT_EQ(console.stderr_.find("server said"), std::string::npos) << console.stderr_;
+  console.stderr_.clear();
+  Error refused(Status::ValidationFailed, "Validation error");
+  refused.http_status = 400;
+  reporter.error(refused);
+  EXPECT_NE(console.stderr_.find("  server said: Validation error"), std::string::npos)
+      << console.stderr_;
+}
+
 }  // namespace
 }  // namespace lsedge::app
