@@ -583,7 +583,7 @@ Result<std::optional<uint8_t>> ProjectBodySource::next_byte(const Segment& segme
   if (segment.part == Part::EscapedFile) {
     LSEDGE_TRY_ASSIGN(byte, next_file_byte(segment));
   } else if (offset_ < segment.text.size()) {
-    byte = static_cast<uint8_t>(segment.text[offset_++]);
+    byte = static_cast<uint8_t>(segment.text[static_cast<size_t>(offset_++)]);
   }
   LSEDGE_TRY(check_utf8(segment, byte));
   return byte;
@@ -643,7 +643,7 @@ Result<size_t> ProjectBodySource::read(ByteSpan out) {
     std::optional<uint8_t> byte;
     if (segment.part == Part::Literal) {
       if (offset_ < segment.text.size()) {
-        byte = static_cast<uint8_t>(segment.text[offset_++]);
+        byte = static_cast<uint8_t>(segment.text[static_cast<size_t>(offset_++)]);
         out[written++] = *byte;
         continue;
       }

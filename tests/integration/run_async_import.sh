@@ -45,7 +45,7 @@ clear_request_log
 "$LSEDGE" --json run --spool "$spool" --project "$project" --retry-cap-ms 500 \
   >"$work/daemon.out" 2>"$work/daemon.err" &
 pid=$!
-for _ in $(seq 100); do
+for _ in $(seq 300); do  # up to 30 s: a TLS start-up under qemu on a loaded machine
   grep -q '"event":"import_polled"' "$work/daemon.out" && break
   sleep 0.1
 done
@@ -69,7 +69,7 @@ clear_request_log
 "$LSEDGE" --json run --spool "$spool" --project "$project" --retry-cap-ms 500 \
   >"$work/daemon.out" 2>"$work/daemon.err" &
 pid=$!
-for _ in $(seq 100); do
+for _ in $(seq 300); do  # up to 30 s: a TLS start-up under qemu on a loaded machine
   grep -q '"event":"import_queued"' "$work/daemon.out" && break
   sleep 0.1
 done

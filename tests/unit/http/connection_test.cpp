@@ -396,7 +396,7 @@ TEST(Connection, ExactlyTheDrainLimitIsDrainedAndOneMoreByteIsNot) {
     Harness h(limits);
     h.connection->set_drain_limit(5000);
     h.socket.add_connection().then_data(
-        with_content_length(400, std::string(100 + 5000 + extra, 'z')));
+        with_content_length(400, std::string(static_cast<size_t>(100 + 5000 + extra), 'z')));
     Result<Response> r = h.get();
     ASSERT_TRUE(r.ok());
     EXPECT_TRUE(r->truncated);
@@ -410,7 +410,7 @@ TEST(Connection, TheDefaultDrainLimitIsTheBoards) {
     Limits limits;
     limits.response_body = 100;
     Harness h(limits);
-    const std::string body(100 + LSEDGE_HTTP_DRAIN_LIMIT + extra, 'z');
+    const std::string body(static_cast<size_t>(100 + LSEDGE_HTTP_DRAIN_LIMIT + extra), 'z');
     script_data(h.socket.add_connection(), with_content_length(400, body));
     Result<Response> r = h.get();
     ASSERT_TRUE(r.ok());

@@ -186,7 +186,7 @@ class VectorPlan final : public SplitPlan {
   uint32_t part_count() const override { return parts_; }
   uint32_t part_of(uint64_t index) const override {
     ++calls_;
-    return index < of_.size() ? of_[index] : kReject;
+    return index < of_.size() ? of_[static_cast<size_t>(index)] : kReject;
   }
   std::string_view reason(uint64_t index) const override {
     const auto found = reasons_.find(index);
@@ -204,8 +204,8 @@ class VectorPlan final : public SplitPlan {
 };
 
 VectorPlan halves(uint64_t n) {
-  std::vector<uint32_t> of(n, 0);
-  for (uint64_t i = n / 2; i < n; ++i) {
+  std::vector<uint32_t> of(static_cast<size_t>(n), 0);
+  for (size_t i = static_cast<size_t>(n / 2); i < of.size(); ++i) {
     of[i] = 1;
   }
   return VectorPlan(2, of);
