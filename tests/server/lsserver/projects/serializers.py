@@ -17,8 +17,10 @@ _NOT_BULK = {
 
 class IncludeMixin:
     """drf-flex-fields with REST_FLEX_FIELDS = {'FIELDS_PARAM': 'include'} (Label Studio's base.py): on the root
-    serializer, ?include=a,b keeps only those fields (in declared order; unknown names are ignored). The knob
-    `ignore_include` makes the server behave like one without flex-fields."""
+    serializer, ?include=a,b keeps only those fields (in declared order; unknown names are ignored), on GET only:
+    flex-fields' `_can_access_request` reads the query only when `request.method == 'GET'`, so a create (POST)
+    answers the whole project whatever it asks. The knob `ignore_include` makes the server behave like one without
+    flex-fields."""
 
     def _included(self):
         request = self.context.get('request')
@@ -26,6 +28,8 @@ class IncludeMixin:
             return getattr(self, '_include', None)
         self._include_checked = True
         self._include = None
+        if request.method != 'GET':
+            return None
         values = request.query_params.getlist('include') or request.query_params.getlist('include[]')
         if values and not state.read_knobs().get('ignore_include'):
             if len(values) == 1:
