@@ -98,8 +98,11 @@ def read_knobs(sd=None):
 
 def reset_faults(sd=None):
     with locked_knobs(sd) as knobs:
-        for key in ('access_lifetime', 'fail', 'fail_after', 'delay', 'drop', 'retry_after', 'chunked') + BEHAVIOUR_KNOBS:
+        for key in ('fail', 'fail_after', 'delay', 'drop', 'retry_after', 'chunked') + BEHAVIOUR_KNOBS:
             knobs[key] = json.loads(json.dumps(DEFAULT_KNOBS[key]))
+        # Back to the lifetime the server was started with (start.sh --access-lifetime), so a short lifetime one
+        # test set does not answer a slow request of the next one with 401.
+        knobs['access_lifetime'] = knobs.get('start_access_lifetime', DEFAULT_KNOBS['access_lifetime'])
 
 
 def _matches(rule, path):

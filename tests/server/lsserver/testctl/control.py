@@ -348,6 +348,7 @@ def setup(legacy=False, access_lifetime=300):
     )
     with state.locked_knobs() as k:
         k['access_lifetime'] = int(access_lifetime)
+        k['start_access_lifetime'] = int(access_lifetime)
     _write_secret_file(os.path.join(sd, 'pat.txt'), pat)
     _write_secret_file(os.path.join(sd, 'legacy_key.txt'), legacy_key)
     _write_secret_file(os.path.join(sd, 'test_secret.txt'), secrets.token_hex(16))
