@@ -104,3 +104,14 @@ PY
 project_with_config() { admin project-create "$1 ${work##*.}" "$2"; }
 # count_status STATUS: requests in the server's log answered STATUS (e.g. 401).
 count_status() { awk -v s="$1" '$4 == s' "$LSEDGE_TEST_REQUEST_LOG" | wc -l; }
+
+# Waits up to $3 seconds (default 30: a TLS start-up under qemu on a loaded machine) for a line of
+# file $1 matching $2; fails (returns 1) when none came.
+wait_for_line() {
+  local i
+  for ((i = 0; i < ${3:-30} * 10; i++)); do
+    grep -q -- "$2" "$1" && return 0
+    sleep 0.1
+  done
+  grep -q -- "$2" "$1"
+}

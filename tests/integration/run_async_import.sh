@@ -45,11 +45,7 @@ clear_request_log
 "$LSEDGE" --json run --spool "$spool" --project "$project" --retry-cap-ms 500 \
   >"$work/daemon.out" 2>"$work/daemon.err" &
 pid=$!
-for _ in $(seq 300); do  # up to 30 s: a TLS start-up under qemu on a loaded machine
-  grep -q '"event":"import_polled"' "$work/daemon.out" && break
-  sleep 0.1
-done
-grep -q '"event":"import_polled"' "$work/daemon.out" || fail "no poll before the signal"
+wait_for_line "$work/daemon.out" '"event":"import_polled"' || fail "no poll before the signal"
 stop_daemon TERM "$pid"
 cat "$work/daemon.out"
 [ "$daemon_rc" -eq 0 ] || fail "SIGTERM while polling: exit $daemon_rc"
@@ -69,11 +65,7 @@ clear_request_log
 "$LSEDGE" --json run --spool "$spool" --project "$project" --retry-cap-ms 500 \
   >"$work/daemon.out" 2>"$work/daemon.err" &
 pid=$!
-for _ in $(seq 300); do  # up to 30 s: a TLS start-up under qemu on a loaded machine
-  grep -q '"event":"import_queued"' "$work/daemon.out" && break
-  sleep 0.1
-done
-grep -q '"event":"import_queued"' "$work/daemon.out" || fail "not queued before the kill"
+wait_for_line "$work/daemon.out" '"event":"import_queued"' || fail "not queued before the kill"
 sleep 0.3
 kill -9 "$pid"
 wait "$pid" 2>/dev/null || true
