@@ -27,6 +27,19 @@ struct DirectoryHandle {
 // The longest file name a directory entry can hold (NAME_MAX on Linux).
 inline constexpr size_t kFileNameCapacity = 255;
 
+// What is at a path (symbolic links followed), for checks before a file is trusted or used.
+// Thread-safety: a value type.
+struct FileInfo {
+  enum class Kind : uint8_t { Regular, Directory, Other };  // Other: device, FIFO, socket
+  Kind kind = Kind::Other;
+  uint32_t mode = 0;       // permission bits (0777 part of st_mode)
+  uint32_t owner_uid = 0;  // the file's owner
+  uint64_t size = 0;
+};
+
+// How lock_file() waits. Thread-safety: a value type.
+enum class LockWait : uint8_t { NoWait, Wait };
+
 // One directory entry ("." and ".." are never reported). A symbolic link is not a directory.
 // Thread-safety: a value type.
 struct DirectoryEntry {
@@ -40,6 +53,9 @@ struct DirectoryEntry {
 //   FileExists         create_new() or make_directory() where a file already is,
 //   DirectoryNotEmpty  rename() onto, or remove() of, a directory with entries,
 //   NoSpace            the device, a quota or a file size limit is full ("disk full: <path>"),
+//   FileAccessDenied   permissions or a read-only mount refuse it,
+//   NotARegularFile    a directory, device or FIFO where a regular file is needed,
+//   NotADirectory      a file where a directory is needed (also on the way to a path),
 //   FileError          every other storage failure,
 // and BufferTooSmall where a caller buffer is too small, InvalidArgument for bad handles or paths.
 // Durability follows POSIX: data is on disk after sync(); a rename or removal is on disk after
@@ -53,7 +69,8 @@ class Storage {
   [[nodiscard]] virtual Result<size_t> read_file(std::string_view path,
                                                  lsedge::ByteSpan buffer) = 0;
 
-  // Streaming access.
+  // Streaming access. open_read() and read_file() open only regular files (NotARegularFile for a
+  // directory, device, FIFO or socket) and never block on opening (a FIFO without a writer).
   [[nodiscard]] virtual Result<FileHandle> open_read(std::string_view path) = 0;
   // Creates a new file for writing; FileExists if something is at `path`.
   [[nodiscard]] virtual Result<FileHandle> create_new(std::string_view path) = 0;
@@ -63,6 +80,10 @@ class Storage {
   // Appends all of `data` (a full disk is NoSpace).
   [[nodiscard]] virtual Outcome append(FileHandle file, lsedge::ConstByteSpan data) = 0;
   [[nodiscard]] virtual Result<uint64_t> size(FileHandle file) = 0;
+  // Overwrites bytes at `offset` of a file opened by lock_file() (never grows it past its size
+  // without NoSpace being possible: write only within bytes the file already has to need none).
+  [[nodiscard]] virtual Outcome write_at(FileHandle file, uint64_t offset,
+                                         lsedge::ConstByteSpan data) = 0;
   // Flushes the file's data and metadata to the device.
   [[nodiscard]] virtual Outcome sync(FileHandle file) = 0;
   virtual void close(FileHandle file) = 0;
@@ -85,6 +106,16 @@ class Storage {
   virtual void close_directory(DirectoryHandle directory) = 0;
   // True if something exists at `path`.
   [[nodiscard]] virtual Result<bool> exists(std::string_view path) = 0;
+  // What is at `path` (FileNotFound if nothing).
+  [[nodiscard]] virtual Result<FileInfo> info(std::string_view path) = 0;
+  // The user id this process runs as (to compare with FileInfo::owner_uid).
+  [[nodiscard]] virtual uint32_t caller_uid() = 0;
+
+  // An advisory exclusive lock (flock(2) on Linux) on the regular file at `path`, which must
+  // exist; opened for reading and writing (write_at). NoWait: an invalid handle when another
+  // open file holds the lock. Wait: blocks until it is free. close() releases it; so does the
+  // process's death, so a crash never leaves a spool locked.
+  [[nodiscard]] virtual Result<FileHandle> lock_file(std::string_view path, LockWait wait) = 0;
 };
 
 // Closes a file on every way out of a scope. Thread-safety: as the file it holds.

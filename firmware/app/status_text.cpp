@@ -40,6 +40,21 @@ constexpr StatusText kMessages[] = {
      "plain HTTP was sent to a port that expects HTTPS; use https:// in LABEL_STUDIO_URL"},
     {Status::Redirected,
      "the server redirects this URL elsewhere; set LABEL_STUDIO_URL to the address it names"},
+    {Status::TaskFileInvalid,
+     "the local task file is not a valid task list (see the byte offset and line); correct the "
+     "file"},
+    {Status::UnsafeSettingsFile,
+     "the settings file could be changed by another user (writable by group or others, or owned "
+     "by another user than you or root); run 'chmod go-w' and 'chown' on it, as for ssh keys"},
+    {Status::NotASpool,
+     "the directory is not an lsedge spool (it is not empty and has no spool marker, or its "
+     "format is newer than this lsedge); give a new or empty directory, or the spool's own"},
+    {Status::SpoolNotFound,
+     "the spool directory does not exist; 'run' never creates one: check --spool, or create "
+     "the spool with 'lsedge spool add'"},
+    {Status::SpoolBusy,
+     "another 'lsedge run' is already draining this spool (one consumer per spool); stop it "
+     "first, or give another --spool"},
     {Status::FileError,
      "a local file could not be read or written; check the path and its permissions"},
     {Status::FileNotFound, "a local file or directory does not exist; check the path"},
@@ -47,6 +62,12 @@ constexpr StatusText kMessages[] = {
      "a local file or directory already exists where a new one was to be made; check the path"},
     {Status::DirectoryNotEmpty, "a local directory is not empty; check the path"},
     {Status::NoSpace, "the local disk is full (bytes or inodes); free space on the device"},
+    {Status::NotARegularFile,
+     "the path is a directory, device or FIFO, not a regular file; give the path of a file"},
+    {Status::NotADirectory, "the path is not a directory; give the path of a directory"},
+    {Status::FileAccessDenied,
+     "permission to the local file or directory is denied (or it is on a read-only mount); check "
+     "its owner and mode"},
     {Status::EntropyFailure,
      "the system random number source failed; check the kernel's entropy source"},
     {Status::Timeout,
@@ -100,6 +121,12 @@ constexpr StatusText kMessages[] = {
      "the server's answer is not valid JSON; check that the URL points at Label Studio"},
     {Status::JsonMissingField,
      "the server's answer lacks an expected field; check the Label Studio version"},
+    {Status::ServerTokenMalformed,
+     "the server issued an access token that is not a readable JWT (the configured token is "
+     "fine); check the server's version and any proxy rewriting its answers"},
+    {Status::PaginationRunaway,
+     "the server's listing does not end (a repeated 'next' link or more pages than allowed); "
+     "check the server and any proxy rewriting its links"},
     {Status::Cancelled, "the operation was cancelled"},
 };
 

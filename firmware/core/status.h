@@ -27,6 +27,11 @@ enum class Status : uint8_t {
   NoApiAtUrl,       // the URL answers, but not with Label Studio's API (wrong sub-path, old server)
   HttpToHttpsPort,  // http:// sent to a port that speaks HTTPS
   Redirected,       // the server redirects the URL elsewhere (3xx)
+  TaskFileInvalid,  // a local task file is not valid JSON or not a task list (offset, line)
+  UnsafeSettingsFile,  // a .env writable by group/others or owned by another user
+  NotASpool,           // a non-empty directory without the spool marker (or a newer format)
+  SpoolNotFound,       // `run` on a spool directory that does not exist (it never creates one)
+  SpoolBusy,           // another consumer (`run`) holds the spool's lock
 
   // Local resources.
   FileError,          // any other storage failure (errno in Error::code)
@@ -34,6 +39,9 @@ enum class Status : uint8_t {
   FileExists,         // storage: a new file or directory's path is taken
   DirectoryNotEmpty,  // storage: a directory to remove or replace still has entries
   NoSpace,            // storage: the device is out of bytes or inodes
+  NotARegularFile,    // storage: a directory, device, FIFO or socket where a file is needed
+  NotADirectory,      // storage: a file or device where a directory is needed
+  FileAccessDenied,   // storage: EACCES/EPERM/EROFS (permissions, read-only mount)
   EntropyFailure,
 
   // Network and TLS.
@@ -68,6 +76,8 @@ enum class Status : uint8_t {
   UnexpectedHttpStatus,
   JsonInvalid,
   JsonMissingField,
+  ServerTokenMalformed,  // the server issued an access token that is not a readable JWT
+  PaginationRunaway,     // a listing whose `next` repeats or that exceeds the page cap
   Cancelled,
 
   kCount_  // not a status; keeps the message table honest

@@ -20,6 +20,14 @@ Status file_status(int err, ErrnoContext context) {
     case EDQUOT:
     case EFBIG:
       return Status::NoSpace;
+    case EACCES:
+    case EPERM:
+    case EROFS:
+      return Status::FileAccessDenied;
+    case EISDIR:
+      return Status::NotARegularFile;
+    case ENOTDIR:
+      return Status::NotADirectory;
     default:
       return Status::FileError;
   }

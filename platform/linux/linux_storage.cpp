@@ -2,6 +2,7 @@
 
 #include <dirent.h>  // DT_* record types
 #include <fcntl.h>
+#include <sys/file.h>  // flock(2)
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -91,6 +92,32 @@ int open_retrying(const char* path, int flags, mode_t mode = 0) {
   do {
     fd = ::open(path, flags, mode);
   } while (fd < 0 && errno == EINTR);
+  return fd;
+}
+
+// Opens `path` for reading only if it is a regular file. O_NONBLOCK keeps a FIFO without a
+// writer (or a device) from blocking the open; it is cleared again for the reads.
+Result<int> open_regular(const char* path, std::string_view shown) {
+  const int fd = open_retrying(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) {
+    return file_error(errno, shown);
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return file_error(err, shown);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Error(Status::NotARegularFile, shown);
+  }
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return file_error(err, shown);
+  }
   return fd;
 }
 
@@ -198,10 +225,7 @@ Result<size_t> LinuxStorage::read_file(std::string_view path, ByteSpan buffer) {
   CPath c_path;
   LSEDGE_TRY(to_c_path(path, c_path));
 
-  const int raw_fd = open_retrying(c_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (raw_fd < 0) {
-    return file_error(errno, path);
-  }
+  LSEDGE_TRY_ASSIGN(const int raw_fd, open_regular(c_path.c_str(), path));
   const FileDescriptor fd(raw_fd);
 
   size_t total = 0;
@@ -236,10 +260,7 @@ Result<size_t> LinuxStorage::read_file(std::string_view path, ByteSpan buffer) {
 Result<hal::FileHandle> LinuxStorage::open_read(std::string_view path) {
   CPath c_path;
   LSEDGE_TRY(to_c_path(path, c_path));
-  const int fd = open_retrying(c_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) {
-    return file_error(errno, path);
-  }
+  LSEDGE_TRY_ASSIGN(const int fd, open_regular(c_path.c_str(), path));
   return hal::FileHandle{fd};
 }
 
@@ -292,6 +313,26 @@ Outcome LinuxStorage::append(hal::FileHandle file, ConstByteSpan data) {
         } while (rc != 0 && errno == EINTR);
       }
       return handle_error(err, file);
+    }
+    done += static_cast<size_t>(n);
+  }
+  return {};
+}
+
+Outcome LinuxStorage::write_at(hal::FileHandle file, uint64_t offset, ConstByteSpan data) {
+  LSEDGE_TRY(check_handle(file));
+  if (offset > static_cast<uint64_t>(INT64_MAX) - data.size()) {
+    return Error(Status::InvalidArgument, "file offset out of range");
+  }
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::pwrite(file.value, data.data() + done, data.size() - done,
+                               static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      return handle_error(n < 0 ? errno : ENOSPC, file);
     }
     done += static_cast<size_t>(n);
   }
@@ -451,6 +492,60 @@ Result<bool> LinuxStorage::exists(std::string_view path) {
     return false;
   }
   return file_error(err, path);
+}
+
+Result<hal::FileInfo> LinuxStorage::info(std::string_view path) {
+  CPath c_path;
+  LSEDGE_TRY(to_c_path(path, c_path));
+  struct stat st;
+  if (::stat(c_path.c_str(), &st) != 0) {
+    return file_error(errno, path);
+  }
+  hal::FileInfo info;
+  info.kind = S_ISREG(st.st_mode)   ? hal::FileInfo::Kind::Regular
+              : S_ISDIR(st.st_mode) ? hal::FileInfo::Kind::Directory
+                                    : hal::FileInfo::Kind::Other;
+  info.mode = static_cast<uint32_t>(st.st_mode & 07777);
+  info.owner_uid = static_cast<uint32_t>(st.st_uid);
+  info.size = static_cast<uint64_t>(st.st_size);
+  return info;
+}
+
+uint32_t LinuxStorage::caller_uid() {
+  return static_cast<uint32_t>(::geteuid());
+}
+
+Result<hal::FileHandle> LinuxStorage::lock_file(std::string_view path, hal::LockWait wait) {
+  CPath c_path;
+  LSEDGE_TRY(to_c_path(path, c_path));
+  const int fd = open_retrying(c_path.c_str(), O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) {
+    return file_error(errno, path);
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return file_error(err, path);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Error(Status::NotARegularFile, path);
+  }
+  const int operation = LOCK_EX | (wait == hal::LockWait::NoWait ? LOCK_NB : 0);
+  int rc;
+  do {
+    rc = ::flock(fd, operation);
+  } while (rc != 0 && errno == EINTR);
+  if (rc != 0) {
+    const int err = errno;
+    ::close(fd);
+    if (err == EWOULDBLOCK) {
+      return hal::FileHandle{};  // held by another open file
+    }
+    return file_error(err, path);
+  }
+  return hal::FileHandle{fd};
 }
 
 }  // namespace lsedge::platform

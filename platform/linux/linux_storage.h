@@ -33,6 +33,8 @@ class LinuxStorage final : public hal::Storage {
   // append is all-or-nothing.
   [[nodiscard]] Outcome append(hal::FileHandle file, ConstByteSpan data) override;
   [[nodiscard]] Result<uint64_t> size(hal::FileHandle file) override;
+  [[nodiscard]] Outcome write_at(hal::FileHandle file, uint64_t offset,
+                                 ConstByteSpan data) override;
   // fsync(2).
   [[nodiscard]] Outcome sync(hal::FileHandle file) override;
   void close(hal::FileHandle file) override;
@@ -53,6 +55,10 @@ class LinuxStorage final : public hal::Storage {
   void close_directory(hal::DirectoryHandle directory) override;
   // stat(2); ENOENT and ENOTDIR mean "does not exist", other errors fail.
   [[nodiscard]] Result<bool> exists(std::string_view path) override;
+  [[nodiscard]] Result<hal::FileInfo> info(std::string_view path) override;
+  [[nodiscard]] uint32_t caller_uid() override;
+  [[nodiscard]] Result<hal::FileHandle> lock_file(std::string_view path,
+                                                  hal::LockWait wait) override;
 };
 
 }  // namespace lsedge::platform

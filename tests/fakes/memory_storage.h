@@ -54,6 +54,9 @@ class MemoryStorage final : public hal::Storage {
     OpenDirectory,
     NextEntry,
     Exists,
+    WriteAt,
+    Info,
+    LockFile,
     kCount_
   };
   enum class Crash : uint8_t { ProcessKilled, PowerLost, PowerLostTorn };
@@ -110,6 +113,7 @@ class MemoryStorage final : public hal::Storage {
     }
     pending_renames_.clear();
     handles_.clear();
+    locked_.clear();
     listings_.clear();
     crash_at_.reset();
     dead_ = false;
@@ -222,7 +226,7 @@ class MemoryStorage final : public hal::Storage {
     std::lock_guard<std::mutex> lock(mutex_);
     LSEDGE_TRY(enter(Op::ReadAt, false, {}));
     LSEDGE_TRY_ASSIGN(const Handle handle, find(file));
-    if (handle.writable) {
+    if (handle.writable && !handle.lock) {
       return handle_error(EBADF, file);
     }
     const std::string& data = nodes_[handle.node].data;
@@ -266,7 +270,62 @@ class MemoryStorage final : public hal::Storage {
 
   void close(hal::FileHandle file) override {
     std::lock_guard<std::mutex> lock(mutex_);
+    auto it = handles_.find(file.value);
+    if (it != handles_.end() && it->second.lock) {
+      locked_.erase(it->second.node);
+    }
     handles_.erase(file.value);
+  }
+
+  Outcome write_at(hal::FileHandle file, uint64_t offset, ConstByteSpan data) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    LSEDGE_TRY(enter(Op::WriteAt, true, {}));
+    LSEDGE_TRY_ASSIGN(const Handle handle, find(file));
+    if (!handle.lock) {
+      return handle_error(EBADF, file);
+    }
+    std::string& bytes = nodes_[handle.node].data;
+    const uint64_t end = offset + data.size();
+    if (end > bytes.size() && capacity_ && used_bytes() + (end - bytes.size()) > *capacity_) {
+      return handle_error(ENOSPC, file);
+    }
+    if (end > bytes.size()) {
+      bytes.resize(static_cast<size_t>(end));
+    }
+    std::memcpy(&bytes[static_cast<size_t>(offset)], data.data(), data.size());
+    return {};
+  }
+
+  Result<hal::FileInfo> info(std::string_view path) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    LSEDGE_TRY(enter(Op::Info, false, path));
+    LSEDGE_TRY_ASSIGN(const int id, resolve(path));
+    hal::FileInfo info;
+    info.kind = nodes_[id].dir ? hal::FileInfo::Kind::Directory : hal::FileInfo::Kind::Regular;
+    info.mode = nodes_[id].dir ? 0700u : 0600u;
+    info.owner_uid = 0;
+    info.size = nodes_[id].data.size();
+    return info;
+  }
+
+  uint32_t caller_uid() override { return 0; }
+
+  // NoWait on a file another handle locks: an invalid handle. Wait would block forever in one
+  // thread, so the fake refuses it the same way (tests lock from one thread).
+  Result<hal::FileHandle> lock_file(std::string_view path, hal::LockWait) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    LSEDGE_TRY(enter(Op::LockFile, false, path));
+    LSEDGE_TRY_ASSIGN(const int id, resolve(path));
+    if (nodes_[id].dir) {
+      return fail_with(EISDIR, path);
+    }
+    if (locked_.count(id) != 0) {
+      return hal::FileHandle{};
+    }
+    locked_.insert(id);
+    const int value = next_handle_++;
+    handles_[value] = Handle{id, true, true};
+    return hal::FileHandle{value};
   }
 
   Outcome rename(std::string_view from, std::string_view to) override {
@@ -423,8 +482,7 @@ class MemoryStorage final : public hal::Storage {
     if (id.ok()) {
       return true;
     }
-    if (id.status() == Status::FileNotFound ||
-        (id.status() == Status::FileError && id.error().code == ENOTDIR)) {
+    if (id.status() == Status::FileNotFound || id.status() == Status::NotADirectory) {
       return false;
     }
     return id.error();
@@ -445,6 +503,7 @@ class MemoryStorage final : public hal::Storage {
   struct Handle {
     int node;
     bool writable;
+    bool lock = false;  // from lock_file(): reads (read_at) and overwrites (write_at)
   };
   struct Listing {
     std::vector<std::pair<std::string, bool>> entries;  // name, is_directory
@@ -645,6 +704,7 @@ class MemoryStorage final : public hal::Storage {
   mutable std::mutex mutex_;
   std::map<int, Node> nodes_;
   std::map<int, Handle> handles_;
+  std::set<int> locked_;  // nodes a lock_file() handle holds
   std::map<int, Listing> listings_;
   std::vector<PendingRename> pending_renames_;
   std::vector<Failure> failures_;

@@ -173,6 +173,23 @@ class MemoryStorage final : public hal::Storage {
   Result<bool> exists(std::string_view path) override {
     return files.count(std::string(path)) == 1;
   }
+  // The API tests read files only; the rest of the HAL is refused.
+  Outcome write_at(hal::FileHandle, uint64_t, ConstByteSpan) override {
+    return Error(Status::FileError, "read-only");
+  }
+  Result<hal::FileInfo> info(std::string_view path) override {
+    if (files.count(std::string(path)) == 0) {
+      return Error(Status::FileNotFound, path);
+    }
+    hal::FileInfo info;
+    info.kind = hal::FileInfo::Kind::Regular;
+    info.size = files[std::string(path)].size();
+    return info;
+  }
+  uint32_t caller_uid() override { return 0; }
+  Result<hal::FileHandle> lock_file(std::string_view path, hal::LockWait) override {
+    return Error(Status::FileError, path);
+  }
 
  private:
   std::map<int32_t, std::string> handles_;

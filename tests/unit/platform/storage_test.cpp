@@ -89,11 +89,62 @@ TEST_F(LinuxStorageTest, MissingFileIsFileNotFoundWithErrnoAndPath) {
   EXPECT_EQ(read.error().detail.view(), path);
 }
 
-TEST_F(LinuxStorageTest, DirectoryIsFileError) {
+TEST_F(LinuxStorageTest, DirectoryIsNotARegularFileNamingThePath) {
   uint8_t buffer[16];
   const auto read = storage_.read_file(dir_, buffer);
-  ASSERT_EQ(read.status(), Status::FileError);
-  EXPECT_EQ(read.error().code, EISDIR);
+  ASSERT_EQ(read.status(), Status::NotARegularFile);
+  EXPECT_EQ(read.error().detail.view(), dir_);
+  EXPECT_EQ(storage_.open_read(dir_).status(), Status::NotARegularFile);
+}
+
+TEST_F(LinuxStorageTest, FifoAndDeviceAreRefusedWithoutBlocking) {
+  const std::string fifo = dir_ + "/fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  uint8_t buffer[16];
+  // Without O_NONBLOCK these would wait forever for a writer / read /dev/zero without end.
+  EXPECT_EQ(storage_.read_file(fifo, buffer).status(), Status::NotARegularFile);
+  EXPECT_EQ(storage_.open_read(fifo).status(), Status::NotARegularFile);
+  EXPECT_EQ(storage_.read_file("/dev/zero", buffer).status(), Status::NotARegularFile);
+  EXPECT_EQ(storage_.open_read("/dev/null").status(), Status::NotARegularFile);
+}
+
+TEST_F(LinuxStorageTest, InfoTellsKindModeOwnerAndSize) {
+  const std::string path = make_file("f", "12345");
+  ASSERT_EQ(::chmod(path.c_str(), 0640), 0);
+  const auto file = storage_.info(path);
+  ASSERT_TRUE(file.ok());
+  EXPECT_EQ(file->kind, hal::FileInfo::Kind::Regular);
+  EXPECT_EQ(file->mode, 0640u);
+  EXPECT_EQ(file->owner_uid, static_cast<uint32_t>(::geteuid()));
+  EXPECT_EQ(file->owner_uid, storage_.caller_uid());
+  EXPECT_EQ(file->size, 5u);
+  EXPECT_EQ(storage_.info(dir_)->kind, hal::FileInfo::Kind::Directory);
+  EXPECT_EQ(storage_.info("/dev/null")->kind, hal::FileInfo::Kind::Other);
+  EXPECT_EQ(storage_.info(dir_ + "/missing").status(), Status::FileNotFound);
+}
+
+TEST_F(LinuxStorageTest, LockFileIsExclusiveAcrossOpenFilesAndReleasedByClose) {
+  const std::string path = make_file("lock", std::string(8, '-'));
+  const auto first = storage_.lock_file(path, hal::LockWait::NoWait);
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(first->valid());
+  const auto second = storage_.lock_file(path, hal::LockWait::NoWait);
+  ASSERT_TRUE(second.ok());
+  EXPECT_FALSE(second->valid()) << "a second open file must not get the lock";
+  // The holder overwrites in place and reads back.
+  const uint8_t record[] = {'a', 'b', 'c'};
+  ASSERT_TRUE(storage_.write_at(*first, 2, record).ok());
+  uint8_t back[8] = {};
+  ASSERT_EQ(*storage_.read_at(*first, 0, back), 8u);
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(back), 8), "--abc---");
+  storage_.close(*first);
+  const auto third = storage_.lock_file(path, hal::LockWait::NoWait);
+  ASSERT_TRUE(third.ok());
+  EXPECT_TRUE(third->valid()) << "close() releases the lock";
+  storage_.close(*third);
+  EXPECT_EQ(storage_.lock_file(dir_, hal::LockWait::NoWait).status(), Status::NotARegularFile);
+  EXPECT_EQ(storage_.lock_file(dir_ + "/none", hal::LockWait::NoWait).status(),
+            Status::FileNotFound);
 }
 
 TEST_F(LinuxStorageTest, RejectsEmptyOverlongAndNulPaths) {
@@ -397,8 +448,11 @@ TEST(ErrnoStatus, StorageErrnosHavePortableStatuses) {
       {EDQUOT, Status::NoSpace},
       {EFBIG, Status::NoSpace},
       {EIO, Status::FileError},
-      {EACCES, Status::FileError},
-      {ENOTDIR, Status::FileError},
+      {EACCES, Status::FileAccessDenied},
+      {EPERM, Status::FileAccessDenied},
+      {EROFS, Status::FileAccessDenied},
+      {EISDIR, Status::NotARegularFile},
+      {ENOTDIR, Status::NotADirectory},
       {0, Status::FileError},
   };
   for (const auto& [err, status] : file_cases) {
