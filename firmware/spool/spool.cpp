@@ -203,18 +203,95 @@ Outcome Spool::confirm(const SpoolEntry& entry) {
 
 Outcome Spool::reject(const SpoolEntry& entry, std::string_view server_message) {
   LSEDGE_TRY(require_open());
+  return move_to_rejected(entry, reason_text(server_message), "the server rejected");
+}
+
+Outcome Spool::move_to_rejected(const SpoolEntry& entry, std::string_view reason, const char* why) {
   RejectPaths paths;
   LSEDGE_TRY(reject_paths(dir_.view(), entry, paths));
   // The reason first (written in tmp/, then renamed), so a rejected entry never lacks it.
-  LSEDGE_TRY(write_text_file(storage_, paths.reason_tmp.view(), reason_text(server_message)));
+  LSEDGE_TRY(write_text_file(storage_, paths.reason_tmp.view(), reason));
   LSEDGE_TRY(storage_.rename(paths.reason_tmp.view(), paths.reason.view()));
   LSEDGE_TRY(storage_.rename(entry.path.view(), paths.moved.view()));
   LSEDGE_TRY(storage_.sync_directory(paths.rejected.view()));
   LSEDGE_TRY(storage_.sync_directory(paths.group.view()));
   remove_entry_notes(storage_, entry.path.view());
-  log_.warn("the server rejected %s/%s (%llu tasks); moved to %s", entry.group.c_str(),
-            entry.name.c_str(), static_cast<unsigned long long>(entry.tasks), paths.moved.c_str());
+  log_.warn("%s %s/%s (%llu tasks); moved to %s", why, entry.group.c_str(), entry.name.c_str(),
+            static_cast<unsigned long long>(entry.tasks), paths.moved.c_str());
   return {};
+}
+
+// --- the in-flight record and the entry check ----------------------------------------------------
+
+Result<bool> Spool::is_in_flight(std::string_view group, std::string_view name) {
+  LSEDGE_TRY(require_open());
+  Path group_path;
+  LSEDGE_TRY(join(group_path, dir_.view(), kQueue, group));
+  Path marker;
+  LSEDGE_TRY(join(marker, group_path.view(), name, {}, kMarkerSuffix));
+  return storage_.exists(marker.view());
+}
+
+namespace {
+
+// A scanner's verdict on the bytes (as opposed to a storage failure while reading them).
+bool is_scan_failure(Status status) {
+  return status == Status::JsonInvalid || status == Status::EmptyInput ||
+         status == Status::TaskFileInvalid || status == Status::ValidationFailed;
+}
+
+}  // namespace
+
+Outcome Spool::check_entry_file(const SpoolEntry& entry, Error& corrupt) {
+  corrupt = Error();
+  EntryName parsed;
+  if (!parse_entry(entry.name.view(), parsed)) {
+    return plan_error("reject_if_corrupt: not a spool entry's name");
+  }
+  LSEDGE_TRY_ASSIGN(const hal::FileHandle opened, storage_.open_read(entry.path.view()));
+  const hal::ScopedFile file(storage_, opened);
+  Result<uint64_t> size = storage_.size(file.get());
+  if (!size.ok()) {
+    return at_path(size.error(), entry.path.view());
+  }
+  if (*size == 0) {
+    corrupt = Error(Status::TaskFileInvalid, "the entry file is empty (0 bytes)");
+    return {};
+  }
+  Result<taskfile::TaskFileSummary> summary =
+      taskfile::scan_task_file(storage_, file.get(), ByteSpan(scan_chunk_));
+  if (!summary.ok()) {
+    if (!is_scan_failure(summary.status())) {
+      return at_path(summary.error(), entry.path.view());
+    }
+    corrupt = Error(Status::TaskFileInvalid, "the entry file is not a JSON array of tasks: ");
+    corrupt.detail.append_truncated(summary.error().detail.view());
+    return {};
+  }
+  if (summary->format != taskfile::TaskFileFormat::JsonArray || summary->tasks != parsed.tasks) {
+    corrupt = Error(Status::TaskFileInvalid, "the entry file holds ");
+    (void)corrupt.detail.append_uint(summary->tasks);
+    corrupt.detail.append_truncated(" tasks as a ");
+    corrupt.detail.append_truncated(taskfile::task_file_format_name(summary->format));
+    corrupt.detail.append_truncated(", its name says a JSON array of ");
+    (void)corrupt.detail.append_uint(parsed.tasks);
+  }
+  return {};
+}
+
+Result<bool> Spool::reject_if_corrupt(const SpoolEntry& entry) {
+  LSEDGE_TRY(require_open());
+  Error corrupt;
+  LSEDGE_TRY(check_entry_file(entry, corrupt));
+  if (corrupt.status == Status::Ok) {
+    return false;
+  }
+  FixedString<kErrorDetailCapacity + 64> reason;
+  reason.append_truncated("corrupt spool entry, not sent: ");
+  reason.append_truncated(corrupt.detail.view());
+  log_.error("%s: %s", entry.path.c_str(), reason.c_str());
+  LSEDGE_TRY(move_to_rejected(entry, reason.view(), "not sending the corrupt entry"));
+  return true;
 }
 
 Outcome Spool::release(const SpoolEntry& entry) {

@@ -150,6 +150,18 @@ class Spool {
   // FileNotFound if the entry is no longer queued.
   [[nodiscard]] Outcome mark_imported(const SpoolEntry& entry, int64_t import_id);
 
+  // SPOOLSAFE: the in-flight record and the entry check (issue #11) -------------------------
+  // Whether a request for the entry `name` ("<STEM>.json") of `group` may have reached the
+  // server (outcome unknown): the consumer's in-flight record names it, or an old release's
+  // `.sending` marker is beside it. For next(), on the entry it returns.
+  [[nodiscard]] Result<bool> is_in_flight(std::string_view group, std::string_view name);
+  // Checks the entry's file before it is sent (one pass of the task-file scanner): true if it is
+  // corrupt (0 bytes, not a JSON array of task objects, or not the number of tasks its name says;
+  // only damage makes one) and is now in rejected/ with a reason naming what is wrong and at
+  // which byte; false if it is fit to send. For next(), once per entry it returns.
+  [[nodiscard]] Result<bool> reject_if_corrupt(const SpoolEntry& entry);
+  // SPOOLSAFE: end ----------------------------------------------------------------------------
+
   // Counts by listing the directories (so adds by other processes are included).
   [[nodiscard]] Result<SpoolCounts> counts();
   [[nodiscard]] std::string_view directory() const { return dir_.view(); }
@@ -220,6 +232,14 @@ class Spool {
   [[nodiscard]] Outcome recover_splits();
   // fill_entry(): import_id (and the outcome it replaces) from the entry's import record.
   [[nodiscard]] Outcome read_import_record(SpoolEntry& entry);
+
+  // SPOOLSAFE: moving an entry to rejected/ and the entry check (spool.cpp) ------------------
+  // Moves `entry` to rejected/ with `reason` beside it; `why` words the log line.
+  [[nodiscard]] Outcome move_to_rejected(const SpoolEntry& entry, std::string_view reason,
+                                         const char* why);
+  // The reason an entry file is corrupt, or empty when it is fit to send.
+  [[nodiscard]] Outcome check_entry_file(const SpoolEntry& entry, Error& corrupt);
+  // SPOOLSAFE: end ----------------------------------------------------------------------------
 
   hal::Storage& storage_;
   hal::Entropy& entropy_;
