@@ -97,7 +97,8 @@ Result<Spool::GroupVisit> Spool::visit_group(std::string_view queue, std::string
     LSEDGE_TRY(fill_entry(group, sequence, group_path.view(), scan.oldest.view(), entry));
     entry.batch = scan.batch;
     entry.tasks = scan.tasks;
-    return GroupVisit::EntryFound;
+    LSEDGE_TRY_ASSIGN(const bool corrupt, reject_if_corrupt(entry));
+    return corrupt ? GroupVisit::Refilled : GroupVisit::EntryFound;  // corrupt: look again
   }
   if (scan.foreign) {
     log_.warn("%s holds files the spool did not write; skipped", group_path.c_str());
@@ -113,9 +114,7 @@ Outcome Spool::fill_entry(std::string_view group, uint64_t sequence, std::string
   (void)entry.name.assign(name);
   LSEDGE_TRY(join(entry.path, group_path, name));
   entry.sequence = sequence;
-  Path marker;
-  LSEDGE_TRY(join(marker, entry.path.view(), {}, {}, kMarkerSuffix));
-  LSEDGE_TRY_ASSIGN(entry.outcome_unknown, storage_.exists(marker.view()));
+  LSEDGE_TRY_ASSIGN(entry.outcome_unknown, is_in_flight(group, name));
   return read_import_record(entry);
 }
 
@@ -147,6 +146,8 @@ Result<SpoolCounts> Spool::counts() {
   Path path;
   LSEDGE_TRY(join(path, dir_.view(), kQueue));
   LSEDGE_TRY(count_queue(storage_, path.view(), counts));
+  LSEDGE_TRY_ASSIGN(const uint64_t in_record, unknown_in_record());
+  counts.outcome_unknown += in_record;
   LSEDGE_TRY(join(path, dir_.view(), kRejected));
   LSEDGE_TRY_ASSIGN(counts.rejected_entries, count_rejected(storage_, path.view()));
   return counts;
