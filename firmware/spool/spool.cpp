@@ -96,7 +96,8 @@ Outcome Spool::prepare_directory(Role role) {
     return info.error();
   }
   if (info->kind != hal::FileInfo::Kind::Directory) {
-    return about_directory(Status::NotADirectory, dir_.view(), " is a file, not a directory");
+    return about_directory(Status::NotADirectory, dir_.view(),
+                           " is a file or device, not a directory");
   }
   return check_contents(false);
 }
@@ -136,10 +137,11 @@ Outcome Spool::check_contents(bool created) {
     return refused;
   }
   LSEDGE_TRY(write_marker());
+  // Said where it is seen by default: a mistyped --spool of `spool add` is noticed at once.
   if (created) {
-    log_.info("created spool %s", dir_.c_str());
+    log_.warn("created spool %s (it did not exist)", dir_.c_str());
   } else if (old_spool) {
-    log_.info("adopted %s, a spool of an earlier lsedge release: marked it as a spool (%s)",
+    log_.warn("adopted %s, a spool of an earlier lsedge release: marked it as a spool (%s)",
               dir_.c_str(), marker.c_str());
   } else {
     log_.info("made the empty directory %s a spool", dir_.c_str());
