@@ -2,11 +2,14 @@
 //
 // On-disk format (see docs/spool.md for the reasoning and the crash analysis):
 //
+//   DIR/lsedge-spool                     the marker, "lsedge spool 2\n": DIR is a spool
+//   DIR/consumer.lock                    512 bytes: the consumer's flock and its in-flight record
+//                                        (the entry being sent, or whose import is polled)
 //   DIR/queue/<SEQ>/<STEM>.json          one queue entry = one import request body, where STEM is
 //                                        <BATCH>-<TASKS> (as added) or <BATCH>.<FIRST>-<TASKS>
 //                                        (a part made by split())
-//   DIR/queue/<SEQ>/<STEM>.json.sending  marker: a request for it may be in flight
-//   DIR/queue/<SEQ>/<STEM>.json.import   the server queued its import: the id, polled
+//   DIR/queue/<SEQ>/<STEM>.json.sending  (earlier release; read) a request may be in flight
+//   DIR/queue/<SEQ>/<STEM>.json.import   (earlier release; read) its import id, polled
 //   DIR/queue/<SEQ>/<STEM>.split/        a split in progress (finished or undone by open())
 //   DIR/tmp/<RANDOM>.claim, DIR/tmp/<RANDOM>/      an add in progress (garbage after a crash)
 //   DIR/rejected/<SEQ>-<STEM>.json        an entry the server refused (4xx) ...
