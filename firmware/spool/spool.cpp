@@ -43,17 +43,20 @@ Outcome Spool::open(std::string_view directory, Role role) {
   LSEDGE_TRY(prepare_directory(role));
   LSEDGE_TRY(make_layout());
   if (role == Role::Consumer) {
-    // Before anything is cleaned or recovered: a second consumer must touch nothing.
-    LSEDGE_TRY(take_lock());
-    LSEDGE_TRY(load_record());
+    return open_consumer();
   }
   open_ = true;
-  if (role == Role::Consumer) {
-    LSEDGE_TRY(collect_garbage());
-    LSEDGE_TRY(recover_splits());
-    LSEDGE_TRY(report_queue());
-  }
   return {};
+}
+
+Outcome Spool::open_consumer() {
+  // Before anything is cleaned or recovered: a second consumer must touch nothing.
+  LSEDGE_TRY(take_lock());
+  LSEDGE_TRY(load_record());
+  open_ = true;
+  LSEDGE_TRY(collect_garbage());
+  LSEDGE_TRY(recover_splits());
+  return report_queue();
 }
 
 Outcome Spool::set_directory(std::string_view directory) {
@@ -256,6 +259,33 @@ Outcome Spool::remove_tree(std::string_view path, int depth) {
   return unless_gone(storage_.remove(path));
 }
 
+namespace {
+
+// What tmp/ cleanup removed and left (the names it left are reported once).
+struct TmpSweep {
+  uint64_t removed = 0;
+  uint64_t left = 0;
+  FixedString<hal::kFileNameCapacity> first_left;
+  void note(bool was_removed, std::string_view name) {
+    removed += was_removed ? 1 : 0;
+    if (!was_removed && left++ == 0) {
+      (void)first_left.assign(name);
+    }
+  }
+  void report(const Logger& log, const char* tmp) const {
+    if (left > 0) {
+      log.warn("%s holds %llu names lsedge does not make there (first: \"%s\"); left alone", tmp,
+               static_cast<unsigned long long>(left), first_left.c_str());
+    }
+    if (removed > 0) {
+      log.info("removed %llu leftovers of interrupted adds from tmp/",
+               static_cast<unsigned long long>(removed));
+    }
+  }
+};
+
+}  // namespace
+
 Outcome Spool::collect_garbage() {
   Path tmp;
   LSEDGE_TRY(join(tmp, dir_.view(), kTmp));
@@ -263,33 +293,22 @@ Outcome Spool::collect_garbage() {
   LSEDGE_TRY(reader.open(tmp.view()));
   hal::DirectoryEntry entry;
   Path path;
-  uint64_t removed = 0;
-  uint64_t left = 0;
-  FixedString<hal::kFileNameCapacity> first_left;
+  TmpSweep sweep;
   while (reader.next(entry)) {
     if (!join(path, tmp.view(), entry.name.view()).ok()) {
       continue;
     }
     const Result<bool> done = remove_leftover(tmp.view(), entry, path.view());
-    if (done.ok() && *done) {
-      ++removed;
-    } else if (done.ok()) {
-      if (left++ == 0) {
-        (void)first_left.assign(entry.name.view());
-      }
+    if (done.ok()) {
+      sweep.note(*done, entry.name.view());
     } else if (!is_gone(done.error())) {
       log_.warn("cannot remove %s (%s): %s", path.c_str(), status_name(done.status()),
                 done.error().detail.c_str());
     }
   }
   LSEDGE_TRY(reader.status());
-  if (left > 0) {
-    log_.warn("%s holds %llu names lsedge does not make there (first: \"%s\"); left alone",
-              tmp.c_str(), static_cast<unsigned long long>(left), first_left.c_str());
-  }
-  if (removed > 0) {
-    log_.info("removed %llu leftovers of interrupted adds from tmp/",
-              static_cast<unsigned long long>(removed));
+  sweep.report(log_, tmp.c_str());
+  if (sweep.removed > 0) {
     LSEDGE_TRY(storage_.sync_directory(tmp.view()));
   }
   return {};
@@ -309,6 +328,17 @@ Result<bool> holds_only_entries(hal::Storage& storage, std::string_view path) {
   }
   LSEDGE_TRY(reader.status());
   return only_entries;
+}
+
+// A claim or a note in tmp/: removed; anything else: false.
+Result<bool> remove_tmp_file(hal::Storage& storage, std::string_view name, std::string_view path) {
+  const bool claim =
+      ends_with(name, kClaimSuffix) && is_token(name.substr(0, name.size() - kClaimSuffix.size()));
+  if (!claim && !is_tmp_note(name)) {
+    return false;
+  }
+  LSEDGE_TRY(storage.remove(path));
+  return true;
 }
 
 }  // namespace
@@ -346,13 +376,7 @@ Result<bool> Spool::remove_leftover(std::string_view tmp, const hal::DirectoryEn
                                     std::string_view path) {
   const std::string_view name = entry.name.view();
   if (!entry.is_directory) {
-    const bool claim = ends_with(name, kClaimSuffix) &&
-                       is_token(name.substr(0, name.size() - kClaimSuffix.size()));
-    if (!claim && !is_tmp_note(name)) {
-      return false;
-    }
-    LSEDGE_TRY(storage_.remove(path));
-    return true;
+    return remove_tmp_file(storage_, name, path);
   }
   if (ends_with(name, kGarbageSuffix) &&
       is_token(name.substr(0, name.size() - kGarbageSuffix.size()))) {

@@ -313,6 +313,12 @@ class Spool {
   [[nodiscard]] Outcome displace_record();
   // counts(): 1 if the record makes a queued entry outcome-unknown (that has no old marker).
   [[nodiscard]] Result<uint64_t> unknown_in_record();
+  // finish_split(): the record no longer names the entry split in group/split_name.
+  [[nodiscard]] Outcome clear_record_of_split(std::string_view group, std::string_view split_name);
+  // open() of the consumer: the lock, the record, tmp/, interrupted splits, the report.
+  [[nodiscard]] Outcome open_consumer();
+  // visit_group() after reject_if_corrupt(): a corrupt entry was set aside, so look again.
+  [[nodiscard]] static Result<GroupVisit> checked_visit(const Result<bool>& corrupt);
   hal::FileHandle lock_;
   InFlight record_;
   size_t record_slot_ = 0;  // the slot record_ was read from or written to

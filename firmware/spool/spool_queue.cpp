@@ -97,14 +97,20 @@ Result<Spool::GroupVisit> Spool::visit_group(std::string_view queue, std::string
     LSEDGE_TRY(fill_entry(group, sequence, group_path.view(), scan.oldest.view(), entry));
     entry.batch = scan.batch;
     entry.tasks = scan.tasks;
-    LSEDGE_TRY_ASSIGN(const bool corrupt, reject_if_corrupt(entry));
-    return corrupt ? GroupVisit::Refilled : GroupVisit::EntryFound;  // corrupt: look again
+    return checked_visit(reject_if_corrupt(entry));
   }
   if (scan.foreign) {
     log_.warn("%s holds files the spool did not write; skipped", group_path.c_str());
     return GroupVisit::Skipped;
   }
   return remove_empty_group(queue, group_path.view(), may_be_refilled);
+}
+
+Result<Spool::GroupVisit> Spool::checked_visit(const Result<bool>& corrupt) {
+  if (!corrupt.ok()) {
+    return corrupt.error();
+  }
+  return *corrupt ? GroupVisit::Refilled : GroupVisit::EntryFound;
 }
 
 Outcome Spool::fill_entry(std::string_view group, uint64_t sequence, std::string_view group_path,

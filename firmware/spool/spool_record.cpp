@@ -230,6 +230,16 @@ Outcome Spool::clear_record_of(const SpoolEntry& entry, bool durable) {
   return write_record(InFlight(), durable);
 }
 
+Outcome Spool::clear_record_of_split(std::string_view group, std::string_view split_name) {
+  Name entry_name;
+  if (entry_name.assign(split_name.substr(0, split_name.size() - kSplitSuffix.size())) !=
+          Status::Ok ||
+      entry_name.append(kEntrySuffix) != Status::Ok || !record_.names(group, entry_name.view())) {
+    return {};
+  }
+  return write_record(InFlight(), false);
+}
+
 Result<bool> Spool::is_in_flight(std::string_view group, std::string_view name) {
   LSEDGE_TRY(require_open());
   if (record_.names(group, name) &&

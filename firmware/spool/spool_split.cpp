@@ -445,12 +445,7 @@ Outcome Spool::finish_split(std::string_view group, std::string_view split_name)
   LSEDGE_TRY(storage_.sync_directory(paths.group.view()));
   // The entry's marker and import record do not carry to its parts: the server refused it, a
   // known outcome.
-  Name entry_name;
-  if (entry_name.assign(split_name.substr(0, split_name.size() - kSplitSuffix.size())) ==
-          Status::Ok &&
-      entry_name.append(kEntrySuffix) == Status::Ok && record_.names(group, entry_name.view())) {
-    LSEDGE_TRY(write_record(InFlight(), false));
-  }
+  LSEDGE_TRY(clear_record_of_split(group, split_name));
   remove_entry_notes(storage_, paths.entry.view());
   Path original;
   LSEDGE_TRY(join(original, paths.staging.view(), kSplitOriginal));
