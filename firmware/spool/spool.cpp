@@ -653,7 +653,7 @@ Outcome Spool::check_entry_file(const SpoolEntry& entry, Error& corrupt) {
 }
 
 Result<bool> Spool::reject_if_corrupt(const SpoolEntry& entry) {
-  LSEDGE_TRY(require_consumer());
+  LSEDGE_TRY(require_open());
   Error corrupt;
   LSEDGE_TRY(check_entry_file(entry, corrupt));
   if (corrupt.status == Status::Ok) {
