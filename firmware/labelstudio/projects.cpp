@@ -44,6 +44,9 @@ Status append_query_value(std::string_view value, PathText& out) {
 }
 
 Error with_context(const Error& error, std::string_view context) {
+  if (error.status == Status::Redirected) {
+    return error;  // it names the URL already; a prefix would cut the Location's hint short
+  }
   Error out = error;
   out.detail.clear();
   out.detail.append_truncated(context);

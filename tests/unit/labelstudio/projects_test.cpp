@@ -217,6 +217,23 @@ TEST(ListProjects, AListingLongerThanThePageCapIsARunaway) {
   EXPECT_EQ(all.ids.size(), static_cast<size_t>(LSEDGE_MAX_LIST_PAGES));
 }
 
+// A redirect's detail is the Location and the URL to set: no context in front to cut it short.
+TEST(ListProjects, ARedirectKeepsItsLocationAndHintWhole) {
+  Rig rig;
+  rig.legacy();
+  const std::string location =
+      "https://ls.example:8443/api/projects/?page=1&page_size=100&ordering=id&include=id,"
+      "title,task_number&title=Redirect%20me%20please";
+  rig.socket.add_connection().then_data(http_response(301, "", "Location: " + location + "\r\n"));
+  Collect all;
+  const Outcome listed = list_projects(*rig.client, all, rig.deadline(), "Redirect me please");
+  ASSERT_EQ(listed.status(), Status::Redirected);
+  const std::string detail(listed.error().detail.view());
+  EXPECT_NE(detail.find(location), std::string::npos) << detail;
+  EXPECT_NE(detail.find("try LABEL_STUDIO_URL=https://ls.example:8443"), std::string::npos)
+      << detail;
+}
+
 TEST(ListProjects, AnswersThatAreNotProjectPagesAreErrors) {
   for (const std::string& body : {std::string(R"({"count":1})"), std::string(R"({"results":{}})"),
                                   std::string(R"({"results":[{"title":"no id"}],"next":null})"),
