@@ -246,11 +246,11 @@ class Uploader {
     return true;
   }
 
-  // The error a request's Stop ends the daemon with. A 404 means the project was deleted (or
-  // hidden from this token) since the start: exit 2 as for a wrong --project, once the project
-  // itself answers 404 too (so a 404 of anything else keeps its own error).
+  // The error a request's Stop ends the daemon with. A 404 (JSON, or a page: NoApiAtUrl) means
+  // the project was deleted (or hidden from this token) since the start: exit 2 as for a wrong
+  // --project, once the project itself answers 404 too (a 404 of anything else keeps its error).
   Error stop_error(const Error& error) {
-    if (error.status != Status::NotFound) {
+    if (error.http_status != 404) {
       return error;
     }
     const auto project =

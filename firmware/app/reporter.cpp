@@ -541,8 +541,9 @@ void Reporter::import_stopped(uint64_t sent_tasks, uint64_t total_tasks, uint64_
     if (unknown_count > 1) {
       text << "-" << unknown_first + unknown_count - 1;
     }
-    text << " may already be on the server: their request was sent and its answer was lost; "
-            "check the project before importing them again\n";
+    text << " may already be on the server: " << (unknown_count == 1 ? "its" : "their")
+         << " request was sent and its answer was lost; check the project before importing "
+         << (unknown_count == 1 ? "it" : "them") << " again\n";
   }
   if (!text.view().empty()) {
     console_.err(text.view());
