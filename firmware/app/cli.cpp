@@ -198,6 +198,13 @@ bool storage_fault(Status status) {
 }  // namespace
 
 Error task_file_error(const Error& error, std::string_view path) {
+  if (error.status == Status::InvalidArgument && (path.empty() || error.detail.view() == path)) {
+    // The storage refuses an empty path, or one longer than LSEDGE_PATH_CAPACITY: the user's.
+    Error usage(Status::UsageError, "the task file's path is empty or longer than ");
+    (void)usage.detail.append_uint(LSEDGE_PATH_CAPACITY);
+    usage.detail.append_truncated(" bytes");
+    return usage;
+  }
   // A storage error names its path: only one about this file is the task file's.
   const bool unusable = storage_fault(error.status) && error.detail.view() == path;
   if (!task_content_fault(error.status) && !unusable) {

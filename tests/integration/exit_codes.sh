@@ -85,6 +85,10 @@ done
 # the file's fault (exit 2), never "the server's answer".
 run_lsedge import "$work/tasks.json"
 expect_rc 2
+run_lsedge import --project "$project" ''
+expect_rc 2
+expect_err "the task file's path is empty"
+expect_err_lacks "bug in the calling code"
 for file in "$work/dir.json" "$work/fifo.json" /dev/zero; do
   quick import --project "$project" "$file"
   expect_rc 2
@@ -117,6 +121,9 @@ expect_err "does not import"
 run_lsedge spool add --spool '' "$work/tasks.json"
 expect_rc 2
 expect_err '--spool ""'
+expect_err_lacks "bug in the calling code"
+run_lsedge spool add --spool "$work/spool" ''
+expect_rc 2
 expect_err_lacks "bug in the calling code"
 for file in "$work/dir.json" "$work/fifo.json" /dev/zero; do
   quick spool add --spool "$work/spool" "$file"

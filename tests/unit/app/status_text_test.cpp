@@ -126,6 +126,16 @@ TEST(CliErrors, StorageErrorsOfTheTaskFileSayPathAndCause) {
             Status::ServerError);
 }
 
+TEST(CliErrors, AnEmptyTaskFilePathIsAUsageError) {
+  const Error empty = task_file_error(
+      Error(Status::InvalidArgument, "file path is empty or contains a NUL byte"), "");
+  EXPECT_EQ(empty.status, Status::UsageError);
+  EXPECT_NE(std::string(empty.detail.view()).find("path is empty"), std::string::npos);
+  // Any other InvalidArgument stays what it is (a bug, not the user's input).
+  EXPECT_EQ(task_file_error(Error(Status::InvalidArgument, "budget"), "t.json").status,
+            Status::InvalidArgument);
+}
+
 // A --spool value the spool refuses is the user's mistake, never "a bug in the calling code".
 TEST(CliErrors, ABadSpoolValueIsAUsageErrorNamingIt) {
   const Error empty = spool_option_error(
