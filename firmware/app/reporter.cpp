@@ -517,4 +517,37 @@ void JsonLogSink::write(LogLevel level, std::string_view component, std::string_
       .send(console_, true);
 }
 
+void Reporter::import_stopped(uint64_t sent_tasks, uint64_t total_tasks, uint64_t requests,
+                              uint64_t unknown_first, uint64_t unknown_count) {
+  if (json_) {
+    EventLine line;
+    line.unum("tasks", sent_tasks)
+        .unum("requests", requests)
+        .unum("total_tasks", total_tasks)
+        .flag("complete", false);
+    if (unknown_count > 0) {
+      line.unum("unknown_first_task", unknown_first).unum("unknown_tasks", unknown_count);
+    }
+    return line.send(console_, false);
+  }
+  Text text;
+  if (requests > 0) {
+    text << "lsedge: " << sent_tasks << " tasks were imported before the failure, in " << requests
+         << (requests == 1 ? " request" : " requests") << " (of " << total_tasks
+         << " tasks in the file)\n";
+  }
+  if (unknown_count > 0) {
+    text << "lsedge: " << (unknown_count == 1 ? "task " : "tasks ") << unknown_first;
+    if (unknown_count > 1) {
+      text << "-" << unknown_first + unknown_count - 1;
+    }
+    text << " may already be on the server: " << (unknown_count == 1 ? "its" : "their")
+         << " request was sent and its answer was lost; check the project before importing "
+         << (unknown_count == 1 ? "it" : "them") << " again\n";
+  }
+  if (!text.view().empty()) {
+    console_.err(text.view());
+  }
+}
+
 }  // namespace lsedge::app

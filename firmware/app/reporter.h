@@ -95,6 +95,14 @@ class Reporter {
   // <path>".
   [[nodiscard]] Error input_error(const Error& error, std::string_view what, std::string_view path);
 
+  // An import that stopped part-way, before its error: `requests` requests imported `sent_tasks`
+  // of the file's `total_tasks`; `unknown_count` tasks from task `unknown_first` (1-based) were in
+  // a request whose answer was lost after it was sent (they may be on the server). For people on
+  // stderr, with JSON on stdout: {"tasks","requests","total_tasks","complete":false[,
+  // "unknown_first_task","unknown_tasks"]}.
+  void import_stopped(uint64_t sent_tasks, uint64_t total_tasks, uint64_t requests,
+                      uint64_t unknown_first, uint64_t unknown_count);
+
  private:
   void write_error(const Error& error);
 

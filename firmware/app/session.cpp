@@ -199,6 +199,10 @@ Outcome load_settings_with(const Options& options, PlatformServices& platform, C
   } else if (options.env_file_given || read.status() != Status::FileNotFound /* no ./.env */) {
     Error error(Status::ConfigInvalid, "cannot read the env file ");
     error.detail.append_truncated(env_path);
+    if (!file_problem(read.status()).empty()) {
+      error.detail.append_truncated(": ");
+      error.detail.append_truncated(file_problem(read.status()));
+    }
     error.code = read.error().code;
     if (read.status() == Status::BufferTooSmall) {
       error.detail.append_truncated(" (larger than LSEDGE_ENV_FILE_LIMIT)");
@@ -272,6 +276,10 @@ Outcome Session::open() {
                                            ? "cannot read the system CA bundle "
                                            : "cannot read LABEL_STUDIO_CA_FILE ");
     error.detail.append_truncated(ca_path);
+    if (!file_problem(opened.status()).empty()) {
+      error.detail.append_truncated(": ");
+      error.detail.append_truncated(file_problem(opened.status()));
+    }
     error.code = opened.error().code;
     return error;
   }

@@ -28,6 +28,7 @@ KNOB_NAMES = (
     'ignore_include',
     'poison',
     'page_404_bytes',
+    'page_loop',
     'body_limit',
     'redirect_http',
 )
@@ -147,7 +148,7 @@ def set_knob(name, value):
         with state.locked_knobs() as k:
             k['retry_after'] = n
         return 'Retry-After %d on injected failures' % n
-    if name in ('copy_iat', 'async_import', 'ignore_include'):
+    if name in ('copy_iat', 'async_import', 'ignore_include', 'page_loop'):
         on = _onoff(value)
         with state.locked_knobs() as k:
             k[name] = on
