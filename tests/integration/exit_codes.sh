@@ -134,16 +134,16 @@ run_lsedge spool add --spool "$work/spool" "$work/bad.json"
 expect_rc 2
 expect_err "task file $work/bad.json: an invalid literal"
 expect_err_lacks "server"
-# A spool path that is a file: NotADirectory once the spool checks its directory (#11 item 1);
-# before that lands, the spool answers FileExists (exit 5) and this row is skipped.
-run_lsedge spool add --spool "$work/tasks.json" "$work/tasks.json"
-if grep -qF "already exists" <<<"$err"; then
-  echo "SKIP: spool path that is a file (the spool does not answer NotADirectory yet)"
-else
+# A spool path that is a file or a device: NotADirectory naming it, for add and run.
+for spool in "$work/tasks.json" /dev/null; do
+  run_lsedge spool add --spool "$spool" "$work/tasks.json"
   expect_rc 2
-  expect_err "$work/tasks.json"
+  expect_err "$spool"
   expect_err "not a directory"
-fi
+  quick run --spool "$spool" --project "$project" --once
+  expect_rc 2
+  expect_err "not a directory"
+done
 
 # run: an empty --spool; a project that does not exist; one deleted while run sends.
 run_lsedge run --spool '' --project "$project" --once
