@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "firmware/app/dotenv.h"
+#include "firmware/auth/credential.h"
 #include "firmware/core/ascii.h"
 #include "firmware/core/secure_wipe.h"
 #include "firmware/net/pin_sha256.h"
@@ -180,6 +181,19 @@ Error too_long(const Setting& setting, size_t capacity, std::string_view macro) 
   return error;
 }
 
+// A token pasted into another setting would be printed back by its errors (a host that does
+// not resolve, a CA file that cannot be read): refused by its shape, without a word of it.
+Outcome refuse_token_shaped(const Setting& setting, std::string_view expected) {
+  if (!auth::contains_token_shape(setting.value)) {
+    return {};
+  }
+  Error error = setting_error(Status::ConfigInvalid, setting,
+                              "holds what looks like an API token (a JWT or 40 hex digits), not ");
+  error.detail.append_truncated(expected);
+  error.detail.append_truncated("; put the token in LABEL_STUDIO_API_TOKEN");
+  return error;
+}
+
 Outcome load_url(const std::optional<Setting>& setting, BaseUrl& out) {
   if (!setting) {
     return Error(Status::ConfigMissing,
@@ -189,6 +203,7 @@ Outcome load_url(const std::optional<Setting>& setting, BaseUrl& out) {
   if (setting->too_long || setting->value.size() > LSEDGE_URL_CAPACITY) {
     return too_long(*setting, LSEDGE_URL_CAPACITY, "LSEDGE_URL_CAPACITY");
   }
+  LSEDGE_TRY(refuse_token_shaped(*setting, "a URL"));
   FixedString<kErrorDetailCapacity> source;
   source.append_truncated(setting->name);
   if (setting->layer != Layer::CommandLine) {
@@ -197,18 +212,6 @@ Outcome load_url(const std::optional<Setting>& setting, BaseUrl& out) {
     source.append_truncated(")");
   }
   return parse_base_url(setting->value, out, source.view());
-}
-
-// Printable ASCII without spaces: anything else is a copy-paste accident, and a CR/LF would
-// end up inside the Authorization header.
-bool token_chars_ok(std::string_view token) {
-  for (const char c : token) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x21 || byte > 0x7E) {
-      return false;
-    }
-  }
-  return true;
 }
 
 // The token keys of one layer: either may be set; both must then agree.
@@ -245,10 +248,11 @@ Outcome load_token(const EnvLookup& env, const DotenvCapture& dotenv, Config& ou
   if (token->too_long || token->value.size() > LSEDGE_TOKEN_CAPACITY) {
     return too_long(*token, LSEDGE_TOKEN_CAPACITY, "LSEDGE_TOKEN_CAPACITY");
   }
-  if (!token_chars_ok(token->value)) {
-    return setting_error(Status::ConfigInvalid, *token,
-                         "contains spaces, control or non-ASCII characters; copy the whole "
-                         "token again");
+  // Quotes, whitespace or controls inside are a copy-paste accident (and a CR/LF would end up in
+  // the Authorization header): said with the position, never sent as a legacy key.
+  const Outcome characters = auth::check_token_characters(token->value);
+  if (!characters.ok()) {
+    return setting_error(Status::MalformedToken, *token, characters.error().detail.view());
   }
   if (out.token.assign(token->value) != Status::Ok) {
     return too_long(*token, LSEDGE_TOKEN_CAPACITY, "LSEDGE_TOKEN_CAPACITY");
@@ -272,7 +276,7 @@ Outcome load_ca_file(const std::optional<Setting>& setting, Config& out) {
   if (setting->too_long || out.ca_file.assign(setting->value) != Status::Ok) {
     return too_long(*setting, LSEDGE_PATH_CAPACITY, "LSEDGE_PATH_CAPACITY");
   }
-  return {};
+  return refuse_token_shaped(*setting, "a file path");  // load_config clears ca_file on failure
 }
 
 Outcome load_flag(const std::optional<Setting>& setting, bool& out) {

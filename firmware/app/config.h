@@ -61,13 +61,16 @@ struct Config {
 //   LABEL_STUDIO_API_TOKEN           required, or its alias LABEL_STUDIO_API_KEY. The token is
 //   LABEL_STUDIO_API_KEY             taken from one layer as a whole: when the environment sets
 //                                    either key the .env file's token keys are ignored. Both set
-//                                    in that layer with different values: ConfigInvalid. The
-//                                    token must be printable ASCII without spaces.
+//                                    in that layer with different values: ConfigInvalid. A
+//                                    token with quotes, whitespace, controls or non-ASCII
+//                                    inside: MalformedToken with the position.
 //   LABEL_STUDIO_CA_FILE             optional path of a PEM CA bundle
 //   LABEL_STUDIO_ALLOW_INSECURE_HTTP optional 1/0/true/false/yes/no (any case); default false
 //   LABEL_STUDIO_PIN_SHA256          optional base64 SHA-256 of the server's public key (SPKI)
 //   LSEDGE_IMPORT_TIMEOUT_S          optional whole seconds, 1..kMaxImportTimeoutS; default
 //                                    LSEDGE_IMPORT_TIMEOUT_MS (board.h)
+// A URL or CA file that holds a token's shape (auth::contains_token_shape: a PAT pasted into the
+// wrong setting) is refused without being printed.
 // Plain http:// to a host that is not loopback is refused (InsecureHttpRefused) unless insecure
 // HTTP is allowed. Errors are ConfigMissing / ConfigInvalid (or the .env parser's) with the key
 // (or option) and the source in Error::detail; the token never appears in an error. On failure

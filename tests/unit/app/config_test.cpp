@@ -90,8 +90,10 @@ TEST(Config, FromTheDotenvFile) {
 
 TEST(Config, EscapedTokenInDotenvIsUnescaped) {
   const MapEnv env{{"LABEL_STUDIO_URL", "https://h"}};
-  const auto config = loaded_ok(env, "LABEL_STUDIO_API_TOKEN=\"ab\\\"cd\"\n");
-  EXPECT_EQ(config->token.expose(), "ab\"cd");
+  const auto config = loaded_ok(env, "LABEL_STUDIO_API_TOKEN=\"ab\\\\cd\"\n");
+  EXPECT_EQ(config->token.expose(), "ab\\cd");
+  // A quote unescaped into the token is refused by the token's shape check.
+  EXPECT_EQ(failed(env, "LABEL_STUDIO_API_TOKEN=\"ab\\\"cd\"\n").status, Status::MalformedToken);
 }
 
 TEST(Config, EnvironmentWinsOverDotenvPerKey) {
@@ -181,13 +183,79 @@ TEST(Config, TokenIsTakenFromOneLayerAsAWhole) {
 
 TEST(Config, TokenWithSpacesOrControlsIsRefused) {
   for (const std::string& bad : {std::string("abc def"), std::string("abc\r\nX-Evil: 1"),
-                                 std::string("abc\tdef"), std::string("tok\xC3\xA9n")}) {
+                                 std::string("abc\tdef"), std::string("abc\xC3\xA9n")}) {
     const MapEnv env{{"LABEL_STUDIO_URL", "https://h"}, {"LABEL_STUDIO_API_TOKEN", bad}};
     const Error error = failed(env, "");
-    EXPECT_EQ(error.status, Status::ConfigInvalid);
-    EXPECT_TRUE(contains(error, "LABEL_STUDIO_API_TOKEN (environment)")) << error.detail.view();
+    EXPECT_EQ(error.status, Status::MalformedToken);
+    EXPECT_TRUE(contains(error, "LABEL_STUDIO_API_TOKEN (environment): the token contains "))
+        << error.detail.view();
+    EXPECT_TRUE(contains(error, " at position 4 of ")) << error.detail.view();
     EXPECT_FALSE(contains(error, "abc")) << error.detail.view();
   }
+}
+
+// A Docker --env-file keeps the quotes: "c0ffee..." would have been sent as a legacy key.
+TEST(Config, TokenWithQuotesKeptIsRefusedByItsShape) {
+  const std::string quoted = std::string("\"") + kLegacy + "\"";
+  const MapEnv env{{"LABEL_STUDIO_URL", "https://h"}, {"LABEL_STUDIO_API_TOKEN", quoted}};
+  const Error error = failed(env, "");
+  EXPECT_EQ(error.status, Status::MalformedToken);
+  EXPECT_EQ(error.detail.view(),
+            "LABEL_STUDIO_API_TOKEN (environment): the token contains a quote (\") at position 1 "
+            "of 42; remove the quotes around it (a Docker --env-file keeps them)");
+  // Quotes kept inside single quotes in the .env file, and a stray one at the end of a PAT.
+  const MapEnv url_only{{"LABEL_STUDIO_URL", "https://h"}};
+  const Error in_file = failed(url_only, std::string("LABEL_STUDIO_API_KEY='\"") + kPat + "\"'\n");
+  EXPECT_EQ(in_file.status, Status::MalformedToken);
+  EXPECT_TRUE(contains(in_file, "LABEL_STUDIO_API_KEY (.env file): the token contains a quote"))
+      << in_file.detail.view();
+  const Error stray = failed(url_only, std::string("LABEL_STUDIO_API_TOKEN=") + kPat + "'\n");
+  EXPECT_EQ(stray.status, Status::MalformedToken);
+  EXPECT_TRUE(contains(stray, "quote (') at position ")) << stray.detail.view();
+  EXPECT_FALSE(contains(stray, "eyJ")) << stray.detail.view();
+}
+
+// A token pasted into the URL or the CA file setting: refused by its shape, never printed (the
+// DNS error would print the host, the CA file error the path).
+TEST(Config, TokenShapedUrlOrCaFileIsRefusedWithoutPrintingIt) {
+  const std::string pat = kPat;
+  const std::string legacy = kLegacy;
+  for (const std::string& url : {pat, "https://" + pat, "https://" + pat + ".example.com",
+                                 "https://h/" + pat, "https://h/" + legacy, "http://" + legacy}) {
+    SCOPED_TRACE(url);
+    const MapEnv env{{"LABEL_STUDIO_URL", url}, {"LABEL_STUDIO_API_TOKEN", kPat}};
+    const Error error = failed(env, "");
+    EXPECT_EQ(error.status, Status::ConfigInvalid);
+    EXPECT_TRUE(contains(error,
+                         "LABEL_STUDIO_URL (environment): holds what looks like an API "
+                         "token (a JWT or 40 hex digits), not a URL"))
+        << error.detail.view();
+    EXPECT_FALSE(contains(error, "eyJ")) << error.detail.view();
+    EXPECT_FALSE(contains(error, "c0ffee")) << error.detail.view();
+  }
+  for (const std::string& path : {pat, legacy, "/etc/lsedge/" + legacy + ".pem"}) {
+    SCOPED_TRACE(path);
+    const MapEnv env{{"LABEL_STUDIO_URL", "https://h"},
+                     {"LABEL_STUDIO_API_TOKEN", kPat},
+                     {"LABEL_STUDIO_CA_FILE", path}};
+    const Error error = failed(env, "");
+    EXPECT_EQ(error.status, Status::ConfigInvalid);
+    EXPECT_TRUE(contains(error,
+                         "LABEL_STUDIO_CA_FILE (environment): holds what looks like an "
+                         "API token"))
+        << error.detail.view();
+    EXPECT_TRUE(contains(error, "not a file path")) << error.detail.view();
+    EXPECT_FALSE(contains(error, "eyJ") || contains(error, "c0ffee")) << error.detail.view();
+    ConfigOverrides overrides;
+    overrides.ca_file = path;
+    const MapEnv good{{"LABEL_STUDIO_URL", "https://h"}, {"LABEL_STUDIO_API_TOKEN", kPat}};
+    EXPECT_TRUE(contains(failed(good, "", overrides), "--ca-file: holds what looks like"));
+  }
+  // Ordinary values are not mistaken for tokens.
+  const MapEnv fine{{"LABEL_STUDIO_URL", "https://ls.example.com/eyJ-team/"},
+                    {"LABEL_STUDIO_API_TOKEN", kPat},
+                    {"LABEL_STUDIO_CA_FILE", "/etc/ssl/certs/5a3f0c2b.0"}};
+  EXPECT_EQ(loaded_ok(fine, "")->ca_file.view(), "/etc/ssl/certs/5a3f0c2b.0");
 }
 
 TEST(Config, OversizedTokenIsRefused) {
