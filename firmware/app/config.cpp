@@ -387,4 +387,79 @@ Outcome load_config(const EnvLookup& env, std::string_view dotenv_text, Config& 
   return outcome;
 }
 
+namespace {
+
+void append_octal_mode(FixedString<kErrorDetailCapacity>& out, uint32_t mode) {
+  char digits[4];
+  for (size_t i = 0; i < 4; ++i) {
+    digits[3 - i] = static_cast<char>('0' + ((mode >> (3 * i)) & 7U));
+  }
+  out.append_truncated(std::string_view(digits, sizeof(digits)));
+}
+
+// "<path>: <problem>"; the fix goes last so that a long path cuts only the fix's path.
+Error unsafe(std::string_view path, std::string_view problem) {
+  Error error(Status::UnsafeSettingsFile, path);
+  error.detail.append_truncated(": ");
+  error.detail.append_truncated(problem);
+  return error;
+}
+
+// The directory holding `path` ("." for a bare name).
+std::string_view directory_of(std::string_view path) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string_view::npos) {
+    return ".";
+  }
+  return slash == 0 ? path.substr(0, 1) : path.substr(0, slash);
+}
+
+Outcome check_directory(hal::Storage& storage, std::string_view path) {
+  constexpr uint32_t kOthersWrite = 0002;
+  constexpr uint32_t kSticky = 01000;
+  const std::string_view directory = directory_of(path);
+  const Result<hal::FileInfo> info = storage.info(directory);
+  if (!info.ok() || (info->mode & kOthersWrite) == 0 || (info->mode & kSticky) != 0) {
+    return {};
+  }
+  Error error = unsafe(path, "its directory is writable by others without the sticky bit (mode ");
+  append_octal_mode(error.detail, info->mode);
+  error.detail.append_truncated("), so anyone can replace it; fix: chmod o-w ");
+  error.detail.append_truncated(directory);
+  return error;
+}
+
+}  // namespace
+
+Outcome check_settings_file(hal::Storage& storage, std::string_view path) {
+  const Result<hal::FileInfo> info = storage.info(path);
+  if (!info.ok()) {
+    return {};  // missing, or unreadable: the read that follows says which
+  }
+  const uint32_t caller = storage.caller_uid();
+  if (info->owner_uid != caller && info->owner_uid != 0) {
+    Error error = unsafe(path, "owned by uid ");
+    (void)error.detail.append_uint(info->owner_uid);
+    error.detail.append_truncated(", neither you (uid ");
+    (void)error.detail.append_uint(caller);
+    error.detail.append_truncated(") nor root; if you trust its content, fix: chown ");
+    (void)error.detail.append_uint(caller);
+    error.detail.append_truncated(" ");
+    error.detail.append_truncated(path);
+    return error;
+  }
+  constexpr uint32_t kGroupOrOthersWrite = 0022;
+  if ((info->mode & kGroupOrOthersWrite) != 0) {
+    Error error = unsafe(path, (info->mode & kGroupOrOthersWrite) == kGroupOrOthersWrite
+                                   ? "writable by group and others (mode "
+                                   : ((info->mode & 0020U) != 0 ? "writable by group (mode "
+                                                                : "writable by others (mode "));
+    append_octal_mode(error.detail, info->mode);
+    error.detail.append_truncated("); fix: chmod go-w ");
+    error.detail.append_truncated(path);
+    return error;
+  }
+  return check_directory(storage, path);
+}
+
 }  // namespace lsedge::app

@@ -11,6 +11,7 @@
 #include "firmware/core/fixed_string.h"
 #include "firmware/core/result.h"
 #include "firmware/net/pin_sha256.h"
+#include "hal/storage.h"
 
 namespace lsedge::app {
 
@@ -77,5 +78,14 @@ struct Config {
 // `out` is reset and its token wiped.
 [[nodiscard]] Outcome load_config(const EnvLookup& env, std::string_view dotenv_text, Config& out,
                                   const ConfigOverrides& overrides = {});
+
+// Refuses a settings file (.env) that another user could have written, the way ssh refuses such
+// keys: a .env chooses the server that receives the token. The file (symbolic links followed)
+// must be owned by the caller or root and not writable by group or others, and its directory
+// must not let others swap it (writable by others without the sticky bit). Nothing at `path` is
+// Ok: whether a missing file matters is the caller's business, as are other failures of info(),
+// which the read that follows reports. UnsafeSettingsFile's detail names the file, the problem
+// and the command that fixes it. Thread-safety: as `storage`.
+[[nodiscard]] Outcome check_settings_file(hal::Storage& storage, std::string_view path);
 
 }  // namespace lsedge::app

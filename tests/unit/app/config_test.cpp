@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/fakes/memory_storage.h"
+
 namespace lsedge::app {
 namespace {
 
@@ -517,6 +519,78 @@ TEST(Config, FailureResetsTheImportTimeout) {
                    {"LABEL_STUDIO_PIN_SHA256", "not-a-pin"}};
   EXPECT_FALSE(load_config(bad, "", *config).ok());
   EXPECT_EQ(config->import_timeout_ms, uint32_t{LSEDGE_IMPORT_TIMEOUT_MS});
+}
+
+// --- check_settings_file: a .env another user could have written is refused, as ssh does ---
+
+struct SettingsFileTest : ::testing::Test {
+  SettingsFileTest() {
+    storage.put_directory("/home");
+    storage.put_directory("/home/edge");
+    storage.set_mode_and_owner("/home/edge", 0755, 1000);
+    storage.put_file("/home/edge/.env", "LABEL_STUDIO_URL=https://h\n");
+    storage.set_caller_uid(1000);
+  }
+  lsedge::testing::MemoryStorage storage;
+};
+
+TEST_F(SettingsFileTest, OwnFileNotWritableByOthersIsTrusted) {
+  for (const uint32_t mode : {0600u, 0644u, 0400u, 0640u}) {
+    storage.set_mode_and_owner("/home/edge/.env", mode, 1000);
+    EXPECT_TRUE(check_settings_file(storage, "/home/edge/.env").ok()) << mode;
+  }
+  storage.set_mode_and_owner("/home/edge/.env", 0644, 0);  // root's: e.g. /etc/lsedge/env
+  EXPECT_TRUE(check_settings_file(storage, "/home/edge/.env").ok());
+  EXPECT_TRUE(check_settings_file(storage, "/home/edge/missing.env").ok());  // the read decides
+}
+
+TEST_F(SettingsFileTest, WritableByGroupOrOthersIsRefusedWithTheFix) {
+  storage.set_mode_and_owner("/home/edge/.env", 0666, 1000);
+  const Outcome both = check_settings_file(storage, "/home/edge/.env");
+  ASSERT_EQ(both.status(), Status::UnsafeSettingsFile);
+  EXPECT_EQ(both.error().detail.view(),
+            "/home/edge/.env: writable by group and others (mode 0666); fix: chmod go-w "
+            "/home/edge/.env");
+  storage.set_mode_and_owner("/home/edge/.env", 0620, 1000);
+  EXPECT_TRUE(contains(check_settings_file(storage, "/home/edge/.env").error(),
+                       "writable by group (mode 0620)"));
+  storage.set_mode_and_owner("/home/edge/.env", 0602, 0);
+  EXPECT_TRUE(contains(check_settings_file(storage, "/home/edge/.env").error(),
+                       "writable by others (mode 0602)"));
+}
+
+TEST_F(SettingsFileTest, OwnedByAnotherUserIsRefusedWithTheFix) {
+  storage.set_mode_and_owner("/home/edge/.env", 0600, 65534);
+  const Outcome other = check_settings_file(storage, "/home/edge/.env");
+  ASSERT_EQ(other.status(), Status::UnsafeSettingsFile);
+  EXPECT_EQ(other.error().detail.view(),
+            "/home/edge/.env: owned by uid 65534, neither you (uid 1000) nor root; if you trust "
+            "its content, fix: chown 1000 /home/edge/.env");
+  // Root running lsedge does not trust a file of another user either.
+  storage.set_caller_uid(0);
+  EXPECT_EQ(check_settings_file(storage, "/home/edge/.env").status(), Status::UnsafeSettingsFile);
+}
+
+TEST_F(SettingsFileTest, ADirectoryOthersCanWriteWithoutTheStickyBitIsRefused) {
+  storage.set_mode_and_owner("/home/edge", 0777, 1000);
+  const Outcome open_dir = check_settings_file(storage, "/home/edge/.env");
+  ASSERT_EQ(open_dir.status(), Status::UnsafeSettingsFile);
+  EXPECT_TRUE(contains(open_dir.error(),
+                       "its directory is writable by others without the "
+                       "sticky bit (mode 0777)"))
+      << open_dir.error().detail.view();
+  EXPECT_TRUE(contains(open_dir.error(), "fix: chmod o-w /home/edge"))
+      << open_dir.error().detail.view();
+  storage.set_mode_and_owner("/home/edge", 01777, 0);  // like /tmp: others cannot swap our file
+  EXPECT_TRUE(check_settings_file(storage, "/home/edge/.env").ok());
+  storage.set_mode_and_owner("/home/edge", 0775, 1000);  // group-writable: the group is trusted
+  EXPECT_TRUE(check_settings_file(storage, "/home/edge/.env").ok());
+  // A bare name is judged by the current directory.
+  storage.put_file("/.env", "");
+  storage.set_mode_and_owner("/", 0777, 0);
+  EXPECT_EQ(check_settings_file(storage, ".env").status(), Status::UnsafeSettingsFile);
+  storage.set_mode_and_owner("/", 0755, 0);
+  EXPECT_TRUE(check_settings_file(storage, ".env").ok());
 }
 
 }  // namespace
