@@ -432,6 +432,11 @@ Outcome check_directory(hal::Storage& storage, std::string_view path) {
 }  // namespace
 
 Outcome check_settings_file(hal::Storage& storage, std::string_view path) {
+  if (auth::contains_token_shape(path)) {  // every error below would print it
+    return Error(Status::ConfigInvalid,
+                 "--env-file: holds what looks like an API token (a JWT or 40 hex digits), not a "
+                 "file path; put the token in LABEL_STUDIO_API_TOKEN");
+  }
   const Result<hal::FileInfo> info = storage.info(path);
   if (!info.ok()) {
     return {};  // missing, or unreadable: the read that follows says which

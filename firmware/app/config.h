@@ -85,7 +85,8 @@ struct Config {
 // must not let others swap it (writable by others without the sticky bit). Nothing at `path` is
 // Ok: whether a missing file matters is the caller's business, as are other failures of info(),
 // which the read that follows reports. UnsafeSettingsFile's detail names the file, the problem
-// and the command that fixes it. Thread-safety: as `storage`.
+// and the command that fixes it. A path shaped like a token (a PAT given as --env-file) is
+// ConfigInvalid, never printed. Thread-safety: as `storage`.
 [[nodiscard]] Outcome check_settings_file(hal::Storage& storage, std::string_view path);
 
 }  // namespace lsedge::app

@@ -37,6 +37,10 @@ run_lsedge --env-file "$work/s.env" -vv whoami
 expect_rc 2
 expect_err "LABEL_STUDIO_URL (.env file): holds what looks like an API token"
 no_token_printed
+run_lsedge --env-file "$PAT" whoami
+expect_rc 2
+expect_err "--env-file: holds what looks like an API token"
+no_token_printed
 [ "$(count_requests ' /api/')" = 0 ] || fail "a request was sent"
 
 # Quotes kept around the token (a Docker --env-file keeps them) or whitespace inside: refused by

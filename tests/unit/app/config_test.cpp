@@ -542,6 +542,11 @@ TEST_F(SettingsFileTest, OwnFileNotWritableByOthersIsTrusted) {
   storage.set_mode_and_owner("/home/edge/.env", 0644, 0);  // root's: e.g. /etc/lsedge/env
   EXPECT_TRUE(check_settings_file(storage, "/home/edge/.env").ok());
   EXPECT_TRUE(check_settings_file(storage, "/home/edge/missing.env").ok());  // the read decides
+  // A token given as the file: refused without a word of it (the read's error would print it).
+  const Outcome token = check_settings_file(storage, kPat);
+  ASSERT_EQ(token.status(), Status::ConfigInvalid);
+  EXPECT_TRUE(contains(token.error(), "--env-file: holds what looks like an API token"));
+  EXPECT_FALSE(contains(token.error(), "eyJ"));
 }
 
 TEST_F(SettingsFileTest, WritableByGroupOrOthersIsRefusedWithTheFix) {
