@@ -7,6 +7,7 @@
 
 #include "firmware/app/status_text.h"
 #include "firmware/core/fixed_string.h"
+#include "firmware/core/terminal_text.h"
 #include "firmware/core/utf8.h"
 #include "firmware/json/writer.h"
 #include "firmware/labelstudio/api_error.h"
@@ -15,14 +16,19 @@
 namespace lsedge::app {
 namespace {
 
-// A line for people: text and numbers appended with <<, then written in one console call.
+// A line for people: text and numbers appended with <<, then written in one console call. A
+// string view is data (a server's detail, a user name, a path): its control characters are
+// escaped so it cannot drive the terminal; a C string is the reporter's own literal text.
 class Text {
  public:
   Text& operator<<(std::string_view text) {
+    append_terminal_safe(line_, text);
+    return *this;
+  }
+  Text& operator<<(const char* text) {
     line_.append_truncated(text);
     return *this;
   }
-  Text& operator<<(const char* text) { return *this << std::string_view(text); }
   template <class T, std::enable_if_t<std::is_integral_v<T>, int> = 0>
   Text& operator<<(T value) {
     if constexpr (std::is_signed_v<T>) {
@@ -38,7 +44,8 @@ class Text {
   [[nodiscard]] std::string_view view() const { return line_.view(); }
 
  private:
-  FixedString<1024> line_;
+  // Room for three full details escaped 4:1, on the stack of a shallow call like EventLine.
+  FixedString<3 * 4 * kErrorDetailCapacity + 512> line_;
 };
 
 // A string value is cut to this many bytes (at a character boundary): with every byte escaped

@@ -192,6 +192,7 @@ Outcome load_settings_with(const Options& options, PlatformServices& platform, C
                            const ConfigOverrides& command_overrides) {
   std::string_view dotenv;
   std::string_view env_path = options.env_file_given ? options.env_file : ".env";
+  LSEDGE_TRY(check_settings_file(platform.storage, env_path));  // before a word of it is used
   auto read =
       platform.storage.read_file(env_path, ByteSpan(g_startup_scratch, LSEDGE_ENV_FILE_LIMIT));
   if (read.ok()) {

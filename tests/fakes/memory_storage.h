@@ -19,6 +19,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -178,6 +179,16 @@ class MemoryStorage final : public hal::Storage {
     nodes_[parent].entries[name] = id;
     nodes_[parent].durable_entries[name] = id;
   }
+  // Test setup: what info() reports for the file or directory at `path` (by default 0600 for
+  // files, 0700 for directories, owner 0), and the caller's uid (default 0).
+  void set_mode_and_owner(const std::string& path, uint32_t mode, uint32_t owner_uid) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (const std::optional<int> id = lookup(path)) {
+      nodes_[*id].mode = mode;
+      nodes_[*id].owner_uid = owner_uid;
+    }
+  }
+  void set_caller_uid(uint32_t uid) { caller_uid_ = uid; }
   [[nodiscard]] std::optional<std::string> content(const std::string& path) const {
     std::lock_guard<std::mutex> lock(mutex_);
     const std::optional<int> id = lookup(path);
@@ -311,13 +322,13 @@ class MemoryStorage final : public hal::Storage {
     LSEDGE_TRY_ASSIGN(const int id, resolve(path));
     hal::FileInfo info;
     info.kind = nodes_[id].dir ? hal::FileInfo::Kind::Directory : hal::FileInfo::Kind::Regular;
-    info.mode = nodes_[id].dir ? 0700u : 0600u;
-    info.owner_uid = 0;
+    info.mode = nodes_[id].mode.value_or(nodes_[id].dir ? 0700u : 0600u);
+    info.owner_uid = nodes_[id].owner_uid;
     info.size = nodes_[id].data.size();
     return info;
   }
 
-  uint32_t caller_uid() override { return 0; }
+  uint32_t caller_uid() override { return caller_uid_; }
 
   // NoWait on a file another handle locks: an invalid handle. Wait would block forever in one
   // thread, so the fake refuses it the same way (tests lock from one thread).
@@ -501,11 +512,14 @@ class MemoryStorage final : public hal::Storage {
   }
 
  private:
+  std::atomic<uint32_t> caller_uid_{0};
   static constexpr int kRoot = 0;
   struct Node {
     bool dir = false;
     std::string data, durable;                            // files
     std::map<std::string, int> entries, durable_entries;  // directories
+    std::optional<uint32_t> mode;                         // set_mode_and_owner()
+    uint32_t owner_uid = 0;
   };
   static Node directory_node() {
     Node node;

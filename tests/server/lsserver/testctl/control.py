@@ -31,6 +31,7 @@ KNOB_NAMES = (
     'page_loop',
     'body_limit',
     'redirect_http',
+    'hostile_text',
 )
 
 # nginx.json keys the knobs change, with the values `reset` restores.
@@ -158,6 +159,10 @@ def set_knob(name, value):
         with state.locked_knobs() as k:
             k[name] = n
         return '%s %d' % (name, n)
+    if name == 'hostile_text':
+        with state.locked_knobs() as k:
+            k['hostile_text'] = value
+        return 'whoami fields and injected details are now %r' % value if value else 'hostile_text off'
     if name == 'poison':
         with state.locked_knobs() as k:
             k['poison'] = value
