@@ -212,15 +212,6 @@ void Reporter::import_progress_end() {
   }
 }
 
-void Reporter::import_interrupted(uint64_t sent_tasks, uint64_t requests) {
-  if (!json_) {
-    console_.err((Text() << "lsedge: " << sent_tasks
-                         << " tasks were imported before the failure, in " << requests
-                         << " requests\n")
-                     .view());
-  }
-}
-
 void Reporter::uploaded(std::string_view path, const labelstudio::ImportResult& result) {
   if (json_) {
     return json_line()

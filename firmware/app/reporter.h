@@ -45,8 +45,6 @@ class Reporter {
   void import_progress(uint64_t sent_tasks, uint64_t total_tasks, uint64_t requests);
   // Ends the bar's line, if one was drawn.
   void import_progress_end();
-  // Before the error of an import that failed after `requests` successful requests.
-  void import_interrupted(uint64_t sent_tasks, uint64_t requests);
   void uploaded(std::string_view path, const labelstudio::ImportResult& result);
   void spool_added(const spool::SpoolAddResult& added);
 
