@@ -241,6 +241,14 @@ class Spool {
   [[nodiscard]] Outcome check_entry_file(const SpoolEntry& entry, Error& corrupt);
   // SPOOLSAFE: end ----------------------------------------------------------------------------
 
+  // SPOOLSCALE: add()'s sequence counter (DIR/sequence), locked across the read, the
+  // publishing rename and the write ---------------------------------------------------------
+  [[nodiscard]] Result<hal::FileHandle> lock_sequence(std::string_view path);
+  [[nodiscard]] Result<uint64_t> read_sequence(hal::FileHandle counter);
+  [[nodiscard]] Outcome write_sequence(hal::FileHandle counter, std::string_view path,
+                                       uint64_t sequence);
+  // SPOOLSCALE: end -------------------------------------------------------------------------
+
   hal::Storage& storage_;
   hal::Entropy& entropy_;
   Logger log_;
