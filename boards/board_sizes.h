@@ -149,6 +149,17 @@
 #ifndef LSEDGE_FILE_CHUNK_BYTES
 #define LSEDGE_FILE_CHUNK_BYTES 2048
 #endif
+// The spool's next() (spool/): how many of the oldest groups one listing of queue/ remembers,
+// and how many entry names of the group being served (~56 bytes each). A drain lists queue/
+// once per LSEDGE_SPOOL_WINDOW groups and a group once per LSEDGE_SPOOL_ENTRY_WINDOW entries,
+// so a backlog of N groups costs N^2 / window directory entries read: at 100,000 queued groups
+// and 64, ~1,600 entries read per group sent, a few ms, against 10-100 ms per import request.
+#ifndef LSEDGE_SPOOL_WINDOW
+#define LSEDGE_SPOOL_WINDOW 64
+#endif
+#ifndef LSEDGE_SPOOL_ENTRY_WINDOW
+#define LSEDGE_SPOOL_ENTRY_WINDOW 32
+#endif
 // Default upper bound of one import request body `[task,task,...]` (issue #4: at most 1 MiB).
 #ifndef LSEDGE_IMPORT_BATCH_BUDGET
 #define LSEDGE_IMPORT_BATCH_BUDGET (1024 * 1024)

@@ -1,4 +1,5 @@
-// Large backlogs (issue #11): add() takes its SEQ from DIR/sequence (never reused, never stale).
+// Large backlogs (issue #11): next() does not list queue/ or a group per entry, add() takes its
+// SEQ from DIR/sequence (never reused, never stale), and foreign files are reported once.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -348,6 +349,124 @@ TEST(SpoolScale, AnAddPausedBeforeItsRenameNeverPublishesAStaleNumber) {
   std::vector<std::string> rest = drain(f);
   EXPECT_EQ(std::vector<std::string>(rest.begin(), rest.begin() + 2), ids("a", 0, 2))
       << "a took its number first, and is served first of what is left";
+}
+
+// --- next() without rescans -----------------------------------------------------------------
+
+TEST(SpoolScale, DrainingManyGroupsListsTheQueueOncePerWindow) {
+  Fixture f;
+  ASSERT_TRUE(f.spool.open(kDir, Spool::Role::Consumer).ok());
+  const int groups = 3 * LSEDGE_SPOOL_WINDOW + 5;
+  std::vector<std::string> expected;
+  for (int g = 1; g <= groups; ++g) {
+    put_group(f.memory, static_cast<uint64_t>(g), "G" + std::to_string(g), 1);
+    expected.push_back("G" + std::to_string(g) + ":0");
+  }
+  const std::string queue = std::string(kDir) + "/queue";
+  const int before = f.storage.listings(queue);
+  // Half-way, an add: it is served after every group queued before it.
+  std::vector<std::string> delivered;
+  SpoolEntry entry;
+  for (int i = 0; i < groups / 2; ++i) {
+    ASSERT_TRUE(*f.spool.next(entry));
+    delivered.push_back(tasks_in(*f.memory.content(entry.path.c_str()))[0]);
+    ASSERT_TRUE(f.spool.confirm(entry).ok());
+  }
+  f.memory.put_file("/in/late.json", task_file("late", 0, 1));
+  ASSERT_TRUE(f.spool.add("/in/late.json").ok());
+  const int listed_by_add = f.storage.listings(queue) - before;  // DIR/sequence initialised
+  const auto rest = drain(f);
+  delivered.insert(delivered.end(), rest.begin(), rest.end());
+  expected.push_back("late:0");
+  EXPECT_EQ(delivered, expected);
+  const int listings = f.storage.listings(queue) - before - listed_by_add;
+  EXPECT_LE(listings, groups / LSEDGE_SPOOL_WINDOW + 4) << "for " << groups << " groups";
+}
+
+TEST(SpoolScale, DrainingABigGroupListsItOncePerWindow) {
+  Fixture f;
+  ASSERT_TRUE(f.spool.open(kDir, Spool::Role::Consumer).ok());
+  const int entries = 3 * LSEDGE_SPOOL_ENTRY_WINDOW + 5;
+  put_group(f.memory, 1, "B", entries, 2);
+  const std::string group = std::string(kDir) + "/queue/" + group_name(1);
+  EXPECT_EQ(drain(f), ids("B", 0, 2 * entries));
+  EXPECT_LE(f.storage.listings(group), entries / LSEDGE_SPOOL_ENTRY_WINDOW + 5);
+}
+
+// Halves an entry.
+class Halves final : public SplitPlan {
+ public:
+  explicit Halves(uint64_t tasks) : tasks_(tasks) {}
+  uint32_t part_count() const override { return 2; }
+  uint32_t part_of(uint64_t index) const override { return index < tasks_ / 2 ? 0 : 1; }
+  std::string_view reason(uint64_t) const override { return {}; }
+
+ private:
+  uint64_t tasks_;
+};
+
+TEST(SpoolScale, PartsOfASplitInABigGroupComeBeforeItsLaterEntries) {
+  Fixture f;
+  ASSERT_TRUE(f.spool.open(kDir, Spool::Role::Consumer).ok());
+  const int entries = 2 * LSEDGE_SPOOL_ENTRY_WINDOW + 3;
+  put_group(f.memory, 1, "B", entries, 4);
+  SpoolEntry entry;
+  ASSERT_TRUE(*f.spool.next(entry));
+  ASSERT_TRUE(f.spool.confirm(entry).ok());
+  ASSERT_TRUE(*f.spool.next(entry));
+  EXPECT_EQ(entry.name.view(), "0000000001-4.json");
+  ASSERT_TRUE(f.spool.split(entry, Halves(entry.tasks)).ok());
+  ASSERT_TRUE(*f.spool.next(entry));
+  EXPECT_EQ(entry.name.view(), "0000000001.0000000000-2.json");
+  ASSERT_TRUE(f.spool.split(entry, Halves(entry.tasks)).ok());  // a part, split again
+  EXPECT_EQ(drain(f), ids("B", 4, 4 * entries - 4));
+}
+
+TEST(SpoolScale, AnEntryLeftInPlaceIsServedAgainAndTheWindowMovesOnlyPastGoneEntries) {
+  Fixture f;
+  ASSERT_TRUE(f.spool.open(kDir, Spool::Role::Consumer).ok());
+  put_group(f.memory, 1, "B", 3);
+  put_group(f.memory, 2, "C", 1);
+  SpoolEntry entry;
+  ASSERT_TRUE(*f.spool.next(entry));
+  ASSERT_TRUE(f.spool.mark_sending(entry).ok());
+  ASSERT_TRUE(f.spool.release(entry).ok());
+  ASSERT_TRUE(*f.spool.next(entry));
+  EXPECT_EQ(entry.name.view(), "0000000000-1.json") << "released: the same entry again";
+  ASSERT_TRUE(f.spool.mark_sending(entry).ok());  // and then the answer is lost
+  ASSERT_TRUE(*f.spool.next(entry));
+  EXPECT_EQ(entry.name.view(), "0000000000-1.json");
+  EXPECT_TRUE(entry.outcome_unknown);
+  ASSERT_TRUE(f.spool.reject(entry, "no").ok());
+  EXPECT_EQ(drain(f), (std::vector<std::string>{"B:1", "B:2", "C:0"}));
+}
+
+// --- foreign files --------------------------------------------------------------------------
+
+TEST(SpoolScale, ForeignFilesAreReportedOnceNotEveryPoll) {
+  Fixture f;
+  ASSERT_TRUE(f.spool.open(kDir, Spool::Role::Consumer).ok());
+  f.memory.put_file(std::string(kDir) + "/queue/notes.txt", "mine");
+  f.memory.put_directory(std::string(kDir) + "/queue/" + group_name(1));
+  f.memory.put_file(std::string(kDir) + "/queue/" + group_name(1) + "/photo.jpg", "mine too");
+  put_group(f.memory, 2, "A", 2);
+  SpoolEntry entry;
+  for (int poll = 0; poll < 50; ++poll) {
+    auto more = f.spool.next(entry);
+    ASSERT_TRUE(more.ok());
+    if (*more) {
+      ASSERT_TRUE(f.spool.confirm(entry).ok());
+    }
+  }
+  EXPECT_EQ(lines_with(f.log, "notes.txt was not written by the spool"), 1u) << f.log.all_text();
+  EXPECT_EQ(lines_with(f.log, group_name(1) + " holds files the spool did not write"), 1u)
+      << f.log.all_text();
+  EXPECT_EQ(f.memory.content(std::string(kDir) + "/queue/" + group_name(1) + "/photo.jpg"),
+            "mine too");
+  // Once the foreign file is moved out, the group is served (here: removed, it is empty).
+  ASSERT_TRUE(f.memory.remove(std::string(kDir) + "/queue/" + group_name(1) + "/photo.jpg").ok());
+  EXPECT_FALSE(*f.spool.next(entry));
+  EXPECT_EQ(f.memory.snapshot().count(std::string(kDir) + "/queue/" + group_name(1) + "/"), 0u);
 }
 
 }  // namespace
