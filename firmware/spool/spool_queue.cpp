@@ -1,5 +1,6 @@
 #include "firmware/spool/spool.h"
 
+#include <algorithm>
 #include <optional>
 
 #include "firmware/spool/spool_internal.h"
@@ -50,22 +51,28 @@ bool before(const FixedString<kEntryWindowNameCapacity>& a,
   return a.view() < b.view();
 }
 
-// Puts `value` into the ascending `window` of `count` (at most `capacity`) values, keeping the
-// smallest ones.
+// Keeps the `capacity` smallest values seen in `window` (`count` of them), as a max-heap while a
+// listing runs (O(log capacity) per name, whatever order the directory lists them in);
+// sort_window() then puts them in ascending order.
 template <typename T>
 void keep_smallest(T* window, uint32_t& count, uint32_t capacity, const T& value) {
-  if (count == capacity && !before(value, window[count - 1])) {
+  const auto less = [](const T& a, const T& b) { return before(a, b); };
+  if (count < capacity) {
+    window[count++] = value;
+    std::push_heap(window, window + count, less);
     return;
   }
-  uint32_t at = count < capacity ? count : capacity - 1;  // the largest drops out when full
-  while (at > 0 && before(value, window[at - 1])) {
-    window[at] = window[at - 1];
-    --at;
+  if (!before(value, window[0])) {
+    return;  // not below the largest kept
   }
-  window[at] = value;
-  if (count < capacity) {
-    ++count;
-  }
+  std::pop_heap(window, window + count, less);
+  window[count - 1] = value;
+  std::push_heap(window, window + count, less);
+}
+
+template <typename T>
+void sort_window(T* window, uint32_t count) {
+  std::sort_heap(window, window + count, [](const T& a, const T& b) { return before(a, b); });
 }
 
 // FNV-1a of "directory/name".
@@ -169,6 +176,7 @@ Outcome Spool::refill_groups(std::string_view queue) {
       keep_smallest(groups_, group_count_, LSEDGE_SPOOL_WINDOW, *sequence);
     }
   }
+  sort_window(groups_, group_count_);
   return reader.status();
 }
 
@@ -254,6 +262,7 @@ Outcome Spool::list_group(std::string_view group_path, GroupListing& listing) {
       listing.foreign = true;
     }
   }
+  sort_window(entries_, entry_count_);
   return reader.status();
 }
 

@@ -2,6 +2,7 @@
 // SEQ from DIR/sequence (never reused, never stale), and foreign files are reported once.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -356,7 +357,8 @@ TEST(SpoolScale, AnAddPausedBeforeItsRenameNeverPublishesAStaleNumber) {
 TEST(SpoolScale, DrainingManyGroupsListsTheQueueOncePerWindow) {
   Fixture f;
   ASSERT_TRUE(f.spool.open(kDir, Spool::Role::Consumer).ok());
-  const int groups = 3 * LSEDGE_SPOOL_WINDOW + 5;
+  // Several windows' worth on gateway boards (256); the host's window (4096) holds them all.
+  const int groups = std::min(3 * LSEDGE_SPOOL_WINDOW + 5, 1000);
   std::vector<std::string> expected;
   for (int g = 1; g <= groups; ++g) {
     put_group(f.memory, static_cast<uint64_t>(g), "G" + std::to_string(g), 1);
