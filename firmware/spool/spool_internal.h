@@ -24,6 +24,19 @@ constexpr std::string_view kSplitOriginal = "original";
 constexpr std::string_view kItemInfix = ".item";
 // An import record's flag: the request that got the import id resent an outcome-unknown entry.
 constexpr std::string_view kImportAfterUnknown = " outcome-unknown";
+// DIR/lsedge-spool marks a directory as a spool; its one line names the format's version.
+constexpr std::string_view kSpoolMarker = "lsedge-spool";
+constexpr std::string_view kSpoolMarkerPrefix = "lsedge spool ";
+constexpr uint64_t kSpoolVersion = 2;
+constexpr std::string_view kSpoolMarkerText = "lsedge spool 2\n";
+// DIR/consumer.lock: flock()ed by the one consumer; its bytes are the in-flight record, two
+// slots written in turn in place (no new inode or byte is ever needed to send).
+constexpr std::string_view kConsumerLock = "consumer.lock";
+constexpr size_t kRecordSlotBytes = 256;
+constexpr size_t kRecordSlots = 2;
+constexpr size_t kRecordBytes = kRecordSlotBytes * kRecordSlots;
+// The random name of an add's staging directory and claim in tmp/: 16 hex digits.
+constexpr size_t kTokenDigits = 16;
 constexpr size_t kSequenceDigits = 20;
 constexpr size_t kBatchDigits = 10;
 constexpr size_t kFirstDigits = 10;
@@ -438,6 +451,49 @@ inline Outcome random_token(hal::Entropy& entropy, Name& token) {
     (void)token.append(hex[byte & 0x0F]);
   }
   return {};
+}
+
+// An add's staging name in tmp/ (random_token()).
+inline bool is_token(std::string_view name) {
+  if (name.size() != kTokenDigits) {
+    return false;
+  }
+  for (const char c : name) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// A file reject() or an old release's mark_imported() writes in tmp/: "<SEQ>-<STEM><suffix>".
+inline bool is_tmp_note(std::string_view name) {
+  for (const std::string_view suffix : {kReasonSuffix, kImportSuffix}) {
+    EntryName ignored;
+    if (ends_with(name, suffix) && parse_rejected_group(name) &&
+        parse_stem(
+            name.substr(kSequenceDigits + 1, name.size() - kSequenceDigits - 1 - suffix.size()),
+            ignored)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The names a spool holds directly in DIR (an old release's spool has only the three
+// directories).
+inline bool is_spool_subdirectory(std::string_view name) {
+  return name == kQueue || name == kTmp || name == kRejected;
+}
+
+// FNV-1a, 32 bits: tells a whole in-flight record slot from a torn one.
+inline uint32_t checksum(std::string_view text) {
+  uint32_t hash = 2166136261u;
+  for (const char c : text) {
+    hash ^= static_cast<uint8_t>(c);
+    hash *= 16777619u;
+  }
+  return hash;
 }
 
 // A SplitPlan or argument the spool refuses (nothing changed): a bug in the caller.

@@ -294,6 +294,13 @@ void Spool::pass_head() {
   head_checked_ = false;
 }
 
+Result<Spool::GroupVisit> Spool::checked_visit(const Result<bool>& corrupt) {
+  if (!corrupt.ok()) {
+    return corrupt.error();
+  }
+  return *corrupt ? GroupVisit::Refilled : GroupVisit::EntryFound;
+}
+
 Outcome Spool::fill_entry(std::string_view group, uint64_t sequence, std::string_view group_path,
                           std::string_view name, SpoolEntry& entry) {
   entry = SpoolEntry();
@@ -364,6 +371,8 @@ Result<SpoolCounts> Spool::counts() {
   Path path;
   LSEDGE_TRY(join(path, dir_.view(), kQueue));
   LSEDGE_TRY(count_queue(storage_, path.view(), counts));
+  LSEDGE_TRY_ASSIGN(const uint64_t in_record, unknown_in_record());
+  counts.outcome_unknown += in_record;
   LSEDGE_TRY(join(path, dir_.view(), kRejected));
   LSEDGE_TRY_ASSIGN(counts.rejected_entries, count_rejected(storage_, path.view()));
   return counts;

@@ -353,6 +353,14 @@ Outcome Spool::split(const SpoolEntry& entry, const SplitPlan& plan) {
   const Outcome staged = stage_split(entry, plan, paths.staging.view(), made);
   if (!staged.ok()) {
     discard_split(entry.group.view(), split_name.view());
+    if (staged.status() == Status::NoSpace) {
+      // The parts need space the disk does not have. As a plan the spool cannot carry out, the
+      // caller moves the entry to rejected/ whole (a rename: no space needed), so the queue moves
+      // on instead of sending and refusing the same entry on every start.
+      Error full(Status::InvalidArgument, "no disk space for its parts: ");
+      full.detail.append_truncated(staged.error().detail.view());
+      return full;
+    }
     return staged;
   }
   // The commit is durable with the group directory (the staging directory's files already are).
@@ -378,7 +386,9 @@ Outcome Spool::check_splittable(const SpoolEntry& entry, std::string_view group_
     LSEDGE_TRY(recover_split(entry.group.view(), split_name));
   }
   LSEDGE_TRY(join(path, entry.path.view(), {}, {}, kImportSuffix));
-  LSEDGE_TRY_ASSIGN(const bool imported, storage_.exists(path.view()));
+  LSEDGE_TRY_ASSIGN(bool imported, storage_.exists(path.view()));
+  imported = imported || (record_.names(entry.group.view(), entry.name.view()) &&
+                          record_.state == InFlight::State::Imported);
   if (imported) {
     return plan_error("split: an entry whose import the server queued is polled, never split");
   }
@@ -436,6 +446,7 @@ Outcome Spool::finish_split(std::string_view group, std::string_view split_name)
   LSEDGE_TRY(storage_.sync_directory(paths.group.view()));
   // The entry's marker and import record do not carry to its parts: the server refused it, a
   // known outcome.
+  LSEDGE_TRY(clear_record_of_split(group, split_name));
   remove_entry_notes(storage_, paths.entry.view());
   Path original;
   LSEDGE_TRY(join(original, paths.staging.view(), kSplitOriginal));

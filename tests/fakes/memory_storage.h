@@ -81,6 +81,12 @@ class MemoryStorage final : public hal::Storage {
     std::lock_guard<std::mutex> lock(mutex_);
     capacity_ = bytes;
   }
+  // How many files and directories (the root not counted) may be reachable at once, like a
+  // file system's inodes: create_new() and make_directory() past it fail with ENOSPC.
+  void set_inode_limit(std::optional<uint64_t> nodes) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    inode_limit_ = nodes;
+  }
   // The next `k` state-changing calls (create_new, append, sync, rename, remove,
   // make_directory, sync_directory) succeed; then the "process" is dead.
   void crash_after(uint64_t k) {
@@ -217,6 +223,9 @@ class MemoryStorage final : public hal::Storage {
     LSEDGE_TRY(resolve_parent(path, parent, name));
     if (nodes_[parent].entries.count(name) != 0) {
       return fail_with(EEXIST, path);
+    }
+    if (inode_limit_ && usage().nodes >= *inode_limit_) {
+      return fail_with(ENOSPC, path);
     }
     const int id = next_node_++;
     nodes_[id] = Node();
@@ -403,6 +412,9 @@ class MemoryStorage final : public hal::Storage {
         return {};
       }
       return fail_with(EEXIST, path);
+    }
+    if (inode_limit_ && usage().nodes >= *inode_limit_) {
+      return fail_with(ENOSPC, path);
     }
     const int id = next_node_++;
     nodes_[id] = directory_node();
@@ -671,14 +683,19 @@ class MemoryStorage final : public hal::Storage {
   }
 
   // Bytes of files reachable now, plus files still open after removal.
-  uint64_t used_bytes() const {
+  uint64_t used_bytes() const { return usage().bytes; }
+  struct Usage {
+    uint64_t bytes = 0;
+    uint64_t nodes = 0;  // the root not counted
+  };
+  Usage usage() const {
     std::set<int> seen;
     std::vector<int> stack{kRoot};
     for (const auto& [value, handle] : handles_) {
       (void)value;
       stack.push_back(handle.node);
     }
-    uint64_t total = 0;
+    Usage total;
     while (!stack.empty()) {
       const int at = stack.back();
       stack.pop_back();
@@ -686,7 +703,8 @@ class MemoryStorage final : public hal::Storage {
         continue;
       }
       const Node& node = nodes_.at(at);
-      total += node.data.size();
+      total.bytes += node.data.size();
+      total.nodes += at == kRoot ? 0 : 1;
       for (const auto& [name, child] : node.entries) {
         (void)name;
         stack.push_back(child);
@@ -718,6 +736,7 @@ class MemoryStorage final : public hal::Storage {
   uint64_t calls_[static_cast<size_t>(Op::kCount_)] = {};
   int always_[static_cast<size_t>(Op::kCount_)] = {};
   std::optional<uint64_t> capacity_;
+  std::optional<uint64_t> inode_limit_;
   std::optional<uint64_t> crash_at_;
   bool dead_ = false;
   uint64_t mutations_ = 0;

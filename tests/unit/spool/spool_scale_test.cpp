@@ -120,6 +120,7 @@ struct Fixture {
   Spool spool{storage, entropy, Logger(&log, "spool")};
   Fixture() {
     memory.put_directory("/data");
+    memory.put_directory(kDir);  // empty: the consumer makes a spool of it
     memory.put_directory("/in");
   }
 };
