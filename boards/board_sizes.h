@@ -149,6 +149,19 @@
 #ifndef LSEDGE_FILE_CHUNK_BYTES
 #define LSEDGE_FILE_CHUNK_BYTES 2048
 #endif
+// The spool's next() (spool/): how many of the oldest groups one listing of queue/ remembers
+// (8 bytes each), and how many entry names of the group being served (~56 bytes each). A drain
+// lists queue/ once per LSEDGE_SPOOL_WINDOW groups, reading every group's name each time, and a
+// group once per LSEDGE_SPOOL_ENTRY_WINDOW entries: N queued groups cost N / window names read
+// per group sent. Measured (bench/spool_backlog.sh, host, tmpfs) a listing of 100,000 groups
+// costs ~1-3 us per name, so 256 adds ~0.5-1 ms per entry sent at 100,000, against 10-100 ms
+// per import request from a gateway; the host's 4096 keeps the drain flat for the benchmark.
+#ifndef LSEDGE_SPOOL_WINDOW
+#define LSEDGE_SPOOL_WINDOW 256
+#endif
+#ifndef LSEDGE_SPOOL_ENTRY_WINDOW
+#define LSEDGE_SPOOL_ENTRY_WINDOW 32
+#endif
 // Default upper bound of one import request body `[task,task,...]` (issue #4: at most 1 MiB).
 #ifndef LSEDGE_IMPORT_BATCH_BUDGET
 #define LSEDGE_IMPORT_BATCH_BUDGET (1024 * 1024)

@@ -50,6 +50,10 @@
 namespace lsedge::spool {
 
 inline constexpr size_t kSpoolNameCapacity = 64;
+// SPOOLSCALE: an entry name in next()'s window (the longest is 47 characters: docs/spool.md),
+// and how many foreign files next() remembers having reported.
+inline constexpr size_t kEntryWindowNameCapacity = 52;
+inline constexpr uint32_t kForeignReports = 32;
 
 // One queue entry, as next() found it. Thread-safety: a value type.
 struct SpoolEntry {
@@ -219,19 +223,6 @@ class Spool {
   [[nodiscard]] Result<bool> publish_as(std::string_view staging, std::string_view queue,
                                         uint64_t sequence);
   [[nodiscard]] Result<uint64_t> highest_sequence();
-  // next(): the next entry of the group served last, if it has one.
-  [[nodiscard]] Result<bool> next_in_serving_group(std::string_view queue, SpoolEntry& entry);
-  // next(): the oldest entry of one group, or what became of a group without entries.
-  [[nodiscard]] Result<GroupVisit> visit_group(std::string_view queue, std::string_view group,
-                                               uint64_t sequence, bool may_be_refilled,
-                                               SpoolEntry& entry);
-  // `entry` for the entry `name` of a group, with its outcome-unknown mark.
-  [[nodiscard]] Outcome fill_entry(std::string_view group, uint64_t sequence,
-                                   std::string_view group_path, std::string_view name,
-                                   SpoolEntry& entry);
-  [[nodiscard]] Result<GroupVisit> remove_empty_group(std::string_view queue,
-                                                      std::string_view group_path,
-                                                      bool may_be_refilled);
   // split(): refuses an imported entry; finishes or undoes a split this process left.
   [[nodiscard]] Outcome check_splittable(const SpoolEntry& entry, std::string_view group_path,
                                          std::string_view split_name);
@@ -263,12 +254,70 @@ class Spool {
   [[nodiscard]] Outcome check_entry_file(const SpoolEntry& entry, Error& corrupt);
   // SPOOLSAFE: end ----------------------------------------------------------------------------
 
+  // SPOOLSCALE: add()'s sequence counter, next()'s windows (docs/spool.md, "Large backlogs") ---
+  struct GroupListing;
+  using WindowName = FixedString<kEntryWindowNameCapacity>;
+  // DIR/sequence, locked across the read, the publishing rename and the write.
+  [[nodiscard]] Result<hal::FileHandle> lock_sequence(std::string_view path);
+  [[nodiscard]] Result<uint64_t> read_sequence(hal::FileHandle counter);
+  [[nodiscard]] Outcome write_sequence(hal::FileHandle counter, std::string_view path,
+                                       uint64_t sequence);
+  void reset_windows();
+  // Forgets the serving group's entry window: split() put parts where it had none.
+  void forget_entries();
+  // next(): the group window's next group with an entry; false when there is none.
+  [[nodiscard]] Result<bool> next_group(std::string_view queue, SpoolEntry& entry);
+  // One listing of queue/: the smallest SEQs above groups_floor_.
+  [[nodiscard]] Outcome refill_groups(std::string_view queue);
+  // The next entry of `group` (its window, refilled by one listing when it runs out), or what
+  // became of a group without entries.
+  [[nodiscard]] Result<GroupVisit> visit_group(std::string_view queue, std::string_view group,
+                                               uint64_t sequence, SpoolEntry& entry);
+  [[nodiscard]] Result<GroupVisit> serve_group(std::string_view queue, std::string_view group,
+                                               uint64_t sequence, bool may_be_refilled,
+                                               SpoolEntry& entry);
+  [[nodiscard]] Outcome refill_entries(std::string_view group, std::string_view group_path,
+                                       GroupListing& listing);
+  [[nodiscard]] Outcome list_group(std::string_view group_path, GroupListing& listing);
+  // The window's first entry, if it is still queued and not corrupt (else it is passed).
+  [[nodiscard]] Result<bool> serve_head(std::string_view group, uint64_t sequence,
+                                        std::string_view group_path, SpoolEntry& entry);
+  void pass_head();
+  // `entry` for the entry `name` of a group, with its outcome-unknown mark.
+  [[nodiscard]] Outcome fill_entry(std::string_view group, uint64_t sequence,
+                                   std::string_view group_path, std::string_view name,
+                                   SpoolEntry& entry);
+  [[nodiscard]] Result<GroupVisit> remove_empty_group(std::string_view queue,
+                                                      std::string_view group_path,
+                                                      bool may_be_refilled);
+  // Logs a file the spool did not write, once per process (by a hash of its path).
+  void report_foreign(std::string_view directory, std::string_view name);
+
+  // The LSEDGE_SPOOL_WINDOW smallest SEQs above groups_floor_ at the last listing of queue/,
+  // ascending; [group_head_, group_count_) not visited yet. Adds take higher SEQs than any
+  // before, so a group published after that listing sorts after all of them.
+  uint64_t groups_[LSEDGE_SPOOL_WINDOW] = {};
+  uint32_t group_count_ = 0;
+  uint32_t group_head_ = 0;
+  uint64_t groups_floor_ = 0;  // the last group taken from the window
+  // The serving group's LSEDGE_SPOOL_ENTRY_WINDOW smallest entry names above entries_floor_.
+  WindowName entries_[LSEDGE_SPOOL_ENTRY_WINDOW];
+  uint32_t entry_count_ = 0;
+  uint32_t entry_head_ = 0;
+  WindowName entries_floor_;   // the last entry passed (confirmed, rejected); empty: none
+  bool head_checked_ = false;  // reject_if_corrupt() passed entries_[entry_head_]
+  uint64_t reported_[kForeignReports] = {};  // hashes of the foreign paths logged
+  uint32_t reported_count_ = 0;
+  bool reported_overflow_ = false;
+  // SPOOLSCALE: end -------------------------------------------------------------------------
+
   hal::Storage& storage_;
   hal::Entropy& entropy_;
   Logger log_;
   Path dir_;
   bool open_ = false;
-  Name serving_;  // the group next() served last
+  // The group next() serves; kBetweenGroups between two; empty (open()): windows to rebuild.
+  Name serving_;
   uint64_t possible_duplicates_ = 0;
   uint8_t scan_chunk_[LSEDGE_FILE_CHUNK_BYTES] = {};
   uint8_t body_chunk_[LSEDGE_FILE_CHUNK_BYTES] = {};

@@ -136,18 +136,86 @@ Result<uint64_t> Spool::highest_sequence() {
   return queued > rejected ? queued : rejected;
 }
 
+namespace {
+
+// DIR/sequence: the last SEQ an add took, as 20 digits and a newline, rewritten in place (so a
+// full disk never stops an add at it). Older spools have none: a scan initialises it.
+constexpr std::string_view kSequenceFile = "sequence";
+constexpr size_t kSequenceFileBytes = kSequenceDigits + 1;
+
+}  // namespace
+
+// The counter file, created if missing, locked (waiting for other adders): held across the read,
+// the publishing rename and the write, so no two adds take one number and numbers only grow.
+Result<hal::FileHandle> Spool::lock_sequence(std::string_view path) {
+  Result<hal::FileHandle> created = storage_.create_new(path);
+  if (created.ok()) {
+    // Empty: read as missing, initialised from a scan. Not synced: if a power loss takes it, the
+    // scan again (the counter only has to be above every SEQ still on disk).
+    storage_.close(*created);
+  } else if (created.status() != Status::FileExists) {
+    return created.error();
+  }
+  LSEDGE_TRY_ASSIGN(const hal::FileHandle locked, storage_.lock_file(path, hal::LockWait::Wait));
+  if (!locked.valid()) {
+    return Error(Status::FileError, path);  // Wait returns a held lock or an error
+  }
+  return locked;
+}
+
+// The last SEQ taken: the counter, or (missing, unreadable) the highest SEQ in queue/ and
+// rejected/ (one scan).
+Result<uint64_t> Spool::read_sequence(hal::FileHandle counter) {
+  char text[kSequenceFileBytes + 1] = {};
+  Result<size_t> got =
+      storage_.read_at(counter, 0, ByteSpan(reinterpret_cast<uint8_t*>(text), sizeof(text)));
+  if (got.ok() && *got == kSequenceFileBytes && text[kSequenceDigits] == '\n') {
+    const std::optional<uint64_t> last = parse_group(std::string_view(text, kSequenceDigits));
+    if (last) {
+      return *last;
+    }
+  }
+  if (got.ok() && *got != 0) {
+    log_.warn("%s/%s is unreadable; the next sequence number comes from a scan of the queue",
+              dir_.c_str(), kSequenceFile.data());
+  }
+  return highest_sequence();
+}
+
+// Records `sequence` as taken, durably, before it is used: the counter is never below a
+// published group, whatever a crash interrupts.
+Outcome Spool::write_sequence(hal::FileHandle counter, std::string_view path, uint64_t sequence) {
+  Name text;
+  (void)append_padded(text, sequence, kSequenceDigits);
+  (void)text.append('\n');
+  Outcome written = storage_.write_at(counter, 0, as_bytes(text.view()));
+  if (written.ok()) {
+    written = storage_.sync(counter);
+  }
+  return written.ok() ? written : Outcome(at_path(written.error(), path));
+}
+
 Result<uint64_t> Spool::publish(std::string_view staging) {
   Path queue;
   LSEDGE_TRY(join(queue, dir_.view(), kQueue));
+  Path path;
+  LSEDGE_TRY(join(path, dir_.view(), kSequenceFile));
+  LSEDGE_TRY_ASSIGN(const hal::FileHandle locked, lock_sequence(path.view()));
+  const hal::ScopedFile counter(storage_, locked);  // closing it releases the lock
+  LSEDGE_TRY_ASSIGN(uint64_t last, read_sequence(locked));
   for (int attempt = 0; attempt < kPublishAttempts; ++attempt) {
-    LSEDGE_TRY_ASSIGN(const uint64_t highest, highest_sequence());
-    if (highest == UINT64_MAX) {
+    if (last == UINT64_MAX) {
       return Error(Status::FileError, "spool: sequence numbers exhausted");
     }
-    LSEDGE_TRY_ASSIGN(const bool published, publish_as(staging, queue.view(), highest + 1));
+    const uint64_t sequence = last + 1;
+    LSEDGE_TRY(write_sequence(locked, path.view(), sequence));
+    LSEDGE_TRY_ASSIGN(const bool published, publish_as(staging, queue.view(), sequence));
     if (published) {
-      return highest + 1;
+      return sequence;
     }
+    // Taken: the counter is behind the queue (an adder of an older release, a restored copy).
+    LSEDGE_TRY_ASSIGN(const uint64_t highest, highest_sequence());
+    last = highest > sequence ? highest : sequence;
   }
   return Error(Status::FileError, "spool: too many concurrent adds; try again");
 }

@@ -1,5 +1,6 @@
 #include "firmware/spool/spool.h"
 
+#include <algorithm>
 #include <optional>
 
 #include "firmware/spool/spool_internal.h"
@@ -13,8 +14,16 @@ using taskfile::TaskBatch;
 using taskfile::TaskElement;
 
 // --- next() and counts() ---
+//
+// next() never lists queue/ per entry: a window of the oldest groups is filled by one listing
+// and used up before the next listing; the same within the group being served, with a window of
+// its oldest entry names. This relies on adds taking ever higher SEQs (DIR/sequence), so a group
+// published after a listing sorts after everything that listing found.
 
-// What next() found in the oldest group.
+static_assert(kLongestStem + kEntrySuffix.size() <= kEntryWindowNameCapacity,
+              "an entry name fits next()'s window");
+
+// What next() found in a group.
 enum class Spool::GroupVisit : uint8_t {
   EntryFound,  // its oldest entry
   Removed,     // no entries, and the group is gone: look for the next oldest group
@@ -22,88 +31,267 @@ enum class Spool::GroupVisit : uint8_t {
   Skipped,     // no entries, but it stays (logged): look past it
 };
 
+// What one listing of a group found besides the window's entries.
+struct Spool::GroupListing {
+  uint64_t entries = 0;  // every entry, at or below entries_floor_ too
+  Name split;            // a split's staging directory (one of them), if any
+  bool foreign = false;  // something other than entries, markers, import records and splits
+};
+
+namespace {
+
+// serving_ between two groups (not a group's name; empty means open() ran since).
+constexpr std::string_view kBetweenGroups = "-";
+
+bool before(uint64_t a, uint64_t b) {
+  return a < b;
+}
+bool before(const FixedString<kEntryWindowNameCapacity>& a,
+            const FixedString<kEntryWindowNameCapacity>& b) {
+  return a.view() < b.view();
+}
+
+// Keeps the `capacity` smallest values seen in `window` (`count` of them), as a max-heap while a
+// listing runs (O(log capacity) per name, whatever order the directory lists them in);
+// sort_window() then puts them in ascending order.
+template <typename T>
+void keep_smallest(T* window, uint32_t& count, uint32_t capacity, const T& value) {
+  const auto less = [](const T& a, const T& b) { return before(a, b); };
+  if (count < capacity) {
+    window[count++] = value;
+    std::push_heap(window, window + count, less);
+    return;
+  }
+  if (!before(value, window[0])) {
+    return;  // not below the largest kept
+  }
+  std::pop_heap(window, window + count, less);
+  window[count - 1] = value;
+  std::push_heap(window, window + count, less);
+}
+
+template <typename T>
+void sort_window(T* window, uint32_t count) {
+  std::sort_heap(window, window + count, [](const T& a, const T& b) { return before(a, b); });
+}
+
+// FNV-1a of "directory/name".
+uint64_t path_hash(std::string_view directory, std::string_view name) {
+  uint64_t hash = 14695981039346656037ULL;
+  auto mix = [&hash](std::string_view text) {
+    for (const char c : text) {
+      hash = (hash ^ static_cast<uint8_t>(c)) * 1099511628211ULL;
+    }
+  };
+  mix(directory);
+  mix("/");
+  mix(name);
+  return hash;
+}
+
+}  // namespace
+
+void Spool::reset_windows() {
+  group_count_ = 0;
+  group_head_ = 0;
+  groups_floor_ = 0;
+  forget_entries();
+  (void)serving_.assign(kBetweenGroups);
+}
+
+void Spool::forget_entries() {
+  entry_count_ = 0;
+  entry_head_ = 0;
+  entries_floor_.clear();
+  head_checked_ = false;
+}
+
 Result<bool> Spool::next(SpoolEntry& entry) {
   LSEDGE_TRY(require_open());
+  if (serving_.empty()) {
+    reset_windows();  // opened since the last call: nothing remembered holds
+  }
   Path queue;
   LSEDGE_TRY(join(queue, dir_.view(), kQueue));
-  LSEDGE_TRY_ASSIGN(const bool serving, next_in_serving_group(queue.view(), entry));
+  // The group being served is finished first: an add published under a lower SEQ (an adder of
+  // an older release, or after DIR/sequence was lost) waits behind it instead of cutting in.
+  const std::optional<uint64_t> serving = parse_group(serving_.view());
   if (serving) {
-    return true;
+    Result<GroupVisit> visit = visit_group(queue.view(), serving_.view(), *serving, entry);
+    if (!visit.ok() && !is_gone(visit.error())) {
+      return visit.error();
+    }
+    if (visit.ok() && *visit == GroupVisit::EntryFound) {
+      return true;
+    }
+    (void)serving_.assign(kBetweenGroups);
   }
-  Name cursor;  // groups at or below it were skipped
-  bool retried = false;
+  return next_group(queue.view(), entry);
+}
+
+Result<bool> Spool::next_group(std::string_view queue, SpoolEntry& entry) {
+  bool wrapped = false;
   for (;;) {
+    if (group_head_ == group_count_) {
+      LSEDGE_TRY(refill_groups(queue));
+      if (group_count_ == 0) {
+        if (wrapped || groups_floor_ == 0) {
+          return false;
+        }
+        // Nothing above the last group: once more from the start, for groups skipped before
+        // (their foreign files may be gone) and any published below it.
+        groups_floor_ = 0;
+        wrapped = true;
+        continue;
+      }
+    }
+    const uint64_t sequence = groups_[group_head_++];
+    groups_floor_ = sequence;
     Name group;
-    uint64_t sequence = 0;
-    LSEDGE_TRY_ASSIGN(const bool found,
-                      find_oldest_group(storage_, queue.view(), cursor.view(), group, sequence));
-    if (!found) {
-      return false;
+    (void)append_padded(group, sequence, kSequenceDigits);
+    forget_entries();
+    Result<GroupVisit> visit = visit_group(queue, group.view(), sequence, entry);
+    if (!visit.ok() && !is_gone(visit.error())) {
+      return visit.error();
     }
-    LSEDGE_TRY_ASSIGN(const GroupVisit visit,
-                      visit_group(queue.view(), group.view(), sequence, !retried, entry));
-    switch (visit) {
-      case GroupVisit::EntryFound:
-        (void)serving_.assign(group.view());
-        return true;
-      case GroupVisit::Removed:
-        continue;
-      case GroupVisit::Refilled:
-        retried = true;
-        continue;
-      case GroupVisit::Skipped:
-        break;
+    if (visit.ok() && *visit == GroupVisit::EntryFound) {
+      (void)serving_.assign(group.view());
+      return true;
     }
-    (void)cursor.assign(group.view());
-    retried = false;
   }
 }
 
-// An add computes its SEQ from a listing; if that listing predates the removal of groups the
-// consumer finished meanwhile, the add can publish below the group being served. It then waits
-// behind that group instead of cutting into it: adds stay contiguous.
-Result<bool> Spool::next_in_serving_group(std::string_view queue, SpoolEntry& entry) {
-  if (serving_.empty()) {
-    return false;
+Outcome Spool::refill_groups(std::string_view queue) {
+  group_count_ = 0;
+  group_head_ = 0;
+  hal::DirectoryReader reader(storage_);
+  LSEDGE_TRY(reader.open(queue));
+  hal::DirectoryEntry listed;
+  while (reader.next(listed)) {
+    const std::string_view name = listed.name.view();
+    const std::optional<uint64_t> sequence = parse_group(name);
+    if (!listed.is_directory || !sequence) {
+      report_foreign(queue, name);
+    } else if (*sequence > groups_floor_) {
+      keep_smallest(groups_, group_count_, LSEDGE_SPOOL_WINDOW, *sequence);
+    }
   }
-  const std::optional<uint64_t> sequence = parse_group(serving_.view());
-  Result<GroupVisit> visit =
-      sequence ? visit_group(queue, serving_.view(), *sequence, false, entry) : GroupVisit::Skipped;
-  if (!visit.ok() && !is_gone(visit.error())) {
-    return visit.error();
-  }
-  if (visit.ok() && *visit == GroupVisit::EntryFound) {
-    return true;
-  }
-  serving_.clear();  // finished: the oldest group is next
-  return false;
+  sort_window(groups_, group_count_);
+  return reader.status();
 }
 
 Result<Spool::GroupVisit> Spool::visit_group(std::string_view queue, std::string_view group,
+                                             uint64_t sequence, SpoolEntry& entry) {
+  LSEDGE_TRY_ASSIGN(const GroupVisit visit, serve_group(queue, group, sequence, true, entry));
+  if (visit != GroupVisit::Refilled) {
+    return visit;
+  }
+  forget_entries();  // a new group under this number: from its start
+  return serve_group(queue, group, sequence, false, entry);
+}
+
+Result<Spool::GroupVisit> Spool::serve_group(std::string_view queue, std::string_view group,
                                              uint64_t sequence, bool may_be_refilled,
                                              SpoolEntry& entry) {
   Path group_path;
   LSEDGE_TRY(join(group_path, queue, group));
-  GroupScan scan;
-  LSEDGE_TRY(scan_group(storage_, group_path.view(), scan));
-  if (!scan.split.empty()) {
+  for (;;) {
+    if (entry_head_ == entry_count_) {
+      GroupListing listing;
+      LSEDGE_TRY(refill_entries(group, group_path.view(), listing));
+      if (entry_count_ == 0) {
+        if (listing.foreign) {
+          report_foreign(group_path.view(), {});
+          return GroupVisit::Skipped;
+        }
+        return remove_empty_group(queue, group_path.view(), may_be_refilled);
+      }
+    }
+    LSEDGE_TRY_ASSIGN(const bool served, serve_head(group, sequence, group_path.view(), entry));
+    if (served) {
+      return GroupVisit::EntryFound;
+    }
+  }
+}
+
+Outcome Spool::refill_entries(std::string_view group, std::string_view group_path,
+                              GroupListing& listing) {
+  LSEDGE_TRY(list_group(group_path, listing));
+  if (!listing.split.empty()) {
     // A split this process left after a storage failure (a crash's are recovered by open()):
     // finished, so its parts come first, or undone.
-    LSEDGE_TRY(recover_group_splits(group, group_path.view()));
-    scan = GroupScan();
-    LSEDGE_TRY(scan_group(storage_, group_path.view(), scan));
+    LSEDGE_TRY(recover_group_splits(group, group_path));
+    forget_entries();
+    listing = GroupListing();
+    LSEDGE_TRY(list_group(group_path, listing));
   }
-  if (!scan.oldest.empty()) {
-    LSEDGE_TRY(fill_entry(group, sequence, group_path.view(), scan.oldest.view(), entry));
-    entry.batch = scan.batch;
-    entry.tasks = scan.tasks;
-    return checked_visit(reject_if_corrupt(entry));
+  if (entry_count_ == 0 && listing.entries > 0) {
+    // Entries only below the last one passed: not written by the adds this window saw (a
+    // split's parts are announced by forget_entries()), so from the group's start.
+    forget_entries();
+    listing = GroupListing();
+    LSEDGE_TRY(list_group(group_path, listing));
   }
-  if (scan.foreign) {
-    log_.warn("%s holds files the spool did not write; skipped", group_path.c_str());
-    return GroupVisit::Skipped;
+  return {};
+}
+
+Outcome Spool::list_group(std::string_view group_path, GroupListing& listing) {
+  entry_count_ = 0;
+  entry_head_ = 0;
+  head_checked_ = false;
+  hal::DirectoryReader reader(storage_);
+  LSEDGE_TRY(reader.open(group_path));
+  hal::DirectoryEntry listed;
+  WindowName candidate;
+  EntryName parsed;
+  while (reader.next(listed)) {
+    const std::string_view name = listed.name.view();
+    if (listed.is_directory) {
+      if (!is_split_name(name)) {
+        listing.foreign = true;
+      } else if (listing.split.empty()) {
+        (void)listing.split.assign(name);
+      }
+    } else if (parse_entry(name, parsed)) {
+      ++listing.entries;
+      if ((entries_floor_.empty() || name > entries_floor_.view()) &&
+          candidate.assign(name) == Status::Ok) {
+        keep_smallest(entries_, entry_count_, LSEDGE_SPOOL_ENTRY_WINDOW, candidate);
+      }
+    } else if (!ends_with(name, kMarkerSuffix) && !ends_with(name, kImportSuffix)) {
+      listing.foreign = true;
+    }
   }
-  return remove_empty_group(queue, group_path.view(), may_be_refilled);
+  sort_window(entries_, entry_count_);
+  return reader.status();
+}
+
+Result<bool> Spool::serve_head(std::string_view group, uint64_t sequence,
+                               std::string_view group_path, SpoolEntry& entry) {
+  const std::string_view name = entries_[entry_head_].view();
+  Path path;
+  LSEDGE_TRY(join(path, group_path, name));
+  LSEDGE_TRY_ASSIGN(const bool queued, storage_.exists(path.view()));
+  if (!queued) {
+    pass_head();  // confirmed, rejected or split since next() returned it
+    return false;
+  }
+  LSEDGE_TRY(fill_entry(group, sequence, group_path, name, entry));
+  if (!head_checked_) {
+    LSEDGE_TRY_ASSIGN(const bool rejected, reject_if_corrupt(entry));
+    if (rejected) {
+      pass_head();
+      return false;
+    }
+    head_checked_ = true;
+  }
+  return true;
+}
+
+void Spool::pass_head() {
+  entries_floor_ = entries_[entry_head_];
+  ++entry_head_;
+  head_checked_ = false;
 }
 
 Result<Spool::GroupVisit> Spool::checked_visit(const Result<bool>& corrupt) {
@@ -120,6 +308,11 @@ Outcome Spool::fill_entry(std::string_view group, uint64_t sequence, std::string
   (void)entry.name.assign(name);
   LSEDGE_TRY(join(entry.path, group_path, name));
   entry.sequence = sequence;
+  EntryName parsed;
+  if (parse_entry(name, parsed)) {
+    entry.batch = parsed.batch;
+    entry.tasks = parsed.tasks;
+  }
   LSEDGE_TRY_ASSIGN(entry.outcome_unknown, is_in_flight(group, name));
   return read_import_record(entry);
 }
@@ -143,6 +336,32 @@ Result<Spool::GroupVisit> Spool::remove_empty_group(std::string_view queue,
               group_path.data(), status_name(removed.status()));
   }
   return GroupVisit::Skipped;
+}
+
+void Spool::report_foreign(std::string_view directory, std::string_view name) {
+  const uint64_t hash = path_hash(directory, name);
+  for (uint32_t i = 0; i < reported_count_; ++i) {
+    if (reported_[i] == hash) {
+      return;
+    }
+  }
+  if (reported_count_ == kForeignReports) {
+    if (!reported_overflow_) {
+      reported_overflow_ = true;
+      log_.warn("more files the spool did not write are in %s; not listed one by one",
+                dir_.c_str());
+    }
+    return;
+  }
+  reported_[reported_count_++] = hash;
+  if (name.empty()) {
+    log_.warn("%.*s holds files the spool did not write; skipped until they are moved out",
+              static_cast<int>(directory.size()), directory.data());
+  } else {
+    log_.warn("%.*s/%.*s was not written by the spool; ignored (move it out of the spool)",
+              static_cast<int>(directory.size()), directory.data(), static_cast<int>(name.size()),
+              name.data());
+  }
 }
 
 Result<SpoolCounts> Spool::counts() {

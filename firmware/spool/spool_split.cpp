@@ -343,6 +343,7 @@ Outcome stage_tasks(hal::Storage& storage, const SpoolEntry& entry, const SplitP
 
 Outcome Spool::split(const SpoolEntry& entry, const SplitPlan& plan) {
   LSEDGE_TRY(require_open());
+  forget_entries();  // SPOOLSCALE: its parts sort before the entries next() has in its window
   Name split_name;
   SplitPaths paths;
   LSEDGE_TRY(split_name_of(entry.name.view(), split_name));

@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstdint>
 #include <cstring>
 #include <map>
@@ -121,6 +122,7 @@ class MemoryStorage final : public hal::Storage {
     pending_renames_.clear();
     handles_.clear();
     locked_.clear();
+    unlocked_.notify_all();
     listings_.clear();
     crash_at_.reset();
     dead_ = false;
@@ -293,6 +295,7 @@ class MemoryStorage final : public hal::Storage {
     auto it = handles_.find(file.value);
     if (it != handles_.end() && it->second.lock) {
       locked_.erase(it->second.node);
+      unlocked_.notify_all();
     }
     handles_.erase(file.value);
   }
@@ -330,14 +333,17 @@ class MemoryStorage final : public hal::Storage {
 
   uint32_t caller_uid() override { return caller_uid_; }
 
-  // NoWait on a file another handle locks: an invalid handle. Wait would block forever in one
-  // thread, so the fake refuses it the same way (tests lock from one thread).
-  Result<hal::FileHandle> lock_file(std::string_view path, hal::LockWait) override {
-    std::lock_guard<std::mutex> lock(mutex_);
+  // NoWait on a file another handle locks: an invalid handle. Wait blocks until that handle is
+  // closed (or a restart() drops it), as flock(2) does: lock from one thread twice and it hangs.
+  Result<hal::FileHandle> lock_file(std::string_view path, hal::LockWait wait) override {
+    std::unique_lock<std::mutex> lock(mutex_);
     LSEDGE_TRY(enter(Op::LockFile, false, path));
     LSEDGE_TRY_ASSIGN(const int id, resolve(path));
     if (nodes_[id].dir) {
       return fail_with(EISDIR, path);
+    }
+    if (wait == hal::LockWait::Wait) {
+      unlocked_.wait(lock, [&] { return locked_.count(id) == 0; });
     }
     if (locked_.count(id) != 0) {
       return hal::FileHandle{};
@@ -736,7 +742,8 @@ class MemoryStorage final : public hal::Storage {
   mutable std::mutex mutex_;
   std::map<int, Node> nodes_;
   std::map<int, Handle> handles_;
-  std::set<int> locked_;  // nodes a lock_file() handle holds
+  std::set<int> locked_;              // nodes a lock_file() handle holds
+  std::condition_variable unlocked_;  // a lock was released (lock_file with LockWait::Wait)
   std::map<int, Listing> listings_;
   std::vector<PendingRename> pending_renames_;
   std::vector<Failure> failures_;

@@ -434,8 +434,8 @@ TEST(SpoolSplit, PartsCanBeSplitAgainAroundRejectsAndAllRejectedLeavesNoPart) {
   auto counts = f.spool.counts();
   EXPECT_EQ(counts->rejected_entries, 5u);
   EXPECT_EQ(rejected_tasks(f.storage).size(), 5u);
-  // A new add never reuses a SEQ that rejected/ still names (1); 2 left no trace.
-  EXPECT_EQ(f.add(tasks("C", 0, 1)).sequence, 2u);
+  // A new add never reuses a SEQ (DIR/sequence), not even 2 that left no trace.
+  EXPECT_EQ(f.add(tasks("C", 0, 1)).sequence, 3u);
 }
 
 TEST(SpoolSplit, PlansThatChangeNothingOrBreakTheOrderAreRefusedAndTouchNothing) {
