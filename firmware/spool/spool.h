@@ -4,6 +4,7 @@
 //
 //   DIR/lsedge-spool                     the marker, "lsedge spool 2\n": DIR is a spool
 //   DIR/consumer.lock                    512 bytes: the consumer's flock and its in-flight record
+//   DIR/sequence                         the last SEQ an add took (adds lock it to take the next)
 //                                        (the entry being sent, or whose import is polled)
 //   DIR/queue/<SEQ>/<STEM>.json          one queue entry = one import request body, where STEM is
 //                                        <BATCH>-<TASKS> (as added) or <BATCH>.<FIRST>-<TASKS>
@@ -366,8 +367,6 @@ class Spool {
   [[nodiscard]] Outcome clear_record_of_split(std::string_view group, std::string_view split_name);
   // open() of the consumer: the lock, the record, tmp/, interrupted splits, the report.
   [[nodiscard]] Outcome open_consumer();
-  // visit_group() after reject_if_corrupt(): a corrupt entry was set aside, so look again.
-  [[nodiscard]] static Result<GroupVisit> checked_visit(const Result<bool>& corrupt);
   hal::FileHandle lock_;
   InFlight record_;
   size_t record_slot_ = 0;  // the slot record_ was read from or written to

@@ -294,13 +294,6 @@ void Spool::pass_head() {
   head_checked_ = false;
 }
 
-Result<Spool::GroupVisit> Spool::checked_visit(const Result<bool>& corrupt) {
-  if (!corrupt.ok()) {
-    return corrupt.error();
-  }
-  return *corrupt ? GroupVisit::Refilled : GroupVisit::EntryFound;
-}
-
 Outcome Spool::fill_entry(std::string_view group, uint64_t sequence, std::string_view group_path,
                           std::string_view name, SpoolEntry& entry) {
   entry = SpoolEntry();
