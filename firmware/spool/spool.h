@@ -4,8 +4,8 @@
 //
 //   DIR/lsedge-spool                     the marker, "lsedge spool 2\n": DIR is a spool
 //   DIR/consumer.lock                    512 bytes: the consumer's flock and its in-flight record
-//   DIR/sequence                         the last SEQ an add took (adds lock it to take the next)
 //                                        (the entry being sent, or whose import is polled)
+//   DIR/sequence                         the last SEQ an add took (adds lock it to take the next)
 //   DIR/queue/<SEQ>/<STEM>.json          one queue entry = one import request body, where STEM is
 //                                        <BATCH>-<TASKS> (as added) or <BATCH>.<FIRST>-<TASKS>
 //                                        (a part made by split())
