@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 packages=(
   # toolchain
   g++ cmake ninja-build pkg-config make clang-format clang-tidy binutils
+  clang  # libFuzzer targets (scripts/fuzz.sh, docs/fuzzing.md)
   # dependencies (found, never vendored)
   libmbedtls-dev libcjson-dev node-llhttp googletest libgtest-dev
   # loopback Label Studio-compatible server (tests/server) and integration tests

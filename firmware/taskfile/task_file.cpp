@@ -61,6 +61,25 @@ bool is_digit(uint8_t b) {
   return b >= '0' && b <= '9';
 }
 
+// The digits of 2^1024 - 2^970, halfway between the largest double (1.7976931348623157e308) and
+// 2^1024: a decimal number rounds to infinity (strtod, Python's float()) exactly when its
+// significant digits, read as 0.d1d2...e309, are at least this.
+constexpr char kOverflowDigits[] =
+    "17976931348623158079372897140530341507993413271003782693617377898044496829276475"
+    "09466490179775872070963302864166928879109465555478519404026306574886715058206819"
+    "08902000708383676273854845817711531764475730270069855571366959622842914819860834"
+    "936475292719074168444365510704342711559699508093042880177904174497792";
+constexpr uint64_t kOverflowDigitCount = sizeof(kOverflowDigits) - 1;
+static_assert(kOverflowDigitCount == 309, "2^1024 has 309 decimal digits");
+// The decimal exponent of that bound: 0.1798...e309.
+constexpr int64_t kOverflowExponent = 309;
+// Digit and exponent counts saturate here: far beyond the bound, far below int64's range.
+constexpr uint64_t kCountCap = 1000000000000000ULL;
+
+uint64_t saturating_inc(uint64_t count) {
+  return count < kCountCap ? count + 1 : count;
+}
+
 template <size_t N>
 void append_number(FixedString<N>& text, uint64_t value) {
   FixedString<20> digits;
@@ -90,6 +109,11 @@ TaskScanner::TaskScanner(Framing framing, uint64_t first_offset, uint64_t max_ta
       max_task_bytes_(max_task_bytes) {}
 
 TaskScanner::Step TaskScanner::fail(Status status, const char* what, uint8_t byte, bool show_byte) {
+  return fail_at(status, what, byte, show_byte, offset_);
+}
+
+TaskScanner::Step TaskScanner::fail_at(Status status, const char* what, uint8_t byte,
+                                       bool show_byte, uint64_t offset) {
   error_ = Error(status);
   FixedString<kErrorDetailCapacity>& d = error_.detail;
   d.append_truncated("task file: ");
@@ -109,7 +133,7 @@ TaskScanner::Step TaskScanner::fail(Status status, const char* what, uint8_t byt
     append_number(d, tasks_ + 1);
   }
   d.append_truncated(" at byte ");
-  append_number(d, offset_);
+  append_number(d, offset);
   if (framing_ == Framing::File) {
     d.append_truncated(" (line ");
     append_number(d, line_);
@@ -170,7 +194,7 @@ TaskScanner::Step TaskScanner::top_byte(uint8_t byte) {
     case Top::ArrayAfterTask:
       return array_after_task_byte(byte);
     case Top::ArrayClosed:
-      return fail(Status::JsonInvalid, "data after the end of the array:", byte, true);
+      return fail(Status::TaskFileInvalid, "data after the end of the array:", byte, true);
     case Top::ObjectsAfterTask:
       return objects_after_task_byte(byte);
     case Top::TasksStart:
@@ -178,11 +202,11 @@ TaskScanner::Step TaskScanner::top_byte(uint8_t byte) {
       if (byte == '{') {
         return begin_task();
       }
-      return fail(Status::JsonInvalid, "expected a task object, found", byte, true);
+      return fail(Status::TaskFileInvalid, "expected a task object, found", byte, true);
     case Top::TasksAfterTask:
       return tasks_after_task_byte(byte);
     default:
-      return fail(Status::JsonInvalid, "internal scanner state", byte, false);
+      return fail(Status::TaskFileInvalid, "internal scanner state", byte, false);
   }
 }
 
@@ -197,7 +221,7 @@ TaskScanner::Step TaskScanner::bom_byte(uint8_t byte) {
     return top_byte(byte);
   }
   if (byte != (top_ == Top::Bom1 ? 0xBB : 0xBF)) {
-    return fail(Status::JsonInvalid, "invalid UTF-8 (a broken byte order mark)", byte, true);
+    return fail(Status::TaskFileInvalid, "invalid UTF-8 (a broken byte order mark)", byte, true);
   }
   top_ = top_ == Top::Bom1 ? Top::Bom2 : Top::Start;
   return Step::Gap;
@@ -214,7 +238,7 @@ TaskScanner::Step TaskScanner::start_byte(uint8_t byte) {
     format_ = TaskFileFormat::JsonObject;
     return begin_task();
   }
-  return fail(Status::JsonInvalid, "a task file starts with '[' or '{', not", byte, true);
+  return fail(Status::TaskFileInvalid, "a task file starts with '[' or '{', not", byte, true);
 }
 
 TaskScanner::Step TaskScanner::array_task_byte(uint8_t byte) {
@@ -222,10 +246,10 @@ TaskScanner::Step TaskScanner::array_task_byte(uint8_t byte) {
     return begin_task();
   }
   if (byte == ']') {
-    return fail(Status::JsonInvalid, "a comma before ']'", byte, false);
+    return fail(Status::TaskFileInvalid, "a comma before ']'", byte, false);
   }
-  return fail(Status::JsonInvalid, "a task must be a JSON object, not a value starting with", byte,
-              true);
+  return fail(Status::TaskFileInvalid, "a task must be a JSON object, not a value starting with",
+              byte, true);
 }
 
 TaskScanner::Step TaskScanner::array_after_task_byte(uint8_t byte) {
@@ -237,17 +261,17 @@ TaskScanner::Step TaskScanner::array_after_task_byte(uint8_t byte) {
     top_ = Top::ArrayClosed;
     return Step::Gap;
   }
-  return fail(Status::JsonInvalid, "expected ',' or ']' after a task, found", byte, true);
+  return fail(Status::TaskFileInvalid, "expected ',' or ']' after a task, found", byte, true);
 }
 
 // After a top-level object: another one on a new line makes the file NDJSON.
 TaskScanner::Step TaskScanner::objects_after_task_byte(uint8_t byte) {
   if (byte != '{') {
-    return fail(Status::JsonInvalid, "expected a new line with the next task object, found", byte,
-                true);
+    return fail(Status::TaskFileInvalid, "expected a new line with the next task object, found",
+                byte, true);
   }
   if (!newline_seen_) {
-    return fail(Status::JsonInvalid, "NDJSON: each task must start on a new line", byte, false);
+    return fail(Status::TaskFileInvalid, "NDJSON: each task must start on a new line", byte, false);
   }
   format_ = TaskFileFormat::NdJson;
   return begin_task();
@@ -261,12 +285,12 @@ TaskScanner::Step TaskScanner::tasks_after_task_byte(uint8_t byte) {
     top_ = Top::TasksNeedTask;
     return Step::Gap;
   }
-  return fail(Status::JsonInvalid, "expected ',' or the next task, found", byte, true);
+  return fail(Status::TaskFileInvalid, "expected ',' or the next task, found", byte, true);
 }
 
 TaskScanner::Step TaskScanner::open_container(uint8_t kind, uint8_t byte) {
   if (depth_ >= LSEDGE_JSON_MAX_DEPTH) {
-    return fail(Status::JsonInvalid, "nesting deeper than LSEDGE_JSON_MAX_DEPTH", byte, false);
+    return fail(Status::TaskFileInvalid, "nesting deeper than LSEDGE_JSON_MAX_DEPTH", byte, false);
   }
   stack_[depth_++] = kind;
   value_ = kind == '{' ? Value::KeyOrClose : Value::ValueOrClose;
@@ -276,7 +300,7 @@ TaskScanner::Step TaskScanner::open_container(uint8_t kind, uint8_t byte) {
 TaskScanner::Step TaskScanner::close_container(uint8_t byte) {
   const uint8_t expected = stack_[depth_ - 1] == '{' ? '}' : ']';
   if (byte != expected) {
-    return fail(Status::JsonInvalid, "mismatched bracket:", byte, true);
+    return fail(Status::TaskFileInvalid, "mismatched bracket:", byte, true);
   }
   --depth_;
   if (depth_ > 0) {
@@ -349,7 +373,7 @@ TaskScanner::Step TaskScanner::value_byte(uint8_t byte) {
 
 TaskScanner::Step TaskScanner::string_byte(uint8_t byte) {
   if (high_surrogate_ && byte != '\\') {
-    return fail(Status::JsonInvalid, "an unpaired surrogate escape", byte, false);
+    return fail(Status::TaskFileInvalid, "an unpaired surrogate escape", byte, false);
   }
   if (byte == '"') {
     if (string_is_key_) {
@@ -363,7 +387,7 @@ TaskScanner::Step TaskScanner::string_byte(uint8_t byte) {
     return Step::Inside;
   }
   if (byte < 0x20) {
-    return fail(Status::JsonInvalid, "a control character in a string:", byte, true);
+    return fail(Status::TaskFileInvalid, "a control character in a string:", byte, true);
   }
   if (byte >= 0x80) {
     return utf8_lead(byte);
@@ -379,7 +403,7 @@ TaskScanner::Step TaskScanner::utf8_lead(uint8_t byte) {
   } else if ((byte & 0xF8U) == 0xF0U) {
     utf8_need_ = 4;
   } else {
-    return fail(Status::JsonInvalid, "invalid UTF-8:", byte, true);
+    return fail(Status::TaskFileInvalid, "invalid UTF-8:", byte, true);
   }
   utf8_[0] = byte;
   utf8_have_ = 1;
@@ -390,7 +414,7 @@ TaskScanner::Step TaskScanner::utf8_lead(uint8_t byte) {
 // A continuation byte; the whole sequence is decoded once complete.
 TaskScanner::Step TaskScanner::utf8_byte(uint8_t byte) {
   if ((byte & 0xC0U) != 0x80U) {
-    return fail(Status::JsonInvalid, "invalid UTF-8:", byte, true);
+    return fail(Status::TaskFileInvalid, "invalid UTF-8:", byte, true);
   }
   utf8_[utf8_have_++] = byte;
   if (utf8_have_ < utf8_need_) {
@@ -399,8 +423,8 @@ TaskScanner::Step TaskScanner::utf8_byte(uint8_t byte) {
   const std::string_view sequence(reinterpret_cast<const char*>(utf8_), utf8_need_);
   const std::optional<CodePoint> cp = utf8_decode(sequence, 0);
   if (!cp || cp->length != utf8_need_) {
-    return fail(Status::JsonInvalid, "invalid UTF-8 (overlong, surrogate or out of range)", byte,
-                false);
+    return fail(Status::TaskFileInvalid, "invalid UTF-8 (overlong, surrogate or out of range)",
+                byte, false);
   }
   value_ = Value::String;
   return Step::Inside;
@@ -408,7 +432,7 @@ TaskScanner::Step TaskScanner::utf8_byte(uint8_t byte) {
 
 TaskScanner::Step TaskScanner::escape_byte(uint8_t byte) {
   if (high_surrogate_ && byte != 'u') {
-    return fail(Status::JsonInvalid, "an unpaired surrogate escape", byte, false);
+    return fail(Status::TaskFileInvalid, "an unpaired surrogate escape", byte, false);
   }
   switch (byte) {
     case '"':
@@ -427,14 +451,14 @@ TaskScanner::Step TaskScanner::escape_byte(uint8_t byte) {
       unicode_value_ = 0;
       return Step::Inside;
     default:
-      return fail(Status::JsonInvalid, "an invalid escape after a backslash:", byte, true);
+      return fail(Status::TaskFileInvalid, "an invalid escape after a backslash:", byte, true);
   }
 }
 
 TaskScanner::Step TaskScanner::unicode_byte(uint8_t byte) {
   const int digit = hex_digit_value(static_cast<char>(byte));
   if (digit < 0) {
-    return fail(Status::JsonInvalid, "a \\u escape needs 4 hex digits, found", byte, true);
+    return fail(Status::TaskFileInvalid, "a \\u escape needs 4 hex digits, found", byte, true);
   }
   unicode_value_ = static_cast<uint16_t>((unicode_value_ << 4) | digit);
   if (++unicode_digits_ < 4) {
@@ -451,15 +475,15 @@ TaskScanner::Step TaskScanner::unicode_unit(uint8_t byte) {
   const bool low = unit >= 0xDC00 && unit <= 0xDFFF;
   if (high_surrogate_) {
     if (!low) {
-      return fail(Status::JsonInvalid, "an unpaired surrogate escape", byte, false);
+      return fail(Status::TaskFileInvalid, "an unpaired surrogate escape", byte, false);
     }
     high_surrogate_ = false;
   } else if (high) {
     high_surrogate_ = true;
   } else if (low) {
-    return fail(Status::JsonInvalid, "an unpaired surrogate escape", byte, false);
+    return fail(Status::TaskFileInvalid, "an unpaired surrogate escape", byte, false);
   } else if (unit == 0) {
-    return fail(Status::JsonInvalid, "\\u0000 in a string (Label Studio's database refuses it)",
+    return fail(Status::TaskFileInvalid, "\\u0000 in a string (Label Studio's database refuses it)",
                 byte, false);
   }
   return Step::Inside;
@@ -469,7 +493,7 @@ TaskScanner::Step TaskScanner::unicode_unit(uint8_t byte) {
 
 TaskScanner::Step TaskScanner::literal_byte(uint8_t byte) {
   if (byte != static_cast<uint8_t>(literal_[literal_at_])) {
-    return fail(Status::JsonInvalid, "an invalid literal:", byte, true);
+    return fail(Status::TaskFileInvalid, "an invalid literal:", byte, true);
   }
   if (literal_[++literal_at_] == '\0') {
     return value_done();
@@ -482,38 +506,51 @@ TaskScanner::Step TaskScanner::number_byte(uint8_t byte) {
   switch (value_) {
     case Value::NumMinus:
       if (digit) {
+        mantissa_digit(byte, false);
         value_ = byte == '0' ? Value::NumZero : Value::NumInt;
         return Step::Inside;
       }
-      return fail(Status::JsonInvalid, "a number needs a digit after '-', found", byte, true);
+      return fail(Status::TaskFileInvalid, "a number needs a digit after '-', found", byte, true);
     case Value::NumZero:
       if (digit) {
-        return fail(Status::JsonInvalid, "a number with a leading zero", byte, false);
+        return fail(Status::TaskFileInvalid, "a number with a leading zero", byte, false);
       }
       return number_after_digits(byte);
     case Value::NumInt:
     case Value::NumFrac:
-      return digit ? Step::Inside : number_after_digits(byte);
+      if (digit) {
+        mantissa_digit(byte, value_ == Value::NumFrac);
+        return Step::Inside;
+      }
+      return number_after_digits(byte);
     case Value::NumDot:
       if (digit) {
+        mantissa_digit(byte, true);
         value_ = Value::NumFrac;
         return Step::Inside;
       }
-      return fail(Status::JsonInvalid, "a number needs a digit after '.', found", byte, true);
+      return fail(Status::TaskFileInvalid, "a number needs a digit after '.', found", byte, true);
     case Value::NumE:
       if (byte == '+' || byte == '-') {
+        num_exp_negative_ = byte == '-';
         value_ = Value::NumESign;
         return Step::Inside;
       }
       [[fallthrough]];
     case Value::NumESign:
       if (digit) {
+        exponent_digit(byte);
         value_ = Value::NumExp;
         return Step::Inside;
       }
-      return fail(Status::JsonInvalid, "a number needs a digit in its exponent, found", byte, true);
+      return fail(Status::TaskFileInvalid, "a number needs a digit in its exponent, found", byte,
+                  true);
     default:  // Value::NumExp
-      return digit ? Step::Inside : number_end(byte);
+      if (digit) {
+        exponent_digit(byte);
+        return Step::Inside;
+      }
+      return number_end(byte);
   }
 }
 
@@ -531,9 +568,75 @@ TaskScanner::Step TaskScanner::number_after_digits(uint8_t byte) {
 }
 
 TaskScanner::Step TaskScanner::number_end(uint8_t byte) {
+  if (!number_fits()) {
+    return fail_at(Status::TaskFileInvalid,
+                   "a number too large for a double (beyond 1.7976931348623157e308; Label "
+                   "Studio cannot store it)",
+                   byte, false, num_offset_);
+  }
   // The byte after a number belongs to the structure around it.
   value_ = Value::CommaOrClose;
   return structural_byte(byte);
+}
+
+void TaskScanner::start_number() {
+  num_offset_ = offset_;
+  num_int_digits_ = 0;
+  num_frac_zeros_ = 0;
+  num_significant_ = 0;
+  num_exponent_ = 0;
+  num_exp_negative_ = false;
+  num_nonzero_ = false;
+  num_order_ = 0;
+}
+
+// One digit of the integer part or the fraction: counts the digits before the point and the
+// zeros after it that lead the first significant digit, and compares the significant digits
+// with kOverflowDigits as they come (no copy of the number is kept, however long it is).
+void TaskScanner::mantissa_digit(uint8_t byte, bool fraction) {
+  if (!num_nonzero_) {
+    if (byte == '0') {
+      if (fraction) {
+        num_frac_zeros_ = saturating_inc(num_frac_zeros_);
+      }
+      return;  // "0" or a zero before the first significant digit
+    }
+    num_nonzero_ = true;
+  }
+  if (!fraction) {
+    num_int_digits_ = saturating_inc(num_int_digits_);
+  }
+  if (num_order_ == 0) {
+    const uint8_t bound = num_significant_ < kOverflowDigitCount
+                              ? static_cast<uint8_t>(kOverflowDigits[num_significant_])
+                              : static_cast<uint8_t>('0');
+    num_order_ = byte < bound ? -1 : (byte > bound ? 1 : 0);
+  }
+  num_significant_ = saturating_inc(num_significant_);
+}
+
+void TaskScanner::exponent_digit(uint8_t byte) {
+  const uint64_t digit = static_cast<uint64_t>(byte - '0');
+  num_exponent_ = num_exponent_ < kCountCap ? num_exponent_ * 10 + digit : kCountCap;
+}
+
+// Whether strtod would give a finite double: the decimal exponent of the first significant digit
+// decides, and only at 309 (1e308 <= |x| < 1e309) do the digits need comparing with the bound.
+// Numbers too small for a double become 0 (as Python's json and Label Studio read them): fine.
+bool TaskScanner::number_fits() const {
+  if (!num_nonzero_) {
+    return true;  // zero, whatever its exponent
+  }
+  const int64_t exponent = num_exp_negative_ ? -static_cast<int64_t>(num_exponent_)
+                                             : static_cast<int64_t>(num_exponent_);
+  const int64_t order = num_int_digits_ > 0 ? static_cast<int64_t>(num_int_digits_) + exponent
+                                            : exponent - static_cast<int64_t>(num_frac_zeros_);
+  if (order != kOverflowExponent) {
+    return order < kOverflowExponent;
+  }
+  // Equal digits as far as the number goes: below the bound unless it went all the way (the
+  // bound's last digit is not 0); exactly the bound is a tie, which rounds to even: infinity.
+  return num_order_ < 0 || (num_order_ == 0 && num_significant_ < kOverflowDigitCount);
 }
 
 // --- structure: keys, colons, commas, brackets, the start of values ---
@@ -553,7 +656,7 @@ TaskScanner::Step TaskScanner::structural_byte(uint8_t byte) {
         value_ = Value::Value;
         return Step::Inside;
       }
-      return fail(Status::JsonInvalid, "expected ':' after a key, found", byte, true);
+      return fail(Status::TaskFileInvalid, "expected ':' after a key, found", byte, true);
     case Value::CommaOrClose:
       return comma_or_close(byte);
     case Value::ValueOrClose:
@@ -561,7 +664,7 @@ TaskScanner::Step TaskScanner::structural_byte(uint8_t byte) {
     case Value::Value:
       return value_start(byte);
     default:
-      return fail(Status::JsonInvalid, "internal scanner state", byte, false);
+      return fail(Status::TaskFileInvalid, "internal scanner state", byte, false);
   }
 }
 
@@ -571,7 +674,7 @@ TaskScanner::Step TaskScanner::key_start(uint8_t byte) {
     string_is_key_ = true;
     return Step::Inside;
   }
-  return fail(Status::JsonInvalid, "expected a quoted key, found", byte, true);
+  return fail(Status::TaskFileInvalid, "expected a quoted key, found", byte, true);
 }
 
 TaskScanner::Step TaskScanner::comma_or_close(uint8_t byte) {
@@ -582,7 +685,7 @@ TaskScanner::Step TaskScanner::comma_or_close(uint8_t byte) {
   if (byte == '}' || byte == ']') {
     return close_container(byte);
   }
-  return fail(Status::JsonInvalid, "expected ',' or a closing bracket, found", byte, true);
+  return fail(Status::TaskFileInvalid, "expected ',' or a closing bracket, found", byte, true);
 }
 
 TaskScanner::Step TaskScanner::value_start(uint8_t byte) {
@@ -595,9 +698,11 @@ TaskScanner::Step TaskScanner::value_start(uint8_t byte) {
       string_is_key_ = false;
       return Step::Inside;
     case '-':
+      start_number();
       value_ = Value::NumMinus;
       return Step::Inside;
     case '0':
+      start_number();
       value_ = Value::NumZero;
       return Step::Inside;
     case 't':
@@ -611,10 +716,12 @@ TaskScanner::Step TaskScanner::value_start(uint8_t byte) {
       break;
     default:
       if (is_digit(byte)) {
+        start_number();
+        mantissa_digit(byte, false);
         value_ = Value::NumInt;
         return Step::Inside;
       }
-      return fail(Status::JsonInvalid, "expected a value, found", byte, true);
+      return fail(Status::TaskFileInvalid, "expected a value, found", byte, true);
   }
   value_ = Value::Literal;
   literal_at_ = 1;
@@ -631,19 +738,20 @@ Outcome TaskScanner::finish() {
       return error_;
     case Top::Bom1:
     case Top::Bom2:
-      (void)fail(Status::JsonInvalid, "invalid UTF-8 (a broken byte order mark)", 0, false);
+      (void)fail(Status::TaskFileInvalid, "invalid UTF-8 (a broken byte order mark)", 0, false);
       return error_;
     case Top::ArrayOpen:
     case Top::ArrayNeedTask:
     case Top::ArrayAfterTask:
-      (void)fail(Status::JsonInvalid, "unexpected end of file: the array is not closed", 0, false);
+      (void)fail(Status::TaskFileInvalid, "unexpected end of file: the array is not closed", 0,
+                 false);
       return error_;
     case Top::InTask:
-      (void)fail(Status::JsonInvalid, "unexpected end of file", 0, false);
+      (void)fail(Status::TaskFileInvalid, "unexpected end of file", 0, false);
       return error_;
     case Top::TasksStart:
     case Top::TasksNeedTask:
-      (void)fail(Status::JsonInvalid, "unexpected end of the task range", 0, false);
+      (void)fail(Status::TaskFileInvalid, "unexpected end of the task range", 0, false);
       return error_;
     case Top::ArrayClosed:
     case Top::ObjectsAfterTask:
@@ -825,7 +933,7 @@ BatchBodyReader::BatchBodyReader(hal::Storage& storage, hal::FileHandle file,
       file_pos_(batch.begin) {}
 
 Error BatchBodyReader::changed(const char* what) const {
-  Error error(Status::JsonInvalid, "task file changed since it was planned: ");
+  Error error(Status::TaskFileInvalid, "task file changed since it was planned: ");
   error.detail.append_truncated(what);
   return error;
 }

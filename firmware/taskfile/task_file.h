@@ -5,10 +5,12 @@
 // The whole file is validated as it is scanned: JSON structure (strings with escapes, nested
 // arrays and objects, numbers, literals), UTF-8 inside strings, nesting depth at most
 // LSEDGE_JSON_MAX_DEPTH, no "\u0000" and no unpaired surrogate escape (Label Studio's PostgreSQL
-// refuses both, which would leave a batch the server rejects forever). Every top-level element
-// must be an object (a Label Studio task). A leading UTF-8 byte order mark is skipped.
+// refuses both, which would leave a batch the server rejects forever), no number beyond a double's
+// range (1e400: Python reads it as infinity, which the server cannot store; 1e-400 is 0 and
+// fine). Every top-level element must be an object (a Label Studio task). A leading UTF-8 byte
+// order mark is skipped.
 //
-// Errors: JsonInvalid "task file: <what> at byte N (line L)"; EmptyInput for an empty file or
+// Errors: TaskFileInvalid "task file: <what> at byte N (line L)"; EmptyInput for an empty file or
 // array; ValidationFailed for a task larger than the batch budget allows (names the task's
 // 1-based number and its size); storage failures as the Storage reports them.
 #pragma once
@@ -80,6 +82,7 @@ class TaskScanner {
   enum class Top : uint8_t;
   enum class Value : uint8_t;
   Step fail(Status status, const char* what, uint8_t byte, bool show_byte);
+  Step fail_at(Status status, const char* what, uint8_t byte, bool show_byte, uint64_t offset);
   // Between tasks, one function per kind of place (see Top).
   Step top_byte(uint8_t byte);
   Step bom_byte(uint8_t byte);
@@ -109,6 +112,10 @@ class TaskScanner {
   Step number_byte(uint8_t byte);
   Step number_after_digits(uint8_t byte);
   Step number_end(uint8_t byte);
+  void start_number();
+  void mantissa_digit(uint8_t byte, bool fraction);
+  void exponent_digit(uint8_t byte);
+  [[nodiscard]] bool number_fits() const;
 
   Framing framing_;
   TaskFileFormat format_ = TaskFileFormat::JsonArray;
@@ -131,6 +138,17 @@ class TaskScanner {
   const char* literal_ = nullptr;  // "true", "false" or "null" being matched
   uint8_t literal_at_ = 0;
   uint8_t depth_ = 0;
+  // The number being scanned (see number_fits()): where it starts, its digits before the point,
+  // the zeros after the point before its first significant digit, its significant digits so far,
+  // its exponent (saturating), and how its digits compare with the overflow bound (-1, 0, 1).
+  uint64_t num_offset_ = 0;
+  uint64_t num_int_digits_ = 0;
+  uint64_t num_frac_zeros_ = 0;
+  uint64_t num_significant_ = 0;
+  uint64_t num_exponent_ = 0;
+  bool num_exp_negative_ = false;
+  bool num_nonzero_ = false;
+  int8_t num_order_ = 0;
   uint8_t stack_[LSEDGE_JSON_MAX_DEPTH] = {};  // '{' or '[' per open container
   Error error_;
 };
@@ -218,9 +236,9 @@ class BatchPlanner {
 // The body of one planned batch, produced incrementally: '[' task ',' task ... ']'. It re-scans
 // the batch's byte range of the file through `scratch` (a batch of 1 MiB may hold ~20,000 tiny
 // tasks, too many to keep their ranges), validating again; if the file no longer matches the
-// plan (other bytes, other sizes), read() fails with JsonInvalid "task file changed ..." and never
-// produces more or fewer than size() bytes.
-// Thread-safety: one thread at a time; `storage`, `file` and `scratch` must outlive it.
+// plan (other bytes, other sizes), read() fails with TaskFileInvalid "task file changed ..." and
+// never produces more or fewer than size() bytes. Thread-safety: one thread at a time; `storage`,
+// `file` and `scratch` must outlive it.
 class BatchBodyReader final : public BodySource {
  public:
   BatchBodyReader(hal::Storage& storage, hal::FileHandle file, const TaskBatch& batch,

@@ -238,7 +238,7 @@ TEST(Spool, InvalidTaskFilesLeaveTheQueueUnchanged) {
   const auto before = f.storage.snapshot();
 
   auto invalid = f.spool.add("/in/invalid.json", 256);
-  EXPECT_EQ(invalid.status(), Status::JsonInvalid);
+  EXPECT_EQ(invalid.status(), Status::TaskFileInvalid);
   EXPECT_NE(invalid.error().detail.view().find("data after the end of the array"),
             std::string_view::npos);
   EXPECT_EQ(f.spool.add("/in/empty.json").status(), Status::EmptyInput);

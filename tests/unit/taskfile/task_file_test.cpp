@@ -4,7 +4,10 @@
 #include <cjson/cJSON.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -107,7 +110,7 @@ TEST(TaskFileScan, ALeadingByteOrderMarkIsSkipped) {
   EXPECT_EQ(ndjson.summary.format, TaskFileFormat::NdJson);
   EXPECT_EQ(ndjson.texts[0], "{\"a\":1}");
   // A BOM anywhere else is just an invalid byte outside a string.
-  EXPECT_EQ(scan("[\xEF\xBB\xBF{}]").status, Status::JsonInvalid);
+  EXPECT_EQ(scan("[\xEF\xBB\xBF{}]").status, Status::TaskFileInvalid);
 }
 
 TEST(TaskFileScan, StringsMayHoldQuotesBracketsAndEscapes) {
@@ -139,58 +142,62 @@ TEST(TaskFileScan, RefusesInvalidInputWithTheOffset) {
       {"\xEF\xBB\xBF", Status::EmptyInput, "no tasks"},
       {"[]", Status::EmptyInput, "the array is empty"},
       {"[ \n ]", Status::EmptyInput, "the array is empty"},
-      {"x", Status::JsonInvalid, "starts with '[' or '{', not 'x' at byte 0 (line 1)"},
-      {"\"task\"", Status::JsonInvalid, "at byte 0"},
-      {"[1]", Status::JsonInvalid,
+      {"x", Status::TaskFileInvalid, "starts with '[' or '{', not 'x' at byte 0 (line 1)"},
+      {"\"task\"", Status::TaskFileInvalid, "at byte 0"},
+      {"[1]", Status::TaskFileInvalid,
        "must be a JSON object, not a value starting with '1' at byte 1"},
-      {"[{}, \"x\"]", Status::JsonInvalid, "must be a JSON object"},
-      {"[{}", Status::JsonInvalid, "unexpected end of file: the array is not closed"},
-      {"[{},]", Status::JsonInvalid, "a comma before ']' at byte 4"},
-      {"[{}]x", Status::JsonInvalid, "data after the end of the array: 'x' at byte 4"},
-      {"[{}]]", Status::JsonInvalid, "at byte 4"},
-      {"[{}{}]", Status::JsonInvalid, "expected ',' or ']' after a task, found '{' at byte 3"},
-      {"{\"a\":}", Status::JsonInvalid, "expected a value, found '}' in task 1 at byte 5"},
-      {"{\"a\" 1}", Status::JsonInvalid, "expected ':' after a key, found '1' in task 1 at byte 5"},
-      {"{a:1}", Status::JsonInvalid, "expected a quoted key, found 'a' in task 1 at byte 1"},
-      {"{\"a\":1,}", Status::JsonInvalid, "expected a quoted key, found '}' in task 1 at byte 7"},
-      {"{\"a\":1 \"b\":2}", Status::JsonInvalid, "expected ',' or a closing bracket"},
-      {"{\"a\":01}", Status::JsonInvalid, "leading zero in task 1 at byte 6"},
-      {"{\"a\":1.}", Status::JsonInvalid, "digit after '.', found '}' in task 1 at byte 7"},
-      {"{\"a\":-}", Status::JsonInvalid, "digit after '-'"},
-      {"{\"a\":1e}", Status::JsonInvalid, "exponent"},
-      {"{\"a\":1e+}", Status::JsonInvalid, "exponent"},
-      {"{\"a\":+1}", Status::JsonInvalid, "expected a value, found '+'"},
-      {"{\"a\":.5}", Status::JsonInvalid, "expected a value, found '.'"},
-      {"{\"a\":tru}", Status::JsonInvalid, "an invalid literal: '}' in task 1 at byte 8"},
-      {"{\"a\":truex}", Status::JsonInvalid, "expected ',' or a closing bracket, found 'x'"},
-      {"{\"a\":nul}", Status::JsonInvalid, "invalid literal"},
-      {"{\"a\":[1,2}", Status::JsonInvalid, "mismatched bracket: '}' in task 1 at byte 9"},
-      {"{\"a\":[1,]}", Status::JsonInvalid, "expected a value, found ']'"},
-      {"{\"a\":{]}", Status::JsonInvalid, "expected a quoted key, found ']'"},
-      {"{\"a\":\"\\x\"}", Status::JsonInvalid,
+      {"[{}, \"x\"]", Status::TaskFileInvalid, "must be a JSON object"},
+      {"[{}", Status::TaskFileInvalid, "unexpected end of file: the array is not closed"},
+      {"[{},]", Status::TaskFileInvalid, "a comma before ']' at byte 4"},
+      {"[{}]x", Status::TaskFileInvalid, "data after the end of the array: 'x' at byte 4"},
+      {"[{}]]", Status::TaskFileInvalid, "at byte 4"},
+      {"[{}{}]", Status::TaskFileInvalid, "expected ',' or ']' after a task, found '{' at byte 3"},
+      {"{\"a\":}", Status::TaskFileInvalid, "expected a value, found '}' in task 1 at byte 5"},
+      {"{\"a\" 1}", Status::TaskFileInvalid,
+       "expected ':' after a key, found '1' in task 1 at byte 5"},
+      {"{a:1}", Status::TaskFileInvalid, "expected a quoted key, found 'a' in task 1 at byte 1"},
+      {"{\"a\":1,}", Status::TaskFileInvalid,
+       "expected a quoted key, found '}' in task 1 at byte 7"},
+      {"{\"a\":1 \"b\":2}", Status::TaskFileInvalid, "expected ',' or a closing bracket"},
+      {"{\"a\":01}", Status::TaskFileInvalid, "leading zero in task 1 at byte 6"},
+      {"{\"a\":1.}", Status::TaskFileInvalid, "digit after '.', found '}' in task 1 at byte 7"},
+      {"{\"a\":-}", Status::TaskFileInvalid, "digit after '-'"},
+      {"{\"a\":1e}", Status::TaskFileInvalid, "exponent"},
+      {"{\"a\":1e+}", Status::TaskFileInvalid, "exponent"},
+      {"{\"a\":+1}", Status::TaskFileInvalid, "expected a value, found '+'"},
+      {"{\"a\":.5}", Status::TaskFileInvalid, "expected a value, found '.'"},
+      {"{\"a\":tru}", Status::TaskFileInvalid, "an invalid literal: '}' in task 1 at byte 8"},
+      {"{\"a\":truex}", Status::TaskFileInvalid, "expected ',' or a closing bracket, found 'x'"},
+      {"{\"a\":nul}", Status::TaskFileInvalid, "invalid literal"},
+      {"{\"a\":[1,2}", Status::TaskFileInvalid, "mismatched bracket: '}' in task 1 at byte 9"},
+      {"{\"a\":[1,]}", Status::TaskFileInvalid, "expected a value, found ']'"},
+      {"{\"a\":{]}", Status::TaskFileInvalid, "expected a quoted key, found ']'"},
+      {"{\"a\":\"\\x\"}", Status::TaskFileInvalid,
        "an invalid escape after a backslash: 'x' in task 1 at byte 7"},
-      {"{\"a\":\"\\u12G4\"}", Status::JsonInvalid, "4 hex digits, found 'G' in task 1 at byte 10"},
-      {"{\"a\":\"\\u0000\"}", Status::JsonInvalid, "\\u0000 in a string"},
-      {"{\"a\":\"\\ud800\"}", Status::JsonInvalid, "unpaired surrogate"},
-      {"{\"a\":\"\\udc00\"}", Status::JsonInvalid, "unpaired surrogate"},
-      {"{\"a\":\"\\ud800\\u0041\"}", Status::JsonInvalid, "unpaired surrogate"},
-      {"{\"a\":\"\\ud800\\n\"}", Status::JsonInvalid, "unpaired surrogate"},
-      {"{\"a\":\"x\ny\"}", Status::JsonInvalid, "a control character in a string: 0x0A"},
-      {"{\"a\":\"\xC3\x28\"}", Status::JsonInvalid, "invalid UTF-8: '(' in task 1 at byte 7"},
-      {"{\"a\":\"\xC0\xAF\"}", Status::JsonInvalid, "invalid UTF-8 (overlong"},
-      {"{\"a\":\"\xED\xA0\x80\"}", Status::JsonInvalid, "invalid UTF-8"},
-      {"{\"a\":\"\xF4\x90\x80\x80\"}", Status::JsonInvalid, "invalid UTF-8"},
-      {"{\"a\":\"\xFF\"}", Status::JsonInvalid, "invalid UTF-8: 0xFF"},
-      {"{\"a\":\"\xE2\x82\"}", Status::JsonInvalid, "invalid UTF-8"},
-      {"{\"\xC3\":1}", Status::JsonInvalid, "invalid UTF-8"},
-      {"{\"a\":1} {\"b\":2}", Status::JsonInvalid, "each task must start on a new line"},
-      {"{}\n[1]", Status::JsonInvalid, "expected a new line with the next task object, found '['"},
-      {"{}\n,{}", Status::JsonInvalid, "found ','"},
-      {"{\"a\":1", Status::JsonInvalid, "unexpected end of file in task 1"},
-      {"{\"a\":\"x", Status::JsonInvalid, "unexpected end of file"},
-      {"\xEF\xBB{}", Status::JsonInvalid, "broken byte order mark"},
-      {"\xEF", Status::JsonInvalid, "broken byte order mark"},
-      {"\xC3\xA9{}", Status::JsonInvalid, "starts with '[' or '{', not 0xC3"},
+      {"{\"a\":\"\\u12G4\"}", Status::TaskFileInvalid,
+       "4 hex digits, found 'G' in task 1 at byte 10"},
+      {"{\"a\":\"\\u0000\"}", Status::TaskFileInvalid, "\\u0000 in a string"},
+      {"{\"a\":\"\\ud800\"}", Status::TaskFileInvalid, "unpaired surrogate"},
+      {"{\"a\":\"\\udc00\"}", Status::TaskFileInvalid, "unpaired surrogate"},
+      {"{\"a\":\"\\ud800\\u0041\"}", Status::TaskFileInvalid, "unpaired surrogate"},
+      {"{\"a\":\"\\ud800\\n\"}", Status::TaskFileInvalid, "unpaired surrogate"},
+      {"{\"a\":\"x\ny\"}", Status::TaskFileInvalid, "a control character in a string: 0x0A"},
+      {"{\"a\":\"\xC3\x28\"}", Status::TaskFileInvalid, "invalid UTF-8: '(' in task 1 at byte 7"},
+      {"{\"a\":\"\xC0\xAF\"}", Status::TaskFileInvalid, "invalid UTF-8 (overlong"},
+      {"{\"a\":\"\xED\xA0\x80\"}", Status::TaskFileInvalid, "invalid UTF-8"},
+      {"{\"a\":\"\xF4\x90\x80\x80\"}", Status::TaskFileInvalid, "invalid UTF-8"},
+      {"{\"a\":\"\xFF\"}", Status::TaskFileInvalid, "invalid UTF-8: 0xFF"},
+      {"{\"a\":\"\xE2\x82\"}", Status::TaskFileInvalid, "invalid UTF-8"},
+      {"{\"\xC3\":1}", Status::TaskFileInvalid, "invalid UTF-8"},
+      {"{\"a\":1} {\"b\":2}", Status::TaskFileInvalid, "each task must start on a new line"},
+      {"{}\n[1]", Status::TaskFileInvalid,
+       "expected a new line with the next task object, found '['"},
+      {"{}\n,{}", Status::TaskFileInvalid, "found ','"},
+      {"{\"a\":1", Status::TaskFileInvalid, "unexpected end of file in task 1"},
+      {"{\"a\":\"x", Status::TaskFileInvalid, "unexpected end of file"},
+      {"\xEF\xBB{}", Status::TaskFileInvalid, "broken byte order mark"},
+      {"\xEF", Status::TaskFileInvalid, "broken byte order mark"},
+      {"\xC3\xA9{}", Status::TaskFileInvalid, "starts with '[' or '{', not 0xC3"},
   };
   for (const auto& c : cases) {
     const Scan s = scan(c.content);
@@ -202,9 +209,115 @@ TEST(TaskFileScan, RefusesInvalidInputWithTheOffset) {
 
 TEST(TaskFileScan, NdjsonErrorsNameTheLine) {
   const Scan s = scan("{\"a\":1}\n{\"b\":2}\n{\"c\":}\n");
-  EXPECT_EQ(s.status, Status::JsonInvalid);
+  EXPECT_EQ(s.status, Status::TaskFileInvalid);
   EXPECT_NE(s.detail.find("in task 3 at byte 21 (line 3)"), std::string::npos) << s.detail;
   EXPECT_EQ(s.tasks.size(), 2u) << "the tasks before the error were reported";
+}
+
+// A number beyond a double's range is refused where it starts: Python reads 1e400 as infinity,
+// which Label Studio cannot store (a 500 on every resend).
+TEST(TaskFileScan, NumbersBeyondADoubleAreRefusedWithTheirOffsetAndLine) {
+  const std::string bound =  // 2^1024 - 2^970: the first value strtod rounds to infinity
+
+      "17976931348623158079372897140530341507993413271003782693617377898044496829276475"
+      "09466490179775872070963302864166928879109465555478519404026306574886715058206819"
+      "08902000708383676273854845817711531764475730270069855571366959622842914819860834"
+      "936475292719074168444365510704342711559699508093042880177904174497792";
+  const std::vector<std::string> refused = {"1e400",
+                                            "-1E+999",
+                                            "1e99999999999999999999",
+                                            "1.8e308",
+                                            "1.7976931348623159e308",
+                                            "-1.7976931348623159E308",
+                                            "1e309",
+                                            "100e307",
+                                            "0.01e311",
+                                            "0.0000000001e319",
+                                            "1" + std::string(309, '0'),
+                                            "1" + std::string(308, '0') + ".5e1",
+                                            bound,
+                                            bound + ".0",
+                                            "-" + bound + "000e-3"};
+  for (const auto& number : refused) {
+    const Scan s = scan("{\"a\":1}\n{\"b\":2}\n{\"c\":[0," + number + "]}\n");
+    EXPECT_EQ(s.status, Status::TaskFileInvalid) << number;
+    EXPECT_NE(s.detail.find("a number too large for a double"), std::string::npos) << s.detail;
+    EXPECT_NE(s.detail.find("in task 3 at byte 24 (line 3)"), std::string::npos)
+        << number << ": " << s.detail;
+    EXPECT_EQ(s.tasks.size(), 2u);
+  }
+  const std::vector<std::string> accepted = {
+      "1.7976931348623157e308",
+      "1.7976931348623158e308",
+      "-1.7976931348623157E+308",
+      "1e308",
+      "0.1e309",
+      "10e307",
+      "1e-400",
+      "-1e-99999999999999999999",
+      "0e99999999999999999999",
+      "-0.000e400000",
+      "0.00000001e316",
+      std::string(308, '9'),
+      "17976931348623158079372897140530341507993413271003782693617377898044496829276475"
+      "09466490179775872070963302864166928879109465555478519404026306574886715058206819"
+      "08902000708383676273854845817711531764475730270069855571366959622842914819860834"
+      "936475292719074168444365510704342711559699508093042880177904174497791",
+      "4.9e-324",
+      "2.5e-324",
+      "123456789012345678901234567890",
+      "0." + std::string(400, '0') + "1"};
+  for (const auto& number : accepted) {
+    const Scan s = scan("[{\"n\":" + number + "}]");
+    EXPECT_EQ(s.status, Status::Ok) << number << ": " << s.detail;
+  }
+}
+
+// The scanner's verdict agrees with strtod on numbers around the bound, in every spelling.
+TEST(TaskFileScan, TheRangeCheckAgreesWithStrtod) {
+  const std::string bound =
+      "17976931348623158079372897140530341507993413271003782693617377898044496829276475"
+      "09466490179775872070963302864166928879109465555478519404026306574886715058206819"
+      "08902000708383676273854845817711531764475730270069855571366959622842914819860834"
+      "936475292719074168444365510704342711559699508093042880177904174497792";
+  std::vector<std::string> numbers;
+  for (size_t digits = 1; digits <= bound.size() + 2; digits += (digits < 30 ? 1 : 37)) {
+    std::string prefix = bound.substr(0, std::min(digits, bound.size()));
+    prefix.resize(digits, '0');
+    for (int delta : {-1, 0, 1}) {
+      std::string d = prefix;
+      // d +/- 1 in its last digit (with carries), staying a digit string of the same length.
+      for (size_t i = d.size(); i-- > 0;) {
+        const int v = d[i] - '0' + delta;
+        if (v >= 0 && v <= 9) {
+          d[i] = static_cast<char>('0' + v);
+          break;
+        }
+        d[i] = delta > 0 ? '0' : '9';
+      }
+      for (int shift : {0, 1, 5, 400}) {
+        // The same value as d * 10^(309 - digits), moved by `shift` between mantissa and exponent.
+        const long exponent = 309 - static_cast<long>(digits);
+        numbers.push_back(d + "e" + std::to_string(exponent));
+        numbers.push_back("0." + std::string(static_cast<size_t>(shift), '0') + d + "e" +
+                          std::to_string(exponent + static_cast<long>(digits + shift)));
+        if (d.size() > 1) {
+          numbers.push_back(d.substr(0, 1) + "." + d.substr(1) + "E+" +
+                            std::to_string(exponent + static_cast<long>(digits) - 1));
+        }
+      }
+    }
+  }
+  size_t finite = 0;
+  for (const auto& number : numbers) {
+    errno = 0;
+    const bool fits = std::isfinite(std::strtod(number.c_str(), nullptr));
+    finite += fits ? 1 : 0;
+    const Scan s = scan("{\"n\":" + number + "}");
+    EXPECT_EQ(s.status == Status::Ok, fits) << number << ": " << s.detail;
+  }
+  EXPECT_GT(finite, numbers.size() / 4);
+  EXPECT_LT(finite, numbers.size() * 3 / 4);
 }
 
 TEST(TaskFileScan, NestingIsLimitedToTheJsonDepth) {
@@ -222,11 +335,11 @@ TEST(TaskFileScan, NestingIsLimitedToTheJsonDepth) {
   };
   EXPECT_EQ(scan(nested(LSEDGE_JSON_MAX_DEPTH)).status, Status::Ok);
   const Scan deep = scan(nested(LSEDGE_JSON_MAX_DEPTH + 1));
-  EXPECT_EQ(deep.status, Status::JsonInvalid);
+  EXPECT_EQ(deep.status, Status::TaskFileInvalid);
   EXPECT_NE(deep.detail.find("nesting deeper"), std::string::npos) << deep.detail;
   // Far deeper input is refused without any recursion (a stack overflow would crash here).
-  EXPECT_EQ(scan(std::string(100000, '[')).status, Status::JsonInvalid);
-  EXPECT_EQ(scan("{\"a\":" + std::string(100000, '[')).status, Status::JsonInvalid);
+  EXPECT_EQ(scan(std::string(100000, '[')).status, Status::TaskFileInvalid);
+  EXPECT_EQ(scan("{\"a\":" + std::string(100000, '[')).status, Status::TaskFileInvalid);
 }
 
 TEST(TaskFileScan, ATaskOverTheLimitNamesItsNumberAndSize) {
@@ -247,6 +360,7 @@ TEST(TaskFileScan, ChunkBoundariesAtEveryByteChangeNothing) {
       "{\"single\":\"object\"}",
       "[{\"a\":1},{\"b\":\"\xE2\x82\"}]",
       "{\"a\":1}\n{\"b\":\"\\ud800x\"}\n",
+      "{\"a\":1}\n{\"b\":[1.5,-17976931348623159e292]}\n",
   };
   for (const auto& file : files) {
     const Scan reference = scan(file);
@@ -332,7 +446,7 @@ TEST(TaskFileScan, TheEndAndErrorsRepeat) {
   const std::string first(bad.next(task).error().detail.view());
   EXPECT_NE(first.find("at byte 4 (line 1)"), std::string::npos) << first;
   auto again = bad.next(task);
-  EXPECT_EQ(again.status(), Status::JsonInvalid);
+  EXPECT_EQ(again.status(), Status::TaskFileInvalid);
   EXPECT_EQ(std::string(again.error().detail.view()), first);
 }
 
@@ -552,7 +666,7 @@ TEST(TaskBatches, InvalidFilesReportNoBatchAfterTheError) {
   MemoryStorage storage;
   storage.put_file("/t.json", "[{\"a\":1},{\"b\":2},{\"c\":}]");
   const Plan p = plan(storage, "/t.json", 10);
-  EXPECT_EQ(p.status, Status::JsonInvalid);
+  EXPECT_EQ(p.status, Status::TaskFileInvalid);
   EXPECT_EQ(p.batches.size(), 1u) << "the first batch closed before the error was seen";
   storage.put_file("/empty.json", "[]");
   EXPECT_EQ(plan(storage, "/empty.json", 100).status, Status::EmptyInput);
@@ -580,7 +694,7 @@ TEST(TaskBatches, TheReaderNoticesAChangedFileAndNeverOverrunsTheSize) {
       EXPECT_EQ(failure, Status::Ok) << "the same tasks in the same places";
       EXPECT_EQ(body, "[{\"a\":1},{\"b\":2}]");
     } else {
-      EXPECT_EQ(failure, Status::JsonInvalid) << content;
+      EXPECT_EQ(failure, Status::TaskFileInvalid) << content;
     }
   }
 }
