@@ -139,7 +139,7 @@ class Spool {
   [[nodiscard]] Outcome open(std::string_view directory, Role role);
 
   // Validates and splits `task_file` into entries of at most `budget_bytes` and queues them
-  // atomically. Scanner errors (JsonInvalid, EmptyInput, ValidationFailed) and storage errors
+  // atomically. Scanner errors (TaskFileInvalid, EmptyInput, ValidationFailed) and storage errors
   // (NoSpace reads "disk full: <path>") leave the queue unchanged.
   [[nodiscard]] Result<SpoolAddResult> add(std::string_view task_file,
                                            uint64_t budget_bytes = LSEDGE_IMPORT_BATCH_BUDGET);
@@ -166,7 +166,7 @@ class Spool {
   // crash, open() of the consumer finishes or undoes it). A part may be split again, down to
   // single tasks. The entry's outcome-unknown mark does not carry to the parts (the server
   // answered). InvalidArgument (nothing changed) when the plan puts every task in one part, has
-  // 0 or more than 8 parts, breaks the tasks' order, or the entry has an import id; JsonInvalid
+  // 0 or more than 8 parts, breaks the tasks' order, or the entry has an import id; TaskFileInvalid
   // when the entry's file does not hold the tasks its name says.
   [[nodiscard]] Outcome split(const SpoolEntry& entry, const SplitPlan& plan);
   // The server queued the entry's import as `import_id` (> 0): recorded durably (next() returns

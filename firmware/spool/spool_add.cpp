@@ -97,7 +97,7 @@ Outcome Spool::write_entry(std::string_view task_file, hal::FileHandle file,
   LSEDGE_TRY_ASSIGN(const uint64_t written,
                     copy_entry_body(body, out.get(), task_file, path.view()));
   if (written != batch.body_size) {
-    return Error(Status::JsonInvalid, "task file changed while it was spooled");
+    return Error(Status::TaskFileInvalid, "task file changed while it was spooled");
   }
   const Outcome synced = storage_.sync(out.get());
   if (!synced.ok()) {

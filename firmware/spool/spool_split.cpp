@@ -38,7 +38,7 @@ Outcome layout_split(std::string_view name, uint64_t file_size, const SplitPlan&
   }
   // "[t1,...,tN]" with each task at least "{}": a name claiming more tasks is not this file.
   if (file_size < 4 || parsed.tasks > (file_size - 1) / 3) {
-    return Error(Status::JsonInvalid, "spool entry holds fewer tasks than its name says");
+    return Error(Status::TaskFileInvalid, "spool entry holds fewer tasks than its name says");
   }
   if (parsed.first + parsed.tasks > kFirstLimit) {
     return plan_error("split: the entry has too many tasks to name its parts");
@@ -334,7 +334,7 @@ Outcome stage_tasks(hal::Storage& storage, const SpoolEntry& entry, const SplitP
     ++index;
   }
   if (index != layout.tasks || reader.summary().tasks != layout.tasks) {
-    return Error(Status::JsonInvalid, "spool entry holds other tasks than its name says");
+    return Error(Status::TaskFileInvalid, "spool entry holds other tasks than its name says");
   }
   return stager.finish();
 }
