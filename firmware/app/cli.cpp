@@ -185,8 +185,8 @@ class LevelFilterSink final : public LogSink {
 
 // The scanner's faults of a task file's content (the file, not the server, is wrong).
 bool task_content_fault(Status status) {
-  return status == Status::JsonInvalid || status == Status::ValidationFailed ||
-         status == Status::EmptyInput;
+  return status == Status::TaskFileInvalid || status == Status::JsonInvalid ||
+         status == Status::ValidationFailed || status == Status::EmptyInput;
 }
 
 bool storage_fault(Status status) {

@@ -130,8 +130,8 @@ EventLine json_line(std::string_view event = {}) {
 }
 
 bool is_content_error(Status status) {
-  return status == Status::TaskFileInvalid || status == Status::JsonInvalid ||
-         status == Status::ValidationFailed || status == Status::EmptyInput;
+  return status == Status::JsonInvalid || status == Status::ValidationFailed ||
+         status == Status::EmptyInput;
 }
 
 }  // namespace
