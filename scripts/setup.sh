@@ -2,6 +2,8 @@
 # Installs every Debian package lsedge needs to build, test and run its loopback server, plus the
 # firmware builds' cross compilers, qemu-user and the Debian source packages of Mbed TLS and
 # cJSON (apt-get source, unpacked into .deps/, git-ignored).
+# Changes the machine (as root, or through sudo): enables deb-src on the existing APT entries,
+# adds the dpkg architectures arm64 and armhf, installs packages (README.md says which).
 # Idempotent: edits, installs and downloads only what is missing; `apt-get update` runs at most
 # twice (once more after deb-src entries were enabled).
 set -euo pipefail
@@ -12,6 +14,9 @@ packages=(
   g++ cmake ninja-build pkg-config make clang-format clang-tidy binutils
   # dependencies (found, never vendored)
   libmbedtls-dev libcjson-dev node-llhttp googletest libgtest-dev
+  # the system CA bundle: lsedge's default trust store (LABEL_STUDIO_CA_FILE replaces it); a
+  # minimal Debian (a container image) lacks it, and --no-install-recommends does not pull it in
+  ca-certificates
   # loopback Label Studio-compatible server (tests/server) and integration tests
   python3 python3-django python3-djangorestframework python3-djangorestframework-simplejwt
   gunicorn nginx-light openssl curl faketime procps
@@ -29,6 +34,10 @@ source_packages=(mbedtls:mbedtls:library/ssl_tls.c cjson:cjson:cJSON.c)
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
+  if ! command -v sudo >/dev/null; then
+    echo "setup: installing packages needs root: run scripts/setup.sh as root, or install sudo" >&2
+    exit 1
+  fi
   SUDO="sudo"
 fi
 export DEBIAN_FRONTEND=noninteractive

@@ -272,6 +272,11 @@ Outcome Session::open() {
                                            ? "cannot read the system CA bundle "
                                            : "cannot read LABEL_STUDIO_CA_FILE ");
     error.detail.append_truncated(ca_path);
+    if (config_.ca_file.empty()) {
+      // Minimal systems (container images, debootstrap) have no bundle until it is installed.
+      error.detail.append_truncated(
+          ": install the ca-certificates package, or set LABEL_STUDIO_CA_FILE (--ca-file)");
+    }
     error.code = opened.error().code;
     return error;
   }
