@@ -3,7 +3,8 @@
 # firmware builds' cross compilers, qemu-user and the Debian source packages of Mbed TLS and
 # cJSON (apt-get source, unpacked into .deps/, git-ignored).
 # Changes the machine (as root, or through sudo): enables deb-src on the existing APT entries,
-# adds the dpkg architectures arm64 and armhf, installs packages (README.md says which).
+# adds the dpkg architectures arm64 and armhf, makes "localhost" resolve (/etc/hosts) when it does
+# not, installs packages (README.md says which).
 # Idempotent: edits, installs and downloads only what is missing; `apt-get update` runs at most
 # twice (once more after deb-src entries were enabled).
 set -euo pipefail
@@ -77,6 +78,15 @@ for arch in "${foreign_architectures[@]}"; do
     need_update=1
   fi
 done
+
+# "localhost" must resolve to the loopback address (the tests connect to https://localhost, whose
+# certificate has that DNS name). Debian's installer and container runtimes write /etc/hosts; a
+# debootstrapped root or a bare chroot has none, and a DNS server may not answer for localhost.
+if ! getent hosts localhost | grep -qE '^(127\.|::1[[:space:]])'; then
+  printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' |
+    $SUDO tee -a /etc/hosts >/dev/null
+  echo "setup: added localhost (127.0.0.1, ::1) to /etc/hosts"
+fi
 
 missing=()
 for p in "${packages[@]}"; do
