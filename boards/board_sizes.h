@@ -161,6 +161,13 @@
 #ifndef LSEDGE_MULTIPART_HEAD_CAPACITY
 #define LSEDGE_MULTIPART_HEAD_CAPACITY 1024
 #endif
+// Pages one project listing may take before it is refused as a runaway (a hostile or broken
+// server whose "next" never ends made 280,000 requests a minute). 10,000 pages hold 1,000,000
+// projects at 100 a page, or 10,000 when every page had to fall back to one project (a server
+// that ignores include=, on a gateway's response buffer); a title filter narrows it further.
+#ifndef LSEDGE_MAX_LIST_PAGES
+#define LSEDGE_MAX_LIST_PAGES 10000
+#endif
 
 // The largest single CA certificate in PEM (the CA file is read one certificate at a time; a
 // 4096-bit RSA root is ~2 KB).

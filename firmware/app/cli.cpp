@@ -33,6 +33,12 @@ constexpr std::string_view kUsage =
     "                      upload media files into the project (one task per file)\n"
     "  spool add --spool DIR [--batch-bytes N] FILE\n"
     "                      queue the tasks of FILE in the spool directory DIR (no network)\n"
+    "  run --spool DIR --project ID [--once] [--poll-ms MS] [--retry-base-ms MS]\n"
+    "      [--retry-cap-ms MS] [--poison-after N] [--import-timeout-s S]\n"
+    "                      the uploader: send the spool's entries in order, one import\n"
+    "                      request each, retrying until the server stored them; --once\n"
+    "                      drains the queue and exits; SIGTERM/SIGINT finish the request\n"
+    "                      in flight, then stop\n"
     "\n"
     "Options:\n"
     "  --env-file FILE     read settings from FILE (default: ./.env when it exists)\n"
@@ -54,8 +60,8 @@ constexpr std::string_view kUsage =
     "  LSEDGE_IMPORT_TIMEOUT_S seconds one import request may take, and the longest wait for a\n"
     "                          queued import (default 300; other requests: 60 s)\n"
     "\n"
-    "Exit codes: 0 ok, 2 usage or configuration, 3 authentication, 4 network or TLS,\n"
-    "5 server or other error.\n";
+    "Exit codes: 0 ok, 2 usage or configuration (also a bad task file, a path that is not a\n"
+    "regular file), 3 authentication (401/403), 4 network or TLS, 5 server or other error.\n";
 
 // A global option followed by its value.
 struct ValueOption {
@@ -177,7 +183,57 @@ class LevelFilterSink final : public LogSink {
   LogLevel max_;
 };
 
+// The scanner's faults of a task file's content (the file, not the server, is wrong).
+bool task_content_fault(Status status) {
+  return status == Status::JsonInvalid || status == Status::ValidationFailed ||
+         status == Status::EmptyInput;
+}
+
+bool storage_fault(Status status) {
+  return status == Status::FileNotFound || status == Status::FileAccessDenied ||
+         status == Status::NotARegularFile || status == Status::NotADirectory ||
+         status == Status::FileError;
+}
+
 }  // namespace
+
+Error task_file_error(const Error& error, std::string_view path) {
+  if (error.status == Status::InvalidArgument && (path.empty() || error.detail.view() == path)) {
+    // The storage refuses an empty path, or one longer than LSEDGE_PATH_CAPACITY: the user's.
+    Error usage(Status::UsageError, "the task file's path is empty or longer than ");
+    (void)usage.detail.append_uint(LSEDGE_PATH_CAPACITY);
+    usage.detail.append_truncated(" bytes");
+    return usage;
+  }
+  // A storage error names its path: only one about this file is the task file's.
+  const bool unusable = storage_fault(error.status) && error.detail.view() == path;
+  if (!task_content_fault(error.status) && !unusable) {
+    return error;
+  }
+  Error named(unusable ? error.status : Status::TaskFileInvalid, "task file ");
+  named.code = error.code;
+  named.detail.append_truncated(path);
+  named.detail.append_truncated(": ");
+  std::string_view detail = unusable ? file_problem(error.status) : error.detail.view();
+  constexpr std::string_view kScannerPrefix = "task file: ";
+  if (detail.substr(0, kScannerPrefix.size()) == kScannerPrefix) {
+    detail.remove_prefix(kScannerPrefix.size());
+  }
+  named.detail.append_truncated(detail);
+  return named;
+}
+
+Error spool_option_error(const Error& error, std::string_view directory) {
+  if (error.status != Status::InvalidArgument) {
+    return error;
+  }
+  Error usage(Status::UsageError, "--spool \"");
+  usage.detail.append_truncated(directory);
+  usage.detail.append_truncated("\": ");
+  usage.detail.append_truncated(directory.empty() ? std::string_view("give a directory's path")
+                                                  : error.detail.view());
+  return usage;
+}
 
 int run_cli(int argc, const char* const* argv, PlatformServices& platform) {
   reset_command_buffers();

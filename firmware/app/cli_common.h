@@ -70,6 +70,14 @@ struct CommandFlag {
 // A required --project ID (a positive JSON-safe integer); UsageError with `usage` if missing.
 [[nodiscard]] Result<int64_t> parse_project_id(const CommandFlag& flag, std::string_view usage);
 
+// A task file's own faults (the scanner's JsonInvalid, ValidationFailed and EmptyInput: not the
+// server's) as TaskFileInvalid, and storage errors prefixed with "task file PATH"; others as
+// they are.
+[[nodiscard]] Error task_file_error(const Error& error, std::string_view path);
+// A --spool value the spool refuses as an argument (InvalidArgument: empty, too long) as a
+// UsageError naming the value; others as they are.
+[[nodiscard]] Error spool_option_error(const Error& error, std::string_view directory);
+
 // Reads the .env file (static buffer, wiped after) and the environment into `config`.
 [[nodiscard]] Outcome load_settings(const Options& options, PlatformServices& platform,
                                     Config& config);

@@ -180,6 +180,9 @@ class ImportSender {
   [[nodiscard]] uint64_t tasks() const { return tasks_; }
   [[nodiscard]] uint64_t requests() const { return requests_; }
   [[nodiscard]] uint64_t sent_tasks() const { return sent_tasks_; }
+  // The tasks (first one 1-based, count) of the failed request whose outcome is unknown.
+  [[nodiscard]] uint64_t unknown_first() const { return unknown_first_; }
+  [[nodiscard]] uint64_t unknown_count() const { return unknown_count_; }
 
  private:
   static uint64_t half_budget(uint64_t bytes) { return bytes / 2 >= 4 ? bytes / 2 : 4; }
@@ -232,11 +235,18 @@ class ImportSender {
     auto result =
         labelstudio::import_tasks(session_.client(), project_, body, session_.import_deadline());
     if (!result.ok()) {
+      note_lost(batch, answer_lost(result.error()));
       return unknown_outcome(result.error(), batch);
     }
     int64_t imported = result->task_count;
     if (result->queued) {
-      LSEDGE_TRY_ASSIGN(imported, wait_for(result->import_id, batch));
+      auto waited = wait_for(result->import_id, batch);
+      if (!waited.ok()) {
+        // The server took the batch; only an import that says it failed stored nothing.
+        note_lost(batch, waited.status() != Status::ValidationFailed);
+        return waited.error();
+      }
+      imported = *waited;
     }
     ++requests_;
     largest_sent_ = batch.body_size > largest_sent_ ? batch.body_size : largest_sent_;
@@ -251,6 +261,22 @@ class ImportSender {
               task_range(batch).c_str());
     return wait_for_outcome(session_, platform_, project_, import_id, task_range(batch).view(),
                             static_cast<int64_t>(batch.task_count));
+  }
+
+  // Whether the request that failed with `error` may have been carried out: its answer was lost
+  // after (some of) it was sent, or a 5xx (a proxy's or Label Studio's own) came instead.
+  [[nodiscard]] bool answer_lost(const Error& error) const {
+    if (error.http_status != 0) {
+      return error.http_status >= 500;
+    }
+    return session_.connection().sent_any() && status_class(error.status) == StatusClass::Network;
+  }
+
+  void note_lost(const TaskBatch& batch, bool lost) {
+    if (lost) {
+      unknown_first_ = batch.first_task + 1;
+      unknown_count_ = batch.task_count;
+    }
   }
 
   // A request that timed out may have been carried out: say so, so nobody imports twice blindly.
@@ -281,6 +307,8 @@ class ImportSender {
   uint64_t requests_ = 0;    // that imported their batch
   uint64_t largest_sent_ = 0;
   uint64_t smallest_refused_ = UINT64_MAX;  // a 413's body size
+  uint64_t unknown_first_ = 0;
+  uint64_t unknown_count_ = 0;
 };
 
 }  // namespace
@@ -300,11 +328,15 @@ Outcome cmd_import(const Options& options, PlatformServices& platform, LogSink& 
   LSEDGE_TRY_ASSIGN(const uint64_t budget, parse_batch_bytes(flags[1]));
 
   // The whole file is validated before anything is sent: an invalid file imports nothing.
-  LSEDGE_TRY_ASSIGN(const hal::FileHandle file, platform.storage.open_read(path));
+  const auto opened = platform.storage.open_read(path);
+  if (!opened.ok()) {
+    return task_file_error(opened.error(), path);
+  }
+  const hal::FileHandle file = *opened;
   const hal::ScopedFile guard(platform.storage, file);
   auto summary = scan_task_file(platform.storage, file, cli_file_chunk(), budget - 2);
   if (!summary.ok()) {
-    return reporter.input_error(summary.error(), "the task file", path);
+    return reporter.input_error(task_file_error(summary.error(), path), "the task file", path);
   }
 
   std::optional<Session> session;
@@ -314,9 +346,8 @@ Outcome cmd_import(const Options& options, PlatformServices& platform, LogSink& 
   reporter.import_progress_end();
   sender.warn_about_proxy_limit();
   if (!sent.ok()) {
-    if (sender.requests() > 0) {
-      reporter.import_interrupted(sender.sent_tasks(), sender.requests());
-    }
+    reporter.import_stopped(sender.sent_tasks(), summary->tasks, sender.requests(),
+                            sender.unknown_first(), sender.unknown_count());
     return sent.error();
   }
   reporter.imported(sender.tasks(), sender.requests());

@@ -240,10 +240,25 @@ class Uploader {
         break;
       case UploadAction::Confirm:
       case UploadAction::Stop:
-        return error;
+        return stop_error(error);
     }
     LSEDGE_TRY(done);
     return true;
+  }
+
+  // The error a request's Stop ends the daemon with. A 404 (JSON, or a page: NoApiAtUrl) means
+  // the project was deleted (or hidden from this token) since the start: exit 2 as for a wrong
+  // --project, once the project itself answers 404 too (a 404 of anything else keeps its error).
+  Error stop_error(const Error& error) {
+    if (error.http_status != 404) {
+      return error;
+    }
+    const auto project =
+        labelstudio::get_project(session_.client(), project_, session_.request_deadline());
+    if (!project.ok() && project.error().status == Status::NotFound) {
+      return project_missing();
+    }
+    return error;
   }
 
   // The policy's action, from the error and what the answer looked like. A 400's item list is
@@ -633,7 +648,10 @@ Outcome cmd_run(const Options& options, PlatformServices& platform, LogSink& sin
 
   const CliSpool spool_slot(platform, sink);
   Spool& spool = spool_slot.spool();
-  LSEDGE_TRY(spool.open(flags[0].value, Spool::Role::Consumer));
+  const Outcome opened = spool.open(flags[0].value, Spool::Role::Consumer);
+  if (!opened.ok()) {
+    return spool_option_error(opened.error(), flags[0].value);
+  }
   // From here a SIGTERM/SIGINT lets the request in flight finish, then stops.
   platform.stop.arm();
   std::optional<Session> session;

@@ -27,10 +27,13 @@ Outcome add(const Options& options, PlatformServices& platform, LogSink& sink, R
   LSEDGE_TRY_ASSIGN(const uint64_t budget, parse_batch_bytes(flags[1]));
   const CliSpool spool_slot(platform, sink);
   Spool& spool = spool_slot.spool();
-  LSEDGE_TRY(spool.open(flags[0].value, Spool::Role::Producer));
+  const Outcome opened = spool.open(flags[0].value, Spool::Role::Producer);
+  if (!opened.ok()) {
+    return spool_option_error(opened.error(), flags[0].value);
+  }
   auto added = spool.add(path, budget);
   if (!added.ok()) {
-    return reporter.input_error(added.error(), "the task file", path);
+    return reporter.input_error(task_file_error(added.error(), path), "the task file", path);
   }
   reporter.spool_added(*added);
   return {};

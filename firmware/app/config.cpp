@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "firmware/app/dotenv.h"
+#include "firmware/auth/credential.h"
 #include "firmware/core/ascii.h"
 #include "firmware/core/secure_wipe.h"
 #include "firmware/net/pin_sha256.h"
@@ -180,6 +181,19 @@ Error too_long(const Setting& setting, size_t capacity, std::string_view macro) 
   return error;
 }
 
+// A token pasted into another setting would be printed back by its errors (a host that does
+// not resolve, a CA file that cannot be read): refused by its shape, without a word of it.
+Outcome refuse_token_shaped(const Setting& setting, std::string_view expected) {
+  if (!auth::contains_token_shape(setting.value)) {
+    return {};
+  }
+  Error error = setting_error(Status::ConfigInvalid, setting,
+                              "holds what looks like an API token (a JWT or 40 hex digits), not ");
+  error.detail.append_truncated(expected);
+  error.detail.append_truncated("; put the token in LABEL_STUDIO_API_TOKEN");
+  return error;
+}
+
 Outcome load_url(const std::optional<Setting>& setting, BaseUrl& out) {
   if (!setting) {
     return Error(Status::ConfigMissing,
@@ -189,6 +203,7 @@ Outcome load_url(const std::optional<Setting>& setting, BaseUrl& out) {
   if (setting->too_long || setting->value.size() > LSEDGE_URL_CAPACITY) {
     return too_long(*setting, LSEDGE_URL_CAPACITY, "LSEDGE_URL_CAPACITY");
   }
+  LSEDGE_TRY(refuse_token_shaped(*setting, "a URL"));
   FixedString<kErrorDetailCapacity> source;
   source.append_truncated(setting->name);
   if (setting->layer != Layer::CommandLine) {
@@ -197,18 +212,6 @@ Outcome load_url(const std::optional<Setting>& setting, BaseUrl& out) {
     source.append_truncated(")");
   }
   return parse_base_url(setting->value, out, source.view());
-}
-
-// Printable ASCII without spaces: anything else is a copy-paste accident, and a CR/LF would
-// end up inside the Authorization header.
-bool token_chars_ok(std::string_view token) {
-  for (const char c : token) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x21 || byte > 0x7E) {
-      return false;
-    }
-  }
-  return true;
 }
 
 // The token keys of one layer: either may be set; both must then agree.
@@ -245,10 +248,11 @@ Outcome load_token(const EnvLookup& env, const DotenvCapture& dotenv, Config& ou
   if (token->too_long || token->value.size() > LSEDGE_TOKEN_CAPACITY) {
     return too_long(*token, LSEDGE_TOKEN_CAPACITY, "LSEDGE_TOKEN_CAPACITY");
   }
-  if (!token_chars_ok(token->value)) {
-    return setting_error(Status::ConfigInvalid, *token,
-                         "contains spaces, control or non-ASCII characters; copy the whole "
-                         "token again");
+  // Quotes, whitespace or controls inside are a copy-paste accident (and a CR/LF would end up in
+  // the Authorization header): said with the position, never sent as a legacy key.
+  const Outcome characters = auth::check_token_characters(token->value);
+  if (!characters.ok()) {
+    return setting_error(Status::MalformedToken, *token, characters.error().detail.view());
   }
   if (out.token.assign(token->value) != Status::Ok) {
     return too_long(*token, LSEDGE_TOKEN_CAPACITY, "LSEDGE_TOKEN_CAPACITY");
@@ -272,7 +276,7 @@ Outcome load_ca_file(const std::optional<Setting>& setting, Config& out) {
   if (setting->too_long || out.ca_file.assign(setting->value) != Status::Ok) {
     return too_long(*setting, LSEDGE_PATH_CAPACITY, "LSEDGE_PATH_CAPACITY");
   }
-  return {};
+  return refuse_token_shaped(*setting, "a file path");  // load_config clears ca_file on failure
 }
 
 Outcome load_flag(const std::optional<Setting>& setting, bool& out) {
@@ -381,6 +385,86 @@ Outcome load_config(const EnvLookup& env, std::string_view dotenv_text, Config& 
     out.import_timeout_ms = LSEDGE_IMPORT_TIMEOUT_MS;
   }
   return outcome;
+}
+
+namespace {
+
+void append_octal_mode(FixedString<kErrorDetailCapacity>& out, uint32_t mode) {
+  char digits[4];
+  for (size_t i = 0; i < 4; ++i) {
+    digits[3 - i] = static_cast<char>('0' + ((mode >> (3 * i)) & 7U));
+  }
+  out.append_truncated(std::string_view(digits, sizeof(digits)));
+}
+
+// "<path>: <problem>"; the fix goes last so that a long path cuts only the fix's path.
+Error unsafe(std::string_view path, std::string_view problem) {
+  Error error(Status::UnsafeSettingsFile, path);
+  error.detail.append_truncated(": ");
+  error.detail.append_truncated(problem);
+  return error;
+}
+
+// The directory holding `path` ("." for a bare name).
+std::string_view directory_of(std::string_view path) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string_view::npos) {
+    return ".";
+  }
+  return slash == 0 ? path.substr(0, 1) : path.substr(0, slash);
+}
+
+Outcome check_directory(hal::Storage& storage, std::string_view path) {
+  constexpr uint32_t kOthersWrite = 0002;
+  constexpr uint32_t kSticky = 01000;
+  const std::string_view directory = directory_of(path);
+  const Result<hal::FileInfo> info = storage.info(directory);
+  if (!info.ok() || (info->mode & kOthersWrite) == 0 || (info->mode & kSticky) != 0) {
+    return {};
+  }
+  Error error = unsafe(path, "its directory is writable by others without the sticky bit (mode ");
+  append_octal_mode(error.detail, info->mode);
+  error.detail.append_truncated("), so anyone can replace it; fix: chmod o-w ");
+  error.detail.append_truncated(directory);
+  return error;
+}
+
+}  // namespace
+
+Outcome check_settings_file(hal::Storage& storage, std::string_view path) {
+  if (auth::contains_token_shape(path)) {  // every error below would print it
+    return Error(Status::ConfigInvalid,
+                 "--env-file: holds what looks like an API token (a JWT or 40 hex digits), not a "
+                 "file path; put the token in LABEL_STUDIO_API_TOKEN");
+  }
+  const Result<hal::FileInfo> info = storage.info(path);
+  if (!info.ok()) {
+    return {};  // missing, or unreadable: the read that follows says which
+  }
+  const uint32_t caller = storage.caller_uid();
+  if (info->owner_uid != caller && info->owner_uid != 0) {
+    Error error = unsafe(path, "owned by uid ");
+    (void)error.detail.append_uint(info->owner_uid);
+    error.detail.append_truncated(", neither you (uid ");
+    (void)error.detail.append_uint(caller);
+    error.detail.append_truncated(") nor root; if you trust its content, fix: chown ");
+    (void)error.detail.append_uint(caller);
+    error.detail.append_truncated(" ");
+    error.detail.append_truncated(path);
+    return error;
+  }
+  constexpr uint32_t kGroupOrOthersWrite = 0022;
+  if ((info->mode & kGroupOrOthersWrite) != 0) {
+    Error error = unsafe(path, (info->mode & kGroupOrOthersWrite) == kGroupOrOthersWrite
+                                   ? "writable by group and others (mode "
+                                   : ((info->mode & 0020U) != 0 ? "writable by group (mode "
+                                                                : "writable by others (mode "));
+    append_octal_mode(error.detail, info->mode);
+    error.detail.append_truncated("); fix: chmod go-w ");
+    error.detail.append_truncated(path);
+    return error;
+  }
+  return check_directory(storage, path);
 }
 
 }  // namespace lsedge::app

@@ -11,6 +11,7 @@
 #include "firmware/core/fixed_string.h"
 #include "firmware/core/result.h"
 #include "firmware/net/pin_sha256.h"
+#include "hal/storage.h"
 
 namespace lsedge::app {
 
@@ -61,18 +62,31 @@ struct Config {
 //   LABEL_STUDIO_API_TOKEN           required, or its alias LABEL_STUDIO_API_KEY. The token is
 //   LABEL_STUDIO_API_KEY             taken from one layer as a whole: when the environment sets
 //                                    either key the .env file's token keys are ignored. Both set
-//                                    in that layer with different values: ConfigInvalid. The
-//                                    token must be printable ASCII without spaces.
+//                                    in that layer with different values: ConfigInvalid. A
+//                                    token with quotes, whitespace, controls or non-ASCII
+//                                    inside: MalformedToken with the position.
 //   LABEL_STUDIO_CA_FILE             optional path of a PEM CA bundle
 //   LABEL_STUDIO_ALLOW_INSECURE_HTTP optional 1/0/true/false/yes/no (any case); default false
 //   LABEL_STUDIO_PIN_SHA256          optional base64 SHA-256 of the server's public key (SPKI)
 //   LSEDGE_IMPORT_TIMEOUT_S          optional whole seconds, 1..kMaxImportTimeoutS; default
 //                                    LSEDGE_IMPORT_TIMEOUT_MS (board.h)
+// A URL or CA file that holds a token's shape (auth::contains_token_shape: a PAT pasted into the
+// wrong setting) is refused without being printed.
 // Plain http:// to a host that is not loopback is refused (InsecureHttpRefused) unless insecure
 // HTTP is allowed. Errors are ConfigMissing / ConfigInvalid (or the .env parser's) with the key
 // (or option) and the source in Error::detail; the token never appears in an error. On failure
 // `out` is reset and its token wiped.
 [[nodiscard]] Outcome load_config(const EnvLookup& env, std::string_view dotenv_text, Config& out,
                                   const ConfigOverrides& overrides = {});
+
+// Refuses a settings file (.env) that another user could have written, the way ssh refuses such
+// keys: a .env chooses the server that receives the token. The file (symbolic links followed)
+// must be owned by the caller or root and not writable by group or others, and its directory
+// must not let others swap it (writable by others without the sticky bit). Nothing at `path` is
+// Ok: whether a missing file matters is the caller's business, as are other failures of info(),
+// which the read that follows reports. UnsafeSettingsFile's detail names the file, the problem
+// and the command that fixes it. A path shaped like a token (a PAT given as --env-file) is
+// ConfigInvalid, never printed. Thread-safety: as `storage`.
+[[nodiscard]] Outcome check_settings_file(hal::Storage& storage, std::string_view path);
 
 }  // namespace lsedge::app

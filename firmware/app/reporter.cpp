@@ -7,6 +7,7 @@
 
 #include "firmware/app/status_text.h"
 #include "firmware/core/fixed_string.h"
+#include "firmware/core/terminal_text.h"
 #include "firmware/core/utf8.h"
 #include "firmware/json/writer.h"
 #include "firmware/labelstudio/api_error.h"
@@ -15,14 +16,19 @@
 namespace lsedge::app {
 namespace {
 
-// A line for people: text and numbers appended with <<, then written in one console call.
+// A line for people: text and numbers appended with <<, then written in one console call. A
+// string view is data (a server's detail, a user name, a path): its control characters are
+// escaped so it cannot drive the terminal; a C string is the reporter's own literal text.
 class Text {
  public:
   Text& operator<<(std::string_view text) {
+    append_terminal_safe(line_, text);
+    return *this;
+  }
+  Text& operator<<(const char* text) {
     line_.append_truncated(text);
     return *this;
   }
-  Text& operator<<(const char* text) { return *this << std::string_view(text); }
   template <class T, std::enable_if_t<std::is_integral_v<T>, int> = 0>
   Text& operator<<(T value) {
     if constexpr (std::is_signed_v<T>) {
@@ -38,7 +44,8 @@ class Text {
   [[nodiscard]] std::string_view view() const { return line_.view(); }
 
  private:
-  FixedString<1024> line_;
+  // Room for three full details escaped 4:1, on the stack of a shallow call like EventLine.
+  FixedString<3 * 4 * kErrorDetailCapacity + 512> line_;
 };
 
 // A string value is cut to this many bytes (at a character boundary): with every byte escaped
@@ -202,15 +209,6 @@ void Reporter::import_progress_end() {
   if (progress_drawn_) {
     console_.err("\n");
     progress_drawn_ = false;
-  }
-}
-
-void Reporter::import_interrupted(uint64_t sent_tasks, uint64_t requests) {
-  if (!json_) {
-    console_.err((Text() << "lsedge: " << sent_tasks
-                         << " tasks were imported before the failure, in " << requests
-                         << " requests\n")
-                     .view());
   }
 }
 
@@ -515,6 +513,39 @@ void JsonLogSink::write(LogLevel level, std::string_view component, std::string_
       .str("message", message)
       .close()
       .send(console_, true);
+}
+
+void Reporter::import_stopped(uint64_t sent_tasks, uint64_t total_tasks, uint64_t requests,
+                              uint64_t unknown_first, uint64_t unknown_count) {
+  if (json_) {
+    EventLine line;
+    line.unum("tasks", sent_tasks)
+        .unum("requests", requests)
+        .unum("total_tasks", total_tasks)
+        .flag("complete", false);
+    if (unknown_count > 0) {
+      line.unum("unknown_first_task", unknown_first).unum("unknown_tasks", unknown_count);
+    }
+    return line.send(console_, false);
+  }
+  Text text;
+  if (requests > 0) {
+    text << "lsedge: " << sent_tasks << " tasks were imported before the failure, in " << requests
+         << (requests == 1 ? " request" : " requests") << " (of " << total_tasks
+         << " tasks in the file)\n";
+  }
+  if (unknown_count > 0) {
+    text << "lsedge: " << (unknown_count == 1 ? "task " : "tasks ") << unknown_first;
+    if (unknown_count > 1) {
+      text << "-" << unknown_first + unknown_count - 1;
+    }
+    text << " may already be on the server: " << (unknown_count == 1 ? "its" : "their")
+         << " request was sent and its answer was lost; check the project before importing "
+         << (unknown_count == 1 ? "it" : "them") << " again\n";
+  }
+  if (!text.view().empty()) {
+    console_.err(text.view());
+  }
 }
 
 }  // namespace lsedge::app

@@ -45,8 +45,6 @@ class Reporter {
   void import_progress(uint64_t sent_tasks, uint64_t total_tasks, uint64_t requests);
   // Ends the bar's line, if one was drawn.
   void import_progress_end();
-  // Before the error of an import that failed after `requests` successful requests.
-  void import_interrupted(uint64_t sent_tasks, uint64_t requests);
   void uploaded(std::string_view path, const labelstudio::ImportResult& result);
   void spool_added(const spool::SpoolAddResult& added);
 
@@ -94,6 +92,14 @@ class Reporter {
   // error (a JsonInvalid would otherwise read as the server's fault) reads "cannot use <what>
   // <path>".
   [[nodiscard]] Error input_error(const Error& error, std::string_view what, std::string_view path);
+
+  // An import that stopped part-way, before its error: `requests` requests imported `sent_tasks`
+  // of the file's `total_tasks`; `unknown_count` tasks from task `unknown_first` (1-based) were in
+  // a request whose answer was lost after it was sent (they may be on the server). For people on
+  // stderr, with JSON on stdout: {"tasks","requests","total_tasks","complete":false[,
+  // "unknown_first_task","unknown_tasks"]}.
+  void import_stopped(uint64_t sent_tasks, uint64_t total_tasks, uint64_t requests,
+                      uint64_t unknown_first, uint64_t unknown_count);
 
  private:
   void write_error(const Error& error);

@@ -192,6 +192,7 @@ Outcome load_settings_with(const Options& options, PlatformServices& platform, C
                            const ConfigOverrides& command_overrides) {
   std::string_view dotenv;
   std::string_view env_path = options.env_file_given ? options.env_file : ".env";
+  LSEDGE_TRY(check_settings_file(platform.storage, env_path));  // before a word of it is used
   auto read =
       platform.storage.read_file(env_path, ByteSpan(g_startup_scratch, LSEDGE_ENV_FILE_LIMIT));
   if (read.ok()) {
@@ -199,6 +200,10 @@ Outcome load_settings_with(const Options& options, PlatformServices& platform, C
   } else if (options.env_file_given || read.status() != Status::FileNotFound /* no ./.env */) {
     Error error(Status::ConfigInvalid, "cannot read the env file ");
     error.detail.append_truncated(env_path);
+    if (!file_problem(read.status()).empty()) {
+      error.detail.append_truncated(": ");
+      error.detail.append_truncated(file_problem(read.status()));
+    }
     error.code = read.error().code;
     if (read.status() == Status::BufferTooSmall) {
       error.detail.append_truncated(" (larger than LSEDGE_ENV_FILE_LIMIT)");
@@ -272,10 +277,14 @@ Outcome Session::open() {
                                            ? "cannot read the system CA bundle "
                                            : "cannot read LABEL_STUDIO_CA_FILE ");
     error.detail.append_truncated(ca_path);
+    if (!file_problem(opened.status()).empty()) {
+      error.detail.append_truncated(": ");
+      error.detail.append_truncated(file_problem(opened.status()));
+    }
     if (config_.ca_file.empty()) {
       // Minimal systems (container images, debootstrap) have no bundle until it is installed.
       error.detail.append_truncated(
-          ": install the ca-certificates package, or set LABEL_STUDIO_CA_FILE (--ca-file)");
+          "; install the ca-certificates package, or set LABEL_STUDIO_CA_FILE (--ca-file)");
     }
     error.code = opened.error().code;
     return error;

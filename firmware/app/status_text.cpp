@@ -139,6 +139,25 @@ const char* status_message(Status status) {
   return status_row(kMessages, status).message;
 }
 
+std::string_view file_problem(Status status) {
+  switch (status) {
+    case Status::FileNotFound:
+      return "no such file or directory";
+    case Status::FileAccessDenied:
+      return "permission denied (or a read-only mount)";
+    case Status::NotARegularFile:
+      return "a directory, device or FIFO, not a regular file";
+    case Status::NotADirectory:
+      return "not a directory";
+    case Status::NoSpace:
+      return "no space left on the device";
+    case Status::FileError:
+      return "a read or write error";
+    default:
+      return "";
+  }
+}
+
 int exit_code_for(Status status) {
   switch (status_class(status)) {
     case StatusClass::Ok:

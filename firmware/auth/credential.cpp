@@ -9,7 +9,96 @@ namespace {
 
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
 
+// What a byte that cannot be part of a token is, for the message; empty for a good byte.
+std::string_view bad_token_byte(unsigned char c) {
+  if (c == '"' || c == '\'' || c == '`') {
+    return "a quote (";
+  }
+  if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+    return "whitespace";
+  }
+  if (c < 0x20U || c == 0x7FU) {
+    return "a control character";
+  }
+  if (c >= 0x80U) {
+    return "a non-ASCII byte";
+  }
+  return {};
+}
+
+bool is_base64url_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_';
+}
+
+bool is_hex_char(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// A JWT shape starting at text[at]: "eyJ" and three base64url parts, each of 8 or more.
+bool jwt_shape_at(std::string_view text, size_t at) {
+  constexpr size_t kMinPart = 8;
+  if (text.substr(at, 3) != "eyJ") {
+    return false;
+  }
+  size_t pos = at;
+  for (int part = 0; part < 3; ++part) {
+    const size_t start = pos;
+    while (pos < text.size() && is_base64url_char(text[pos])) {
+      ++pos;
+    }
+    if (pos - start < kMinPart) {
+      return false;
+    }
+    if (part < 2) {
+      if (pos >= text.size() || text[pos] != '.') {
+        return false;
+      }
+      ++pos;
+    }
+  }
+  return true;
+}
+
 }  // namespace
+
+Outcome check_token_characters(std::string_view token) {
+  for (size_t i = 0; i < token.size(); ++i) {
+    const auto c = static_cast<unsigned char>(token[i]);
+    const std::string_view what = bad_token_byte(c);
+    if (what.empty()) {
+      continue;
+    }
+    Error error(Status::MalformedToken, "the token contains ");
+    error.detail.append_truncated(what);
+    const bool quote = what.back() == '(';
+    if (quote) {
+      (void)error.detail.append(static_cast<char>(c));
+      error.detail.append_truncated(")");
+    }
+    error.detail.append_truncated(" at position ");
+    (void)error.detail.append_uint(i + 1);
+    error.detail.append_truncated(" of ");
+    (void)error.detail.append_uint(token.size());
+    error.detail.append_truncated(quote ? "; remove the quotes around it (a Docker --env-file "
+                                          "keeps them)"
+                                        : "; copy the whole token again, as one line");
+    return error;
+  }
+  return {};
+}
+
+bool contains_token_shape(std::string_view text) {
+  constexpr size_t kLegacyKeyDigits = 40;
+  size_t hex_run = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    hex_run = is_hex_char(text[i]) ? hex_run + 1 : 0;
+    if (hex_run >= kLegacyKeyDigits || jwt_shape_at(text, i)) {
+      return true;
+    }
+  }
+  return false;
+}
 
 std::string_view trim_token(std::string_view raw) {
   for (;;) {
@@ -35,17 +124,7 @@ Result<CredentialKind> classify_credential(std::string_view token) {
   if (text.size() > LSEDGE_TOKEN_CAPACITY) {
     return Error(Status::BufferTooSmall, "token longer than LSEDGE_TOKEN_CAPACITY");
   }
-  for (size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c <= 0x20U || c == 0x7FU || c >= 0x80U) {
-      Error error(Status::MalformedToken,
-                  c >= 0x80U ? "the token has a non-ASCII byte at offset "
-                             : "the token has whitespace or a control character at offset ");
-      (void)error.detail.append_uint(i);
-      (void)error.detail.append("; paste it as one line");
-      return error;
-    }
-  }
+  LSEDGE_TRY(check_token_characters(text));
   if (!looks_like_jwt(text)) {
     return CredentialKind::LegacyKey;
   }

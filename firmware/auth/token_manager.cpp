@@ -128,12 +128,13 @@ Result<AccessExpiry> TokenManager::accept_access_token(
     std::optional<int64_t> server_now) const {
   const Result<JwtClaims> claims = decode_jwt_claims(access.expose());
   if (!claims.ok()) {
-    Error error(Status::MalformedToken, "the server's access token is unusable: ");
+    // The server's token, not the user's PAT, is at fault: not MalformedToken (exit 3).
+    Error error(Status::ServerTokenMalformed, "the server's access token is unusable: ");
     error.detail.append_truncated(claims.error().detail.view());
     return error;
   }
   if (claims->token_type.view() != "access") {
-    return Error(Status::MalformedToken,
+    return Error(Status::ServerTokenMalformed,
                  "the server's refresh answer is not an access token (token_type)");
   }
   const AccessExpiry expiry = access_token_expiry(t_sent_ms, claims->exp, claims->iat, server_now);

@@ -56,7 +56,7 @@ constexpr StatusInfo kTable[] = {
     {Status::HttpTruncatedResponse, "http_truncated_response", StatusClass::Network},
     {Status::AuthenticationFailed, "authentication_failed", StatusClass::Auth},
     {Status::RefreshRejected, "refresh_rejected", StatusClass::Auth},
-    {Status::PermissionDenied, "permission_denied", StatusClass::Server},
+    {Status::PermissionDenied, "permission_denied", StatusClass::Auth},
     {Status::NotFound, "not_found", StatusClass::Server},
     {Status::ValidationFailed, "validation_failed", StatusClass::Server},
     {Status::RateLimited, "rate_limited", StatusClass::Server},

@@ -30,20 +30,35 @@ char short_escape(unsigned char c) {
   }
 }
 
+// Whether value[i] is written as \u00XX: a C0 control without a short escape, DEL, or the
+// second byte of a C1 control (U+0080..U+009F, whose first byte 0xC2 is then dropped), so that
+// JSON printed on a terminal cannot drive it either.
+bool needs_u_escape(std::string_view value, size_t i) {
+  const auto c = static_cast<unsigned char>(value[i]);
+  return (c < 0x20U && short_escape(c) == 0) || c == 0x7FU ||
+         (i > 0 && c <= 0x9FU && c >= 0x80U && static_cast<unsigned char>(value[i - 1]) == 0xC2U);
+}
+
+// The 0xC2 that starts a C1 control: written as part of its \u00XX.
+bool starts_c1(std::string_view value, size_t i) {
+  return static_cast<unsigned char>(value[i]) == 0xC2U && i + 1 < value.size() &&
+         needs_u_escape(value, i + 1);
+}
+
 // Bytes of the escaped string with its quotes; nullopt when `value` is not valid UTF-8.
 std::optional<size_t> quoted_size(std::string_view value) {
   if (!utf8_valid(value)) {
     return std::nullopt;
   }
   size_t size = 2;
-  for (const char ch : value) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (short_escape(c) != 0) {
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (starts_c1(value, i)) {
+      continue;
+    }
+    if (short_escape(static_cast<unsigned char>(value[i])) != 0) {
       size += 2;
-    } else if (c < 0x20U) {
-      size += 6;  // \u00XX
     } else {
-      size += 1;
+      size += needs_u_escape(value, i) ? 6 : 1;  // \u00XX
     }
   }
   return size;
@@ -65,13 +80,17 @@ void Writer::put(std::string_view text) {
 void Writer::put_escaped(std::string_view value) {
   static constexpr char kHex[] = "0123456789abcdef";
   put('"');
-  for (const char ch : value) {
+  for (size_t i = 0; i < value.size(); ++i) {
+    const char ch = value[i];
     const auto c = static_cast<unsigned char>(ch);
     const char escape = short_escape(c);
+    if (starts_c1(value, i)) {
+      continue;
+    }
     if (escape != 0) {
       put('\\');
       put(escape);
-    } else if (c < 0x20U) {
+    } else if (needs_u_escape(value, i)) {
       put("\\u00");
       put(kHex[c >> 4]);
       put(kHex[c & 0x0FU]);

@@ -44,6 +44,9 @@ Status append_query_value(std::string_view value, PathText& out) {
 }
 
 Error with_context(const Error& error, std::string_view context) {
+  if (error.status == Status::Redirected) {
+    return error;  // it names the URL already; a prefix would cut the Location's hint short
+  }
   Error out = error;
   out.detail.clear();
   out.detail.append_truncated(context);
@@ -173,9 +176,19 @@ Outcome page_endpoint(uint64_t page, uint32_t page_size, std::string_view title_
   return {};
 }
 
+// FNV-1a of a "next" link's text: telling a repeated link needs no copy of it.
+uint64_t link_hash(std::string_view text) {
+  uint64_t hash = 14695981039346656037u;
+  for (const char c : text) {
+    hash = (hash ^ static_cast<uint8_t>(c)) * 1099511628211u;
+  }
+  return hash;
+}
+
 // What one page said besides its projects.
 struct PageFacts {
   enum class Next : uint8_t { Unknown, Null, Link } next = Next::Unknown;
+  uint64_t next_hash = 0;  // link_hash of a Link
   std::optional<int64_t> count;
   uint64_t projects = 0;  // handed to the visitor
   bool cut = false;       // the text ended before the page did
@@ -216,6 +229,7 @@ Result<Kind> read_page_member(json::PrefixScanner& scanner, const Token& key, bo
   const Token value = scanner.next();
   if (json::raw_equals(key.text, "next") && value.kind != Kind::Cut) {
     facts.next = value.kind == Kind::String ? PageFacts::Next::Link : PageFacts::Next::Null;
+    facts.next_hash = link_hash(value.text);
     return scan::finish_value(scanner, value.kind);
   }
   if (json::raw_equals(key.text, "count") && value.kind == Kind::Number) {
@@ -280,6 +294,37 @@ Result<bool> more_pages(const PageFacts& facts, uint64_t seen) {
                "follow");
 }
 
+// A listing's progress over the pages it read: it must end within LSEDGE_MAX_LIST_PAGES, and
+// each page must link to another page than the one before (a server that repeats "next" while
+// ignoring page= would otherwise be asked forever).
+class PageGuard {
+ public:
+  Outcome check(const PageFacts& facts) {
+    ++pages_;
+    if (facts.next != PageFacts::Next::Link) {
+      return {};
+    }
+    if (linked_ && facts.next_hash == last_hash_) {
+      return Error(Status::PaginationRunaway,
+                   "two pages in a row have the same \"next\" link; stopped listing");
+    }
+    linked_ = true;
+    last_hash_ = facts.next_hash;
+    if (pages_ >= LSEDGE_MAX_LIST_PAGES) {
+      Error error(Status::PaginationRunaway, "still a \"next\" link after ");
+      (void)error.detail.append_uint(pages_);
+      error.detail.append_truncated(" pages (LSEDGE_MAX_LIST_PAGES); stopped listing");
+      return error;
+    }
+    return {};
+  }
+
+ private:
+  uint64_t pages_ = 0;
+  uint64_t last_hash_ = 0;
+  bool linked_ = false;
+};
+
 // How many whole projects the "results" of a page cut short hold.
 uint64_t whole_projects(std::string_view text) {
   const json::PrefixMember results = json::find_top_member(text, "results");
@@ -313,6 +358,7 @@ Outcome list_projects(Client& client, ProjectVisitor& visitor, Deadline deadline
                       std::string_view title_contains) {
   size_t size_index = 0;
   uint64_t seen = 0;  // projects before the current page (a multiple of the page size)
+  PageGuard guard;
   for (;;) {
     const uint32_t page_size = kPageSizes[size_index];
     PathText endpoint;
@@ -334,6 +380,9 @@ Outcome list_projects(Client& client, ProjectVisitor& visitor, Deadline deadline
     auto facts = visit_page(*response, visitor);
     if (!facts.ok()) {
       return with_context(facts.error(), "GET /api/projects/");
+    }
+    if (const Outcome guarded = guard.check(*facts); !guarded.ok()) {
+      return with_context(guarded.error(), "GET /api/projects/");
     }
     seen += page_size;  // every page but the last is full
     auto more = more_pages(*facts, seen);

@@ -46,8 +46,9 @@ inline constexpr std::string_view kProjectInclude = "include=id,title,task_numbe
 // page's "next" (written before the results). Errors: Client::call's, JsonInvalid for an answer
 // that is not a project page, JsonMissingField for a project without an integer id,
 // HttpBodyTooLarge when even a one-project page is cut before the project's id and title,
-// HttpMalformedResponse for a page with no projects that still has a "next".
-// Thread-safety: as the Client.
+// HttpMalformedResponse for a page with no projects that still has a "next", PaginationRunaway
+// for a "next" link equal to the previous page's or still present after LSEDGE_MAX_LIST_PAGES
+// pages. Thread-safety: as the Client.
 [[nodiscard]] Outcome list_projects(Client& client, ProjectVisitor& visitor, Deadline deadline,
                                     std::string_view title_contains = {});
 

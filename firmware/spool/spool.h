@@ -2,11 +2,14 @@
 //
 // On-disk format (see docs/spool.md for the reasoning and the crash analysis):
 //
+//   DIR/lsedge-spool                     the marker, "lsedge spool 2\n": DIR is a spool
+//   DIR/consumer.lock                    512 bytes: the consumer's flock and its in-flight record
+//                                        (the entry being sent, or whose import is polled)
 //   DIR/queue/<SEQ>/<STEM>.json          one queue entry = one import request body, where STEM is
 //                                        <BATCH>-<TASKS> (as added) or <BATCH>.<FIRST>-<TASKS>
 //                                        (a part made by split())
-//   DIR/queue/<SEQ>/<STEM>.json.sending  marker: a request for it may be in flight
-//   DIR/queue/<SEQ>/<STEM>.json.import   the server queued its import: the id, polled
+//   DIR/queue/<SEQ>/<STEM>.json.sending  (earlier release; read) a request may be in flight
+//   DIR/queue/<SEQ>/<STEM>.json.import   (earlier release; read) its import id, polled
 //   DIR/queue/<SEQ>/<STEM>.split/        a split in progress (finished or undone by open())
 //   DIR/tmp/<RANDOM>.claim, DIR/tmp/<RANDOM>/      an add in progress (garbage after a crash)
 //   DIR/rejected/<SEQ>-<STEM>.json        an entry the server refused (4xx) ...
@@ -107,9 +110,27 @@ class Spool {
 
   // `entropy` names the staging directories of adds (unique across processes).
   Spool(hal::Storage& storage, hal::Entropy& entropy, Logger log);
+  // SPOOLSAFE: the consumer's lock is held from open() to close() or the destructor ---------
+  ~Spool();
+  Spool(const Spool&) = delete;
+  Spool& operator=(const Spool&) = delete;
+  // Releases the consumer's lock (another `run` may then open the spool); open() again to use
+  // this object.
+  void close();
+  // SPOOLSAFE: end ----------------------------------------------------------------------------
 
-  // Creates DIR (its parent must exist), queue/, tmp/, rejected/ as needed and makes them
-  // durable. InvalidArgument if DIR is empty or too long for LSEDGE_PATH_CAPACITY.
+  // Opens the spool at DIR. A directory is a spool when it holds the marker DIR/lsedge-spool
+  // ("lsedge spool 2"). A Producer creates DIR when it does not exist (its parent must) and
+  // logs "created spool DIR"; either role makes a spool of an EMPTY directory, and adopts an
+  // earlier release's spool (only queue/, tmp/, rejected/ in it) by writing the marker. Then
+  // queue/, tmp/, rejected/ and DIR/consumer.lock are made as needed, durably. The Consumer
+  // then locks DIR/consumer.lock (one consumer per spool, until close()), loads the in-flight
+  // record, clears tmp/ of what crashed adds left (only names lsedge makes; anything else is
+  // reported and left), finishes or undoes interrupted splits and logs the queue's size.
+  // Errors: InvalidArgument (DIR empty or too long for LSEDGE_PATH_CAPACITY), SpoolNotFound
+  // (Consumer, no DIR: `run` never creates a spool), NotADirectory (DIR is a file or device),
+  // NotASpool (a non-empty directory without the marker, or a newer format's), SpoolBusy
+  // (another consumer holds the lock); nothing is written in DIR for any of them.
   [[nodiscard]] Outcome open(std::string_view directory, Role role);
 
   // Validates and splits `task_file` into entries of at most `budget_bytes` and queues them
@@ -150,6 +171,18 @@ class Spool {
   // FileNotFound if the entry is no longer queued.
   [[nodiscard]] Outcome mark_imported(const SpoolEntry& entry, int64_t import_id);
 
+  // SPOOLSAFE: the in-flight record and the entry check (issue #11) -------------------------
+  // Whether a request for the entry `name` ("<STEM>.json") of `group` may have reached the
+  // server (outcome unknown): the consumer's in-flight record names it, or an old release's
+  // `.sending` marker is beside it. For next(), on the entry it returns.
+  [[nodiscard]] Result<bool> is_in_flight(std::string_view group, std::string_view name);
+  // Checks the entry's file before it is sent (one pass of the task-file scanner): true if it is
+  // corrupt (0 bytes, not a JSON array of task objects, or not the number of tasks its name says;
+  // only damage makes one) and is now in rejected/ with a reason naming what is wrong and at
+  // which byte; false if it is fit to send. For next(), once per entry it returns.
+  [[nodiscard]] Result<bool> reject_if_corrupt(const SpoolEntry& entry);
+  // SPOOLSAFE: end ----------------------------------------------------------------------------
+
   // Counts by listing the directories (so adds by other processes are included).
   [[nodiscard]] Result<SpoolCounts> counts();
   [[nodiscard]] std::string_view directory() const { return dir_.view(); }
@@ -165,8 +198,9 @@ class Spool {
   [[nodiscard]] Outcome report_queue();
   [[nodiscard]] Outcome collect_garbage();
   // One entry of tmp/ (`path`): a claim, a staging directory or an earlier cleanup's garbage.
-  [[nodiscard]] Outcome remove_leftover(std::string_view tmp, const hal::DirectoryEntry& entry,
-                                        std::string_view path);
+  // True if removed; false if it is not a name lsedge makes there (left alone, reported).
+  [[nodiscard]] Result<bool> remove_leftover(std::string_view tmp, const hal::DirectoryEntry& entry,
+                                             std::string_view path);
   [[nodiscard]] Outcome remove_tree(std::string_view path, int depth);
   [[nodiscard]] Outcome claim_staging(Path& claim, Path& staging);
   // Creates the claim file, then the staging directory; false if the claim's name is taken.
@@ -221,6 +255,14 @@ class Spool {
   // fill_entry(): import_id (and the outcome it replaces) from the entry's import record.
   [[nodiscard]] Outcome read_import_record(SpoolEntry& entry);
 
+  // SPOOLSAFE: moving an entry to rejected/ and the entry check (spool.cpp) ------------------
+  // Moves `entry` to rejected/ with `reason` beside it; `why` words the log line.
+  [[nodiscard]] Outcome move_to_rejected(const SpoolEntry& entry, std::string_view reason,
+                                         const char* why);
+  // The reason an entry file is corrupt, or empty when it is fit to send.
+  [[nodiscard]] Outcome check_entry_file(const SpoolEntry& entry, Error& corrupt);
+  // SPOOLSAFE: end ----------------------------------------------------------------------------
+
   hal::Storage& storage_;
   hal::Entropy& entropy_;
   Logger log_;
@@ -231,6 +273,56 @@ class Spool {
   uint8_t scan_chunk_[LSEDGE_FILE_CHUNK_BYTES] = {};
   uint8_t body_chunk_[LSEDGE_FILE_CHUNK_BYTES] = {};
   uint8_t write_chunk_[LSEDGE_FILE_CHUNK_BYTES] = {};
+
+  // SPOOLSAFE: the spool marker, the consumer's lock and its in-flight record (spool.cpp,
+  // spool_record.cpp) ---------------------------------------------------------------------------
+  // The consumer's in-flight record: the one entry a request may be out for, or whose import
+  // the server queued. Kept in DIR/consumer.lock, whose bytes exist from the spool's creation.
+  struct InFlight {
+    enum class State : uint8_t { None, Sending, Imported };
+    State state = State::None;
+    uint64_t counter = 0;  // of the two slots, the one with the higher counter is current
+    int64_t import_id = 0;
+    bool after_unknown = false;  // the request resent an outcome-unknown entry
+    Name group;
+    Name name;
+    [[nodiscard]] bool names(std::string_view entry_group, std::string_view entry_name) const {
+      return state != State::None && group.view() == entry_group && name.view() == entry_name;
+    }
+  };
+  // open(): what is at DIR (made for a Producer), then its marker (or makes one).
+  [[nodiscard]] Outcome prepare_directory(Role role);
+  [[nodiscard]] Outcome check_contents(bool created);
+  [[nodiscard]] Outcome check_marker(std::string_view marker);
+  [[nodiscard]] Outcome write_marker();
+  [[nodiscard]] Outcome make_lock_file();
+  [[nodiscard]] Outcome take_lock();
+  // tmp/ cleanup: removes a staging directory holding only entry files; false (nothing
+  // removed) if it holds anything else.
+  [[nodiscard]] Result<bool> remove_staging_dir(std::string_view path);
+  [[nodiscard]] Outcome require_consumer() const;
+  [[nodiscard]] Outcome load_record();
+  // Writes `record` to the slot not holding the current one (a torn write leaves the current).
+  [[nodiscard]] Outcome write_record(const InFlight& record, bool durable);
+  [[nodiscard]] Outcome record_entry(InFlight::State state, const SpoolEntry& entry,
+                                     int64_t import_id);
+  // After `entry` left the queue or got a known outcome: the record no longer names it.
+  [[nodiscard]] Outcome clear_record_of(const SpoolEntry& entry, bool durable);
+  // Before the record names another entry: the state of the still-queued entry it names goes to
+  // an old release's note beside it (needs an inode; only when FIFO was broken, see the doc).
+  [[nodiscard]] Outcome displace_record();
+  // counts(): 1 if the record makes a queued entry outcome-unknown (that has no old marker).
+  [[nodiscard]] Result<uint64_t> unknown_in_record();
+  // finish_split(): the record no longer names the entry split in group/split_name.
+  [[nodiscard]] Outcome clear_record_of_split(std::string_view group, std::string_view split_name);
+  // open() of the consumer: the lock, the record, tmp/, interrupted splits, the report.
+  [[nodiscard]] Outcome open_consumer();
+  // visit_group() after reject_if_corrupt(): a corrupt entry was set aside, so look again.
+  [[nodiscard]] static Result<GroupVisit> checked_visit(const Result<bool>& corrupt);
+  hal::FileHandle lock_;
+  InFlight record_;
+  size_t record_slot_ = 0;  // the slot record_ was read from or written to
+  // SPOOLSAFE: end ----------------------------------------------------------------------------
 };
 
 // A spool entry as a request body: the entry file's bytes.

@@ -7,7 +7,7 @@
 #include <cstdio>
 
 #include "board_sizes.h"
-#include "firmware/core/utf8.h"
+#include "firmware/core/terminal_text.h"
 
 namespace lsedge::platform {
 namespace {
@@ -17,13 +17,18 @@ class LineBuilder {
  public:
   static constexpr size_t kTextCapacity = LSEDGE_LOG_LINE_CAPACITY - 1;
 
-  // Appends as much as fits, control characters replaced, never splitting a UTF-8 sequence.
+  // Appends as much as fits, escaped as the console escapes (firmware/core/terminal_text.h),
+  // never splitting a character or an escape.
   void append(std::string_view text) {
-    text = utf8_prefix(text, kTextCapacity - size_);
-    for (size_t i = 0; i < text.size(); ++i) {
-      const auto c = static_cast<unsigned char>(text[i]);
-      data_[size_++] = (c < 0x20U || c == 0x7FU) ? '?' : static_cast<char>(c);
-    }
+    (void)for_each_terminal_piece(text, [this](std::string_view piece) {
+      if (piece.size() > kTextCapacity - size_) {
+        return false;
+      }
+      for (const char c : piece) {
+        data_[size_++] = c;
+      }
+      return true;
+    });
   }
   void append_raw(const char* text, size_t size) {
     for (size_t i = 0; i < size && size_ < kTextCapacity; ++i) {

@@ -12,8 +12,9 @@ namespace lsedge::platform {
 // Lines look like `[  12.345] warn http: message\n`: seconds of the monotonic clock (the wall
 // clock may be unset on a gateway). Each line goes out in a single write(2) of at most
 // LSEDGE_LOG_LINE_CAPACITY bytes, so concurrent lines do not interleave; longer lines are cut at
-// a UTF-8 boundary. Control characters become '?' so a hostile server detail cannot forge lines
-// or send terminal escapes. Thread-safety: safe for concurrent use from any thread.
+// a UTF-8 boundary. Control characters are escaped (\x1b, \n: firmware/core/terminal_text.h) so a
+// hostile server detail cannot forge lines or send terminal sequences. Thread-safety: safe for
+// concurrent use from any thread.
 class StderrLogSink final : public LogSink {
  public:
   static constexpr int kStderr = 2;

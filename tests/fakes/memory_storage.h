@@ -19,6 +19,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -79,6 +80,12 @@ class MemoryStorage final : public hal::Storage {
   void set_capacity(std::optional<uint64_t> bytes) {
     std::lock_guard<std::mutex> lock(mutex_);
     capacity_ = bytes;
+  }
+  // How many files and directories (the root not counted) may be reachable at once, like a
+  // file system's inodes: create_new() and make_directory() past it fail with ENOSPC.
+  void set_inode_limit(std::optional<uint64_t> nodes) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    inode_limit_ = nodes;
   }
   // The next `k` state-changing calls (create_new, append, sync, rename, remove,
   // make_directory, sync_directory) succeed; then the "process" is dead.
@@ -172,6 +179,16 @@ class MemoryStorage final : public hal::Storage {
     nodes_[parent].entries[name] = id;
     nodes_[parent].durable_entries[name] = id;
   }
+  // Test setup: what info() reports for the file or directory at `path` (by default 0600 for
+  // files, 0700 for directories, owner 0), and the caller's uid (default 0).
+  void set_mode_and_owner(const std::string& path, uint32_t mode, uint32_t owner_uid) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (const std::optional<int> id = lookup(path)) {
+      nodes_[*id].mode = mode;
+      nodes_[*id].owner_uid = owner_uid;
+    }
+  }
+  void set_caller_uid(uint32_t uid) { caller_uid_ = uid; }
   [[nodiscard]] std::optional<std::string> content(const std::string& path) const {
     std::lock_guard<std::mutex> lock(mutex_);
     const std::optional<int> id = lookup(path);
@@ -215,6 +232,9 @@ class MemoryStorage final : public hal::Storage {
     LSEDGE_TRY(resolve_parent(path, parent, name));
     if (nodes_[parent].entries.count(name) != 0) {
       return fail_with(EEXIST, path);
+    }
+    if (inode_limit_ && usage().nodes >= *inode_limit_) {
+      return fail_with(ENOSPC, path);
     }
     const int id = next_node_++;
     nodes_[id] = Node();
@@ -302,13 +322,13 @@ class MemoryStorage final : public hal::Storage {
     LSEDGE_TRY_ASSIGN(const int id, resolve(path));
     hal::FileInfo info;
     info.kind = nodes_[id].dir ? hal::FileInfo::Kind::Directory : hal::FileInfo::Kind::Regular;
-    info.mode = nodes_[id].dir ? 0700u : 0600u;
-    info.owner_uid = 0;
+    info.mode = nodes_[id].mode.value_or(nodes_[id].dir ? 0700u : 0600u);
+    info.owner_uid = nodes_[id].owner_uid;
     info.size = nodes_[id].data.size();
     return info;
   }
 
-  uint32_t caller_uid() override { return 0; }
+  uint32_t caller_uid() override { return caller_uid_; }
 
   // NoWait on a file another handle locks: an invalid handle. Wait would block forever in one
   // thread, so the fake refuses it the same way (tests lock from one thread).
@@ -397,6 +417,9 @@ class MemoryStorage final : public hal::Storage {
         return {};
       }
       return fail_with(EEXIST, path);
+    }
+    if (inode_limit_ && usage().nodes >= *inode_limit_) {
+      return fail_with(ENOSPC, path);
     }
     const int id = next_node_++;
     nodes_[id] = directory_node();
@@ -489,11 +512,14 @@ class MemoryStorage final : public hal::Storage {
   }
 
  private:
+  std::atomic<uint32_t> caller_uid_{0};
   static constexpr int kRoot = 0;
   struct Node {
     bool dir = false;
     std::string data, durable;                            // files
     std::map<std::string, int> entries, durable_entries;  // directories
+    std::optional<uint32_t> mode;                         // set_mode_and_owner()
+    uint32_t owner_uid = 0;
   };
   static Node directory_node() {
     Node node;
@@ -665,14 +691,19 @@ class MemoryStorage final : public hal::Storage {
   }
 
   // Bytes of files reachable now, plus files still open after removal.
-  uint64_t used_bytes() const {
+  uint64_t used_bytes() const { return usage().bytes; }
+  struct Usage {
+    uint64_t bytes = 0;
+    uint64_t nodes = 0;  // the root not counted
+  };
+  Usage usage() const {
     std::set<int> seen;
     std::vector<int> stack{kRoot};
     for (const auto& [value, handle] : handles_) {
       (void)value;
       stack.push_back(handle.node);
     }
-    uint64_t total = 0;
+    Usage total;
     while (!stack.empty()) {
       const int at = stack.back();
       stack.pop_back();
@@ -680,7 +711,8 @@ class MemoryStorage final : public hal::Storage {
         continue;
       }
       const Node& node = nodes_.at(at);
-      total += node.data.size();
+      total.bytes += node.data.size();
+      total.nodes += at == kRoot ? 0 : 1;
       for (const auto& [name, child] : node.entries) {
         (void)name;
         stack.push_back(child);
@@ -711,6 +743,7 @@ class MemoryStorage final : public hal::Storage {
   uint64_t calls_[static_cast<size_t>(Op::kCount_)] = {};
   int always_[static_cast<size_t>(Op::kCount_)] = {};
   std::optional<uint64_t> capacity_;
+  std::optional<uint64_t> inode_limit_;
   std::optional<uint64_t> crash_at_;
   bool dead_ = false;
   uint64_t mutations_ = 0;

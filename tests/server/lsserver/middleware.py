@@ -81,7 +81,7 @@ def _fault_response(status, retry_after):
             'id': str(uuid.uuid4()),
             'status_code': status,
             'version': settings.LABEL_STUDIO_VERSION,
-            'detail': 'Injected fault: %s' % phrase,
+            'detail': state.read_knobs().get('hostile_text') or 'Injected fault: %s' % phrase,
             'exc_info': None,
         }
         response = HttpResponse(json.dumps(data), status=status, content_type='application/json')

@@ -33,10 +33,24 @@ DEFAULT_KNOBS = {
     'poison': '',
     # Pad the HTML 404 page to at least this many bytes (0: the page as rendered).
     'page_404_bytes': 0,
+    # A hostile or broken project list: every page is page 1 with the same "next" link.
+    'page_loop': False,
+    # Text a hostile server sends (terminal escapes, forged lines): whoami's username and email and the `detail` of
+    # injected fail/fail_after envelopes become it ('' = off).
+    'hostile_text': '',
 }
 
 # Knobs of the server's behaviour that `reset` (run after every integration test) restores.
-BEHAVIOUR_KNOBS = ('copy_iat', 'async_import', 'async_import_delay_ms', 'ignore_include', 'poison', 'page_404_bytes')
+BEHAVIOUR_KNOBS = (
+    'copy_iat',
+    'async_import',
+    'async_import_delay_ms',
+    'ignore_include',
+    'poison',
+    'page_404_bytes',
+    'page_loop',
+    'hostile_text',
+)
 
 # Paths never touched by faults and never written to the request log.
 INTERNAL_PREFIX = '/_test/'

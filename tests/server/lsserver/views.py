@@ -69,6 +69,14 @@ class WhoAmIAPI(generics.RetrieveAPIView):
     def get_object(self):
         return self.request.user
 
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        hostile = state.read_knobs().get('hostile_text') or ''
+        if hostile:  # knob hostile_text: a server that sends terminal escapes in its fields
+            response.data['username'] = hostile
+            response.data['email'] = hostile
+        return response
+
 
 class UserTokenAPI(APIView):
     def get(self, request, *args, **kwargs):

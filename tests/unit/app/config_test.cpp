@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/fakes/memory_storage.h"
+
 namespace lsedge::app {
 namespace {
 
@@ -90,8 +92,10 @@ TEST(Config, FromTheDotenvFile) {
 
 TEST(Config, EscapedTokenInDotenvIsUnescaped) {
   const MapEnv env{{"LABEL_STUDIO_URL", "https://h"}};
-  const auto config = loaded_ok(env, "LABEL_STUDIO_API_TOKEN=\"ab\\\"cd\"\n");
-  EXPECT_EQ(config->token.expose(), "ab\"cd");
+  const auto config = loaded_ok(env, "LABEL_STUDIO_API_TOKEN=\"ab\\\\cd\"\n");
+  EXPECT_EQ(config->token.expose(), "ab\\cd");
+  // A quote unescaped into the token is refused by the token's shape check.
+  EXPECT_EQ(failed(env, "LABEL_STUDIO_API_TOKEN=\"ab\\\"cd\"\n").status, Status::MalformedToken);
 }
 
 TEST(Config, EnvironmentWinsOverDotenvPerKey) {
@@ -181,13 +185,79 @@ TEST(Config, TokenIsTakenFromOneLayerAsAWhole) {
 
 TEST(Config, TokenWithSpacesOrControlsIsRefused) {
   for (const std::string& bad : {std::string("abc def"), std::string("abc\r\nX-Evil: 1"),
-                                 std::string("abc\tdef"), std::string("tok\xC3\xA9n")}) {
+                                 std::string("abc\tdef"), std::string("abc\xC3\xA9n")}) {
     const MapEnv env{{"LABEL_STUDIO_URL", "https://h"}, {"LABEL_STUDIO_API_TOKEN", bad}};
     const Error error = failed(env, "");
-    EXPECT_EQ(error.status, Status::ConfigInvalid);
-    EXPECT_TRUE(contains(error, "LABEL_STUDIO_API_TOKEN (environment)")) << error.detail.view();
+    EXPECT_EQ(error.status, Status::MalformedToken);
+    EXPECT_TRUE(contains(error, "LABEL_STUDIO_API_TOKEN (environment): the token contains "))
+        << error.detail.view();
+    EXPECT_TRUE(contains(error, " at position 4 of ")) << error.detail.view();
     EXPECT_FALSE(contains(error, "abc")) << error.detail.view();
   }
+}
+
+// A Docker --env-file keeps the quotes: "c0ffee..." would have been sent as a legacy key.
+TEST(Config, TokenWithQuotesKeptIsRefusedByItsShape) {
+  const std::string quoted = std::string("\"") + kLegacy + "\"";
+  const MapEnv env{{"LABEL_STUDIO_URL", "https://h"}, {"LABEL_STUDIO_API_TOKEN", quoted}};
+  const Error error = failed(env, "");
+  EXPECT_EQ(error.status, Status::MalformedToken);
+  EXPECT_EQ(error.detail.view(),
+            "LABEL_STUDIO_API_TOKEN (environment): the token contains a quote (\") at position 1 "
+            "of 42; remove the quotes around it (a Docker --env-file keeps them)");
+  // Quotes kept inside single quotes in the .env file, and a stray one at the end of a PAT.
+  const MapEnv url_only{{"LABEL_STUDIO_URL", "https://h"}};
+  const Error in_file = failed(url_only, std::string("LABEL_STUDIO_API_KEY='\"") + kPat + "\"'\n");
+  EXPECT_EQ(in_file.status, Status::MalformedToken);
+  EXPECT_TRUE(contains(in_file, "LABEL_STUDIO_API_KEY (.env file): the token contains a quote"))
+      << in_file.detail.view();
+  const Error stray = failed(url_only, std::string("LABEL_STUDIO_API_TOKEN=") + kPat + "'\n");
+  EXPECT_EQ(stray.status, Status::MalformedToken);
+  EXPECT_TRUE(contains(stray, "quote (') at position ")) << stray.detail.view();
+  EXPECT_FALSE(contains(stray, "eyJ")) << stray.detail.view();
+}
+
+// A token pasted into the URL or the CA file setting: refused by its shape, never printed (the
+// DNS error would print the host, the CA file error the path).
+TEST(Config, TokenShapedUrlOrCaFileIsRefusedWithoutPrintingIt) {
+  const std::string pat = kPat;
+  const std::string legacy = kLegacy;
+  for (const std::string& url : {pat, "https://" + pat, "https://" + pat + ".example.com",
+                                 "https://h/" + pat, "https://h/" + legacy, "http://" + legacy}) {
+    SCOPED_TRACE(url);
+    const MapEnv env{{"LABEL_STUDIO_URL", url}, {"LABEL_STUDIO_API_TOKEN", kPat}};
+    const Error error = failed(env, "");
+    EXPECT_EQ(error.status, Status::ConfigInvalid);
+    EXPECT_TRUE(contains(error,
+                         "LABEL_STUDIO_URL (environment): holds what looks like an API "
+                         "token (a JWT or 40 hex digits), not a URL"))
+        << error.detail.view();
+    EXPECT_FALSE(contains(error, "eyJ")) << error.detail.view();
+    EXPECT_FALSE(contains(error, "c0ffee")) << error.detail.view();
+  }
+  for (const std::string& path : {pat, legacy, "/etc/lsedge/" + legacy + ".pem"}) {
+    SCOPED_TRACE(path);
+    const MapEnv env{{"LABEL_STUDIO_URL", "https://h"},
+                     {"LABEL_STUDIO_API_TOKEN", kPat},
+                     {"LABEL_STUDIO_CA_FILE", path}};
+    const Error error = failed(env, "");
+    EXPECT_EQ(error.status, Status::ConfigInvalid);
+    EXPECT_TRUE(contains(error,
+                         "LABEL_STUDIO_CA_FILE (environment): holds what looks like an "
+                         "API token"))
+        << error.detail.view();
+    EXPECT_TRUE(contains(error, "not a file path")) << error.detail.view();
+    EXPECT_FALSE(contains(error, "eyJ") || contains(error, "c0ffee")) << error.detail.view();
+    ConfigOverrides overrides;
+    overrides.ca_file = path;
+    const MapEnv good{{"LABEL_STUDIO_URL", "https://h"}, {"LABEL_STUDIO_API_TOKEN", kPat}};
+    EXPECT_TRUE(contains(failed(good, "", overrides), "--ca-file: holds what looks like"));
+  }
+  // Ordinary values are not mistaken for tokens.
+  const MapEnv fine{{"LABEL_STUDIO_URL", "https://ls.example.com/eyJ-team/"},
+                    {"LABEL_STUDIO_API_TOKEN", kPat},
+                    {"LABEL_STUDIO_CA_FILE", "/etc/ssl/certs/5a3f0c2b.0"}};
+  EXPECT_EQ(loaded_ok(fine, "")->ca_file.view(), "/etc/ssl/certs/5a3f0c2b.0");
 }
 
 TEST(Config, OversizedTokenIsRefused) {
@@ -449,6 +519,83 @@ TEST(Config, FailureResetsTheImportTimeout) {
                    {"LABEL_STUDIO_PIN_SHA256", "not-a-pin"}};
   EXPECT_FALSE(load_config(bad, "", *config).ok());
   EXPECT_EQ(config->import_timeout_ms, uint32_t{LSEDGE_IMPORT_TIMEOUT_MS});
+}
+
+// --- check_settings_file: a .env another user could have written is refused, as ssh does ---
+
+struct SettingsFileTest : ::testing::Test {
+  SettingsFileTest() {
+    storage.put_directory("/home");
+    storage.put_directory("/home/edge");
+    storage.set_mode_and_owner("/home/edge", 0755, 1000);
+    storage.put_file("/home/edge/.env", "LABEL_STUDIO_URL=https://h\n");
+    storage.set_caller_uid(1000);
+  }
+  lsedge::testing::MemoryStorage storage;
+};
+
+TEST_F(SettingsFileTest, OwnFileNotWritableByOthersIsTrusted) {
+  for (const uint32_t mode : {0600u, 0644u, 0400u, 0640u}) {
+    storage.set_mode_and_owner("/home/edge/.env", mode, 1000);
+    EXPECT_TRUE(check_settings_file(storage, "/home/edge/.env").ok()) << mode;
+  }
+  storage.set_mode_and_owner("/home/edge/.env", 0644, 0);  // root's: e.g. /etc/lsedge/env
+  EXPECT_TRUE(check_settings_file(storage, "/home/edge/.env").ok());
+  EXPECT_TRUE(check_settings_file(storage, "/home/edge/missing.env").ok());  // the read decides
+  // A token given as the file: refused without a word of it (the read's error would print it).
+  const Outcome token = check_settings_file(storage, kPat);
+  ASSERT_EQ(token.status(), Status::ConfigInvalid);
+  EXPECT_TRUE(contains(token.error(), "--env-file: holds what looks like an API token"));
+  EXPECT_FALSE(contains(token.error(), "eyJ"));
+}
+
+TEST_F(SettingsFileTest, WritableByGroupOrOthersIsRefusedWithTheFix) {
+  storage.set_mode_and_owner("/home/edge/.env", 0666, 1000);
+  const Outcome both = check_settings_file(storage, "/home/edge/.env");
+  ASSERT_EQ(both.status(), Status::UnsafeSettingsFile);
+  EXPECT_EQ(both.error().detail.view(),
+            "/home/edge/.env: writable by group and others (mode 0666); fix: chmod go-w "
+            "/home/edge/.env");
+  storage.set_mode_and_owner("/home/edge/.env", 0620, 1000);
+  EXPECT_TRUE(contains(check_settings_file(storage, "/home/edge/.env").error(),
+                       "writable by group (mode 0620)"));
+  storage.set_mode_and_owner("/home/edge/.env", 0602, 0);
+  EXPECT_TRUE(contains(check_settings_file(storage, "/home/edge/.env").error(),
+                       "writable by others (mode 0602)"));
+}
+
+TEST_F(SettingsFileTest, OwnedByAnotherUserIsRefusedWithTheFix) {
+  storage.set_mode_and_owner("/home/edge/.env", 0600, 65534);
+  const Outcome other = check_settings_file(storage, "/home/edge/.env");
+  ASSERT_EQ(other.status(), Status::UnsafeSettingsFile);
+  EXPECT_EQ(other.error().detail.view(),
+            "/home/edge/.env: owned by uid 65534, neither you (uid 1000) nor root; if you trust "
+            "its content, fix: chown 1000 /home/edge/.env");
+  // Root running lsedge does not trust a file of another user either.
+  storage.set_caller_uid(0);
+  EXPECT_EQ(check_settings_file(storage, "/home/edge/.env").status(), Status::UnsafeSettingsFile);
+}
+
+TEST_F(SettingsFileTest, ADirectoryOthersCanWriteWithoutTheStickyBitIsRefused) {
+  storage.set_mode_and_owner("/home/edge", 0777, 1000);
+  const Outcome open_dir = check_settings_file(storage, "/home/edge/.env");
+  ASSERT_EQ(open_dir.status(), Status::UnsafeSettingsFile);
+  EXPECT_TRUE(contains(open_dir.error(),
+                       "its directory is writable by others without the "
+                       "sticky bit (mode 0777)"))
+      << open_dir.error().detail.view();
+  EXPECT_TRUE(contains(open_dir.error(), "fix: chmod o-w /home/edge"))
+      << open_dir.error().detail.view();
+  storage.set_mode_and_owner("/home/edge", 01777, 0);  // like /tmp: others cannot swap our file
+  EXPECT_TRUE(check_settings_file(storage, "/home/edge/.env").ok());
+  storage.set_mode_and_owner("/home/edge", 0775, 1000);  // group-writable: the group is trusted
+  EXPECT_TRUE(check_settings_file(storage, "/home/edge/.env").ok());
+  // A bare name is judged by the current directory.
+  storage.put_file("/.env", "");
+  storage.set_mode_and_owner("/", 0777, 0);
+  EXPECT_EQ(check_settings_file(storage, ".env").status(), Status::UnsafeSettingsFile);
+  storage.set_mode_and_owner("/", 0755, 0);
+  EXPECT_TRUE(check_settings_file(storage, ".env").ok());
 }
 
 }  // namespace

@@ -243,6 +243,80 @@ TEST(ReporterHuman, TextsAsBefore) {
                 "lsedge run: stopped; every entry not yet confirmed is still queued\n");
 }
 
+// Nothing that came from the network (or a file name) reaches the terminal raw: no ESC, no
+// forged line, no one-character CSI (U+009B), on stdout and stderr alike; JSON keeps the text.
+bool has_raw_control(const std::string& text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const bool newline_ending_a_line = c == '\n';
+    if ((c < 0x20 && !newline_ending_a_line) || c == 0x7F ||
+        (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) < 0xA0)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+TEST(ReporterHuman, ServerTextIsPrintedWithItsControlCharactersEscaped) {
+  RecordingConsole console;
+  Reporter reporter(console, false);
+  labelstudio::User user;
+  user.id = 7;
+  user.email.append_truncated("evil\x1b]0;pwned\x07@example.com");
+  user.username.append_truncated(
+      "ann\nlsedge: fake line\xC2\x9B"
+      "2J");
+  reporter.user(user);
+  EXPECT_EQ(console.stdout_,
+            "id: 7\nemail: evil\\x1b]0;pwned\\x07@example.com\n"
+            "username: ann\\nlsedge: fake line\\u009b2J\n");
+  reporter.check_ok(1, "\x1b[31mred");
+  EXPECT_NE(console.stdout_.find("user \\x1b[31mred\n"), std::string::npos);
+
+  Error error(Status::ServerError, "Injected\x1b[2J\r\nlsedge: all good");
+  error.http_status = 500;
+  const spool::SpoolEntry e = entry("4", "1-9.json", 9);
+  reporter.run_retry(error, 1, 100, &e, false);
+  reporter.run_rejected(e, error, "/spool");
+  reporter.run_poisoned(e, error, 3, "/spool");
+  reporter.run_items_rejected(e, 1, 8, "bad\x1b[8mhidden", "/spool");
+  reporter.run_import_polled(e, 5, "failed\x1b[0m", 0);
+  reporter.error(error);
+  EXPECT_FALSE(has_raw_control(console.stdout_)) << console.stdout_;
+  EXPECT_FALSE(has_raw_control(console.stderr_)) << console.stderr_;
+  EXPECT_NE(console.stderr_.find("server said: Injected\\x1b[2J\\r\\nlsedge: all good\n"),
+            std::string::npos)
+      << console.stderr_;
+  EXPECT_NE(console.stderr_.find("e.g. \"bad\\x1b[8mhidden\""), std::string::npos);
+
+  RecordingConsole json_console;
+  Reporter json(json_console, true);
+  json.user(user);
+  json.error(error);
+  for (const char c : json_console.stdout_ + json_console.stderr_) {
+    EXPECT_TRUE(c == '\n' || static_cast<unsigned char>(c) >= 0x20) << "a raw C0 control in JSON";
+  }
+  cJSON* parsed = parse(lines_of(json_console.stdout_).at(0));
+  ASSERT_NE(parsed, nullptr);
+  EXPECT_STREQ(cJSON_GetObjectItem(parsed, "username")->valuestring, user.username.c_str());
+  cJSON_Delete(parsed);
+}
+
+TEST(ReporterHuman, AFullDetailEscapedStillEndsItsLine) {
+  RecordingConsole console;
+  Reporter reporter(console, false);
+  Error error(Status::ServerError);
+  while (error.detail.size() < error.detail.kCapacity) {
+    error.detail.append_truncated("\x1b");
+  }
+  error.http_status = 500;
+  const spool::SpoolEntry e = entry("4", "1-9.json", 9);
+  reporter.run_poisoned(e, error, 3, "/spool");
+  EXPECT_NE(console.stderr_.find("/rejected/ with the reason beside it, so the queue moves on\n"),
+            std::string::npos)
+      << console.stderr_.size();
+}
+
 TEST(ReporterHuman, ProgressBarOnlyAtATerminal) {
   RecordingConsole console;
   Reporter reporter(console, false);

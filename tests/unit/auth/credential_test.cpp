@@ -61,12 +61,14 @@ TEST(ClassifyCredential, EmptyInputIsItsOwnError) {
   EXPECT_EQ(classify_credential("\xEF\xBB\xBF").status(), Status::EmptyInput);
 }
 
-TEST(ClassifyCredential, WhitespaceOrControlInsideIsRefusedWithItsOffset) {
+TEST(ClassifyCredential, WhitespaceOrControlInsideIsRefusedWithItsPosition) {
   const std::string pat(testing::kSeedPat);
   const std::string split = pat.substr(0, 40) + "\n" + pat.substr(40);  // wrapped by a terminal
   const auto wrapped = classify_credential(split);
   ASSERT_EQ(wrapped.status(), Status::MalformedToken);
-  EXPECT_NE(std::string(wrapped.error().detail.c_str()).find("offset 40"), std::string::npos)
+  EXPECT_NE(std::string(wrapped.error().detail.c_str())
+                .find("the token contains whitespace at position 41 of "),
+            std::string::npos)
       << wrapped.error().detail.c_str();
   EXPECT_EQ(classify_credential("4b7e0f3c9a1d 2e8f6a5b").status(), Status::MalformedToken);
   EXPECT_EQ(classify_credential("Token 4b7e0f3c9a1d2e8f").status(), Status::MalformedToken);
@@ -124,6 +126,55 @@ TEST(ClassifyCredential, NoErrorDetailEverContainsTheToken) {
     EXPECT_EQ(detail.find(signature.substr(0, 10)), std::string::npos) << detail;
     EXPECT_EQ(detail.find("4b7e0f3c"), std::string::npos) << detail;
   }
+}
+
+// Quotes kept around (or left inside) a token: refused by shape, not sent as a legacy key.
+TEST(ClassifyCredential, QuotesInsideAreRefusedWithTheirPositionNeverTheToken) {
+  const std::string key = "4b7e0f3c9a1d2e8f4b7e0f3c9a1d2e8f4b7e0f3c";
+  ASSERT_EQ(classify_credential(key).value(), CredentialKind::LegacyKey);
+  const auto quoted = classify_credential("\"" + key + "\"");
+  ASSERT_EQ(quoted.status(), Status::MalformedToken);
+  EXPECT_EQ(quoted.error().detail.view(),
+            "the token contains a quote (\") at position 1 of 42; remove the quotes around it (a "
+            "Docker --env-file keeps them)");
+  const std::string pat(testing::kSeedPat);
+  for (const std::string& bad :
+       {pat + "'", "`" + key + "`", key.substr(0, 20) + "\"" + key.substr(20)}) {
+    const auto result = classify_credential(bad);
+    ASSERT_EQ(result.status(), Status::MalformedToken) << bad;
+    const std::string detail(result.error().detail.view());
+    EXPECT_NE(detail.find("a quote ("), std::string::npos) << detail;
+    EXPECT_EQ(detail.find("4b7e0f"), std::string::npos) << detail;
+    EXPECT_EQ(detail.find("eyJ"), std::string::npos) << detail;
+  }
+  EXPECT_NE(
+      std::string(
+          classify_credential(key.substr(0, 20) + "\"" + key.substr(20)).error().detail.view())
+          .find("at position 21 of 41"),
+      std::string::npos);
+  EXPECT_TRUE(check_token_characters(key).ok());
+  EXPECT_TRUE(check_token_characters(pat).ok());
+  EXPECT_EQ(check_token_characters("abc def").error().detail.view(),
+            "the token contains whitespace at position 4 of 7; copy the whole token again, as one "
+            "line");
+}
+
+TEST(ContainsTokenShape, FindsAJwtOrALegacyKeyAnywhere) {
+  const std::string pat(testing::kSeedPat);
+  const std::string key = "4b7e0f3c9a1d2e8f4b7e0f3c9a1d2e8f4b7e0f3c";
+  EXPECT_TRUE(contains_token_shape(pat));
+  EXPECT_TRUE(contains_token_shape("https://" + pat + "/"));
+  EXPECT_TRUE(contains_token_shape("/etc/" + key + ".pem"));
+  EXPECT_TRUE(contains_token_shape(key));
+  EXPECT_TRUE(contains_token_shape(testing::make_pat()));
+  // Not tokens: short hex, hostnames, UUIDs, ordinary paths and URLs.
+  EXPECT_FALSE(contains_token_shape(key.substr(0, 39)));
+  EXPECT_FALSE(contains_token_shape("/etc/ssl/certs/ca-certificates.crt"));
+  EXPECT_FALSE(contains_token_shape("https://label-studio.example.com:8443/ls/"));
+  EXPECT_FALSE(contains_token_shape("/var/lib/lsedge/123e4567-e89b-12d3-a456-426614174000.pem"));
+  EXPECT_FALSE(contains_token_shape("https://eyJ.example.com/"));  // too short to be a JWT
+  EXPECT_FALSE(contains_token_shape("eyjafjallajokull.volcanoes.example"));
+  EXPECT_FALSE(contains_token_shape(""));
 }
 
 }  // namespace

@@ -470,19 +470,20 @@ TEST_F(TokenManagerTest, TheServersAccessTokenIsValidated) {
   use_pat();
   exchanger.answer(testing::make_pat());  // a refresh token where an access token belongs
   const Header wrong_type = header();
-  EXPECT_EQ(wrong_type.status, Status::MalformedToken);
+  // The server's token is at fault, never the user's PAT (exit 5, not 3).
+  EXPECT_EQ(wrong_type.status, Status::ServerTokenMalformed);
   EXPECT_NE(std::string(wrong_type.error.detail.c_str()).find("not an access token"),
             std::string::npos);
   EXPECT_EQ(wrong_type.value, "");
 
   exchanger.answer("not-a-jwt");
   const Header garbage = header();
-  EXPECT_EQ(garbage.status, Status::MalformedToken);
+  EXPECT_EQ(garbage.status, Status::ServerTokenMalformed);
   EXPECT_NE(std::string(garbage.error.detail.c_str()).find("access token is unusable"),
             std::string::npos);
 
   exchanger.answer("");
-  EXPECT_EQ(header().status, Status::MalformedToken);
+  EXPECT_EQ(header().status, Status::ServerTokenMalformed);
   EXPECT_EQ(exchanger.calls(), 3);
   EXPECT_FALSE(tokens.access_deadline_ms());
 }

@@ -71,8 +71,26 @@ TEST(JsonWriter, EscapesQuotesBackslashesAndEveryControlCharacter) {
   EXPECT_EQ(written("C:\\path\\"), R"("C:\\path\\")");
   EXPECT_EQ(written("a\nb\rc\td\be\ff"), R"("a\nb\rc\td\be\ff")");
   EXPECT_EQ(written("\x00\x01\x1f"sv), R"("\u0000\u0001\u001f")");
-  EXPECT_EQ(written("\x7f / </script>"), "\"\x7f / </script>\"");  // need no escape in JSON
+  EXPECT_EQ(written("\x7f / </script>"), R"("\u007f / </script>")");  // DEL: for terminals
   EXPECT_EQ(written("Caf\xC3\xA9 \xF0\x9F\x98\x80"), "\"Caf\xC3\xA9 \xF0\x9F\x98\x80\"");
+}
+
+// JSON printed on a terminal (--json) cannot drive it: C1 controls (U+009B is a one-character CSI
+// for some terminals) are \u escapes too; other characters stay UTF-8, and all round-trip.
+TEST(JsonWriter, EscapesC1ControlsAndDelAndTheyRoundTrip) {
+  EXPECT_EQ(written("\xC2\x9B"
+                    "31m \xC2\x80\xC2\x9F\xC2\xA0\xC3\x9B"),
+            "\"\\u009b31m \\u0080\\u009f\xC2\xA0\xC3\x9B\"");
+  const std::string all = "a\x7f\xC2\x85\xC2\x9B\xC2\xA9z";
+  uint8_t buffer[128];
+  Writer w(buffer);
+  ASSERT_EQ(w.begin_object(), Status::Ok);
+  ASSERT_EQ(w.member_string("v", all), Status::Ok);
+  ASSERT_EQ(w.end_object(), Status::Ok);
+  StaticArena<4096> arena;
+  const auto parsed = parse(w.text(), arena);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().detail.c_str();
+  EXPECT_EQ(parsed->get("v").as_string(), std::string_view(all));
 }
 
 TEST(JsonWriter, EscapesKeysToo) {

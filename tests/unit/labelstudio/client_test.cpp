@@ -258,8 +258,9 @@ TEST(Client, MalformedRefreshAnswersAreClearErrors) {
       {"not json", Status::JsonInvalid},
       {R"({"refresh":"x"})", Status::JsonMissingField},
       {R"({"access":""})", Status::JsonMissingField},
-      {R"({"access":"garbage-not-a-jwt"})", Status::MalformedToken},
-      {R"({"access":")" + make_pat() + R"("})", Status::MalformedToken},  // a refresh token
+      // The server's token, not the user's PAT, is at fault (exit 5, not 3).
+      {R"({"access":"garbage-not-a-jwt"})", Status::ServerTokenMalformed},
+      {R"({"access":")" + make_pat() + R"("})", Status::ServerTokenMalformed},  // a refresh token
   };
   for (const auto& c : cases) {
     Rig rig;

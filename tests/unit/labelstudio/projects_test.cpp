@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "board_sizes.h"
 #include "tests/unit/labelstudio/api_rig.h"
 
 namespace lsedge::labelstudio {
@@ -180,6 +181,57 @@ TEST(ListProjects, EmptyPageWithANextLinkIsRefusedInsteadOfLooping) {
   Collect all;
   EXPECT_EQ(list_projects(*rig.client, all, rig.deadline()).status(),
             Status::HttpMalformedResponse);
+}
+
+// A server that ignores page= and answers the same page with the same "next" forever (one such
+// answer made 280,000 requests a minute) is stopped at the second page.
+TEST(ListProjects, ARepeatedNextLinkIsARunaway) {
+  Rig rig;
+  rig.legacy();
+  const std::string same = page({{9, "A"}}, R"("http://x/api/projects/?page=2")", 1000);
+  rig.socket.add_connection().then_data(same).then_data(same).then_data(same);
+  Collect all;
+  const Outcome listed = list_projects(*rig.client, all, rig.deadline());
+  EXPECT_EQ(listed.status(), Status::PaginationRunaway);
+  EXPECT_NE(std::string(listed.error().detail.view()).find("same \"next\" link"), std::string::npos)
+      << listed.error().detail.c_str();
+  EXPECT_EQ(count(rig.sent(), "GET "), 2u);
+}
+
+// Links that differ each time still end at LSEDGE_MAX_LIST_PAGES pages.
+TEST(ListProjects, AListingLongerThanThePageCapIsARunaway) {
+  Rig rig;
+  rig.legacy();
+  auto& connection = rig.socket.add_connection();
+  for (int i = 1; i <= LSEDGE_MAX_LIST_PAGES + 1; ++i) {
+    connection.then_data(
+        page({{i, "p"}}, R"("http://x/api/projects/?page=)" + std::to_string(i + 1) + R"(")"));
+  }
+  Collect all;
+  const Outcome listed = list_projects(*rig.client, all, rig.deadline());
+  EXPECT_EQ(listed.status(), Status::PaginationRunaway);
+  EXPECT_NE(std::string(listed.error().detail.view()).find("LSEDGE_MAX_LIST_PAGES"),
+            std::string::npos)
+      << listed.error().detail.c_str();
+  EXPECT_EQ(count(rig.sent(), "GET "), static_cast<size_t>(LSEDGE_MAX_LIST_PAGES));
+  EXPECT_EQ(all.ids.size(), static_cast<size_t>(LSEDGE_MAX_LIST_PAGES));
+}
+
+// A redirect's detail is the Location and the URL to set: no context in front to cut it short.
+TEST(ListProjects, ARedirectKeepsItsLocationAndHintWhole) {
+  Rig rig;
+  rig.legacy();
+  const std::string location =
+      "https://ls.example:8443/api/projects/?page=1&page_size=100&ordering=id&include=id,"
+      "title,task_number&title=Redirect%20me%20please";
+  rig.socket.add_connection().then_data(http_response(301, "", "Location: " + location + "\r\n"));
+  Collect all;
+  const Outcome listed = list_projects(*rig.client, all, rig.deadline(), "Redirect me please");
+  ASSERT_EQ(listed.status(), Status::Redirected);
+  const std::string detail(listed.error().detail.view());
+  EXPECT_NE(detail.find(location), std::string::npos) << detail;
+  EXPECT_NE(detail.find("try LABEL_STUDIO_URL=https://ls.example:8443"), std::string::npos)
+      << detail;
 }
 
 TEST(ListProjects, AnswersThatAreNotProjectPagesAreErrors) {

@@ -80,7 +80,25 @@ TEST_F(StderrLogSinkTest, DropsRecordsBelowTheThreshold) {
 TEST_F(StderrLogSinkTest, ControlCharactersCannotForgeLines) {
   StderrLogSink sink(clock_, LogLevel::Info, fds_[1]);
   sink.write(LogLevel::Error, "labelstudio", "detail\n[  99.000] info auth: fake\x1b[2J");
-  EXPECT_EQ(drain(), "[  12.345] error labelstudio: detail?[  99.000] info auth: fake?[2J\n");
+  EXPECT_EQ(drain(), "[  12.345] error labelstudio: detail\\n[  99.000] info auth: fake\\x1b[2J\n");
+}
+
+// The sink and the console escape alike (one function): C1 controls and bytes that are not UTF-8
+// too, and an escape is never cut in half at the line's end.
+TEST_F(StderrLogSinkTest, EscapesC1ControlsAndInvalidBytesWholeAtTheCut) {
+  StderrLogSink sink(clock_, LogLevel::Info, fds_[1]);
+  sink.write(LogLevel::Info, "x",
+             "a\xC2\x9B"
+             "31m\xFF\x7F");
+  sink.write(LogLevel::Info, "x", std::string(2 * LSEDGE_LOG_LINE_CAPACITY, '\x1b'));
+  const std::string text = drain();
+  const std::string first = "[  12.345] info x: a\\u009b31m\\xff\\x7f\n";
+  ASSERT_EQ(text.substr(0, first.size()), first);
+  const std::string line = text.substr(first.size());
+  ASSERT_GE(line.size(), 6u);
+  EXPECT_LE(line.size(), static_cast<size_t>(LSEDGE_LOG_LINE_CAPACITY));
+  EXPECT_EQ(line.substr(line.size() - 5), "\\x1b\n");
+  EXPECT_EQ((line.size() - 1 - std::string("[  12.345] info x: ").size()) % 4, 0u);
 }
 
 TEST_F(StderrLogSinkTest, LongMessagesAreCutAtTheLineCapacityOnAUtf8Boundary) {

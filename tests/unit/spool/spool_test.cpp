@@ -115,6 +115,7 @@ struct Fixture {
   Spool spool{storage, entropy, Logger(&log, "spool")};
   Fixture() {
     storage.put_directory("/data");
+    storage.put_directory(kDir);  // empty: `run` makes a spool of it (it never creates one)
     storage.put_directory("/in");
   }
   void put(const std::string& name, const std::string& content) {
@@ -209,7 +210,7 @@ TEST(Spool, AddsAreQueuedAsBatchesAndServedInFifoOrder) {
   EXPECT_FALSE(*empty);
   EXPECT_EQ(f.storage.snapshot().count(std::string(kDir) + "/queue/00000000000000000001/"), 0u)
       << "emptied groups are removed";
-  EXPECT_EQ(f.storage.open_handles(), 0u);
+  EXPECT_EQ(f.storage.open_handles(), 1u) << "the consumer's lock";
   EXPECT_EQ(f.storage.open_directories(), 0u);
 }
 
@@ -250,7 +251,7 @@ TEST(Spool, InvalidTaskFilesLeaveTheQueueUnchanged) {
   EXPECT_EQ(missing.error().detail.view(), "/in/missing.json");
 
   EXPECT_EQ(f.storage.snapshot(), before) << "nothing of a failed add anywhere, tmp/ included";
-  EXPECT_EQ(f.storage.open_handles(), 0u);
+  EXPECT_EQ(f.storage.open_handles(), 1u) << "the consumer's lock";
   EXPECT_EQ(f.storage.open_directories(), 0u);
 }
 
@@ -271,7 +272,7 @@ TEST(Spool, AFullDiskDuringAddIsAClearErrorAndLeavesNothing) {
     const std::string_view detail = added.error().detail.view();
     EXPECT_EQ(detail.substr(0, 27), "disk full: /data/spool/tmp/") << detail;
     EXPECT_EQ(f.storage.snapshot(), before);
-    EXPECT_EQ(f.storage.open_handles(), 0u);
+    EXPECT_EQ(f.storage.open_handles(), 1u) << "the consumer's lock";
     EXPECT_EQ(f.storage.open_directories(), 0u);
   }
 }
@@ -584,9 +585,14 @@ TEST(Spool, NoTaskIsLostAndEveryDuplicateIsCountedAtAnyConsumerCrash) {
       }
       EXPECT_EQ(server.stored.count("BAD:0"), 0u);
       auto rejected = files_under(f.storage, "rejected");
-      ASSERT_EQ(rejected.size(), 2u) << "k=" << k;
+      // The entry leaves the queue before its reason is written: a crash in between leaves
+      // the entry without it.
+      ASSERT_GE(rejected.size(), 1u) << "k=" << k;
+      ASSERT_LE(rejected.size(), 2u) << "k=" << k;
       EXPECT_EQ(tasks_of(rejected.begin()->second), ids("BAD", 0, 2));
-      EXPECT_EQ(std::next(rejected.begin())->second, "bad task\n");
+      if (rejected.size() == 2) {
+        EXPECT_EQ(std::next(rejected.begin())->second, "bad task\n");
+      }
       EXPECT_TRUE(files_under(f.storage, "queue").empty()) << "k=" << k;
       const auto counts = restarted.counts();
       EXPECT_EQ(counts->queued_entries, 0u);
@@ -624,6 +630,7 @@ TEST(Spool, TenThousandTasksSplitIntoBatchesUnderTheBudget) {
 TEST(Spool, ConcurrentAddersAndAConsumerNeverMixOrLoseAdds) {
   MemoryStorage storage;
   storage.put_directory("/data");
+  storage.put_directory(kDir);
   storage.put_directory("/in");
   for (int i = 0; i < 20; ++i) {
     storage.put_file("/in/p" + std::to_string(i) + ".json",
@@ -753,7 +760,8 @@ TEST(Spool, OpenCreatesTheLayoutAndRefusesBadDirectories) {
   EXPECT_EQ(
       closed.open("/" + std::string(LSEDGE_PATH_CAPACITY, 'd'), Spool::Role::Consumer).status(),
       Status::InvalidArgument);
-  auto no_parent = closed.open("/nowhere/spool", Spool::Role::Consumer);
+  EXPECT_EQ(closed.open("/nowhere/spool", Spool::Role::Consumer).status(), Status::SpoolNotFound);
+  auto no_parent = closed.open("/nowhere/spool", Spool::Role::Producer);
   EXPECT_EQ(no_parent.status(), Status::FileNotFound);
   EXPECT_EQ(no_parent.error().code, ENOENT);
 }
@@ -815,7 +823,7 @@ TEST(Spool, TheEntryBodyReadsTheFileAndRewinds) {
   EXPECT_EQ(read_entry(f.storage, entry, 3), "[{\"a\":1},{\"b\":2}]");
   EXPECT_EQ(body.read(ByteSpan()).status(), Status::InvalidArgument);
   body.close();
-  EXPECT_EQ(f.storage.open_handles(), 0u);
+  EXPECT_EQ(f.storage.open_handles(), 1u) << "the consumer's lock";
   EXPECT_EQ(f.storage.open_directories(), 0u);
 }
 

@@ -44,6 +44,18 @@ class ProjectListPagination(PageNumberPagination):
     page_size_query_param = 'page_size'
     max_page_size = 100
 
+    # Knob `page_loop`: page 1 whatever is asked, always with the same "next" link (a client must not follow it
+    # forever).
+    def get_page_number(self, request, paginator):
+        if state.read_knobs().get('page_loop'):
+            return 1
+        return super().get_page_number(request, paginator)
+
+    def get_next_link(self):
+        if state.read_knobs().get('page_loop'):
+            return self.request.build_absolute_uri('/api/projects/?page=2')
+        return super().get_next_link()
+
 
 def _org_projects(request):
     return Project.objects.filter(organization=request.user.active_organization)

@@ -28,8 +28,10 @@ KNOB_NAMES = (
     'ignore_include',
     'poison',
     'page_404_bytes',
+    'page_loop',
     'body_limit',
     'redirect_http',
+    'hostile_text',
 )
 
 # nginx.json keys the knobs change, with the values `reset` restores.
@@ -147,7 +149,7 @@ def set_knob(name, value):
         with state.locked_knobs() as k:
             k['retry_after'] = n
         return 'Retry-After %d on injected failures' % n
-    if name in ('copy_iat', 'async_import', 'ignore_include'):
+    if name in ('copy_iat', 'async_import', 'ignore_include', 'page_loop'):
         on = _onoff(value)
         with state.locked_knobs() as k:
             k[name] = on
@@ -157,6 +159,10 @@ def set_knob(name, value):
         with state.locked_knobs() as k:
             k[name] = n
         return '%s %d' % (name, n)
+    if name == 'hostile_text':
+        with state.locked_knobs() as k:
+            k['hostile_text'] = value
+        return 'whoami fields and injected details are now %r' % value if value else 'hostile_text off'
     if name == 'poison':
         with state.locked_knobs() as k:
             k['poison'] = value

@@ -1,0 +1,212 @@
+#include "firmware/spool/spool.h"
+
+#include <optional>
+
+#include "firmware/spool/spool_internal.h"
+
+namespace lsedge::spool {
+
+using namespace detail;  // NOLINT(google-build-using-namespace): the room's own helpers
+using taskfile::BatchBodyReader;
+using taskfile::BatchPlanner;
+using taskfile::TaskBatch;
+using taskfile::TaskElement;
+
+// --- add() ---
+
+Outcome Spool::claim_staging(Path& claim, Path& staging) {
+  Path tmp;
+  LSEDGE_TRY(join(tmp, dir_.view(), kTmp));
+  Name token;
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    LSEDGE_TRY(random_token(entropy_, token));
+    LSEDGE_TRY(join(claim, tmp.view(), token.view(), {}, kClaimSuffix));
+    LSEDGE_TRY(join(staging, tmp.view(), token.view()));
+    LSEDGE_TRY_ASSIGN(const bool claimed, claim_as(claim.view(), staging.view()));
+    if (claimed) {
+      return {};
+    }
+  }
+  return Error(Status::FileError, "spool: no free staging name in tmp/");
+}
+
+Result<bool> Spool::claim_as(std::string_view claim, std::string_view staging) {
+  Result<hal::FileHandle> created = storage_.create_new(claim);
+  if (created.status() == Status::FileExists) {
+    return false;
+  }
+  LSEDGE_TRY_ASSIGN(const hal::FileHandle file, std::move(created));
+  storage_.close(file);
+  const Outcome made = storage_.make_directory(staging);
+  if (!made.ok()) {
+    (void)storage_.remove(claim);
+    return made.error();
+  }
+  return true;
+}
+
+void Spool::discard_staging(std::string_view claim, std::string_view staging) {
+  const Outcome removed = remove_tree(staging, 0);
+  if (!removed.ok()) {
+    log_.warn("cannot remove %.*s (%s); the next run removes it", static_cast<int>(staging.size()),
+              staging.data(), status_name(removed.status()));
+  }
+  (void)storage_.remove(claim);
+}
+
+Outcome Spool::write_entries(std::string_view task_file, hal::FileHandle file,
+                             std::string_view staging, uint64_t budget_bytes,
+                             SpoolAddResult& result) {
+  BatchPlanner planner(storage_, file, ByteSpan(scan_chunk_), budget_bytes);
+  TaskBatch batch;
+  for (;;) {
+    const Result<bool> more = planner.next(batch);
+    if (!more.ok()) {
+      // A failed read of the task file names it (the storage can only name the handle).
+      return more.status() == Status::FileError && more.error().code != 0 &&
+                     more.error().detail.view().rfind("file handle", 0) == 0
+                 ? at_path(more.error(), task_file)
+                 : more.error();
+    }
+    if (!*more) {
+      break;
+    }
+    LSEDGE_TRY(write_entry(task_file, file, staging, batch));
+    result.entries += 1;
+    result.tasks += batch.task_count;
+    result.body_bytes += batch.body_size;
+  }
+  result.format = planner.summary().format;
+  return {};
+}
+
+// One batch into staging/<BATCH>-<TASKS>.json, synced.
+Outcome Spool::write_entry(std::string_view task_file, hal::FileHandle file,
+                           std::string_view staging, const TaskBatch& batch) {
+  Name name;
+  if (append_padded(name, batch.index, kBatchDigits) != Status::Ok ||
+      name.append('-') != Status::Ok || name.append_uint(batch.task_count) != Status::Ok ||
+      name.append(kEntrySuffix) != Status::Ok) {
+    return Error(Status::InvalidArgument, "spool entry name too long");
+  }
+  Path path;
+  LSEDGE_TRY(join(path, staging, name.view()));
+  LSEDGE_TRY_ASSIGN(const hal::FileHandle created, storage_.create_new(path.view()));
+  const hal::ScopedFile out(storage_, created);
+  BatchBodyReader body(storage_, file, batch, ByteSpan(body_chunk_));
+  LSEDGE_TRY_ASSIGN(const uint64_t written,
+                    copy_entry_body(body, out.get(), task_file, path.view()));
+  if (written != batch.body_size) {
+    return Error(Status::JsonInvalid, "task file changed while it was spooled");
+  }
+  const Outcome synced = storage_.sync(out.get());
+  if (!synced.ok()) {
+    return at_path(synced.error(), path.view());
+  }
+  return {};
+}
+
+// Appends the whole of `body` to `out` through write_chunk_; returns the bytes written.
+Result<uint64_t> Spool::copy_entry_body(BatchBodyReader& body, hal::FileHandle out,
+                                        std::string_view task_file, std::string_view path) {
+  uint64_t written = 0;
+  for (;;) {
+    Result<size_t> got = body.read(ByteSpan(write_chunk_));
+    if (!got.ok()) {
+      return at_path(got.error(), task_file);
+    }
+    if (*got == 0) {
+      return written;
+    }
+    const Outcome appended = storage_.append(out, ConstByteSpan(write_chunk_, *got));
+    if (!appended.ok()) {
+      return at_path(appended.error(), path);
+    }
+    written += *got;
+  }
+}
+
+Result<uint64_t> Spool::highest_sequence() {
+  Path path;
+  LSEDGE_TRY(join(path, dir_.view(), kQueue));
+  LSEDGE_TRY_ASSIGN(const uint64_t queued, highest_sequence_in(storage_, path.view(), parse_group));
+  LSEDGE_TRY(join(path, dir_.view(), kRejected));
+  LSEDGE_TRY_ASSIGN(const uint64_t rejected,
+                    highest_sequence_in(storage_, path.view(), parse_rejected_group));
+  return queued > rejected ? queued : rejected;
+}
+
+Result<uint64_t> Spool::publish(std::string_view staging) {
+  Path queue;
+  LSEDGE_TRY(join(queue, dir_.view(), kQueue));
+  for (int attempt = 0; attempt < kPublishAttempts; ++attempt) {
+    LSEDGE_TRY_ASSIGN(const uint64_t highest, highest_sequence());
+    if (highest == UINT64_MAX) {
+      return Error(Status::FileError, "spool: sequence numbers exhausted");
+    }
+    LSEDGE_TRY_ASSIGN(const bool published, publish_as(staging, queue.view(), highest + 1));
+    if (published) {
+      return highest + 1;
+    }
+  }
+  return Error(Status::FileError, "spool: too many concurrent adds; try again");
+}
+
+Result<bool> Spool::publish_as(std::string_view staging, std::string_view queue,
+                               uint64_t sequence) {
+  Name group;
+  (void)append_padded(group, sequence, kSequenceDigits);
+  Path target;
+  LSEDGE_TRY(join(target, queue, group.view()));
+  // rename(2) replaces only an empty directory: a group another adder published first makes
+  // this fail, and the next number is tried.
+  const Outcome moved = storage_.rename(staging, target.view());
+  if (is_taken(moved)) {
+    return false;
+  }
+  LSEDGE_TRY(moved);
+  const Outcome synced = storage_.sync_directory(queue);
+  if (!synced.ok()) {
+    // Not durable, so not reported as added: take it back if nothing has touched it yet.
+    if (!storage_.rename(target.view(), staging).ok()) {
+      log_.error("%s could not be made durable nor taken back; it may be uploaded", target.c_str());
+    }
+    return synced.error();
+  }
+  return true;
+}
+
+Result<SpoolAddResult> Spool::add(std::string_view task_file, uint64_t budget_bytes) {
+  LSEDGE_TRY(require_open());
+  LSEDGE_TRY_ASSIGN(const hal::FileHandle opened, storage_.open_read(task_file));
+  const hal::ScopedFile file(storage_, opened);
+
+  Path claim;
+  Path staging;
+  LSEDGE_TRY(claim_staging(claim, staging));
+  SpoolAddResult result;
+  Outcome done = write_entries(task_file, file.get(), staging.view(), budget_bytes, result);
+  if (done.ok()) {
+    done = storage_.sync_directory(staging.view());
+  }
+  if (done.ok()) {
+    Result<uint64_t> sequence = publish(staging.view());
+    if (sequence.ok()) {
+      result.sequence = *sequence;
+    } else {
+      done = sequence.error();
+    }
+  }
+  if (!done.ok()) {
+    discard_staging(claim.view(), staging.view());
+    return done.error();
+  }
+  (void)storage_.remove(claim.view());  // a leftover claim is garbage, removed by the consumer
+  log_.info("queued %llu tasks from %.*s as %llu entries (group %llu)",
+            static_cast<unsigned long long>(result.tasks), static_cast<int>(task_file.size()),
+            task_file.data(), static_cast<unsigned long long>(result.entries),
+            static_cast<unsigned long long>(result.sequence));
+  return result;
+}
+
+}  // namespace lsedge::spool

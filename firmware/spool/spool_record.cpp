@@ -1,0 +1,272 @@
+// The consumer's lock and in-flight record (DIR/consumer.lock): sending never needs a new inode
+// or byte, because the record is overwritten in place in bytes the file has had since the
+// spool was made. See docs/spool.md, "The consumer lock and the in-flight record".
+#include <optional>
+
+#include "firmware/spool/spool.h"
+#include "firmware/spool/spool_internal.h"
+
+namespace lsedge::spool {
+
+using namespace detail;  // NOLINT(google-build-using-namespace): the room's own helpers
+
+namespace {
+
+constexpr std::string_view kRecordPrefix = "lsedge in-flight ";
+constexpr uint8_t kZeros[kRecordBytes] = {};
+using SlotLine = FixedString<kRecordSlotBytes>;
+
+// The next space-separated token of `rest` (consumed with its space).
+std::string_view take_token(std::string_view& rest) {
+  const size_t space = rest.find(' ');
+  const std::string_view token = rest.substr(0, space);
+  rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
+  return token;
+}
+
+void append_hex32(SlotLine& line, uint32_t value) {
+  const char hex[] = "0123456789abcdef";
+  for (int shift = 28; shift >= 0; shift -= 4) {
+    (void)line.append(hex[(value >> shift) & 0xFu]);
+  }
+}
+
+const char* state_word(uint8_t state) {
+  static const char* const kWords[] = {"none", "sending", "imported"};
+  return state < 3 ? kWords[state] : "none";
+}
+
+// "lsedge in-flight COUNTER STATE IMPORT_ID AFTER_UNKNOWN GROUP NAME CHECKSUM\n"; "-" for an
+// empty group or name.
+template <class Record>
+void format_slot(const Record& record, SlotLine& line) {
+  line.clear();
+  (void)line.append(kRecordPrefix);
+  (void)line.append_uint(record.counter);
+  (void)line.append(' ');
+  (void)line.append(state_word(static_cast<uint8_t>(record.state)));
+  (void)line.append(' ');
+  (void)line.append_int(record.import_id);
+  (void)line.append(record.after_unknown ? " 1 " : " 0 ");
+  (void)line.append(record.group.empty() ? std::string_view("-") : record.group.view());
+  (void)line.append(' ');
+  (void)line.append(record.name.empty() ? std::string_view("-") : record.name.view());
+  const uint32_t sum = checksum(line.view());
+  (void)line.append(' ');
+  append_hex32(line, sum);
+  (void)line.append('\n');
+}
+
+// A whole slot (its checksum matches) into `out`; false for a torn, empty or foreign one.
+template <class Record>
+bool parse_slot(std::string_view slot, Record& out) {
+  const size_t newline = slot.find('\n');
+  if (newline == std::string_view::npos || newline < 10) {
+    return false;
+  }
+  const std::string_view line = slot.substr(0, newline);
+  const std::string_view body = line.substr(0, line.size() - 9);
+  SlotLine sum;
+  append_hex32(sum, checksum(body));
+  if (line[line.size() - 9] != ' ' || line.substr(line.size() - 8) != sum.view() ||
+      body.substr(0, kRecordPrefix.size()) != kRecordPrefix) {
+    return false;
+  }
+  std::string_view rest = body.substr(kRecordPrefix.size());
+  const std::optional<uint64_t> counter = parse_number(take_token(rest));
+  const std::string_view state = take_token(rest);
+  const std::string_view import_text = take_token(rest);
+  const std::optional<uint64_t> import_id = parse_number(import_text);
+  const std::string_view unknown = take_token(rest);
+  const std::string_view group = take_token(rest);
+  const std::string_view name = take_token(rest);
+  if (!counter || !import_id || *import_id > static_cast<uint64_t>(INT64_MAX) || !rest.empty() ||
+      (unknown != "0" && unknown != "1")) {
+    return false;
+  }
+  Record parsed;
+  parsed.counter = *counter;
+  parsed.import_id = static_cast<int64_t>(*import_id);
+  parsed.after_unknown = unknown == "1";
+  using State = decltype(parsed.state);
+  if (state == "sending") {
+    parsed.state = State::Sending;
+  } else if (state == "imported") {
+    parsed.state = State::Imported;
+  } else if (state != "none") {
+    return false;
+  }
+  if (parsed.state != State::None &&
+      (parsed.group.assign(group) != Status::Ok || parsed.name.assign(name) != Status::Ok)) {
+    return false;
+  }
+  out = parsed;
+  return true;
+}
+
+}  // namespace
+
+Outcome Spool::make_lock_file() {
+  Path path;
+  LSEDGE_TRY(join(path, dir_.view(), kConsumerLock));
+  LSEDGE_TRY_ASSIGN(const bool present, storage_.exists(path.view()));
+  if (present) {
+    return {};
+  }
+  Result<hal::FileHandle> created = storage_.create_new(path.view());
+  if (created.status() == Status::FileExists) {
+    return {};  // another process made it just now
+  }
+  LSEDGE_TRY_ASSIGN(const hal::FileHandle file, std::move(created));
+  const hal::ScopedFile out(storage_, file);
+  // Its bytes exist from now on: the record never needs a byte the disk may no longer have.
+  Outcome written = storage_.append(out.get(), ConstByteSpan(kZeros, kRecordBytes));
+  if (written.ok()) {
+    written = storage_.sync(out.get());
+  }
+  if (!written.ok()) {
+    (void)storage_.remove(path.view());
+    return at_path(written.error(), path.view());
+  }
+  return {};
+}
+
+Outcome Spool::take_lock() {
+  Path path;
+  LSEDGE_TRY(join(path, dir_.view(), kConsumerLock));
+  LSEDGE_TRY_ASSIGN(const hal::FileHandle lock,
+                    storage_.lock_file(path.view(), hal::LockWait::NoWait));
+  if (!lock.valid()) {
+    Error busy(Status::SpoolBusy, "another lsedge run holds ");
+    busy.detail.append_truncated(path.view());
+    return busy;
+  }
+  lock_ = lock;
+  // A file an interrupted creation left short gets its bytes now, while the disk has them.
+  LSEDGE_TRY_ASSIGN(const uint64_t size, storage_.size(lock_));
+  if (size < kRecordBytes) {
+    const Outcome grown = storage_.write_at(
+        lock_, size, ConstByteSpan(kZeros, static_cast<size_t>(kRecordBytes - size)));
+    LSEDGE_TRY(grown.ok() ? storage_.sync(lock_) : grown);
+  }
+  return {};
+}
+
+Outcome Spool::require_consumer() const {
+  LSEDGE_TRY(require_open());
+  if (!lock_.valid()) {
+    return Error(Status::InvalidArgument,
+                 "only a spool opened as the consumer (Role::Consumer) sends entries");
+  }
+  return {};
+}
+
+Outcome Spool::load_record() {
+  uint8_t bytes[kRecordBytes] = {};
+  size_t have = 0;
+  while (have < kRecordBytes) {
+    LSEDGE_TRY_ASSIGN(const size_t got,
+                      storage_.read_at(lock_, have, ByteSpan(bytes + have, kRecordBytes - have)));
+    if (got == 0) {
+      break;
+    }
+    have += got;
+  }
+  record_ = InFlight();
+  record_slot_ = kRecordSlots - 1;  // none whole: the first write goes to slot 0
+  for (size_t slot = 0; slot < kRecordSlots; ++slot) {
+    InFlight parsed;
+    const std::string_view text(reinterpret_cast<const char*>(bytes) + slot * kRecordSlotBytes,
+                                kRecordSlotBytes);
+    if (parse_slot(text, parsed) && parsed.counter >= record_.counter) {
+      record_ = parsed;
+      record_slot_ = slot;
+    }
+  }
+  if (record_.state != InFlight::State::None) {
+    log_.info("in-flight record: %s/%s (%s)", record_.group.c_str(), record_.name.c_str(),
+              state_word(static_cast<uint8_t>(record_.state)));
+  }
+  return {};
+}
+
+Outcome Spool::write_record(const InFlight& record, bool durable) {
+  InFlight next = record;
+  next.counter = record_.counter + 1;
+  const size_t slot = (record_slot_ + 1) % kRecordSlots;
+  uint8_t bytes[kRecordSlotBytes] = {};
+  SlotLine line;
+  format_slot(next, line);
+  for (size_t i = 0; i < line.size(); ++i) {
+    bytes[i] = static_cast<uint8_t>(line.view()[i]);
+  }
+  LSEDGE_TRY(storage_.write_at(lock_, slot * kRecordSlotBytes, ConstByteSpan(bytes)));
+  if (durable) {
+    LSEDGE_TRY(storage_.sync(lock_));
+  }
+  record_ = next;
+  record_slot_ = slot;
+  return {};
+}
+
+Outcome Spool::record_entry(InFlight::State state, const SpoolEntry& entry, int64_t import_id) {
+  if (record_.state != InFlight::State::None &&
+      !record_.names(entry.group.view(), entry.name.view())) {
+    LSEDGE_TRY(displace_record());
+  }
+  InFlight record;
+  record.state = state;
+  record.import_id = import_id;
+  record.after_unknown = entry.outcome_unknown;
+  (void)record.group.assign(entry.group.view());
+  (void)record.name.assign(entry.name.view());
+  return write_record(record, true);
+}
+
+Outcome Spool::clear_record_of(const SpoolEntry& entry, bool durable) {
+  if (!record_.names(entry.group.view(), entry.name.view())) {
+    return {};
+  }
+  return write_record(InFlight(), durable);
+}
+
+Outcome Spool::clear_record_of_split(std::string_view group, std::string_view split_name) {
+  Name entry_name;
+  if (entry_name.assign(split_name.substr(0, split_name.size() - kSplitSuffix.size())) !=
+          Status::Ok ||
+      entry_name.append(kEntrySuffix) != Status::Ok || !record_.names(group, entry_name.view())) {
+    return {};
+  }
+  return write_record(InFlight(), false);
+}
+
+Result<bool> Spool::is_in_flight(std::string_view group, std::string_view name) {
+  LSEDGE_TRY(require_open());
+  if (record_.names(group, name) &&
+      (record_.state == InFlight::State::Sending || record_.after_unknown)) {
+    return true;
+  }
+  // An earlier release's marker (or one displace_record() wrote).
+  Path group_path;
+  LSEDGE_TRY(join(group_path, dir_.view(), kQueue, group));
+  Path marker;
+  LSEDGE_TRY(join(marker, group_path.view(), name, {}, kMarkerSuffix));
+  return storage_.exists(marker.view());
+}
+
+Result<uint64_t> Spool::unknown_in_record() {
+  if (record_.state == InFlight::State::None ||
+      (record_.state == InFlight::State::Imported && !record_.after_unknown)) {
+    return uint64_t{0};
+  }
+  Path entry;
+  LSEDGE_TRY(join(entry, dir_.view(), kQueue, record_.group.view()));
+  LSEDGE_TRY(join(entry, Path(entry).view(), record_.name.view()));
+  LSEDGE_TRY_ASSIGN(const bool queued, storage_.exists(entry.view()));
+  Path marker;
+  LSEDGE_TRY(join(marker, entry.view(), {}, {}, kMarkerSuffix));
+  LSEDGE_TRY_ASSIGN(const bool marked, storage_.exists(marker.view()));
+  return uint64_t{queued && !marked ? 1u : 0u};
+}
+
+}  // namespace lsedge::spool
