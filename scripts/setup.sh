@@ -2,6 +2,9 @@
 # Installs every Debian package lsedge needs to build, test and run its loopback server, plus the
 # firmware builds' cross compilers, qemu-user and the Debian source packages of Mbed TLS and
 # cJSON (apt-get source, unpacked into .deps/, git-ignored).
+# Changes the machine (as root, or through sudo): enables deb-src on the existing APT entries,
+# adds the dpkg architectures arm64 and armhf, makes "localhost" resolve (/etc/hosts) when it does
+# not, installs packages (README.md says which).
 # Idempotent: edits, installs and downloads only what is missing; `apt-get update` runs at most
 # twice (once more after deb-src entries were enabled).
 set -euo pipefail
@@ -13,6 +16,9 @@ packages=(
   clang  # libFuzzer targets (scripts/fuzz.sh, docs/fuzzing.md)
   # dependencies (found, never vendored)
   libmbedtls-dev libcjson-dev node-llhttp googletest libgtest-dev
+  # the system CA bundle: lsedge's default trust store (LABEL_STUDIO_CA_FILE replaces it); a
+  # minimal Debian (a container image) lacks it, and --no-install-recommends does not pull it in
+  ca-certificates
   # loopback Label Studio-compatible server (tests/server) and integration tests
   python3 python3-django python3-djangorestframework python3-djangorestframework-simplejwt
   gunicorn nginx-light openssl curl faketime procps
@@ -30,6 +36,10 @@ source_packages=(mbedtls:mbedtls:library/ssl_tls.c cjson:cjson:cJSON.c)
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
+  if ! command -v sudo >/dev/null; then
+    echo "setup: installing packages needs root: run scripts/setup.sh as root, or install sudo" >&2
+    exit 1
+  fi
   SUDO="sudo"
 fi
 export DEBIAN_FRONTEND=noninteractive
@@ -69,6 +79,15 @@ for arch in "${foreign_architectures[@]}"; do
     need_update=1
   fi
 done
+
+# "localhost" must resolve to the loopback address (the tests connect to https://localhost, whose
+# certificate has that DNS name). Debian's installer and container runtimes write /etc/hosts; a
+# debootstrapped root or a bare chroot has none, and a DNS server may not answer for localhost.
+if ! getent hosts localhost | grep -qE '^(127\.|::1[[:space:]])'; then
+  printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' |
+    $SUDO tee -a /etc/hosts >/dev/null
+  echo "setup: added localhost (127.0.0.1, ::1) to /etc/hosts"
+fi
 
 missing=()
 for p in "${packages[@]}"; do

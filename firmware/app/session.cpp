@@ -281,6 +281,11 @@ Outcome Session::open() {
       error.detail.append_truncated(": ");
       error.detail.append_truncated(file_problem(opened.status()));
     }
+    if (config_.ca_file.empty()) {
+      // Minimal systems (container images, debootstrap) have no bundle until it is installed.
+      error.detail.append_truncated(
+          "; install the ca-certificates package, or set LABEL_STUDIO_CA_FILE (--ca-file)");
+    }
     error.code = opened.error().code;
     return error;
   }

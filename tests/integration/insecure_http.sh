@@ -8,7 +8,7 @@ expect_rc 2
 expect_err "not loopback"
 # When allowed, lsedge really tries: run it in a network namespace of its own so that not even
 # the DNS query leaves this machine (the lookup then fails: exit 4).
-unshare -n true || fail "unshare -n is needed to keep this test's traffic on the machine"
+need_net_namespace
 for how in --allow-insecure-http LABEL_STUDIO_ALLOW_INSECURE_HTTP=1; do
   set +e
   if [ "$how" = --allow-insecure-http ]; then

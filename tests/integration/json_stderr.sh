@@ -15,9 +15,17 @@ print(len(lines))
 PY
 }
 
+# Debug logging of a whole whoami against the server: many lines, all JSON.
+LABEL_STUDIO_URL=$LSEDGE_TEST_HTTP_URL LABEL_STUDIO_API_TOKEN=$PAT run_lsedge --json -vv whoami
+expect_rc 0
+lines=$(every_line_json "$work/stderr") || fail "a stderr line is not JSON"
+[ "$lines" -gt 0 ] || fail "expected debug log lines on stderr"
+printf '%s' "$out" | /usr/bin/python3 -c 'import json,sys; json.load(sys.stdin)["username"]' ||
+  fail "stdout is not the user as JSON"
+
 # A warning (plain HTTP allowed to a non-loopback host), then a network error; in a network
-# namespace of its own so that not even the DNS query leaves this machine.
-unshare -n true || fail "unshare -n is needed to keep this test's traffic on the machine"
+# namespace of its own so that not even the DNS query leaves this machine (skipped without one).
+need_net_namespace
 set +e
 LABEL_STUDIO_URL=http://lsedge-gateway.invalid:8080 LABEL_STUDIO_API_TOKEN=$PAT \
   unshare -n "$LSEDGE" --json whoami --allow-insecure-http >"$work/stdout" 2>"$work/stderr"
@@ -36,12 +44,4 @@ assert first["log"]["component"] == "app", first
 assert all("log" in o for o in objects[:-1]), objects
 assert error["error"]["exit_code"] == 4, error
 PY
-
-# Debug logging of a whole whoami against the server: many lines, all JSON.
-LABEL_STUDIO_URL=$LSEDGE_TEST_HTTP_URL LABEL_STUDIO_API_TOKEN=$PAT run_lsedge --json -vv whoami
-expect_rc 0
-lines=$(every_line_json "$work/stderr") || fail "a stderr line is not JSON"
-[ "$lines" -gt 0 ] || fail "expected debug log lines on stderr"
-printf '%s' "$out" | /usr/bin/python3 -c 'import json,sys; json.load(sys.stdin)["username"]' ||
-  fail "stdout is not the user as JSON"
 echo PASS

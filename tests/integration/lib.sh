@@ -25,6 +25,31 @@ fail() {
   exit 1
 }
 
+# skip REASON: the machine does not give this test something it needs (a privilege, a kernel
+# feature); exit 77 is ctest's skip (SKIP_RETURN_CODE), reported with REASON. A machine that
+# must run everything (CI, as root) sets LSEDGE_IT_NO_SKIP=1 and a skip fails instead.
+skip() {
+  [ "${LSEDGE_IT_NO_SKIP:-0}" != 1 ] || fail "cannot run here (LSEDGE_IT_NO_SKIP=1): $*"
+  echo "SKIP: $*" >&2
+  exit 77
+}
+# need_mount_namespace: skips unless a private mount namespace with a tmpfs in it can be made
+# (unshare -m, then mount: root, and not in a container or chroot that refuses them).
+need_mount_namespace() {
+  mkdir -p "$work/.probe-mnt"
+  unshare -m sh -c 'mount -t tmpfs -o size=16k tmpfs "$1"' probe "$work/.probe-mnt" \
+    >"$work/.probe.err" 2>&1 ||
+    skip "needs a private mount namespace and a tmpfs (unshare -m, mount -t tmpfs; root outside" \
+      "a container or chroot): $(tr '\n' ' ' <"$work/.probe.err" | head -c 200)"
+  rmdir "$work/.probe-mnt"
+}
+# need_net_namespace: skips unless a private network namespace can be made (unshare -n).
+need_net_namespace() {
+  unshare -n true >"$work/.probe.err" 2>&1 ||
+    skip "needs a private network namespace (unshare -n; root outside a container or chroot):" \
+      "$(tr '\n' ' ' <"$work/.probe.err" | head -c 200)"
+}
+
 # run_lsedge ARGS...: runs lsedge, keeping stdout, stderr and the exit code in $out, $err, $rc.
 run_lsedge() {
   set +e

@@ -9,8 +9,7 @@ export LABEL_STUDIO_URL=$LSEDGE_TEST_HTTPS_URL LABEL_STUDIO_CA_FILE=$LSEDGE_TEST
 export LABEL_STUDIO_API_TOKEN=$PAT
 mkdir "$work/probe"
 if ! unshare -m sh -c 'mount -t tmpfs -o size=64k tmpfs "$1"' probe "$work/probe" 2>/dev/null; then
-  echo "SKIP: mounting a tmpfs in a mount namespace is not permitted here (needs root)"
-  exit 77
+  skip "mounting a tmpfs in a mount namespace is not permitted here (needs root, not a chroot)"
 fi
 project=$(new_project "Full disk")
 import_path="/api/projects/$project/import"
