@@ -9,8 +9,15 @@
  *   one before it, as if NTP stepped the date back and forth: code that takes intervals from the
  *   wall clock sees time run backwards and jump forwards. CLOCK_MONOTONIC is never touched.
  *
+ * lsedge_preload_fault(FUNCTION, ACTION): a test that runs under the shim looks this up with
+ *   dlsym(RTLD_DEFAULT, ...) and queues what the next call of FUNCTION does instead of its work:
+ *   an errno value (> 0) fails it with that errno; LSEDGE_FAULT_ZERO returns 0 (read/write:
+ *   no progress); LSEDGE_FAULT_SHORT does the real call for half the bytes (write, pwrite).
+ *   FUNCTION: read pread write pwrite ftruncate fsync fstat fcntl open getrandom. Calls on
+ *   descriptors 0-2 are never faulted (the test's own output). lsedge_preload_clear() drops all.
+ *
  * Not built for cross builds (the emulator runs the binary). Thread-safe: every write is one
- * write(2) with O_APPEND; the jump counter is atomic. */
+ * write(2) with O_APPEND; the jump counter is atomic; faults are for one test thread. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -19,9 +26,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdarg.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+
+#define NEXT(name, type) ((type)dlsym(RTLD_NEXT, name))
 
 static void trace(const char* what, const char* first, const char* second) {
   const char* file = getenv("LSEDGE_TRACE_FILE");
@@ -33,9 +45,11 @@ static void trace(const char* what, const char* first, const char* second) {
   int n = second == NULL ? snprintf(line, sizeof line, "%s %s\n", what, first)
                          : snprintf(line, sizeof line, "%s %s %s\n", what, first, second);
   if (n > 0 && (size_t)n < sizeof line) {
-    const int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    /* The real calls: the shim's own open/write would fault or recurse. */
+    const int fd = NEXT("open", int (*)(const char*, int, ...))(
+        file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (fd >= 0) {
-      (void)!write(fd, line, (size_t)n);
+      (void)!NEXT("write", ssize_t (*)(int, const void*, size_t))(fd, line, (size_t)n);
       close(fd);
     }
   }
@@ -73,10 +87,181 @@ static void trace_fd(const char* what, int fd) {
   trace(what, target, NULL);
 }
 
-#define NEXT(name, type) ((type)dlsym(RTLD_NEXT, name))
+/* ---- fault injection ---- */
+
+#define LSEDGE_FAULT_ZERO (-1)
+#define LSEDGE_FAULT_SHORT (-2)
+#define FAULT_SLOTS 16
+
+static struct {
+  char function[16];
+  int action;
+} faults[FAULT_SLOTS];
+static int fault_count;
+
+void lsedge_preload_fault(const char* function, int action) {
+  if (fault_count < FAULT_SLOTS) {
+    snprintf(faults[fault_count].function, sizeof faults[fault_count].function, "%s", function);
+    faults[fault_count].action = action;
+    ++fault_count;
+  }
+}
+
+void lsedge_preload_clear(void) {
+  fault_count = 0;
+}
+
+/* The first queued action for `function`, taken off the queue; 0 when there is none. */
+static int take_fault(const char* function) {
+  for (int i = 0; i < fault_count; ++i) {
+    if (strcmp(faults[i].function, function) == 0) {
+      const int action = faults[i].action;
+      memmove(&faults[i], &faults[i + 1], sizeof faults[0] * (size_t)(fault_count - i - 1));
+      --fault_count;
+      return action;
+    }
+  }
+  return 0;
+}
+
+static int take_fd_fault(const char* function, int fd) {
+  return fd > 2 ? take_fault(function) : 0;
+}
+
+/* Evaluates `action` once: it may take a fault off the queue. */
+#define FAIL_WITH(action, value)  \
+  do {                            \
+    const int fault_ = (action);  \
+    if (fault_ > 0) {             \
+      errno = fault_;             \
+      return (value);             \
+    }                             \
+  } while (0)
+
+static ssize_t do_read(const char* name, int fd, void* data, size_t size) {
+  const int action = take_fd_fault("read", fd);
+  FAIL_WITH(action, -1);
+  if (action == LSEDGE_FAULT_ZERO) {
+    return 0;
+  }
+  return NEXT(name, ssize_t (*)(int, void*, size_t))(fd, data, size);
+}
+ssize_t read(int fd, void* data, size_t size) {
+  return do_read("read", fd, data, size);
+}
+
+static ssize_t do_pread(const char* name, int fd, void* data, size_t size, off_t offset) {
+  const int action = take_fd_fault("pread", fd);
+  FAIL_WITH(action, -1);
+  if (action == LSEDGE_FAULT_ZERO) {
+    return 0;
+  }
+  return NEXT(name, ssize_t (*)(int, void*, size_t, off_t))(fd, data, size, offset);
+}
+ssize_t pread(int fd, void* data, size_t size, off_t offset) {
+  return do_pread("pread", fd, data, size, offset);
+}
+ssize_t pread64(int fd, void* data, size_t size, off64_t offset) {
+  return do_pread("pread64", fd, data, size, (off_t)offset);
+}
+
+ssize_t write(int fd, const void* data, size_t size) {
+  const int action = take_fd_fault("write", fd);
+  FAIL_WITH(action, -1);
+  if (action == LSEDGE_FAULT_ZERO) {
+    return 0;
+  }
+  if (action == LSEDGE_FAULT_SHORT && size > 1) {
+    size /= 2;
+  }
+  return NEXT("write", ssize_t (*)(int, const void*, size_t))(fd, data, size);
+}
+
+static ssize_t do_pwrite(const char* name, int fd, const void* data, size_t size, off_t offset) {
+  const int action = take_fd_fault("pwrite", fd);
+  FAIL_WITH(action, -1);
+  if (action == LSEDGE_FAULT_ZERO) {
+    return 0;
+  }
+  if (action == LSEDGE_FAULT_SHORT && size > 1) {
+    size /= 2;
+  }
+  return NEXT(name, ssize_t (*)(int, const void*, size_t, off_t))(fd, data, size, offset);
+}
+ssize_t pwrite(int fd, const void* data, size_t size, off_t offset) {
+  return do_pwrite("pwrite", fd, data, size, offset);
+}
+ssize_t pwrite64(int fd, const void* data, size_t size, off64_t offset) {
+  return do_pwrite("pwrite64", fd, data, size, (off_t)offset);
+}
+
+int ftruncate(int fd, off_t length) {
+  FAIL_WITH(take_fd_fault("ftruncate", fd), -1);
+  return NEXT("ftruncate", int (*)(int, off_t))(fd, length);
+}
+int ftruncate64(int fd, off64_t length) {
+  FAIL_WITH(take_fd_fault("ftruncate", fd), -1);
+  return NEXT("ftruncate64", int (*)(int, off64_t))(fd, length);
+}
+
+int fstat(int fd, struct stat* st) {
+  FAIL_WITH(take_fd_fault("fstat", fd), -1);
+  return NEXT("fstat", int (*)(int, struct stat*))(fd, st);
+}
+int fstat64(int fd, struct stat64* st) {
+  FAIL_WITH(take_fd_fault("fstat", fd), -1);
+  return NEXT("fstat64", int (*)(int, struct stat64*))(fd, st);
+}
+
+static int do_fcntl(const char* name, int fd, int command, va_list args) {
+  FAIL_WITH(take_fd_fault("fcntl", fd), -1);
+  /* Every fcntl argument lsedge passes fits a long (an int or a pointer). */
+  const long argument = va_arg(args, long);
+  return NEXT(name, int (*)(int, int, ...))(fd, command, argument);
+}
+int fcntl(int fd, int command, ...) {
+  va_list args;
+  va_start(args, command);
+  const int rc = do_fcntl("fcntl", fd, command, args);
+  va_end(args);
+  return rc;
+}
+int fcntl64(int fd, int command, ...) {
+  va_list args;
+  va_start(args, command);
+  const int rc = do_fcntl("fcntl64", fd, command, args);
+  va_end(args);
+  return rc;
+}
+
+static int do_open(const char* name, const char* path, int flags, va_list args) {
+  FAIL_WITH(take_fault("open"), -1);
+  const mode_t mode = (flags & (O_CREAT | O_TMPFILE)) != 0 ? (mode_t)va_arg(args, int) : 0;
+  return NEXT(name, int (*)(const char*, int, ...))(path, flags, mode);
+}
+int open(const char* path, int flags, ...) {
+  va_list args;
+  va_start(args, flags);
+  const int fd = do_open("open", path, flags, args);
+  va_end(args);
+  return fd;
+}
+int open64(const char* path, int flags, ...) {
+  va_list args;
+  va_start(args, flags);
+  const int fd = do_open("open64", path, flags, args);
+  va_end(args);
+  return fd;
+}
+
+ssize_t getrandom(void* data, size_t size, unsigned int flags) {
+  FAIL_WITH(take_fault("getrandom"), -1);
+  return NEXT("getrandom", ssize_t (*)(void*, size_t, unsigned int))(data, size, flags);
+}
 
 int fsync(int fd) {
   trace_fd("fsync", fd);
+  FAIL_WITH(take_fd_fault("fsync", fd), -1);
   return NEXT("fsync", int (*)(int))(fd);
 }
 

@@ -1,19 +1,24 @@
 // Platform tests that run under tests/preload's LD_PRELOAD shim (ctest sets it; run alone, they
 // fail on purpose): what LinuxStorage really asks of the kernel, and LinuxClock/LinuxCondition-
 // Variable while the wall clock jumps back and forth by an hour.
+#include <dlfcn.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "platform/linux/linux_clock.h"
+#include "platform/linux/linux_entropy.h"
 #include "platform/linux/linux_storage.h"
 #include "platform/linux/linux_sync.h"
 
@@ -84,6 +89,205 @@ TEST_F(TracedStorage, RenameIsTracedWithBothPaths) {
   std::ofstream(from) << "x";
   ASSERT_TRUE(storage_.rename(from, dir_ + "/b").ok());
   EXPECT_EQ(count("rename " + from + " " + dir_ + "/b"), 1u);
+}
+
+// ---- system calls that fail: every error path of LinuxStorage and LinuxEntropy ----
+
+// tests/preload's fault queue (see lsedge_preload.c): what the next call of a function does.
+constexpr int kZero = -1;   // read/write return 0
+constexpr int kShort = -2;  // write/pwrite do half the bytes
+
+class Faulted : public TracedStorage {
+ protected:
+  void SetUp() override {
+    TracedStorage::SetUp();
+    add_ =
+        reinterpret_cast<void (*)(const char*, int)>(dlsym(RTLD_DEFAULT, "lsedge_preload_fault"));
+    clear_ = reinterpret_cast<void (*)()>(dlsym(RTLD_DEFAULT, "lsedge_preload_clear"));
+    ASSERT_NE(add_, nullptr) << "run under tests/preload (LD_PRELOAD)";
+    ASSERT_NE(clear_, nullptr);
+    clear_();
+  }
+  void TearDown() override {
+    if (clear_ != nullptr) {
+      clear_();
+    }
+    TracedStorage::TearDown();
+  }
+  void fault(const char* function, int action) { add_(function, action); }
+  std::string file(const std::string& name, const std::string& content) {
+    const std::string path = dir_ + "/" + name;
+    std::ofstream(path, std::ios::binary) << content;
+    return path;
+  }
+  static std::string read_back(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  static ConstByteSpan bytes(const std::string& text) {
+    return ConstByteSpan(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  }
+
+  void (*add_)(const char*, int) = nullptr;
+  void (*clear_)() = nullptr;
+};
+
+TEST_F(Faulted, InterruptedOpenAndReadAreRetried) {
+  const std::string path = file("a", "content");
+  uint8_t buffer[64];
+  fault("open", EINTR);
+  fault("read", EINTR);
+  const auto read = storage_.read_file(path, ByteSpan(buffer, sizeof(buffer)));
+  ASSERT_TRUE(read.ok()) << status_name(read.status());
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(buffer), *read), "content");
+}
+
+TEST_F(Faulted, AReadErrorIsReportedWithThePath) {
+  const std::string path = file("a", "content");
+  uint8_t buffer[64];
+  fault("read", EIO);
+  const auto read = storage_.read_file(path, ByteSpan(buffer, sizeof(buffer)));
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.error().code, EIO);
+  EXPECT_NE(read.error().detail.view().find(path), std::string_view::npos);
+}
+
+TEST_F(Faulted, OpenReadFailsCleanlyWhenFstatOrFcntlFails) {
+  const std::string path = file("a", "content");
+  fault("fstat", EIO);
+  const auto first = storage_.open_read(path);
+  ASSERT_FALSE(first.ok());
+  EXPECT_EQ(first.error().code, EIO);
+  fault("fcntl", EIO);
+  const auto second = storage_.open_read(path);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().code, EIO);
+  const auto third = storage_.open_read(path);  // nothing queued: works, nothing leaked
+  ASSERT_TRUE(third.ok());
+  storage_.close(*third);
+}
+
+TEST_F(Faulted, ReadAtRetriesAnInterruptionAndReportsAnError) {
+  const std::string path = file("a", "0123456789");
+  auto handle = storage_.open_read(path);
+  ASSERT_TRUE(handle.ok());
+  uint8_t buffer[4];
+  fault("pread", EINTR);
+  const auto read = storage_.read_at(*handle, 3, ByteSpan(buffer, sizeof(buffer)));
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(buffer), *read), "3456");
+  fault("pread", EIO);
+  const auto failed = storage_.read_at(*handle, 0, ByteSpan(buffer, sizeof(buffer)));
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, EIO);
+  fault("fstat", EIO);
+  EXPECT_FALSE(storage_.size(*handle).ok());
+  storage_.close(*handle);
+}
+
+TEST_F(Faulted, AppendRetriesAnInterruptionAndAShortWrite) {
+  const std::string path = dir_ + "/new";
+  auto handle = storage_.create_new(path);
+  ASSERT_TRUE(handle.ok());
+  fault("write", EINTR);
+  fault("write", kShort);
+  ASSERT_TRUE(storage_.append(*handle, bytes("0123456789")).ok());
+  storage_.close(*handle);
+  EXPECT_EQ(read_back(path), "0123456789");
+}
+
+TEST_F(Faulted, AppendIsAllOrNothingOnAFullDisk) {
+  const std::string path = dir_ + "/new";
+  auto handle = storage_.create_new(path);
+  ASSERT_TRUE(handle.ok());
+  ASSERT_TRUE(storage_.append(*handle, bytes("abc")).ok());
+  // Half of the bytes fit, then the disk is full: the half is taken back (the truncate is
+  // interrupted once and retried).
+  fault("write", kShort);
+  fault("write", ENOSPC);
+  fault("ftruncate", EINTR);
+  const Outcome full = storage_.append(*handle, bytes("0123456789"));
+  ASSERT_FALSE(full.ok());
+  EXPECT_EQ(full.status(), Status::NoSpace);
+  EXPECT_EQ(read_back(path), "abc");
+  // write(2) returning 0 for a non-empty buffer is a full disk too.
+  fault("write", kZero);
+  EXPECT_EQ(storage_.append(*handle, bytes("x")).status(), Status::NoSpace);
+  fault("fstat", EIO);
+  EXPECT_FALSE(storage_.append(*handle, bytes("x")).ok());
+  storage_.close(*handle);
+  EXPECT_EQ(read_back(path), "abc");
+}
+
+TEST_F(Faulted, WriteAtRetriesAndReportsAFullDiskAndErrors) {
+  const std::string path = file("record", "0000000000");
+  auto handle = storage_.lock_file(path, hal::LockWait::NoWait);
+  ASSERT_TRUE(handle.ok());
+  ASSERT_TRUE(handle->valid());
+  fault("pwrite", EINTR);
+  fault("pwrite", kShort);
+  ASSERT_TRUE(storage_.write_at(*handle, 2, bytes("abcd")).ok());
+  EXPECT_EQ(read_back(path), "00abcd0000");
+  fault("pwrite", kZero);
+  EXPECT_EQ(storage_.write_at(*handle, 0, bytes("z")).status(), Status::NoSpace);
+  fault("pwrite", EIO);
+  const Outcome failed = storage_.write_at(*handle, 0, bytes("z"));
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, EIO);
+  storage_.close(*handle);
+  EXPECT_EQ(read_back(path), "00abcd0000");
+}
+
+TEST_F(Faulted, SyncRetriesAnInterruptionAndReportsAnError) {
+  const std::string path = dir_ + "/new";
+  auto handle = storage_.create_new(path);
+  ASSERT_TRUE(handle.ok());
+  fault("fsync", EINTR);
+  ASSERT_TRUE(storage_.sync(*handle).ok());
+  EXPECT_EQ(count("fsync " + path), 2u);  // interrupted, then done
+  fault("fsync", EIO);
+  const Outcome failed = storage_.sync(*handle);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, EIO);
+  storage_.close(*handle);
+}
+
+TEST_F(Faulted, SyncDirectoryReportsErrors) {
+  fault("fsync", EIO);
+  const Outcome failed = storage_.sync_directory(dir_);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, EIO);
+  EXPECT_NE(failed.error().detail.view().find(dir_), std::string_view::npos);
+  fault("open", EACCES);
+  EXPECT_EQ(storage_.sync_directory(dir_).status(), Status::FileAccessDenied);
+  ASSERT_TRUE(storage_.sync_directory(dir_).ok());
+}
+
+TEST_F(Faulted, EntropyFallsBackToDevUrandomWithoutGetrandom) {
+  LinuxEntropy entropy;
+  std::vector<uint8_t> bytes(256, 0);
+  fault("getrandom", ENOSYS);  // a kernel before 3.17
+  fault("read", EINTR);
+  ASSERT_TRUE(entropy.fill_with_error(ByteSpan(bytes.data(), bytes.size())).ok());
+  EXPECT_LT(std::count(bytes.begin(), bytes.end(), uint8_t{0}), 16);
+}
+
+TEST_F(Faulted, EntropyRetriesAnInterruptionAndReportsFailures) {
+  LinuxEntropy entropy;
+  uint8_t bytes[32];
+  fault("getrandom", EINTR);
+  EXPECT_EQ(entropy.fill(ByteSpan(bytes, sizeof(bytes))), Status::Ok);
+  fault("getrandom", EIO);
+  EXPECT_EQ(entropy.fill(ByteSpan(bytes, sizeof(bytes))), Status::EntropyFailure);
+  fault("getrandom", ENOSYS);
+  fault("open", EMFILE);  // /dev/urandom cannot be opened
+  EXPECT_EQ(entropy.fill(ByteSpan(bytes, sizeof(bytes))), Status::EntropyFailure);
+  fault("getrandom", ENOSYS);
+  fault("read", kZero);  // /dev/urandom ends: never silently short
+  EXPECT_EQ(entropy.fill(ByteSpan(bytes, sizeof(bytes))), Status::EntropyFailure);
+  fault("getrandom", ENOSYS);
+  fault("read", EIO);
+  EXPECT_EQ(entropy.fill(ByteSpan(bytes, sizeof(bytes))), Status::EntropyFailure);
 }
 
 // ---- the wall clock jumps by an hour on every other reading ----
