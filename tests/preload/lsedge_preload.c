@@ -13,7 +13,8 @@
  *   dlsym(RTLD_DEFAULT, ...) and queues what the next call of FUNCTION does instead of its work:
  *   an errno value (> 0) fails it with that errno; LSEDGE_FAULT_ZERO returns 0 (read/write:
  *   no progress); LSEDGE_FAULT_SHORT does the real call for half the bytes (write, pwrite).
- *   FUNCTION: read pread write pwrite ftruncate fsync fstat fcntl open getrandom. Calls on
+ *   FUNCTION: read pread write pwrite ftruncate fsync fstat fcntl open getrandom socket connect
+ *   poll send recv getsockopt (poll and getsockopt: ZERO is "nothing ready"/"no error"). Calls on
  *   descriptors 0-2 are never faulted (the test's own output). lsedge_preload_clear() drops all.
  *
  * Not built for cross builds (the emulator runs the binary). Thread-safe: every write is one
@@ -27,7 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdarg.h>
+#include <poll.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
@@ -257,6 +260,53 @@ int open64(const char* path, int flags, ...) {
 ssize_t getrandom(void* data, size_t size, unsigned int flags) {
   FAIL_WITH(take_fault("getrandom"), -1);
   return NEXT("getrandom", ssize_t (*)(void*, size_t, unsigned int))(data, size, flags);
+}
+
+int socket(int domain, int type, int protocol) {
+  FAIL_WITH(take_fault("socket"), -1);
+  return NEXT("socket", int (*)(int, int, int))(domain, type, protocol);
+}
+
+/* The real connect is always made (an EINTR or EINPROGRESS handshake goes on in the kernel);
+ * a queued errno replaces its result. */
+int connect(int fd, const struct sockaddr* address, socklen_t length) {
+  const int action = take_fd_fault("connect", fd);
+  const int rc =
+      NEXT("connect", int (*)(int, const struct sockaddr*, socklen_t))(fd, address, length);
+  FAIL_WITH(action, -1);
+  return rc;
+}
+
+/* glibc declares poll's array write-only; the shim reads the descriptor the caller set. */
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+int poll(struct pollfd* fds, nfds_t count, int timeout) {
+  const int action = count == 1 && fds[0].fd > 2 ? take_fault("poll") : 0;
+  FAIL_WITH(action, -1);
+  if (action == LSEDGE_FAULT_SHORT) {
+    fds[0].revents = POLLNVAL;  /* the descriptor is not open */
+    return 1;
+  }
+  return NEXT("poll", int (*)(struct pollfd*, nfds_t, int))(fds, count, timeout);
+}
+
+ssize_t send(int fd, const void* data, size_t size, int flags) {
+  const int action = take_fd_fault("send", fd);
+  FAIL_WITH(action, -1);
+  if (action == LSEDGE_FAULT_SHORT && size > 1) {
+    size /= 2;
+  }
+  return NEXT("send", ssize_t (*)(int, const void*, size_t, int))(fd, data, size, flags);
+}
+
+ssize_t recv(int fd, void* data, size_t size, int flags) {
+  FAIL_WITH(take_fd_fault("recv", fd), -1);
+  return NEXT("recv", ssize_t (*)(int, void*, size_t, int))(fd, data, size, flags);
+}
+
+int getsockopt(int fd, int level, int name, void* value, socklen_t* length) {
+  FAIL_WITH(take_fd_fault("getsockopt", fd), -1);
+  return NEXT("getsockopt", int (*)(int, int, int, void*, socklen_t*))(fd, level, name, value,
+                                                                      length);
 }
 
 int fsync(int fd) {

@@ -1,10 +1,14 @@
 // Platform tests that run under tests/preload's LD_PRELOAD shim (ctest sets it; run alone, they
 // fail on purpose): what LinuxStorage really asks of the kernel, and LinuxClock/LinuxCondition-
 // Variable while the wall clock jumps back and forth by an hour.
+#include <arpa/inet.h>
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,8 +23,10 @@
 
 #include "platform/linux/linux_clock.h"
 #include "platform/linux/linux_entropy.h"
+#include "platform/linux/linux_socket.h"
 #include "platform/linux/linux_storage.h"
 #include "platform/linux/linux_sync.h"
+#include "platform/linux/stderr_log_sink.h"
 
 namespace lsedge::platform {
 namespace {
@@ -288,6 +294,128 @@ TEST_F(Faulted, EntropyRetriesAnInterruptionAndReportsFailures) {
   fault("getrandom", ENOSYS);
   fault("read", EIO);
   EXPECT_EQ(entropy.fill(ByteSpan(bytes, sizeof(bytes))), Status::EntropyFailure);
+}
+
+TEST_F(Faulted, TheLogSinkWritesWholeLinesThroughInterruptionsAndStopsOnErrors) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  LinuxClock clock;
+  StderrLogSink sink(clock, LogLevel::Info, fds[1]);
+  fault("write", EINTR);
+  fault("write", kShort);
+  sink.write(LogLevel::Info, "spool", "first line");
+  fault("write", EIO);  // the line is dropped, nothing blocks, errno is the caller's
+  errno = ENOENT;
+  sink.write(LogLevel::Info, "spool", "lost line");
+  EXPECT_EQ(errno, ENOENT);
+  sink.write(LogLevel::Debug, "spool", "below the threshold");
+  close(fds[1]);
+  std::string all;
+  char buffer[256];
+  for (ssize_t n; (n = ::read(fds[0], buffer, sizeof(buffer))) > 0;) {
+    all.append(buffer, static_cast<size_t>(n));
+  }
+  close(fds[0]);
+  EXPECT_NE(all.find("info spool: first line\n"), std::string::npos) << all;
+  EXPECT_EQ(all.find("lost line"), std::string::npos) << all;
+  EXPECT_EQ(all.find("threshold"), std::string::npos) << all;
+  EXPECT_EQ(std::count(all.begin(), all.end(), '\n'), 1) << all;
+}
+
+// A loopback listener for the socket's faults.
+class FaultedSocket : public Faulted {
+ protected:
+  void SetUp() override {
+    Faulted::SetUp();
+    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(address);
+    ASSERT_EQ(bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+    ASSERT_EQ(listen(listener_, 8), 0);
+    ASSERT_EQ(getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length), 0);
+    port_ = ntohs(address.sin_port);
+  }
+  void TearDown() override {
+    close(listener_);
+    Faulted::TearDown();
+  }
+  Deadline after(uint64_t ms) const { return Deadline::after(clock_.now_ms(), ms); }
+  // The next connection, or -1 after 5 s.
+  int accept_one() {
+    pollfd entry{listener_, POLLIN, 0};
+    return ::poll(&entry, 1, 5000) == 1 ? accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC) : -1;
+  }
+
+  LinuxClock clock_;
+  LinuxSocket socket_{clock_};
+  int listener_ = -1;
+  uint16_t port_ = 0;
+};
+
+TEST_F(FaultedSocket, ConnectFailuresCloseAndNameTheHost) {
+  fault("socket", EMFILE);
+  const Outcome no_socket = socket_.connect("127.0.0.1", port_, after(5000));
+  ASSERT_FALSE(no_socket.ok());
+  EXPECT_EQ(no_socket.error().code, EMFILE);
+  EXPECT_NE(no_socket.error().detail.view().find("127.0.0.1"), std::string_view::npos);
+  EXPECT_FALSE(socket_.is_open());
+  fault("connect", ENETUNREACH);
+  EXPECT_EQ(socket_.connect("127.0.0.1", port_, after(5000)).error().code, ENETUNREACH);
+  EXPECT_FALSE(socket_.is_open());
+  fault("getsockopt", EBADF);  // the handshake's result cannot be read
+  fault("connect", EINPROGRESS);
+  EXPECT_FALSE(socket_.connect("127.0.0.1", port_, after(5000)).ok());
+  EXPECT_FALSE(socket_.is_open());
+  fault("connect", EINTR);  // the handshake goes on in the background
+  ASSERT_TRUE(socket_.connect("127.0.0.1", port_, after(5000)).ok());
+  const int server = accept_one();
+  ASSERT_GE(server, 0);
+  close(server);
+}
+
+TEST_F(FaultedSocket, SendAndReceiveRetryInterruptionsAndReportErrors) {
+  ASSERT_TRUE(socket_.connect("127.0.0.1", port_, after(5000)).ok());
+  const int server = accept_one();
+  ASSERT_GE(server, 0);
+  const std::string ping = "ping";
+  fault("send", EINTR);
+  fault("send", EAGAIN);  // the buffer is full: wait for POLLOUT, interrupted once
+  fault("poll", EINTR);
+  const auto sent = socket_.send(
+      ConstByteSpan(reinterpret_cast<const uint8_t*>(ping.data()), ping.size()), after(5000));
+  ASSERT_TRUE(sent.ok());
+  EXPECT_EQ(*sent, 4u);
+  fault("send", EPIPE);
+  const auto broken = socket_.send(
+      ConstByteSpan(reinterpret_cast<const uint8_t*>(ping.data()), ping.size()), after(5000));
+  ASSERT_FALSE(broken.ok());
+  EXPECT_EQ(broken.error().code, EPIPE);
+
+  ASSERT_EQ(::write(server, "pong", 4), 4);
+  uint8_t buffer[8];
+  fault("recv", EINTR);
+  const auto got = socket_.receive(ByteSpan(buffer, sizeof(buffer)), after(5000));
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(buffer), *got), "pong");
+  fault("recv", ECONNRESET);
+  EXPECT_EQ(socket_.receive(ByteSpan(buffer, sizeof(buffer)), after(5000)).status(),
+            Status::ConnectionReset);
+  fault("recv", EAGAIN);
+  fault("poll", EIO);  // poll itself fails
+  EXPECT_FALSE(socket_.receive(ByteSpan(buffer, sizeof(buffer)), after(5000)).ok());
+  fault("recv", EAGAIN);
+  fault("poll", kShort);  // POLLNVAL: the descriptor went away
+  const auto gone = socket_.receive(ByteSpan(buffer, sizeof(buffer)), after(5000));
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.error().code, EBADF);
+
+  fault("recv", EINTR);  // the idle check retries an interruption
+  EXPECT_FALSE(socket_.idle_connection_broken());
+  fault("recv", ECONNRESET);
+  EXPECT_TRUE(socket_.idle_connection_broken());
+  close(server);
 }
 
 // ---- the wall clock jumps by an hour on every other reading ----
