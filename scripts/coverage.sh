@@ -1,33 +1,39 @@
 #!/usr/bin/env bash
 # Line and branch coverage of the product code, per room, from the `coverage` preset (gcov):
-#   scripts/coverage.sh [--integration] [--check]
+#   scripts/coverage.sh [--integration] [--check] [--no-run]
 # builds build/coverage, clears old counters, runs the unit tests (with --integration also the
 # integration tests against the loopback server, which exercise the real binary), and prints one
 # row per room (firmware/<room>, hal, platform/linux). Needs gcovr (Debian package `gcovr`).
+# --no-run: report the counters as they are (after tests run by hand in build/coverage).
 # --check: exit 1 unless branch coverage is at least 85 % on spool/ and platform/linux/ (issue #11).
 # The HTML report is build/coverage/coverage/index.html.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 integration=0
 check=0
+run=1
 for arg in "$@"; do
   case "$arg" in
     --integration) integration=1 ;;
     --check) check=1 ;;
-    *) echo "usage: $0 [--integration] [--check]" >&2; exit 2 ;;
+    --no-run) run=0 ;;
+    *) echo "usage: $0 [--integration] [--check] [--no-run]" >&2; exit 2 ;;
   esac
 done
 command -v gcovr >/dev/null || { echo "coverage: gcovr is not installed (apt-get install gcovr)" >&2; exit 2; }
 
 build=build/coverage
-cmake --preset coverage >/dev/null
-cmake --build --preset coverage -j"${JOBS:-2}"
-find "$build" -name '*.gcda' -delete
-labels='unit'
-[ "$integration" -eq 1 ] && labels='unit|integration'
-# A failing test still leaves its counters; the figures are reported either way.
-ctest --test-dir "$build" -L "$labels" -LE slow -j"${JOBS:-2}" --output-on-failure >"$build/coverage-ctest.log" 2>&1 ||
-  echo "coverage: some tests failed (see $build/coverage-ctest.log); figures below are still measured"
+if [ "$run" -eq 1 ]; then
+  cmake --preset coverage >/dev/null
+  cmake --build --preset coverage -j"${JOBS:-2}"
+  find "$build" -name '*.gcda' -delete
+  labels='unit'
+  [ "$integration" -eq 1 ] && labels='unit|integration'
+  # A failing test still leaves its counters; the figures are reported either way.
+  ctest --test-dir "$build" -L "$labels" -LE slow -j"${JOBS:-2}" --output-on-failure \
+    >"$build/coverage-ctest.log" 2>&1 ||
+    echo "coverage: some tests failed (see $build/coverage-ctest.log); figures below are still measured"
+fi
 
 mkdir -p "$build/coverage"
 # Product code only; gcc's branches for exception paths (there are none: -fno-exceptions) and the

@@ -14,7 +14,8 @@
  *   an errno value (> 0) fails it with that errno; LSEDGE_FAULT_ZERO returns 0 (read/write:
  *   no progress); LSEDGE_FAULT_SHORT does the real call for half the bytes (write, pwrite).
  *   FUNCTION: read pread write pwrite ftruncate fsync fstat fcntl open getrandom socket connect
- *   poll send recv getsockopt (poll and getsockopt: ZERO is "nothing ready"/"no error"). Calls on
+ *   poll send recv getsockopt fstatat getdents64 (poll: SHORT reports POLLNVAL; getdents64, made
+ *   through syscall(2): SHORT hands out the records with d_type DT_UNKNOWN). Calls on
  *   descriptors 0-2 are never faulted (the test's own output). lsedge_preload_clear() drops all.
  *
  * Not built for cross builds (the emulator runs the binary). Thread-safe: every write is one
@@ -31,6 +32,7 @@
 #include <poll.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
@@ -307,6 +309,47 @@ int getsockopt(int fd, int level, int name, void* value, socklen_t* length) {
   FAIL_WITH(take_fd_fault("getsockopt", fd), -1);
   return NEXT("getsockopt", int (*)(int, int, int, void*, socklen_t*))(fd, level, name, value,
                                                                       length);
+}
+
+int fstatat(int fd, const char* path, struct stat* st, int flags) {
+  FAIL_WITH(take_fault("fstatat"), -1);
+  return NEXT("fstatat", int (*)(int, const char*, struct stat*, int))(fd, path, st, flags);
+}
+
+/* Record layout of getdents64(2). */
+struct dirent64_record {
+  unsigned long long d_ino;
+  long long d_off;
+  unsigned short d_reclen;
+  unsigned char d_type;
+  char d_name[];
+};
+
+/* x86-64 and the other 64-bit ABIs pass syscall's arguments in registers: forwarding six longs
+ * is what glibc's own wrapper does. Only getdents64 is looked at. */
+long syscall(long number, ...) {
+  va_list args;
+  va_start(args, number);
+  long a[6];
+  for (int i = 0; i < 6; ++i) {
+    a[i] = va_arg(args, long);
+  }
+  va_end(args);
+  long (*real)(long, ...) = NEXT("syscall", long (*)(long, ...));
+  if (number != SYS_getdents64) {
+    return real(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+  }
+  const int action = take_fd_fault("getdents64", (int)a[0]);
+  FAIL_WITH(action, -1);
+  const long n = real(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+  if (action == LSEDGE_FAULT_SHORT && n > 0) {
+    for (long at = 0; at < n;) {
+      struct dirent64_record* record = (struct dirent64_record*)((char*)a[1] + at);
+      record->d_type = 0; /* DT_UNKNOWN */
+      at += record->d_reclen;
+    }
+  }
+  return n;
 }
 
 int fsync(int fd) {

@@ -269,6 +269,53 @@ TEST_F(Faulted, SyncDirectoryReportsErrors) {
   ASSERT_TRUE(storage_.sync_directory(dir_).ok());
 }
 
+TEST_F(Faulted, ListingsAskForTheTypeWhenTheFilesystemLeavesItOut) {
+  std::filesystem::create_directory(dir_ + "/sub");
+  file("a", "x");
+  file("b", "x");
+  file("gone", "x");
+  auto list = [&](std::vector<std::string>& names, std::vector<std::string>& dirs) -> Outcome {
+    LSEDGE_TRY_ASSIGN(const hal::DirectoryHandle handle, storage_.open_directory(dir_));
+    hal::DirectoryEntry entry;
+    for (;;) {
+      const Result<bool> next = storage_.next_entry(handle, entry);
+      if (!next.ok()) {
+        storage_.close_directory(handle);
+        return next.error();
+      }
+      if (!*next) {
+        break;
+      }
+      (entry.is_directory ? dirs : names).push_back(std::string(entry.name.view()));
+    }
+    storage_.close_directory(handle);
+    return {};
+  };
+  std::vector<std::string> names;
+  std::vector<std::string> dirs;
+  fault("getdents64", EINTR);   // retried
+  fault("getdents64", kShort);  // every record without its type: fstatat tells
+  ASSERT_TRUE(list(names, dirs).ok());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"a", "b", "gone"}));
+  EXPECT_EQ(dirs, std::vector<std::string>{"sub"});
+
+  // A file removed between the listing and the question is left out; other errors are reported.
+  names.clear();
+  dirs.clear();
+  fault("getdents64", kShort);
+  fault("fstatat", ENOENT);
+  ASSERT_TRUE(list(names, dirs).ok());
+  EXPECT_EQ(names.size() + dirs.size(), 3u);
+  fault("getdents64", kShort);
+  fault("fstatat", EIO);
+  EXPECT_FALSE(list(names, dirs).ok());
+  fault("getdents64", EIO);
+  const Outcome failed = list(names, dirs);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, EIO);
+}
+
 TEST_F(Faulted, EntropyFallsBackToDevUrandomWithoutGetrandom) {
   LinuxEntropy entropy;
   std::vector<uint8_t> bytes(256, 0);
