@@ -6,7 +6,8 @@
 # row per room (firmware/<room>, hal, platform/linux). Needs gcovr (Debian package `gcovr`).
 # --no-run: report the counters as they are (after tests run by hand in build/coverage).
 # --check: exit 1 unless branch coverage is at least 85 % on spool/ and platform/linux/ (issue #11).
-# The HTML report is build/coverage/coverage/index.html.
+# The HTML report is build/coverage/coverage/index.html. The preset counts with
+# -fprofile-update=atomic: tests with threads otherwise leave racy counters that gcov cannot read.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 integration=0
