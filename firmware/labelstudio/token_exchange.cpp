@@ -47,7 +47,12 @@ Outcome TokenExchange::exchange(std::string_view pat,
   log_.debug("exchanging the Personal Access Token for an access token");
   auto response = connection_.execute(request, deadline);
   secure_wipe(body, sizeof(body));
-  LSEDGE_TRY(response);
+  if (!response.ok()) {
+    // An answer cut part-way (dropped connection, timeout, oversized) may have left part of the
+    // access token in the buffers.
+    connection_.wipe_response();
+    return response.error();
+  }
 
   arena_.reset();
   if (response->status != 200) {

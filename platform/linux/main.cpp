@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <optional>
 #include <string_view>
 
@@ -55,6 +56,16 @@ extern "C" void on_stop_signal(int signo) {
   ::signal(signo, SIG_DFL);
 }
 
+// SIGHUP is systemd's (and a closed terminal's) "reload": lsedge has no configuration to reload,
+// and a daemon that stopped on it cleanly would not be restarted. Logged with write(2), the one
+// output that is async-signal-safe.
+extern "C" void on_hangup_signal(int) {
+  static constexpr char kLine[] = "lsedge: SIGHUP ignored (nothing to reload)\n";
+  const int saved_errno = errno;
+  (void)!::write(STDERR_FILENO, kLine, sizeof(kLine) - 1);
+  errno = saved_errno;
+}
+
 class SignalStop final : public lsedge::app::StopSignal {
  public:
   void arm() override {
@@ -64,6 +75,11 @@ class SignalStop final : public lsedge::app::StopSignal {
     action.sa_flags = 0;  // no SA_RESTART: a sleep or poll returns early and checks the flag
     (void)::sigaction(SIGTERM, &action, nullptr);
     (void)::sigaction(SIGINT, &action, nullptr);
+    struct sigaction hangup {};
+    hangup.sa_handler = on_hangup_signal;
+    sigemptyset(&hangup.sa_mask);
+    hangup.sa_flags = SA_RESTART;  // waits that return EINTR anyway go on: the stop flag is unset
+    (void)::sigaction(SIGHUP, &hangup, nullptr);
   }
   bool requested() const override { return g_stop_requested.load(); }
 };

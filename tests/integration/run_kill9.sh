@@ -17,6 +17,31 @@ expect_rc 0
 spool_check snapshot "$spool" "$work/snapshot.json"
 knob delay "60 0 $import_path"
 
+# First, one kill at a known moment: the server holds the import, so the request has left and
+# its answer has not come. The entry must still be in the queue then (a daemon that removed it
+# before sending would lose it here; the random kills below rarely land in that window).
+held_project=$(new_project "Run kill held")
+held_spool=$work/held
+mkdir "$held_spool"
+make_tasks "$work/held.json" 900000 5 "held"
+run_lsedge spool add --spool "$held_spool" "$work/held.json"
+expect_rc 0
+knob delay "3000 0 /api/projects/$held_project/import"
+clear_request_log
+"$LSEDGE" run --spool "$held_spool" --project "$held_project" >"$work/held.out" 2>"$work/held.err" &
+pid=$!
+for _ in $(seq 100); do
+  [ "$(count_requests " GET /api/projects/$held_project/")" -ge 1 ] && break
+  sleep 0.1
+done
+sleep 1  # the import is on the server now, waiting
+held_left=$(find "$held_spool/queue" -name '*.json' | wc -l)
+kill -9 "$pid" 2>/dev/null || true
+wait "$pid" 2>/dev/null || true
+echo "held import: $held_left entries queued while the server held the request"
+[ "$held_left" -eq 1 ] || fail "the entry left the queue before the server answered its import"
+knob delay 0
+
 RANDOM=4242  # reproducible kill times
 for round in $(seq "$rounds"); do
   "$LSEDGE" run --spool "$spool" --project "$project" --retry-cap-ms 200 \

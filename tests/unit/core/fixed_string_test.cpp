@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <new>
+#include <string_view>
+
 namespace lsedge {
 namespace {
 
@@ -50,6 +54,25 @@ TEST(SecretString, WipeClearsTheStorage) {
   EXPECT_TRUE(secret.empty());
   for (int i = 0; i < 7; ++i) {
     EXPECT_EQ(raw[i], '\0');
+  }
+}
+
+TEST(SecretString, DestructorWipesTheStorage) {
+  // The object lives in storage the test owns, so its bytes can be read after its lifetime ends
+  // (the array outlives it); read through volatile, so no dead store is assumed away.
+  using Secret = SecretString<32>;
+  alignas(Secret) unsigned char storage[sizeof(Secret)];
+  std::memset(storage, 0xA5, sizeof(storage));
+  constexpr std::string_view kToken = "eyJsecret-token-value";
+  Secret* secret = new (storage) Secret;
+  ASSERT_EQ(secret->assign(kToken), Status::Ok);
+  const size_t at =
+      std::string_view(reinterpret_cast<const char*>(storage), sizeof(storage)).find(kToken);
+  ASSERT_NE(at, std::string_view::npos);  // the secret's bytes really are in `storage`
+  secret->~Secret();
+  const volatile unsigned char* bytes = storage;
+  for (size_t i = 0; i < kToken.size(); ++i) {
+    EXPECT_EQ(bytes[at + i], 0u) << "byte " << i << " of the secret survived its destructor";
   }
 }
 

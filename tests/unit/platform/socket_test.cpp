@@ -10,8 +10,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -414,6 +417,49 @@ TEST_F(LinuxSocketTest, ReconnectClosesThePreviousConnection) {
   EXPECT_EQ(data, "2");
   close(first);
   close(second);
+}
+
+// SIGTERM arrives while a request waits for its answer: the process has asked to stop (the clock's
+// stop flag is set, so sleeps end early), but the wait for the answer goes on to its deadline, so
+// the request in flight finishes instead of being cut (and resent later as a possible duplicate).
+TEST(LinuxSocketSignals, AStopSignalDuringAReceiveDoesNotEndIt) {
+  struct sigaction action {};
+  struct sigaction previous {};
+  action.sa_handler = [](int) {};
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;  // as lsedge's handler: no SA_RESTART, poll(2) returns EINTR
+  ASSERT_EQ(sigaction(SIGUSR1, &action, &previous), 0);
+  std::atomic<bool> stop{true};
+  LinuxClock clock(&stop);
+  LoopbackListener listener;
+  LinuxSocket socket(clock);
+  ASSERT_TRUE(
+      socket.connect("127.0.0.1", listener.port(), Deadline::after(clock.now_ms(), 10000)).ok());
+  const int server = listener.accept_one();
+  ASSERT_GE(server, 0);
+
+  std::atomic<bool> done{false};
+  std::optional<Result<size_t>> received;
+  char buffer[16] = {};
+  std::thread reader([&] {
+    received.emplace(socket.receive(ByteSpan(reinterpret_cast<uint8_t*>(buffer), sizeof(buffer)),
+                                    Deadline::after(clock.now_ms(), 10000)));
+    done = true;
+  });
+  const pthread_t handle = reader.native_handle();
+  for (int i = 0; i < 15 && !done; ++i) {  // ~300 ms of signals before the answer
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    pthread_kill(handle, SIGUSR1);
+  }
+  const bool ended_early = done.load();
+  write_all(server, "answer");
+  reader.join();
+  sigaction(SIGUSR1, &previous, nullptr);
+  close(server);
+  EXPECT_FALSE(ended_early) << "the receive ended on a signal, before the answer came";
+  ASSERT_TRUE(received.has_value());
+  ASSERT_TRUE(received->ok()) << status_name(received->status());
+  EXPECT_EQ(std::string(buffer, **received), "answer");
 }
 
 TEST(LinuxSocketBacklog, ConnectTimesOutWhenNobodyAnswersTheHandshake) {

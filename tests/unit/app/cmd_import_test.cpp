@@ -1,0 +1,123 @@
+// `lsedge import` through run_cli with the HAL fakes: a task file on the in-memory disk is checked
+// whole before anything is sent, then sent in batches in file order, each task once.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tests/unit/app/cli_rig.h"
+
+namespace lsedge::app {
+namespace {
+
+using test::CliRig;
+using test::http_response;
+using test::label_studio;
+using test::Request;
+using test::tasks_json;
+
+const std::string kImport = "/api/projects/5/import";
+
+class CmdImport : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    rig.socket.answer = [](const Request& r) { return label_studio(r); };
+  }
+
+  // The task ids in every import body, in the order they were sent.
+  std::vector<int> sent_ids() const {
+    std::vector<int> ids;
+    for (const auto& r : rig.socket.requests) {
+      if (r.method != "POST" || r.path.rfind(kImport, 0) != 0) {
+        continue;
+      }
+      for (size_t at = r.body.find(R"("id":)"); at != std::string::npos;
+           at = r.body.find(R"("id":)", at + 1)) {
+        ids.push_back(std::stoi(r.body.substr(at + 5)));
+      }
+    }
+    return ids;
+  }
+
+  CliRig rig;
+};
+
+TEST_F(CmdImport, SendsTheFileInBatchesInOrderEachTaskOnce) {
+  rig.storage.put_file("/in/tasks.json", tasks_json(0, 60));
+  ASSERT_EQ(rig.run({"import", "--project", "5", "--batch-bytes", "600", "/in/tasks.json"}), 0)
+      << rig.console.err_text;
+  const size_t requests = rig.count("POST", kImport);
+  EXPECT_GT(requests, 3u);  // 60 tasks of ~35 bytes do not fit 600-byte batches
+  std::vector<int> expected;
+  for (int i = 0; i < 60; ++i) {
+    expected.push_back(i);
+  }
+  EXPECT_EQ(sent_ids(), expected);
+  for (const auto& r : rig.socket.requests) {
+    if (r.method == "POST" && r.path.rfind(kImport, 0) == 0) {
+      EXPECT_LE(r.body.size(), 600u);
+    }
+  }
+  EXPECT_NE(rig.console.out_text.find("60"), std::string::npos) << rig.console.out_text;
+}
+
+TEST_F(CmdImport, AnInvalidFileSendsNothing) {
+  // Valid up to the last task, so a sender that streamed before checking would have sent some.
+  std::string file = tasks_json(0, 30);
+  file.back() = ',';
+  file += R"({"data":{"id":99,"text":"unterminated}])";
+  rig.storage.put_file("/in/bad.json", file);
+  // README's exit codes: a bad local task file is 5.
+  EXPECT_EQ(rig.run({"import", "--project", "5", "--batch-bytes", "300", "/in/bad.json"}), 5);
+  EXPECT_TRUE(rig.socket.requests.empty());  // not even the token refresh
+  EXPECT_NE(rig.console.err_text.find("/in/bad.json"), std::string::npos) << rig.console.err_text;
+}
+
+TEST_F(CmdImport, AMissingFileFailsNamingItAndSendsNothing) {
+  EXPECT_NE(rig.run({"import", "--project", "5", "/in/none.json"}), 0);
+  EXPECT_TRUE(rig.socket.requests.empty());
+  EXPECT_NE(rig.console.err_text.find("/in/none.json"), std::string::npos) << rig.console.err_text;
+}
+
+TEST_F(CmdImport, ARefusedBatchStopsTheImportAndNothingAfterItIsSent) {
+  rig.storage.put_file("/in/tasks.json", tasks_json(0, 40));
+  int imports = 0;
+  rig.socket.answer = [&](const Request& r) {
+    if (r.method == "POST" && r.path.rfind(kImport, 0) == 0 && ++imports == 2) {
+      return http_response(400, R"({"id":"e","status_code":400,"version":"1.24.0",)"
+                                R"("detail":"Validation error","exc_info":null,)"
+                                R"("validation_errors":{"data":["bad"]}})");
+    }
+    return label_studio(r);
+  };
+  EXPECT_NE(rig.run({"import", "--project", "5", "--batch-bytes", "400", "/in/tasks.json"}), 0);
+  EXPECT_EQ(imports, 2);  // the refused batch was the last request
+  EXPECT_NE(rig.console.err_text.find("Validation error"), std::string::npos)
+      << rig.console.err_text;
+}
+
+TEST_F(CmdImport, UsageErrorsSendNothing) {
+  rig.storage.put_file("/in/tasks.json", tasks_json(0, 3));
+  EXPECT_EQ(rig.run({"import", "/in/tasks.json"}), 2);  // no --project
+  EXPECT_EQ(rig.run({"import", "--project", "5"}), 2);  // no file
+  EXPECT_EQ(rig.run({"import", "--project", "0", "/in/tasks.json"}), 2);
+  EXPECT_EQ(rig.run({"import", "--project", "5", "--batch-bytes", "1", "/in/tasks.json"}), 2);
+  EXPECT_TRUE(rig.socket.requests.empty());
+}
+
+TEST_F(CmdImport, AnAnswerThatNeverComesTimesOutWithExit4) {
+  rig.storage.put_file("/in/tasks.json", tasks_json(0, 3));
+  rig.socket.answer = [&](const Request& r) {
+    if (r.method == "POST" && r.path.rfind(kImport, 0) == 0) {
+      return std::string();  // the server holds the request: the clock runs to the deadline
+    }
+    return label_studio(r);
+  };
+  const int rc = rig.run({"import", "--project", "5", "/in/tasks.json"});
+  EXPECT_EQ(rc, 4) << rig.console.err_text;
+  EXPECT_GE(rig.count("POST", kImport), 1u);
+}
+
+}  // namespace
+}  // namespace lsedge::app
