@@ -68,8 +68,8 @@ TEST_F(CmdImport, AnInvalidFileSendsNothing) {
   file.back() = ',';
   file += R"({"data":{"id":99,"text":"unterminated}])";
   rig.storage.put_file("/in/bad.json", file);
-  // README's exit codes: a bad local task file is 5.
-  EXPECT_EQ(rig.run({"import", "--project", "5", "--batch-bytes", "300", "/in/bad.json"}), 5);
+  // README's exit codes: a bad local task file is 2 (TaskFileInvalid, a usage error).
+  EXPECT_EQ(rig.run({"import", "--project", "5", "--batch-bytes", "300", "/in/bad.json"}), 2);
   EXPECT_TRUE(rig.socket.requests.empty());  // not even the token refresh
   EXPECT_NE(rig.console.err_text.find("/in/bad.json"), std::string::npos) << rig.console.err_text;
 }
