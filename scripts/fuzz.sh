@@ -37,6 +37,7 @@ done
 build=build/fuzz
 started=$SECONDS
 echo "=== fuzz: configure + build (${#targets[@]} targets)"
+mkdir -p build
 if ! cmake --preset fuzz >"${build}.configure.log" 2>&1; then
   cat "${build}.configure.log"; echo "fuzz: configure failed (clang installed? scripts/setup.sh)"
   exit 1
