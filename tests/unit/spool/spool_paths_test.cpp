@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "firmware/spool/spool.h"
+#include "firmware/spool/upload_policy.h"
 #include "tests/fakes/capture_log.h"
 #include "tests/fakes/fake_entropy.h"
 #include "tests/fakes/memory_storage.h"
@@ -494,14 +495,18 @@ TEST(SpoolPaths, MalformedNamesAreLeftAloneAndNeverServed) {
       kTmp + "readme",
       kTmp + kSeq1 + "-bad.reason.txt",
       kTmp + "0000000000000000000x-0000000000-1.import",
+      kTmp + "short.reason.txt",
+      kTmp + "00000000000000000001x0000000000-1.reason.txt",
       kRejected + "foreign.bin",
   };
   const std::vector<std::string> foreign_dirs = {
       kQueue + "00000000000000000009x",  // 21 digits: not a group
       group + "sub",
-      group + "0000000000-0.split",       // not a stem
-      kTmp + "0123456789abcdeg",          // not a token
-      kTmp + "0123456789abcdef",          // a token, but holds a foreign file
+      group + "0000000000-0.split",  // not a stem
+      kTmp + "0123456789abcdeg",     // not a token
+      kTmp + "0123456789abcdef",     // a token, but holds a foreign file
+      kTmp + "0123456789abcdeb",     // a token, but holds a directory
+      kTmp + "0123456789abcdeb/sub",
       kTmp + "0123456789abcdec.garbage",  // holds a directory
       kTmp + "notatoken.garbage",
   };
@@ -562,6 +567,8 @@ TEST(SpoolPaths, EntryCheckNamesWhatIsWrong) {
   f.storage.put_file(group + "0000000002-1.json", "");                  // empty
   f.storage.put_file(group + "0000000003-1.json", "[{\"data\":");       // cut short
   f.storage.put_file(group + "0000000004-1.json", "{\"data\":{}}\n");   // not an array
+  f.storage.put_file(group + "0000000005-1.json", "[]");                // no task
+  f.storage.put_file(group + "0000000006-1.json", "[1]");               // not a task object
   Spool spool = f.make();
   ASSERT_TRUE(spool.open(kDir, Spool::Role::Consumer).ok());
   SpoolEntry bogus;
@@ -597,6 +604,10 @@ TEST(SpoolPaths, EntryCheckNamesWhatIsWrong) {
   EXPECT_NE(f.storage.content(key + "0000000003-1.reason.txt")->find("not a JSON array"),
             std::string::npos);
   EXPECT_NE(f.storage.content(key + "0000000004-1.reason.txt")->find("its name says"),
+            std::string::npos);
+  EXPECT_TRUE(f.has(key + "0000000005-1.json"));
+  EXPECT_TRUE(f.has(key + "0000000006-1.json"));
+  EXPECT_NE(f.storage.content(key + "0000000006-1.reason.txt")->find("corrupt spool entry"),
             std::string::npos);
 }
 
@@ -863,11 +874,159 @@ TEST(SpoolPaths, EntryBodyMisuse) {
   }
   EXPECT_EQ(read, tasks_json(2, "a"));
   ASSERT_TRUE(body.rewind().ok());
+  f.storage.fail(Op::ReadAt, 1, EIO);
+  EXPECT_EQ(body.read(ByteSpan(buffer)).status(), Status::FileError);
   f.storage.put_file(kQueue + kSeq1 + "/0000000000-2.json", "[]");  // replaced meanwhile
   ASSERT_TRUE(body.open(entry).ok());
   EXPECT_EQ(body.size(), 2u);
   body.close();
   EXPECT_EQ(f.storage.open_handles(), 0u);
+}
+
+// The staging names an add draws (FakeEntropy's default seed, as random_token() writes them).
+std::vector<std::string> staging_tokens(int count) {
+  FakeEntropy entropy;
+  std::vector<std::string> tokens;
+  const char hex[] = "0123456789abcdef";
+  for (int i = 0; i < count; ++i) {
+    uint8_t random[8];
+    EXPECT_EQ(entropy.fill(ByteSpan(random)), Status::Ok);
+    std::string token;
+    for (const uint8_t byte : random) {
+      token += hex[byte >> 4];
+      token += hex[byte & 0x0F];
+    }
+    tokens.push_back(token);
+  }
+  return tokens;
+}
+
+// Staging names another add holds are passed over; when eight in a row are taken the add
+// gives up and queues nothing.
+TEST(SpoolPaths, TakenStagingNamesArePassedOver) {
+  for (const int taken : {7, 8}) {
+    Fixture f;
+    f.storage.put_directory(kDir);
+    Spool producer = f.make();
+    ASSERT_TRUE(producer.open(kDir, Spool::Role::Producer).ok());
+    for (const std::string& token : staging_tokens(taken)) {
+      f.storage.put_file(kTmp + token + ".claim", "");
+    }
+    f.storage.put_file("/in/t.json", tasks_json(2, "a"));
+    const auto added = producer.add("/in/t.json");
+    const auto counts = producer.counts();
+    ASSERT_TRUE(counts.ok());
+    if (taken == 7) {
+      ASSERT_TRUE(added.ok()) << added.error().detail.view();
+      EXPECT_EQ(counts->queued_tasks, 2u);
+    } else {
+      ASSERT_FALSE(added.ok());
+      EXPECT_EQ(added.status(), Status::FileError);
+      EXPECT_NE(added.error().detail.view().find("no free staging name"), std::string_view::npos);
+      EXPECT_EQ(counts->queued_tasks, 0u);
+    }
+  }
+}
+
+// A spool named relative to the working directory (its parent is ".").
+TEST(SpoolPaths, ARelativeDirectoryIsASpoolToo) {
+  Fixture f;
+  Spool spool = f.make();
+  ASSERT_TRUE(spool.open("spool", Spool::Role::Producer).ok());
+  EXPECT_TRUE(f.has("/spool/lsedge-spool"));
+  EXPECT_TRUE(f.has("/spool/queue/"));
+}
+
+// A group left with only an old release's notes (their entries are gone) is removed with them.
+TEST(SpoolPaths, AGroupOfOnlyNotesIsRemoved) {
+  Fixture f;
+  f.add("a", 1);
+  f.storage.put_directory(kQueue + kSeq2);
+  f.storage.put_file(kQueue + kSeq2 + "/0000000000-1.json.sending", "");
+  f.storage.put_file(kQueue + kSeq2 + "/0000000001-1.json.import", "5");
+  Spool spool = f.make();
+  ASSERT_TRUE(spool.open(kDir, Spool::Role::Consumer).ok());
+  std::vector<std::string> served;
+  for (int i = 0; i < 3; ++i) {
+    SpoolEntry entry;
+    const auto found = spool.next(entry);
+    ASSERT_TRUE(found.ok()) << found.error().detail.view();
+    if (!*found) {
+      break;
+    }
+    served.push_back(entry.group.c_str());
+    ASSERT_TRUE(spool.mark_sending(entry).ok());
+    ASSERT_TRUE(spool.confirm(entry).ok());
+  }
+  EXPECT_EQ(served, std::vector<std::string>{kSeq1});
+  EXPECT_FALSE(f.has(kQueue + kSeq2 + "/"));
+  EXPECT_FALSE(f.has(kQueue + kSeq1 + "/"));
+}
+
+// split() of something that is not an entry is the caller's mistake; a split directory left
+// for the entry (not committed) is undone first and the split goes on.
+TEST(SpoolPaths, SplitRefusesANonEntryAndUndoesALeftover) {
+  Fixture f;
+  f.add("a", 4);
+  Spool spool = f.make();
+  ASSERT_TRUE(spool.open(kDir, Spool::Role::Consumer).ok());
+  SpoolEntry bogus;
+  (void)bogus.group.assign(kSeq1);
+  (void)bogus.name.assign("nonsense.json");
+  (void)bogus.path.assign(kQueue + kSeq1 + "/nonsense.json");
+  bogus.tasks = 4;
+  EXPECT_EQ(spool.split(bogus, HalvesPlan(4)).status(), Status::InvalidArgument);
+  SpoolEntry entry;
+  ASSERT_TRUE(spool.next(entry).ok());
+  const std::string leftover = kQueue + kSeq1 + "/0000000000-4.split";
+  f.storage.put_directory(leftover);
+  f.storage.put_file(leftover + "/0000000000.0000000000-2.json", tasks_json(2, "a"));
+  const Outcome split = spool.split(entry, HalvesPlan(4));
+  ASSERT_TRUE(split.ok()) << split.error().detail.view();
+  std::vector<std::string> names;
+  std::multiset<std::string> tasks;
+  for (int i = 0; i < 4; ++i) {
+    SpoolEntry part;
+    const auto found = spool.next(part);
+    ASSERT_TRUE(found.ok());
+    if (!*found) {
+      break;
+    }
+    names.push_back(part.name.c_str());
+    for (const std::string& id : task_ids(*f.storage.content(part.path.c_str()))) {
+      tasks.insert(id);
+    }
+    ASSERT_TRUE(spool.mark_sending(part).ok());
+    ASSERT_TRUE(spool.confirm(part).ok());
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"0000000000.0000000000-2.json",
+                                             "0000000000.0000000002-2.json"}));
+  EXPECT_EQ(tasks, (std::multiset<std::string>{"a#0", "a#1", "a#2", "a#3"}));
+}
+
+// --- the upload policy's remaining rows ------------------------------------------------------
+
+TEST(SpoolPaths, UploadPolicyRowsWithoutAnAnswerAndOutsideTheClasses) {
+  for (const Status cut :
+       {Status::HttpMalformedResponse, Status::HttpHeadersTooLarge, Status::HttpBodyTooLarge}) {
+    EXPECT_EQ(upload_action(Error(cut)), UploadAction::Retry) << status_name(cut);
+  }
+  EXPECT_EQ(upload_action(Error(Status::FileError)), UploadAction::Stop);
+  EXPECT_EQ(upload_action(Error(Status::InvalidArgument)), UploadAction::Stop);
+  Error odd(Status::UnexpectedHttpStatus);
+  odd.http_status = 600;
+  EXPECT_EQ(upload_action(odd, UploadAnswer()), UploadAction::Stop);
+  odd.http_status = 302;
+  EXPECT_EQ(upload_action(odd), UploadAction::Stop);
+  Error ok(Status::UnexpectedHttpStatus);
+  ok.http_status = 201;
+  EXPECT_EQ(upload_action(ok), UploadAction::Confirm);
+  Error json500(Status::UnexpectedHttpStatus);
+  json500.http_status = 500;
+  UploadAnswer json;
+  json.json = true;
+  EXPECT_EQ(upload_action(json500, json), UploadAction::Probe);
+  EXPECT_EQ(upload_action(json500), UploadAction::Retry);
 }
 
 }  // namespace
