@@ -733,6 +733,9 @@ TEST(SpoolPaths, InFlightRecordSlots) {
       {slot("lsedge in-flight 7 sending 0 1 " + kSeq1 + " " + std::string(80, 'n')) + slot(none),
        false, 0},
       {std::string("short\n") + std::string(506, '\0'), false, 0},
+      {slot(sending).replace(sending.size(), 1, "_") + slot(none), false, 0},  // no separator
+      {slot("lsedge in-flight 7 sending 0 0 " + std::string(70, '0') + " " + entry) + slot(none),
+       false, 0},
       {std::string(512, 'x'), false, 0},
   };
   int index = 0;
@@ -762,6 +765,23 @@ TEST(SpoolPaths, InFlightRecordSlots) {
     EXPECT_TRUE(*now) << "case " << index;
     ++index;
   }
+}
+
+// An entry both named by the record and marked by an old release's note is counted once.
+TEST(SpoolPaths, AnEntryMarkedTwiceIsCountedOnce) {
+  Fixture f;
+  f.add("a", 2);
+  const std::string entry = "0000000000-2.json";
+  f.storage.put_file(std::string(kDir) + "/consumer.lock",
+                     slot("lsedge in-flight 7 sending 0 0 " + kSeq1 + " " + entry) +
+                         slot("lsedge in-flight 3 none 0 0 - -"));
+  f.storage.put_file(kQueue + kSeq1 + "/" + entry + ".sending", "");
+  Spool spool = f.make();
+  ASSERT_TRUE(spool.open(kDir, Spool::Role::Consumer).ok());
+  const auto counts = spool.counts();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->outcome_unknown, 1u);
+  EXPECT_TRUE(f.logged("1 spool entries were being sent"));
 }
 
 // A short consumer.lock (an interrupted creation) gets its bytes back when the lock is taken.
