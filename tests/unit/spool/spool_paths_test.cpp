@@ -1024,6 +1024,61 @@ TEST(SpoolPaths, SplitRefusesANonEntryAndUndoesALeftover) {
   EXPECT_EQ(tasks, (std::multiset<std::string>{"a#0", "a#1", "a#2", "a#3"}));
 }
 
+// A committed split found by open() (its entry already renamed to `original`) is finished: the
+// part goes to the queue, the refused task and its reason to rejected/, and what else is in the
+// staging directory is removed with it.
+TEST(SpoolPaths, ACommittedSplitIsFinishedAndItsStagingRemoved) {
+  Fixture f;
+  f.add("a", 4);
+  const std::string group = kQueue + kSeq1 + "/";
+  const std::string staging = group + "0000000000-4.split/";
+  const std::string key = kSeq1 + "-0000000000-4.item0";
+  f.storage.put_directory(staging.substr(0, staging.size() - 1));
+  f.storage.put_file(staging + "original", *f.storage.content(group + "0000000000-4.json"));
+  ASSERT_TRUE(f.storage.remove(group + "0000000000-4.json").ok());
+  const std::string all = tasks_json(4, "a");
+  f.storage.put_file(staging + "0000000000.0000000001-3.json",
+                     "[" + all.substr(all.find(",{") + 1));
+  f.storage.put_file(staging + key + ".json", "[{\"data\":{\"t\":\"a\",\"i\":0}}]");
+  f.storage.put_file(staging + key + ".reason.txt", "refused\n");
+  f.storage.put_file(staging + "notes.txt", "x");
+  f.storage.put_file(staging + "99999999999999999999-0000000000-1.json", "x");
+  f.storage.put_file(staging + kSeq1 + "-0000000000-4.item0.bin", "x");
+  f.storage.put_directory(staging + "junk");
+  f.storage.put_file(staging + "junk/file", "x");
+  Spool spool = f.make();
+  const Outcome opened = spool.open(kDir, Spool::Role::Consumer);
+  ASSERT_TRUE(opened.ok()) << opened.error().detail.view();
+  EXPECT_FALSE(f.has(staging));
+  EXPECT_TRUE(f.logged("finished the interrupted split"));
+  EXPECT_EQ(f.storage.content(kRejected + key + ".reason.txt"),
+            std::optional<std::string>("refused\n"));
+  EXPECT_EQ(f.rejected_tasks(), (std::multiset<std::string>{"a#0"}));
+  SpoolEntry entry;
+  const auto found = spool.next(entry);
+  ASSERT_TRUE(found.ok() && *found);
+  EXPECT_EQ(entry.name.view(), "0000000000.0000000001-3.json");
+  EXPECT_EQ(task_ids(*f.storage.content(entry.path.c_str())),
+            (std::vector<std::string>{"a#1", "a#2", "a#3"}));
+}
+
+// split() checks the entry's size against its name before anything is written.
+TEST(SpoolPaths, SplitOfAnEntryTooSmallForItsNameChangesNothing) {
+  Fixture f;
+  f.add("a", 1);
+  f.storage.put_file(kQueue + kSeq1 + "/0000000001-2.json", "[]");
+  Spool spool = f.make();
+  ASSERT_TRUE(spool.open(kDir, Spool::Role::Consumer).ok());
+  SpoolEntry entry;
+  (void)entry.group.assign(kSeq1);
+  (void)entry.name.assign("0000000001-2.json");
+  (void)entry.path.assign(kQueue + kSeq1 + "/0000000001-2.json");
+  entry.tasks = 2;
+  const auto before = f.storage.snapshot();
+  EXPECT_EQ(spool.split(entry, HalvesPlan(2)).status(), Status::TaskFileInvalid);
+  EXPECT_EQ(f.storage.snapshot(), before);
+}
+
 // --- the upload policy's remaining rows ------------------------------------------------------
 
 TEST(SpoolPaths, UploadPolicyRowsWithoutAnAnswerAndOutsideTheClasses) {
