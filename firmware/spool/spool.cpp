@@ -7,10 +7,6 @@
 namespace lsedge::spool {
 
 using namespace detail;  // NOLINT(google-build-using-namespace): the room's own helpers
-using taskfile::BatchBodyReader;
-using taskfile::BatchPlanner;
-using taskfile::TaskBatch;
-using taskfile::TaskElement;
 
 Spool::Spool(hal::Storage& storage, hal::Entropy& entropy, Logger log)
     : storage_(storage), entropy_(entropy), log_(log) {}

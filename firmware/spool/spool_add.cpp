@@ -10,7 +10,6 @@ using namespace detail;  // NOLINT(google-build-using-namespace): the room's own
 using taskfile::BatchBodyReader;
 using taskfile::BatchPlanner;
 using taskfile::TaskBatch;
-using taskfile::TaskElement;
 
 // --- add() ---
 

@@ -8,10 +8,6 @@
 namespace lsedge::spool {
 
 using namespace detail;  // NOLINT(google-build-using-namespace): the room's own helpers
-using taskfile::BatchBodyReader;
-using taskfile::BatchPlanner;
-using taskfile::TaskBatch;
-using taskfile::TaskElement;
 
 // --- next() and counts() ---
 //
