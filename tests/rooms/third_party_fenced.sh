@@ -1,6 +1,7 @@
 #!/bin/sh
 # Each third-party library is included by one room only: llhttp by http/, cJSON by json/, Mbed
-# TLS by net/ (and the tests of those rooms). Fails naming every include outside its room.
+# TLS (mbedtls/ and psa/) by net/ (and the tests of those rooms). Fails naming every include
+# outside its room.
 root=${1:?usage: third_party_fenced.sh SOURCE_ROOT}
 cd "$root" || exit 2
 status=0
@@ -23,5 +24,6 @@ check() {  # check PATTERN ALLOWED_DIR...
 check 'llhttp\.h' firmware/http
 check 'cjson/' firmware/json
 check 'mbedtls/' firmware/net
+check 'psa/' firmware/net
 [ "$status" -eq 0 ] && echo "third-party headers stay in their rooms"
 exit $status
