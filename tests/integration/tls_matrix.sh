@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Shared body of tls_matrix_13.sh and tls_matrix_12.sh (not a test of its own):
+#   tls_matrix.sh 1.3|1.2
+# Against the loopback server's listeners that speak only that TLS version, one with an RSA-2048
+# and one with an ECDSA P-256 certificate (nginx keep-alive 1 s there), one lsedge call each:
+# `-vv check --count 2 --interval-ms 2500`. The first connection is a full handshake of that
+# version; nginx closes it while lsedge idles, and the next connection resumes the session.
+# lsedge's debug log and nginx (requests.log: listener port, protocol, cipher, r = resumed) must
+# tell the same story. The two calls run at once: their idle waits overlap (under qemu as well).
+. "$(dirname "$0")/lib.sh"
+
+version=${1:?usage: tls_matrix.sh 1.3|1.2}
+case "$version" in
+  1.3) tag=13 ;;
+  1.2) tag=12 ;;
+  *) fail "unknown TLS version $version" ;;
+esac
+want="TLSv$version"  # as mbedtls_ssl_get_version() and nginx's $ssl_protocol spell it
+
+export LABEL_STUDIO_API_TOKEN=$PAT LABEL_STUDIO_CA_FILE=$LSEDGE_TEST_CA_FILE
+clear_request_log
+
+# A cipher-suite name without the spelling differences between Mbed TLS and OpenSSL:
+# TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256 and ECDHE-ECDSA-AES128-GCM-SHA256 both become
+# ECDHEECDSAAES128GCMSHA256; TLS1-3-AES-128-GCM-SHA256 and TLS_AES_128_GCM_SHA256 both
+# AES128GCMSHA256. OpenSSL leaves the hash off its ChaCha20 TLS 1.2 names, so compare prefixes.
+norm_suite() {
+  tr '[:lower:]' '[:upper:]' <<<"$1" | sed -e 's/^TLS1-3-//' -e 's/^TLS[-_]//' -e 's/-WITH-/-/' |
+    tr -d '_-'
+}
+
+declare -A port=() pid=()
+for key in RSA ECDSA; do
+  url_var=LSEDGE_TEST_HTTPS${tag}_${key}_URL
+  url=${!url_var:-}
+  [ -n "$url" ] || fail "$url_var is not in the server's env (tests/server/start.sh too old?)"
+  port[$key]=${url##*:}
+  # The listener serves what its name says (a server-side check; lsedge's log does not show the
+  # key type under TLS 1.3).
+  alg=$(openssl s_client -connect "127.0.0.1:${port[$key]}" -servername localhost </dev/null 2>/dev/null |
+    openssl x509 -noout -text 2>/dev/null | sed -n 's/^ *Public Key Algorithm: //p' | head -n 1)
+  case "$key:$alg" in
+    RSA:rsaEncryption | ECDSA:id-ecPublicKey) ;;
+    *) fail "listener $url ($want $key) serves a '$alg' key" ;;
+  esac
+  LABEL_STUDIO_URL=$url "$LSEDGE" -vv check --count 2 --interval-ms 2500 \
+    >"$work/$key.out" 2>"$work/$key.err" &
+  pid[$key]=$!
+done
+
+# Both finish before any check can fail (no lsedge left running behind a failed test).
+declare -A status=()
+for key in RSA ECDSA; do
+  set +e
+  wait "${pid[$key]}"
+  status[$key]=$?
+  set -e
+done
+
+for key in RSA ECDSA; do
+  p=${port[$key]}
+  rc=${status[$key]}
+  echo "\$ LABEL_STUDIO_URL=https://127.0.0.1:$p lsedge -vv check --count 2 --interval-ms 2500" \
+    "($want, $key) -> exit $rc"
+  sed 's/^/  out: /' "$work/$key.out"
+  grep -E 'TLS|warn|error|lsedge:' "$work/$key.err" | sed 's/^/  err: /' || true
+  [ "$rc" -eq 0 ] || fail "$want $key: exit code $rc, expected 0"
+  grep -q '^check 2: ok' "$work/$key.out" || fail "$want $key: no 'check 2: ok'"
+
+  # lsedge's side: one full handshake, then only resumptions, all of this version.
+  full=$(grep -c "TLS full handshake with 127.0.0.1:$p (" "$work/$key.err" || true)
+  resumed=$(grep -c "TLS session resumed with 127.0.0.1:$p (" "$work/$key.err" || true)
+  [ "$full" -eq 1 ] || fail "$want $key: $full full handshakes in lsedge's log, expected 1"
+  [ "$resumed" -ge 1 ] ||
+    fail "$want $key: no 'TLS session resumed' in lsedge's log after nginx closed the idle connection"
+  versions=$(sed -n "s/.*TLS [a-z ]* with 127\.0\.0\.1:$p (\([^,]*\), .*/\1/p" "$work/$key.err" | sort -u)
+  [ "$versions" = "$want" ] || fail "$want $key: lsedge negotiated '$versions'"
+  suite=$(sed -n "s/.*TLS full handshake with 127\.0\.0\.1:$p ([^,]*, \([^)]*\)).*/\1/p" "$work/$key.err")
+  [ -n "$suite" ] || fail "$want $key: no cipher suite in lsedge's handshake line"
+  if [ "$version" = 1.2 ]; then
+    # The TLS 1.2 suite names the server's signature algorithm.
+    case "$key:$suite" in
+      RSA:*-ECDHE-RSA-* | ECDSA:*-ECDHE-ECDSA-*) ;;
+      *) fail "$want $key: suite $suite does not sign with $key" ;;
+    esac
+  fi
+
+  # nginx's side: every request of this listener on $want; the first connection a full
+  # handshake, every later one resumed, as many as lsedge resumed; the same cipher.
+  awk -v p="$p" '$11 == p' "$LSEDGE_TEST_REQUEST_LOG" >"$work/$key.log"
+  sed 's/^/  server: /' "$work/$key.log"
+  [ "$(grep -c . "$work/$key.log")" -ge 3 ] || fail "$want $key: expected a refresh and 2 whoami on port $p"
+  bad=$(awk -v v="$want" '$12 != v {print $12}' "$work/$key.log" | sort -u | tr '\n' ' ')
+  [ -z "$bad" ] || fail "$want $key: nginx saw protocol(s) $bad"
+  awk '!seen[$7]++ {print $7, $14}' "$work/$key.log" >"$work/$key.conns"
+  [ "$(head -n 1 "$work/$key.conns" | cut -d' ' -f2)" = . ] ||
+    fail "$want $key: nginx reports the first connection resumed"
+  server_resumed=$(tail -n +2 "$work/$key.conns" | awk '$2 == "r"' | wc -l)
+  server_later=$(tail -n +2 "$work/$key.conns" | wc -l)
+  [ "$server_later" -ge 1 ] && [ "$server_resumed" -eq "$server_later" ] ||
+    fail "$want $key: nginx resumed $server_resumed of $server_later later connections"
+  [ "$server_resumed" -eq "$resumed" ] ||
+    fail "$want $key: nginx resumed $server_resumed connections, lsedge logged $resumed"
+  ciphers=$(awk '{print $13}' "$work/$key.log" | sort -u)
+  [ "$(wc -l <<<"$ciphers")" -eq 1 ] || fail "$want $key: nginx saw several ciphers: $ciphers"
+  server_norm=$(norm_suite "$ciphers")
+  client_norm=$(norm_suite "$suite")
+  [ -n "$server_norm" ] && [ "${client_norm#"$server_norm"}" != "$client_norm" ] ||
+    fail "$want $key: lsedge logged suite $suite, nginx $ciphers"
+  echo "ok: $want $key: $suite, full handshake then $resumed resumed"
+done
+echo PASS
