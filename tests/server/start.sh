@@ -113,7 +113,7 @@ if [ "$regen_certs" = 1 ] && [ -s "$sd/nginx.json" ]; then
 fi
 # The TLS matrix listeners (lsctl.py MATRIX): TLS 1.3 only / TLS 1.2 only, each with the RSA and the ECDSA leaf.
 declare -A matrix_port=()
-while IFS== read -r key port; do
+while IFS='=' read -r key port; do
     matrix_port[$key]=$port
 done < <(lsctl matrix-ports "$sd")
 read -r backend_port https_port http_port http_only_json < <("$PY" -c '
