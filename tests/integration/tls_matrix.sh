@@ -57,9 +57,9 @@ for key in RSA ECDSA; do
   set -e
 done
 
-for key in RSA ECDSA; do
-  p=${port[$key]}
-  rc=${status[$key]}
+# Each case is checked in a subshell (fail ends that case only), so a run reports every case.
+check_case() {
+  local key=$1 p=${port[$1]} rc=${status[$1]}
   echo "\$ LABEL_STUDIO_URL=https://127.0.0.1:$p lsedge -vv check --count 2 --interval-ms 2500" \
     "($want, $key) -> exit $rc"
   sed 's/^/  out: /' "$work/$key.out"
@@ -110,5 +110,11 @@ for key in RSA ECDSA; do
     fail "$want $key: lsedge logged suite $suite, nginx $ciphers"
   fi
   echo "ok: $want $key: $suite, full handshake then $resumed resumed"
+}
+
+failed=""
+for key in RSA ECDSA; do
+  (check_case "$key") || failed+=" $key"
 done
+[ -z "$failed" ] || fail "$want:$failed (see above)"
 echo PASS
