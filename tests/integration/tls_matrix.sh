@@ -2,17 +2,19 @@
 # Shared body of tls_matrix_13.sh and tls_matrix_12.sh (not a test of its own):
 #   tls_matrix.sh 1.3|1.2
 # Against the loopback server's listeners that speak only that TLS version, one with an RSA-2048
-# and one with an ECDSA P-256 certificate (nginx keep-alive 1 s there), one lsedge call each:
-# `-vv check --count 2 --interval-ms 2500`. The first connection is a full handshake of that
-# version; nginx closes it while lsedge idles, and the next connection resumes the session.
-# lsedge's debug log and nginx (requests.log: listener port, protocol, cipher, r = resumed) must
-# tell the same story. The two calls run at once: their idle waits overlap (under qemu as well).
+# and one with an ECDSA P-256 certificate (nginx keep-alive 1 s there), and for TLS 1.3 one that
+# accepts only the secp384r1 group (RSA certificate; a HelloRetryRequest unless lsedge's first key
+# share is P-384), one lsedge call each: `-vv check --count 2 --interval-ms 2500`. The first
+# connection is a full handshake of that version; nginx closes it while lsedge idles, and the next
+# connection resumes the session. lsedge's debug log and nginx (requests.log: listener port,
+# protocol, cipher, r = resumed, group) must tell the same story. The calls run at once: their
+# idle waits overlap (under qemu as well).
 . "$(dirname "$0")/lib.sh"
 
 version=${1:?usage: tls_matrix.sh 1.3|1.2}
 case "$version" in
-  1.3) tag=13 ;;
-  1.2) tag=12 ;;
+  1.3) tag=13 cases="RSA ECDSA P384" ;;
+  1.2) tag=12 cases="RSA ECDSA" ;;
   *) fail "unknown TLS version $version" ;;
 esac
 want="TLSv$version"  # as mbedtls_ssl_get_version() and nginx's $ssl_protocol spell it
@@ -30,7 +32,7 @@ norm_suite() {
 }
 
 declare -A port=() pid=()
-for key in RSA ECDSA; do
+for key in $cases; do
   url_var=LSEDGE_TEST_HTTPS${tag}_${key}_URL
   url=${!url_var:-}
   [ -n "$url" ] || fail "$url_var is not in the server's env (tests/server/start.sh too old?)"
@@ -40,17 +42,19 @@ for key in RSA ECDSA; do
   alg=$(openssl s_client -connect "127.0.0.1:${port[$key]}" -servername localhost </dev/null 2>/dev/null |
     openssl x509 -noout -text 2>/dev/null | sed -n 's/^ *Public Key Algorithm: //p' | head -n 1)
   case "$key:$alg" in
-    RSA:rsaEncryption | ECDSA:id-ecPublicKey) ;;
+    RSA:rsaEncryption | P384:rsaEncryption | ECDSA:id-ecPublicKey) ;;
     *) fail "listener $url ($want $key) serves a '$alg' key" ;;
   esac
-  LABEL_STUDIO_URL=$url "$LSEDGE" -vv check --count 2 --interval-ms 2500 \
+done
+for key in $cases; do
+  LABEL_STUDIO_URL=https://127.0.0.1:${port[$key]} "$LSEDGE" -vv check --count 2 --interval-ms 2500 \
     >"$work/$key.out" 2>"$work/$key.err" &
   pid[$key]=$!
 done
 
-# Both finish before any check can fail (no lsedge left running behind a failed test).
+# All finish before any check can fail (no lsedge left running behind a failed test).
 declare -A status=()
-for key in RSA ECDSA; do
+for key in $cases; do
   set +e
   wait "${pid[$key]}"
   status[$key]=$?
@@ -89,6 +93,10 @@ check_case() {
   # handshake, every later one resumed, as many as lsedge resumed; the same cipher.
   awk -v p="$p" '$11 == p' "$LSEDGE_TEST_REQUEST_LOG" >"$work/$key.log"
   sed 's/^/  server: /' "$work/$key.log"
+  if [ "$key" = P384 ]; then
+    groups=$(awk '{print $15}' "$work/$key.log" | sort -u | tr '\n' ' ')
+    [ "$groups" = "secp384r1 " ] || fail "$want $key: nginx saw key-exchange group(s) $groups"
+  fi
   [ "$(grep -c . "$work/$key.log")" -ge 3 ] || fail "$want $key: expected a refresh and 2 whoami on port $p"
   bad=$(awk -v v="$want" '$12 != v {print $12}' "$work/$key.log" | sort -u | tr '\n' ' ')
   [ -z "$bad" ] || fail "$want $key: nginx saw protocol(s) $bad"
@@ -113,7 +121,7 @@ check_case() {
 }
 
 failed=""
-for key in RSA ECDSA; do
+for key in $cases; do
   (check_case "$key") || failed+=" $key"
 done
 [ -z "$failed" ] || fail "$want:$failed (see above)"

@@ -45,10 +45,10 @@ events {{
 http {{
     default_type application/octet-stream;
     # Token-free: no headers, no query string. The last fields name the listener and the TLS session
-    # (protocol, cipher, "r" if resumed, "." if a full handshake; "-" on plain HTTP).
+    # (protocol, cipher, "r" if resumed, "." if a full handshake, key-exchange group; "-" on plain HTTP).
     log_format lsedge '$msec conn=$connection req=$connection_requests $scheme $request_method $uri '
                       '$status $body_bytes_sent $request_time up=$upstream_status '
-                      'port=$server_port tls=$ssl_protocol/$ssl_cipher/$ssl_session_reused';
+                      'port=$server_port tls=$ssl_protocol/$ssl_cipher/$ssl_session_reused/$ssl_curve';
     access_log {sd}/logs/nginx-access.log lsedge;
 
     client_body_temp_path {sd}/nginx-tmp/body;
@@ -94,12 +94,15 @@ _HTTPS_SERVER = """
 # test picks a combination by URL without reloading nginx. Short keep-alive (nginx.json matrix_keepalive_timeout,
 # default 1 s) so a client that idles longer meets a closed connection and must resume; TLS 1.3 resumes with the
 # tickets OpenSSL sends after the handshake (NewSessionTicket), TLS 1.2 with a ticket or the session-id cache.
+# The p384 listener accepts only the secp384r1 group, so a client whose first key share is another group gets a
+# HelloRetryRequest.
 MATRIX = (
-    # (nginx.json key, ssl_protocols, certificate base name in certs/)
-    ('https13_rsa_port', 'TLSv1.3', 'server'),
-    ('https13_ecdsa_port', 'TLSv1.3', 'server_ecdsa'),
-    ('https12_rsa_port', 'TLSv1.2', 'server'),
-    ('https12_ecdsa_port', 'TLSv1.2', 'server_ecdsa'),
+    # (nginx.json key, ssl_protocols, certificate base name in certs/, ssl_ecdh_curve)
+    ('https13_rsa_port', 'TLSv1.3', 'server', 'auto'),
+    ('https13_ecdsa_port', 'TLSv1.3', 'server_ecdsa', 'auto'),
+    ('https12_rsa_port', 'TLSv1.2', 'server', 'auto'),
+    ('https12_ecdsa_port', 'TLSv1.2', 'server_ecdsa', 'auto'),
+    ('https13_p384_port', 'TLSv1.3', 'server', 'secp384r1'),
 )
 
 _MATRIX_SERVER = """
@@ -109,6 +112,7 @@ _MATRIX_SERVER = """
         ssl_certificate {sd}/certs/{cert}.crt;
         ssl_certificate_key {sd}/certs/{cert}.key;
         ssl_protocols {protocols};
+        ssl_ecdh_curve {curve};
         ssl_session_cache shared:{zone}:1m;
         ssl_session_timeout 10m;
         ssl_session_tickets on;
@@ -131,6 +135,7 @@ _LOCATIONS = """\
             proxy_set_header X-Lsedge-Tls-Protocol $ssl_protocol;
             proxy_set_header X-Lsedge-Tls-Cipher $ssl_cipher;
             proxy_set_header X-Lsedge-Tls-Reused $ssl_session_reused;
+            proxy_set_header X-Lsedge-Tls-Curve $ssl_curve;
             proxy_connect_timeout 10s;
             proxy_read_timeout 300s;
             proxy_send_timeout 300s;
@@ -188,14 +193,14 @@ def matrix_ports(sd):
     p = nginx_params(sd)
     if p.get('http_only'):
         return []
-    missing = [key for key, _, _ in MATRIX if key not in p]
+    missing = [m[0] for m in MATRIX if m[0] not in p]
     if missing:
         taken = {v for k, v in p.items() if k.endswith('_port')}
         fresh = [port for port in free_ports(len(missing) + len(taken)) if port not in taken][: len(missing)]
         for key, port in zip(missing, fresh):
             p[key] = port
         save_nginx_params(sd, p)
-    return [(key, p[key]) for key, _, _ in MATRIX]
+    return [(m[0], p[m[0]]) for m in MATRIX]
 
 
 def install_cert(sd, which):
@@ -222,12 +227,13 @@ def render_nginx(sd):
         https = _HTTPS_SERVER.format(https_port=p['https_port'], **fmt)
     matrix = ''
     if not p.get('http_only'):
-        for key, protocols, cert in MATRIX:
+        for key, protocols, cert, curve in MATRIX:
             if key in p:
                 matrix += _MATRIX_SERVER.format(
                     port=p[key],
                     cert=cert,
                     protocols=protocols,
+                    curve=curve,
                     zone=key[: -len('_port')],
                     keepalive=int(p.get('matrix_keepalive_timeout', 1)),
                     **fmt,

@@ -386,7 +386,7 @@ check "log has no secrets" bash -c "! grep -qF -e '$PAT' -e '$KEY' -e '$ACC' -e 
 check "log never has Authorization words" bash -c "! grep -q -i -e 'eyJ' -e 'authorization' '$LSEDGE_TEST_REQUEST_LOG'"
 N=$(grep -c -E ' /api/token/refresh/? ' "$LSEDGE_TEST_REQUEST_LOG")
 check "stats refresh_requests = log lines" eq "$(admin stats | json 'd["refresh_requests"]')" "$N"
-check "log line format" bash -c "tail -n 1 '$LSEDGE_TEST_REQUEST_LOG' | grep -qE '^[0-9]{13} GET /health 503 none http [0-9]+ [0-9]+ [0-9]+ fail [0-9]+ - - -$'"
+check "log line format" bash -c "tail -n 1 '$LSEDGE_TEST_REQUEST_LOG' | grep -qE '^[0-9]{13} GET /health 503 none http [0-9]+ [0-9]+ [0-9]+ fail [0-9]+ - - - -$'"
 check "no-slash path logged as sent" bash -c "grep -q ' POST /api/token/refresh 200 ' '$LSEDGE_TEST_REQUEST_LOG'"
 
 echo "== keep-alive"
@@ -461,8 +461,15 @@ for v in 13 12; do
         check "$v $k: request log has protocol and r" bash -c "awk -v p=$port '\$11 == p {print \$12, \$14}' '$LSEDGE_TEST_REQUEST_LOG' | tr '\n' ' ' | grep -qx 'TLSv1.${v#1} . TLSv1.${v#1} r '"
     done
 done
-check "matrix keep-alive 1 s in nginx.conf" eq "$(grep -c 'keepalive_timeout 1s;' "$sd/nginx.conf")" 4
-check "nginx access log names port and TLS session" grep -qE " port=[0-9]+ tls=TLSv1\.[23]/[A-Z0-9_-]+/r$" "$sd/logs/nginx-access.log"
+# The secp384r1-only TLS 1.3 listener: P-384 even when the client's first key share is X25519 (HelloRetryRequest).
+port=${LSEDGE_TEST_HTTPS13_P384_URL##*:}
+check "env has LSEDGE_TEST_HTTPS13_P384_URL" test -n "$port"
+out=$(s_client -tls1_3 "$port" -groups X25519:secp384r1 -msg)
+check "p384: TLSv1.3 over secp384r1 after a HelloRetryRequest" bash -c "grep -q '^New, TLSv1.3, Cipher is' <<<\"\$1\" && grep -q 'Server Temp Key: ECDH, secp384r1' <<<\"\$1\" && [ \$(grep -c '^>>> .*, ClientHello' <<<\"\$1\") = 2 ]" _ "$out"
+check "p384: X25519 only is refused" bash -c "! printf '' | timeout 10 openssl s_client -tls1_3 -groups X25519 -connect 127.0.0.1:$port -servername localhost 2>&1 | grep -q '^New, TLSv1.3'"
+check "p384: request log names the group" bash -c "awk -v p=$port '\$11 == p {print \$15}' '$LSEDGE_TEST_REQUEST_LOG' | grep -qx secp384r1"
+check "matrix keep-alive 1 s in nginx.conf" eq "$(grep -c 'keepalive_timeout 1s;' "$sd/nginx.conf")" 5
+check "nginx access log names port and TLS session" grep -qE " port=[0-9]+ tls=TLSv1\.[23]/[A-Z0-9_-]+/r/[A-Za-z0-9_-]+$" "$sd/logs/nginx-access.log"
 knob cert good
 
 echo "== stop / restart"
@@ -481,7 +488,7 @@ echo "== --http-only"
 sd2=$(mktemp -d "${TMPDIR:-/tmp}/lsedge-selftest-http.XXXXXX")
 if "$here/start.sh" "$sd2" --http-only --legacy on --access-lifetime 3 >/dev/null 2>&1; then
     check "http-only: no HTTPS URL" bash -c "grep -qx 'LSEDGE_TEST_HTTPS_URL=' '$sd2/env'"
-    check "http-only: no TLS matrix URLs" bash -c "[ \$(grep -cE '^LSEDGE_TEST_HTTPS1[23]_(RSA|ECDSA)_URL=$' '$sd2/env') = 4 ]"
+    check "http-only: no TLS matrix URLs" bash -c "[ \$(grep -cE '^LSEDGE_TEST_HTTPS1[23]_(RSA|ECDSA|P384)_URL=$' '$sd2/env') = 5 ]"
     P2=$(grep '^LSEDGE_TEST_HTTP_URL=' "$sd2/env" | cut -d= -f2)
     check "http-only: legacy on from start" eq "$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Token $(cat "$sd2/legacy_key.txt")" "$P2/api/current-user/whoami")" 200
     A3=$(curl -sS -X POST -H 'Content-Type: application/json' -d "{\"refresh\":\"$(cat "$sd2/pat.txt")\"}" "$P2/api/token/refresh/" | json 'd["access"]')

@@ -111,7 +111,8 @@ fi
 if [ "$regen_certs" = 1 ] && [ -s "$sd/nginx.json" ]; then
     lsctl install-cert "$sd" "$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1])).get("cert", "good"))' "$sd/nginx.json")"
 fi
-# The TLS matrix listeners (lsctl.py MATRIX): TLS 1.3 only / TLS 1.2 only, each with the RSA and the ECDSA leaf.
+# The TLS matrix listeners (lsctl.py MATRIX): TLS 1.3 only / TLS 1.2 only, each with the RSA and the ECDSA leaf, and
+# TLS 1.3 only with the secp384r1 group only.
 declare -A matrix_port=()
 while IFS='=' read -r key port; do
     matrix_port[$key]=$port
@@ -158,6 +159,7 @@ LSEDGE_TEST_HTTPS13_RSA_URL=$(matrix_url https13_rsa_port)
 LSEDGE_TEST_HTTPS13_ECDSA_URL=$(matrix_url https13_ecdsa_port)
 LSEDGE_TEST_HTTPS12_RSA_URL=$(matrix_url https12_rsa_port)
 LSEDGE_TEST_HTTPS12_ECDSA_URL=$(matrix_url https12_ecdsa_port)
+LSEDGE_TEST_HTTPS13_P384_URL=$(matrix_url https13_p384_port)
 LSEDGE_TEST_HTTP_URL=http://127.0.0.1:$http_port
 LSEDGE_TEST_BACKEND_URL=http://127.0.0.1:$backend_port
 LSEDGE_TEST_CA_FILE=${https_url:+$sd/certs/ca.crt}

@@ -413,6 +413,8 @@ int main(int argc, char** argv) {
       tls_matrix_phase("tls13-ecdsa", "LSEDGE_TEST_HTTPS13_ECDSA_URL", "TLSv1.3"),
       tls_matrix_phase("tls12-rsa", "LSEDGE_TEST_HTTPS12_RSA_URL", "TLSv1.2"),
       tls_matrix_phase("tls12-ecdsa", "LSEDGE_TEST_HTTPS12_ECDSA_URL", "TLSv1.2"),
+      // secp384r1 only: a HelloRetryRequest unless lsedge's first key share is P-384.
+      tls_matrix_phase("tls13-p384", "LSEDGE_TEST_HTTPS13_P384_URL", "TLSv1.3"),
       {"import-1000",
        {"-vv", "import", "--project", project, "import.json"},
        {{"keepalive_timeout", "65"}},

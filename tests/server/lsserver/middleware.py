@@ -32,7 +32,8 @@ def _auth_scheme(meta):
 class RequestLogMiddleware:
     """Appends one line per request to STATE_DIR/requests.log: what the client sent (method, path without query) and
     what it got (status), plus the nginx connection serial so tests can see keep-alive reuse, and the nginx listener
-    port and TLS session (protocol, cipher, r = resumed / . = full handshake) so they can see what was negotiated."""
+    port and TLS session (protocol, cipher, r = resumed / . = full handshake, key-exchange group) so they can see what
+    was negotiated."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -62,6 +63,7 @@ class RequestLogMiddleware:
             meta.get('HTTP_X_LSEDGE_TLS_PROTOCOL') or '-',
             meta.get('HTTP_X_LSEDGE_TLS_CIPHER') or '-',
             meta.get('HTTP_X_LSEDGE_TLS_REUSED') or '-',
+            meta.get('HTTP_X_LSEDGE_TLS_CURVE') or '-',
         ]
         state.append_request_log(' '.join(f.replace(' ', '%20') for f in fields))
         return response
