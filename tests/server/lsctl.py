@@ -95,14 +95,16 @@ _HTTPS_SERVER = """
 # default 1 s) so a client that idles longer meets a closed connection and must resume; TLS 1.3 resumes with the
 # tickets OpenSSL sends after the handshake (NewSessionTicket), TLS 1.2 with a ticket or the session-id cache.
 # The p384 listener accepts only the secp384r1 group, so a client whose first key share is another group gets a
-# HelloRetryRequest.
+# HelloRetryRequest. The TLS 1.2 listeners prefer their own order, as Debian's stock nginx.conf does
+# (ssl_prefer_server_ciphers on): with the RSA key OpenSSL then signs the ServerKeyExchange with RSA-PSS
+# (rsa_pss_rsae_*) whenever the client offers it, whatever the client's order.
 MATRIX = (
-    # (nginx.json key, ssl_protocols, certificate base name in certs/, ssl_ecdh_curve)
-    ('https13_rsa_port', 'TLSv1.3', 'server', 'auto'),
-    ('https13_ecdsa_port', 'TLSv1.3', 'server_ecdsa', 'auto'),
-    ('https12_rsa_port', 'TLSv1.2', 'server', 'auto'),
-    ('https12_ecdsa_port', 'TLSv1.2', 'server_ecdsa', 'auto'),
-    ('https13_p384_port', 'TLSv1.3', 'server', 'secp384r1'),
+    # (nginx.json key, ssl_protocols, certificate base name in certs/, ssl_ecdh_curve, ssl_prefer_server_ciphers)
+    ('https13_rsa_port', 'TLSv1.3', 'server', 'auto', 'off'),
+    ('https13_ecdsa_port', 'TLSv1.3', 'server_ecdsa', 'auto', 'off'),
+    ('https12_rsa_port', 'TLSv1.2', 'server', 'auto', 'on'),
+    ('https12_ecdsa_port', 'TLSv1.2', 'server_ecdsa', 'auto', 'on'),
+    ('https13_p384_port', 'TLSv1.3', 'server', 'secp384r1', 'off'),
 )
 
 _MATRIX_SERVER = """
@@ -113,6 +115,7 @@ _MATRIX_SERVER = """
         ssl_certificate_key {sd}/certs/{cert}.key;
         ssl_protocols {protocols};
         ssl_ecdh_curve {curve};
+        ssl_prefer_server_ciphers {prefer};
         ssl_session_cache shared:{zone}:1m;
         ssl_session_timeout 10m;
         ssl_session_tickets on;
@@ -227,13 +230,14 @@ def render_nginx(sd):
         https = _HTTPS_SERVER.format(https_port=p['https_port'], **fmt)
     matrix = ''
     if not p.get('http_only'):
-        for key, protocols, cert, curve in MATRIX:
+        for key, protocols, cert, curve, prefer in MATRIX:
             if key in p:
                 matrix += _MATRIX_SERVER.format(
                     port=p[key],
                     cert=cert,
                     protocols=protocols,
                     curve=curve,
+                    prefer=prefer,
                     zone=key[: -len('_port')],
                     keepalive=int(p.get('matrix_keepalive_timeout', 1)),
                     **fmt,

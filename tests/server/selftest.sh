@@ -461,6 +461,10 @@ for v in 13 12; do
         check "$v $k: request log has protocol and r" bash -c "awk -v p=$port '\$11 == p {print \$12, \$14}' '$LSEDGE_TEST_REQUEST_LOG' | tr '\n' ' ' | grep -qx 'TLSv1.${v#1} . TLSv1.${v#1} r '"
     done
 done
+# TLS 1.2 with the RSA key: RSA-PSS even when the client lists PKCS#1 v1.5 first (server preference, as Debian's nginx).
+port=${LSEDGE_TEST_HTTPS12_RSA_URL##*:}
+out=$(s_client -tls1_2 "$port" -sigalgs RSA+SHA256:RSA-PSS+SHA256)
+check "12 RSA: ServerKeyExchange signed with RSA-PSS" grep -q '^Peer signature type: RSA-PSS' <<<"$out"
 # The secp384r1-only TLS 1.3 listener: P-384 even when the client's first key share is X25519 (HelloRetryRequest).
 port=${LSEDGE_TEST_HTTPS13_P384_URL##*:}
 check "env has LSEDGE_TEST_HTTPS13_P384_URL" test -n "$port"
