@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Shared body of tls_matrix_13.sh and tls_matrix_12.sh (not a test of its own):
 #   tls_matrix.sh 1.3|1.2
-# Against the loopback server's listeners that speak only that TLS version, one with an RSA-2048
-# and one with an ECDSA P-256 certificate (nginx keep-alive 1 s there), and for TLS 1.3 one that
-# accepts only the secp384r1 group (RSA certificate; a HelloRetryRequest unless lsedge's first key
-# share is P-384; the TLS 1.2 ones prefer their own order, so the RSA one signs with RSA-PSS, as
-# Debian's stock nginx does), one lsedge call each: `-vv check --count 2 --interval-ms 2500`. The first
-# connection is a full handshake of that version; nginx closes it while lsedge idles, and the next
-# connection resumes the session. lsedge's debug log and nginx (requests.log: listener port,
-# protocol, cipher, r = resumed, group) must tell the same story. The calls run at once: their
-# idle waits overlap (under qemu as well).
+# Against the loopback server's listeners that speak only that TLS version (tests/server/README.md,
+# "TLS matrix listeners"; nginx keep-alive 1 s there): one with an RSA-2048 and one with an ECDSA
+# P-256 certificate, and for TLS 1.3 one that accepts only the secp384r1 group (a HelloRetryRequest
+# unless lsedge's first key share is P-384). The TLS 1.2 ones prefer their own order, as Debian's
+# stock nginx does, so the RSA one signs with RSA-PSS. One lsedge call each,
+# `-vv check --count 2 --interval-ms 2500`: the first connection is a full handshake of that
+# version; nginx closes it while lsedge idles, and the next connection resumes the session.
+# lsedge's debug log and nginx (requests.log: listener port, protocol, cipher, r = resumed, group)
+# must tell the same story. The calls run at once: their idle waits overlap (under qemu as well).
 . "$(dirname "$0")/lib.sh"
 
 version=${1:?usage: tls_matrix.sh 1.3|1.2}
