@@ -6,6 +6,7 @@
     lsctl.py wait-health URL SECONDS [CA_FILE]
     lsctl.py wait-pidfile FILE SECONDS
     lsctl.py install-cert STATE_DIR good|wrong_host|expired|not_yet_valid|other_ca
+    lsctl.py matrix-ports STATE_DIR    give nginx.json the TLS matrix listeners' ports it lacks; print NAME=PORT lines
     lsctl.py running STATE_DIR         exit 0 if a master of STATE_DIR is alive
     lsctl.py stop STATE_DIR            stop the gunicorn and nginx masters named by STATE_DIR's pid files
 """
@@ -43,9 +44,11 @@ events {{
 
 http {{
     default_type application/octet-stream;
-    # Token-free: no headers, no query string.
+    # Token-free: no headers, no query string. The last fields name the listener and the TLS session
+    # (protocol, cipher, "r" if resumed, "." if a full handshake, key-exchange group; "-" on plain HTTP).
     log_format lsedge '$msec conn=$connection req=$connection_requests $scheme $request_method $uri '
-                      '$status $body_bytes_sent $request_time up=$upstream_status';
+                      '$status $body_bytes_sent $request_time up=$upstream_status '
+                      'port=$server_port tls=$ssl_protocol/$ssl_cipher/$ssl_session_reused/$ssl_curve';
     access_log {sd}/logs/nginx-access.log lsedge;
 
     client_body_temp_path {sd}/nginx-tmp/body;
@@ -65,7 +68,7 @@ http {{
         # Shorter than gunicorn's --keep-alive so nginx never reuses a connection gunicorn is closing.
         keepalive_timeout 30s;
     }}
-{https_server}
+{https_server}{matrix_servers}
     server {{
         listen 127.0.0.1:{http_port};
         server_name localhost;
@@ -87,6 +90,40 @@ _HTTPS_SERVER = """
     }}
 """
 
+# The TLS matrix (issue #12): one listener per protocol version and server key type, all from the test CA, so a
+# test picks a combination by URL without reloading nginx. Short keep-alive (nginx.json matrix_keepalive_timeout,
+# default 1 s) so a client that idles longer meets a closed connection and must resume; TLS 1.3 resumes with the
+# tickets OpenSSL sends after the handshake (NewSessionTicket), TLS 1.2 with a ticket or the session-id cache.
+# The p384 listener accepts only the secp384r1 group, so a client whose first key share is another group gets a
+# HelloRetryRequest. The TLS 1.2 listeners prefer their own order, as Debian's stock nginx.conf does
+# (ssl_prefer_server_ciphers on): with the RSA key OpenSSL then signs the ServerKeyExchange with RSA-PSS
+# (rsa_pss_rsae_*) whenever the client offers it, whatever the client's order.
+MATRIX = (
+    # (nginx.json key, ssl_protocols, certificate base name in certs/, ssl_ecdh_curve, ssl_prefer_server_ciphers)
+    ('https13_rsa_port', 'TLSv1.3', 'server', 'auto', 'off'),
+    ('https13_ecdsa_port', 'TLSv1.3', 'server_ecdsa', 'auto', 'off'),
+    ('https12_rsa_port', 'TLSv1.2', 'server', 'auto', 'on'),
+    ('https12_ecdsa_port', 'TLSv1.2', 'server_ecdsa', 'auto', 'on'),
+    ('https13_p384_port', 'TLSv1.3', 'server', 'secp384r1', 'off'),
+)
+
+_MATRIX_SERVER = """
+    server {{
+        listen 127.0.0.1:{port} ssl;
+        server_name localhost;
+        ssl_certificate {sd}/certs/{cert}.crt;
+        ssl_certificate_key {sd}/certs/{cert}.key;
+        ssl_protocols {protocols};
+        ssl_ecdh_curve {curve};
+        ssl_prefer_server_ciphers {prefer};
+        ssl_session_cache shared:{zone}:1m;
+        ssl_session_timeout 10m;
+        ssl_session_tickets on;
+        keepalive_timeout {keepalive}s;
+{locations}
+    }}
+"""
+
 _LOCATIONS = """\
         location / {
             proxy_pass http://lsserver;
@@ -97,6 +134,11 @@ _LOCATIONS = """\
             proxy_set_header X-Forwarded-For $remote_addr;
             proxy_set_header X-Lsedge-Conn $connection;
             proxy_set_header X-Lsedge-Conn-Req $connection_requests;
+            proxy_set_header X-Lsedge-Port $server_port;
+            proxy_set_header X-Lsedge-Tls-Protocol $ssl_protocol;
+            proxy_set_header X-Lsedge-Tls-Cipher $ssl_cipher;
+            proxy_set_header X-Lsedge-Tls-Reused $ssl_session_reused;
+            proxy_set_header X-Lsedge-Tls-Curve $ssl_curve;
             proxy_connect_timeout 10s;
             proxy_read_timeout 300s;
             proxy_send_timeout 300s;
@@ -148,6 +190,22 @@ def save_nginx_params(sd, params):
     os.replace(tmp, os.path.join(sd, 'nginx.json'))
 
 
+def matrix_ports(sd):
+    """Adds free ports for the TLS matrix listeners nginx.json lacks (a state dir from before them keeps its other
+    ports) and returns [(key, port)] in MATRIX order; none with http_only."""
+    p = nginx_params(sd)
+    if p.get('http_only'):
+        return []
+    missing = [m[0] for m in MATRIX if m[0] not in p]
+    if missing:
+        taken = {v for k, v in p.items() if k.endswith('_port')}
+        fresh = [port for port in free_ports(len(missing) + len(taken)) if port not in taken][: len(missing)]
+        for key, port in zip(missing, fresh):
+            p[key] = port
+        save_nginx_params(sd, p)
+    return [(m[0], p[m[0]]) for m in MATRIX]
+
+
 def install_cert(sd, which):
     """Copies the named certificate pair to certs/serve.{crt,key}, which nginx.conf points at."""
     if which not in CERTS:
@@ -170,6 +228,20 @@ def render_nginx(sd):
     https = ''
     if not p.get('http_only'):
         https = _HTTPS_SERVER.format(https_port=p['https_port'], **fmt)
+    matrix = ''
+    if not p.get('http_only'):
+        for key, protocols, cert, curve, prefer in MATRIX:
+            if key in p:
+                matrix += _MATRIX_SERVER.format(
+                    port=p[key],
+                    cert=cert,
+                    protocols=protocols,
+                    curve=curve,
+                    prefer=prefer,
+                    zone=key[: -len('_port')],
+                    keepalive=int(p.get('matrix_keepalive_timeout', 1)),
+                    **fmt,
+                )
     http_locations = _LOCATIONS
     if p.get('redirect_http') and not p.get('http_only'):
         http_locations = _REDIRECT_LOCATIONS.format(https_port=p['https_port'])
@@ -182,6 +254,7 @@ def render_nginx(sd):
         backend_port=p['backend_port'],
         http_port=p['http_port'],
         https_server=https,
+        matrix_servers=matrix,
         **fmt,
     )
     path = os.path.join(sd, 'nginx.conf')
@@ -374,6 +447,9 @@ def main(argv):
         print(' '.join(str(p) for p in free_ports(int(argv[2]))))
     elif cmd == 'render-nginx':
         render_nginx(os.path.abspath(argv[2]))
+    elif cmd == 'matrix-ports':
+        for key, port in matrix_ports(os.path.abspath(argv[2])):
+            print('%s=%d' % (key, port))
     elif cmd == 'install-cert':
         install_cert(os.path.abspath(argv[2]), argv[3])
     elif cmd == 'wait-health':

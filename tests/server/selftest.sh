@@ -386,7 +386,7 @@ check "log has no secrets" bash -c "! grep -qF -e '$PAT' -e '$KEY' -e '$ACC' -e 
 check "log never has Authorization words" bash -c "! grep -q -i -e 'eyJ' -e 'authorization' '$LSEDGE_TEST_REQUEST_LOG'"
 N=$(grep -c -E ' /api/token/refresh/? ' "$LSEDGE_TEST_REQUEST_LOG")
 check "stats refresh_requests = log lines" eq "$(admin stats | json 'd["refresh_requests"]')" "$N"
-check "log line format" bash -c "tail -n 1 '$LSEDGE_TEST_REQUEST_LOG' | grep -qE '^[0-9]{13} GET /health 503 none http [0-9]+ [0-9]+ [0-9]+ fail$'"
+check "log line format" bash -c "tail -n 1 '$LSEDGE_TEST_REQUEST_LOG' | grep -qE '^[0-9]{13} GET /health 503 none http [0-9]+ [0-9]+ [0-9]+ fail [0-9]+ - - - -$'"
 check "no-slash path logged as sent" bash -c "grep -q ' POST /api/token/refresh 200 ' '$LSEDGE_TEST_REQUEST_LOG'"
 
 echo "== keep-alive"
@@ -436,6 +436,46 @@ curl -sS --cacert "$CA" -o /dev/null "$H/health" 2>/dev/null
 check "expired via HTTP knob -> curl 60" bash -c "[ $? = 60 ]"
 knob cert good
 
+echo "== TLS matrix (TLS 1.3 only / TLS 1.2 only, RSA / ECDSA)"
+# s_client VERSION-FLAG PORT [ARGS...]: one GET /health; the session info on stdout.
+s_client() {
+    local flag=$1 port=$2
+    shift 2
+    printf 'GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
+        timeout 10 openssl s_client "$flag" -connect "127.0.0.1:$port" -servername localhost -CAfile "$CA" -ign_eof "$@" 2>&1
+}
+admin clear-log >/dev/null
+knob cert expired  # the matrix listeners serve their own certificates, whatever the cert knob says
+for v in 13 12; do
+    for k in RSA ECDSA; do
+        u=LSEDGE_TEST_HTTPS${v}_${k}_URL
+        check "env has $u" test -n "${!u:-}"
+        port=${!u##*:}
+        other=$([ "$v" = 13 ] && echo -tls1_2 || echo -tls1_3)
+        out=$(s_client "-tls1_${v#1}" "$port" -sess_out "$sd/tmp/sess")
+        check "$v $k: TLSv1.${v#1} handshake verifies" bash -c "grep -q '^New, TLSv1.${v#1}, Cipher is' <<<\"\$1\" && grep -q 'Verify return code: 0 (ok)' <<<\"\$1\"" _ "$out"
+        check "$v $k: key type" grep -q "Server public key is $([ "$k" = RSA ] && echo 2048 || echo 256) bit" <<<"$out"
+        check "$v $k: other version refused" bash -c "! s=\$(printf '' | timeout 10 openssl s_client $other -connect 127.0.0.1:$port -servername localhost 2>&1) || ! grep -q '^New, TLSv' <<<\"\$s\""
+        out=$(s_client "-tls1_${v#1}" "$port" -sess_in "$sd/tmp/sess")
+        check "$v $k: session resumed on a new connection" grep -q "^Reused, TLSv1.${v#1}," <<<"$out"
+        check "$v $k: request log has protocol and r" bash -c "awk -v p=$port '\$11 == p {print \$12, \$14}' '$LSEDGE_TEST_REQUEST_LOG' | tr '\n' ' ' | grep -qx 'TLSv1.${v#1} . TLSv1.${v#1} r '"
+    done
+done
+# TLS 1.2 with the RSA key: RSA-PSS even when the client lists PKCS#1 v1.5 first (server preference, as Debian's nginx).
+port=${LSEDGE_TEST_HTTPS12_RSA_URL##*:}
+out=$(s_client -tls1_2 "$port" -sigalgs RSA+SHA256:RSA-PSS+SHA256)
+check "12 RSA: ServerKeyExchange signed with RSA-PSS" grep -q '^Peer signature type: RSA-PSS' <<<"$out"
+# The secp384r1-only TLS 1.3 listener: P-384 even when the client's first key share is X25519 (HelloRetryRequest).
+port=${LSEDGE_TEST_HTTPS13_P384_URL##*:}
+check "env has LSEDGE_TEST_HTTPS13_P384_URL" test -n "$port"
+out=$(s_client -tls1_3 "$port" -groups X25519:secp384r1 -msg)
+check "p384: TLSv1.3 over secp384r1 after a HelloRetryRequest" bash -c "grep -q '^New, TLSv1.3, Cipher is' <<<\"\$1\" && grep -q 'Server Temp Key: ECDH, secp384r1' <<<\"\$1\" && [ \$(grep -c '^>>> .*, ClientHello' <<<\"\$1\") = 2 ]" _ "$out"
+check "p384: X25519 only is refused" bash -c "! printf '' | timeout 10 openssl s_client -tls1_3 -groups X25519 -connect 127.0.0.1:$port -servername localhost 2>&1 | grep -q '^New, TLSv1.3'"
+check "p384: request log names the group" bash -c "awk -v p=$port '\$11 == p {print \$15}' '$LSEDGE_TEST_REQUEST_LOG' | grep -qx secp384r1"
+check "matrix keep-alive 1 s in nginx.conf" eq "$(grep -c 'keepalive_timeout 1s;' "$sd/nginx.conf")" 5
+check "nginx access log names port and TLS session" grep -qE " port=[0-9]+ tls=TLSv1\.[23]/[A-Z0-9_-]+/r/[A-Za-z0-9_-]+$" "$sd/logs/nginx-access.log"
+knob cert good
+
 echo "== stop / restart"
 "$here/stop.sh" "$sd" || bad "stop.sh failed"
 check "no process mentions the state dir" nothing_running "$sd"
@@ -452,6 +492,7 @@ echo "== --http-only"
 sd2=$(mktemp -d "${TMPDIR:-/tmp}/lsedge-selftest-http.XXXXXX")
 if "$here/start.sh" "$sd2" --http-only --legacy on --access-lifetime 3 >/dev/null 2>&1; then
     check "http-only: no HTTPS URL" bash -c "grep -qx 'LSEDGE_TEST_HTTPS_URL=' '$sd2/env'"
+    check "http-only: no TLS matrix URLs" bash -c "[ \$(grep -cE '^LSEDGE_TEST_HTTPS1[23]_(RSA|ECDSA|P384)_URL=$' '$sd2/env') = 5 ]"
     P2=$(grep '^LSEDGE_TEST_HTTP_URL=' "$sd2/env" | cut -d= -f2)
     check "http-only: legacy on from start" eq "$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Token $(cat "$sd2/legacy_key.txt")" "$P2/api/current-user/whoami")" 200
     A3=$(curl -sS -X POST -H 'Content-Type: application/json' -d "{\"refresh\":\"$(cat "$sd2/pat.txt")\"}" "$P2/api/token/refresh/" | json 'd["access"]')

@@ -1,5 +1,6 @@
 #!/bin/bash
-# Starts the loopback Label Studio-compatible test server: gunicorn (Django) behind nginx, TLS + plain HTTP listeners.
+# Starts the loopback Label Studio-compatible test server: gunicorn (Django) behind nginx, TLS + plain HTTP listeners,
+# and the TLS matrix listeners (TLS 1.3 only / TLS 1.2 only, each with an RSA and an ECDSA certificate).
 #
 # Usage: start.sh [STATE_DIR] [--http-only] [--legacy on|off] [--access-lifetime SECONDS] [--workers N]
 #
@@ -25,7 +26,7 @@ while [ $# -gt 0 ]; do
     --legacy) legacy=${2:?--legacy needs on or off}; shift ;;
     --access-lifetime) access_lifetime=${2:?--access-lifetime needs seconds}; shift ;;
     --workers) workers=${2:?--workers needs a number}; shift ;;
-    -h | --help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,10p' "$0"; exit 0 ;;
     -*) echo "start.sh: unknown option $1" >&2; exit 2 ;;
     *) [ -z "$sd" ] || { echo "start.sh: one STATE_DIR only" >&2; exit 2; }; sd=$1 ;;
     esac
@@ -76,9 +77,11 @@ fail() {
     exit 1
 }
 
-# 1. Throwaway PKI (kept across restarts).
-if [ "$http_only" = 0 ] && [ ! -s "$sd/certs/server.crt" ]; then
+# 1. Throwaway PKI (kept across restarts; made again, with a new CA, for a state dir from before the ECDSA leaf).
+regen_certs=0
+if [ "$http_only" = 0 ] && { [ ! -s "$sd/certs/server.crt" ] || [ ! -s "$sd/certs/server_ecdsa.crt" ]; }; then
     "$here/gen_certs.sh" "$sd/certs" || fail "certificate generation failed"
+    regen_certs=1
 fi
 
 # 2. Database, user, organization, PAT, legacy key, a project.
@@ -105,6 +108,15 @@ EOF
         lsctl install-cert "$sd" good
     fi
 fi
+if [ "$regen_certs" = 1 ] && [ -s "$sd/nginx.json" ]; then
+    lsctl install-cert "$sd" "$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1])).get("cert", "good"))' "$sd/nginx.json")"
+fi
+# The TLS matrix listeners (lsctl.py MATRIX): TLS 1.3 only / TLS 1.2 only, each with the RSA and the ECDSA leaf, and
+# TLS 1.3 only with the secp384r1 group only.
+declare -A matrix_port=()
+while IFS='=' read -r key port; do
+    matrix_port[$key]=$port
+done < <(lsctl matrix-ports "$sd")
 read -r backend_port https_port http_port http_only_json < <("$PY" -c '
 import json, sys
 p = json.load(open(sys.argv[1]))
@@ -129,7 +141,12 @@ https_url=""
 if [ "$http_only_json" = false ]; then
     https_url="https://127.0.0.1:$https_port"
     lsctl wait-health "$https_url" 30 "$sd/certs/ca.crt" || fail "server not healthy over HTTPS"
+    for key in "${!matrix_port[@]}"; do
+        lsctl wait-health "https://127.0.0.1:${matrix_port[$key]}" 30 "$sd/certs/ca.crt" ||
+            fail "server not healthy over HTTPS on the $key listener"
+    done
 fi
+matrix_url() { [ -z "${matrix_port[$1]:-}" ] || echo "https://127.0.0.1:${matrix_port[$1]}"; }
 
 # The readiness probes above are not the tests' requests.
 : >"$sd/requests.log"
@@ -138,6 +155,11 @@ cat >"$sd/env" <<EOF
 LSEDGE_TEST_STATE_DIR=$sd
 LSEDGE_TEST_HTTPS_URL=$https_url
 LSEDGE_TEST_HTTPS_LOCALHOST_URL=${https_url:+https://localhost:$https_port}
+LSEDGE_TEST_HTTPS13_RSA_URL=$(matrix_url https13_rsa_port)
+LSEDGE_TEST_HTTPS13_ECDSA_URL=$(matrix_url https13_ecdsa_port)
+LSEDGE_TEST_HTTPS12_RSA_URL=$(matrix_url https12_rsa_port)
+LSEDGE_TEST_HTTPS12_ECDSA_URL=$(matrix_url https12_ecdsa_port)
+LSEDGE_TEST_HTTPS13_P384_URL=$(matrix_url https13_p384_port)
 LSEDGE_TEST_HTTP_URL=http://127.0.0.1:$http_port
 LSEDGE_TEST_BACKEND_URL=http://127.0.0.1:$backend_port
 LSEDGE_TEST_CA_FILE=${https_url:+$sd/certs/ca.crt}

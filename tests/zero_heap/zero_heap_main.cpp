@@ -79,34 +79,47 @@ class CaptureConsole final : public lsedge::app::Console {
 };
 
 // At -vv every line arrives here: warnings and errors are passed on to stderr, TLS handshakes
-// are counted (the resumption phase checks "session resumed").
+// are counted (the resumption phases check "session resumed"), and so are those that did not
+// negotiate the phase's TLS version ("(TLSv1.3, " as the handshake line names it).
 class CaptureLog final : public lsedge::LogSink {
  public:
   explicit CaptureLog(lsedge::LogSink& next) : next_(next) {}
   bool enabled(lsedge::LogLevel) const override { return true; }
   void write(lsedge::LogLevel level, std::string_view component,
              std::string_view message) override {
-    if (message.find("session resumed") != std::string_view::npos) {
+    const bool resumed = message.find("session resumed") != std::string_view::npos;
+    const bool full = !resumed && message.find("full handshake") != std::string_view::npos;
+    if (resumed) {
       resumed_.fetch_add(1);
-    } else if (message.find("full handshake") != std::string_view::npos) {
+    } else if (full) {
       full_.fetch_add(1);
+    }
+    if ((resumed || full) && !want_version_.empty() &&
+        message.find(want_version_) == std::string_view::npos) {
+      other_version_.fetch_add(1);
     }
     if (level <= lsedge::LogLevel::Warn || verbose_) {
       next_.write(level, component, message);
     }
   }
-  void clear() {
+  // Set outside the measured window; `version` must outlive the phase.
+  void clear(std::string_view version) {
     resumed_.store(0);
     full_.store(0);
+    other_version_.store(0);
+    want_version_ = version;
   }
   [[nodiscard]] int resumed() const { return resumed_.load(); }
   [[nodiscard]] int full() const { return full_.load(); }
+  [[nodiscard]] int other_version() const { return other_version_.load(); }
   void set_verbose(bool verbose) { verbose_ = verbose; }
 
  private:
   lsedge::LogSink& next_;
   std::atomic<int> resumed_{0};
   std::atomic<int> full_{0};
+  std::atomic<int> other_version_{0};
+  std::string_view want_version_;
   bool verbose_ = false;
 };
 
@@ -304,7 +317,27 @@ struct Phase {
   int min_resumed = 0;        // "session resumed" handshakes, at least
   long tasks_added = 0;       // tasks the server must hold more afterwards
   std::string expect_output;  // in the last stdout text
+  // The server's env key of the URL (default LSEDGE_TEST_HTTPS_URL), and the TLS version every
+  // handshake line must name, e.g. "TLSv1.3" (empty: any).
+  std::string url_key = "LSEDGE_TEST_HTTPS_URL";
+  std::string tls_version = {};
 };
+
+// The TLS matrix listeners (tests/server: TLS 1.3 only / TLS 1.2 only, RSA-2048 / ECDSA P-256,
+// keep-alive 1 s): a full handshake, then after the 2.5 s idle the server has closed the
+// connection and the second call resumes the session.
+Phase tls_matrix_phase(const char* name, const char* url_key, const char* version) {
+  Phase phase;
+  phase.name = name;
+  phase.args = {"-vv", "check", "--count", "2", "--interval-ms", "2500"};
+  phase.knobs = {{"access_lifetime", "300"}};
+  phase.min_refreshes = 1;
+  phase.min_resumed = 1;
+  phase.expect_output = "check 2: ok";
+  phase.url_key = url_key;
+  phase.tls_version = version;
+  return phase;
+}
 
 }  // namespace
 
@@ -344,7 +377,6 @@ int main(int argc, char** argv) {
        {"LABEL_STUDIO_API_KEY", "LABEL_STUDIO_ALLOW_INSECURE_HTTP", "LABEL_STUDIO_PIN_SHA256"}) {
     unsetenv(key);
   }
-  setenv("LABEL_STUDIO_URL", env.at("LSEDGE_TEST_HTTPS_URL").c_str(), 1);
   setenv("LABEL_STUDIO_CA_FILE", env.at("LSEDGE_TEST_CA_FILE").c_str(), 1);
   setenv("LABEL_STUDIO_API_TOKEN", trim(read_file(env.at("LSEDGE_TEST_PAT_FILE"))).c_str(), 1);
 
@@ -377,6 +409,12 @@ int main(int argc, char** argv) {
        2,  // nginx closes the idle connection before requests 2 and 3
        0,
        "check 3: ok"},
+      tls_matrix_phase("tls13-rsa", "LSEDGE_TEST_HTTPS13_RSA_URL", "TLSv1.3"),
+      tls_matrix_phase("tls13-ecdsa", "LSEDGE_TEST_HTTPS13_ECDSA_URL", "TLSv1.3"),
+      tls_matrix_phase("tls12-rsa", "LSEDGE_TEST_HTTPS12_RSA_URL", "TLSv1.2"),
+      tls_matrix_phase("tls12-ecdsa", "LSEDGE_TEST_HTTPS12_ECDSA_URL", "TLSv1.2"),
+      // secp384r1 only: a HelloRetryRequest unless lsedge's first key share is P-384.
+      tls_matrix_phase("tls13-p384", "LSEDGE_TEST_HTTPS13_P384_URL", "TLSv1.3"),
       {"import-1000",
        {"-vv", "import", "--project", project, "import.json"},
        {{"keepalive_timeout", "65"}},
@@ -447,6 +485,14 @@ int main(int argc, char** argv) {
   size_t max_pool = 0;
   const auto started_all = std::chrono::steady_clock::now();
   for (const Phase& phase : phases) {
+    const auto url = env.find(phase.url_key);
+    if (url == env.end() || url->second.empty()) {
+      std::printf("phase %-15s FAIL  %s is not in %s/env (tests/server/start.sh too old?)\n",
+                  phase.name.c_str(), phase.url_key.c_str(), state.c_str());
+      all_ok = false;
+      continue;
+    }
+    setenv("LABEL_STUDIO_URL", url->second.c_str(), 1);
     for (const auto& [name, value] : phase.knobs) {
       (void)run_tool({knob, state, name, value});
     }
@@ -459,7 +505,10 @@ int main(int argc, char** argv) {
       run.argv.push_back(a.c_str());
     }
     console.clear();
-    log.clear();
+    // As the handshake line has it: "(TLSv1.3, SUITE)"; lives until the phase is checked.
+    const std::string version_needle =
+        phase.tls_version.empty() ? std::string() : "(" + phase.tls_version + ", ";
+    log.clear(version_needle);
     zero_heap::reset();
     lsedge::net::tls_pool_reset_peak();
     paint(stack);
@@ -499,6 +548,10 @@ int main(int argc, char** argv) {
     if (log.resumed() < phase.min_resumed) {
       problems += " session resumed " + std::to_string(log.resumed()) + " < " +
                   std::to_string(phase.min_resumed) + ";";
+    }
+    if (log.other_version() != 0) {
+      problems +=
+          " " + std::to_string(log.other_version()) + " handshakes not " + phase.tls_version + ";";
     }
     if (tasks != phase.tasks_added) {
       problems += " server tasks +" + std::to_string(tasks) + ", expected +" +

@@ -31,7 +31,9 @@ def _auth_scheme(meta):
 
 class RequestLogMiddleware:
     """Appends one line per request to STATE_DIR/requests.log: what the client sent (method, path without query) and
-    what it got (status), plus the nginx connection serial so tests can see keep-alive reuse."""
+    what it got (status), plus the nginx connection serial so tests can see keep-alive reuse, and the nginx listener
+    port and TLS session (protocol, cipher, r = resumed / . = full handshake, key-exchange group) so they can see what
+    was negotiated."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -57,6 +59,11 @@ class RequestLogMiddleware:
             meta.get('HTTP_X_LSEDGE_CONN_REQ') or '-',
             str(elapsed),
             '+'.join(request._lsserver_events) or '-',
+            meta.get('HTTP_X_LSEDGE_PORT') or '-',
+            meta.get('HTTP_X_LSEDGE_TLS_PROTOCOL') or '-',
+            meta.get('HTTP_X_LSEDGE_TLS_CIPHER') or '-',
+            meta.get('HTTP_X_LSEDGE_TLS_REUSED') or '-',
+            meta.get('HTTP_X_LSEDGE_TLS_CURVE') or '-',
         ]
         state.append_request_log(' '.join(f.replace(' ', '%20') for f in fields))
         return response
