@@ -77,6 +77,28 @@ Result<int> parse_ca_blocks(mbedtls_x509_crt& ca, PemCertificateSource& source,
   return skipped;
 }
 
+// The signature algorithms offered: ECDSA on the compiled-in curves, RSA-PSS (TLS 1.3's only RSA
+// scheme) and PKCS#1 v1.5, strongest hash first within each.
+constexpr uint16_t kSigAlgs[] = {MBEDTLS_TLS1_3_SIG_ECDSA_SECP256R1_SHA256,
+                                 MBEDTLS_TLS1_3_SIG_ECDSA_SECP384R1_SHA384,
+                                 MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA512,
+                                 MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA384,
+                                 MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA256,
+                                 MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA512,
+                                 MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA384,
+                                 MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA256,
+                                 MBEDTLS_TLS1_3_SIG_NONE};
+
+// The same without RSA-PSS, for TLS 1.2 servers only: Mbed TLS 3.6.6 refuses a TLS 1.2
+// ServerKeyExchange signed with RSA-PSS although it offers PSS (for TLS 1.3), and OpenSSL servers
+// that prefer their own order (Debian's nginx) sign that way (Mbed-TLS/mbedtls#10668, fixed
+// upstream after 3.6.6). TLS 1.3 needs PSS for RSA certificates, so this list is used only after
+// such a server was met (TlsTransport::connect).
+constexpr uint16_t kSigAlgsWithoutPss[] = {
+    MBEDTLS_TLS1_3_SIG_ECDSA_SECP256R1_SHA256, MBEDTLS_TLS1_3_SIG_ECDSA_SECP384R1_SHA384,
+    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA256,       MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA384,
+    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA512,       MBEDTLS_TLS1_3_SIG_NONE};
+
 }  // namespace
 
 // The C callbacks Mbed TLS calls, with access to the transport's state.
@@ -247,6 +269,7 @@ Outcome TlsTransport::take_settings(const TlsSettings& settings) {
 
 int TlsTransport::setup_context() {
   Engine& e = engine();
+  without_pss_ = false;
   const int rc = mbedtls_ssl_config_defaults(
       &e.config, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
   if (rc != 0) {
@@ -258,6 +281,7 @@ int TlsTransport::setup_context() {
   // TLS 1.3 preferred (the default maximum), 1.2 accepted.
   mbedtls_ssl_conf_min_tls_version(&e.config, MBEDTLS_SSL_VERSION_TLS1_2);
   mbedtls_ssl_conf_verify(&e.config, &TlsCallbacks::verify, this);
+  mbedtls_ssl_conf_sig_algs(&e.config, kSigAlgs);
   mbedtls_ssl_conf_read_timeout(&e.config, 0);  // Deadlines instead, in the BIO
 #if defined(MBEDTLS_SSL_SESSION_TICKETS)
   mbedtls_ssl_conf_session_tickets(&e.config, MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
@@ -287,6 +311,19 @@ Outcome TlsTransport::connect(std::string_view host, uint16_t port, Deadline dea
   }
   peer_ip_ = parse_ip_literal(name);
   port_ = port;
+  LSEDGE_TRY(socket_.connect(host, port, deadline));
+  Outcome done = handshake(deadline);
+  if (done.ok() || !tls12_pss_refused_) {
+    return done;
+  }
+  // Once more without offering RSA-PSS (kSigAlgsWithoutPss): the server then signs with PKCS#1
+  // v1.5. Still offered TLS 1.3, so its downgrade protection stays.
+  log_.debug(
+      "%s:%u signed its TLS 1.2 key exchange with RSA-PSS, which this Mbed TLS refuses; "
+      "connecting again without offering RSA-PSS",
+      peer_name_.c_str(), static_cast<unsigned>(port_));
+  mbedtls_ssl_conf_sig_algs(&engine().config, kSigAlgsWithoutPss);
+  without_pss_ = true;
   LSEDGE_TRY(socket_.connect(host, port, deadline));
   return handshake(deadline);
 }
@@ -321,7 +358,17 @@ Outcome TlsTransport::handshake(Deadline deadline) {
       rc = io_deadline_.expired(clock_.now_ms()) ? MBEDTLS_ERR_SSL_TIMEOUT : 0;
     }
   }
+  tls12_pss_refused_ = false;
   if (rc != 0) {
+    // The chain was fine and the TLS 1.2 ServerKeyExchange's signature algorithm was refused.
+    tls12_pss_refused_ = !without_pss_ && rc == MBEDTLS_ERR_SSL_ILLEGAL_PARAMETER &&
+                         saw_certificate_ && verify_flags_ == 0 &&
+                         mbedtls_ssl_get_version_number(&e.ssl) == MBEDTLS_SSL_VERSION_TLS1_2;
+    if (without_pss_) {
+      // The server may have changed (e.g. to TLS 1.3 with an RSA certificate, which needs PSS).
+      mbedtls_ssl_conf_sig_algs(&e.config, kSigAlgs);
+      without_pss_ = false;
+    }
     const Error error = TlsCallbacks::fail(*this, rc, TlsPhase::Handshake);
     log_.debug("TLS handshake with %s:%u failed: -0x%04x", peer_name_.c_str(),
                static_cast<unsigned>(port_), static_cast<unsigned>(-rc));

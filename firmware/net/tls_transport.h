@@ -133,6 +133,10 @@ class TlsTransport final : public Transport {
   uint32_t verify_flags_ = 0;
   bool pin_mismatch_ = false;
   bool saw_certificate_ = false;  // the verify callback ran: a full handshake
+  // The last handshake failed on a TLS 1.2 RSA-PSS ServerKeyExchange (see kSigAlgsWithoutPss);
+  // without_pss_: RSA-PSS is not offered now.
+  bool tls12_pss_refused_ = false;
+  bool without_pss_ = false;
 
   bool configured_ = false;
   bool connected_ = false;  // handshake done, context usable
