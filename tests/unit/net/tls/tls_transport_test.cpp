@@ -342,6 +342,10 @@ class ScriptedPemSource final : public net::PemCertificateSource {
     const std::vector<uint8_t>& b = blocks_[index_++];
     return ConstByteSpan(b.data(), b.size());
   }
+  Outcome rewind() override {
+    index_ = 0;
+    return {};
+  }
 
  private:
   std::vector<std::vector<uint8_t>> blocks_;
