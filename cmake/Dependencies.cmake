@@ -1,4 +1,5 @@
-# Third-party dependencies, all from Debian packages (scripts/setup.sh installs them).
+# Third-party dependencies, all from Debian packages or Debian source packages (scripts/setup.sh
+# installs and unpacks them).
 
 # llhttp: node-llhttp ships its C sources; we compile them as C into a static library.
 set(LSEDGE_LLHTTP_SOURCE_DIR "/usr/share/llhttp" CACHE PATH "llhttp C sources (node-llhttp)")
@@ -17,6 +18,57 @@ target_include_directories(llhttp SYSTEM PUBLIC ${LSEDGE_LLHTTP_INCLUDE_DIR})
 set_target_properties(llhttp PROPERTIES C_STANDARD 99 POSITION_INDEPENDENT_CODE ON)
 target_compile_options(llhttp PRIVATE -w)
 
+# Mbed TLS 3.6 LTS, every preset: compiled from Debian 13's source package (scripts/setup.sh:
+# apt-get source into .deps/) with the board's configuration, boards/<board>/mbedtls_config.h.
+# Only lsedge_net links it, PRIVATE, so no other room can include its headers.
+set(LSEDGE_MBEDTLS_SOURCE_DIR "${PROJECT_SOURCE_DIR}/.deps/mbedtls" CACHE PATH
+    "Mbed TLS 3.6 source tree (Debian 13 source package mbedtls)")
+if(NOT EXISTS "${LSEDGE_MBEDTLS_SOURCE_DIR}/library/ssl_tls13_client.c")
+  message(FATAL_ERROR "Mbed TLS 3.6 source not found in ${LSEDGE_MBEDTLS_SOURCE_DIR}: run "
+                      "scripts/setup.sh (apt-get source mbedtls from Debian 13) or set "
+                      "LSEDGE_MBEDTLS_SOURCE_DIR")
+endif()
+file(STRINGS "${LSEDGE_MBEDTLS_SOURCE_DIR}/include/mbedtls/build_info.h" lsedge_mbedtls_version
+     REGEX "^#define MBEDTLS_VERSION_STRING +\"3\\.6\\.")
+if(NOT lsedge_mbedtls_version)
+  message(FATAL_ERROR "${LSEDGE_MBEDTLS_SOURCE_DIR} is not Mbed TLS 3.6 (the boards' configs are)")
+endif()
+if(NOT EXISTS "${LSEDGE_BOARD_DIR}/mbedtls_config.h")
+  message(FATAL_ERROR "boards/${LSEDGE_BOARD}/mbedtls_config.h not found: every board needs one")
+endif()
+
+# Third-party code: its own warnings off (it is not ours to fix). Size-optimised in the firmware
+# build; -O2 on host, whatever the build type, as a system library would be (a debug build of
+# lsedge does not need a slow RSA).
+if(LSEDGE_FIRMWARE)
+  set(lsedge_third_party_flags -Os -w)
+else()
+  set(lsedge_third_party_flags -O2 -w)
+endif()
+
+# lsedge_add_mbedtls(TARGET CONFIG_FILE [USER_CONFIG_FILE]): one static library of all of
+# library/*.c; modules the config leaves out compile to nothing. The firmware build takes its
+# memory from the static pool (LSEDGE_MBEDTLS_POOLED), the host presets from the heap.
+file(GLOB lsedge_mbedtls_sources "${LSEDGE_MBEDTLS_SOURCE_DIR}/library/*.c")
+function(lsedge_add_mbedtls target config_file)
+  add_library(${target} STATIC ${lsedge_mbedtls_sources})
+  target_include_directories(${target} SYSTEM BEFORE PUBLIC ${LSEDGE_MBEDTLS_SOURCE_DIR}/include)
+  target_include_directories(${target} PRIVATE ${LSEDGE_MBEDTLS_SOURCE_DIR}/library)
+  # The board's config includes the shared client options as "common/mbedtls_client.h".
+  target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR}/boards)
+  target_compile_definitions(${target} PUBLIC "MBEDTLS_CONFIG_FILE=\"${config_file}\"")
+  if(LSEDGE_FIRMWARE)
+    target_compile_definitions(${target} PUBLIC LSEDGE_MBEDTLS_POOLED=1)
+  endif()
+  if(ARGC GREATER 2)
+    target_compile_definitions(${target} PUBLIC "MBEDTLS_USER_CONFIG_FILE=\"${ARGV2}\"")
+  endif()
+  target_compile_options(${target} PRIVATE ${lsedge_third_party_flags})
+  set_target_properties(${target} PROPERTIES C_STANDARD 99 POSITION_INDEPENDENT_CODE ON)
+endfunction()
+
+lsedge_add_mbedtls(lsedge_mbedtls "${LSEDGE_BOARD_DIR}/mbedtls_config.h")
+
 if(LSEDGE_FIRMWARE)
   include(${CMAKE_CURRENT_LIST_DIR}/FirmwareDependencies.cmake)
   return()
@@ -31,18 +83,3 @@ endif()
 add_library(lsedge_cjson INTERFACE)
 target_include_directories(lsedge_cjson SYSTEM INTERFACE ${LSEDGE_CJSON_INCLUDE_DIR})
 target_link_libraries(lsedge_cjson INTERFACE ${LSEDGE_CJSON_LIBRARY})
-
-# Mbed TLS 2.28 (libmbedtls-dev). Only lsedge_net links it, PRIVATE, so no other room can include
-# its headers. Link order matters for static libraries: tls → x509 → crypto.
-find_path(LSEDGE_MBEDTLS_INCLUDE_DIR mbedtls/ssl.h)
-find_library(LSEDGE_MBEDTLS_LIBRARY NAMES mbedtls)
-find_library(LSEDGE_MBEDX509_LIBRARY NAMES mbedx509)
-find_library(LSEDGE_MBEDCRYPTO_LIBRARY NAMES mbedcrypto)
-if(NOT LSEDGE_MBEDTLS_INCLUDE_DIR OR NOT LSEDGE_MBEDTLS_LIBRARY OR NOT LSEDGE_MBEDX509_LIBRARY
-   OR NOT LSEDGE_MBEDCRYPTO_LIBRARY)
-  message(FATAL_ERROR "Mbed TLS not found: run scripts/setup.sh (Debian package libmbedtls-dev)")
-endif()
-add_library(lsedge_mbedtls INTERFACE)
-target_include_directories(lsedge_mbedtls SYSTEM INTERFACE ${LSEDGE_MBEDTLS_INCLUDE_DIR})
-target_link_libraries(lsedge_mbedtls INTERFACE
-  ${LSEDGE_MBEDTLS_LIBRARY} ${LSEDGE_MBEDX509_LIBRARY} ${LSEDGE_MBEDCRYPTO_LIBRARY})

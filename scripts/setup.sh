@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian package lsedge needs to build, test and run its loopback server, plus the
-# firmware builds' cross compilers, qemu-user and the Debian source packages of Mbed TLS and
-# cJSON (apt-get source, unpacked into .deps/, git-ignored).
+# firmware builds' cross compilers, qemu-user and the Debian source packages of Mbed TLS (Debian
+# 13's 3.6 LTS, for every preset) and cJSON (apt-get source, unpacked into .deps/, git-ignored).
 # Changes the machine (as root, or through sudo): enables deb-src on the existing APT entries,
 # adds the dpkg architectures arm64 and armhf, makes "localhost" resolve (/etc/hosts) when it does
 # not, installs packages (README.md says which).
@@ -15,7 +15,7 @@ packages=(
   g++ cmake ninja-build pkg-config make clang-format clang-tidy binutils
   clang  # libFuzzer targets (scripts/fuzz.sh, docs/fuzzing.md)
   # dependencies (found, never vendored)
-  libmbedtls-dev libcjson-dev node-llhttp googletest libgtest-dev
+  libcjson-dev node-llhttp googletest libgtest-dev
   # the system CA bundle: lsedge's default trust store (LABEL_STUDIO_CA_FILE replaces it); a
   # minimal Debian (a container image) lacks it, and --no-install-recommends does not pull it in
   ca-certificates
@@ -31,8 +31,14 @@ packages=(
 )
 # Debian multiarch: the gateways' architectures, for target (-dev) packages as :arm64 / :armhf.
 foreign_architectures=(arm64 armhf)
-# Debian source packages built by the firmware presets, and the .deps/ link CMake looks for.
-source_packages=(mbedtls:mbedtls:library/ssl_tls.c cjson:cjson:cJSON.c)
+# Debian source packages built with our configuration: package:link:marker:release. "stable" is
+# the machine's own release; "trixie" comes from the private source-only list below.
+source_packages=(mbedtls:mbedtls:library/ssl_tls13_client.c:trixie cjson:cjson:cJSON.c:stable)
+# Mbed TLS 3.6 LTS is in Debian 13 (trixie) only. Its source comes through an APT configuration
+# of our own under .deps/apt/: deb-src lines for trixie, trixie-updates and trixie-security derived
+# from the machine's Debian entries (same mirrors, same keyring). The machine's APT never sees
+# trixie: no binary package from it can be installed, nothing is pinned.
+trixie_suites=(trixie trixie-updates trixie-security)
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
@@ -105,20 +111,80 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The machine's Debian archive entries as "URI KEYRING" (one-line and deb822 formats), the
+# security archive included; what trixie's deb-src lines are derived from.
+debian_entries() {
+  local f
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] || continue
+    sed -nE 's/^deb[[:space:]]+(\[([^]]*)\][[:space:]]+)?([a-z]+:\/\/[^[:space:]]+)[[:space:]]+([a-z-]+).*/\3 \2 \4/p' "$f" |
+      while read -r uri opts suite; do
+        local key=""
+        [[ "$opts" =~ signed-by=([^[:space:]]+) ]] && key="${BASH_REMATCH[1]}"
+        [[ "$suite" =~ ^[a-z]+(-updates|-security)?$ ]] && echo "$uri $key"
+      done
+  done
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    awk 'BEGIN { RS = ""; FS = "\n" }
+         {
+           uri = ""; key = ""; suites = ""
+           for (i = 1; i <= NF; i++) {
+             if ($i ~ /^URIs:/) { uri = $i; sub(/^URIs:[ \t]*/, "", uri); sub(/[ \t].*/, "", uri) }
+             if ($i ~ /^Signed-By:/) { key = $i; sub(/^Signed-By:[ \t]*/, "", key) }
+             if ($i ~ /^Suites:/) { suites = $i }
+           }
+           if (uri != "" && suites ~ /(bookworm|trixie|bullseye|sid|stable)/) print uri, key
+         }' "$f"
+  done
+}
+
+trixie_apt_dir="$PWD/.deps/apt"
+trixie_apt=(-o "Dir::Etc::SourceList=$trixie_apt_dir/sources.list" -o "Dir::Etc::SourceParts=/dev/null"
+            -o "Dir::State::Lists=$trixie_apt_dir/lists" -o "Dir::Cache=$trixie_apt_dir/cache"
+            -o "APT::Sandbox::User=root")
+trixie_sources() {
+  mkdir -p "$trixie_apt_dir/lists/partial" "$trixie_apt_dir/cache/archives/partial"
+  local list="$trixie_apt_dir/sources.list" uri key suite
+  : >"$list"
+  while read -r uri key; do
+    [ -n "$key" ] || key=/usr/share/keyrings/debian-archive-keyring.gpg
+    for suite in "${trixie_suites[@]}"; do
+      # The security archive carries only *-security; the main one everything else.
+      local a=0 b=0
+      [[ "$uri" == *security* ]] && a=1
+      [[ "$suite" == *-security ]] && b=1
+      [ "$a" -eq "$b" ] || continue
+      echo "deb-src [signed-by=$key] $uri $suite main" >>"$list"
+    done
+  done < <(debian_entries | awk '$1 ~ /debian/' | sort -u)
+  if ! [ -s "$list" ]; then
+    echo "setup: no Debian archive entry in /etc/apt to derive trixie's deb-src lines from" >&2
+    exit 1
+  fi
+  echo "setup: trixie deb-src lines (source only, private to .deps/apt):"
+  sed 's/^/setup:   /' "$list"
+  $SUDO apt-get "${trixie_apt[@]}" update -qq
+}
+
 # Source packages: .deps/<name>-<version>/ from apt-get source, and .deps/<name> pointing at it.
 mkdir -p .deps
 for entry in "${source_packages[@]}"; do
-  IFS=: read -r package link marker <<<"$entry"
+  IFS=: read -r package link marker release <<<"$entry"
   if [ -f ".deps/$link/$marker" ]; then
     continue
   fi
-  echo "setup: apt-get source $package"
-  if ! (cd .deps && apt-get source -qq "$package" >/dev/null 2>&1); then
+  echo "setup: apt-get source $package ($release)"
+  if [ "$release" = trixie ]; then
+    trixie_sources
+    (cd .deps && $SUDO apt-get "${trixie_apt[@]}" source -qq "$package" >/dev/null)
+  elif ! (cd .deps && apt-get source -qq "$package" >/dev/null 2>&1); then
     [ "$updated" -eq 1 ] || apt_update
     (cd .deps && apt-get source -qq "$package" >/dev/null)
   fi
-  dir=$(find .deps -mindepth 1 -maxdepth 1 -type d -name "${package}-[0-9]*" | sort -V | tail -n 1)
-  if [ -z "$dir" ] || [ ! -f "$dir/$marker" ]; then
+  dir=$(find .deps -mindepth 1 -maxdepth 1 -type d -name "${package}-[0-9]*" -exec test -f "{}/$marker" \; -print |
+        sort -V | tail -n 1)
+  if [ -z "$dir" ]; then
     echo "setup: apt-get source $package left no ${package}-<version>/$marker in .deps" >&2
     exit 1
   fi

@@ -1,11 +1,14 @@
-// Mbed TLS 2.28 options of lsedge's firmware build: a TLS 1.2 client and nothing else. Included
-// by each board's mbedtls_config.h (the board may set tuning macros first). Not used by the host
-// presets, which link Debian's libmbedtls.
+// Mbed TLS 3.6 LTS options of every lsedge build: a TLS 1.3 + 1.2 client and nothing else.
+// Included by each board's mbedtls_config.h (MBEDTLS_CONFIG_FILE), which sets the board's
+// cipher-suite order (LSEDGE_MBEDTLS_SUITES) first. Mbed TLS's build_info.h then adds the test
+// binaries' MBEDTLS_USER_CONFIG_FILE, derives the PSA mechanisms from these options and runs
+// check_config.h.
 //
-// Suites: ECDHE-ECDSA and ECDHE-RSA with AES-128/256-GCM and ChaCha20-Poly1305. Curves:
-// secp256r1, secp384r1, x25519. Hashes: SHA-256, SHA-384/512 (no SHA-1: CA roots signed with it
-// are skipped as unparsable, which configure() allows). Certificates: RSA (PKCS#1 v1.5 and PSS)
-// and ECDSA signatures, verified only.
+// Versions: TLS 1.3 preferred, TLS 1.2 accepted. Key exchange: ECDHE over x25519, secp256r1,
+// secp384r1. Certificates: RSA (PKCS#1 v1.5 and PSS) and ECDSA signatures, verified only.
+// Hashes: SHA-256, SHA-384/512 (no SHA-1: CA roots signed with it are never matched as parents).
+// Left out because a client never needs them: server side, DTLS, renegotiation, key generation
+// beyond ECDHE, X.509/PEM/PK writing, PSA key storage, unused curves and ciphers.
 #ifndef LSEDGE_MBEDTLS_CLIENT_H
 #define LSEDGE_MBEDTLS_CLIENT_H
 
@@ -17,20 +20,33 @@
 // and allocates on first use, and needs no zone anyway.
 #define MBEDTLS_PLATFORM_GMTIME_R_ALT
 
-// Memory: every mbedtls_calloc comes from one static pool (net::tls_platform_init). No
-// MBEDTLS_THREADING_C: lsedge drives TLS from one thread. MEMORY_DEBUG only adds the use
-// counters behind net::tls_pool_stats() (it prints nothing unless the pool is corrupted).
+// Memory. In the firmware build (LSEDGE_MBEDTLS_POOLED) every mbedtls_calloc comes from one
+// static pool (net::tls_platform_init); MEMORY_DEBUG only adds the use counters behind
+// net::tls_pool_stats(). The host presets keep the heap, so AddressSanitizer sees Mbed TLS's
+// buffers. No MBEDTLS_THREADING_C: lsedge drives TLS from one thread.
 #define MBEDTLS_PLATFORM_C
 #define MBEDTLS_PLATFORM_MEMORY
+#if defined(LSEDGE_MBEDTLS_POOLED)
 #define MBEDTLS_MEMORY_BUFFER_ALLOC_C
 #define MBEDTLS_MEMORY_DEBUG
+#endif
 
-// Randomness: CTR_DRBG seeded straight from hal::Entropy; no mbedtls_entropy, so no platform
-// entropy source either.
+// Randomness: one CTR_DRBG, seeded from hal::Entropy (net::tls_platform.cpp), serves both the
+// TLS layer and PSA (MBEDTLS_PSA_CRYPTO_EXTERNAL_RNG), so there is no platform entropy source.
 #define MBEDTLS_CTR_DRBG_C
+#define MBEDTLS_PSA_CRYPTO_EXTERNAL_RNG
 
-// Symmetric crypto. ROM tables: AES tables in .rodata, not 8 KiB of .bss filled at run time.
+// PSA Crypto: TLS 1.3 runs on it (MBEDTLS_USE_PSA_CRYPTO); psa_crypto_init() once per process.
+// Volatile keys only: no key store on disk.
+#define MBEDTLS_PSA_CRYPTO_C
+#define MBEDTLS_USE_PSA_CRYPTO
+
+// Symmetric crypto. AES: AES-NI + PCLMULQDQ on x86-64 and the Armv8 Crypto Extensions (AESE,
+// PMULL) on aarch64, each chosen at run time (cpuid, getauxval), with the table implementation
+// for CPUs without them (and armhf, which is Armv7). ROM tables: .rodata, not 8 KiB of .bss.
 #define MBEDTLS_AES_C
+#define MBEDTLS_AESNI_C
+#define MBEDTLS_AESCE_C
 #define MBEDTLS_AES_ROM_TABLES
 #define MBEDTLS_AES_FEWER_TABLES
 #define MBEDTLS_GCM_C
@@ -39,8 +55,10 @@
 #define MBEDTLS_CHACHAPOLY_C
 #define MBEDTLS_CIPHER_C
 #define MBEDTLS_MD_C
+#define MBEDTLS_HKDF_C  // TLS 1.3 key schedule
 #define MBEDTLS_SHA256_C
-#define MBEDTLS_SHA512_C  // also SHA-384
+#define MBEDTLS_SHA384_C
+#define MBEDTLS_SHA512_C
 
 // Public keys: verification of RSA and ECDSA signatures, ECDHE.
 #define MBEDTLS_BIGNUM_C
@@ -58,37 +76,38 @@
 #define MBEDTLS_PK_PARSE_C
 // No MBEDTLS_PK_WRITE_C: the pin hashes the leaf's DER SubjectPublicKeyInfo (pk_raw) as parsed.
 
-// Certificates (X.509 parse + PEM/base64 for the CA bundle).
+// Certificates (X.509 parse + PEM/base64 for the CA file). Trusted roots are looked up per
+// handshake by subject through the CA callback, never kept parsed (net::CaLookup).
 #define MBEDTLS_ASN1_PARSE_C
-#define MBEDTLS_ASN1_WRITE_C  // ECDSA needs it
+#define MBEDTLS_ASN1_WRITE_C  // ECDSA signature conversion needs it
 #define MBEDTLS_OID_C
 #define MBEDTLS_BASE64_C
 #define MBEDTLS_PEM_PARSE_C
 #define MBEDTLS_X509_USE_C
 #define MBEDTLS_X509_CRT_PARSE_C
 #define MBEDTLS_X509_RSASSA_PSS_SUPPORT
-#define MBEDTLS_X509_CHECK_KEY_USAGE
-#define MBEDTLS_X509_CHECK_EXTENDED_KEY_USAGE
+#define MBEDTLS_X509_TRUSTED_CERTIFICATE_CALLBACK
 
-// TLS: 1.2 client over streams only (no DTLS, no server, no renegotiation, no debug output:
-// debug levels >= 3 print key material). TLS 1.3 in 2.28 is experimental and stays off.
+// TLS: client over streams only (no DTLS, no server, no renegotiation, no debug output: debug
+// levels >= 3 print key material).
 #define MBEDTLS_SSL_TLS_C
 #define MBEDTLS_SSL_CLI_C
 #define MBEDTLS_SSL_PROTO_TLS1_2
+#define MBEDTLS_SSL_PROTO_TLS1_3
+#define MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL_ENABLED
+#define MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_EPHEMERAL_ENABLED  // resumption by ticket
+// Middlebox compatibility (RFC 8446 D.4): some load balancers and proxies drop TLS 1.3 without it.
+#define MBEDTLS_SSL_TLS1_3_COMPATIBILITY_MODE
 #define MBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA_ENABLED
 #define MBEDTLS_KEY_EXCHANGE_ECDHE_RSA_ENABLED
 #define MBEDTLS_SSL_SERVER_NAME_INDICATION
 #define MBEDTLS_SSL_EXTENDED_MASTER_SECRET
-#define MBEDTLS_SSL_SESSION_TICKETS  // client side of resumption by ticket
+#define MBEDTLS_SSL_SESSION_TICKETS  // TLS 1.2 tickets and TLS 1.3 NewSessionTicket
 #define MBEDTLS_SSL_ALL_ALERT_MESSAGES
-#define MBEDTLS_ERROR_C  // mbedtls_strerror() texts in error details
-#define MBEDTLS_SSL_CIPHERSUITES                             \
-  MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,           \
-      MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,       \
-      MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, \
-      MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,         \
-      MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,         \
-      MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
+#define MBEDTLS_ERROR_C                    // mbedtls_strerror() texts in error details
+#define MBEDTLS_SSL_KEEP_PEER_CERTIFICATE  // TLS 1.3 requires it
+
+#define MBEDTLS_SSL_CIPHERSUITES LSEDGE_MBEDTLS_SUITES
 
 // Record buffers: a server may send full 16 KiB records (no max_fragment_length negotiation
 // is relied on); what lsedge sends is split into 4 KiB records.

@@ -7,6 +7,7 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509.h>
 #include <mbedtls/x509_crt.h>
+#include <psa/crypto.h>
 
 #include <cstring>
 
@@ -105,7 +106,8 @@ const char* phase_text(TlsPhase phase) {
 
 bool is_alloc_failure(int code) {
   return code == MBEDTLS_ERR_SSL_ALLOC_FAILED || code == MBEDTLS_ERR_X509_ALLOC_FAILED ||
-         code == MBEDTLS_ERR_PK_ALLOC_FAILED || code == MBEDTLS_ERR_MPI_ALLOC_FAILED;
+         code == MBEDTLS_ERR_PK_ALLOC_FAILED || code == MBEDTLS_ERR_MPI_ALLOC_FAILED ||
+         code == MBEDTLS_ERR_ECP_ALLOC_FAILED || code == PSA_ERROR_INSUFFICIENT_MEMORY;
 }
 
 Error timeout_error(int code, const TlsErrorContext& context) {
@@ -140,7 +142,7 @@ Error closed_error(int code, const TlsErrorContext& context) {
   if (context.phase == TlsPhase::Handshake) {
     return make(Status::TlsHandshakeFailed, context,
                 "the server closed the connection during the TLS handshake; check that the "
-                "port serves HTTPS and accepts TLS 1.2")
+                "port serves HTTPS and accepts TLS 1.3 or 1.2")
         .with_code(code);
   }
   return make(Status::PeerClosed, context, "the server closed the TLS connection").with_code(code);
@@ -151,16 +153,17 @@ const char* handshake_advice(int code) {
   switch (code) {
     case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
       return "the server aborted the TLS handshake with an alert; check its TLS versions and "
-             "ciphers (TLS 1.2+)";
+             "ciphers (TLS 1.3 or 1.2, ECDHE with AES-GCM or ChaCha20-Poly1305)";
     case MBEDTLS_ERR_SSL_INVALID_RECORD:
     case MBEDTLS_ERR_SSL_BAD_INPUT_DATA:
-    case MBEDTLS_ERR_SSL_BAD_HS_SERVER_HELLO:
+    case MBEDTLS_ERR_SSL_DECODE_ERROR:
       return "the server does not speak TLS on this port; check the URL's scheme and port";
-    case MBEDTLS_ERR_SSL_NO_USABLE_CIPHERSUITE:
-    case MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION:
-      return "no common TLS version or cipher suite; the server must offer TLS 1.2+";
+    case MBEDTLS_ERR_SSL_HANDSHAKE_FAILURE:
+    case MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION:
+      return "no common TLS version or cipher suite; the server must offer TLS 1.3 or 1.2 with "
+             "ECDHE and AES-GCM or ChaCha20-Poly1305";
     default:
-      return "the TLS handshake failed; check that the port serves HTTPS with TLS 1.2+";
+      return "the TLS handshake failed; check that the port serves HTTPS with TLS 1.3 or 1.2";
   }
 }
 
@@ -220,7 +223,8 @@ Error tls_error(int code, const TlsErrorContext& context) {
   if (code == MBEDTLS_ERR_SSL_CONN_EOF || code == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
     return closed_error(code, context);
   }
-  if (code == MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED) {
+  if (code == MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED ||
+      code == PSA_ERROR_INSUFFICIENT_ENTROPY) {
     return make(Status::EntropyFailure, context, "the random generator could not be seeded")
         .with_code(code);
   }

@@ -1,9 +1,6 @@
 #include "firmware/net/tls_transport.h"
 
-#include <mbedtls/asn1.h>
-#include <mbedtls/ctr_drbg.h>
 #include <mbedtls/net_sockets.h>
-#include <mbedtls/oid.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509.h>
@@ -24,91 +21,22 @@ namespace lsedge::net {
 struct TlsTransport::Engine {
   mbedtls_ssl_context ssl;
   mbedtls_ssl_config config;
-  mbedtls_ctr_drbg_context drbg;
   mbedtls_x509_crt ca;
   mbedtls_ssl_session saved;  // the last full or resumed session, offered on the next connect
 };
 
 namespace {
 
-constexpr char kPersonalization[] = "lsedge tls client";
-
-constexpr int kSequence = MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE;
-constexpr unsigned char kIpAddressTag = MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7;  // GeneralName [7]
-
-// A DER region still to be read: [p, end).
-struct DerRange {
-  unsigned char* p = nullptr;
-  unsigned char* end = nullptr;
-};
-
-// Reads one Extension (extnID, optional critical, extnValue) at `extensions.p` and moves past
-// it; `value` gets the extnValue's contents. False for malformed DER.
-bool read_extension(DerRange& extensions, bool& is_san, DerRange& value) {
-  unsigned char*& p = extensions.p;
-  size_t length = 0;
-  if (mbedtls_asn1_get_tag(&p, extensions.end, &length, kSequence) != 0) {
-    return false;
-  }
-  unsigned char* const extension_end = p + length;
-  if (mbedtls_asn1_get_tag(&p, extension_end, &length, MBEDTLS_ASN1_OID) != 0) {
-    return false;
-  }
-  is_san = length == MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME) &&
-           std::memcmp(p, MBEDTLS_OID_SUBJECT_ALT_NAME, length) == 0;
-  p += length;
-  int critical = 0;
-  (void)mbedtls_asn1_get_bool(&p, extension_end, &critical);  // optional; p kept if absent
-  if (mbedtls_asn1_get_tag(&p, extension_end, &length, MBEDTLS_ASN1_OCTET_STRING) != 0) {
-    return false;
-  }
-  value = DerRange{p, p + length};
-  p = extension_end;
-  return true;
-}
-
-// Whether the GeneralNames SEQUENCE in `names` holds an iPAddress equal to `ip`.
-bool general_names_have_ip(DerRange names, const IpAddress& ip) {
-  unsigned char* p = names.p;
-  size_t length = 0;
-  if (mbedtls_asn1_get_tag(&p, names.end, &length, kSequence) != 0) {
-    return false;
-  }
-  unsigned char* const names_end = p + length;
-  while (p < names_end) {
-    const unsigned char tag = *p++;
-    if (mbedtls_asn1_get_len(&p, names_end, &length) != 0) {
-      return false;
-    }
-    if (tag == kIpAddressTag && length == ip.size && std::memcmp(p, ip.bytes.data(), length) == 0) {
+// Whether the certificate has an iPAddress SAN (RFC 5280 [7], 4 or 16 octets) equal to `ip`. Mbed
+// TLS would match an IP given to mbedtls_ssl_set_hostname() itself, but it would then also send
+// it as SNI, which RFC 6066 forbids; so the hostname is unset for IPs and the match is here.
+bool certificate_has_ip(const mbedtls_x509_crt& crt, const IpAddress& ip) {
+  for (const mbedtls_x509_sequence* san = &crt.subject_alt_names; san != nullptr; san = san->next) {
+    const int type = san->buf.tag & MBEDTLS_ASN1_TAG_VALUE_MASK;
+    if ((san->buf.tag & MBEDTLS_ASN1_CONTEXT_SPECIFIC) != 0 &&
+        type == MBEDTLS_X509_SAN_IP_ADDRESS && san->buf.p != nullptr && san->buf.len == ip.size &&
+        std::memcmp(san->buf.p, ip.bytes.data(), ip.size) == 0) {
       return true;
-    }
-    p += length;
-  }
-  return false;
-}
-
-// Mbed TLS 2.28 keeps only dNSName/otherName SANs, so iPAddress entries (RFC 5280 [7], 4 or 16
-// octets) are read from the certificate's raw extensions. Bounds come from the asn1 helpers;
-// malformed input is "no match".
-bool certificate_has_ip(mbedtls_x509_crt& crt, const IpAddress& ip) {
-  if ((crt.ext_types & MBEDTLS_X509_EXT_SUBJECT_ALT_NAME) == 0 || crt.v3_ext.p == nullptr) {
-    return false;
-  }
-  DerRange extensions{crt.v3_ext.p, crt.v3_ext.p + crt.v3_ext.len};
-  size_t length = 0;
-  if (mbedtls_asn1_get_tag(&extensions.p, extensions.end, &length, kSequence) != 0) {
-    return false;
-  }
-  extensions.end = extensions.p + length;
-  while (extensions.p < extensions.end) {
-    bool is_san = false;
-    DerRange value;
-    if (!read_extension(extensions, is_san, value)) {
-      return false;
-    }
-    if (is_san) {
-      return general_names_have_ip(value, ip);
     }
   }
   return false;
@@ -155,12 +83,6 @@ Result<int> parse_ca_blocks(mbedtls_x509_crt& ca, PemCertificateSource& source,
 struct TlsCallbacks {
   static TlsTransport& of(void* context) { return *static_cast<TlsTransport*>(context); }
 
-  static int entropy(void* context, unsigned char* out, size_t size) {
-    return of(context).entropy_.fill(ByteSpan(out, size)) == Status::Ok
-               ? 0
-               : MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
-  }
-
   // Keeps the socket's Error for the translation; the code tells Mbed TLS what kind it was.
   static int io_failure(TlsTransport& transport, const Error& error, bool receiving) {
     transport.io_error_ = error;
@@ -197,11 +119,13 @@ struct TlsCallbacks {
     return static_cast<int>(*received);
   }
 
-  // Called per certificate after Mbed TLS checked the chain; adds what 2.28 cannot check (IP
-  // SANs) and the pin, and records the flags for the error translation. Returns 0 so a failure
-  // is reported as MBEDTLS_ERR_X509_CERT_VERIFY_FAILED with these flags.
+  // Called per certificate after Mbed TLS checked the chain (full handshakes only: a resumed
+  // session sends none); adds the IP SAN match and the pin, and records the flags for the error
+  // translation. Returns 0 so a failure is reported as MBEDTLS_ERR_X509_CERT_VERIFY_FAILED with
+  // these flags.
   static int verify(void* context, mbedtls_x509_crt* crt, int depth, uint32_t* flags) {
     TlsTransport& t = of(context);
+    t.saw_certificate_ = true;
     if (depth == 0) {
       if (t.peer_ip_.has_value() && !certificate_has_ip(*crt, *t.peer_ip_)) {
         *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
@@ -210,8 +134,7 @@ struct TlsCallbacks {
         // pk_raw is the leaf's DER SubjectPublicKeyInfo as sent: what `openssl pkey -pubin
         // -outform der` hashes.
         PinSha256 digest{};
-        const bool hashed =
-            mbedtls_sha256_ret(crt->pk_raw.p, crt->pk_raw.len, digest.data(), 0) == 0;
+        const bool hashed = mbedtls_sha256(crt->pk_raw.p, crt->pk_raw.len, digest.data(), 0) == 0;
         if (!hashed || digest != *t.pin_) {
           t.pin_mismatch_ = true;
           *flags |= MBEDTLS_X509_BADCERT_OTHER;
@@ -250,6 +173,7 @@ TlsTransport::~TlsTransport() {
   close();
   free_engine();
   engine().~Engine();
+  tls_random_release(entropy_);
 }
 
 TlsTransport::Engine& TlsTransport::engine() {
@@ -260,7 +184,6 @@ void TlsTransport::init_engine() {
   Engine& e = engine();
   mbedtls_ssl_init(&e.ssl);
   mbedtls_ssl_config_init(&e.config);
-  mbedtls_ctr_drbg_init(&e.drbg);
   mbedtls_x509_crt_init(&e.ca);
   mbedtls_ssl_session_init(&e.saved);
   session_saved_ = false;
@@ -271,7 +194,6 @@ void TlsTransport::free_engine() {
   Engine& e = engine();
   mbedtls_ssl_free(&e.ssl);
   mbedtls_ssl_config_free(&e.config);
-  mbedtls_ctr_drbg_free(&e.drbg);
   mbedtls_x509_crt_free(&e.ca);
   mbedtls_ssl_session_free(&e.saved);
   session_saved_ = false;
@@ -283,7 +205,7 @@ Outcome TlsTransport::configure(const TlsSettings& settings) {
   free_engine();
   init_engine();
   LSEDGE_TRY(take_settings(settings));
-  LSEDGE_TRY(seed_random());
+  LSEDGE_TRY(tls_random_seed(entropy_));
   Engine& e = engine();
   LSEDGE_TRY_ASSIGN(const int skipped,
                     settings.ca_source == nullptr
@@ -323,19 +245,6 @@ Outcome TlsTransport::take_settings(const TlsSettings& settings) {
   return {};
 }
 
-Outcome TlsTransport::seed_random() {
-  const int rc = mbedtls_ctr_drbg_seed(&engine().drbg, &TlsCallbacks::entropy, this,
-                                       reinterpret_cast<const unsigned char*>(kPersonalization),
-                                       sizeof(kPersonalization) - 1);
-  if (rc == 0) {
-    return {};
-  }
-  const Status status = rc == MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED ? Status::EntropyFailure
-                                                                         : Status::BufferTooSmall;
-  return Error(status, "seeding the TLS random generator from the HAL entropy source failed")
-      .with_code(rc);
-}
-
 int TlsTransport::setup_context() {
   Engine& e = engine();
   const int rc = mbedtls_ssl_config_defaults(
@@ -345,13 +254,18 @@ int TlsTransport::setup_context() {
   }
   mbedtls_ssl_conf_authmode(&e.config, MBEDTLS_SSL_VERIFY_REQUIRED);
   mbedtls_ssl_conf_ca_chain(&e.config, &e.ca, nullptr);
-  mbedtls_ssl_conf_rng(&e.config, mbedtls_ctr_drbg_random, &e.drbg);
-  mbedtls_ssl_conf_min_version(&e.config, MBEDTLS_SSL_MAJOR_VERSION_3,
-                               MBEDTLS_SSL_MINOR_VERSION_3);  // TLS 1.2
+  mbedtls_ssl_conf_rng(&e.config, &tls_random, nullptr);
+  // TLS 1.3 preferred (the default maximum), 1.2 accepted.
+  mbedtls_ssl_conf_min_tls_version(&e.config, MBEDTLS_SSL_VERSION_TLS1_2);
   mbedtls_ssl_conf_verify(&e.config, &TlsCallbacks::verify, this);
   mbedtls_ssl_conf_read_timeout(&e.config, 0);  // Deadlines instead, in the BIO
 #if defined(MBEDTLS_SSL_SESSION_TICKETS)
   mbedtls_ssl_conf_session_tickets(&e.config, MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
+  // TLS 1.3 tickets arrive after the handshake; mbedtls_ssl_read() reports each so it is kept.
+  mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets(
+      &e.config, MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED);
+#endif
 #endif
   // No mbedtls_ssl_conf_dbg: debug levels >= 3 print key material.
   return mbedtls_ssl_setup(&e.ssl, &e.config);
@@ -400,14 +314,9 @@ Outcome TlsTransport::handshake(Deadline deadline) {
                      ? deadline
                      : Deadline::earliest(deadline, Deadline::after(now, handshake_timeout_ms_));
 
-  // Stepped by hand to see which messages came: a resumed TLS 1.2 handshake jumps from
-  // ServerHello to ChangeCipherSpec and never reaches the server Certificate state.
-  bool saw_certificate = false;
-  while (rc == 0 && e.ssl.state != MBEDTLS_SSL_HANDSHAKE_OVER) {
-    if (e.ssl.state == MBEDTLS_SSL_SERVER_CERTIFICATE) {
-      saw_certificate = true;
-    }
-    rc = mbedtls_ssl_handshake_step(&e.ssl);
+  saw_certificate_ = false;
+  while (rc == 0 && !mbedtls_ssl_is_handshake_over(&e.ssl)) {
+    rc = mbedtls_ssl_handshake(&e.ssl);
     if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) {
       rc = io_deadline_.expired(clock_.now_ms()) ? MBEDTLS_ERR_SSL_TIMEOUT : 0;
     }
@@ -422,7 +331,8 @@ Outcome TlsTransport::handshake(Deadline deadline) {
   }
 
   connected_ = true;
-  last_resumed_ = offered && !saw_certificate;
+  // A resumed handshake (TLS 1.2 session id or ticket, TLS 1.3 PSK) carries no certificate.
+  last_resumed_ = offered && !saw_certificate_;
   log_.debug("TLS %s with %s:%u (%s, %s)", last_resumed_ ? "session resumed" : "full handshake",
              peer_name_.c_str(), static_cast<unsigned>(port_), mbedtls_ssl_get_version(&e.ssl),
              mbedtls_ssl_get_ciphersuite(&e.ssl));
@@ -431,7 +341,16 @@ Outcome TlsTransport::handshake(Deadline deadline) {
     log_.debug("TLS pool: %zu bytes in %zu blocks in use, peak %zu bytes in %zu blocks, of %zu",
                pool.used, pool.blocks, pool.peak, pool.peak_blocks, pool.size);
   }
+  // TLS 1.2: the session (id and/or ticket) is known now. TLS 1.3: a session is a ticket, which
+  // comes later (save_session() from receive()); until then the previous one stays saved.
+  if (mbedtls_ssl_get_version_number(&e.ssl) != MBEDTLS_SSL_VERSION_TLS1_3) {
+    save_session();
+  }
+  return {};
+}
 
+void TlsTransport::save_session() {
+  Engine& e = engine();
   mbedtls_ssl_session_free(&e.saved);
   mbedtls_ssl_session_init(&e.saved);
   session_saved_ = mbedtls_ssl_get_session(&e.ssl, &e.saved) == 0;
@@ -439,7 +358,6 @@ Outcome TlsTransport::handshake(Deadline deadline) {
     (void)session_name_.assign(peer_name_.view());  // same capacity: always fits
     session_port_ = port_;
   }
-  return {};
 }
 
 Result<size_t> TlsTransport::send(ConstByteSpan data, Deadline deadline) {
@@ -487,9 +405,15 @@ Result<size_t> TlsTransport::receive(ByteSpan buffer, Deadline deadline) {
     if (rc > 0) {
       return static_cast<size_t>(rc);
     }
+    if (rc == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
+      save_session();  // TLS 1.3: the ticket the next connect() offers
+      log_.debug("TLS 1.3 session ticket from %s:%u kept for resumption", peer_name_.c_str(),
+                 static_cast<unsigned>(port_));
+      rc = MBEDTLS_ERR_SSL_WANT_READ;
+    }
     if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) {
       if (!deadline.expired(clock_.now_ms())) {
-        continue;  // a record without application data (e.g. a refused renegotiation)
+        continue;  // a record without application data (a ticket, a refused renegotiation)
       }
       rc = MBEDTLS_ERR_SSL_TIMEOUT;
     }

@@ -1,5 +1,6 @@
-// TLS over hal::Socket with Mbed TLS 2.28. Mbed TLS appears in no header: its objects live in an
-// opaque block inside the transport (sized by LSEDGE_TLS_ENGINE_STORAGE, checked in the .cpp).
+// TLS 1.3 and 1.2 over hal::Socket with Mbed TLS 3.6. Mbed TLS appears in no header: its objects
+// live in an opaque block inside the transport (sized by LSEDGE_TLS_ENGINE_STORAGE, checked in the
+// .cpp).
 //
 // Certificate validity dates are checked by Mbed TLS against the wall clock (time()): a gateway
 // needs a roughly right date for HTTPS; a "not yet valid" error says to check the clock. lsedge's
@@ -47,9 +48,10 @@ struct TlsSettings {
   uint32_t handshake_timeout_ms = LSEDGE_TLS_HANDSHAKE_TIMEOUT_MS;
 };
 
-// TLS 1.2+ client: verification always required (chain to the CA bundle, host name or IP, optional
-// pin), DRBG seeded from hal::Entropy, keep-alive through the Transport contract, and resumption
-// of the last session (ticket or id) when connect() is called again for the same name and port.
+// TLS 1.3 (preferred) and 1.2 client: verification always required (chain to the CA bundle, host
+// name or IP, optional pin), randomness from hal::Entropy (tls_platform.h), keep-alive through
+// the Transport contract, and resumption of the last session (TLS 1.2 id or ticket, TLS 1.3
+// ticket) when connect() is called again for the same name and port.
 // Errors: tls_error() in mbedtls_errors.cpp (unknown CA, expired, name mismatch, pin, timeout,
 // reset ...), each naming host:port. Thread-safety: one thread at a time; not movable.
 class TlsTransport final : public Transport {
@@ -63,11 +65,11 @@ class TlsTransport final : public Transport {
   TlsTransport(const TlsTransport&) = delete;
   TlsTransport& operator=(const TlsTransport&) = delete;
 
-  // Seeds the DRBG, parses the CA bundle and sets up the TLS context. May be called again (it
-  // closes the connection and forgets the saved session). Errors: InvalidArgument (neither or
-  // both of ca_pem / ca_source, ca_pem not NUL-terminated, server_name too long or with a NUL),
-  // ConfigInvalid (no certificate parsed; the detail names ca_label), the ca_source's errors,
-  // EntropyFailure, BufferTooSmall (Mbed TLS memory).
+  // Seeds the TLS random generator, parses the CA bundle and sets up the TLS context. May be called
+  // again (it closes the connection and forgets the saved session). Errors: InvalidArgument
+  // (neither or both of ca_pem / ca_source, ca_pem not NUL-terminated, server_name too long or with
+  // a NUL), ConfigInvalid (no certificate parsed; the detail names ca_label), the ca_source's
+  // errors, EntropyFailure, BufferTooSmall (Mbed TLS memory).
   [[nodiscard]] Outcome configure(const TlsSettings& settings);
 
   // TCP connect before `deadline`, then the handshake before the earlier of `deadline` and
@@ -99,11 +101,12 @@ class TlsTransport final : public Transport {
   [[nodiscard]] Engine& engine();
   void init_engine();
   void free_engine();
-  // configure()'s steps: check and keep the settings, seed the DRBG, set up the SSL context
-  // (returns an Mbed TLS code).
+  // configure()'s steps: check and keep the settings, set up the SSL context (returns an Mbed
+  // TLS code).
   [[nodiscard]] Outcome take_settings(const TlsSettings& settings);
-  [[nodiscard]] Outcome seed_random();
   [[nodiscard]] int setup_context();
+  // Keeps the connection's session (or TLS 1.3 ticket) for the next connect().
+  void save_session();
   [[nodiscard]] Outcome handshake(Deadline deadline);
   void abort_connection();
   [[nodiscard]] Error not_connected() const;
@@ -129,6 +132,7 @@ class TlsTransport final : public Transport {
   Error io_error_;
   uint32_t verify_flags_ = 0;
   bool pin_mismatch_ = false;
+  bool saw_certificate_ = false;  // the verify callback ran: a full handshake
 
   bool configured_ = false;
   bool connected_ = false;  // handshake done, context usable

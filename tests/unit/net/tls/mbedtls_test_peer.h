@@ -1,5 +1,5 @@
 // Test-only additions to the board's Mbed TLS client set (MBEDTLS_USER_CONFIG_FILE): the
-// in-process server of unit_tls (tls_test_server.cpp). Firmware presets build a second Mbed TLS,
+// in-process server of unit_tls (tls_test_server.cpp). Every preset builds a second Mbed TLS,
 // lsedge_mbedtls_test_peer, with these, and unit_tls's own copies of net/ and http/ against it
 // (one config per binary: the server fields change struct layouts). The client suites, curves
 // and record sizes stay the board's.
@@ -13,7 +13,7 @@
 #define MBEDTLS_ENTROPY_C           // the server seeds its DRBG from the OS
 #define MBEDTLS_NET_C
 #define MBEDTLS_FS_IO  // certificate and key files
-// The server thread and the client share the one pool.
+// The server thread and the client share the one pool and PSA.
 #define MBEDTLS_THREADING_C
 #define MBEDTLS_THREADING_PTHREAD
 

@@ -13,6 +13,7 @@
 #include <mbedtls/x509_crt.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <psa/crypto.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -30,6 +31,14 @@ struct AltKey {
   mbedtls_rsa_context* rsa = nullptr;
   std::atomic<int>* signatures = nullptr;
 };
+struct TicketCounter {
+  mbedtls_ssl_ticket_context* ticket = nullptr;
+  std::atomic<int>* accepted = nullptr;
+};
+struct CacheCounter {
+  mbedtls_ssl_cache_context* cache = nullptr;
+  std::atomic<int>* hits = nullptr;
+};
 }  // namespace
 
 struct TlsTestServer::State {
@@ -42,6 +51,8 @@ struct TlsTestServer::State {
   mbedtls_ssl_cache_context cache;
   mbedtls_ssl_ticket_context ticket;
   AltKey alt{};
+  TicketCounter tickets{};
+  CacheCounter cache_counter{};
 
   State() {
     mbedtls_entropy_init(&entropy);
@@ -67,19 +78,53 @@ struct TlsTestServer::State {
 
 namespace {
 
-int alt_decrypt(void* ctx, int mode, size_t* olen, const unsigned char* input,
-                unsigned char* output, size_t output_max_len) {
+int alt_decrypt(void* ctx, size_t* olen, const unsigned char* input, unsigned char* output,
+                size_t output_max_len) {
   auto* alt = static_cast<AltKey*>(ctx);
-  return mbedtls_rsa_pkcs1_decrypt(alt->rsa, nullptr, nullptr, mode, olen, input, output,
+  return mbedtls_rsa_pkcs1_decrypt(alt->rsa, mbedtls_ctr_drbg_random, nullptr, olen, input, output,
                                    output_max_len);
 }
 
-int alt_sign(void* ctx, int (*f_rng)(void*, unsigned char*, size_t), void* p_rng, int mode,
+int alt_sign(void* ctx, int (*f_rng)(void*, unsigned char*, size_t), void* p_rng,
              mbedtls_md_type_t md_alg, unsigned int hashlen, const unsigned char* hash,
              unsigned char* sig) {
   auto* alt = static_cast<AltKey*>(ctx);
   alt->signatures->fetch_add(1);
-  return mbedtls_rsa_pkcs1_sign(alt->rsa, f_rng, p_rng, mode, md_alg, hashlen, hash, sig);
+  return mbedtls_rsa_pkcs1_sign(alt->rsa, f_rng, p_rng, md_alg, hashlen, hash, sig);
+}
+
+// TLS 1.3 resumption is by ticket only: a ticket the server accepts is a resumed handshake.
+
+// Session-cache hits are resumed handshakes (counted for keys the RSA wrapper cannot count).
+int counting_cache_get(void* ctx, unsigned char const* id, size_t id_len,
+                       mbedtls_ssl_session* session) {
+  auto* counter = static_cast<CacheCounter*>(ctx);
+  const int rc = mbedtls_ssl_cache_get(counter->cache, id, id_len, session);
+  if (rc == 0) {
+    counter->hits->fetch_add(1);
+  }
+  return rc;
+}
+
+int cache_set(void* ctx, unsigned char const* id, size_t id_len,
+              const mbedtls_ssl_session* session) {
+  return mbedtls_ssl_cache_set(static_cast<CacheCounter*>(ctx)->cache, id, id_len, session);
+}
+
+// Mbed TLS passes the same context to the ticket writer and parser.
+int ticket_write(void* ctx, const mbedtls_ssl_session* session, unsigned char* start,
+                 const unsigned char* end, size_t* length, uint32_t* lifetime) {
+  return mbedtls_ssl_ticket_write(static_cast<TicketCounter*>(ctx)->ticket, session, start, end,
+                                  length, lifetime);
+}
+
+int counting_ticket_parse(void* ctx, mbedtls_ssl_session* session, unsigned char* buf, size_t len) {
+  auto* counter = static_cast<TicketCounter*>(ctx);
+  const int rc = mbedtls_ssl_ticket_parse(counter->ticket, session, buf, len);
+  if (rc == 0) {
+    counter->accepted->fetch_add(1);
+  }
+  return rc;
 }
 
 size_t alt_key_len(void* ctx) {
@@ -148,6 +193,12 @@ void wait_for_peer(int fd, int ms) {
 TlsTestServer::TlsTestServer(ServerOptions options) : options_(std::move(options)) {
   net::tls_platform_init();  // the firmware build's pool, before the server's first allocation
   state_ = new State();
+  // The ticket keys are PSA keys (MBEDTLS_USE_PSA_CRYPTO); the client initialises PSA only in
+  // configure(), which may come later.
+  if (psa_crypto_init() != PSA_SUCCESS) {
+    setup_error_ = "psa_crypto_init failed";
+    return;
+  }
   static const char kPers[] = "lsedge tls test server";
   int rc = mbedtls_ctr_drbg_seed(&state_->drbg, mbedtls_entropy_func, &state_->entropy,
                                  reinterpret_cast<const unsigned char*>(kPers), sizeof(kPers) - 1);
@@ -155,14 +206,23 @@ TlsTestServer::TlsTestServer(ServerOptions options) : options_(std::move(options
     rc = mbedtls_x509_crt_parse_file(&state_->cert, options_.cert_file.c_str());
   }
   if (rc == 0) {
-    rc = mbedtls_pk_parse_keyfile(&state_->key, options_.key_file.c_str(), nullptr);
+    rc = mbedtls_pk_parse_keyfile(&state_->key, options_.key_file.c_str(), nullptr,
+                                  mbedtls_ctr_drbg_random, &state_->drbg);
   }
   if (rc != 0) {
     setup_error_ = "loading " + options_.cert_file + ": " + mbedtls_text(rc);
     return;
   }
-  state_->alt = AltKey{mbedtls_pk_rsa(state_->key), &signatures_};
-  rc = mbedtls_pk_setup_rsa_alt(&state_->key_alt, &state_->alt, alt_decrypt, alt_sign, alt_key_len);
+  // TLS 1.2 counts full handshakes by wrapping the RSA key (every full handshake signs once).
+  // TLS 1.3 signs with RSA-PSS, which the wrapper cannot do: there the full handshakes are the
+  // completed ones minus the tickets accepted.
+  const bool tls13 = options_.version == TlsVersion::Tls13;
+  count_by_signatures_ = !tls13 && mbedtls_pk_get_type(&state_->key) == MBEDTLS_PK_RSA;
+  if (count_by_signatures_) {
+    state_->alt = AltKey{mbedtls_pk_rsa(state_->key), &signatures_};
+    rc = mbedtls_pk_setup_rsa_alt(&state_->key_alt, &state_->alt, alt_decrypt, alt_sign,
+                                  alt_key_len);
+  }
   if (rc == 0) {
     rc = mbedtls_ssl_config_defaults(&state_->config, MBEDTLS_SSL_IS_SERVER,
                                      MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
@@ -170,18 +230,25 @@ TlsTestServer::TlsTestServer(ServerOptions options) : options_(std::move(options
   if (rc == 0) {
     mbedtls_ssl_conf_rng(&state_->config, mbedtls_ctr_drbg_random, &state_->drbg);
     mbedtls_ssl_conf_read_timeout(&state_->config, 5000);  // never hang a test
-    rc = mbedtls_ssl_conf_own_cert(&state_->config, &state_->cert, &state_->key_alt);
+    const mbedtls_ssl_protocol_version version =
+        tls13 ? MBEDTLS_SSL_VERSION_TLS1_3 : MBEDTLS_SSL_VERSION_TLS1_2;
+    mbedtls_ssl_conf_min_tls_version(&state_->config, version);
+    mbedtls_ssl_conf_max_tls_version(&state_->config, version);
+    rc = mbedtls_ssl_conf_own_cert(&state_->config, &state_->cert,
+                                   count_by_signatures_ ? &state_->key_alt : &state_->key);
   }
   if (rc == 0 && options_.resumption == Resumption::SessionCache) {
-    mbedtls_ssl_conf_session_cache(&state_->config, &state_->cache, mbedtls_ssl_cache_get,
-                                   mbedtls_ssl_cache_set);
+    state_->cache_counter = CacheCounter{&state_->cache, &tickets_accepted_};
+    mbedtls_ssl_conf_session_cache(&state_->config, &state_->cache_counter, counting_cache_get,
+                                   cache_set);
   }
   if (rc == 0 && options_.resumption == Resumption::Tickets) {
     rc = mbedtls_ssl_ticket_setup(&state_->ticket, mbedtls_ctr_drbg_random, &state_->drbg,
                                   MBEDTLS_CIPHER_AES_256_GCM, 86400);
+    state_->tickets = TicketCounter{&state_->ticket, &tickets_accepted_};
     if (rc == 0) {
-      mbedtls_ssl_conf_session_tickets_cb(&state_->config, mbedtls_ssl_ticket_write,
-                                          mbedtls_ssl_ticket_parse, &state_->ticket);
+      mbedtls_ssl_conf_session_tickets_cb(&state_->config, ticket_write, counting_ticket_parse,
+                                          &state_->tickets);
     }
   }
   if (rc != 0) {

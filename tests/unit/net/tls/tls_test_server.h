@@ -20,12 +20,15 @@ enum class ServerMode {
 };
 
 enum class Resumption { None, SessionCache, Tickets };
+// The one version the server speaks.
+enum class TlsVersion { Tls12, Tls13 };
 
 struct ServerOptions {
   std::string cert_file;
   std::string key_file;
   ServerMode mode = ServerMode::Echo;
   Resumption resumption = Resumption::SessionCache;
+  TlsVersion version = TlsVersion::Tls12;
 };
 
 // Serves one connection at a time until destroyed. Thread-safety: the counters may be read
@@ -43,7 +46,11 @@ class TlsTestServer {
 
   // Handshakes that used the server's private key (a full handshake signs; a resumed one does
   // not): counted by wrapping the RSA key, independent of the client under test.
-  int full_handshakes() const { return signatures_.load(); }
+  // TLS 1.3 and ECDSA keys: the completed handshakes that did not resume (a ticket or cached
+  // session the server accepted).
+  int full_handshakes() const {
+    return count_by_signatures_ ? signatures_.load() : completed_.load() - tickets_accepted_.load();
+  }
   int handshakes_completed() const { return completed_.load(); }
   // Waits until `count` connections have been finished (socket closed); false after 5 s.
   bool wait_connections_finished(int count);
@@ -63,6 +70,8 @@ class TlsTestServer {
   uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
   std::atomic<int> signatures_{0};
+  std::atomic<int> tickets_accepted_{0};  // and session-cache hits
+  bool count_by_signatures_ = true;
   std::atomic<int> completed_{0};
   std::atomic<size_t> bytes_received_{0};
   std::mutex mutex_;

@@ -34,6 +34,7 @@ using testing::Resumption;
 using testing::ServerMode;
 using testing::ServerOptions;
 using testing::TlsTestServer;
+using testing::TlsVersion;
 
 constexpr uint64_t kGenerousMs = 10000;
 
@@ -91,8 +92,10 @@ class TlsTransportTest : public ::testing::Test {
 
   // A server with `name`.crt/.key.
   std::unique_ptr<TlsTestServer> start(const std::string& name, ServerMode mode = ServerMode::Echo,
-                                       Resumption resumption = Resumption::SessionCache) {
+                                       Resumption resumption = Resumption::SessionCache,
+                                       TlsVersion version = TlsVersion::Tls12) {
     ServerOptions options;
+    options.version = version;
     options.cert_file = path(name + ".crt");
     options.key_file = path(name + ".key");
     options.mode = mode;
@@ -613,6 +616,76 @@ TEST_F(TlsTransportTest, TheSecondConnectionResumesWithASessionTicket) {
   ASSERT_TRUE(connect(*t, *server).ok());  // reconnect closes the old one; still resumable
   EXPECT_TRUE(t->last_handshake_resumed());
   EXPECT_EQ(server->full_handshakes(), 1);
+}
+
+// --- TLS 1.3 and the certificate kinds -------------------------------------------------
+
+TEST_F(TlsTransportTest, Tls13IsNegotiatedWithRsaAndEcdsaCertificates) {
+  for (const char* name : {"server", "server_ec"}) {
+    SCOPED_TRACE(name);
+    auto server = start(name, ServerMode::Echo, Resumption::None, TlsVersion::Tls13);
+    auto t = transport();
+    ASSERT_TRUE(t->configure(settings()).ok());
+    const Outcome connected = connect(*t, *server);
+    ASSERT_TRUE(connected.ok()) << connected.error().detail.view();
+    expect_echo(*t, "over tls 1.3");
+    EXPECT_NE(log_.all_text().find("(TLSv1.3, TLS1-3-"), std::string::npos) << log_.all_text();
+    t->close();
+  }
+}
+
+TEST_F(TlsTransportTest, Tls12WithAnEcdsaCertificateUsesAnEcdsaSuite) {
+  auto server = start("server_ec", ServerMode::Echo, Resumption::None, TlsVersion::Tls12);
+  auto t = transport();
+  ASSERT_TRUE(t->configure(settings()).ok());
+  ASSERT_TRUE(connect(*t, *server).ok());
+  expect_echo(*t, "ecdsa");
+  EXPECT_NE(log_.all_text().find("(TLSv1.2, TLS-ECDHE-ECDSA-WITH-"), std::string::npos)
+      << log_.all_text();
+}
+
+TEST_F(TlsTransportTest, Tls13ResumesWithTheTicketThatArrivesAfterTheHandshake) {
+  auto server = start("server", ServerMode::Echo, Resumption::Tickets, TlsVersion::Tls13);
+  auto t = transport();
+  ASSERT_TRUE(t->configure(settings()).ok());
+  ASSERT_TRUE(connect(*t, *server).ok());
+  EXPECT_FALSE(t->last_handshake_resumed());
+  expect_echo(*t, "first");  // reading the answer also reads the NewSessionTicket
+  EXPECT_NE(log_.all_text().find("TLS 1.3 session ticket from 127.0.0.1:"), std::string::npos);
+  ASSERT_TRUE(connect(*t, *server).ok());
+  EXPECT_TRUE(t->last_handshake_resumed());
+  expect_echo(*t, "resumed");
+  EXPECT_EQ(server->handshakes_completed(), 2);
+  EXPECT_EQ(server->full_handshakes(), 1);
+  EXPECT_NE(log_.all_text().find("TLS session resumed with 127.0.0.1:"), std::string::npos);
+}
+
+TEST_F(TlsTransportTest, Tls13WithoutATicketReadYetDoesAFullHandshake) {
+  auto server = start("server", ServerMode::Echo, Resumption::Tickets, TlsVersion::Tls13);
+  auto t = transport();
+  ASSERT_TRUE(t->configure(settings()).ok());
+  ASSERT_TRUE(connect(*t, *server).ok());
+  t->close();  // nothing read: the ticket never reached the client
+  ASSERT_TRUE(connect(*t, *server).ok());
+  EXPECT_FALSE(t->last_handshake_resumed());
+  expect_echo(*t, "full");
+  EXPECT_EQ(server->full_handshakes(), 2);
+}
+
+TEST_F(TlsTransportTest, Tls13ChecksTheChainTheNameAndThePin) {
+  auto other = start("other_ca_server", ServerMode::Echo, Resumption::None, TlsVersion::Tls13);
+  auto t = transport();
+  ASSERT_TRUE(t->configure(settings()).ok());
+  EXPECT_EQ(connect(*t, *other).status(), Status::TlsUnknownCa);
+
+  auto wrong = start("wrong_host", ServerMode::Echo, Resumption::None, TlsVersion::Tls13);
+  EXPECT_EQ(connect(*t, *wrong).status(), Status::TlsNameMismatch);
+
+  auto server = start("server_ec", ServerMode::Echo, Resumption::None, TlsVersion::Tls13);
+  net::TlsSettings pinned = settings();
+  pinned.pin_sha256 = net::PinSha256{};  // all zeros: matches no key
+  ASSERT_TRUE(t->configure(pinned).ok());
+  EXPECT_EQ(connect(*t, *server).status(), Status::TlsPinMismatch);
 }
 
 TEST_F(TlsTransportTest, AServerWithoutResumptionGetsAFullHandshake) {
