@@ -1,7 +1,6 @@
 #include "firmware/net/ca_lookup.h"
 
 #include <mbedtls/asn1.h>
-#include <mbedtls/base64.h>
 #include <mbedtls/error.h>
 #include <mbedtls/platform.h>
 #include <mbedtls/x509.h>
@@ -18,9 +17,9 @@ constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----";
 constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
 constexpr int kSequence = MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE;
 constexpr int kVersionTag = MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_ASN1_CONSTRUCTED | 0;
-// Base64 digits decoded first: 576 bytes, past the subject of every root in Debian's bundle
-// (the latest ends at byte 489). A longer prefix is decoded only when the walk needs it.
-constexpr size_t kFirstPrefixDigits = 768;
+// Bytes decoded first: past the subject of every root in Debian's bundle (the latest ends at
+// byte 489). More is decoded only when the walk needs it.
+constexpr size_t kFirstPrefixBytes = 512;
 
 // The base64 text of a PEM block: after the BEGIN line, up to the END marker, cut the way Mbed
 // TLS's PEM reader cuts it (optional space and CR, then LF after the BEGIN marker).
@@ -49,18 +48,98 @@ bool pem_body(ConstByteSpan block, ConstByteSpan& body) {
   return true;
 }
 
-// The length of the shortest prefix of `body` holding `digits` base64 digits (line breaks and
-// spaces do not count); all of it if it holds fewer.
-size_t prefix_length(ConstByteSpan body, size_t digits) {
-  size_t seen = 0;
-  for (size_t i = 0; i < body.size(); ++i) {
-    const uint8_t c = body[i];
-    if (c != ' ' && c != '\r' && c != '\n' && ++seen == digits) {
-      return i + 1;
+// Base64 digit values; the rest mark line breaks and spaces (skipped), the padding and bytes
+// that are no base64 at all.
+constexpr uint8_t kSkip = 64;
+constexpr uint8_t kPad = 65;
+constexpr uint8_t kInvalid = 255;
+struct DigitTable {
+  uint8_t value[256];
+  constexpr DigitTable() : value() {
+    constexpr char kDigits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (uint8_t& v : value) {
+      v = kInvalid;
     }
+    for (uint8_t i = 0; i < 64; ++i) {
+      value[static_cast<uint8_t>(kDigits[i])] = i;
+    }
+    value[static_cast<uint8_t>(' ')] = kSkip;
+    value[static_cast<uint8_t>('\t')] = kSkip;
+    value[static_cast<uint8_t>('\r')] = kSkip;
+    value[static_cast<uint8_t>('\n')] = kSkip;
+    value[static_cast<uint8_t>('=')] = kPad;
   }
-  return body.size();
-}
+};
+constexpr DigitTable kDigitTable;
+
+// Decodes a PEM body into `out` a piece at a time, so a walk that needs only the first few
+// hundred bytes decodes only those. A table lookup per digit: CA certificates are public, so
+// Mbed TLS's constant-time decoder (~200 instructions a digit, 30 M per bundle scan) buys nothing.
+class Base64Decoder {
+ public:
+  Base64Decoder(ConstByteSpan body, ByteSpan out) : body_(body), out_(out) {}
+
+  // Decodes on until `want` bytes are out or the body ends. False for bytes that are not base64,
+  // digits after the padding, a lone digit at the end, or more bytes than `out` holds.
+  bool decode_until(size_t want) {
+    while (length_ < want && at_ < body_.size()) {
+      const uint8_t v = kDigitTable.value[body_[at_++]];
+      if (v < 64 && !padded_) {
+        group_ = (group_ << 6) | v;
+        if (++digits_ == 4 && !emit_group()) {
+          return false;
+        }
+      } else if (v == kPad && (padded_ || digits_ >= 2)) {
+        if (!padded_ && !emit(digits_ - 1)) {
+          return false;
+        }
+        padded_ = true;
+      } else if (v != kSkip) {
+        return false;
+      }
+    }
+    // An unpadded last group of 2 or 3 digits still holds 1 or 2 bytes.
+    return !ended() || padded_ || digits_ == 0 || (digits_ >= 2 && emit(digits_ - 1));
+  }
+  [[nodiscard]] bool ended() const { return at_ == body_.size(); }
+  [[nodiscard]] size_t length() const { return length_; }
+
+ private:
+  // Writes the 3 bytes of a full group of 4 digits (the common case, kept short).
+  bool emit_group() {
+    if (out_.size() - length_ < 3) {
+      return false;
+    }
+    out_[length_] = static_cast<uint8_t>(group_ >> 16);
+    out_[length_ + 1] = static_cast<uint8_t>(group_ >> 8);
+    out_[length_ + 2] = static_cast<uint8_t>(group_);
+    length_ += 3;
+    group_ = 0;
+    digits_ = 0;
+    return true;
+  }
+  // Writes the top `count` bytes of a last group of `digits_` digits.
+  bool emit(unsigned count) {
+    if (out_.size() - length_ < count) {
+      return false;
+    }
+    const uint32_t bits = group_ << (6 * (4 - digits_));
+    for (unsigned i = 0; i < count; ++i) {
+      out_[length_++] = static_cast<uint8_t>(bits >> (16 - 8 * i));
+    }
+    group_ = 0;
+    digits_ = 0;
+    return true;
+  }
+
+  ConstByteSpan body_;
+  ByteSpan out_;
+  size_t at_ = 0;
+  size_t length_ = 0;
+  uint32_t group_ = 0;
+  unsigned digits_ = 0;
+  bool padded_ = false;
+};
 
 // Reads a tag and its length without requiring the contents to be there (a prefix may end
 // inside them). 0, or the asn1 error: OUT_OF_DATA when [p, end) ends inside the header.
@@ -137,11 +216,6 @@ Walk walk_to_subject(unsigned char* p, unsigned char* end, bool complete, ConstB
   return Walk::Found;
 }
 
-// Decodes the first `length` bytes of `body` into scratch; false if invalid or too large.
-bool decode(ConstByteSpan body, size_t length, ByteSpan scratch, size_t& decoded) {
-  return mbedtls_base64_decode(scratch.data(), scratch.size(), &decoded, body.data(), length) == 0;
-}
-
 }  // namespace
 
 ConstByteSpan pem_certificate_subject(ConstByteSpan block, ByteSpan scratch) {
@@ -149,32 +223,30 @@ ConstByteSpan pem_certificate_subject(ConstByteSpan block, ByteSpan scratch) {
   if (!pem_body(block, body)) {
     return ConstByteSpan();
   }
-  for (size_t digits = kFirstPrefixDigits;; digits *= 2) {
-    const size_t length = prefix_length(body, digits);
-    const bool complete = length == body.size();
-    size_t decoded = 0;
-    if (!decode(body, length, scratch, decoded)) {
+  Base64Decoder decoder(body, scratch);
+  for (size_t want = kFirstPrefixBytes;; want *= 2) {
+    if (!decoder.decode_until(want)) {
       return ConstByteSpan();
     }
     ConstByteSpan subject;
-    switch (walk_to_subject(scratch.data(), scratch.data() + decoded, complete, subject)) {
-      case Walk::Found:
-        return subject;
-      case Walk::Bad:
-        return ConstByteSpan();
-      case Walk::NeedMore:
-        break;  // complete is false here, so the next prefix is longer
+    const Walk walk = walk_to_subject(scratch.data(), scratch.data() + decoder.length(),
+                                      decoder.ended(), subject);
+    if (walk != Walk::NeedMore) {
+      return walk == Walk::Found ? subject : ConstByteSpan();
     }
   }
 }
 
 ConstByteSpan pem_certificate_der(ConstByteSpan block, ByteSpan scratch) {
   ConstByteSpan body;
-  size_t decoded = 0;
-  if (!pem_body(block, body) || !decode(body, body.size(), scratch, decoded)) {
+  if (!pem_body(block, body)) {
     return ConstByteSpan();
   }
-  return ConstByteSpan(scratch.data(), decoded);
+  Base64Decoder decoder(body, scratch);
+  if (!decoder.decode_until(SIZE_MAX)) {
+    return ConstByteSpan();
+  }
+  return ConstByteSpan(scratch.data(), decoder.length());
 }
 
 ConstByteSpan der_certificate_subject(ConstByteSpan der) {

@@ -86,6 +86,8 @@ class CaLookup {
   // The error the last failed lookup kept (status Ok if none); the transport reports it.
   [[nodiscard]] const Error& error() const { return error_; }
   void clear_error() { error_ = Error(); }
+  // Starts counting anew (the transport logs the counts of each handshake).
+  void reset_stats() { stats_ = CaLookupStats(); }
   [[nodiscard]] const CaLookupStats& stats() const { return stats_; }
 
  private:

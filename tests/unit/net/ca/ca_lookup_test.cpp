@@ -21,6 +21,7 @@
 #include "firmware/app/pem_file.h"
 #include "firmware/net/tls_platform.h"
 #include "tests/fakes/capture_log.h"
+#include "tests/fakes/fake_entropy.h"
 #include "tests/fakes/memory_storage.h"
 
 namespace lsedge::net {
@@ -118,7 +119,12 @@ std::string to_pem(const std::string& der) {
 
 class CaLookupTest : public ::testing::Test {
  protected:
-  void SetUp() override { tls_platform_init(); }
+  // Mbed TLS 3.6 verifies signatures through PSA, which the transport's seeding initialises.
+  void SetUp() override {
+    tls_platform_init();
+    ASSERT_TRUE(tls_random_seed(entropy_).ok());
+  }
+  void TearDown() override { tls_random_release(entropy_); }
 
   // A CaLookup over `bundle` as the file /ca.pem, read through a buffer of `buffer_size`.
   void use_file(const std::string& bundle, size_t buffer_size = LSEDGE_CA_PEM_BLOCK_LIMIT + 1) {
@@ -141,6 +147,7 @@ class CaLookupTest : public ::testing::Test {
     return ders;
   }
 
+  lsedge::testing::FakeEntropy entropy_;
   CaptureLog log_;
   MemoryStorage storage_;
   std::vector<uint8_t> buffer_;
