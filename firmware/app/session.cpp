@@ -280,12 +280,8 @@ Outcome Session::open() {
   settings.ca_source = &ca_;
   settings.ca_label = ca_path;
   settings.pin_sha256 = config_.pin_sha256;
-  const Outcome configured = tls_.configure(settings);
-  if (ca_.oversized() > 0) {
-    log_.warn("%zu certificate(s) in %.*s are larger than LSEDGE_CA_PEM_BLOCK_LIMIT; skipped",
-              ca_.oversized(), static_cast<int>(ca_path.size()), ca_path.data());
-  }
-  return configured;
+  // Oversized blocks are warned about by the lookup, which reads the whole file.
+  return tls_.configure(settings);
 }
 
 Deadline Session::request_deadline() const {

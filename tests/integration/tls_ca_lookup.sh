@@ -47,4 +47,5 @@ expect_err "not signed by a trusted CA"
 LABEL_STUDIO_CA_FILE=$work/oversized.pem run_lsedge whoami
 expect_rc 0
 expect_err "1 certificate(s) in $work/oversized.pem are larger than LSEDGE_CA_PEM_BLOCK_LIMIT"
+[ "$(grep -c "larger than LSEDGE_CA_PEM_BLOCK_LIMIT" <<<"$err")" -eq 1 ] || fail "warned more than once"
 echo PASS
