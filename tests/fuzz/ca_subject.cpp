@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "firmware/net/ca_lookup.h"
+#include "firmware/net/tls_platform.h"
 #include "tests/fuzz/fuzz_rig.h"
 
 namespace lsedge::fuzz {
@@ -72,6 +73,13 @@ void extract(FuzzedDataProvider& input) {
 
 }  // namespace
 }  // namespace lsedge::fuzz
+
+// Mbed TLS's platform hooks (allocator, time, PSA's random source) live in net's tls_platform,
+// which the extractor alone would not pull into the link.
+extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
+  lsedge::net::tls_platform_init();
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider input(data, size);
