@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "firmware/app/status_text.h"
+
 namespace lsedge::app {
 namespace {
 
@@ -26,19 +28,60 @@ void PemFileSource::close() {
   }
 }
 
-Outcome PemFileSource::open(std::string_view path) {
+Outcome PemFileSource::open(std::string_view path, CaFileOrigin origin) {
   close();
+  path_.clear();
   if (buffer_.size() < kBegin.size() + kEnd.size() + 2) {
     return Error(Status::InvalidArgument, "PEM buffer too small for one certificate");
   }
-  LSEDGE_TRY_ASSIGN(file_, storage_.open_read(path));
-  open_ = true;
+  if (path_.assign(path) != Status::Ok) {
+    path_.clear();
+    return Error(Status::InvalidArgument, "CA file path longer than LSEDGE_PATH_CAPACITY");
+  }
+  origin_ = origin;
+  return reopen();
+}
+
+Outcome PemFileSource::rewind() {
+  if (path_.empty()) {
+    return Error(Status::InvalidArgument, "PemFileSource::rewind before open");
+  }
+  return reopen();
+}
+
+Outcome PemFileSource::reopen() {
+  close();
   end_of_file_ = false;
   offset_ = 0;
   length_ = 0;
   consumed_ = 0;
   oversized_ = 0;
+  Result<hal::FileHandle> file = storage_.open_read(path_.view());
+  if (!file.ok()) {
+    return file_error(file.error());
+  }
+  file_ = *file;
+  open_ = true;
   return {};
+}
+
+Error PemFileSource::file_error(const Error& cause) const {
+  const bool system = origin_ == CaFileOrigin::SystemBundle;
+  Error error(Status::ConfigInvalid,
+              system ? "cannot read the system CA bundle " : "cannot read LABEL_STUDIO_CA_FILE ");
+  error.detail.append_truncated(path_.view());
+  const std::string_view problem = file_problem(cause.status);
+  if (!problem.empty()) {
+    error.detail.append_truncated(": ");
+    error.detail.append_truncated(problem);
+  }
+  if (system) {
+    // Minimal systems (container images, debootstrap) have no bundle until it is installed.
+    error.detail.append_truncated(
+        "; install the ca-certificates package, or set LABEL_STUDIO_CA_FILE (--ca-file)");
+  }
+  error.code = cause.code;
+  return error;
 }
 
 void PemFileSource::drop_front(size_t count) {
@@ -49,8 +92,11 @@ void PemFileSource::drop_front(size_t count) {
 Outcome PemFileSource::fill() {
   // One byte stays free for the NUL after a block.
   const size_t room = buffer_.size() - 1 - length_;
-  LSEDGE_TRY_ASSIGN(const size_t read,
-                    storage_.read_at(file_, offset_, buffer_.subspan(length_, room)));
+  const Result<size_t> result = storage_.read_at(file_, offset_, buffer_.subspan(length_, room));
+  if (!result.ok()) {
+    return file_error(result.error());
+  }
+  const size_t read = *result;
   if (read == 0) {
     end_of_file_ = true;
   }

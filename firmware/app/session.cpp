@@ -16,8 +16,9 @@ namespace lsedge::app {
 namespace {
 
 // Static buffers: sized by the board, allocated once, never on the heap.
-// Start-up scratch: the .env file while the settings are read, then one CA certificate at a time
-// while TLS is configured (+1: the NUL Mbed TLS wants after PEM). Never both at once.
+// Start-up scratch: the .env file while the settings are read, then, for the Session's life, one
+// CA certificate at a time whenever TLS looks a trusted root up (+1: the NUL PemFileSource puts
+// after a block). Never both at once.
 constexpr size_t kStartupScratch = LSEDGE_ENV_FILE_LIMIT > LSEDGE_CA_PEM_BLOCK_LIMIT + 1
                                        ? LSEDGE_ENV_FILE_LIMIT
                                        : LSEDGE_CA_PEM_BLOCK_LIMIT + 1;
@@ -235,6 +236,7 @@ Session::Session(PlatformServices& platform, LogSink& sink, Config& config)
       log_(&sink, "app"),
       tokens_(platform.clock, platform.token_mutex, platform.token_condition,
               Logger(&sink, "auth")),
+      ca_(platform.storage, ByteSpan(g_startup_scratch, LSEDGE_CA_PEM_BLOCK_LIMIT + 1)),
       tcp_(platform.socket),
       tls_(platform.socket, platform.entropy, platform.clock, Logger(&sink, "tls")),
       connection_(transport(), platform.clock,
@@ -267,39 +269,19 @@ Outcome Session::open() {
   if (!https()) {
     return {};
   }
-  // LABEL_STUDIO_CA_FILE or the system's bundle, one certificate at a time.
+  // LABEL_STUDIO_CA_FILE or the system's bundle, read one certificate at a time whenever the
+  // transport looks a trusted root up.
   const std::string_view ca_path =
       config_.ca_file.empty() ? kSystemCaBundle : config_.ca_file.view();
-  PemFileSource ca(platform_.storage, ByteSpan(g_startup_scratch, LSEDGE_CA_PEM_BLOCK_LIMIT + 1));
-  const Outcome opened = ca.open(ca_path);
-  if (!opened.ok()) {
-    Error error(Status::ConfigInvalid, config_.ca_file.empty()
-                                           ? "cannot read the system CA bundle "
-                                           : "cannot read LABEL_STUDIO_CA_FILE ");
-    error.detail.append_truncated(ca_path);
-    if (!file_problem(opened.status()).empty()) {
-      error.detail.append_truncated(": ");
-      error.detail.append_truncated(file_problem(opened.status()));
-    }
-    if (config_.ca_file.empty()) {
-      // Minimal systems (container images, debootstrap) have no bundle until it is installed.
-      error.detail.append_truncated(
-          "; install the ca-certificates package, or set LABEL_STUDIO_CA_FILE (--ca-file)");
-    }
-    error.code = opened.error().code;
-    return error;
-  }
+  LSEDGE_TRY(ca_.open(
+      ca_path, config_.ca_file.empty() ? CaFileOrigin::SystemBundle : CaFileOrigin::Setting));
   net::TlsSettings settings;
   settings.server_name = config_.url.host.view();
-  settings.ca_source = &ca;
+  settings.ca_source = &ca_;
   settings.ca_label = ca_path;
   settings.pin_sha256 = config_.pin_sha256;
-  const Outcome configured = tls_.configure(settings);
-  if (ca.oversized() > 0) {
-    log_.warn("%zu certificate(s) in %.*s are larger than LSEDGE_CA_PEM_BLOCK_LIMIT; skipped",
-              ca.oversized(), static_cast<int>(ca_path.size()), ca_path.data());
-  }
-  return configured;
+  // Oversized blocks are warned about by the lookup, which reads the whole file.
+  return tls_.configure(settings);
 }
 
 Deadline Session::request_deadline() const {

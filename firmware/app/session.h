@@ -5,6 +5,7 @@
 
 #include "firmware/app/cli_common.h"
 #include "firmware/app/config.h"
+#include "firmware/app/pem_file.h"
 #include "firmware/app/platform_services.h"
 #include "firmware/auth/token_manager.h"
 #include "firmware/core/deadline.h"
@@ -60,6 +61,9 @@ class Session {
   Config& config_;
   Logger log_;
   auth::TokenManager tokens_;
+  // The CA file, read again by tls_ for each trusted root it looks up (on the start-up scratch,
+  // free once the .env was read).
+  PemFileSource ca_;
   net::TcpTransport tcp_;
   net::TlsTransport tls_;
   http::Connection connection_;

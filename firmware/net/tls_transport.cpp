@@ -16,12 +16,11 @@
 
 namespace lsedge::net {
 
-// Everything Mbed TLS keeps per transport. Record buffers, the parsed CA chain's contents and
-// session tickets are allocated by Mbed TLS itself (mbedtls_calloc).
+// Everything Mbed TLS keeps per transport. Record buffers, the trusted roots a handshake looks up
+// (CaLookup) and session tickets are allocated by Mbed TLS itself (mbedtls_calloc).
 struct TlsTransport::Engine {
   mbedtls_ssl_context ssl;
   mbedtls_ssl_config config;
-  mbedtls_x509_crt ca;
   mbedtls_ssl_session saved;  // the last full or resumed session, offered on the next connect
 };
 
@@ -40,41 +39,6 @@ bool certificate_has_ip(const mbedtls_x509_crt& crt, const IpAddress& ip) {
     }
   }
   return false;
-}
-
-// Parses a whole PEM bundle; the number of certificates skipped as unparsable.
-Result<int> parse_ca_bundle(mbedtls_x509_crt& ca, ConstByteSpan pem, std::string_view label) {
-  const int rc = mbedtls_x509_crt_parse(&ca, pem.data(), pem.size());
-  if (rc < 0) {
-    return ca_bundle_error(rc, label);
-  }
-  return rc;
-}
-
-// Parses the source's blocks one by one; the number skipped as unparsable. At least one must
-// parse.
-Result<int> parse_ca_blocks(mbedtls_x509_crt& ca, PemCertificateSource& source,
-                            std::string_view label) {
-  int parsed = 0;
-  int skipped = 0;
-  int last_error = 0;
-  for (;;) {
-    LSEDGE_TRY_ASSIGN(const ConstByteSpan block, source.next());
-    if (block.empty()) {
-      break;
-    }
-    const int rc = mbedtls_x509_crt_parse(&ca, block.data(), block.size());
-    if (rc == 0) {
-      ++parsed;
-    } else {
-      ++skipped;
-      last_error = rc < 0 ? rc : last_error;
-    }
-  }
-  if (parsed == 0) {
-    return ca_bundle_error(last_error != 0 ? last_error : MBEDTLS_ERR_X509_INVALID_FORMAT, label);
-  }
-  return skipped;
 }
 
 // The signature algorithms offered: ECDSA on the compiled-in curves, RSA-PSS (TLS 1.3's only RSA
@@ -181,7 +145,7 @@ struct TlsCallbacks {
 
 TlsTransport::TlsTransport(hal::Socket& socket, hal::Entropy& entropy,
                            const hal::MonotonicClock& clock, Logger log)
-    : socket_(socket), entropy_(entropy), clock_(clock), log_(log) {
+    : socket_(socket), entropy_(entropy), clock_(clock), log_(log), ca_lookup_(log) {
   tls_platform_init();  // the firmware build's static pool, before Mbed TLS allocates
   static_assert(sizeof(Engine) <= kEngineStorage,
                 "raise LSEDGE_TLS_ENGINE_STORAGE in boards/<board>/board.h");
@@ -206,7 +170,6 @@ void TlsTransport::init_engine() {
   Engine& e = engine();
   mbedtls_ssl_init(&e.ssl);
   mbedtls_ssl_config_init(&e.config);
-  mbedtls_x509_crt_init(&e.ca);
   mbedtls_ssl_session_init(&e.saved);
   session_saved_ = false;
 }
@@ -216,7 +179,6 @@ void TlsTransport::free_engine() {
   Engine& e = engine();
   mbedtls_ssl_free(&e.ssl);
   mbedtls_ssl_config_free(&e.config);
-  mbedtls_x509_crt_free(&e.ca);
   mbedtls_ssl_session_free(&e.saved);
   session_saved_ = false;
 }
@@ -229,14 +191,11 @@ Outcome TlsTransport::configure(const TlsSettings& settings) {
   LSEDGE_TRY(take_settings(settings));
   LSEDGE_TRY(tls_random_seed(entropy_));
   Engine& e = engine();
-  LSEDGE_TRY_ASSIGN(const int skipped,
-                    settings.ca_source == nullptr
-                        ? parse_ca_bundle(e.ca, settings.ca_pem, settings.ca_label)
-                        : parse_ca_blocks(e.ca, *settings.ca_source, settings.ca_label));
-  if (skipped > 0) {
-    // System bundles may hold roots this Mbed TLS build cannot parse; the others still count.
-    log_.debug("CA bundle: %d certificate(s) skipped as unparsable", skipped);
-  }
+  // One code path for both: a bundle in memory is read through a PemBufferSource.
+  ca_pem_source_ = PemBufferSource(settings.ca_pem);
+  ca_lookup_.use(settings.ca_source != nullptr ? settings.ca_source : &ca_pem_source_,
+                 settings.ca_label);
+  LSEDGE_TRY(ca_lookup_.check_source());
   const int rc = setup_context();
   if (rc != 0) {
     peer_name_.clear();
@@ -276,7 +235,9 @@ int TlsTransport::setup_context() {
     return rc;
   }
   mbedtls_ssl_conf_authmode(&e.config, MBEDTLS_SSL_VERIFY_REQUIRED);
-  mbedtls_ssl_conf_ca_chain(&e.config, &e.ca, nullptr);
+  // Trusted roots on demand: the parents of each certificate the server sent are looked up in
+  // the CA source when the chain is verified; nothing of the bundle stays in memory.
+  mbedtls_ssl_conf_ca_cb(&e.config, &CaLookup::callback, &ca_lookup_);
   mbedtls_ssl_conf_rng(&e.config, &tls_random, nullptr);
   // TLS 1.3 preferred (the default maximum), 1.2 accepted.
   mbedtls_ssl_conf_min_tls_version(&e.config, MBEDTLS_SSL_VERSION_TLS1_2);
@@ -352,6 +313,8 @@ Outcome TlsTransport::handshake(Deadline deadline) {
                      : Deadline::earliest(deadline, Deadline::after(now, handshake_timeout_ms_));
 
   saw_certificate_ = false;
+  ca_lookup_.clear_error();
+  ca_lookup_.reset_stats();
   while (rc == 0 && !mbedtls_ssl_is_handshake_over(&e.ssl)) {
     rc = mbedtls_ssl_handshake(&e.ssl);
     if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) {
@@ -369,7 +332,10 @@ Outcome TlsTransport::handshake(Deadline deadline) {
       mbedtls_ssl_conf_sig_algs(&e.config, kSigAlgs);
       without_pss_ = false;
     }
-    const Error error = TlsCallbacks::fail(*this, rc, TlsPhase::Handshake);
+    Error error = TlsCallbacks::fail(*this, rc, TlsPhase::Handshake);
+    if (ca_lookup_.error().status != Status::Ok) {
+      error = ca_lookup_error();  // reading the CA source failed: not the server's fault
+    }
     log_.debug("TLS handshake with %s:%u failed: -0x%04x", peer_name_.c_str(),
                static_cast<unsigned>(port_), static_cast<unsigned>(-rc));
     abort_connection();
@@ -383,6 +349,11 @@ Outcome TlsTransport::handshake(Deadline deadline) {
   log_.debug("TLS %s with %s:%u (%s, %s)", last_resumed_ ? "session resumed" : "full handshake",
              peer_name_.c_str(), static_cast<unsigned>(port_), mbedtls_ssl_get_version(&e.ssl),
              mbedtls_ssl_get_ciphersuite(&e.ssl));
+  if (saw_certificate_) {
+    const CaLookupStats& ca = ca_lookup_.stats();
+    log_.debug("CA lookup: %zu issuer(s) looked up, %zu PEM block(s) read, %zu root(s) parsed",
+               ca.lookups, ca.blocks, ca.parsed);
+  }
   const TlsPoolStats pool = tls_pool_stats();
   if (pool.pooled) {
     log_.debug("TLS pool: %zu bytes in %zu blocks in use, peak %zu bytes in %zu blocks, of %zu",
@@ -509,6 +480,16 @@ void TlsTransport::forget_session() {
 void TlsTransport::abort_connection() {
   connected_ = false;
   socket_.close();
+}
+
+Error TlsTransport::ca_lookup_error() const {
+  Error error = ca_lookup_.error();
+  error.detail.append_truncated(" (looking up a trusted root for the TLS handshake with ");
+  error.detail.append_truncated(peer_name_.view());
+  error.detail.append_truncated(":");
+  (void)error.detail.append_uint(port_);
+  error.detail.append_truncated(")");
+  return error;
 }
 
 Error TlsTransport::not_connected() const {

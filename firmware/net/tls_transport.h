@@ -19,6 +19,7 @@
 #include "firmware/core/log.h"
 #include "firmware/core/result.h"
 #include "firmware/core/span.h"
+#include "firmware/net/ca_lookup.h"
 #include "firmware/net/pem_certificate_source.h"
 #include "firmware/net/pin_sha256.h"
 #include "firmware/net/transport.h"
@@ -28,15 +29,16 @@
 
 namespace lsedge::net {
 
-// What configure() needs. Views are read during configure() only (the CA bundle is parsed into
-// the transport). Thread-safety: a value type.
+// What configure() needs. The CA certificates (ca_pem or ca_source, and ca_label) are read again
+// on every full handshake (trusted roots are looked up on demand, ca_lookup.h), so they must
+// outlive the transport or its next configure(); the other views are read during configure().
+// Thread-safety: a value type.
 struct TlsSettings {
   // SNI and certificate name check. Empty: the host given to connect(). A DNS name is matched
   // by Mbed TLS (SAN dNSName / CN, wildcards); an IPv4/IPv6 literal (brackets allowed) is sent
   // without SNI and matched against the certificate's IP SANs by lsedge.
   std::string_view server_name;
-  // The CA bundle as PEM, followed by one NUL byte that is counted in the span (Mbed TLS parses
-  // PEM as a C string); the caller reads the file into a buffer one byte larger.
+  // The CA bundle as PEM, followed by one NUL byte that is counted in the span.
   ConstByteSpan ca_pem;
   // Instead of ca_pem (which must then be empty): the certificates one block at a time.
   PemCertificateSource* ca_source = nullptr;
@@ -65,16 +67,18 @@ class TlsTransport final : public Transport {
   TlsTransport(const TlsTransport&) = delete;
   TlsTransport& operator=(const TlsTransport&) = delete;
 
-  // Seeds the TLS random generator, parses the CA bundle and sets up the TLS context. May be called
-  // again (it closes the connection and forgets the saved session). Errors: InvalidArgument
-  // (neither or both of ca_pem / ca_source, ca_pem not NUL-terminated, server_name too long or with
-  // a NUL), ConfigInvalid (no certificate parsed; the detail names ca_label), the ca_source's
-  // errors, EntropyFailure, BufferTooSmall (Mbed TLS memory).
+  // Seeds the TLS random generator, checks the CA certificates (at least one block with a readable
+  // subject; none is parsed until a handshake looks its issuer up) and sets up the TLS context. May
+  // be called again (it closes the connection and forgets the saved session). Errors:
+  // InvalidArgument (neither or both of ca_pem / ca_source, ca_pem not NUL-terminated, server_name
+  // too long or with a NUL), ConfigInvalid (no readable certificate; the detail names ca_label),
+  // the ca_source's errors, EntropyFailure, BufferTooSmall (Mbed TLS memory).
   [[nodiscard]] Outcome configure(const TlsSettings& settings);
 
   // TCP connect before `deadline`, then the handshake before the earlier of `deadline` and
   // handshake_timeout_ms. Closes an open connection first (close_notify). InvalidArgument
-  // before configure() or for an empty host / port 0.
+  // before configure() or for an empty host / port 0; the ca_source's error (e.g. the CA file
+  // became unreadable) if looking a trusted root up failed.
   [[nodiscard]] Outcome connect(std::string_view host, uint16_t port, Deadline deadline) override;
   // Encrypts and sends part or all of `data` (at most one TLS record's worth per call).
   [[nodiscard]] Result<size_t> send(ConstByteSpan data, Deadline deadline) override;
@@ -110,6 +114,8 @@ class TlsTransport final : public Transport {
   [[nodiscard]] Outcome handshake(Deadline deadline);
   void abort_connection();
   [[nodiscard]] Error not_connected() const;
+  // The CA source's error that failed a handshake, naming the peer.
+  [[nodiscard]] Error ca_lookup_error() const;
 
   hal::Socket& socket_;
   hal::Entropy& entropy_;
@@ -137,6 +143,10 @@ class TlsTransport final : public Transport {
   // without_pss_: RSA-PSS is not offered now.
   bool tls12_pss_refused_ = false;
   bool without_pss_ = false;
+
+  // Trusted roots on demand (Mbed TLS's CA callback), over ca_source or over ca_pem_source_.
+  PemBufferSource ca_pem_source_;
+  CaLookup ca_lookup_;
 
   bool configured_ = false;
   bool connected_ = false;  // handshake done, context usable

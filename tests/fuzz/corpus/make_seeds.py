@@ -140,6 +140,11 @@ def main():
         b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
     write("pem", "one", cert)
     write("pem", "two", b"junk\n" + cert + b"\n# x\n" + cert[:200])
+    # ca_subject: control bytes from the end (wrap, line width, scratch choice), the block first.
+    write("ca_subject", "pem", cert + trailer(b"\x00", b"\x3f", b"\x01"))
+    der = base64.b64decode(b"".join(cert.split(b"-----")[2].split()))
+    write("ca_subject", "der", der + trailer(b"\x01", b"\x0f", b"\x01"))
+    write("ca_subject", "cut", der[:300] + trailer(b"\x01", b"\x4b", b"\x00", b"\x02\x00"))
     for i, j in enumerate([pages[0], ENVELOPE_400, IMPORT_OK, WHOAMI,
                            b'[1,-0.5e+3,true,null,"\\ud83d\\ude00",{"a":{}}]']):
         write("json", f"seed{i}", j)

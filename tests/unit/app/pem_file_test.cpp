@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <random>
 #include <string>
 #include <vector>
@@ -130,6 +131,65 @@ TEST(PemFileSource, ReadErrorsAndMissingFilesAreReported) {
   ASSERT_TRUE(source.open("/ca.pem").ok());
   storage.fail(MemoryStorage::Op::ReadAt, 1, EIO);
   EXPECT_FALSE(source.next().ok());
+}
+
+TEST(PemFileSource, ErrorsNameTheSettingThePathAndWhatToDo) {
+  MemoryStorage storage;
+  std::vector<uint8_t> buffer(256);
+  PemFileSource source(storage, ByteSpan(buffer.data(), buffer.size()));
+  EXPECT_EQ(source.rewind().status(), Status::InvalidArgument);  // before open
+  Outcome setting = source.open("/etc/lsedge/ca.pem");
+  EXPECT_EQ(setting.status(), Status::ConfigInvalid);
+  EXPECT_EQ(setting.error().detail.view(),
+            "cannot read LABEL_STUDIO_CA_FILE /etc/lsedge/ca.pem: no such file or directory");
+  EXPECT_EQ(setting.error().code, ENOENT);
+  Outcome bundle = source.open("/etc/ssl/certs/ca-certificates.crt", CaFileOrigin::SystemBundle);
+  EXPECT_EQ(bundle.status(), Status::ConfigInvalid);
+  EXPECT_NE(bundle.error().detail.view().find("cannot read the system CA bundle "
+                                              "/etc/ssl/certs/ca-certificates.crt: no such file"),
+            std::string_view::npos);
+  EXPECT_NE(bundle.error().detail.view().find("install the ca-certificates package, or set "
+                                              "LABEL_STUDIO_CA_FILE"),
+            std::string_view::npos);
+  // A read error names the file too.
+  storage.put_file("/ca.pem", block('a', 2));
+  ASSERT_TRUE(source.open("/ca.pem").ok());
+  storage.fail(MemoryStorage::Op::ReadAt, 1, EIO);
+  const auto failed = source.next();
+  EXPECT_EQ(failed.status(), Status::ConfigInvalid);
+  EXPECT_EQ(failed.error().detail.view(),
+            "cannot read LABEL_STUDIO_CA_FILE /ca.pem: a read or write error");
+  EXPECT_EQ(failed.error().code, EIO);
+  // A path longer than LSEDGE_PATH_CAPACITY is refused, not cut.
+  EXPECT_EQ(source.open(std::string(LSEDGE_PATH_CAPACITY + 1, 'a')).status(),
+            Status::InvalidArgument);
+}
+
+TEST(PemFileSource, RewindReadsTheFileAgainFromItsStart) {
+  MemoryStorage storage;
+  storage.put_file("/ca.pem", block('a', 2) + block('b', 40));
+  std::vector<uint8_t> buffer(512);
+  PemFileSource source(storage, ByteSpan(buffer.data(), buffer.size()));
+  ASSERT_TRUE(source.open("/ca.pem").ok());
+  EXPECT_EQ(drain(source), std::vector<std::string>{block('a', 2)});
+  EXPECT_EQ(source.oversized(), 1u);
+  ASSERT_TRUE(source.rewind().ok());
+  EXPECT_EQ(source.oversized(), 0u);
+  ASSERT_TRUE(source.next().ok());  // half way through, then from the start again
+  ASSERT_TRUE(source.rewind().ok());
+  EXPECT_EQ(drain(source), std::vector<std::string>{block('a', 2)});
+  // A replaced file (update-ca-certificates renames a new one into place) is read from then on.
+  storage.put_file("/ca.pem", block('c', 1) + block('d', 3));
+  ASSERT_TRUE(source.rewind().ok());
+  EXPECT_EQ(drain(source), (std::vector<std::string>{block('c', 1), block('d', 3)}));
+  EXPECT_EQ(source.oversized(), 0u);
+  // Gone: rewind says so, and works again once the file is back.
+  ASSERT_TRUE(storage.remove("/ca.pem").ok());
+  EXPECT_EQ(source.rewind().status(), Status::ConfigInvalid);
+  EXPECT_EQ(source.next().status(), Status::InvalidArgument);
+  storage.put_file("/ca.pem", block('e', 1));
+  ASSERT_TRUE(source.rewind().ok());
+  EXPECT_EQ(drain(source), std::vector<std::string>{block('e', 1)});
 }
 
 }  // namespace

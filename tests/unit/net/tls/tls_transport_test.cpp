@@ -345,10 +345,20 @@ class ScriptedPemSource final : public net::PemCertificateSource {
     const std::vector<uint8_t>& b = blocks_[index_++];
     return ConstByteSpan(b.data(), b.size());
   }
+  Outcome rewind() override {
+    index_ = 0;
+    if (rewind_error_.status != Status::Ok) {
+      return rewind_error_;
+    }
+    return {};
+  }
+  // From now on rewind() fails with `error` (status Ok: works again).
+  void fail_rewind(const Error& error) { rewind_error_ = error; }
 
  private:
   std::vector<std::vector<uint8_t>> blocks_;
   size_t index_ = 0;
+  Error rewind_error_;
 };
 
 TEST_F(TlsTransportTest, CaCertificatesMayComeOneBlockAtATime) {
@@ -364,6 +374,30 @@ TEST_F(TlsTransportTest, CaCertificatesMayComeOneBlockAtATime) {
   const Outcome connected = connect(*t, *server);
   ASSERT_TRUE(connected.ok()) << connected.error().detail.view();
   expect_echo(*t, "streamed CA");
+}
+
+// Trusted roots are looked up during the handshake: a CA file that became unreadable since
+// configure() is reported as such (naming the file and the peer), not as an unknown CA.
+TEST_F(TlsTransportTest, ACaSourceFailingDuringTheHandshakeIsReportedAsSuch) {
+  auto server = start("server");
+  auto t = transport();
+  ScriptedPemSource source({read_text(path("ca.crt"))});
+  net::TlsSettings s;
+  s.ca_source = &source;
+  s.ca_label = "/etc/lsedge/ca.pem";
+  ASSERT_TRUE(t->configure(s).ok());
+  source.fail_rewind(
+      Error(Status::ConfigInvalid, "cannot read LABEL_STUDIO_CA_FILE /etc/lsedge/ca.pem"));
+  const Outcome failed = connect(*t, *server);
+  EXPECT_EQ(failed.status(), Status::ConfigInvalid);
+  const std::string_view detail = failed.error().detail.view();
+  EXPECT_NE(detail.find("/etc/lsedge/ca.pem"), std::string_view::npos) << detail;
+  EXPECT_NE(detail.find(host_port(*server)), std::string_view::npos) << detail;
+  EXPECT_FALSE(t->is_open());
+  source.fail_rewind(Error());  // readable again: no reconfiguring needed
+  const Outcome connected = connect(*t, *server);
+  ASSERT_TRUE(connected.ok()) << connected.error().detail.view();
+  expect_echo(*t, "CA file back");
 }
 
 TEST_F(TlsTransportTest, ACaSourceWithoutAnyCertificateIsAConfigError) {
