@@ -70,8 +70,9 @@ for spec in "${presets[@]}"; do
   ${prefix}strip -o "$stripped_file" "$lsedge"
   stripped=$(stat -c %s "$stripped_file")
   # Zeros between the code and data segments in the file: the data segment's file offset must
-  # be congruent to its address modulo the max page size (64 KiB on aarch64), so this moves
-  # between 0 and 64 KiB as the code grows.
+  # be congruent to its address modulo the max page size (ld's default 64 KiB on aarch64 and
+  # armhf; the gateway toolchain files set 16 KiB / 4 KiB), so this moves between 0 and that
+  # size as the code grows.
   padding=$(${prefix}readelf -lW "$stripped_file" | /usr/bin/python3 -c '
 import sys
 loads = [(int(f[1], 16), int(f[4], 16)) for f in (l.split() for l in sys.stdin) if f[:1] == ["LOAD"]]

@@ -8,6 +8,19 @@ set(CMAKE_C_COMPILER ${LSEDGE_CROSS_TRIPLET}-gcc)
 set(CMAKE_CXX_COMPILER ${LSEDGE_CROSS_TRIPLET}-g++)
 set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64;-L;/usr/${LSEDGE_CROSS_TRIPLET})
 
+# Size (docs/footprint.md). No unwind tables: lsedge is built without exceptions and never
+# unwinds (no pthread_cancel/pthread_exit); they were ~84 KB (.eh_frame + .eh_frame_hdr). C++
+# code compiled with exceptions (the tests) still gets the tables it needs. Debuggers use the
+# separate debug info, not these tables.
+set(CMAKE_C_FLAGS_INIT "-fno-asynchronous-unwind-tables -fno-unwind-tables")
+set(CMAKE_CXX_FLAGS_INIT "-fno-asynchronous-unwind-tables -fno-unwind-tables")
+# Segment alignment 16 KiB instead of ld's 64 KiB for aarch64: the file padding between the code
+# and data segments is then < 16 KiB instead of up to 64 KiB. The binary loads on kernels with
+# 4 KiB and 16 KiB pages (Debian arm64, Raspberry Pi OS incl. the Pi 5's 16 KiB kernel, Yocto
+# defaults), not on 64 KiB-page kernels (some RHEL/Ampere server kernels): a board for those
+# drops this line.
+set(CMAKE_EXE_LINKER_FLAGS_INIT "-Wl,-z,max-page-size=16384")
+
 # Programs from the build machine; libraries and headers from the target's tree only.
 set(CMAKE_FIND_ROOT_PATH /usr/${LSEDGE_CROSS_TRIPLET})
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)

@@ -15,6 +15,10 @@
       MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,                                          \
       MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
 
+// Size: no mbedtls_strerror() texts (~14 KB; docs/footprint.md). Messages keep lsedge's own
+// text and the code.
+#define LSEDGE_MBEDTLS_NO_ERROR_TEXTS
+
 #include "common/mbedtls_client.h"
 
 #endif  // LSEDGE_BOARD_MBEDTLS_CONFIG_H

@@ -10,8 +10,12 @@ set(CMAKE_CROSSCOMPILING_EMULATOR qemu-arm;-L;/usr/${LSEDGE_CROSS_TRIPLET})
 
 # glibc's time_t is 32 bits here unless asked for 64: Mbed TLS's certificate dates (time()) and
 # file sizes then work past 2038 and 2 GiB. lsedge's own code never uses time_t.
-set(CMAKE_C_FLAGS_INIT "-D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64")
-set(CMAKE_CXX_FLAGS_INIT "-D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64")
+# No unwind tables (size, as on aarch64: lsedge has no exceptions and never unwinds).
+set(lsedge_flags "-D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64 -fno-asynchronous-unwind-tables -fno-unwind-tables")
+set(CMAKE_C_FLAGS_INIT "${lsedge_flags}")
+set(CMAKE_CXX_FLAGS_INIT "${lsedge_flags}")
+# 32-bit Arm Linux has 4 KiB pages only: no need for ld's 64 KiB segment alignment (padding).
+set(CMAKE_EXE_LINKER_FLAGS_INIT "-Wl,-z,max-page-size=4096")
 
 # Programs from the build machine; libraries and headers from the target's tree only.
 set(CMAKE_FIND_ROOT_PATH /usr/${LSEDGE_CROSS_TRIPLET})

@@ -40,6 +40,11 @@
 // Volatile keys only: no key store on disk.
 #define MBEDTLS_PSA_CRYPTO_C
 #define MBEDTLS_USE_PSA_CRYPTO
+// Every buffer lsedge and the TLS layer pass to PSA is its own memory, never shared with another
+// party, so PSA need not copy inputs and outputs (3.6's default): without this, decrypting a full
+// 16 KiB record allocated two 16 KiB copies from the 48 KiB pool ("Mbed TLS ran out of memory
+// while receiving") and cost a memcpy + zeroisation per record.
+#define MBEDTLS_PSA_ASSUME_EXCLUSIVE_BUFFERS
 
 // Symmetric crypto. AES: AES-NI + PCLMULQDQ on x86-64 and the Armv8 Crypto Extensions (AESE,
 // PMULL) on aarch64, each chosen at run time (cpuid, getauxval), with the table implementation
@@ -49,6 +54,9 @@
 #define MBEDTLS_AESCE_C
 #define MBEDTLS_AES_ROM_TABLES
 #define MBEDTLS_AES_FEWER_TABLES
+// AES encryption only: GCM and CTR_DRBG never decrypt a block (no CBC/ECB/XTS, no DES); drops the
+// inverse cipher, its tables and the decryption key schedules.
+#define MBEDTLS_BLOCK_CIPHER_NO_DECRYPT
 #define MBEDTLS_GCM_C
 #define MBEDTLS_CHACHA20_C
 #define MBEDTLS_POLY1305_C
@@ -104,7 +112,15 @@
 #define MBEDTLS_SSL_EXTENDED_MASTER_SECRET
 #define MBEDTLS_SSL_SESSION_TICKETS  // TLS 1.2 tickets and TLS 1.3 NewSessionTicket
 #define MBEDTLS_SSL_ALL_ALERT_MESSAGES
-#define MBEDTLS_ERROR_C                    // mbedtls_strerror() texts in error details
+// mbedtls_strerror() texts in error details ("(SSL - ...)"). A board may leave them out
+// (LSEDGE_MBEDTLS_NO_ERROR_TEXTS, ~14 KB of strings): every failure keeps lsedge's own message
+// and advice (firmware/net/mbedtls_errors.cpp) and the numeric code; mbedtls_strerror() then
+// yields "" (STRERROR_DUMMY, for the test peer's diagnostics).
+#if defined(LSEDGE_MBEDTLS_NO_ERROR_TEXTS)
+#define MBEDTLS_ERROR_STRERROR_DUMMY
+#else
+#define MBEDTLS_ERROR_C
+#endif
 #define MBEDTLS_SSL_KEEP_PEER_CERTIFICATE  // TLS 1.3 requires it
 
 #define MBEDTLS_SSL_CIPHERSUITES LSEDGE_MBEDTLS_SUITES
