@@ -11,9 +11,10 @@
 # containers and chroots refuse) is skipped, counted and listed with its reason;
 # LSEDGE_IT_NO_SKIP=1 makes such a test fail instead (for CI, where everything must run).
 #
-# The presets are built one after another in the background at the lowest CPU priority (nice 19)
-# while the tests run in the foreground: the next preset compiles while this one's tests wait on
-# the loopback server, on their sleeps and on qemu, and the tests keep all the CPU they ask for
+# The presets are built one after another in the background at the lowest CPU priority
+# (SCHED_IDLE, weighted below even nice 19, so it stays under niced tests too; else nice 19) while
+# the tests run in the foreground: the next preset compiles while this one's tests wait on the
+# loopback server, on their sleeps and on qemu, and the tests keep all the CPU they ask for
 # (nothing in them is loosened for it). A build's output is in build/<preset>.build.log, printed
 # when the build fails. LSEDGE_TEST_OVERLAP=0 builds each preset only after the tests before it.
 set -uo pipefail
@@ -23,6 +24,9 @@ presets=("$@")
 [ ${#presets[@]} -gt 0 ] || presets=(host-debug host-asan firmware-host firmware-aarch64 firmware-armhf)
 jobs=$(nproc 2>/dev/null || echo 2)
 overlap=${LSEDGE_TEST_OVERLAP:-1}
+
+background=(chrt --idle 0)
+"${background[@]}" true 2>/dev/null || background=(nice -n 19)
 
 mkdir -p build
 state=$(mktemp -d)
@@ -39,9 +43,9 @@ build_all() {
     rc=0
     {
       echo "=== ${preset}: cmake --preset ${preset}"
-      nice -n 19 cmake --preset "$preset" &&
+      "${background[@]}" cmake --preset "$preset" &&
         echo "=== ${preset}: cmake --build --preset ${preset} -j ${jobs}" &&
-        nice -n 19 cmake --build --preset "$preset" -j "$jobs"
+        "${background[@]}" cmake --build --preset "$preset" -j "$jobs"
     } >"build/${preset}.build.log" 2>&1 || rc=1
     echo "$rc $((SECONDS - started)) $((started - started_all))" >"$state/${preset}.built"
     previous=$preset
