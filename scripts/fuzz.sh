@@ -4,7 +4,7 @@
 # crash, a leak, undefined behaviour, a timeout or running out of memory: the input that did it
 # is kept in build/fuzz/findings/<target>/ and the report's end is printed. docs/fuzzing.md.
 # Usage: scripts/fuzz.sh [-t SECONDS] [-j PARALLEL] [TARGET...]
-#   -t  seconds per target (default 30, or $LSEDGE_FUZZ_SECONDS)
+#   -t  seconds per target (default 20, or $LSEDGE_FUZZ_SECONDS; docs/fuzzing.md: why 20)
 #   -j  targets run at once (default 2, or $LSEDGE_FUZZ_JOBS)
 #   TARGET: a name of tests/fuzz/<name>.cpp (default: all of them)
 # New inputs found are kept in build/fuzz/corpus/<target>/ (not the committed seeds), so a later
@@ -12,7 +12,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-seconds=${LSEDGE_FUZZ_SECONDS:-30}
+seconds=${LSEDGE_FUZZ_SECONDS:-20}
 jobs=${LSEDGE_FUZZ_JOBS:-2}
 while getopts "t:j:h" option; do
   case $option in
