@@ -74,8 +74,10 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
   set_source_files_properties("${LSEDGE_MBEDTLS_SOURCE_DIR}/library/aesni.c" PROPERTIES
                               COMPILE_OPTIONS "-mssse3")
   if(NOT LSEDGE_FIRMWARE)
-    set_source_files_properties("${LSEDGE_MBEDTLS_SOURCE_DIR}/library/gcm.c" PROPERTIES
-                                COMPILE_OPTIONS "-O3")
+    set_source_files_properties("${LSEDGE_MBEDTLS_SOURCE_DIR}/library/gcm.c"
+                                "${LSEDGE_MBEDTLS_SOURCE_DIR}/library/aes.c"
+                                "${LSEDGE_MBEDTLS_SOURCE_DIR}/library/block_cipher.c"
+                                PROPERTIES COMPILE_OPTIONS "-O3")
   endif()
 endif()
 

@@ -7,7 +7,7 @@
 // x86-64: AES-NI and PCLMULQDQ (MBEDTLS_AESNI_C, run-time detection; aesni.c built with SSSE3,
 // cmake/Dependencies.cmake). Measured on this Mbed TLS (bench/tls_ciphers.sh, docs/firmware.md):
 // AES-128-GCM seals + opens a 16 KiB record in 528 k instructions, ChaCha20-Poly1305 in 916 k, and
-// a keep-alive call's records cost 19.9 k against 35.2 k (bench/tls_record_cost.sh). AES-GCM
+// a keep-alive call's records cost 16.7 k against 35.2 k (bench/tls_record_cost.sh). AES-GCM
 // first; ChaCha20-Poly1305 next, which a CPU without AES-NI would rather have (AES-GCM in tables:
 // 3.4 M) but no server is asked to know that.
 #define LSEDGE_MBEDTLS_SUITES                                                             \
