@@ -3,29 +3,6 @@
 namespace lsedge {
 namespace {
 
-constexpr uint8_t kInvalid = 0xFF;
-
-// The 6-bit value of `c` in `alphabet`, or kInvalid.
-constexpr uint8_t sextet(char c, Base64Alphabet alphabet) {
-  if (c >= 'A' && c <= 'Z') {
-    return static_cast<uint8_t>(c - 'A');
-  }
-  if (c >= 'a' && c <= 'z') {
-    return static_cast<uint8_t>(c - 'a' + 26);
-  }
-  if (c >= '0' && c <= '9') {
-    return static_cast<uint8_t>(c - '0' + 52);
-  }
-  const bool url = alphabet == Base64Alphabet::Url;
-  if (c == (url ? '-' : '+')) {
-    return 62;
-  }
-  if (c == (url ? '_' : '/')) {
-    return 63;
-  }
-  return kInvalid;
-}
-
 Base64Decoded problem(Base64Problem what, size_t offset) {
   Base64Decoded result;
   result.problem = what;
@@ -51,7 +28,7 @@ Base64Decoded base64_decode(std::string_view text, Base64Alphabet alphabet, Byte
     return problem(Base64Problem::Padding, length);
   }
   for (size_t i = 0; i < length; ++i) {
-    if (sextet(text[i], alphabet) == kInvalid) {
+    if (base64_sextet(text[i], alphabet) == kBase64NotADigit) {
       return problem(Base64Problem::Character, i);
     }
   }
@@ -64,7 +41,7 @@ Base64Decoded base64_decode(std::string_view text, Base64Alphabet alphabet, Byte
   uint32_t bits = 0;
   unsigned bit_count = 0;
   for (size_t i = 0; i < length; ++i) {
-    bits = (bits << 6) | sextet(text[i], alphabet);
+    bits = (bits << 6) | base64_sextet(text[i], alphabet);
     bit_count += 6;
     if (bit_count >= 8) {
       bit_count -= 8;

@@ -39,6 +39,29 @@ struct [[nodiscard]] Base64Decoded {
   return encoded_size / 4 * 3 + 2;
 }
 
+// Value a base64 digit stands for in `alphabet` (0-63), or kBase64NotADigit. Thread-safety: a pure
+// function.
+inline constexpr uint8_t kBase64NotADigit = 0xFF;
+[[nodiscard]] constexpr uint8_t base64_sextet(char c, Base64Alphabet alphabet) {
+  if (c >= 'A' && c <= 'Z') {
+    return static_cast<uint8_t>(c - 'A');
+  }
+  if (c >= 'a' && c <= 'z') {
+    return static_cast<uint8_t>(c - 'a' + 26);
+  }
+  if (c >= '0' && c <= '9') {
+    return static_cast<uint8_t>(c - '0' + 52);
+  }
+  const bool url = alphabet == Base64Alphabet::Url;
+  if (c == (url ? '-' : '+')) {
+    return 62;
+  }
+  if (c == (url ? '_' : '/')) {
+    return 63;
+  }
+  return kBase64NotADigit;
+}
+
 // Decodes `text` into `out`. Padding is optional ("Zg" and "Zg==" both give "f"), but when present
 // it must make the length a multiple of 4. Unused low bits of the last character are ignored
 // (reported in spare_bits_set). Thread-safety: a pure function.

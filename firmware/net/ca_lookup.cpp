@@ -8,6 +8,7 @@
 
 #include <cstring>
 
+#include "firmware/core/base64.h"
 #include "firmware/net/mbedtls_errors.h"
 
 namespace lsedge::net {
@@ -48,20 +49,15 @@ bool pem_body(ConstByteSpan block, ConstByteSpan& body) {
   return true;
 }
 
-// Base64 digit values; the rest mark line breaks and spaces (skipped), the padding and bytes
-// that are no base64 at all.
+// Base64 digit values (core's base64_sextet); besides them, line breaks and spaces (skipped), the
+// padding, and kBase64NotADigit for bytes that are no base64 at all.
 constexpr uint8_t kSkip = 64;
 constexpr uint8_t kPad = 65;
-constexpr uint8_t kInvalid = 255;
 struct DigitTable {
   uint8_t value[256];
   constexpr DigitTable() : value() {
-    constexpr char kDigits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (uint8_t& v : value) {
-      v = kInvalid;
-    }
-    for (uint8_t i = 0; i < 64; ++i) {
-      value[static_cast<uint8_t>(kDigits[i])] = i;
+    for (unsigned c = 0; c < 256; ++c) {
+      value[c] = base64_sextet(static_cast<char>(c), Base64Alphabet::Standard);
     }
     value[static_cast<uint8_t>(' ')] = kSkip;
     value[static_cast<uint8_t>('\t')] = kSkip;
