@@ -67,15 +67,23 @@ function(lsedge_add_mbedtls target config_file)
   set_target_properties(${target} PROPERTIES C_STANDARD 99 POSITION_INDEPENDENT_CODE ON)
 endfunction()
 
-# x86-64: AES-NI code with SSSE3 (PSHUFB for GCM's byte reversal instead of scalar loops). Every
-# CPU with AES-NI has SSSE3, and aesni.c runs only where cpuid reported AES-NI (its detection
-# function uses no SSSE3 instruction: checked with objdump). GCM at -O3 on host presets.
+# x86-64: AES-NI through Mbed TLS's intrinsics (-maes -mpclmul select MBEDTLS_AESNI_HAVE_CODE 2;
+# aes.c must see the same value, or it lays out the round keys for the assembly path) and SSSE3's
+# PSHUFB for GCM's byte reversal. aesni.c runs only after cpuid reported AES-NI, which implies
+# SSSE3; GCC never emits AES/PCLMUL instructions by itself, so aes.c's table path stays baseline
+# (checked with objdump; docs/firmware.md). The record path at -O3 on host presets.
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
+  set(aesni_flags -maes -mpclmul)
+  set(opt_flags)
+  if(NOT LSEDGE_FIRMWARE)
+    set(opt_flags -O3)
+  endif()
   set_source_files_properties("${LSEDGE_MBEDTLS_SOURCE_DIR}/library/aesni.c" PROPERTIES
-                              COMPILE_OPTIONS "-mssse3")
+                              COMPILE_OPTIONS "-mssse3;${aesni_flags};${opt_flags}")
+  set_source_files_properties("${LSEDGE_MBEDTLS_SOURCE_DIR}/library/aes.c" PROPERTIES
+                              COMPILE_OPTIONS "${aesni_flags};${opt_flags}")
   if(NOT LSEDGE_FIRMWARE)
     set_source_files_properties("${LSEDGE_MBEDTLS_SOURCE_DIR}/library/gcm.c"
-                                "${LSEDGE_MBEDTLS_SOURCE_DIR}/library/aes.c"
                                 "${LSEDGE_MBEDTLS_SOURCE_DIR}/library/block_cipher.c"
                                 PROPERTIES COMPILE_OPTIONS "-O3")
   endif()
