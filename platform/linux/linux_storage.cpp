@@ -87,6 +87,13 @@ Outcome check_handle(hal::FileHandle file) {
   return {};
 }
 
+// New files and directories: the owner and the group as the process's umask allows, never
+// others. A spool shared by a capture app and the service through a group (a setgid spool
+// directory, both with umask 007: docs/spool.md) then needs no chmod; under the usual umask 022
+// the group may read but not write, under 077 only the owner gets in.
+constexpr mode_t kNewFileMode = 0660;
+constexpr mode_t kNewDirectoryMode = 0770;
+
 int open_retrying(const char* path, int flags, mode_t mode = 0) {
   int fd;
   do {
@@ -267,8 +274,8 @@ Result<hal::FileHandle> LinuxStorage::open_read(std::string_view path) {
 Result<hal::FileHandle> LinuxStorage::create_new(std::string_view path) {
   CPath c_path;
   LSEDGE_TRY(to_c_path(path, c_path));
-  const int fd = open_retrying(c_path.c_str(),
-                               O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
+  const int fd = open_retrying(
+      c_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC | O_NOCTTY, kNewFileMode);
   if (fd < 0) {
     return file_error(errno, path);
   }
@@ -403,7 +410,7 @@ Outcome LinuxStorage::remove(std::string_view path) {
 Outcome LinuxStorage::make_directory(std::string_view path) {
   CPath c_path;
   LSEDGE_TRY(to_c_path(path, c_path));
-  if (::mkdir(c_path.c_str(), 0700) == 0) {
+  if (::mkdir(c_path.c_str(), kNewDirectoryMode) == 0) {
     return {};
   }
   const int err = errno;

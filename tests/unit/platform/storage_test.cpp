@@ -229,7 +229,69 @@ TEST_F(LinuxStorageTest, CreateAppendSyncThenReadBackAtOffsets) {
   storage_.close(*reader);
 }
 
-TEST_F(LinuxStorageTest, NewFilesAreOwnerOnlyAndDescriptorsCloseOnExec) {
+// Sets the process umask for one scope (tests run one at a time in their process).
+class ScopedUmask {
+ public:
+  explicit ScopedUmask(mode_t mask) : saved_(::umask(mask)) {}
+  ~ScopedUmask() { ::umask(saved_); }
+  ScopedUmask(const ScopedUmask&) = delete;
+  ScopedUmask& operator=(const ScopedUmask&) = delete;
+
+ private:
+  mode_t saved_;
+};
+
+// A spool shared through a group: the umask decides the owner's and the group's bits, others
+// never get any (issue #13).
+TEST_F(LinuxStorageTest, NewFilesAndDirectoriesTakeTheUmaskButNeverOthers) {
+  struct Case {
+    mode_t umask;
+    unsigned file_mode;
+    unsigned directory_mode;
+  };
+  const Case cases[] = {{077, 0600, 0700}, {027, 0640, 0750}, {022, 0640, 0750},
+                        {007, 0660, 0770}, {002, 0660, 0770}, {000, 0660, 0770}};
+  int n = 0;
+  for (const Case& c : cases) {
+    const ScopedUmask mask(c.umask);
+    const std::string file = dir_ + "/file" + std::to_string(n);
+    const std::string sub = dir_ + "/dir" + std::to_string(n++);
+    auto created = storage_.create_new(file);
+    ASSERT_TRUE(created.ok());
+    storage_.close(*created);
+    ASSERT_TRUE(storage_.make_directory(sub).ok());
+    struct stat st;
+    ASSERT_EQ(stat(file.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, c.file_mode) << "umask " << std::oct << c.umask;
+    ASSERT_EQ(stat(sub.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, c.directory_mode) << "umask " << std::oct << c.umask;
+  }
+}
+
+// In a setgid directory (how a shared spool is set up) new directories stay setgid and in its
+// group, so entries made by either user remain the group's.
+TEST_F(LinuxStorageTest, DirectoriesMadeInASetgidDirectoryKeepItsGroup) {
+  const ScopedUmask mask(007);
+  const std::string shared = dir_ + "/shared";
+  ASSERT_EQ(::mkdir(shared.c_str(), 0770), 0);
+  ASSERT_EQ(::chmod(shared.c_str(), 02770), 0);
+  struct stat parent;
+  ASSERT_EQ(stat(shared.c_str(), &parent), 0);
+  ASSERT_TRUE(storage_.make_directory(shared + "/queue").ok());
+  auto file = storage_.create_new(shared + "/queue/entry");
+  ASSERT_TRUE(file.ok());
+  storage_.close(*file);
+  struct stat st;
+  ASSERT_EQ(stat((shared + "/queue").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 02770u);
+  EXPECT_EQ(st.st_gid, parent.st_gid);
+  ASSERT_EQ(stat((shared + "/queue/entry").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0660u);
+  EXPECT_EQ(st.st_gid, parent.st_gid);
+}
+
+TEST_F(LinuxStorageTest, NewFilesAreOwnerOnlyUnderUmask077AndDescriptorsCloseOnExec) {
+  const ScopedUmask mask(077);
   const std::string path = dir_ + "/secret";
   auto file = storage_.create_new(path);
   ASSERT_TRUE(file.ok());
@@ -340,7 +402,8 @@ TEST_F(LinuxStorageTest, RemoveUnlinksFilesAndRemovesOnlyEmptyDirectories) {
   EXPECT_EQ(missing.error().detail.view(), file);
 }
 
-TEST_F(LinuxStorageTest, MakeDirectoryIsOwnerOnlyAndIdempotent) {
+TEST_F(LinuxStorageTest, MakeDirectoryIsOwnerOnlyUnderUmask077AndIdempotent) {
+  const ScopedUmask mask(077);
   const std::string sub = dir_ + "/spool";
   ASSERT_TRUE(storage_.make_directory(sub).ok());
   struct stat st;
