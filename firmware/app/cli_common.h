@@ -69,6 +69,9 @@ struct CommandFlag {
 [[nodiscard]] Result<uint64_t> parse_batch_bytes(const CommandFlag& flag);
 // A required --project ID (a positive JSON-safe integer); UsageError with `usage` if missing.
 [[nodiscard]] Result<int64_t> parse_project_id(const CommandFlag& flag, std::string_view usage);
+// The same for commands that may take LABEL_STUDIO_PROJECT instead: 0 when --project is not
+// given (choose_project decides once the settings are loaded).
+[[nodiscard]] Result<int64_t> parse_project_flag(const CommandFlag& flag, std::string_view usage);
 
 // A task file's own faults (the scanner's JsonInvalid, ValidationFailed and EmptyInput: not the
 // server's) as TaskFileInvalid, and storage errors prefixed with "task file PATH"; others as

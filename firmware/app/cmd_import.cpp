@@ -23,9 +23,9 @@ using taskfile::TaskReader;
 namespace {
 
 constexpr std::string_view kImportUsage =
-    "usage: lsedge import --project ID [--batch-bytes N] [--import-timeout-s S] FILE";
+    "usage: lsedge import [--project ID] [--batch-bytes N] [--import-timeout-s S] FILE";
 constexpr std::string_view kUploadUsage =
-    "usage: lsedge upload --project ID [--import-timeout-s S] MEDIA_FILE...";
+    "usage: lsedge upload [--project ID] [--import-timeout-s S] MEDIA_FILE...";
 
 // HTTP 413: a proxy in front of Label Studio (nginx client_max_body_size) refused the body;
 // Label Studio's own size limits answer 400.
@@ -313,6 +313,20 @@ class ImportSender {
 
 }  // namespace
 
+namespace {
+
+// --project, else LABEL_STUDIO_PROJECT's id, else its title found or created.
+Result<int64_t> command_project(Session& session, LogSink& sink, int64_t from_flag,
+                                std::string_view usage) {
+  LSEDGE_TRY_ASSIGN(const ProjectChoice choice, choose_project(from_flag, session, usage));
+  if (choice.id != 0) {
+    return choice.id;
+  }
+  return ensure_project_title(session, sink, choice.title);
+}
+
+}  // namespace
+
 Outcome cmd_import(const Options& options, PlatformServices& platform, LogSink& sink,
                    Reporter& reporter) {
   CommandFlag flags[] = {
@@ -324,7 +338,7 @@ Outcome cmd_import(const Options& options, PlatformServices& platform, LogSink& 
   if (positional_count != 1) {
     return Error(Status::UsageError, kImportUsage);
   }
-  LSEDGE_TRY_ASSIGN(const int64_t project, parse_project_id(flags[0], kImportUsage));
+  LSEDGE_TRY_ASSIGN(const int64_t project_flag, parse_project_flag(flags[0], kImportUsage));
   LSEDGE_TRY_ASSIGN(const uint64_t budget, parse_batch_bytes(flags[1]));
 
   // The whole file is validated before anything is sent: an invalid file imports nothing.
@@ -341,6 +355,8 @@ Outcome cmd_import(const Options& options, PlatformServices& platform, LogSink& 
 
   std::optional<Session> session;
   LSEDGE_TRY(start_session(options, platform, sink, session, timeout_override(flags[2])));
+  LSEDGE_TRY_ASSIGN(const int64_t project,
+                    command_project(*session, sink, project_flag, kImportUsage));
   ImportSender sender(*session, platform, reporter, sink, file, project, summary->tasks, budget);
   const Outcome sent = sender.send_all();
   reporter.import_progress_end();
@@ -364,9 +380,11 @@ Outcome cmd_upload(const Options& options, PlatformServices& platform, LogSink& 
   if (count == 0) {
     return Error(Status::UsageError, kUploadUsage);
   }
-  LSEDGE_TRY_ASSIGN(const int64_t project, parse_project_id(flags[0], kUploadUsage));
+  LSEDGE_TRY_ASSIGN(const int64_t project_flag, parse_project_flag(flags[0], kUploadUsage));
   std::optional<Session> session;
   LSEDGE_TRY(start_session(options, platform, sink, session, timeout_override(flags[1])));
+  LSEDGE_TRY_ASSIGN(const int64_t project,
+                    command_project(*session, sink, project_flag, kUploadUsage));
   for (size_t i = 0; i < count; ++i) {
     LSEDGE_TRY_ASSIGN(
         labelstudio::ImportResult result,

@@ -32,7 +32,7 @@ using spool::UploadAction;
 namespace {
 
 constexpr std::string_view kRunUsage =
-    "usage: lsedge run --spool DIR --project ID [--once] [--poll-ms MS] [--retry-base-ms MS] "
+    "usage: lsedge run --spool DIR [--project ID] [--once] [--poll-ms MS] [--retry-base-ms MS] "
     "[--retry-cap-ms MS] [--poison-after N] [--import-timeout-s S]";
 constexpr uint64_t kDefaultPollMs = 1000;
 constexpr uint64_t kMaxPollMs = 3600000;
@@ -62,7 +62,8 @@ bool is_json_type(std::string_view content_type) {
 class Uploader {
  public:
   struct Settings {
-    int64_t project = 0;
+    int64_t project = 0;  // 0: ensure `project_title` first (LABEL_STUDIO_PROJECT)
+    std::string_view project_title;
     uint64_t poll_ms = kDefaultPollMs;
     bool once = false;
     uint32_t poison_after = spool::kDefaultPoisonAfter;
@@ -76,7 +77,9 @@ class Uploader {
         session_(session),
         spool_(spool),
         log_(&sink, "run"),
+        sink_(sink),
         project_(settings.project),
+        project_title_(settings.project_title),
         poll_ms_(settings.poll_ms),
         once_(settings.once),
         poison_after_(settings.poison_after),
@@ -126,7 +129,8 @@ class Uploader {
   Error project_missing() const {
     Error config(Status::UsageError, "project ");
     (void)config.detail.append_int(project_);
-    config.detail.append_truncated(" does not exist or this token cannot see it; check --project");
+    config.detail.append_truncated(
+        " does not exist or this token cannot see it; check --project (or LABEL_STUDIO_PROJECT)");
     return config;
   }
 
@@ -135,6 +139,20 @@ class Uploader {
   Result<bool> check_project() {
     uint32_t attempt = 0;
     for (;;) {
+      if (project_ == 0) {  // LABEL_STUDIO_PROJECT is a title: found or created once online
+        auto ensured = ensure_project_title(session_, sink_, project_title_);
+        if (ensured.ok()) {
+          project_ = *ensured;
+          return true;
+        }
+        if (upload_action(ensured.error()) != UploadAction::Retry) {
+          return ensured.error();
+        }
+        if (!back_off(ensured.error(), attempt++, nullptr, false)) {
+          return false;
+        }
+        continue;
+      }
       auto project =
           labelstudio::get_project(session_.client(), project_, session_.request_deadline());
       if (project.ok()) {
@@ -585,7 +603,9 @@ class Uploader {
   Session& session_;
   Spool& spool_;
   Logger log_;
+  LogSink& sink_;
   int64_t project_;
+  std::string_view project_title_;
   uint64_t poll_ms_;
   bool once_;
   uint32_t poison_after_;
@@ -638,7 +658,7 @@ Outcome cmd_run(const Options& options, PlatformServices& platform, LogSink& sin
     return Error(Status::UsageError, kRunUsage);
   }
   Uploader::Settings settings;
-  LSEDGE_TRY_ASSIGN(settings.project, parse_project_id(flags[1], kRunUsage));
+  LSEDGE_TRY_ASSIGN(const int64_t project_flag, parse_project_flag(flags[1], kRunUsage));
   LSEDGE_TRY_ASSIGN(settings.poll_ms, parse_count_flag(flags[2], kDefaultPollMs, 10, kMaxPollMs));
   settings.once = flags[3].given;
   LSEDGE_TRY_ASSIGN(settings.policy, parse_policy(flags[4], flags[5]));
@@ -660,6 +680,9 @@ Outcome cmd_run(const Options& options, PlatformServices& platform, LogSink& sin
     overrides.import_timeout_s = flags[7].value;
   }
   LSEDGE_TRY(start_session(options, platform, sink, session, overrides));
+  LSEDGE_TRY_ASSIGN(const ProjectChoice project, choose_project(project_flag, *session, kRunUsage));
+  settings.project = project.id;
+  settings.project_title = project.title;
   Uploader uploader(platform, reporter, *session, spool, sink, settings);
   return uploader.run();
 }

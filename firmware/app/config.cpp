@@ -84,10 +84,12 @@ class DotenvCapture final : public DotenvVisitor {
   Captured<FixedString<8>> allow_insecure_http;
   Captured<FixedString<64>> pin_sha256;
   Captured<FixedString<16>> import_timeout_s;
+  Captured<labelstudio::ProjectTitle> project;
 
   bool wants(std::string_view key) const override {
     return key == kUrlKey || key == kApiTokenKey || key == kApiKeyKey || key == kCaFileKey ||
-           key == kAllowInsecureHttpKey || key == kPinSha256Key || key == kImportTimeoutKey;
+           key == kAllowInsecureHttpKey || key == kPinSha256Key || key == kImportTimeoutKey ||
+           key == kProjectKey;
   }
   Outcome on_entry(std::string_view key, std::string_view value) override {
     value = trim_ascii(value);
@@ -105,6 +107,8 @@ class DotenvCapture final : public DotenvVisitor {
       pin_sha256.take(value);
     } else if (key == kImportTimeoutKey) {
       import_timeout_s.take(value);
+    } else if (key == kProjectKey) {
+      project.take(value);
     }
     return {};
   }
@@ -334,6 +338,61 @@ Outcome load_import_timeout(const std::optional<Setting>& setting, uint32_t& out
   return {};
 }
 
+// Digits only: an id; anything else: a title, refused rather than cut when it is too long (every
+// gateway must ensure the same project).
+Outcome load_project(const std::optional<Setting>& setting, Config& out) {
+  out.project_id = 0;
+  out.project_title.clear();
+  if (!setting) {
+    return {};
+  }
+  const std::string_view v = setting->value;
+  bool digits = !v.empty();
+  uint64_t id = 0;
+  for (const char c : v) {
+    if (c < '0' || c > '9') {
+      digits = false;
+      break;
+    }
+    id = id > kMaxProjectId ? id : id * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (digits) {
+    if (setting->too_long || id < 1 || id > kMaxProjectId) {
+      return setting_error(Status::ConfigInvalid, *setting,
+                           "a project id must be from 1 to 9007199254740991");
+    }
+    out.project_id = static_cast<int64_t>(id);
+    return {};
+  }
+  constexpr std::string_view kTitleRule =
+      "must be a project id, or a project title of 3 to 50 characters (valid UTF-8)";
+  if (setting->too_long) {
+    return setting_error(Status::ConfigInvalid, *setting, kTitleRule);
+  }
+  labelstudio::ProjectTitle title;
+  const Outcome formatted = labelstudio::format_project_title(v, "", title);
+  if (!formatted.ok() || labelstudio::count_code_points(v) > labelstudio::kProjectTitleMaxChars) {
+    return setting_error(Status::ConfigInvalid, *setting, kTitleRule);
+  }
+  out.project_title = title;
+  return {};
+}
+
+// The settings that have a default.
+Outcome load_optional(const EnvLookup& env, const ConfigOverrides& overrides,
+                      const DotenvCapture& dotenv, Config& out) {
+  const std::optional<std::string_view> no_option;
+  LSEDGE_TRY(
+      load_flag(resolve(no_option, "", env, dotenv.allow_insecure_http, kAllowInsecureHttpKey),
+                out.allow_insecure_http));
+  LSEDGE_TRY(
+      load_pin(resolve(no_option, "", env, dotenv.pin_sha256, kPinSha256Key), out.pin_sha256));
+  LSEDGE_TRY(load_import_timeout(resolve(overrides.import_timeout_s, "--import-timeout-s", env,
+                                         dotenv.import_timeout_s, kImportTimeoutKey),
+                                 out.import_timeout_ms));
+  return load_project(resolve(no_option, "", env, dotenv.project, kProjectKey), out);
+}
+
 Outcome load_into(const EnvLookup& env, std::string_view dotenv_text, Config& out,
                   const ConfigOverrides& overrides, DotenvCapture& dotenv, Span<char> scratch) {
   const Outcome parsed = parse_dotenv(dotenv_text, scratch, dotenv);
@@ -348,16 +407,7 @@ Outcome load_into(const EnvLookup& env, std::string_view dotenv_text, Config& ou
   LSEDGE_TRY(load_token(env, dotenv, out));
   LSEDGE_TRY(
       load_ca_file(resolve(overrides.ca_file, "--ca-file", env, dotenv.ca_file, kCaFileKey), out));
-  const std::optional<Setting> insecure =
-      resolve(std::optional<std::string_view>(), "", env, dotenv.allow_insecure_http,
-              kAllowInsecureHttpKey);
-  LSEDGE_TRY(load_flag(insecure, out.allow_insecure_http));
-  LSEDGE_TRY(load_pin(
-      resolve(std::optional<std::string_view>(), "", env, dotenv.pin_sha256, kPinSha256Key),
-      out.pin_sha256));
-  LSEDGE_TRY(load_import_timeout(resolve(overrides.import_timeout_s, "--import-timeout-s", env,
-                                         dotenv.import_timeout_s, kImportTimeoutKey),
-                                 out.import_timeout_ms));
+  LSEDGE_TRY(load_optional(env, overrides, dotenv, out));
   if (out.url.scheme == Scheme::Http && !out.url.host_is_loopback && !out.allow_insecure_http) {
     return Error(Status::InsecureHttpRefused,
                  "LABEL_STUDIO_URL: http:// to a host that is not loopback; use https://, or set "
@@ -383,6 +433,8 @@ Outcome load_config(const EnvLookup& env, std::string_view dotenv_text, Config& 
     out.allow_insecure_http = false;
     out.pin_sha256.reset();
     out.import_timeout_ms = LSEDGE_IMPORT_TIMEOUT_MS;
+    out.project_id = 0;
+    out.project_title.clear();
   }
   return outcome;
 }

@@ -10,6 +10,7 @@
 #include "firmware/app/url.h"
 #include "firmware/core/fixed_string.h"
 #include "firmware/core/result.h"
+#include "firmware/labelstudio/title.h"
 #include "firmware/net/pin_sha256.h"
 #include "hal/storage.h"
 
@@ -22,6 +23,9 @@ inline constexpr std::string_view kCaFileKey = "LABEL_STUDIO_CA_FILE";
 inline constexpr std::string_view kAllowInsecureHttpKey = "LABEL_STUDIO_ALLOW_INSECURE_HTTP";
 inline constexpr std::string_view kPinSha256Key = "LABEL_STUDIO_PIN_SHA256";
 inline constexpr std::string_view kImportTimeoutKey = "LSEDGE_IMPORT_TIMEOUT_S";
+inline constexpr std::string_view kProjectKey = "LABEL_STUDIO_PROJECT";
+// Label Studio ids are JSON numbers; json::Value reads whole numbers up to 2^53 - 1.
+inline constexpr uint64_t kMaxProjectId = (uint64_t{1} << 53) - 1;
 // LSEDGE_IMPORT_TIMEOUT_S accepts whole seconds from 1 to this (one day).
 inline constexpr uint32_t kMaxImportTimeoutS = 86400;
 
@@ -53,6 +57,10 @@ struct Config {
   std::optional<net::PinSha256> pin_sha256;
   // How long one import request may take, and how long a queued import is waited for.
   uint32_t import_timeout_ms = LSEDGE_IMPORT_TIMEOUT_MS;
+  // LABEL_STUDIO_PROJECT, for commands given no --project: an id, or else a title to ensure
+  // (both unset: 0 and empty).
+  int64_t project_id = 0;
+  labelstudio::ProjectTitle project_title;
 };
 
 // Loads the configuration. For each key the first layer that sets it wins: overrides, then
@@ -70,6 +78,9 @@ struct Config {
 //   LABEL_STUDIO_PIN_SHA256          optional base64 SHA-256 of the server's public key (SPKI)
 //   LSEDGE_IMPORT_TIMEOUT_S          optional whole seconds, 1..kMaxImportTimeoutS; default
 //                                    LSEDGE_IMPORT_TIMEOUT_MS (board.h)
+//   LABEL_STUDIO_PROJECT             optional project for commands without --project: digits
+//                                    only is an id (1..kMaxProjectId), anything else a title of
+//                                    3 to 50 characters (cleaned as format_project_title does)
 // A URL or CA file that holds a token's shape (auth::contains_token_shape: a PAT pasted into the
 // wrong setting) is refused without being printed.
 // Plain http:// to a host that is not loopback is refused (InsecureHttpRefused) unless insecure

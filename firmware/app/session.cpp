@@ -4,6 +4,7 @@
 #include "firmware/app/pem_file.h"
 #include "firmware/spool/spool.h"
 
+#include <cinttypes>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -11,6 +12,7 @@
 
 #include "board_sizes.h"
 #include "firmware/core/arena.h"
+#include "firmware/labelstudio/projects.h"
 
 namespace lsedge::app {
 namespace {
@@ -181,10 +183,42 @@ Result<int64_t> parse_project_id(const CommandFlag& flag, std::string_view usage
   if (!flag.given) {
     return Error(Status::UsageError, usage);
   }
-  // Label Studio ids are JSON numbers; json::Value reads whole numbers up to 2^53 - 1.
-  constexpr uint64_t kMaxProjectId = (uint64_t{1} << 53) - 1;
   LSEDGE_TRY_ASSIGN(const uint64_t id, parse_count(flag.value, 1, kMaxProjectId, "--project"));
   return static_cast<int64_t>(id);
+}
+
+Result<int64_t> parse_project_flag(const CommandFlag& flag, std::string_view usage) {
+  return flag.given ? parse_project_id(flag, usage) : Result<int64_t>(int64_t{0});
+}
+
+Result<ProjectChoice> choose_project(int64_t from_flag, const Session& session,
+                                     std::string_view usage) {
+  ProjectChoice choice;
+  if (from_flag != 0) {
+    choice.id = from_flag;
+  } else if (session.project_id_setting() != 0) {
+    choice.id = session.project_id_setting();
+  } else if (!session.project_title_setting().empty()) {
+    choice.title = session.project_title_setting();
+  } else {
+    Error error(Status::UsageError, usage);
+    error.detail.append_truncated(" (or set LABEL_STUDIO_PROJECT to a project id or title)");
+    return error;
+  }
+  return choice;
+}
+
+Result<int64_t> ensure_project_title(Session& session, LogSink& sink, std::string_view title) {
+  labelstudio::ProjectSpec spec;
+  spec.name = title;
+  LSEDGE_TRY_ASSIGN(
+      const labelstudio::EnsuredProject ensured,
+      labelstudio::ensure_project(session.client(), spec, session.request_deadline()));
+  Logger log(&sink, "project");
+  log.info("LABEL_STUDIO_PROJECT: %s project %" PRId64 " \"%s\"",
+           ensured.created ? "created" : "found", ensured.project.id,
+           ensured.project.title.c_str());
+  return ensured.project.id;
 }
 
 namespace {

@@ -33,6 +33,22 @@ class Session;
                                     LogSink& sink, std::optional<Session>& out,
                                     const ConfigOverrides& command_overrides);
 
+class Session;
+
+// The project a command uses, known before any request: --project when given (`from_flag`
+// non-zero), else LABEL_STUDIO_PROJECT's id, else its title (id 0) to ensure. UsageError with
+// `usage` and a hint at the setting when neither is set. Thread-safety: a value type.
+struct ProjectChoice {
+  int64_t id = 0;
+  std::string_view title;
+};
+[[nodiscard]] Result<ProjectChoice> choose_project(int64_t from_flag, const Session& session,
+                                                   std::string_view usage);
+// Finds the project titled `title` exactly, or creates it (labelstudio::ensure_project), and
+// logs which (info). Thread-safety: the session's thread.
+[[nodiscard]] Result<int64_t> ensure_project_title(Session& session, LogSink& sink,
+                                                   std::string_view title);
+
 class Session {
  public:
   Session(PlatformServices& platform, LogSink& sink, Config& config);
@@ -52,6 +68,11 @@ class Session {
   [[nodiscard]] uint32_t import_timeout_ms() const { return config_.import_timeout_ms; }
   labelstudio::Client& client() { return client_; }
   [[nodiscard]] const http::Connection& connection() const { return connection_; }
+  // LABEL_STUDIO_PROJECT as loaded: an id (0: none) or a title (empty: none).
+  [[nodiscard]] int64_t project_id_setting() const { return config_.project_id; }
+  [[nodiscard]] std::string_view project_title_setting() const {
+    return config_.project_title.view();
+  }
 
  private:
   [[nodiscard]] bool https() const { return config_.url.scheme == Scheme::Https; }

@@ -30,7 +30,7 @@ https=(--url "$LSEDGE_TEST_HTTPS_URL")
 # --- 2: usage or configuration ---------------------------------------------------------------
 run_lsedge --help
 expect_rc 0
-expect_out "  run --spool DIR --project ID"
+expect_out "  run --spool DIR [--project ID]"
 
 # whoami: an unknown option, a missing setting, a wrong sub-path, a CA file that is not a file.
 run_lsedge whoami --bogus

@@ -482,6 +482,66 @@ TEST(Config, ImportTimeoutFromEachLayerInOrder) {
   EXPECT_EQ(loaded_ok(empty, "LSEDGE_IMPORT_TIMEOUT_S=7\n")->import_timeout_ms, 7000u);
 }
 
+TEST(Config, ProjectIsAnIdOrATitleOrUnset) {
+  const MapEnv none{{"LABEL_STUDIO_URL", "https://h"}, {"LABEL_STUDIO_API_TOKEN", kPat}};
+  auto unset = loaded_ok(none, "");
+  EXPECT_EQ(unset->project_id, 0);
+  EXPECT_TRUE(unset->project_title.empty());
+  auto id = loaded_ok(none, "LABEL_STUDIO_PROJECT=12\n");
+  EXPECT_EQ(id->project_id, 12);
+  EXPECT_TRUE(id->project_title.empty());
+  EXPECT_EQ(loaded_ok(none, "LABEL_STUDIO_PROJECT=9007199254740991\n")->project_id,
+            int64_t{9007199254740991});
+  auto title = loaded_ok(none, "LABEL_STUDIO_PROJECT=\"Line 4 cameras\"\n");
+  EXPECT_EQ(title->project_id, 0);
+  EXPECT_EQ(title->project_title.view(), "Line 4 cameras");
+  // Not only digits: a title, cleaned as format_project_title does (controls become spaces).
+  const MapEnv env{{"LABEL_STUDIO_URL", "https://h"},
+                   {"LABEL_STUDIO_API_TOKEN", kPat},
+                   {"LABEL_STUDIO_PROJECT", "  12 b\x01x "}};
+  auto cleaned = loaded_ok(env, "LABEL_STUDIO_PROJECT=7\n");
+  EXPECT_EQ(cleaned->project_id, 0) << "the environment wins over the .env file";
+  EXPECT_EQ(cleaned->project_title.view(), "12 b x");
+  const std::string fifty(50, 'a');
+  EXPECT_EQ(loaded_ok(none, "LABEL_STUDIO_PROJECT=" + fifty + "\n")->project_title.view(), fifty);
+  // "é" is two bytes, one character: 50 of them fit.
+  std::string accents;
+  for (int i = 0; i < 50; ++i) {
+    accents += "\xc3\xa9";
+  }
+  EXPECT_EQ(loaded_ok(none, "LABEL_STUDIO_PROJECT=" + accents + "\n")->project_title.view(),
+            accents);
+}
+
+TEST(Config, BadProjectNamesTheKeyAndTheRule) {
+  struct Case {
+    std::string value;
+    const char* problem;
+  };
+  const Case cases[] = {
+      {"0", "a project id must be from 1 to 9007199254740991"},
+      {"9007199254740992", "a project id must be from 1 to 9007199254740991"},
+      {"99999999999999999999999", "a project id must be from 1 to 9007199254740991"},
+      {"ab", "must be a project id, or a project title of 3 to 50 characters (valid UTF-8)"},
+      {std::string(51, 'a'),
+       "must be a project id, or a project title of 3 to 50 characters (valid UTF-8)"},
+      {"caf\xc3", "must be a project id, or a project title of 3 to 50 characters (valid UTF-8)"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.value);
+    const MapEnv env{{"LABEL_STUDIO_URL", "https://h"},
+                     {"LABEL_STUDIO_API_TOKEN", kPat},
+                     {"LABEL_STUDIO_PROJECT", c.value}};
+    const Error error = failed(env, "");
+    EXPECT_EQ(error.status, Status::ConfigInvalid);
+    EXPECT_EQ(error.detail.view(), std::string("LABEL_STUDIO_PROJECT (environment): ") + c.problem);
+  }
+  // Longer than the .env capture: refused, never cut to another title.
+  const MapEnv env{{"LABEL_STUDIO_URL", "https://h"}, {"LABEL_STUDIO_API_TOKEN", kPat}};
+  EXPECT_TRUE(contains(failed(env, "LABEL_STUDIO_PROJECT=" + std::string(300, 'x') + "\n"),
+                       "LABEL_STUDIO_PROJECT (.env file): must be a project id, or"));
+}
+
 TEST(Config, BadImportTimeoutNamesTheKeyAndTheRange) {
   for (const char* bad :
        {"0", "-5", "300s", "5m", "1.5", "86401", "99999999999999999999", "x", "3 0", "+30"}) {
