@@ -22,6 +22,8 @@ packages=(
   # loopback Label Studio-compatible server (tests/server) and integration tests
   python3 python3-django python3-djangorestframework python3-djangorestframework-simplejwt
   gunicorn nginx-light openssl curl faketime procps
+  # the install test (tests/install): systemd-analyze, systemd-sysusers, systemd-tmpfiles, groff
+  systemd groff-base
   # firmware builds: cross compilers (with the targets' libc and libstdc++), binutils, qemu-user
   # for the cross-compiled tests, dpkg-dev for `apt-get source`
   g++-aarch64-linux-gnu g++-arm-linux-gnueabihf binutils-aarch64-linux-gnu
