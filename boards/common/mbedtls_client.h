@@ -40,6 +40,12 @@
 // Volatile keys only: no key store on disk.
 #define MBEDTLS_PSA_CRYPTO_C
 #define MBEDTLS_USE_PSA_CRYPTO
+// The PSA mechanisms by name, not derived from the options above (boards/common/psa_crypto_client.h;
+// the unit tests' TLS server names its own).
+#define MBEDTLS_PSA_CRYPTO_CONFIG
+#ifndef MBEDTLS_PSA_CRYPTO_CONFIG_FILE
+#define MBEDTLS_PSA_CRYPTO_CONFIG_FILE "common/psa_crypto_client.h"
+#endif
 // Every buffer lsedge and the TLS layer pass to PSA is its own memory, never shared with another
 // party, so PSA need not copy inputs and outputs (3.6's default): without this, decrypting a full
 // 16 KiB record allocated two 16 KiB copies from the 48 KiB pool ("Mbed TLS ran out of memory
