@@ -40,8 +40,8 @@
 // Volatile keys only: no key store on disk.
 #define MBEDTLS_PSA_CRYPTO_C
 #define MBEDTLS_USE_PSA_CRYPTO
-// The PSA mechanisms by name, not derived from the options above (boards/common/psa_crypto_client.h;
-// the unit tests' TLS server names its own).
+// The PSA mechanisms by name, not derived from the options above
+// (boards/common/psa_crypto_client.h; the unit tests' TLS server names its own).
 #define MBEDTLS_PSA_CRYPTO_CONFIG
 #ifndef MBEDTLS_PSA_CRYPTO_CONFIG_FILE
 #define MBEDTLS_PSA_CRYPTO_CONFIG_FILE "common/psa_crypto_client.h"
