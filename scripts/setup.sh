@@ -28,8 +28,12 @@ packages=(
   # for the cross-compiled tests, dpkg-dev for `apt-get source`
   g++-aarch64-linux-gnu g++-arm-linux-gnueabihf binutils-aarch64-linux-gnu
   binutils-arm-linux-gnueabihf qemu-user dpkg-dev
-  # the gateways' own -dev packages, through Debian multiarch (linked by the cross-built tests)
+  # the gateways' own -dev packages, through Debian multiarch (linked by the cross-built tests),
+  # and their runtime libraries (dpkg-shlibdeps reads them for the .deb's Depends)
   libgtest-dev:arm64 libgtest-dev:armhf
+  libc6:arm64 libstdc++6:arm64 libgcc-s1:arm64 libc6:armhf libstdc++6:armhf libgcc-s1:armhf
+  # the package test (tests/install/package.sh): a fresh Debian 12 root
+  debootstrap file
 )
 # Debian multiarch: the gateways' architectures, for target (-dev) packages as :arm64 / :armhf.
 foreign_architectures=(arm64 armhf)
