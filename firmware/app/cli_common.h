@@ -82,6 +82,9 @@ struct CommandFlag {
 [[nodiscard]] Error spool_option_error(const Error& error, std::string_view directory);
 
 // Reads the .env file (static buffer, wiped after) and the environment into `config`.
+// The same with a command's own settings on top (e.g. --import-timeout-s).
+[[nodiscard]] Outcome load_settings(const Options& options, PlatformServices& platform,
+                                    Config& config, const ConfigOverrides& command_overrides);
 [[nodiscard]] Outcome load_settings(const Options& options, PlatformServices& platform,
                                     Config& config);
 

@@ -318,7 +318,7 @@ namespace {
 // --project, else LABEL_STUDIO_PROJECT's id, else its title found or created.
 Result<int64_t> command_project(Session& session, LogSink& sink, int64_t from_flag,
                                 std::string_view usage) {
-  LSEDGE_TRY_ASSIGN(const ProjectChoice choice, choose_project(from_flag, session, usage));
+  LSEDGE_TRY_ASSIGN(const ProjectChoice choice, choose_project(from_flag, cli_config(), usage));
   if (choice.id != 0) {
     return choice.id;
   }

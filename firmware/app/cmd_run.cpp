@@ -666,6 +666,20 @@ Outcome cmd_run(const Options& options, PlatformServices& platform, LogSink& sin
                     parse_count_flag(flags[6], spool::kDefaultPoisonAfter, 1, kMaxPoisonAfter));
   settings.poison_after = static_cast<uint32_t>(poison_after);
 
+  ConfigOverrides overrides;
+  if (flags[7].given) {
+    overrides.import_timeout_s = flags[7].value;
+  }
+  if (project_flag == 0) {
+    // No --project: LABEL_STUDIO_PROJECT must be set, and like the flag it is checked before the
+    // spool is opened (which may make an empty directory a spool).
+    LSEDGE_TRY(load_settings(options, platform, cli_config(), overrides));
+    const Result<ProjectChoice> chosen = choose_project(0, cli_config(), kRunUsage);
+    if (!chosen.ok()) {
+      return chosen.error();
+    }
+  }
+
   const CliSpool spool_slot(platform, sink);
   Spool& spool = spool_slot.spool();
   const Outcome opened = spool.open(flags[0].value, Spool::Role::Consumer);
@@ -675,12 +689,9 @@ Outcome cmd_run(const Options& options, PlatformServices& platform, LogSink& sin
   // From here a SIGTERM/SIGINT lets the request in flight finish, then stops.
   platform.stop.arm();
   std::optional<Session> session;
-  ConfigOverrides overrides;
-  if (flags[7].given) {
-    overrides.import_timeout_s = flags[7].value;
-  }
   LSEDGE_TRY(start_session(options, platform, sink, session, overrides));
-  LSEDGE_TRY_ASSIGN(const ProjectChoice project, choose_project(project_flag, *session, kRunUsage));
+  LSEDGE_TRY_ASSIGN(const ProjectChoice project,
+                    choose_project(project_flag, cli_config(), kRunUsage));
   settings.project = project.id;
   settings.project_title = project.title;
   Uploader uploader(platform, reporter, *session, spool, sink, settings);

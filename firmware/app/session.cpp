@@ -191,15 +191,15 @@ Result<int64_t> parse_project_flag(const CommandFlag& flag, std::string_view usa
   return flag.given ? parse_project_id(flag, usage) : Result<int64_t>(int64_t{0});
 }
 
-Result<ProjectChoice> choose_project(int64_t from_flag, const Session& session,
+Result<ProjectChoice> choose_project(int64_t from_flag, const Config& config,
                                      std::string_view usage) {
   ProjectChoice choice;
   if (from_flag != 0) {
     choice.id = from_flag;
-  } else if (session.project_id_setting() != 0) {
-    choice.id = session.project_id_setting();
-  } else if (!session.project_title_setting().empty()) {
-    choice.title = session.project_title_setting();
+  } else if (config.project_id != 0) {
+    choice.id = config.project_id;
+  } else if (!config.project_title.empty()) {
+    choice.title = config.project_title.view();
   } else {
     Error error(Status::UsageError, usage);
     error.detail.append_truncated(" (or set LABEL_STUDIO_PROJECT to a project id or title)");
@@ -262,6 +262,11 @@ Outcome load_settings_with(const Options& options, PlatformServices& platform, C
 
 Outcome load_settings(const Options& options, PlatformServices& platform, Config& config) {
   return load_settings_with(options, platform, config, ConfigOverrides());
+}
+
+Outcome load_settings(const Options& options, PlatformServices& platform, Config& config,
+                      const ConfigOverrides& command_overrides) {
+  return load_settings_with(options, platform, config, command_overrides);
 }
 
 Session::Session(PlatformServices& platform, LogSink& sink, Config& config)

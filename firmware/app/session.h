@@ -42,7 +42,7 @@ struct ProjectChoice {
   int64_t id = 0;
   std::string_view title;
 };
-[[nodiscard]] Result<ProjectChoice> choose_project(int64_t from_flag, const Session& session,
+[[nodiscard]] Result<ProjectChoice> choose_project(int64_t from_flag, const Config& config,
                                                    std::string_view usage);
 // Finds the project titled `title` exactly, or creates it (labelstudio::ensure_project), and
 // logs which (info). Thread-safety: the session's thread.
@@ -68,11 +68,6 @@ class Session {
   [[nodiscard]] uint32_t import_timeout_ms() const { return config_.import_timeout_ms; }
   labelstudio::Client& client() { return client_; }
   [[nodiscard]] const http::Connection& connection() const { return connection_; }
-  // LABEL_STUDIO_PROJECT as loaded: an id (0: none) or a title (empty: none).
-  [[nodiscard]] int64_t project_id_setting() const { return config_.project_id; }
-  [[nodiscard]] std::string_view project_title_setting() const {
-    return config_.project_title.view();
-  }
 
  private:
   [[nodiscard]] bool https() const { return config_.url.scheme == Scheme::Https; }

@@ -23,6 +23,13 @@ expect_rc 2
 expect_err "usage: lsedge import [--project ID]"
 expect_err "or set LABEL_STUDIO_PROJECT to a project id or title"
 
+# `run` checks it before the spool is touched: an empty directory is not made a spool.
+mkdir "$work/empty"
+run_lsedge run --spool "$work/empty" --once
+expect_rc 2
+expect_err "usage: lsedge run --spool DIR [--project ID]"
+[ -z "$(ls -A "$work/empty")" ] || fail "run without a project changed the spool directory"
+
 # A bad value stops before any request.
 clear_request_log
 LABEL_STUDIO_PROJECT=ab run_lsedge import "$work/a.json"
