@@ -26,7 +26,7 @@ run() {  # LABEL QEMU-ARGS...
   set +e
   LABEL_STUDIO_URL=$LSEDGE_TEST_HTTPS_URL LABEL_STUDIO_CA_FILE=$LSEDGE_TEST_CA_FILE \
     LABEL_STUDIO_API_TOKEN=$(cat "$LSEDGE_TEST_PAT_FILE") \
-    qemu-aarch64 -L /usr/aarch64-linux-gnu "$@" -d in_asm -D "$work/asm.log" "$lsedge" -vv whoami \
+    qemu-aarch64 -L /usr/aarch64-linux-gnu -E LD_LIBRARY_PATH=/lib "$@" -d in_asm -D "$work/asm.log" "$lsedge" -vv whoami \
     >"$work/out" 2>"$work/err"
   rc=$?
   set -e

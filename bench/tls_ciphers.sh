@@ -15,8 +15,8 @@ preset=${1:-host-release}
 build=build/$preset
 [ -f "$build/build.ninja" ] || cmake --preset "$preset" >/dev/null
 case "$preset" in
-  *aarch64*) emulator=(qemu-aarch64 -L /usr/aarch64-linux-gnu); targets=(tls_ciphers) ;;
-  *armhf*) emulator=(qemu-arm -L /usr/arm-linux-gnueabihf); targets=(tls_ciphers) ;;
+  *aarch64*) emulator=(qemu-aarch64 -L /usr/aarch64-linux-gnu -E LD_LIBRARY_PATH=/lib); targets=(tls_ciphers) ;;
+  *armhf*) emulator=(qemu-arm -L /usr/arm-linux-gnueabihf -E LD_LIBRARY_PATH=/lib); targets=(tls_ciphers) ;;
   *) emulator=(); targets=(tls_ciphers tls_ciphers_soft) ;;
 esac
 cmake --build "$build" --target "${targets[@]}" >/dev/null

@@ -43,8 +43,8 @@ for spec in "${presets[@]}"; do
   build=build/$preset
   [ "$spec" = "$preset" ] || build=${spec#*=}
   case "$preset" in
-    *aarch64*) prefix=aarch64-linux-gnu-; emulator=(qemu-aarch64 -L /usr/aarch64-linux-gnu) ;;
-    *armhf*) prefix=arm-linux-gnueabihf-; emulator=(qemu-arm -L /usr/arm-linux-gnueabihf) ;;
+    *aarch64*) prefix=aarch64-linux-gnu-; emulator=(qemu-aarch64 -L /usr/aarch64-linux-gnu -E LD_LIBRARY_PATH=/lib) ;;
+    *armhf*) prefix=arm-linux-gnueabihf-; emulator=(qemu-arm -L /usr/arm-linux-gnueabihf -E LD_LIBRARY_PATH=/lib) ;;
     *) prefix=; emulator=() ;;
   esac
 

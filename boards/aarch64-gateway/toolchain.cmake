@@ -6,7 +6,10 @@ set(LSEDGE_CROSS_TRIPLET aarch64-linux-gnu)
 
 set(CMAKE_C_COMPILER ${LSEDGE_CROSS_TRIPLET}-gcc)
 set(CMAKE_CXX_COMPILER ${LSEDGE_CROSS_TRIPLET}-g++)
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64;-L;/usr/${LSEDGE_CROSS_TRIPLET})
+# LD_LIBRARY_PATH=/lib (the -L prefix's lib/): the cross libc's loader must load that libc, not a
+# multiarch one of another build from the host's /lib/<triplet> (scripts/setup.sh installs those
+# for dpkg-shlibdeps); mixed, threaded programs hang under qemu.
+set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64;-L;/usr/${LSEDGE_CROSS_TRIPLET};-E;LD_LIBRARY_PATH=/lib)
 
 # Size (docs/footprint.md). No unwind tables: lsedge is built without exceptions and never
 # unwinds (no pthread_cancel/pthread_exit); they were ~84 KB (.eh_frame + .eh_frame_hdr). C++

@@ -6,7 +6,10 @@ set(LSEDGE_CROSS_TRIPLET arm-linux-gnueabihf)
 
 set(CMAKE_C_COMPILER ${LSEDGE_CROSS_TRIPLET}-gcc)
 set(CMAKE_CXX_COMPILER ${LSEDGE_CROSS_TRIPLET}-g++)
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-arm;-L;/usr/${LSEDGE_CROSS_TRIPLET})
+# LD_LIBRARY_PATH=/lib (the -L prefix's lib/): the cross libc's loader must load that libc, not a
+# multiarch one of another build from the host's /lib/<triplet> (scripts/setup.sh installs those
+# for dpkg-shlibdeps); mixed, threaded programs hang under qemu.
+set(CMAKE_CROSSCOMPILING_EMULATOR qemu-arm;-L;/usr/${LSEDGE_CROSS_TRIPLET};-E;LD_LIBRARY_PATH=/lib)
 
 # glibc's time_t is 32 bits here unless asked for 64: Mbed TLS's certificate dates (time()) and
 # file sizes then work past 2038 and 2 GiB. lsedge's own code never uses time_t.
