@@ -13,10 +13,8 @@
 # Usage: install.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "${1:?usage: install.sh BUILD_DIR}" && pwd -P)
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
+# shellcheck disable=SC1091
+. "$(dirname "$0")/../verdict.sh"  # fail
 for tool in systemd-analyze systemd-sysusers systemd-tmpfiles groff; do
   command -v "$tool" >/dev/null || fail "needs $tool (scripts/setup.sh installs systemd and groff-base)"
 done

@@ -10,15 +10,8 @@ set -euo pipefail
 build=$(cd "${1:?usage: package.sh BUILD_DIR [EMULATOR...]}" && pwd -P)
 shift
 emulator=("$@")
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
-skip() {
-  [ "${LSEDGE_IT_NO_SKIP:-0}" != 1 ] || fail "cannot run here (LSEDGE_IT_NO_SKIP=1): $*"
-  echo "SKIP: $*" >&2
-  exit 77
-}
+# shellcheck disable=SC1091
+. "$(dirname "$0")/../verdict.sh"  # fail, skip
 work=$(mktemp -d "${TMPDIR:-/tmp}/lsedge-package.XXXXXX")
 cleanup() {
   umount "$work/root/proc" 2>/dev/null || true

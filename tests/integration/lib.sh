@@ -20,19 +20,8 @@ cd "$work"
 PAT=$(cat "$LSEDGE_TEST_PAT_FILE")
 LEGACY_KEY=$(cat "$LSEDGE_TEST_LEGACY_KEY_FILE")
 
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
-
-# skip REASON: the machine does not give this test something it needs (a privilege, a kernel
-# feature); exit 77 is ctest's skip (SKIP_RETURN_CODE), reported with REASON. A machine that
-# must run everything (CI, as root) sets LSEDGE_IT_NO_SKIP=1 and a skip fails instead.
-skip() {
-  [ "${LSEDGE_IT_NO_SKIP:-0}" != 1 ] || fail "cannot run here (LSEDGE_IT_NO_SKIP=1): $*"
-  echo "SKIP: $*" >&2
-  exit 77
-}
+# shellcheck disable=SC1091
+. "$here/../verdict.sh"  # fail, skip
 # need_mount_namespace: skips unless a private mount namespace with a tmpfs in it can be made
 # (unshare -m, then mount: root, and not in a container or chroot that refuses them).
 need_mount_namespace() {
