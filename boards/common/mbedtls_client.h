@@ -103,6 +103,8 @@
 #define MBEDTLS_X509_CRT_PARSE_C
 #define MBEDTLS_X509_RSASSA_PSS_SUPPORT
 #define MBEDTLS_X509_TRUSTED_CERTIFICATE_CALLBACK
+// No certificate printing and no OID descriptions; lsedge words the verify failures itself.
+#define MBEDTLS_X509_REMOVE_INFO
 
 // TLS: client over streams only (no DTLS, no server, no renegotiation, no debug output: debug
 // levels >= 3 print key material).

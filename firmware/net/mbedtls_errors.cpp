@@ -46,6 +46,39 @@ void append_code_text(Error& error, int code) {
   }
 }
 
+// Our words for one verify flag the chain branches below do not name; "" for any other
+// (MBEDTLS_X509_REMOVE_INFO leaves out Mbed TLS's texts, and with them every OID description).
+std::string_view verify_flag_text(uint32_t flag) {
+  switch (flag) {
+    case MBEDTLS_X509_BADCERT_REVOKED:
+      return "the certificate is revoked (listed on a CRL)";
+    case MBEDTLS_X509_BADCERT_MISSING:
+      return "the server sent no certificate";
+    case MBEDTLS_X509_BADCERT_KEY_USAGE:
+    case MBEDTLS_X509_BADCERT_EXT_KEY_USAGE:
+    case MBEDTLS_X509_BADCERT_NS_CERT_TYPE:
+      return "the certificate is not meant for a TLS server (key usage)";
+    case MBEDTLS_X509_BADCERT_BAD_MD:
+      return "the certificate is signed with an unacceptable hash";
+    case MBEDTLS_X509_BADCERT_BAD_PK:
+      return "the certificate's public key algorithm is not accepted";
+    case MBEDTLS_X509_BADCERT_BAD_KEY:
+      return "the certificate's key is too small or on a curve not accepted";
+    default:
+      return {};
+  }
+}
+
+// The first (lowest) flag that has a text.
+std::string_view other_verify_reason(uint32_t flags) {
+  for (uint32_t flag = 1; flag != 0; flag <<= 1U) {
+    if ((flags & flag) != 0 && !verify_flag_text(flag).empty()) {
+      return verify_flag_text(flag);
+    }
+  }
+  return "rejected";
+}
+
 // Chain problems come first: an untrusted certificate's other properties mean nothing.
 Error verify_error(int code, const TlsErrorContext& context) {
   const uint32_t flags = context.verify_flags;
@@ -70,15 +103,8 @@ Error verify_error(int code, const TlsErrorContext& context) {
                  "the SHA-256 of the server's public key differs from the configured pin; "
                  "update the pin if the server's key was changed");
   } else {
-    // Revoked, wrong key usage, a weak hash or key: name Mbed TLS's first reason.
-    char info[128];
-    const int n = mbedtls_x509_crt_verify_info(info, sizeof(info), "", flags);
-    std::string_view reason =
-        n > 0 ? std::string_view(info, std::strlen(info)) : std::string_view("rejected");
-    const size_t end_of_line = reason.find('\n');
-    if (end_of_line != std::string_view::npos) {
-      reason = reason.substr(0, end_of_line);
-    }
+    // Revoked, wrong key usage, a weak hash or key.
+    const std::string_view reason = other_verify_reason(flags);
     error = make(Status::TlsHandshakeFailed, context, "certificate verification failed: ");
     error.detail.append_truncated(reason);
   }

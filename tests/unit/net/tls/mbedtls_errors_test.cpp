@@ -73,6 +73,23 @@ TEST(TlsError, OtherVerifyFailuresNameMbedTlsReason) {
   EXPECT_FALSE(contains(e, "\n"));
 }
 
+TEST(TlsError, TheLowestFlagWithAReasonIsNamed) {
+  // REVOKED (0x02) is below KEY_USAGE (0x0800); SKIP_VERIFY (0x80) has no text of its own.
+  const Error revoked =
+      tls_error(MBEDTLS_ERR_X509_CERT_VERIFY_FAILED,
+                handshake_context(MBEDTLS_X509_BADCERT_SKIP_VERIFY |
+                                  MBEDTLS_X509_BADCERT_KEY_USAGE | MBEDTLS_X509_BADCERT_REVOKED));
+  EXPECT_TRUE(contains(revoked, "certificate verification failed: the certificate is revoked"))
+      << revoked.detail.view();
+  const Error usage = tls_error(MBEDTLS_ERR_X509_CERT_VERIFY_FAILED,
+                                handshake_context(MBEDTLS_X509_BADCERT_EXT_KEY_USAGE));
+  EXPECT_TRUE(contains(usage, "not meant for a TLS server")) << usage.detail.view();
+  const Error unnamed = tls_error(MBEDTLS_ERR_X509_CERT_VERIFY_FAILED,
+                                  handshake_context(MBEDTLS_X509_BADCRL_EXPIRED));
+  EXPECT_TRUE(contains(unnamed, "certificate verification failed: rejected"))
+      << unnamed.detail.view();
+}
+
 TEST(TlsError, TimeoutsSayWhatTimedOut) {
   const Error handshake = tls_error(MBEDTLS_ERR_SSL_TIMEOUT, handshake_context());
   EXPECT_EQ(handshake.status, Status::Timeout);
