@@ -160,14 +160,32 @@ LogLevel level_for(int verbosity) {
   return kLevels[verbosity < 2 ? verbosity : 2];
 }
 
-struct Command {
-  std::string_view name;
-  CommandFn run;
-};
-constexpr Command kCommands[] = {
-    {"title", cmd_title}, {"project", cmd_project}, {"import", cmd_import}, {"upload", cmd_upload},
-    {"spool", cmd_spool}, {"run", cmd_run},         {"whoami", cmd_whoami}, {"check", cmd_check},
-};
+// The command's function, or nullptr. Code, not a table: a table's function pointers would each
+// need a relocation at start-up.
+CommandFn find_command(std::string_view name) {
+  if (name == "title") {
+    return cmd_title;
+  }
+  if (name == "project") {
+    return cmd_project;
+  }
+  if (name == "import") {
+    return cmd_import;
+  }
+  if (name == "upload") {
+    return cmd_upload;
+  }
+  if (name == "spool") {
+    return cmd_spool;
+  }
+  if (name == "run") {
+    return cmd_run;
+  }
+  if (name == "whoami") {
+    return cmd_whoami;
+  }
+  return name == "check" ? cmd_check : nullptr;
+}
 
 // Drops lines below the level chosen with -v/-q before they reach the platform's sink.
 class LevelFilterSink final : public LogSink {
@@ -261,13 +279,12 @@ int run_cli(int argc, const char* const* argv, PlatformServices& platform) {
   JsonLogSink json_log(platform.log, platform.console);
   LevelFilterSink sink(options.json ? static_cast<LogSink&>(json_log) : platform.log,
                        level_for(options.verbosity));
-  for (const Command& command : kCommands) {
-    if (command.name == options.command) {
-      const Outcome outcome = command.run(options, platform, sink, reporter);
-      return outcome.ok() ? 0 : reporter.fail(outcome.error());
-    }
+  const CommandFn run = find_command(options.command);
+  if (run == nullptr) {
+    return reporter.fail(usage_error("unknown command ", options.command));
   }
-  return reporter.fail(usage_error("unknown command ", options.command));
+  const Outcome outcome = run(options, platform, sink, reporter);
+  return outcome.ok() ? 0 : reporter.fail(outcome.error());
 }
 
 }  // namespace lsedge::app

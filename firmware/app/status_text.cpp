@@ -1,5 +1,7 @@
 #include "firmware/app/status_text.h"
 
+#include "firmware/core/packed_strings.h"
+
 namespace lsedge::app {
 namespace {
 
@@ -9,7 +11,7 @@ struct StatusText {
 };
 
 // One row per Status, in enum order (checked below): what happened and what to do about it here,
-// naming this program's settings and commands.
+// naming this program's settings and commands. Read at compile time only (kPacked is kept).
 constexpr StatusText kMessages[] = {
     {Status::Ok, "success"},
     {Status::InvalidArgument,
@@ -133,10 +135,13 @@ constexpr StatusText kMessages[] = {
 static_assert(rows_cover_statuses_in_order(kMessages),
               "kMessages: one row per Status, in enum order");
 
+constexpr auto kPacked =
+    pack_strings<packed_bytes(kMessages, &StatusText::message)>(kMessages, &StatusText::message);
+
 }  // namespace
 
 const char* status_message(Status status) {
-  return status_row(kMessages, status).message;
+  return kPacked.c_str(status_index(status));
 }
 
 std::string_view file_problem(Status status) {

@@ -12,10 +12,10 @@ namespace lsedge {
 
 namespace http_date_detail {
 
-// Three-letter names, compared case-sensitively as RFC 9110 requires.
-inline constexpr std::string_view kMonths[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-inline constexpr std::string_view kWeekdays[7] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+// Three-letter names, compared case-sensitively as RFC 9110 requires. One string each, not a
+// table of pointers (each would be a relocation in a position-independent executable).
+inline constexpr std::string_view kMonths = "JanFebMarAprMayJunJulAugSepOctNovDec";
+inline constexpr std::string_view kWeekdays = "SunMonTueWedThuFriSat";
 
 // A fixed-width run of digits at `at`, or -1.
 constexpr int64_t digits(std::string_view text, size_t at, size_t count) {
@@ -36,7 +36,7 @@ constexpr int64_t digits(std::string_view text, size_t at, size_t count) {
 // 1..12, or 0.
 constexpr int month_number(std::string_view name) {
   for (int i = 0; i < 12; ++i) {
-    if (kMonths[i] == name) {
+    if (kMonths.substr(static_cast<size_t>(i) * 3, 3) == name) {
       return i + 1;
     }
   }
@@ -46,7 +46,7 @@ constexpr int month_number(std::string_view name) {
 // 0 (Sunday)..6, or -1.
 constexpr int weekday_number(std::string_view name) {
   for (int i = 0; i < 7; ++i) {
-    if (kWeekdays[i] == name) {
+    if (kWeekdays.substr(static_cast<size_t>(i) * 3, 3) == name) {
       return i;
     }
   }

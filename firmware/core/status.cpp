@@ -1,5 +1,9 @@
 #include "firmware/core/status.h"
 
+#include <iterator>
+
+#include "firmware/core/packed_strings.h"
+
 namespace lsedge {
 namespace {
 
@@ -9,7 +13,8 @@ struct StatusInfo {
   StatusClass cls;
 };
 
-// One row per Status, in enum order (checked by a static_assert below and a unit test).
+// One row per Status, in enum order (checked by a static_assert below and a unit test). Read at
+// compile time only: what the program keeps is kNames and kClasses.
 constexpr StatusInfo kTable[] = {
     {Status::Ok, "ok", StatusClass::Ok},
     {Status::InvalidArgument, "invalid_argument", StatusClass::CallerBug},
@@ -71,17 +76,26 @@ constexpr StatusInfo kTable[] = {
 
 static_assert(rows_cover_statuses_in_order(kTable), "kTable: one row per Status, in enum order");
 
-const StatusInfo& info(Status status) {
-  return status_row(kTable, status);
-}
+constexpr auto kNames =
+    pack_strings<packed_bytes(kTable, &StatusInfo::name)>(kTable, &StatusInfo::name);
+
+struct Classes {
+  StatusClass of[std::size(kTable)] = {};
+  constexpr Classes() {
+    for (size_t i = 0; i < std::size(kTable); ++i) {
+      of[i] = kTable[i].cls;
+    }
+  }
+};
+constexpr Classes kClasses;
 
 }  // namespace
 
 const char* status_name(Status status) {
-  return info(status).name;
+  return kNames.c_str(status_index(status));
 }
 StatusClass status_class(Status status) {
-  return info(status).cls;
+  return kClasses.of[status_index(status)];
 }
 
 }  // namespace lsedge

@@ -111,11 +111,13 @@ constexpr bool rows_cover_statuses_in_order(const Row (&rows)[N]) {
   }
   return true;
 }
-// The row of `status`; an out-of-range value (a corrupted byte) reads as InvalidArgument's row.
-template <class Row, size_t N>
-[[nodiscard]] constexpr const Row& status_row(const Row (&rows)[N], Status status) {
+// The row of `status` in such a table; an out-of-range value (a corrupted byte) reads as
+// InvalidArgument's row.
+[[nodiscard]] constexpr size_t status_index(Status status) {
   const auto index = static_cast<size_t>(status);
-  return rows[index < N ? index : static_cast<size_t>(Status::InvalidArgument)];
+  return index < static_cast<size_t>(Status::kCount_)
+             ? index
+             : static_cast<size_t>(Status::InvalidArgument);
 }
 
 }  // namespace lsedge

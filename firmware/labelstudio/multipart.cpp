@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "firmware/core/packed_strings.h"
 #include "firmware/core/utf8.h"
 
 namespace lsedge::labelstudio {
@@ -86,6 +87,11 @@ constexpr MediaType kMediaTypes[] = {
     {"mp4", "video/mp4"},       {"webm", "video/webm"},   {"webp", "image/webp"},
     {"pdf", "application/pdf"},
 };
+// What the program keeps of kMediaTypes (read at compile time only): packed, no pointers.
+constexpr auto kExtensions = pack_strings<packed_bytes(kMediaTypes, &MediaType::extension)>(
+    kMediaTypes, &MediaType::extension);
+constexpr auto kTypes =
+    pack_strings<packed_bytes(kMediaTypes, &MediaType::type)>(kMediaTypes, &MediaType::type);
 
 // The extension as Python's os.path.splitext sees it (leading dots belong to the name), without
 // its dot; empty when there is none.
@@ -99,14 +105,14 @@ std::string_view extension_of(std::string_view filename) {
   return name.substr(dot + 1);
 }
 
-const MediaType* find_media(std::string_view filename) {
+// The row of the file's media type, or kExtensions.size() when Label Studio refuses it.
+size_t find_media(std::string_view filename) {
   const std::string_view extension = extension_of(filename);
-  for (const MediaType& media : kMediaTypes) {
-    if (equals_lower(extension, media.extension)) {
-      return &media;
-    }
+  size_t row = 0;
+  while (row < kExtensions.size() && !equals_lower(extension, kExtensions[row])) {
+    ++row;
   }
-  return nullptr;
+  return row;
 }
 
 }  // namespace
@@ -128,12 +134,12 @@ Outcome make_multipart_boundary(hal::Entropy& entropy, MultipartBoundary& out) {
 }
 
 std::string_view media_type_for(std::string_view filename) {
-  const MediaType* media = find_media(filename);
-  return media != nullptr ? media->type : "application/octet-stream";
+  const size_t row = find_media(filename);
+  return row < kTypes.size() ? kTypes[row] : "application/octet-stream";
 }
 
 Outcome check_importable(std::string_view filename) {
-  if (find_media(filename) != nullptr) {
+  if (find_media(filename) < kExtensions.size()) {
     return {};
   }
   const std::string_view extension = extension_of(filename);
@@ -146,9 +152,9 @@ Outcome check_importable(std::string_view filename) {
     error.detail.append_truncated("' files");
   }
   error.detail.append_truncated("; it takes");
-  for (const MediaType& media : kMediaTypes) {
+  for (size_t row = 0; row < kExtensions.size(); ++row) {
     error.detail.append_truncated(" .");
-    error.detail.append_truncated(media.extension);
+    error.detail.append_truncated(kExtensions[row]);
   }
   return error;
 }
