@@ -1,7 +1,7 @@
 # Debian packages (`cpack` in a firmware build directory; docs: README "Install on a gateway"):
 # the runtime package `lsedge` from the `runtime` install component. Its Depends are what
-# dpkg-shlibdeps finds the binary needs (libc6, libstdc++6, libgcc-s1 with their minimum
-# versions) plus systemd's sysusers and tmpfiles, which the maintainer scripts run.
+# dpkg-shlibdeps finds the binary needs (libc6 and its minimum version: the shipped binary loads
+# no C++ runtime library, platform/linux/cxx_runtime.cpp) plus systemd's sysusers and tmpfiles, which the maintainer scripts run.
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
   set(lsedge_deb_arch amd64)
 elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64)$")

@@ -31,7 +31,7 @@ packages=(
   # the gateways' own -dev packages, through Debian multiarch (linked by the cross-built tests),
   # and their runtime libraries (dpkg-shlibdeps reads them for the .deb's Depends)
   libgtest-dev:arm64 libgtest-dev:armhf
-  libc6:arm64 libstdc++6:arm64 libgcc-s1:arm64 libc6:armhf libstdc++6:armhf libgcc-s1:armhf
+  libc6:arm64 libc6:armhf
   # the package test (tests/install/package.sh): a fresh Debian 12 root
   debootstrap file
 )

@@ -33,7 +33,7 @@ esac
 [ "$(field Package)" = lsedge ] || fail "package name $(field Package)"
 depends=$(field Depends)
 grep -Eq 'libc6 \(>= 2\.[0-9]+\)' <<<"$depends" || fail "Depends has no minimum glibc: $depends"
-grep -q 'libstdc++6' <<<"$depends" || fail "Depends lacks libstdc++6: $depends"
+! grep -Eq "libstdc\+\+6|libgcc-s1" <<<"$depends" || fail "Depends names the C++ runtime lsedge no longer loads: $depends"
 grep -q 'systemd | systemd-standalone-sysusers' <<<"$depends" || fail "Depends lacks sysusers: $depends"
 
 # Contents: every file in its place with its mode, the binary stripped, the settings a conffile.
