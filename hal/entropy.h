@@ -9,9 +9,13 @@ namespace lsedge::hal {
 // Thread-safety: implementations must be safe to call from any thread.
 class Entropy {
  public:
-  virtual ~Entropy() = default;
   // Fills all of `out`, or returns EntropyFailure.
   [[nodiscard]] virtual Status fill(lsedge::ByteSpan out) = 0;
+
+ protected:
+  // Not virtual: nothing is destroyed through this interface (no heap), so an
+  // implementation's vtable carries no deleting destructor.
+  ~Entropy() = default;
 };
 
 }  // namespace lsedge::hal

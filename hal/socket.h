@@ -20,7 +20,6 @@ namespace lsedge::hal {
 // Thread-safety: one thread at a time.
 class Socket {
  public:
-  virtual ~Socket() = default;
   // Resolves `host` and connects to the first address that answers, before `deadline`.
   [[nodiscard]] virtual Outcome connect(std::string_view host, uint16_t port,
                                         lsedge::Deadline deadline) = 0;
@@ -33,6 +32,11 @@ class Socket {
   [[nodiscard]] virtual bool idle_connection_broken() = 0;
   virtual void close() = 0;
   [[nodiscard]] virtual bool is_open() const = 0;
+
+ protected:
+  // Not virtual: nothing is destroyed through this interface (no heap), so an
+  // implementation's vtable carries no deleting destructor.
+  ~Socket() = default;
 };
 
 }  // namespace lsedge::hal

@@ -63,8 +63,6 @@ struct DirectoryEntry {
 // Thread-safety: implementations must be safe to call from any thread.
 class Storage {
  public:
-  virtual ~Storage() = default;
-
   // Reads the whole file into `buffer`; BufferTooSmall if it does not fit.
   [[nodiscard]] virtual Result<size_t> read_file(std::string_view path,
                                                  lsedge::ByteSpan buffer) = 0;
@@ -116,6 +114,11 @@ class Storage {
   // open file holds the lock. Wait: blocks until it is free. close() releases it; so does the
   // process's death, so a crash never leaves a spool locked.
   [[nodiscard]] virtual Result<FileHandle> lock_file(std::string_view path, LockWait wait) = 0;
+
+ protected:
+  // Not virtual: nothing is destroyed through this interface (no heap), so an
+  // implementation's vtable carries no deleting destructor.
+  ~Storage() = default;
 };
 
 // Closes a file on every way out of a scope. Thread-safety: as the file it holds.

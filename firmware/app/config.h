@@ -33,8 +33,12 @@ inline constexpr uint32_t kMaxImportTimeoutS = 86400;
 // until load_config returns. Thread-safety: implementations decide; load_config only reads.
 class EnvLookup {
  public:
-  virtual ~EnvLookup() = default;
   [[nodiscard]] virtual std::optional<std::string_view> get(std::string_view key) const = 0;
+
+ protected:
+  // Not virtual: nothing is destroyed through this interface (no heap), so an
+  // implementation's vtable carries no deleting destructor.
+  ~EnvLookup() = default;
 };
 
 // Values from the command line; they win over the environment and the .env file, and errors

@@ -8,10 +8,14 @@ namespace lsedge::app {
 // Thread-safety: implementations must accept writes from the CLI thread; one writer at a time.
 class Console {
  public:
-  virtual ~Console() = default;
   virtual void out(std::string_view text) = 0;
   virtual void err(std::string_view text) = 0;
   [[nodiscard]] virtual bool err_is_terminal() const = 0;
+
+ protected:
+  // Not virtual: nothing is destroyed through this interface (no heap), so an
+  // implementation's vtable carries no deleting destructor.
+  ~Console() = default;
 };
 
 }  // namespace lsedge::app

@@ -12,7 +12,6 @@ namespace lsedge::app {
 // the last one wins when the visitor overwrites). Thread-safety: used by one parse at a time.
 class DotenvVisitor {
  public:
-  virtual ~DotenvVisitor() = default;
   // Whether on_entry wants this key. The values of unwanted keys are still checked for syntax
   // but never unescaped, so a long unrelated value needs no scratch space.
   [[nodiscard]] virtual bool wants(std::string_view key) const {
@@ -22,6 +21,11 @@ class DotenvVisitor {
   // `value` is valid only during the call: it may point into the scratch buffer. A failure
   // stops the parse and is returned by parse_dotenv unchanged.
   [[nodiscard]] virtual Outcome on_entry(std::string_view key, std::string_view value) = 0;
+
+ protected:
+  // Not virtual: nothing is destroyed through this interface (no heap), so an
+  // implementation's vtable carries no deleting destructor.
+  ~DotenvVisitor() = default;
 };
 
 // Parses .env text:

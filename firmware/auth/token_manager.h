@@ -31,11 +31,15 @@ inline constexpr size_t kAuthHeaderCapacity = LSEDGE_TOKEN_CAPACITY + 7;
 // Thread-safety: each thread passes its own exchanger; a call runs on the calling thread.
 class RefreshExchanger {
  public:
-  virtual ~RefreshExchanger() = default;
   [[nodiscard]] virtual Outcome exchange(std::string_view pat,
                                          SecretString<LSEDGE_TOKEN_CAPACITY>& access_out,
                                          std::optional<int64_t>& server_now_out,
                                          Deadline deadline) = 0;
+
+ protected:
+  // Not virtual: nothing is destroyed through this interface (no heap), so an
+  // implementation's vtable carries no deleting destructor.
+  ~RefreshExchanger() = default;
 };
 
 // Where an access token's lifetime came from. Thread-safety: plain value.

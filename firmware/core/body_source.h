@@ -17,13 +17,17 @@ namespace lsedge {
 // Thread-safety: one thread at a time (the one executing the request).
 class BodySource {
  public:
-  virtual ~BodySource() = default;
   // Copies the next bytes into `out` (at most out.size()); 0 means the end of the body.
   [[nodiscard]] virtual Result<size_t> read(ByteSpan out) = 0;
   // Goes back to the first byte, for a resend (a new connection, or after a token refresh).
   [[nodiscard]] virtual Outcome rewind() = 0;
   // The exact number of bytes read() produces from the start to the end.
   [[nodiscard]] virtual uint64_t size() const = 0;
+
+ protected:
+  // Not virtual: nothing is destroyed through this interface (no heap), so an
+  // implementation's vtable carries no deleting destructor.
+  ~BodySource() = default;
 };
 
 }  // namespace lsedge

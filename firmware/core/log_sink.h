@@ -28,9 +28,13 @@ enum class LogLevel : uint8_t { Error = 0, Warn = 1, Info = 2, Debug = 3 };
 // has no implicit text view. Thread-safety: implementations must accept concurrent writes.
 class LogSink {
  public:
-  virtual ~LogSink() = default;
   [[nodiscard]] virtual bool enabled(LogLevel level) const = 0;
   virtual void write(LogLevel level, std::string_view component, std::string_view message) = 0;
+
+ protected:
+  // Not virtual: nothing is destroyed through this interface (no heap), so an
+  // implementation's vtable carries no deleting destructor.
+  ~LogSink() = default;
 };
 
 }  // namespace lsedge

@@ -47,7 +47,7 @@ class MultipartFileSource final : public http::BodySource {
   explicit MultipartFileSource(hal::Storage& storage) : storage_(storage) {}
   MultipartFileSource(const MultipartFileSource&) = delete;
   MultipartFileSource& operator=(const MultipartFileSource&) = delete;
-  ~MultipartFileSource() override { close(); }
+  ~MultipartFileSource() { close(); }
 
   // Lays out the part and opens the file (a source can be opened again; the old file is closed).
   //   InvalidArgument: a field name that is not an HTTP token, a boundary that is empty, longer

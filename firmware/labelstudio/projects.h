@@ -26,8 +26,12 @@ struct Project {
 // result. Thread-safety: called on the listing thread only.
 class ProjectVisitor {
  public:
-  virtual ~ProjectVisitor() = default;
   [[nodiscard]] virtual Outcome on_project(const Project& project) = 0;
+
+ protected:
+  // Not virtual: nothing is destroyed through this interface (no heap), so an
+  // implementation's vtable carries no deleting destructor.
+  ~ProjectVisitor() = default;
 };
 
 // The fields asked for: Label Studio (drf-flex-fields, REST_FLEX_FIELDS = {'FIELDS_PARAM':
@@ -82,7 +86,7 @@ class ProjectBodySource final : public http::BodySource {
   ProjectBodySource() = default;
   ProjectBodySource(const ProjectBodySource&) = delete;
   ProjectBodySource& operator=(const ProjectBodySource&) = delete;
-  ~ProjectBodySource() override { close(); }
+  ~ProjectBodySource() { close(); }
 
   // Lays out the body for `title` (already formatted) and the spec's config and description.
   // Errors: InvalidUtf8 naming the part and the byte offset; the Storage's (FileNotFound,

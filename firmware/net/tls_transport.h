@@ -63,7 +63,7 @@ class TlsTransport final : public Transport {
   // The references must outlive the transport. Deadlines passed in are read on `clock`.
   TlsTransport(hal::Socket& socket, hal::Entropy& entropy, const hal::MonotonicClock& clock,
                Logger log);
-  ~TlsTransport() override;
+  ~TlsTransport();
   TlsTransport(const TlsTransport&) = delete;
   TlsTransport& operator=(const TlsTransport&) = delete;
 

@@ -19,7 +19,6 @@ namespace lsedge::net {
 // Thread-safety: one thread at a time.
 class Transport {
  public:
-  virtual ~Transport() = default;
   [[nodiscard]] virtual Outcome connect(std::string_view host, uint16_t port,
                                         Deadline deadline) = 0;
   [[nodiscard]] virtual Result<size_t> send(ConstByteSpan data, Deadline deadline) = 0;
@@ -29,6 +28,11 @@ class Transport {
   [[nodiscard]] virtual bool idle_connection_broken() = 0;
   virtual void close() = 0;
   [[nodiscard]] virtual bool is_open() const = 0;
+
+ protected:
+  // Not virtual: nothing is destroyed through this interface (no heap), so an
+  // implementation's vtable carries no deleting destructor.
+  ~Transport() = default;
 };
 
 }  // namespace lsedge::net

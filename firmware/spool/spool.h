@@ -78,7 +78,6 @@ struct SpoolEntry {
 class SplitPlan {
  public:
   static constexpr uint32_t kRejectTask = 0xFFFFFFFFu;
-  virtual ~SplitPlan() = default;
   // Parts replace the entry in the queue in this order (empty parts are left out).
   [[nodiscard]] virtual uint32_t part_count() const = 0;
   // For task `index` (0-based, in the entry's order): its part (< part_count()) or kRejectTask.
@@ -86,6 +85,11 @@ class SplitPlan {
   // The server's message for a rejected task, written to its reason file. The view must stay
   // valid until the next reason() call.
   [[nodiscard]] virtual std::string_view reason(uint64_t index) const = 0;
+
+ protected:
+  // Not virtual: nothing is destroyed through this interface (no heap), so an
+  // implementation's vtable carries no deleting destructor.
+  ~SplitPlan() = default;
 };
 
 // Thread-safety: a value type.

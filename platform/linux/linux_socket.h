@@ -29,7 +29,7 @@ namespace lsedge::platform {
 class LinuxSocket final : public hal::Socket {
  public:
   explicit LinuxSocket(const hal::MonotonicClock& clock) : clock_(clock) {}
-  ~LinuxSocket() override { close(); }
+  ~LinuxSocket() { close(); }
   LinuxSocket(const LinuxSocket&) = delete;
   LinuxSocket& operator=(const LinuxSocket&) = delete;
 

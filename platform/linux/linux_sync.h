@@ -15,7 +15,7 @@ class LinuxConditionVariable;
 class LinuxMutex final : public hal::Mutex {
  public:
   LinuxMutex() = default;
-  ~LinuxMutex() override;
+  ~LinuxMutex();
   LinuxMutex(const LinuxMutex&) = delete;
   LinuxMutex& operator=(const LinuxMutex&) = delete;
 
@@ -33,7 +33,7 @@ class LinuxMutex final : public hal::Mutex {
 class LinuxConditionVariable final : public hal::ConditionVariable {
  public:
   explicit LinuxConditionVariable(LinuxMutex& mutex);
-  ~LinuxConditionVariable() override;
+  ~LinuxConditionVariable();
   LinuxConditionVariable(const LinuxConditionVariable&) = delete;
   LinuxConditionVariable& operator=(const LinuxConditionVariable&) = delete;
 
