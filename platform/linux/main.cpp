@@ -84,6 +84,20 @@ class SignalStop final : public lsedge::app::StopSignal {
   bool requested() const override { return g_stop_requested.load(); }
 };
 
+// Everything main() gives the application, in static storage.
+struct Platform {
+  lsedge::platform::LinuxClock clock{&g_stop_requested};
+  lsedge::platform::LinuxEntropy entropy;
+  lsedge::platform::LinuxSocket socket{clock};
+  lsedge::platform::StderrLogSink log{clock, lsedge::LogLevel::Debug};
+  lsedge::platform::LinuxMutex token_mutex;
+  lsedge::platform::LinuxConditionVariable token_condition{token_mutex};
+  lsedge::platform::LinuxStorage storage;
+  ProcessEnvironment environment;
+  StdioConsole console;
+  SignalStop stop;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -95,19 +109,13 @@ int main(int argc, char** argv) {
   (void)::setrlimit(RLIMIT_CORE, &no_core);
   (void)::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
-  static lsedge::platform::LinuxClock clock(&g_stop_requested);
-  static lsedge::platform::LinuxEntropy entropy;
-  static lsedge::platform::LinuxSocket socket(clock);
-  static lsedge::platform::StderrLogSink log(clock, lsedge::LogLevel::Debug);
-  static lsedge::platform::LinuxMutex token_mutex;
-  static lsedge::platform::LinuxConditionVariable token_condition(token_mutex);
-  static lsedge::platform::LinuxStorage storage;
-  static ProcessEnvironment environment;
-  static StdioConsole console;
-  static SignalStop stop;
-
-  lsedge::app::PlatformServices services{
-      clock,           entropy, socket,      log,     token_mutex,
-      token_condition, storage, environment, console, stop};
+  // One static object (built on first use, in this order; destroyed at exit in reverse): one
+  // initialisation guard instead of one per member.
+  static Platform platform;
+  lsedge::app::PlatformServices services{platform.clock,       platform.entropy,
+                                         platform.socket,      platform.log,
+                                         platform.token_mutex, platform.token_condition,
+                                         platform.storage,     platform.environment,
+                                         platform.console,     platform.stop};
   return lsedge::app::run_cli(argc, const_cast<const char* const*>(argv), services);
 }
