@@ -240,6 +240,39 @@ void Reporter::spool_added(const spool::SpoolAddResult& added) {
                    .view());
 }
 
+void Reporter::rejected_entry(const spool::RejectedEntry& entry) {
+  if (json_) {
+    return json_line()
+        .str("name", entry.name)
+        .unum("tasks", entry.tasks)
+        .unum("bytes", entry.bytes)
+        .str("reason", entry.reason)
+        .send(console_, false);
+  }
+  console_.out((Text() << entry.name << "  " << entry.tasks
+                       << (entry.tasks == 1 ? " task, " : " tasks, ") << entry.bytes << " B  "
+                       << entry.reason << "\n")
+                   .view());
+}
+
+void Reporter::requeued(const spool::RequeueResult& result) {
+  if (json_) {
+    return json_line()
+        .unum("entries", result.entries)
+        .unum("tasks", result.tasks)
+        .unum("sequence", result.sequence)
+        .send(console_, false);
+  }
+  if (result.entries == 0) {
+    console_.out("nothing to requeue: rejected/ holds no entries\n");
+    return;
+  }
+  console_.out((Text() << "requeued " << result.tasks << " tasks in " << result.entries
+                       << (result.entries == 1 ? " entry (group " : " entries (group ")
+                       << result.sequence << ")\n")
+                   .view());
+}
+
 void Reporter::run_queue(std::string_view event, const spool::SpoolCounts& counts,
                          const RunTotals& totals) {
   if (json_) {

@@ -47,6 +47,9 @@ class Reporter {
   void import_progress_end();
   void uploaded(std::string_view path, const labelstudio::ImportResult& result);
   void spool_added(const spool::SpoolAddResult& added);
+  // `spool rejected list`: one line per entry; `spool rejected requeue`: what was moved back.
+  void rejected_entry(const spool::RejectedEntry& entry);
+  void requeued(const spool::RequeueResult& result);
 
   // lsedge run's events. `event`: started, drained, stopped or failed.
   void run_queue(std::string_view event, const spool::SpoolCounts& counts, const RunTotals& totals);

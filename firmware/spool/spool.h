@@ -110,6 +110,31 @@ struct SpoolAddResult {
   taskfile::TaskFileFormat format = taskfile::TaskFileFormat::JsonArray;
 };
 
+// One file in rejected/, for list_rejected(). Thread-safety: a value type; its views are valid
+// during the visitor's call only.
+struct RejectedEntry {
+  std::string_view name;  // its file name in rejected/ ("<SEQ>-<STEM>.json", "...item<K>.json")
+  uint64_t tasks = 0;
+  uint64_t bytes = 0;
+  std::string_view reason;  // the first line of its reason file (truncated); empty if none
+};
+
+// Receives list_rejected()'s entries. Thread-safety: called on list_rejected()'s thread.
+class RejectedVisitor {
+ public:
+  virtual void on_rejected(const RejectedEntry& entry) = 0;
+
+ protected:
+  ~RejectedVisitor() = default;
+};
+
+// Thread-safety: a value type.
+struct RequeueResult {
+  uint64_t sequence = 0;  // the first group the entries went to (0: nothing was requeued)
+  uint64_t entries = 0;
+  uint64_t tasks = 0;
+};
+
 class Spool {
  public:
   // Producer: `spool add` (no recovery, so concurrent adders never disturb each other).
@@ -194,6 +219,16 @@ class Spool {
 
   // Counts by listing the directories (so adds by other processes are included).
   [[nodiscard]] Result<SpoolCounts> counts();
+
+  // rejected/ (issue #13): every entry the server refused (a whole entry, or one task of one),
+  // oldest first. Needs no lock: `run` may be rejecting more meanwhile.
+  [[nodiscard]] Outcome list_rejected(RejectedVisitor& visitor);
+  // Moves the named rejected entries (every one, oldest first, when `names` is empty) back to the
+  // end of the queue as a new group, in that order, and removes their reason files. Each entry is
+  // renamed: at any moment, crash or not, it is in rejected/ or in the queue, never both and
+  // never neither. Works beside a running `run` and concurrent adds. UsageError (nothing moved)
+  // when a name is not a file lsedge put in rejected/.
+  [[nodiscard]] Result<RequeueResult> requeue_rejected(Span<const std::string_view> names);
   [[nodiscard]] std::string_view directory() const { return dir_.view(); }
 
  private:
@@ -250,6 +285,16 @@ class Spool {
   [[nodiscard]] Outcome recover_splits();
   // fill_entry(): import_id (and the outcome it replaces) from the entry's import record.
   [[nodiscard]] Outcome read_import_record(SpoolEntry& entry);
+
+  // requeue_rejected() (spool_rejected.cpp): a new, empty group published in queue/; the next
+  // rejected entry after `after` in name order (empty: none left); one entry moved.
+  [[nodiscard]] Result<uint64_t> publish_empty_group(Path& group_path);
+  [[nodiscard]] Outcome check_rejected_name(std::string_view name);
+  [[nodiscard]] Result<bool> next_rejected(std::string_view after,
+                                           FixedString<hal::kFileNameCapacity>& name,
+                                           uint64_t& tasks);
+  [[nodiscard]] Outcome requeue_one(std::string_view name, uint64_t tasks, RequeueResult& result,
+                                    Path& group_path, uint64_t& batch);
 
   // SPOOLSAFE: moving an entry to rejected/ and the entry check (spool.cpp) ------------------
   // Moves `entry` to rejected/ with `reason` beside it; `why` words the log line.

@@ -4,6 +4,7 @@
 #include <cjson/cJSON.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <map>
@@ -828,6 +829,134 @@ TEST(Spool, TheEntryBodyReadsTheFileAndRewinds) {
   body.close();
   EXPECT_EQ(f.storage.open_handles(), 1u) << "the consumer's lock";
   EXPECT_EQ(f.storage.open_directories(), 0u);
+}
+
+}  // namespace
+}  // namespace lsedge::spool
+
+// --- rejected/: list and requeue (issue #13) --------------------------------------------------
+
+namespace lsedge::spool {
+namespace {
+
+// A spool whose three entries (A 4 tasks, B 3, C 2) the server refused whole.
+void reject_three(Fixture& f) {
+  f.put("a.json", task_file("A", 0, 4));
+  f.put("b.json", task_file("B", 0, 3));
+  f.put("c.json", task_file("C", 0, 2));
+  ASSERT_TRUE(f.spool.open(kDir, Spool::Role::Consumer).ok());
+  for (const char* file : {"/in/a.json", "/in/b.json", "/in/c.json"}) {
+    ASSERT_TRUE(f.spool.add(file).ok());
+  }
+  SpoolEntry entry;
+  while (*f.spool.next(entry)) {
+    ASSERT_TRUE(f.spool.mark_sending(entry).ok());
+    ASSERT_TRUE(f.spool.reject(entry, "refused: " + std::string(entry.group.view())).ok());
+  }
+}
+
+struct Collect final : RejectedVisitor {
+  std::vector<std::string> lines;
+  void on_rejected(const RejectedEntry& e) override {
+    lines.push_back(std::string(e.name) + " " + std::to_string(e.tasks) + " " +
+                    std::to_string(e.bytes) + " " + std::string(e.reason));
+  }
+};
+
+// Every task in rejected/ ("SRC:i"), from the entry files only.
+std::vector<std::string> rejected_tasks(const MemoryStorage& storage) {
+  std::vector<std::string> out;
+  for (const auto& [path, content] : files_under(storage, "rejected")) {
+    if (path.size() > 5 && path.compare(path.size() - 5, 5, ".json") == 0) {
+      const auto tasks = tasks_of(content);
+      out.insert(out.end(), tasks.begin(), tasks.end());
+    }
+  }
+  return out;
+}
+
+TEST(SpoolRejected, ListsEachEntryOldestFirstWithItsTasksSizeAndReason) {
+  Fixture f;
+  reject_three(f);
+  Collect seen;
+  ASSERT_TRUE(f.spool.list_rejected(seen).ok());
+  ASSERT_EQ(seen.lines.size(), 3u);
+  const auto files = files_under(f.storage, "rejected");
+  const std::string a = "00000000000000000001-0000000000-4.json";
+  EXPECT_EQ(seen.lines[0], a + " 4 " + std::to_string(files.at("rejected/" + a).size()) +
+                               " refused: 00000000000000000001");
+  EXPECT_EQ(seen.lines[2].substr(0, 33), "00000000000000000003-0000000000-2");
+}
+
+TEST(SpoolRejected, RequeueAllPutsEveryEntryBackAtTheEndInOrderAndDropsTheReasons) {
+  Fixture f;
+  reject_three(f);
+  f.put("d.json", task_file("D", 0, 1));
+  ASSERT_TRUE(f.spool.add("/in/d.json").ok());
+  auto requeued = f.spool.requeue_rejected({});
+  ASSERT_TRUE(requeued.ok()) << requeued.error().detail.view();
+  EXPECT_EQ(requeued->entries, 3u);
+  EXPECT_EQ(requeued->tasks, 9u);
+  EXPECT_EQ(requeued->sequence, 5u) << "after the add's group 4";
+  EXPECT_TRUE(files_under(f.storage, "rejected").empty());
+  EXPECT_EQ(drain(f.spool, f.storage),
+            concat(concat(concat(ids("D", 0, 1), ids("A", 0, 4)), ids("B", 0, 3)), ids("C", 0, 2)));
+  auto again = f.spool.requeue_rejected({});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->entries, 0u);
+  EXPECT_TRUE(files_under(f.storage, "queue").empty()) << "no empty group is left behind";
+}
+
+TEST(SpoolRejected, RequeueByNameMovesOnlyThoseAndRefusesOtherNamesBeforeMovingAny) {
+  Fixture f;
+  reject_three(f);
+  const std::string_view c = "00000000000000000003-0000000000-2.json";
+  const std::string_view a = "00000000000000000001-0000000000-4.json";
+  const auto before = f.storage.snapshot();
+  for (const std::string_view bad :
+       {std::string_view("00000000000000000003-0000000000-2.reason.txt"),
+        std::string_view("../lsedge-spool"),
+        std::string_view("00000000000000000009-0000000000-1.json")}) {
+    const std::string_view names[] = {c, bad};
+    const auto refused = f.spool.requeue_rejected(Span<const std::string_view>(names, 2));
+    EXPECT_EQ(refused.status(), Status::UsageError) << bad;
+    EXPECT_EQ(f.storage.snapshot(), before) << bad;
+  }
+  const std::string_view names[] = {c, a};
+  auto requeued = f.spool.requeue_rejected(Span<const std::string_view>(names, 2));
+  ASSERT_TRUE(requeued.ok()) << requeued.error().detail.view();
+  EXPECT_EQ(requeued->tasks, 6u);
+  EXPECT_EQ(rejected_tasks(f.storage), ids("B", 0, 3));
+  EXPECT_EQ(drain(f.spool, f.storage), concat(ids("C", 0, 2), ids("A", 0, 4)))
+      << "in the order given";
+}
+
+// Whatever operation a requeue is stopped at, by kill -9 or a power loss, every task is in the
+// queue or in rejected/, exactly once.
+TEST(SpoolRejected, ACrashAtAnyStepOfARequeueLosesAndDuplicatesNothing) {
+  for (const Crash mode : {Crash::ProcessKilled, Crash::PowerLost, Crash::PowerLostTorn}) {
+    int whole = 0;
+    for (uint64_t k = 0;; ++k) {
+      Fixture f;
+      reject_three(f);
+      f.storage.crash_after(k);
+      const bool done = f.spool.requeue_rejected({}).ok();
+      f.storage.restart(mode);
+      Spool consumer(f.storage, f.entropy, Logger(&f.log, "spool"));
+      ASSERT_TRUE(consumer.open(kDir, Spool::Role::Consumer).ok()) << "k=" << k;
+      auto everything = concat(drain(consumer, f.storage), rejected_tasks(f.storage));
+      std::sort(everything.begin(), everything.end());
+      auto want = concat(concat(ids("A", 0, 4), ids("B", 0, 3)), ids("C", 0, 2));
+      std::sort(want.begin(), want.end());
+      EXPECT_EQ(everything, want) << "mode " << static_cast<int>(mode) << " k=" << k;
+      if (done) {  // reported done: durable, whatever the crash
+        EXPECT_TRUE(rejected_tasks(f.storage).empty()) << "mode " << static_cast<int>(mode);
+        ++whole;
+        break;
+      }
+    }
+    EXPECT_EQ(whole, 1);
+  }
 }
 
 }  // namespace

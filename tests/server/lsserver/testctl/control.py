@@ -289,6 +289,21 @@ def project_create(title, label_config_path):
     return project.id
 
 
+def project_config(project_id, label_config_path):
+    """Replaces a project's label config (what an operator does in the UI's Labeling Interface)."""
+    from lsserver.projects.models import Project
+    from lsserver.projects.serializers import ProjectSerializer
+
+    with open(label_config_path, encoding='utf-8') as f:
+        config = f.read()
+    project = Project.objects.get(pk=int(project_id))
+    serializer = ProjectSerializer(project, data={'label_config': config}, partial=True)
+    if not serializer.is_valid():
+        raise KnobError('label config refused: %s' % json.dumps(serializer.errors))
+    serializer.save()
+    return project.id
+
+
 def imports(project_id=None):
     from lsserver.projects.models import ProjectImport
 

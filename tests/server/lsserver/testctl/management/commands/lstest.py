@@ -11,7 +11,7 @@ from lsserver.testctl import control
 
 
 class Command(BaseCommand):
-    help = 'Test-server control: setup | knob NAME VALUE [NAME VALUE ...] | stats | tasks [PROJECT] | imports [PROJECT] | project-create TITLE LABEL_CONFIG_FILE | reset | new-pat [SECONDS] | clear-log'
+    help = 'Test-server control: setup | knob NAME VALUE [NAME VALUE ...] | stats | tasks [PROJECT] | imports [PROJECT] | project-create TITLE LABEL_CONFIG_FILE | project-config PROJECT_ID LABEL_CONFIG_FILE | reset | new-pat [SECONDS] | clear-log'
 
     def add_arguments(self, parser):
         parser.add_argument('action')
@@ -47,6 +47,10 @@ class Command(BaseCommand):
                 if len(rest) != 2:
                     raise CommandError('usage: project-create TITLE LABEL_CONFIG_FILE')
                 self.stdout.write(str(control.project_create(rest[0], rest[1])))
+            elif action == 'project-config':
+                if len(rest) != 2:
+                    raise CommandError('usage: project-config PROJECT_ID LABEL_CONFIG_FILE')
+                self.stdout.write(str(control.project_config(rest[0], rest[1])))
             elif action == 'imports':
                 project = int(rest[0]) if rest else None
                 self.stdout.write(json.dumps(control.imports(project), indent=1))

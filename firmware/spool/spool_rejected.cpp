@@ -1,0 +1,225 @@
+// rejected/: listing what the server refused and putting it back in the queue (issue #13).
+#include <optional>
+
+#include "firmware/spool/spool.h"
+#include "firmware/spool/spool_internal.h"
+
+namespace lsedge::spool {
+
+using namespace detail;  // NOLINT(google-build-using-namespace): the room's own helpers
+
+namespace {
+
+using FileName = FixedString<hal::kFileNameCapacity>;
+
+constexpr std::string_view kItemInfix = ".item";
+constexpr size_t kReasonShown = 240;  // bytes of a reason file list_rejected() reads
+
+// A rejected/ file lsedge makes: "<SEQ>-<STEM>.json" (an entry, the tasks its STEM says) or
+// "<SEQ>-<STEM>.item<K>.json" (task K of one, alone as "[task]"). The tasks it holds, or
+// nothing for any other name (reasons, a user's files).
+std::optional<uint64_t> rejected_tasks(std::string_view name) {
+  if (!parse_rejected_group(name) || !ends_with(name, kEntrySuffix)) {
+    return std::nullopt;
+  }
+  std::string_view stem = name.substr(kSequenceDigits + 1);
+  stem.remove_suffix(kEntrySuffix.size());
+  const size_t item = stem.rfind(kItemInfix);
+  const bool is_item = item != std::string_view::npos;
+  if (is_item && !parse_number(stem.substr(item + kItemInfix.size()))) {
+    return std::nullopt;
+  }
+  EntryName parsed;
+  if (!parse_stem(is_item ? stem.substr(0, item) : stem, parsed)) {
+    return std::nullopt;
+  }
+  return is_item ? 1 : parsed.tasks;
+}
+
+// The reason file's first line, at most kReasonShown bytes of it; empty when there is none.
+std::string_view read_reason(hal::Storage& storage, std::string_view path, Span<uint8_t> buffer) {
+  Result<hal::FileHandle> opened = storage.open_read(path);
+  if (!opened.ok()) {
+    return {};
+  }
+  const hal::ScopedFile file(storage, *opened);
+  const size_t limit = buffer.size() < kReasonShown ? buffer.size() : kReasonShown;
+  const Result<size_t> got = storage.read_at(*opened, 0, ByteSpan(buffer.data(), limit));
+  if (!got.ok()) {
+    return {};
+  }
+  const std::string_view text(reinterpret_cast<const char*>(buffer.data()), *got);
+  return text.substr(0, text.find('\n'));
+}
+
+Outcome reason_path(FixedString<LSEDGE_PATH_CAPACITY>& out, std::string_view rejected,
+                    std::string_view name) {
+  return join(out, rejected, name.substr(0, name.size() - kEntrySuffix.size()), {}, kReasonSuffix);
+}
+
+}  // namespace
+
+Outcome Spool::list_rejected(RejectedVisitor& visitor) {
+  LSEDGE_TRY(require_open());
+  Path rejected;
+  LSEDGE_TRY(join(rejected, dir_.view(), kRejected));
+  FileName name;
+  uint64_t tasks = 0;
+  for (;;) {
+    FileName after;
+    (void)after.assign(name.view());
+    LSEDGE_TRY_ASSIGN(const bool found, next_rejected(after.view(), name, tasks));
+    if (!found) {
+      return {};
+    }
+    Path path;
+    LSEDGE_TRY(join(path, rejected.view(), name.view()));
+    const Result<hal::FileInfo> info = storage_.info(path.view());
+    if (!info.ok()) {
+      continue;  // requeued meanwhile
+    }
+    RejectedEntry entry;
+    entry.name = name.view();
+    entry.tasks = tasks;
+    entry.bytes = info->size;
+    LSEDGE_TRY(reason_path(path, rejected.view(), name.view()));
+    entry.reason = read_reason(storage_, path.view(), Span<uint8_t>(write_chunk_));
+    visitor.on_rejected(entry);
+  }
+}
+
+// The smallest rejected entry name above `after`: one listing per entry, so rejected/ needs no
+// buffer of names (it holds what the server refused: few files).
+Result<bool> Spool::next_rejected(std::string_view after, FileName& name, uint64_t& tasks) {
+  Path rejected;
+  LSEDGE_TRY(join(rejected, dir_.view(), kRejected));
+  hal::DirectoryReader reader(storage_);
+  LSEDGE_TRY(reader.open(rejected.view()));
+  hal::DirectoryEntry listed;
+  bool found = false;
+  while (reader.next(listed)) {
+    const std::string_view candidate = listed.name.view();
+    const std::optional<uint64_t> held = rejected_tasks(candidate);
+    if (listed.is_directory || !held || candidate <= after || (found && candidate >= name.view())) {
+      continue;
+    }
+    (void)name.assign(candidate);
+    tasks = *held;
+    found = true;
+  }
+  LSEDGE_TRY(reader.status());
+  return found;
+}
+
+Result<uint64_t> Spool::publish_empty_group(Path& group_path) {
+  Path claim;
+  Path staging;
+  LSEDGE_TRY(claim_staging(claim, staging));
+  Result<uint64_t> sequence = publish(staging.view());
+  if (!sequence.ok()) {
+    discard_staging(claim.view(), staging.view());
+    return sequence;
+  }
+  (void)storage_.remove(claim.view());  // a leftover claim is garbage the consumer removes
+  Name group;
+  (void)append_padded(group, *sequence, kSequenceDigits);
+  LSEDGE_TRY(join(group_path, dir_.view(), kQueue, group.view()));
+  return sequence;
+}
+
+// One rename from rejected/ into the group, as its next batch. A group is published empty and
+// `run` removes an empty group it comes across (or one it has emptied): then a new group is made
+// and the entry moved there.
+Outcome Spool::requeue_one(std::string_view name, uint64_t tasks, RequeueResult& result,
+                           Path& group_path, uint64_t& batch) {
+  Path rejected;
+  LSEDGE_TRY(join(rejected, dir_.view(), kRejected));
+  Path from;
+  LSEDGE_TRY(join(from, rejected.view(), name));
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    if (group_path.empty()) {
+      LSEDGE_TRY_ASSIGN(const uint64_t sequence, publish_empty_group(group_path));
+      result.sequence = result.sequence == 0 ? sequence : result.sequence;
+      batch = 0;
+    }
+    Name target;
+    (void)append_padded(target, batch, kBatchDigits);
+    if (target.append('-') != Status::Ok || target.append_uint(tasks) != Status::Ok ||
+        target.append(kEntrySuffix) != Status::Ok) {
+      return Error(Status::InvalidArgument, "spool: entry name longer than its capacity");
+    }
+    Path to;
+    LSEDGE_TRY(join(to, group_path.view(), target.view()));
+    const Outcome moved = storage_.rename(from.view(), to.view());
+    if (moved.ok()) {
+      ++batch;
+      ++result.entries;
+      result.tasks += tasks;
+      Path reason;
+      LSEDGE_TRY(reason_path(reason, rejected.view(), name));
+      return unless_gone(storage_.remove(reason.view()));
+    }
+    LSEDGE_TRY_ASSIGN(const bool source_there, storage_.exists(from.view()));
+    if (!is_gone(moved) || !source_there) {
+      return at_path(moved.error(), from.view());  // gone: requeued by another process
+    }
+    (void)storage_.sync_directory(group_path.view());  // the group was removed: a new one
+    group_path.clear();
+  }
+  return Error(Status::FileError, "spool: the new group kept disappearing; try again");
+}
+
+// A name given to requeue_rejected(): a file lsedge put in rejected/, and there.
+Outcome Spool::check_rejected_name(std::string_view name) {
+  Path path;
+  LSEDGE_TRY(join(path, dir_.view(), kRejected, name));
+  const bool named = rejected_tasks(name) && name.find('/') == std::string_view::npos;
+  LSEDGE_TRY_ASSIGN(const bool there, named ? storage_.exists(path.view()) : Result<bool>(false));
+  if (there) {
+    return {};
+  }
+  Error error(Status::UsageError, named ? "no rejected entry " : "not a rejected entry's name: ");
+  error.detail.append_truncated(named ? path.view() : name);
+  return error;
+}
+
+Result<RequeueResult> Spool::requeue_rejected(Span<const std::string_view> names) {
+  LSEDGE_TRY(require_open());
+  for (const std::string_view name : names) {  // every name is checked before anything moves
+    LSEDGE_TRY(check_rejected_name(name));
+  }
+  RequeueResult result;
+  Path group_path;
+  uint64_t batch = 0;
+  FileName name;
+  uint64_t tasks = 0;
+  for (size_t i = 0;; ++i) {
+    if (names.size() != 0) {
+      if (i == names.size()) {
+        break;
+      }
+      (void)name.assign(names[i]);
+      tasks = *rejected_tasks(names[i]);
+    } else {
+      const FileName after = name;
+      LSEDGE_TRY_ASSIGN(const bool found, next_rejected(after.view(), name, tasks));
+      if (!found) {
+        break;
+      }
+    }
+    LSEDGE_TRY(requeue_one(name.view(), tasks, result, group_path, batch));
+  }
+  Path rejected;
+  LSEDGE_TRY(join(rejected, dir_.view(), kRejected));
+  if (!group_path.empty()) {
+    LSEDGE_TRY(unless_gone(storage_.sync_directory(group_path.view())));
+  }
+  LSEDGE_TRY(storage_.sync_directory(rejected.view()));
+  log_.info("requeued %llu rejected entries (%llu tasks) as group %llu",
+            static_cast<unsigned long long>(result.entries),
+            static_cast<unsigned long long>(result.tasks),
+            static_cast<unsigned long long>(result.sequence));
+  return result;
+}
+
+}  // namespace lsedge::spool
