@@ -1,4 +1,5 @@
-// HAL: the monotonic clock. Never the wall clock: gateways often have no RTC.
+// HAL: the monotonic clock, for every deadline and expiry; and the wall clock, only for the times
+// people read (gateways often have no RTC: it may be wrong or jump).
 #pragma once
 
 #include <cstdint>
@@ -17,6 +18,19 @@ class MonotonicClock {
   // Not virtual: nothing is destroyed through this interface (no heap), so an
   // implementation's vtable carries no deleting destructor.
   ~MonotonicClock() = default;
+};
+
+// The calendar time, for what is shown to people (status timestamps, "age" of a queued entry):
+// never for deadlines, expiry or ordering. Thread-safety: safe to call from any thread.
+class WallClock {
+ public:
+  // Seconds since 1970-01-01T00:00:00Z as the device's clock says (1970 on a board without RTC
+  // before its first time sync).
+  [[nodiscard]] virtual int64_t unix_seconds() const = 0;
+
+ protected:
+  // Not virtual: nothing is destroyed through this interface (no heap).
+  ~WallClock() = default;
 };
 
 }  // namespace lsedge::hal

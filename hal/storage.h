@@ -35,6 +35,7 @@ struct FileInfo {
   uint32_t mode = 0;       // permission bits (0777 part of st_mode)
   uint32_t owner_uid = 0;  // the file's owner
   uint64_t size = 0;
+  int64_t modified_unix_seconds = 0;  // last data change by the wall clock (for display only)
 };
 
 // How lock_file() waits. Thread-safety: a value type.

@@ -33,6 +33,12 @@ constexpr std::string_view kUsage =
     "                      upload media files into the project (one task per file)\n"
     "  spool add --spool DIR [--batch-bytes N] FILE\n"
     "                      queue the tasks of FILE in the spool directory DIR (no network)\n"
+    "  spool rejected list --spool DIR | requeue --spool DIR (--all | NAME...)\n"
+    "                      what the server refused, with its reason; put it back in the queue\n"
+    "  status --spool DIR [--prometheus FILE]\n"
+    "                      queued and rejected entries, the oldest one's age, the last upload\n"
+    "                      and the last error (no network); FILE: the same as metrics for\n"
+    "                      node-exporter's textfile collector\n"
     "  run --spool DIR [--project ID] [--once] [--poll-ms MS] [--retry-base-ms MS]\n"
     "      [--retry-cap-ms MS] [--poison-after N] [--import-timeout-s S]\n"
     "                      the uploader: send the spool's entries in order, one import\n"
@@ -183,6 +189,9 @@ CommandFn find_command(std::string_view name) {
   }
   if (name == "whoami") {
     return cmd_whoami;
+  }
+  if (name == "status") {
+    return cmd_status;
   }
   return name == "check" ? cmd_check : nullptr;
 }

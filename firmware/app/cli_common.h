@@ -116,6 +116,8 @@ using CommandFn = Outcome (*)(const Options& options, PlatformServices& platform
                                  Reporter& reporter);
 [[nodiscard]] Outcome cmd_spool(const Options& options, PlatformServices& platform, LogSink& sink,
                                 Reporter& reporter);
+[[nodiscard]] Outcome cmd_status(const Options& options, PlatformServices& platform, LogSink& sink,
+                                 Reporter& reporter);
 [[nodiscard]] Outcome cmd_run(const Options& options, PlatformServices& platform, LogSink& sink,
                               Reporter& reporter);
 

@@ -12,6 +12,7 @@
 
 #include "board_sizes.h"
 #include "firmware/app/cli_common.h"
+#include "firmware/app/run_state.h"
 #include "firmware/app/session.h"
 #include "firmware/app/split_plans.h"
 #include "firmware/core/backoff.h"
@@ -97,6 +98,7 @@ class Uploader {
   // Sends entries until the queue is drained (--once) or a stop is requested; an error that
   // retrying cannot fix ends it.
   Result<End> serve() {
+    load_state();
     LSEDGE_TRY(report_queue("started"));
     LSEDGE_TRY_ASSIGN(const bool checked, check_project());
     if (!checked) {
@@ -207,6 +209,7 @@ class Uploader {
       ++totals_.possible_duplicates;
     }
     reporter_.run_sent(entry, imported, elapsed_ms);
+    note_success(entry);
     if (entry.import_id == 0 && body_bytes_ > largest_sent_bytes_) {
       largest_sent_bytes_ = body_bytes_;
     }
@@ -325,6 +328,7 @@ class Uploader {
     attempt_ = 0;
     ++totals_.rejected;
     reporter_.run_poisoned(entry, error, streak_, spool_.directory());
+    note_error(error);
     streak_ = 0;
     return true;
   }
@@ -348,6 +352,7 @@ class Uploader {
     attempt_ = 0;
     ++totals_.rejected;
     reporter_.run_rejected(entry, refused, spool_.directory());
+    note_error(refused);
     return {};
   }
 
@@ -367,6 +372,7 @@ class Uploader {
     ++totals_.split_entries;
     reporter_.run_items_rejected(entry, refused, entry.tasks - refused, plan.first_reason(),
                                  spool_.directory());
+    note_error(Error(error.status, plan.first_reason()).with_http_status(error.http_status));
     return {};
   }
 
@@ -539,6 +545,7 @@ class Uploader {
         error.retry_after_ms > 0 ? std::optional<uint64_t>(error.retry_after_ms) : std::nullopt;
     const uint64_t delay = retry_delay_ms(policy_, attempt, random_u32(), retry_after);
     reporter_.run_retry(error, uint64_t{attempt} + 1, delay, entry, unknown);
+    note_error(error);
     return wait_ms(delay);
   }
 
@@ -568,6 +575,42 @@ class Uploader {
     }
   }
 
+  // DIR/run-state for `lsedge status` (best effort: a failure to write it is logged once and
+  // changes nothing else). Kept across restarts: the last success stays until a newer one.
+  void load_state() {
+    Result<RunState> loaded = read_run_state(platform_.storage, spool_.directory());
+    state_ = loaded.ok() ? *loaded : RunState();
+    save_state();
+  }
+  void note_success(const SpoolEntry& entry) {
+    state_.last_success_unix = platform_.wall_clock.unix_seconds();
+    state_.last_success_tasks = entry.tasks;
+    state_.last_success_entry.clear();
+    state_.last_success_entry.append_truncated(entry.group.view());
+    state_.last_success_entry.append_truncated("/");
+    state_.last_success_entry.append_truncated(entry.name.view());
+    save_state();
+  }
+  void note_error(const Error& error) {
+    state_.last_error_unix = platform_.wall_clock.unix_seconds();
+    (void)state_.last_error_status.assign(status_name(error.status));
+    state_.last_error_http_status = error.http_status;
+    state_.last_error.clear();
+    state_.last_error.append_truncated(error.detail.view());
+    save_state();
+  }
+  void save_state() {
+    state_.updated_unix = platform_.wall_clock.unix_seconds();
+    const Outcome saved = write_run_state(platform_.storage, spool_.directory(), state_);
+    if (!saved.ok() && !state_warned_) {
+      state_warned_ = true;
+      log_.warn("cannot write %.*s/%.*s for `lsedge status` (%s: %s); uploading goes on",
+                static_cast<int>(spool_.directory().size()), spool_.directory().data(),
+                static_cast<int>(kRunStateFile.size()), kRunStateFile.data(),
+                status_name(saved.status()), saved.error().detail.c_str());
+    }
+  }
+
   // The queue as it stands (started, drained, stopped, failed).
   Outcome report_queue(std::string_view event) {
     LSEDGE_TRY_ASSIGN(const spool::SpoolCounts counts, spool_.counts());
@@ -594,6 +637,7 @@ class Uploader {
     }
     reporter_.error(error);
     reporter_.run_stopped();
+    note_error(error);
     (void)report_queue("failed");
     return error;
   }
@@ -617,6 +661,8 @@ class Uploader {
   uint64_t largest_sent_bytes_ = 0;
   uint64_t refused_bytes_ = 0;
   bool hinted_ = false;
+  RunState state_;
+  bool state_warned_ = false;
   // Label Studio JSON 5xx answers in a row for `streak_entry_`, each while a probe was answered.
   uint32_t streak_ = 0;
   FixedString<LSEDGE_PATH_CAPACITY> streak_entry_;

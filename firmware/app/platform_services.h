@@ -27,6 +27,7 @@ class StopSignal {
 // References only; main() owns the objects. Thread-safety: as the referenced objects.
 struct PlatformServices {
   hal::MonotonicClock& clock;
+  hal::WallClock& wall_clock;  // status timestamps only
   hal::Entropy& entropy;
   hal::Socket& socket;
   LogSink& log;

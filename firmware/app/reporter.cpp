@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "firmware/app/status_text.h"
+#include "firmware/core/civil_time.h"
 #include "firmware/core/fixed_string.h"
 #include "firmware/core/terminal_text.h"
 #include "firmware/core/utf8.h"
@@ -271,6 +272,97 @@ void Reporter::requeued(const spool::RequeueResult& result) {
                        << (result.entries == 1 ? " entry (group " : " entries (group ")
                        << result.sequence << ")\n")
                    .view());
+}
+
+namespace {
+
+// " 2026-12-06 13:01:02 UTC (3 h 2 min ago)"; " (not yet)" style for a clock behind the event.
+void append_when(Text& text, int64_t unix_seconds, int64_t now_unix) {
+  const CivilTime t = civil_from_unix_seconds(unix_seconds);
+  const auto two = [&text](int value) {
+    if (value < 10) {
+      text << "0";
+    }
+    text << value;
+  };
+  text << " " << t.year << "-";
+  two(t.month);
+  text << "-";
+  two(t.day);
+  text << " ";
+  two(t.hour);
+  text << ":";
+  two(t.minute);
+  text << ":";
+  two(t.second);
+  text << " UTC (";
+  const int64_t age = now_unix - unix_seconds;
+  if (age < 0) {
+    text << "in the future by the device's clock)";
+  } else if (age < 120) {
+    text << age << " s ago)";
+  } else if (age < 7200) {
+    text << age / 60 << " min ago)";
+  } else if (age < 172800) {
+    text << age / 3600 << " h " << age % 3600 / 60 << " min ago)";
+  } else {
+    text << age / 86400 << " days ago)";
+  }
+}
+
+}  // namespace
+
+void Reporter::status(const StatusReport& r) {
+  const RunState& s = r.state;
+  if (json_) {
+    return json_line()
+        .str("spool", r.spool)
+        .unum("queued_entries", r.counts.queued_entries)
+        .unum("queued_tasks", r.counts.queued_tasks)
+        .num("oldest_entry_unix", r.oldest_entry_unix)
+        .num("oldest_entry_age_s", r.oldest_entry_unix == 0 ? 0 : r.now_unix - r.oldest_entry_unix)
+        .unum("rejected_entries", r.counts.rejected_entries)
+        .unum("outcome_unknown", r.counts.outcome_unknown)
+        .num("last_success_unix", s.last_success_unix)
+        .unum("last_success_tasks", s.last_success_tasks)
+        .str("last_success_entry", s.last_success_entry.view())
+        .num("last_error_unix", s.last_error_unix)
+        .str("last_error_status", s.last_error_status.view())
+        .unum("last_error_http_status", s.last_error_http_status)
+        .str("last_error", s.last_error.view())
+        .num("state_updated_unix", s.updated_unix)
+        .send(console_, false);
+  }
+  Text text;
+  text << "spool " << r.spool << "\nqueued: " << r.counts.queued_entries << " entries ("
+       << r.counts.queued_tasks << " tasks)";
+  if (r.oldest_entry_unix != 0) {
+    text << ", the oldest added";
+    append_when(text, r.oldest_entry_unix, r.now_unix);
+  }
+  text << "\nrejected: " << r.counts.rejected_entries << " entries"
+       << (r.counts.rejected_entries != 0 ? " (lsedge spool rejected list)" : "")
+       << "\noutcome unknown: " << r.counts.outcome_unknown << " entries\nlast upload:";
+  if (s.last_success_unix != 0) {
+    append_when(text, s.last_success_unix, r.now_unix);
+    text << ", " << s.last_success_tasks << " tasks of " << s.last_success_entry.view();
+  } else {
+    text << (r.has_state ? " none yet"
+                         : " none recorded (no run-state file: `run` has not run here)");
+  }
+  text << "\nlast error:";
+  if (s.last_error_unix != 0) {
+    append_when(text, s.last_error_unix, r.now_unix);
+    text << ": " << s.last_error_status.view();
+    if (s.last_error_http_status != 0) {
+      text << " (HTTP " << s.last_error_http_status << ")";
+    }
+    text << ": " << s.last_error.view();
+  } else {
+    text << " none";
+  }
+  text << "\n";
+  console_.out(text.view());
 }
 
 void Reporter::run_queue(std::string_view event, const spool::SpoolCounts& counts,

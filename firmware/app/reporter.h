@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "firmware/app/console.h"
+#include "firmware/app/run_state.h"
 #include "firmware/core/log_sink.h"
 #include "firmware/core/result.h"
 #include "firmware/labelstudio/client.h"
@@ -50,6 +51,8 @@ class Reporter {
   // `spool rejected list`: one line per entry; `spool rejected requeue`: what was moved back.
   void rejected_entry(const spool::RejectedEntry& entry);
   void requeued(const spool::RequeueResult& result);
+  // `status`: the spool and what `run` last did.
+  void status(const StatusReport& report);
 
   // lsedge run's events. `event`: started, drained, stopped or failed.
   void run_queue(std::string_view event, const spool::SpoolCounts& counts, const RunTotals& totals);

@@ -229,6 +229,9 @@ class Spool {
   // never neither. Works beside a running `run` and concurrent adds. UsageError (nothing moved)
   // when a name is not a file lsedge put in rejected/.
   [[nodiscard]] Result<RequeueResult> requeue_rejected(Span<const std::string_view> names);
+  // When the oldest queued entry was written (the wall clock's Unix seconds, from the file's
+  // modification time); 0 when the queue is empty. For `lsedge status`: reads only.
+  [[nodiscard]] Result<int64_t> oldest_entry_unix();
   [[nodiscard]] std::string_view directory() const { return dir_.view(); }
 
  private:
@@ -288,13 +291,17 @@ class Spool {
 
   // requeue_rejected() (spool_rejected.cpp): a new, empty group published in queue/; the next
   // rejected entry after `after` in name order (empty: none left); one entry moved.
+  struct Requeue;
   [[nodiscard]] Result<uint64_t> publish_empty_group(Path& group_path);
   [[nodiscard]] Outcome check_rejected_name(std::string_view name);
   [[nodiscard]] Result<bool> next_rejected(std::string_view after,
                                            FixedString<hal::kFileNameCapacity>& name,
                                            uint64_t& tasks);
-  [[nodiscard]] Outcome requeue_one(std::string_view name, uint64_t tasks, RequeueResult& result,
-                                    Path& group_path, uint64_t& batch);
+  [[nodiscard]] Outcome requeue_group(Requeue& into);
+  [[nodiscard]] Result<bool> move_rejected(std::string_view from, uint64_t tasks, Requeue& into);
+  [[nodiscard]] Outcome requeue_one(std::string_view name, uint64_t tasks, Requeue& into);
+  [[nodiscard]] Outcome requeue_all(Requeue& into);
+  [[nodiscard]] Outcome finish_requeue(const Requeue& into);
 
   // SPOOLSAFE: moving an entry to rejected/ and the entry check (spool.cpp) ------------------
   // Moves `entry` to rejected/ with `reason` beside it; `why` words the log line.

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string_view>
 
+#include "firmware/core/decimal.h"
 #include "firmware/spool/spool.h"
 
 namespace lsedge::spool::detail {
@@ -54,6 +55,15 @@ constexpr int kMaxTreeDepth = 3;
 
 using Name = FixedString<kSpoolNameCapacity>;
 using Path = FixedString<LSEDGE_PATH_CAPACITY>;
+using FileName = FixedString<hal::kFileNameCapacity>;
+
+// Which names of a directory a scan takes (a plain function: no heap, no std::function).
+using NameFilter = bool (*)(std::string_view name, bool is_directory);
+// The smallest name in `directory` above `after` that `accept` takes; false when there is none.
+// One listing per call: for directories whose names cannot all be held at once.
+[[nodiscard]] Result<bool> smallest_name_above(hal::Storage& storage, std::string_view directory,
+                                               std::string_view after, NameFilter accept,
+                                               FileName& name);
 
 inline bool ends_with(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
@@ -61,21 +71,7 @@ inline bool ends_with(std::string_view text, std::string_view suffix) {
 
 // Exactly `digits` decimal digits (any count from 1 to 20 when digits == 0).
 inline std::optional<uint64_t> parse_number(std::string_view text, size_t digits = 0) {
-  if (text.empty() || (digits != 0 && text.size() != digits) || text.size() > 20) {
-    return std::nullopt;
-  }
-  uint64_t value = 0;
-  for (const char c : text) {
-    if (c < '0' || c > '9') {
-      return std::nullopt;
-    }
-    const uint64_t digit = static_cast<uint64_t>(c - '0');
-    if (value > (UINT64_MAX - digit) / 10) {
-      return std::nullopt;
-    }
-    value = value * 10 + digit;
-  }
-  return value;
+  return parse_decimal(text, digits);
 }
 
 inline std::optional<uint64_t> parse_group(std::string_view name) {

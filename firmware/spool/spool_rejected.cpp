@@ -10,8 +10,6 @@ using namespace detail;  // NOLINT(google-build-using-namespace): the room's own
 
 namespace {
 
-using FileName = FixedString<hal::kFileNameCapacity>;
-
 constexpr std::string_view kItemInfix = ".item";
 constexpr size_t kReasonShown = 240;  // bytes of a reason file list_rejected() reads
 
@@ -88,26 +86,40 @@ Outcome Spool::list_rejected(RejectedVisitor& visitor) {
   }
 }
 
+Result<bool> detail::smallest_name_above(hal::Storage& storage, std::string_view directory,
+                                         std::string_view after, NameFilter accept,
+                                         FileName& name) {
+  hal::DirectoryReader reader(storage);
+  LSEDGE_TRY(reader.open(directory));
+  hal::DirectoryEntry listed;
+  bool found = false;
+  while (reader.next(listed)) {
+    const std::string_view candidate = listed.name.view();
+    if (candidate <= after || (found && candidate >= name.view()) ||
+        !accept(candidate, listed.is_directory)) {
+      continue;
+    }
+    (void)name.assign(candidate);
+    found = true;
+  }
+  LSEDGE_TRY(reader.status());
+  return found;
+}
+
 // The smallest rejected entry name above `after`: one listing per entry, so rejected/ needs no
 // buffer of names (it holds what the server refused: few files).
 Result<bool> Spool::next_rejected(std::string_view after, FileName& name, uint64_t& tasks) {
   Path rejected;
   LSEDGE_TRY(join(rejected, dir_.view(), kRejected));
-  hal::DirectoryReader reader(storage_);
-  LSEDGE_TRY(reader.open(rejected.view()));
-  hal::DirectoryEntry listed;
-  bool found = false;
-  while (reader.next(listed)) {
-    const std::string_view candidate = listed.name.view();
-    const std::optional<uint64_t> held = rejected_tasks(candidate);
-    if (listed.is_directory || !held || candidate <= after || (found && candidate >= name.view())) {
-      continue;
-    }
-    (void)name.assign(candidate);
-    tasks = *held;
-    found = true;
+  LSEDGE_TRY_ASSIGN(const bool found, smallest_name_above(
+                                          storage_, rejected.view(), after,
+                                          [](std::string_view candidate, bool is_directory) {
+                                            return !is_directory && rejected_tasks(candidate);
+                                          },
+                                          name));
+  if (found) {
+    tasks = *rejected_tasks(name.view());
   }
-  LSEDGE_TRY(reader.status());
   return found;
 }
 
@@ -127,44 +139,65 @@ Result<uint64_t> Spool::publish_empty_group(Path& group_path) {
   return sequence;
 }
 
-// One rename from rejected/ into the group, as its next batch. A group is published empty and
-// `run` removes an empty group it comes across (or one it has emptied): then a new group is made
-// and the entry moved there.
-Outcome Spool::requeue_one(std::string_view name, uint64_t tasks, RequeueResult& result,
-                           Path& group_path, uint64_t& batch) {
+// A requeue in progress: the group being filled and what went there.
+struct Spool::Requeue {
+  RequeueResult result;
+  Path group;  // queue/<SEQ>; empty: none yet (or `run` removed it)
+  uint64_t batch = 0;
+};
+
+// The group to move into: published empty when there is none. `run` removes an empty group it
+// comes across (or one it has emptied); the next entry then gets a new one.
+Outcome Spool::requeue_group(Requeue& into) {
+  if (!into.group.empty()) {
+    return {};
+  }
+  LSEDGE_TRY_ASSIGN(const uint64_t sequence, publish_empty_group(into.group));
+  into.result.sequence = into.result.sequence == 0 ? sequence : into.result.sequence;
+  into.batch = 0;
+  return {};
+}
+
+// One rename from rejected/ into the group, as its next batch: true when moved, false when the
+// group was gone (a new one is made for the next attempt).
+Result<bool> Spool::move_rejected(std::string_view from, uint64_t tasks, Requeue& into) {
+  Name target;
+  (void)append_padded(target, into.batch, kBatchDigits);
+  if (target.append('-') != Status::Ok || target.append_uint(tasks) != Status::Ok ||
+      target.append(kEntrySuffix) != Status::Ok) {
+    return Error(Status::InvalidArgument, "spool: entry name longer than its capacity");
+  }
+  Path to;
+  LSEDGE_TRY(join(to, into.group.view(), target.view()));
+  const Outcome moved = storage_.rename(from, to.view());
+  if (moved.ok()) {
+    ++into.batch;
+    ++into.result.entries;
+    into.result.tasks += tasks;
+    return true;
+  }
+  LSEDGE_TRY_ASSIGN(const bool source_there, storage_.exists(from));
+  if (!is_gone(moved) || !source_there) {
+    return at_path(moved.error(), from);  // the entry gone: requeued by another process
+  }
+  into.group.clear();
+  return false;
+}
+
+// Moves one rejected entry into the group, then removes its reason.
+Outcome Spool::requeue_one(std::string_view name, uint64_t tasks, Requeue& into) {
   Path rejected;
   LSEDGE_TRY(join(rejected, dir_.view(), kRejected));
   Path from;
   LSEDGE_TRY(join(from, rejected.view(), name));
   for (int attempt = 0; attempt < 4; ++attempt) {
-    if (group_path.empty()) {
-      LSEDGE_TRY_ASSIGN(const uint64_t sequence, publish_empty_group(group_path));
-      result.sequence = result.sequence == 0 ? sequence : result.sequence;
-      batch = 0;
-    }
-    Name target;
-    (void)append_padded(target, batch, kBatchDigits);
-    if (target.append('-') != Status::Ok || target.append_uint(tasks) != Status::Ok ||
-        target.append(kEntrySuffix) != Status::Ok) {
-      return Error(Status::InvalidArgument, "spool: entry name longer than its capacity");
-    }
-    Path to;
-    LSEDGE_TRY(join(to, group_path.view(), target.view()));
-    const Outcome moved = storage_.rename(from.view(), to.view());
-    if (moved.ok()) {
-      ++batch;
-      ++result.entries;
-      result.tasks += tasks;
+    LSEDGE_TRY(requeue_group(into));
+    LSEDGE_TRY_ASSIGN(const bool moved, move_rejected(from.view(), tasks, into));
+    if (moved) {
       Path reason;
       LSEDGE_TRY(reason_path(reason, rejected.view(), name));
       return unless_gone(storage_.remove(reason.view()));
     }
-    LSEDGE_TRY_ASSIGN(const bool source_there, storage_.exists(from.view()));
-    if (!is_gone(moved) || !source_there) {
-      return at_path(moved.error(), from.view());  // gone: requeued by another process
-    }
-    (void)storage_.sync_directory(group_path.view());  // the group was removed: a new one
-    group_path.clear();
   }
   return Error(Status::FileError, "spool: the new group kept disappearing; try again");
 }
@@ -183,43 +216,48 @@ Outcome Spool::check_rejected_name(std::string_view name) {
   return error;
 }
 
+// Every rejected entry, oldest first.
+Outcome Spool::requeue_all(Requeue& into) {
+  FileName name;
+  uint64_t tasks = 0;
+  for (;;) {
+    const FileName after = name;
+    LSEDGE_TRY_ASSIGN(const bool found, next_rejected(after.view(), name, tasks));
+    if (!found) {
+      return {};
+    }
+    LSEDGE_TRY(requeue_one(name.view(), tasks, into));
+  }
+}
+
+// The moves made durable, then reported.
+Outcome Spool::finish_requeue(const Requeue& into) {
+  Path rejected;
+  LSEDGE_TRY(join(rejected, dir_.view(), kRejected));
+  if (!into.group.empty()) {
+    LSEDGE_TRY(unless_gone(storage_.sync_directory(into.group.view())));
+  }
+  LSEDGE_TRY(storage_.sync_directory(rejected.view()));
+  log_.info("requeued %llu rejected entries (%llu tasks) as group %llu",
+            static_cast<unsigned long long>(into.result.entries),
+            static_cast<unsigned long long>(into.result.tasks),
+            static_cast<unsigned long long>(into.result.sequence));
+  return {};
+}
+
 Result<RequeueResult> Spool::requeue_rejected(Span<const std::string_view> names) {
   LSEDGE_TRY(require_open());
   for (const std::string_view name : names) {  // every name is checked before anything moves
     LSEDGE_TRY(check_rejected_name(name));
   }
-  RequeueResult result;
-  Path group_path;
-  uint64_t batch = 0;
-  FileName name;
-  uint64_t tasks = 0;
-  for (size_t i = 0;; ++i) {
-    if (names.size() != 0) {
-      if (i == names.size()) {
-        break;
-      }
-      (void)name.assign(names[i]);
-      tasks = *rejected_tasks(names[i]);
-    } else {
-      const FileName after = name;
-      LSEDGE_TRY_ASSIGN(const bool found, next_rejected(after.view(), name, tasks));
-      if (!found) {
-        break;
-      }
-    }
-    LSEDGE_TRY(requeue_one(name.view(), tasks, result, group_path, batch));
+  Requeue into;
+  Outcome moved = names.size() == 0 ? requeue_all(into) : Outcome();
+  for (size_t i = 0; moved.ok() && i < names.size(); ++i) {
+    moved = requeue_one(names[i], *rejected_tasks(names[i]), into);
   }
-  Path rejected;
-  LSEDGE_TRY(join(rejected, dir_.view(), kRejected));
-  if (!group_path.empty()) {
-    LSEDGE_TRY(unless_gone(storage_.sync_directory(group_path.view())));
-  }
-  LSEDGE_TRY(storage_.sync_directory(rejected.view()));
-  log_.info("requeued %llu rejected entries (%llu tasks) as group %llu",
-            static_cast<unsigned long long>(result.entries),
-            static_cast<unsigned long long>(result.tasks),
-            static_cast<unsigned long long>(result.sequence));
-  return result;
+  LSEDGE_TRY(moved);
+  LSEDGE_TRY(finish_requeue(into));
+  return into.result;
 }
 
 }  // namespace lsedge::spool

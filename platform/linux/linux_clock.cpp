@@ -8,6 +8,12 @@
 
 namespace lsedge::platform {
 
+int64_t LinuxClock::unix_seconds() const {
+  timespec now{};
+  (void)::clock_gettime(CLOCK_REALTIME, &now);  // cannot fail for CLOCK_REALTIME
+  return static_cast<int64_t>(now.tv_sec);
+}
+
 uint64_t LinuxClock::now_ms() const {
   timespec ts{};
   // Fails only with EINVAL/EFAULT, impossible for CLOCK_MONOTONIC and a valid pointer.

@@ -9,7 +9,7 @@
 namespace lsedge::platform {
 
 // Thread-safety: safe to call from any thread.
-class LinuxClock final : public hal::MonotonicClock {
+class LinuxClock final : public hal::MonotonicClock, public hal::WallClock {
  public:
   // `stop_requested` (optional, e.g. set by a SIGTERM handler) lets a signal end sleep_ms early;
   // without it, or while it is false, sleep_ms sleeps through signals to its absolute end time.
@@ -20,6 +20,8 @@ class LinuxClock final : public hal::MonotonicClock {
   [[nodiscard]] uint64_t now_ms() const override;
   // Sleeps until now + ms on CLOCK_MONOTONIC (absolute, so signals and retries do not stretch it).
   void sleep_ms(uint32_t ms) override;
+  // CLOCK_REALTIME seconds: for status timestamps only (hal::WallClock).
+  [[nodiscard]] int64_t unix_seconds() const override;
 
  private:
   const std::atomic<bool>* stop_requested_;

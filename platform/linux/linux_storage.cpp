@@ -515,6 +515,7 @@ Result<hal::FileInfo> LinuxStorage::info(std::string_view path) {
   info.mode = static_cast<uint32_t>(st.st_mode & 07777);
   info.owner_uid = static_cast<uint32_t>(st.st_uid);
   info.size = static_cast<uint64_t>(st.st_size);
+  info.modified_unix_seconds = static_cast<int64_t>(st.st_mtim.tv_sec);
   return info;
 }
 

@@ -112,10 +112,10 @@ int main(int argc, char** argv) {
   // One static object (built on first use, in this order; destroyed at exit in reverse): one
   // initialisation guard instead of one per member.
   static Platform platform;
-  lsedge::app::PlatformServices services{platform.clock,       platform.entropy,
-                                         platform.socket,      platform.log,
-                                         platform.token_mutex, platform.token_condition,
-                                         platform.storage,     platform.environment,
-                                         platform.console,     platform.stop};
+  lsedge::app::PlatformServices services{
+      platform.clock,           platform.clock,   platform.entropy,
+      platform.socket,          platform.log,     platform.token_mutex,
+      platform.token_condition, platform.storage, platform.environment,
+      platform.console,         platform.stop};
   return lsedge::app::run_cli(argc, const_cast<const char* const*>(argv), services);
 }

@@ -8,7 +8,7 @@
 
 namespace lsedge::testing {
 
-class ManualClock final : public hal::MonotonicClock {
+class ManualClock final : public hal::MonotonicClock, public hal::WallClock {
  public:
   explicit ManualClock(uint64_t start_ms = 1000) : now_(start_ms) {}
   uint64_t now_ms() const override { return now_.load(); }
@@ -17,6 +17,11 @@ class ManualClock final : public hal::MonotonicClock {
     ++sleeps_;
     slept_total_ += ms;
   }
+  // The wall clock: a fixed start (2026-12-06T00:00:00Z) plus the manual time.
+  int64_t unix_seconds() const override {
+    return kWallStart + static_cast<int64_t>(now_.load() / 1000);
+  }
+  static constexpr int64_t kWallStart = 1796515200;
   void advance(uint64_t ms) { now_ += ms; }
   void set(uint64_t ms) { now_ = ms; }
   uint64_t sleeps() const { return sleeps_.load(); }

@@ -453,7 +453,7 @@ int main(int argc, char** argv) {
   static CaptureConsole console;
   static NoStop stop;
   lsedge::app::PlatformServices services{
-      clock,           entropy, socket,      log,     token_mutex,
+      clock,           clock,   entropy,     socket,  log, token_mutex,
       token_condition, storage, environment, console, stop};
   log.set_verbose(verbose);
   zero_heap::prepare();

@@ -205,7 +205,7 @@ struct CliRig {
   MapEnvironment environment;
   CaptureConsole console;
   TestStop stop;
-  PlatformServices services{clock,     entropy, socket,      log,     mutex,
+  PlatformServices services{clock,     clock,   entropy,     socket,  log, mutex,
                             condition, storage, environment, console, stop};
 };
 
