@@ -77,31 +77,6 @@ Outcome format_metrics(const StatusReport& r, Metrics& out) {
   return {};
 }
 
-// FILE.tmp written, then renamed over FILE: the collector never reads half a file.
-Outcome write_metrics(hal::Storage& storage, std::string_view path, std::string_view text) {
-  FixedString<LSEDGE_PATH_CAPACITY> staged;
-  if (staged.assign(path) != Status::Ok || staged.append(".tmp") != Status::Ok) {
-    return Error(Status::UsageError, "--prometheus: the path is too long");
-  }
-  const Outcome removed = storage.remove(staged.view());
-  if (!removed.ok() && removed.status() != Status::FileNotFound) {
-    return removed;
-  }
-  LSEDGE_TRY_ASSIGN(const hal::FileHandle created, storage.create_new(staged.view()));
-  Outcome written;
-  {
-    const hal::ScopedFile file(storage, created);
-    written = storage.append(file.get(), as_bytes(text));
-  }
-  if (written.ok()) {
-    written = storage.rename(staged.view(), path);
-  }
-  if (!written.ok()) {
-    (void)storage.remove(staged.view());
-  }
-  return written;
-}
-
 // A spool is only read here: a directory without the marker is not made one.
 Outcome require_spool(hal::Storage& storage, std::string_view directory) {
   FixedString<LSEDGE_PATH_CAPACITY> marker;
@@ -172,7 +147,8 @@ Outcome cmd_status(const Options& options, PlatformServices& platform, LogSink& 
   if (flags[1].given) {
     Metrics metrics;
     LSEDGE_TRY(format_metrics(report, metrics));
-    const Outcome written = write_metrics(platform.storage, flags[1].value, metrics.view());
+    // FILE.new, then renamed: the collector never reads half a file (it reads only *.prom).
+    const Outcome written = replace_file(platform.storage, flags[1].value, metrics.view());
     if (!written.ok()) {
       return metrics_error(written.error(), flags[1].value);
     }

@@ -148,16 +148,10 @@ Result<RunState> parse_run_state(std::string_view text) {
   return state;
 }
 
-Outcome write_run_state(hal::Storage& storage, std::string_view spool_dir, const RunState& state) {
-  char text[kRunStateMaxBytes];
-  size_t length = 0;
-  LSEDGE_TRY(format_run_state(state, Span<char>(text, sizeof(text)), length));
-  Path path;
+Outcome replace_file(hal::Storage& storage, std::string_view path, std::string_view text) {
   Path fresh;
-  if (path.assign(spool_dir) != Status::Ok || path.append('/') != Status::Ok ||
-      path.append(kRunStateFile) != Status::Ok || fresh.assign(path.view()) != Status::Ok ||
-      fresh.append(kNewSuffix) != Status::Ok) {
-    return Error(Status::InvalidArgument, "spool path longer than LSEDGE_PATH_CAPACITY");
+  if (fresh.assign(path) != Status::Ok || fresh.append(kNewSuffix) != Status::Ok) {
+    return Error(Status::InvalidArgument, "path longer than LSEDGE_PATH_CAPACITY");
   }
   const Outcome removed = storage.remove(fresh.view());  // an interrupted earlier write
   if (!removed.ok() && removed.status() != Status::FileNotFound) {
@@ -167,15 +161,27 @@ Outcome write_run_state(hal::Storage& storage, std::string_view spool_dir, const
   Outcome written;
   {
     const hal::ScopedFile file(storage, created);
-    written = storage.append(file.get(), as_bytes(std::string_view(text, length)));
+    written = storage.append(file.get(), as_bytes(text));
   }
   if (written.ok()) {
-    written = storage.rename(fresh.view(), path.view());
+    written = storage.rename(fresh.view(), path);
   }
   if (!written.ok()) {
     (void)storage.remove(fresh.view());
   }
   return written;
+}
+
+Outcome write_run_state(hal::Storage& storage, std::string_view spool_dir, const RunState& state) {
+  char text[kRunStateMaxBytes];
+  size_t length = 0;
+  LSEDGE_TRY(format_run_state(state, Span<char>(text, sizeof(text)), length));
+  Path path;
+  if (path.assign(spool_dir) != Status::Ok || path.append('/') != Status::Ok ||
+      path.append(kRunStateFile) != Status::Ok) {
+    return Error(Status::InvalidArgument, "spool path longer than LSEDGE_PATH_CAPACITY");
+  }
+  return replace_file(storage, path.view(), std::string_view(text, length));
 }
 
 Result<RunState> read_run_state(hal::Storage& storage, std::string_view spool_dir) {

@@ -49,6 +49,11 @@ struct StatusReport {
 // the first line is not this format's.
 [[nodiscard]] Result<RunState> parse_run_state(std::string_view text);
 
+// `text` as the file at `path`, atomically for readers: written to `path` + ".new", then renamed
+// over it (not fsynced: for files whose loss in a power cut costs nothing but a stale view).
+[[nodiscard]] Outcome replace_file(hal::Storage& storage, std::string_view path,
+                                   std::string_view text);
+
 // DIR/run-state: written (DIR/run-state.new, then renamed; not fsynced: status is best effort)
 // and read (FileNotFound when `run` never wrote one).
 [[nodiscard]] Outcome write_run_state(hal::Storage& storage, std::string_view spool_dir,

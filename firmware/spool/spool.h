@@ -36,6 +36,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "board_sizes.h"
@@ -302,6 +303,8 @@ class Spool {
   [[nodiscard]] Outcome requeue_one(std::string_view name, uint64_t tasks, Requeue& into);
   [[nodiscard]] Outcome requeue_all(Requeue& into);
   [[nodiscard]] Outcome finish_requeue(const Requeue& into);
+  // oldest_entry_unix() (spool_status.cpp): one group's first entry's time, if it has one.
+  [[nodiscard]] Result<std::optional<int64_t>> first_entry_unix(std::string_view group_path);
 
   // SPOOLSAFE: moving an entry to rejected/ and the entry check (spool.cpp) ------------------
   // Moves `entry` to rejected/ with `reason` beside it; `why` words the log line.

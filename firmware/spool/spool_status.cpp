@@ -1,4 +1,6 @@
 // What `lsedge status` reads of a spool beside counts(): the oldest queued entry's time.
+#include <optional>
+
 #include "firmware/spool/spool.h"
 #include "firmware/spool/spool_internal.h"
 
@@ -19,6 +21,22 @@ bool is_entry(std::string_view name, bool is_directory) {
 
 }  // namespace
 
+// The time of the first entry of one group; nullopt when it has none (any more).
+Result<std::optional<int64_t>> Spool::first_entry_unix(std::string_view group_path) {
+  FileName entry;
+  const Result<bool> listed = smallest_name_above(storage_, group_path, {}, is_entry, entry);
+  if (!listed.ok() && !is_gone(listed.error())) {
+    return listed.error();
+  }
+  if (!listed.ok() || !*listed) {
+    return std::optional<int64_t>();
+  }
+  Path path;
+  LSEDGE_TRY(join(path, group_path, entry.view()));
+  const Result<hal::FileInfo> info = storage_.info(path.view());
+  return info.ok() ? std::optional<int64_t>(info->modified_unix_seconds) : std::nullopt;
+}
+
 Result<int64_t> Spool::oldest_entry_unix() {
   LSEDGE_TRY(require_open());
   Path queue;
@@ -33,20 +51,9 @@ Result<int64_t> Spool::oldest_entry_unix() {
     }
     Path group_path;
     LSEDGE_TRY(join(group_path, queue.view(), group.view()));
-    FileName entry;
-    const Result<bool> listed =
-        smallest_name_above(storage_, group_path.view(), {}, is_entry, entry);
-    if (!listed.ok() && !is_gone(listed.error())) {
-      return listed.error();
-    }
-    if (!listed.ok() || !*listed) {
-      continue;
-    }
-    Path path;
-    LSEDGE_TRY(join(path, group_path.view(), entry.view()));
-    const Result<hal::FileInfo> info = storage_.info(path.view());
-    if (info.ok()) {
-      return info->modified_unix_seconds;
+    LSEDGE_TRY_ASSIGN(const std::optional<int64_t> first, first_entry_unix(group_path.view()));
+    if (first) {
+      return *first;
     }
   }
 }

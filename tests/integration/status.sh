@@ -60,7 +60,10 @@ PY
 # upload kept.
 make_tasks "$work/c.json" 100 3 status
 run_lsedge spool add --spool "$spool" "$work/c.json"
-bad_pat="${PAT%?}$( [ "${PAT: -1}" = A ] && echo B || echo A )"
+# (a character inside the signature: the last one carries unused padding bits)
+c=${PAT: -10:1}
+bad_pat="${PAT:0:${#PAT}-10}$([ "$c" = A ] && echo B || echo A)${PAT: -9}"
+[ "$bad_pat" != "$PAT" ] && [ ${#bad_pat} -eq ${#PAT} ] || fail "could not alter the PAT"
 LABEL_STUDIO_API_TOKEN=$bad_pat run_lsedge run --spool "$spool" --project "$project" --once
 expect_rc 3
 run_lsedge status --spool "$spool" --prometheus "$work/metrics/lsedge.prom"
@@ -73,7 +76,7 @@ echo "$out"
 expect_out "queued: 1 entries (3 tasks)"
 expect_out "last upload: 20"
 expect_out "last error: 20"
-[ ! -e "$work/metrics/lsedge.prom.tmp" ] || fail "the metrics' temporary file is left"
+[ ! -e "$work/metrics/lsedge.prom.new" ] || fail "the metrics' temporary file is left"
 cat "$work/metrics/lsedge.prom"
 /usr/bin/python3 - "$work/metrics/lsedge.prom" "$spool" <<'PY' || fail "metrics"
 import re, sys
