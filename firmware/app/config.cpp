@@ -6,6 +6,7 @@
 #include "firmware/app/dotenv.h"
 #include "firmware/auth/credential.h"
 #include "firmware/core/ascii.h"
+#include "firmware/core/decimal.h"
 #include "firmware/core/secure_wipe.h"
 #include "firmware/net/pin_sha256.h"
 
@@ -321,20 +322,13 @@ Outcome load_import_timeout(const std::optional<Setting>& setting, uint32_t& out
   if (!setting) {
     return {};
   }
-  uint32_t seconds = 0;
-  bool valid = !setting->too_long && !setting->value.empty();
-  for (const char c : setting->value) {
-    if (c < '0' || c > '9' || seconds > kMaxImportTimeoutS) {
-      valid = false;
-      break;
-    }
-    seconds = seconds * 10 + static_cast<uint32_t>(c - '0');
-  }
-  if (!valid || seconds < 1 || seconds > kMaxImportTimeoutS) {
+  const std::optional<uint64_t> seconds =
+      setting->too_long ? std::nullopt : parse_decimal(setting->value);
+  if (!seconds || *seconds < 1 || *seconds > kMaxImportTimeoutS) {
     return setting_error(Status::ConfigInvalid, *setting,
                          "must be a whole number of seconds from 1 to 86400");
   }
-  out_ms = seconds * 1000;
+  out_ms = static_cast<uint32_t>(*seconds) * 1000;
   return {};
 }
 
@@ -347,21 +341,13 @@ Outcome load_project(const std::optional<Setting>& setting, Config& out) {
     return {};
   }
   const std::string_view v = setting->value;
-  bool digits = !v.empty();
-  uint64_t id = 0;
-  for (const char c : v) {
-    if (c < '0' || c > '9') {
-      digits = false;
-      break;
-    }
-    id = id > kMaxProjectId ? id : id * 10 + static_cast<uint64_t>(c - '0');
-  }
-  if (digits) {
-    if (setting->too_long || id < 1 || id > kMaxProjectId) {
+  if (!v.empty() && v.find_first_not_of("0123456789") == std::string_view::npos) {
+    const std::optional<uint64_t> id = setting->too_long ? std::nullopt : parse_decimal(v);
+    if (!id || *id < 1 || *id > kMaxProjectId) {  // nullopt: more digits than a uint64_t holds
       return setting_error(Status::ConfigInvalid, *setting,
                            "a project id must be from 1 to 9007199254740991");
     }
-    out.project_id = static_cast<int64_t>(id);
+    out.project_id = static_cast<int64_t>(*id);
     return {};
   }
   constexpr std::string_view kTitleRule =

@@ -12,6 +12,7 @@
 
 #include "board_sizes.h"
 #include "firmware/core/arena.h"
+#include "firmware/core/decimal.h"
 #include "firmware/labelstudio/projects.h"
 
 namespace lsedge::app {
@@ -146,17 +147,8 @@ Outcome split_command_args(const Options& options, size_t first, Span<CommandFla
 
 Result<uint64_t> parse_count(std::string_view text, uint64_t min, uint64_t max,
                              std::string_view option) {
-  uint64_t value = 0;
-  bool digits = false;
-  for (const char c : text) {
-    if (c < '0' || c > '9' || value > (UINT64_MAX - 9) / 10) {
-      digits = false;
-      break;
-    }
-    value = value * 10 + static_cast<uint64_t>(c - '0');
-    digits = true;
-  }
-  if (!digits || value < min || value > max) {
+  const std::optional<uint64_t> value = parse_decimal(text);
+  if (!value || *value < min || *value > max) {
     Error error(Status::UsageError, option);
     error.detail.append_truncated(" needs a whole number from ");
     (void)error.detail.append_uint(min);
@@ -164,7 +156,7 @@ Result<uint64_t> parse_count(std::string_view text, uint64_t min, uint64_t max,
     (void)error.detail.append_uint(max);
     return error;
   }
-  return value;
+  return *value;
 }
 
 Result<uint64_t> parse_count_flag(const CommandFlag& flag, uint64_t fallback, uint64_t min,
