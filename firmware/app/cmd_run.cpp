@@ -716,10 +716,10 @@ Outcome cmd_run(const Options& options, PlatformServices& platform, LogSink& sin
   if (flags[7].given) {
     overrides.import_timeout_s = flags[7].value;
   }
+  // The settings are read once, before the spool is opened (which may make an empty directory a
+  // spool): without --project, LABEL_STUDIO_PROJECT must be set, checked like the flag.
+  LSEDGE_TRY(load_settings(options, platform, cli_config(), overrides));
   if (project_flag == 0) {
-    // No --project: LABEL_STUDIO_PROJECT must be set, and like the flag it is checked before the
-    // spool is opened (which may make an empty directory a spool).
-    LSEDGE_TRY(load_settings(options, platform, cli_config(), overrides));
     const Result<ProjectChoice> chosen = choose_project(0, cli_config(), kRunUsage);
     if (!chosen.ok()) {
       return chosen.error();
@@ -735,7 +735,7 @@ Outcome cmd_run(const Options& options, PlatformServices& platform, LogSink& sin
   // From here a SIGTERM/SIGINT lets the request in flight finish, then stops.
   platform.stop.arm();
   std::optional<Session> session;
-  LSEDGE_TRY(start_session(options, platform, sink, session, overrides));
+  LSEDGE_TRY(open_session(platform, sink, session));
   LSEDGE_TRY_ASSIGN(const ProjectChoice project,
                     choose_project(project_flag, cli_config(), kRunUsage));
   settings.project = project.id;

@@ -337,9 +337,12 @@ Outcome start_session(const Options& options, PlatformServices& platform, LogSin
 
 Outcome start_session(const Options& options, PlatformServices& platform, LogSink& sink,
                       std::optional<Session>& out, const ConfigOverrides& command_overrides) {
-  Config& config = cli_config();
-  LSEDGE_TRY(load_settings_with(options, platform, config, command_overrides));
-  out.emplace(platform, sink, config);
+  LSEDGE_TRY(load_settings_with(options, platform, cli_config(), command_overrides));
+  return open_session(platform, sink, out);
+}
+
+Outcome open_session(PlatformServices& platform, LogSink& sink, std::optional<Session>& out) {
+  out.emplace(platform, sink, cli_config());
   return out->open();
 }
 

@@ -32,6 +32,10 @@ class Session;
 [[nodiscard]] Outcome start_session(const Options& options, PlatformServices& platform,
                                     LogSink& sink, std::optional<Session>& out,
                                     const ConfigOverrides& command_overrides);
+// Makes and opens `out` from the settings load_settings() already put in the CLI's Config (read
+// once: a command that checks a setting before its own work does not read them again).
+[[nodiscard]] Outcome open_session(PlatformServices& platform, LogSink& sink,
+                                   std::optional<Session>& out);
 
 class Session;
 
