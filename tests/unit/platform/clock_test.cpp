@@ -27,6 +27,19 @@ TEST(LinuxClock, ReadsCLOCK_MONOTONICInMilliseconds) {
   EXPECT_LE(now, after);
 }
 
+TEST(LinuxClock, TheWallClockIsCLOCK_REALTIMEInSeconds) {
+  const LinuxClock clock;
+  const auto before = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  const int64_t wall = clock.unix_seconds();
+  const auto after = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+  EXPECT_GE(wall, before);
+  EXPECT_LE(wall, after);
+}
+
 TEST(LinuxClock, NeverGoesBackwards) {
   LinuxClock clock;
   uint64_t previous = clock.now_ms();

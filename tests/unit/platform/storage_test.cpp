@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -10,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -118,6 +120,12 @@ TEST_F(LinuxStorageTest, InfoTellsKindModeOwnerAndSize) {
   EXPECT_EQ(file->owner_uid, static_cast<uint32_t>(::geteuid()));
   EXPECT_EQ(file->owner_uid, storage_.caller_uid());
   EXPECT_EQ(file->size, 5u);
+  // The modification time, by the wall clock (what `status` shows as an entry's age).
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  EXPECT_LE(file->modified_unix_seconds, now);
+  EXPECT_GE(file->modified_unix_seconds, now - 60);
   EXPECT_EQ(storage_.info(dir_)->kind, hal::FileInfo::Kind::Directory);
   EXPECT_EQ(storage_.info("/dev/null")->kind, hal::FileInfo::Kind::Other);
   EXPECT_EQ(storage_.info(dir_ + "/missing").status(), Status::FileNotFound);
