@@ -48,6 +48,8 @@ mkdir "$spool"
 head -n 40 "$tasks" >"$state/more.ndjson"
 "$lsedge" spool add --spool "$spool" --batch-bytes 2048 "$state/more.ndjson"
 "$lsedge" run --spool "$spool" --project "$project" --once
+echo "== lsedge status --spool (no network): what an operator or a fleet's metrics read"
+"$lsedge" status --spool "$spool"
 
 echo "== the server now holds:"
 tests/server/admin.sh "$state" tasks "$project" |
