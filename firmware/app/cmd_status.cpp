@@ -15,7 +15,6 @@ namespace lsedge::app {
 namespace {
 
 constexpr std::string_view kStatusUsage = "usage: lsedge status --spool DIR [--prometheus FILE]";
-constexpr std::string_view kMarker = "lsedge-spool";
 
 using Metrics = FixedString<2048>;
 
@@ -79,12 +78,7 @@ Outcome format_metrics(const StatusReport& r, Metrics& out) {
 
 // A spool is only read here: a directory without the marker is not made one.
 Outcome require_spool(hal::Storage& storage, std::string_view directory) {
-  FixedString<LSEDGE_PATH_CAPACITY> marker;
-  if (marker.assign(directory) != Status::Ok || marker.append('/') != Status::Ok ||
-      marker.append(kMarker) != Status::Ok) {
-    return Error(Status::UsageError, "--spool: the path is too long");
-  }
-  LSEDGE_TRY_ASSIGN(const bool exists, storage.exists(marker.view()));
+  LSEDGE_TRY_ASSIGN(const bool exists, spool::Spool::is_spool(storage, directory));
   if (!exists) {
     Error error(Status::SpoolNotFound, "no lsedge spool at ");
     error.detail.append_truncated(directory);

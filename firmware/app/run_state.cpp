@@ -83,6 +83,15 @@ void parse_error(std::string_view rest, RunState& state) {
   state.last_error.append_truncated(rest);
 }
 
+// DIR/run-state.
+Outcome run_state_path(std::string_view spool_dir, Path& path) {
+  if (path.assign(spool_dir) != Status::Ok || path.append('/') != Status::Ok ||
+      path.append(kRunStateFile) != Status::Ok) {
+    return Error(Status::InvalidArgument, "spool path longer than LSEDGE_PATH_CAPACITY");
+  }
+  return {};
+}
+
 }  // namespace
 
 Outcome format_run_state(const RunState& state, Span<char> out, size_t& length) {
@@ -177,19 +186,13 @@ Outcome write_run_state(hal::Storage& storage, std::string_view spool_dir, const
   size_t length = 0;
   LSEDGE_TRY(format_run_state(state, Span<char>(text, sizeof(text)), length));
   Path path;
-  if (path.assign(spool_dir) != Status::Ok || path.append('/') != Status::Ok ||
-      path.append(kRunStateFile) != Status::Ok) {
-    return Error(Status::InvalidArgument, "spool path longer than LSEDGE_PATH_CAPACITY");
-  }
+  LSEDGE_TRY(run_state_path(spool_dir, path));
   return replace_file(storage, path.view(), std::string_view(text, length));
 }
 
 Result<RunState> read_run_state(hal::Storage& storage, std::string_view spool_dir) {
   Path path;
-  if (path.assign(spool_dir) != Status::Ok || path.append('/') != Status::Ok ||
-      path.append(kRunStateFile) != Status::Ok) {
-    return Error(Status::InvalidArgument, "spool path longer than LSEDGE_PATH_CAPACITY");
-  }
+  LSEDGE_TRY(run_state_path(spool_dir, path));
   LSEDGE_TRY_ASSIGN(const hal::FileHandle opened, storage.open_read(path.view()));
   const hal::ScopedFile file(storage, opened);
   uint8_t buffer[kRunStateMaxBytes];

@@ -55,6 +55,8 @@ inline constexpr size_t kSpoolNameCapacity = 64;
 // SPOOLSCALE: an entry name in next()'s window (the longest is 47 characters: docs/spool.md),
 // and how many foreign files next() remembers having reported.
 inline constexpr size_t kEntryWindowNameCapacity = 52;
+// The longest name lsedge gives a file in rejected/ ("<SEQ>-<STEM>.item<K>.json").
+inline constexpr size_t kListedNameCapacity = 20 + 1 + 42 + 5 + 20 + 5;
 inline constexpr uint32_t kForeignReports = 32;
 
 // One queue entry, as next() found it. Thread-safety: a value type.
@@ -233,6 +235,8 @@ class Spool {
   // When the oldest queued entry was written (the wall clock's Unix seconds, from the file's
   // modification time); 0 when the queue is empty. For `lsedge status`: reads only.
   [[nodiscard]] Result<int64_t> oldest_entry_unix();
+  // Whether DIR holds the marker (a spool is there), for a reader that must not make one.
+  [[nodiscard]] static Result<bool> is_spool(hal::Storage& storage, std::string_view directory);
   [[nodiscard]] std::string_view directory() const { return dir_.view(); }
 
  private:
@@ -295,9 +299,10 @@ class Spool {
   struct Requeue;
   [[nodiscard]] Result<uint64_t> publish_empty_group(Path& group_path);
   [[nodiscard]] Outcome check_rejected_name(std::string_view name);
-  [[nodiscard]] Result<bool> next_rejected(std::string_view after,
-                                           FixedString<hal::kFileNameCapacity>& name,
-                                           uint64_t& tasks);
+  using ListedName = FixedString<kListedNameCapacity>;
+  [[nodiscard]] Result<uint32_t> next_rejected(std::string_view after, ListedName* window);
+  [[nodiscard]] Outcome visit_rejected(std::string_view rejected, std::string_view name,
+                                       RejectedVisitor& visitor);
   [[nodiscard]] Outcome requeue_group(Requeue& into);
   [[nodiscard]] Result<bool> move_rejected(std::string_view from, uint64_t tasks, Requeue& into);
   [[nodiscard]] Outcome requeue_one(std::string_view name, uint64_t tasks, Requeue& into);

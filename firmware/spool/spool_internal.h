@@ -2,6 +2,7 @@
 // Thread-safety: functions of their arguments only.
 #pragma once
 
+#include <algorithm>
 #include <optional>
 #include <string_view>
 
@@ -55,15 +56,52 @@ constexpr int kMaxTreeDepth = 3;
 
 using Name = FixedString<kSpoolNameCapacity>;
 using Path = FixedString<LSEDGE_PATH_CAPACITY>;
-using FileName = FixedString<hal::kFileNameCapacity>;
+static_assert(kListedNameCapacity == kSequenceDigits + 1 + kLongestStem + kItemInfix.size() +
+                                         kMaxNumberDigits + kEntrySuffix.size(),
+              "kListedNameCapacity: the longest rejected/ name");
+using ListedName = FixedString<kListedNameCapacity>;
+
+// Ordering for the windows below: numbers, and names as text.
+inline bool before(uint64_t a, uint64_t b) {
+  return a < b;
+}
+template <size_t N>
+bool before(const FixedString<N>& a, const FixedString<N>& b) {
+  return a.view() < b.view();
+}
+
+// Keeps the `capacity` smallest values seen in `window` (`count` of them), as a max-heap while a
+// listing runs (O(log capacity) per name, whatever order the directory lists them in);
+// sort_window() then puts them in ascending order.
+template <typename T>
+void keep_smallest(T* window, uint32_t& count, uint32_t capacity, const T& value) {
+  const auto less = [](const T& x, const T& y) { return before(x, y); };
+  if (count < capacity) {
+    window[count++] = value;
+    std::push_heap(window, window + count, less);
+    return;
+  }
+  if (!before(value, window[0])) {
+    return;  // not below the largest kept
+  }
+  std::pop_heap(window, window + count, less);
+  window[count - 1] = value;
+  std::push_heap(window, window + count, less);
+}
+
+template <typename T>
+void sort_window(T* window, uint32_t count) {
+  std::sort_heap(window, window + count, [](const T& x, const T& y) { return before(x, y); });
+}
 
 // Which names of a directory a scan takes (a plain function: no heap, no std::function).
 using NameFilter = bool (*)(std::string_view name, bool is_directory);
-// The smallest name in `directory` above `after` that `accept` takes; false when there is none.
-// One listing per call: for directories whose names cannot all be held at once.
-[[nodiscard]] Result<bool> smallest_name_above(hal::Storage& storage, std::string_view directory,
-                                               std::string_view after, NameFilter accept,
-                                               FileName& name);
+// The `capacity` smallest names in `directory` above `after` that `accept` takes, ascending, in
+// `window`; how many. One listing per window: for directories whose names cannot all be held.
+[[nodiscard]] Result<uint32_t> smallest_names_above(hal::Storage& storage,
+                                                    std::string_view directory,
+                                                    std::string_view after, NameFilter accept,
+                                                    ListedName* window, uint32_t capacity);
 
 inline bool ends_with(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;

@@ -39,38 +39,6 @@ namespace {
 // serving_ between two groups (not a group's name; empty means open() ran since).
 constexpr std::string_view kBetweenGroups = "-";
 
-bool before(uint64_t a, uint64_t b) {
-  return a < b;
-}
-bool before(const FixedString<kEntryWindowNameCapacity>& a,
-            const FixedString<kEntryWindowNameCapacity>& b) {
-  return a.view() < b.view();
-}
-
-// Keeps the `capacity` smallest values seen in `window` (`count` of them), as a max-heap while a
-// listing runs (O(log capacity) per name, whatever order the directory lists them in);
-// sort_window() then puts them in ascending order.
-template <typename T>
-void keep_smallest(T* window, uint32_t& count, uint32_t capacity, const T& value) {
-  const auto less = [](const T& a, const T& b) { return before(a, b); };
-  if (count < capacity) {
-    window[count++] = value;
-    std::push_heap(window, window + count, less);
-    return;
-  }
-  if (!before(value, window[0])) {
-    return;  // not below the largest kept
-  }
-  std::pop_heap(window, window + count, less);
-  window[count - 1] = value;
-  std::push_heap(window, window + count, less);
-}
-
-template <typename T>
-void sort_window(T* window, uint32_t count) {
-  std::sort_heap(window, window + count, [](const T& a, const T& b) { return before(a, b); });
-}
-
 // FNV-1a of "directory/name".
 uint64_t path_hash(std::string_view directory, std::string_view name) {
   uint64_t hash = 14695981039346656037ULL;

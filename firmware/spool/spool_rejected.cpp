@@ -10,8 +10,8 @@ using namespace detail;  // NOLINT(google-build-using-namespace): the room's own
 
 namespace {
 
-constexpr std::string_view kItemInfix = ".item";
-constexpr size_t kReasonShown = 240;  // bytes of a reason file list_rejected() reads
+constexpr uint32_t kRejectedWindow = 16;  // names per listing of rejected/
+constexpr size_t kReasonShown = 240;      // bytes of a reason file list_rejected() reads
 
 // A rejected/ file lsedge makes: "<SEQ>-<STEM>.json" (an entry, the tasks its STEM says) or
 // "<SEQ>-<STEM>.item<K>.json" (task K of one, alone as "[task]"). The tasks it holds, or
@@ -61,66 +61,69 @@ Outcome Spool::list_rejected(RejectedVisitor& visitor) {
   LSEDGE_TRY(require_open());
   Path rejected;
   LSEDGE_TRY(join(rejected, dir_.view(), kRejected));
-  FileName name;
-  uint64_t tasks = 0;
+  ListedName window[kRejectedWindow];
+  ListedName after;
   for (;;) {
-    FileName after;
-    (void)after.assign(name.view());
-    LSEDGE_TRY_ASSIGN(const bool found, next_rejected(after.view(), name, tasks));
-    if (!found) {
+    LSEDGE_TRY_ASSIGN(const uint32_t count, next_rejected(after.view(), window));
+    if (count == 0) {
       return {};
     }
-    Path path;
-    LSEDGE_TRY(join(path, rejected.view(), name.view()));
-    const Result<hal::FileInfo> info = storage_.info(path.view());
-    if (!info.ok()) {
-      continue;  // requeued meanwhile
+    for (uint32_t i = 0; i < count; ++i) {
+      LSEDGE_TRY(visit_rejected(rejected.view(), window[i].view(), visitor));
     }
-    RejectedEntry entry;
-    entry.name = name.view();
-    entry.tasks = tasks;
-    entry.bytes = info->size;
-    LSEDGE_TRY(reason_path(path, rejected.view(), name.view()));
-    entry.reason = read_reason(storage_, path.view(), Span<uint8_t>(write_chunk_));
-    visitor.on_rejected(entry);
+    after = window[count - 1];
   }
 }
 
-Result<bool> detail::smallest_name_above(hal::Storage& storage, std::string_view directory,
-                                         std::string_view after, NameFilter accept,
-                                         FileName& name) {
+// One rejected entry for list_rejected(): its size and its reason's first line.
+Outcome Spool::visit_rejected(std::string_view rejected, std::string_view name,
+                              RejectedVisitor& visitor) {
+  Path path;
+  LSEDGE_TRY(join(path, rejected, name));
+  const Result<hal::FileInfo> info = storage_.info(path.view());
+  if (!info.ok()) {
+    return {};  // requeued meanwhile
+  }
+  RejectedEntry entry;
+  entry.name = name;
+  entry.tasks = *rejected_tasks(name);
+  entry.bytes = info->size;
+  LSEDGE_TRY(reason_path(path, rejected, name));
+  entry.reason = read_reason(storage_, path.view(), Span<uint8_t>(write_chunk_));
+  visitor.on_rejected(entry);
+  return {};
+}
+
+Result<uint32_t> detail::smallest_names_above(hal::Storage& storage, std::string_view directory,
+                                              std::string_view after, NameFilter accept,
+                                              ListedName* window, uint32_t capacity) {
   hal::DirectoryReader reader(storage);
   LSEDGE_TRY(reader.open(directory));
   hal::DirectoryEntry listed;
-  bool found = false;
+  ListedName candidate;
+  uint32_t count = 0;
   while (reader.next(listed)) {
-    const std::string_view candidate = listed.name.view();
-    if (candidate <= after || (found && candidate >= name.view()) ||
-        !accept(candidate, listed.is_directory)) {
-      continue;
+    const std::string_view name = listed.name.view();
+    if (name > after && accept(name, listed.is_directory) && candidate.assign(name) == Status::Ok) {
+      keep_smallest(window, count, capacity, candidate);
     }
-    (void)name.assign(candidate);
-    found = true;
   }
   LSEDGE_TRY(reader.status());
-  return found;
+  sort_window(window, count);
+  return count;
 }
 
-// The smallest rejected entry name above `after`: one listing per entry, so rejected/ needs no
-// buffer of names (it holds what the server refused: few files).
-Result<bool> Spool::next_rejected(std::string_view after, FileName& name, uint64_t& tasks) {
+// The next rejected entry names above `after`, oldest first: kRejectedWindow per listing, so
+// rejected/ needs no buffer for all of its names.
+Result<uint32_t> Spool::next_rejected(std::string_view after, ListedName* window) {
   Path rejected;
   LSEDGE_TRY(join(rejected, dir_.view(), kRejected));
-  LSEDGE_TRY_ASSIGN(const bool found, smallest_name_above(
-                                          storage_, rejected.view(), after,
-                                          [](std::string_view candidate, bool is_directory) {
-                                            return !is_directory && rejected_tasks(candidate);
-                                          },
-                                          name));
-  if (found) {
-    tasks = *rejected_tasks(name.view());
-  }
-  return found;
+  return smallest_names_above(
+      storage_, rejected.view(), after,
+      [](std::string_view name, bool is_directory) {
+        return !is_directory && rejected_tasks(name).has_value();
+      },
+      window, kRejectedWindow);
 }
 
 Result<uint64_t> Spool::publish_empty_group(Path& group_path) {
@@ -218,15 +221,17 @@ Outcome Spool::check_rejected_name(std::string_view name) {
 
 // Every rejected entry, oldest first.
 Outcome Spool::requeue_all(Requeue& into) {
-  FileName name;
-  uint64_t tasks = 0;
+  ListedName window[kRejectedWindow];
+  ListedName after;
   for (;;) {
-    const FileName after = name;
-    LSEDGE_TRY_ASSIGN(const bool found, next_rejected(after.view(), name, tasks));
-    if (!found) {
+    LSEDGE_TRY_ASSIGN(const uint32_t count, next_rejected(after.view(), window));
+    if (count == 0) {
       return {};
     }
-    LSEDGE_TRY(requeue_one(name.view(), tasks, into));
+    for (uint32_t i = 0; i < count; ++i) {
+      LSEDGE_TRY(requeue_one(window[i].view(), *rejected_tasks(window[i].view()), into));
+    }
+    after = window[count - 1];
   }
 }
 

@@ -23,12 +23,13 @@ bool is_entry(std::string_view name, bool is_directory) {
 
 // The time of the first entry of one group; nullopt when it has none (any more).
 Result<std::optional<int64_t>> Spool::first_entry_unix(std::string_view group_path) {
-  FileName entry;
-  const Result<bool> listed = smallest_name_above(storage_, group_path, {}, is_entry, entry);
+  ListedName entry;
+  const Result<uint32_t> listed =
+      smallest_names_above(storage_, group_path, {}, is_entry, &entry, 1);
   if (!listed.ok() && !is_gone(listed.error())) {
     return listed.error();
   }
-  if (!listed.ok() || !*listed) {
+  if (!listed.ok() || *listed == 0) {
     return std::optional<int64_t>();
   }
   Path path;
@@ -41,12 +42,13 @@ Result<int64_t> Spool::oldest_entry_unix() {
   LSEDGE_TRY(require_open());
   Path queue;
   LSEDGE_TRY(join(queue, dir_.view(), kQueue));
-  FileName group;
+  ListedName group;
   for (;;) {  // groups emptied (or sent) meanwhile are passed over
-    const FileName after = group;
-    LSEDGE_TRY_ASSIGN(const bool found,
-                      smallest_name_above(storage_, queue.view(), after.view(), is_group, group));
-    if (!found) {
+    const ListedName after = group;
+    LSEDGE_TRY_ASSIGN(
+        const uint32_t found,
+        smallest_names_above(storage_, queue.view(), after.view(), is_group, &group, 1));
+    if (found == 0) {
       return int64_t{0};
     }
     Path group_path;
@@ -56,6 +58,12 @@ Result<int64_t> Spool::oldest_entry_unix() {
       return *first;
     }
   }
+}
+
+Result<bool> Spool::is_spool(hal::Storage& storage, std::string_view directory) {
+  Path marker;
+  LSEDGE_TRY(join(marker, directory, kSpoolMarker));
+  return storage.exists(marker.view());
 }
 
 }  // namespace lsedge::spool

@@ -931,6 +931,31 @@ TEST(SpoolRejected, RequeueByNameMovesOnlyThoseAndRefusesOtherNamesBeforeMovingA
       << "in the order given";
 }
 
+// rejected/ is read a window of names per listing: more entries than one window, all in order.
+TEST(SpoolRejected, MoreEntriesThanOneListingWindowAreListedAndRequeuedInOrder) {
+  Fixture f;
+  ASSERT_TRUE(f.spool.open(kDir, Spool::Role::Consumer).ok());
+  std::vector<std::string> want;
+  for (int i = 0; i < 37; ++i) {
+    f.put("t" + std::to_string(i) + ".json", task_file("R", i, 1));
+    ASSERT_TRUE(f.spool.add("/in/t" + std::to_string(i) + ".json").ok());
+    want.push_back("R:" + std::to_string(i));
+  }
+  SpoolEntry entry;
+  while (*f.spool.next(entry)) {
+    ASSERT_TRUE(f.spool.mark_sending(entry).ok());
+    ASSERT_TRUE(f.spool.reject(entry, "no").ok());
+  }
+  Collect seen;
+  ASSERT_TRUE(f.spool.list_rejected(seen).ok());
+  ASSERT_EQ(seen.lines.size(), 37u);
+  EXPECT_TRUE(std::is_sorted(seen.lines.begin(), seen.lines.end()));
+  auto requeued = f.spool.requeue_rejected({});
+  ASSERT_TRUE(requeued.ok());
+  EXPECT_EQ(requeued->entries, 37u);
+  EXPECT_EQ(drain(f.spool, f.storage), want);
+}
+
 // Whatever operation a requeue is stopped at, by kill -9 or a power loss, every task is in the
 // queue or in rejected/, exactly once.
 TEST(SpoolRejected, ACrashAtAnyStepOfARequeueLosesAndDuplicatesNothing) {
