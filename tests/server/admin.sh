@@ -4,7 +4,8 @@
 #                  | project-config PROJECT_ID LABEL_CONFIG_FILE
 #                  | reset | new-pat [LIFETIME_SECONDS] | clear-log
 #   stats      JSON: tasks, projects, file_uploads, requests, refreshes, refresh_requests, tokens, switches, knobs
-#   tasks      JSON list of stored tasks (id, project, data, annotation/prediction counts, file_upload)
+#   tasks      JSON list of stored tasks (id, project, data, annotation/prediction counts, file_upload,
+#              file_upload_name, prediction_list)
 #   imports    JSON list of asynchronous imports (id, project, status, error, task_count)
 #   project-create  create a project with that title and label config (file); prints its id
 #   project-config  replace project PROJECT_ID's label config with the file's (as the UI does)

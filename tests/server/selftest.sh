@@ -320,6 +320,80 @@ check "admin imports lists them" eq "$(admin imports "$PID" | json '[i["status"]
 admin reset >/dev/null
 check "reset turns async_import off" eq "$(c "${AUTH[@]}" -H 'Content-Type: application/json' -d '[{"image":"sync.jpg"}]' "$H/api/projects/$PID/import" | json '"task_count" in d')" true
 
+echo "== prediction import (/import/predictions, knob predictions_validation)"
+printf '<View><Image name="image" value="$image"/></View>' >"$sd/tmp/plain.xml"
+printf '<View><Image name="image" value="$image"/><RectangleLabels name="label" toName="image"><Label value="car"/><Label value="person"/></RectangleLabels></View>' >"$sd/tmp/detect.xml"
+DP=$(admin project-create "Predictions" "$sd/tmp/plain.xml")
+check "project-config accepts a RectangleLabels config" eq "$(admin project-config "$DP" "$sd/tmp/detect.xml")" "$DP"
+check "project-config: parsed_label_config has the control" eq "$(c "${AUTH[@]}" "$H/api/projects/$DP/?include=parsed_label_config" | json '[d["parsed_label_config"]["label"]["type"], d["parsed_label_config"]["label"]["labels"]]')" \
+    '["RectangleLabels", ["car", "person"]]'
+printf '\x89PNG\r\n\x1a\ncam1' >"$sd/tmp/cam1.png"
+U=$(c "${AUTH[@]}" -F "file=@$sd/tmp/cam1.png" "$H/api/projects/$DP/import?return_task_ids=true")
+check "media upload with return_task_ids -> task_ids" eq "$(echo "$U" | json '[d["task_count"], len(d["task_ids"])]')" '[1, 1]'
+T1=$(echo "$U" | json 'd["task_ids"][0]')
+T2=$(c "${AUTH[@]}" -H 'Content-Type: application/json' -d '[{"image":"cam2.jpg"}]' "$H/api/projects/$DP/import?return_task_ids=true" | json 'd["task_ids"][0]')
+reg() { echo "{\"from_name\":\"label\",\"to_name\":\"image\",\"type\":\"rectanglelabels\",\"value\":{\"x\":10,\"y\":20,\"width\":30,\"height\":40,\"rectanglelabels\":[\"$1\"]}}"; }
+pred() { c "${AUTH[@]}" -H 'Content-Type: application/json' -d "$1" -w '\n%{http_code}' "$H/api/projects/$DP/import/predictions"; } # body, then the status line
+status_of() { echo "${1##*$'\n'}"; }
+body_of() { echo "${1%$'\n'*}"; }
+npred() { admin tasks "$DP" | json 'sum(t["predictions"] for t in d)'; }
+R=$(pred "[{\"task\":$T1,\"result\":[$(reg car)],\"score\":0.87,\"model_version\":\"yolo-1\"},{\"task\":$T2,\"result\":[$(reg person)]}]")
+check "valid predictions -> 201 {created: 2}" eq "$(status_of "$R") $(body_of "$R")" '201 {"created":2}'
+TT=$(curl -sS -H "X-Lsedge-Test-Secret: $SECRET" "$LSEDGE_TEST_ADMIN_URL/tasks?project=$DP")
+check "_test/tasks: the media task, its file name and its prediction" eq "$(echo "$TT" | json "[(t['file_upload_name'], t['predictions'], t['prediction_list']) for t in d if t['id'] == $T1]")" \
+    "[[\"cam1.png\", 1, [{\"result\": [$(reg car | json d)], \"score\": 0.87, \"model_version\": \"yolo-1\"}]]]"
+check "_test/tasks: model_version defaults to undefined, score null" eq "$(echo "$TT" | json "[(t['file_upload_name'], t['prediction_list'][0]['model_version'], t['prediction_list'][0]['score']) for t in d if t['id'] == $T2]")" \
+    '[[null, "undefined", null]]'
+R=$(pred '[{"task":999999,"result":[],"score":0.5}]')
+check "strict: unknown task -> 400 list entry" eq "$(status_of "$R") $(body_of "$R" | json '[d["detail"], d["validation_errors"]["non_field_errors"]]')" \
+    '400 ["Validation error", ["Prediction 0: Invalid task ID 999999 - task not found in project"]]'
+N=$(npred)
+R=$(pred "[{\"task\":$T1,\"result\":[$(reg truck)]},{\"task\":$T1,\"result\":[$(reg car)]},{\"task\":$T2,\"result\":[{\"from_name\":\"nope\",\"to_name\":\"image\",\"type\":\"choices\",\"value\":{}}],\"score\":1.5}]")
+E=$(body_of "$R")
+check "strict: wrong label -> 400" eq "$(status_of "$R") $(echo "$E" | json 'len(d["validation_errors"]["non_field_errors"])')" "400 3"
+check "strict: 'Prediction 0: ...' with the SDK's text" eq "$(echo "$E" | json 'd["validation_errors"]["non_field_errors"][0]')" \
+    "Prediction 0: Region 0: Invalid value for control 'label'. Got: {'x': 10, 'y': 20, 'width': 30, 'height': 40, 'rectanglelabels': ['truck']}. Valid options: ['car', 'person']"
+check "strict: every error of every item" eq "$(echo "$E" | json 'd["validation_errors"]["non_field_errors"][1:]')" \
+    "[\"Prediction 2: Score must be between 0.00 and 1.00 inclusive, got 1.5\", \"Prediction 2: Region 0: 'from_name' 'nope' not found in configuration\"]"
+check "strict: nothing created" eq "$(npred)" "$N"
+knob predictions_validation lenient
+R=$(pred "[{\"task\":$T1,\"result\":[$(reg truck)]},{\"task\":$T1,\"result\":[$(reg car)]}]")
+check "lenient: wrong label skipped -> 201 created 1 of 2" eq "$(status_of "$R") $(body_of "$R")" '201 {"created":1}'
+check "lenient: only the valid one stored" eq "$(npred)" "$((N + 1))"
+check "lenient: the skipped item is logged" grep -q "Prediction validation failed (1 errors)" "$sd/logs/django.log"
+R=$(pred "[{\"task\":$T1,\"result\":[]},{\"task\":999999,\"result\":[],\"score\":0.5,\"flag\":true,\"x\":null}]")
+check "lenient: unknown task -> 400 echoing the item" eq "$(status_of "$R") $(body_of "$R" | json 'd["validation_errors"]["non_field_errors"]' | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[0])')" \
+    "400 {'task': 999999, 'result': [], 'score': 0.5, 'flag': True, 'x': None} contains invalid \"task\" field: corresponding task ID couldn't be retrieved from project Predictions (id=$DP) tasks"
+check "lenient: unknown task stores nothing" eq "$(npred)" "$((N + 1))"
+knob predictions_validation none
+R=$(pred "[{\"task\":$T1,\"result\":[$(reg truck)]},{\"task\":$T2,\"result\":[$(reg car)],\"score\":0.3}]")
+check "none: no validation -> 201 created 2" eq "$(status_of "$R") $(body_of "$R")" '201 {"created":2}'
+check "none: both stored" eq "$(npred)" "$((N + 3))"
+R=$(pred '[{"task":999999,"result":[]}]')
+check "none: unknown task -> 400 (memory-efficient text)" eq "$(status_of "$R") $(body_of "$R" | json 'd["validation_errors"]["non_field_errors"]' | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[0])')" \
+    "400 {'task': 999999, 'result': []} contains invalid \"task\" field: task ID 999999 not found in project Predictions (id=$DP)"
+"$PY" -c 'import json,sys; print(json.dumps([{"task": int(sys.argv[1]), "result": []}] * 500 + [{"task": 999999, "result": []}]))' "$T2" >"$sd/tmp/pred501.json"
+check "none: a bad item in the 2nd batch of 500 -> 400" eq "$(cs "${AUTH[@]}" -H 'Content-Type: application/json' --data-binary "@$sd/tmp/pred501.json" "$H/api/projects/$DP/import/predictions")" 400
+check "none: ... after the 1st batch was stored" eq "$(npred)" "$((N + 503))"
+admin reset >/dev/null
+check "reset restores strict" eq "$(admin stats | json 'd["knobs"]["predictions_validation"]')" strict
+check "bad knob value refused" bash -c "! '$here/knob.sh' '$sd' predictions_validation bogus >/dev/null 2>&1"
+check "import/predictions/ (slash) -> 404" eq "$(cs "${AUTH[@]}" -H 'Content-Type: application/json' -d '[]' "$H/api/projects/$DP/import/predictions/")" 404
+check "predictions without credentials -> 401" eq "$(cs -H 'Content-Type: application/json' -d '[]' "$H/api/projects/$DP/import/predictions")" 401
+check "request log has the prediction imports" eq "$(grep -cE "^[0-9]{13} POST /api/projects/$DP/import/predictions (201|400) bearer " "$LSEDGE_TEST_REQUEST_LOG")" 8
+check "project counts the predictions" eq "$(c "${AUTH[@]}" "$H/api/projects/$DP/?include=total_predictions_number" | json 'd["total_predictions_number"]')" "$((N + 503))"
+knob async_import on async_import_delay_ms 0
+I=$(c "${AUTH[@]}" -F "file=@$sd/tmp/cam1.png" "$H/api/projects/$DP/import?return_task_ids=true")
+IID=$(echo "$I" | json 'd["import"]')
+S='{}'
+for _ in $(seq 1 50); do
+    S=$(c "${AUTH[@]}" "$H/api/projects/$DP/imports/$IID/")
+    [ "$(echo "$S" | json 'd["status"]')" = completed ] && break
+    sleep 0.1
+done
+check "async media upload with return_task_ids -> task_ids on the import" eq "$(echo "$S" | json '[d["status"], d["return_task_ids"], len(d["task_ids"]), d["task_ids"][0] > '"$T2"']')" '["completed", true, 1, true]'
+admin reset >/dev/null
+
 echo "== knobs body_limit, redirect_http; plain HTTP to the HTTPS port"
 knob body_limit 65536
 head -c 70000 /dev/zero | tr '\0' 'a' >"$sd/tmp/70k"

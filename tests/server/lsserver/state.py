@@ -35,6 +35,10 @@ DEFAULT_KNOBS = {
     'page_404_bytes': 0,
     # A hostile or broken project list: every page is page 1 with the same "next" link.
     'page_loop': False,
+    # POST /api/projects/{id}/import/predictions: 'strict' (prediction-validation flag on: any invalid item refuses the
+    # request), 'lenient' (flag off: invalid items are skipped, `created` is smaller), 'none' (memory-efficient path:
+    # no label-config check).
+    'predictions_validation': 'strict',
     # Text a hostile server sends (terminal escapes, forged lines): whoami's username and email and the `detail` of
     # injected fail/fail_after envelopes become it ('' = off).
     'hostile_text': '',
@@ -50,6 +54,7 @@ BEHAVIOUR_KNOBS = (
     'page_404_bytes',
     'page_loop',
     'hostile_text',
+    'predictions_validation',
 )
 
 # Paths never touched by faults and never written to the request log.

@@ -39,6 +39,10 @@ class Project(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     pinned_at = models.DateTimeField(null=True, blank=True, default=None)
 
+    def __str__(self):
+        # projects/models.py: how error texts name a project, e.g. "... from project lsedge test project (id=1) tasks".
+        return f'{self.title} (id={self.id})'
+
 
 class FileUpload(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name='file_uploads')

@@ -1,7 +1,10 @@
-"""Label Studio's ProjectListAPI, ProjectAPI and the synchronous (Community) ImportAPI."""
+"""Label Studio's ProjectListAPI, ProjectAPI, the synchronous (Community) ImportAPI and ImportPredictionsAPI."""
 
+import contextlib
 import csv
+import fcntl
 import json
+import logging
 import os
 import re
 import time
@@ -21,6 +24,7 @@ from lsserver import state
 
 from . import imports
 from .models import FileUpload, Project, ProjectImport, Task
+from .predictions import LabelInterface, extract_message, prepare_prediction_result
 from .serializers import ProjectImportSerializer, ProjectSerializer
 from .validation import validate_tasks
 
@@ -30,6 +34,8 @@ VIDEO_EXT = {'.mp4', '.webm'}
 HTML_EXT = {'.htm', '.html', '.xml'}
 TASK_LIST_EXT = {'.csv', '.tsv', '.txt'}
 SUPPORTED_EXTENSIONS = IMAGE_EXT | AUDIO_EXT | VIDEO_EXT | HTML_EXT | TASK_LIST_EXT | {'.json', '.pdf'}
+
+logger = logging.getLogger(__name__)
 
 
 def bool_from_request(params, key, default):
@@ -309,3 +315,158 @@ class ProjectImportAPI(generics.RetrieveAPIView):
         imports.advance(obj.id)
         obj.refresh_from_db()
         return obj
+
+
+# Label Studio's settings.PREDICTION_IMPORT_BATCH_SIZE default: the memory-efficient path commits every batch.
+PREDICTION_IMPORT_BATCH_SIZE = 500
+
+
+@contextlib.contextmanager
+def _predictions_lock():
+    """Serialises the read-modify-write of Task.predictions across gunicorn workers (Label Studio inserts rows into
+    its own prediction table; here they are appended to the task's JSON list)."""
+    fd = os.open(os.path.join(settings.STATE_DIR, 'predictions.lock'), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def _score(value):
+    # Prediction.score is a FloatField: what bulk_create makes of a value that is not a number.
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError) as e:
+        raise e.__class__(f"Field 'score' expected a number but got {value!r}.") from e
+
+
+def _model_version(value):
+    # Prediction.model_version is a TextField: stored as text.
+    return None if value is None else str(value)
+
+
+def _append_predictions(pairs):
+    """Stores [(task_id, {result, score, model_version}), ...] in one transaction; returns how many."""
+    if not pairs:
+        return 0
+    by_task = {}
+    for task_id, pred in pairs:
+        by_task.setdefault(int(task_id), []).append(pred)
+    with _predictions_lock(), transaction.atomic():
+        for task in Task.objects.filter(id__in=list(by_task)):
+            task.predictions = list(task.predictions or []) + by_task[task.id]
+            task.save(update_fields=['predictions'])
+    return len(pairs)
+
+
+class ImportPredictionsAPI(generics.CreateAPIView):
+    """data_import/api.py ImportPredictionsAPI: POST /api/projects/{pk}/import/predictions with a list of
+    {"task": ID, "result": [...], "score": 0.87, "model_version": "..."}; answers 201 {"created": n}.
+
+    Knob `predictions_validation` picks what the server runs (upstream: two feature flags):
+      strict  - _create_legacy with fflag_feat_utc_210_prediction_validation_15082025 on: every item is checked against
+                the label config, any error refuses the whole request (400, "Prediction {i}: ..." list);
+      lenient - _create_legacy with that flag off: an unknown task id is a 400 at once, but predictions that fail the
+                label config are logged and skipped, the others are created (`created` < items sent);
+      none    - _create_memory_efficient (fflag_fix_back_4620_memory_efficient_predictions_import_08012025_short): no
+                label-config check; items are stored in batches of 500, each committed on its own, so a bad item in a
+                later batch answers 400 after the earlier batches were stored.
+    """
+
+    parser_classes = (JSONParser, MultiPartParser, FormParser)
+    queryset = Project.objects.all()
+
+    def create(self, request, *args, **kwargs):
+        project = generics.get_object_or_404(_org_projects(request), pk=kwargs['pk'])
+        mode = state.read_knobs().get('predictions_validation') or 'strict'
+        if mode == 'none':
+            return self._create_memory_efficient(project)
+        return self._create_legacy(project, validation_flag=(mode == 'strict'))
+
+    def _create_memory_efficient(self, project):
+        request_data = self.request.data
+        total_predictions = len(request_data)
+        total_created = 0
+        for batch_start in range(0, total_predictions, PREDICTION_IMPORT_BATCH_SIZE):
+            batch_end = min(batch_start + PREDICTION_IMPORT_BATCH_SIZE, total_predictions)
+            batch_items = request_data[batch_start:batch_end]
+            batch_task_ids = [item.get('task') for item in batch_items]
+            existing_task_ids = set(
+                Task.objects.filter(project=project, id__in=batch_task_ids).values_list('id', flat=True)
+            )
+            batch_predictions = []
+            for item in batch_items:
+                task_id = item.get('task')
+                if task_id not in existing_task_ids:
+                    raise ValidationError(
+                        f'{item} contains invalid "task" field: task ID {task_id} not found in project {project}'
+                    )
+                batch_predictions.append(
+                    (
+                        task_id,
+                        {
+                            'result': prepare_prediction_result(item.get('result'), project),
+                            'score': item.get('score'),
+                            'model_version': item.get('model_version', 'undefined'),
+                        },
+                    )
+                )
+            for _, pred in batch_predictions:
+                pred['score'] = _score(pred['score'])
+                pred['model_version'] = _model_version(pred['model_version'])
+            total_created += _append_predictions(batch_predictions)
+        return Response({'created': total_created}, status=status.HTTP_201_CREATED)
+
+    def _create_legacy(self, project, validation_flag):
+        tasks_ids = set(Task.objects.filter(project=project).values_list('id', flat=True))
+        li = LabelInterface(project.label_config)
+        validation_errors = []
+        predictions = []
+
+        for i, item in enumerate(self.request.data):
+            if item.get('task') not in tasks_ids:
+                if validation_flag:
+                    validation_errors.append(
+                        f'Prediction {i}: Invalid task ID {item.get("task")} - task not found in project'
+                    )
+                    continue
+                else:
+                    raise ValidationError(
+                        f'{item} contains invalid "task" field: corresponding task ID couldn\'t be retrieved '
+                        f'from project {project} tasks'
+                    )
+            try:
+                validation_errors_list = li.validate_prediction(item, return_errors=True)
+                if validation_errors_list:
+                    for error in validation_errors_list:
+                        validation_errors.append(f'Prediction {i}: {error}')
+                    continue
+            except Exception as e:  # noqa: BLE001 - upstream turns any failure into an error line
+                validation_errors.append(f'Prediction {i}: Error validating prediction - {extract_message(e)}')
+                continue
+            try:
+                predictions.append(
+                    (
+                        item['task'],
+                        {
+                            'result': prepare_prediction_result(item.get('result'), project),
+                            'score': _score(item.get('score')),
+                            'model_version': _model_version(item.get('model_version', 'undefined')),
+                        },
+                    )
+                )
+            except Exception as e:  # noqa: BLE001
+                validation_errors.append(f'Prediction {i}: Failed to create prediction - {extract_message(e)}')
+                continue
+
+        if validation_errors:
+            if validation_flag:
+                raise ValidationError(validation_errors)
+            logger.error(f'Prediction validation failed ({len(validation_errors)} errors):\n{validation_errors}')
+
+        created = _append_predictions(predictions)
+        return Response({'created': created}, status=status.HTTP_201_CREATED)

@@ -32,7 +32,10 @@ KNOB_NAMES = (
     'body_limit',
     'redirect_http',
     'hostile_text',
+    'predictions_validation',
 )
+
+PREDICTIONS_VALIDATION_MODES = ('strict', 'lenient', 'none')
 
 # nginx.json keys the knobs change, with the values `reset` restores.
 NGINX_DEFAULTS = {'body_limit': None, 'redirect_http': False}
@@ -163,6 +166,16 @@ def set_knob(name, value):
         with state.locked_knobs() as k:
             k['hostile_text'] = value
         return 'whoami fields and injected details are now %r' % value if value else 'hostile_text off'
+    if name == 'predictions_validation':
+        if value not in PREDICTIONS_VALIDATION_MODES:
+            raise KnobError('predictions_validation must be one of: %s' % ', '.join(PREDICTIONS_VALIDATION_MODES))
+        with state.locked_knobs() as k:
+            k['predictions_validation'] = value
+        return 'prediction imports: %s' % {
+            'strict': 'any invalid item refuses the request (400)',
+            'lenient': 'invalid items skipped (201, smaller created)',
+            'none': 'no label-config validation',
+        }[value]
     if name == 'poison':
         with state.locked_knobs() as k:
             k['poison'] = value
@@ -259,7 +272,7 @@ def _import_counts():
 def tasks(project_id=None):
     from lsserver.projects.models import Task
 
-    qs = Task.objects.all().order_by('id')
+    qs = Task.objects.select_related('file_upload').order_by('id')
     if project_id is not None:
         qs = qs.filter(project_id=project_id)
     return [
@@ -270,6 +283,11 @@ def tasks(project_id=None):
             'annotations': len(t.annotations or []),
             'predictions': len(t.predictions or []),
             'file_upload': t.file_upload_id,
+            # The uploaded file's name as the client sent it (media uploads and task files), else null.
+            'file_upload_name': t.file_upload.original_name if t.file_upload else None,
+            # Every stored prediction: imported with the task or through /import/predictions
+            # ({result, score, model_version}).
+            'prediction_list': t.predictions or [],
         }
         for t in qs
     ]
