@@ -19,12 +19,15 @@
 #include "firmware/core/log.h"
 #include "firmware/labelstudio/import.h"
 #include "firmware/labelstudio/import_refusal.h"
+#include "firmware/labelstudio/multipart.h"
 #include "firmware/labelstudio/projects.h"
+#include "firmware/labelstudio/upload.h"
 #include "firmware/spool/spool.h"
 #include "firmware/spool/upload_policy.h"
 
 namespace lsedge::app {
 
+using spool::PredictionsBody;
 using spool::SpoolEntry;
 using spool::SpoolEntryBody;
 using spool::upload_action;
@@ -176,6 +179,9 @@ class Uploader {
 
   // One request for `entry`. False if a stop was requested.
   Result<bool> send(const SpoolEntry& entry) {
+    if (entry.media) {
+      return send_media(entry);
+    }
     LSEDGE_TRY(spool_.mark_sending(entry));
     SpoolEntryBody body(platform_.storage);
     const Outcome opened = body.open(entry);
@@ -188,6 +194,12 @@ class Uploader {
     auto imported =
         labelstudio::import_tasks(session_.client(), project_, body, session_.import_deadline());
     body.close();
+    return answered(entry, imported, started);
+  }
+
+  // The import's answer: stored (confirmed) or queued by the server (polled), else the failure.
+  Result<bool> answered(const SpoolEntry& entry, const Result<labelstudio::ImportResult>& imported,
+                        uint64_t started) {
     const uint64_t elapsed = platform_.clock.now_ms() - started;
     if (!imported.ok()) {
       return failed(entry, imported.error(), elapsed);
@@ -197,6 +209,97 @@ class Uploader {
     }
     LSEDGE_TRY(confirm(entry, imported->task_count, elapsed));
     return true;
+  }
+
+  // A media entry: its file uploaded as multipart, as `lsedge upload` does. A file Label Studio
+  // would not take (only if the entry was changed after `spool add` checked it) is rejected.
+  Result<bool> send_media(const SpoolEntry& entry) {
+    if (entry.task_id > 0) {
+      return send_predictions(entry);  // uploaded before a restart or a requeue
+    }
+    const Outcome importable = labelstudio::check_importable(entry.media_path.view());
+    if (!importable.ok()) {
+      LSEDGE_TRY(spool_.reject(entry, importable.error().detail.view()));
+      ++totals_.rejected;
+      reporter_.run_rejected(entry, importable.error(), spool_.directory());
+      return true;
+    }
+    const Result<hal::FileInfo> info = platform_.storage.info(entry.media_path.view());
+    body_bytes_ = info.ok() ? info->size : 0;
+    LSEDGE_TRY(spool_.mark_sending(entry));
+    const uint64_t started = platform_.clock.now_ms();
+    const auto imported = labelstudio::upload_media(
+        session_.client(), project_, platform_.storage, platform_.entropy, entry.media_path.view(),
+        session_.import_deadline(), false, entry.predictions);
+    if (entry.predictions && imported.ok() && !imported->queued) {
+      return task_created(entry, imported->first_task_id);
+    }
+    return answered(entry, imported, started);
+  }
+
+  // The upload of a media entry with predictions created its task (`task_id`, 0 when the server
+  // did not say): the id is kept, then the predictions are sent. Without an id they cannot be
+  // attached: the entry is set aside with the reason (the media is on the server).
+  Result<bool> task_created(const SpoolEntry& entry, int64_t task_id) {
+    if (task_id <= 0) {
+      const Error unknown(Status::ValidationFailed,
+                          "Label Studio stored the media file but named no task id "
+                          "(return_task_ids), so its predictions could not be attached; the "
+                          "media is on the server, so do not requeue this entry");
+      LSEDGE_TRY(spool_.release(entry));
+      LSEDGE_TRY(reject(entry, unknown));
+      return true;
+    }
+    LSEDGE_TRY(spool_.mark_task_created(entry, task_id));
+    SpoolEntry created = entry;
+    created.task_id = task_id;
+    created.outcome_unknown = false;  // the upload's outcome is known; the predictions' is new
+    return send_predictions(created);
+  }
+
+  // The predictions of a media entry whose task exists, attached with import/predictions.
+  Result<bool> send_predictions(const SpoolEntry& entry) {
+    PredictionsBody body(platform_.storage);
+    const Outcome opened = body.open(entry);
+    if (!opened.ok()) {
+      if (opened.status() != Status::TaskFileInvalid) {
+        return opened.error();
+      }
+      LSEDGE_TRY(reject(entry, opened.error()));
+      return true;
+    }
+    body_bytes_ = body.size();
+    LSEDGE_TRY(spool_.mark_sending(entry));
+    const uint64_t started = platform_.clock.now_ms();
+    const auto created = labelstudio::import_predictions(session_.client(), project_, body,
+                                                         session_.import_deadline());
+    const uint64_t elapsed = platform_.clock.now_ms() - started;
+    if (!created.ok()) {
+      return failed(entry, created.error(), elapsed);
+    }
+    if (static_cast<uint64_t>(*created) < body.predictions()) {
+      LSEDGE_TRY(partly_stored(entry, *created, body.predictions()));
+      return true;
+    }
+    LSEDGE_TRY(confirm(entry, 1, elapsed));
+    return true;
+  }
+
+  // Label Studio without its prediction validation skips predictions that do not fit the label
+  // config, and only the count it answers says so: the entry is set aside with that reason.
+  Outcome partly_stored(const SpoolEntry& entry, int64_t created, uint64_t sent) {
+    Error partial(Status::ValidationFailed, "Label Studio stored ");
+    (void)partial.detail.append_int(created);
+    partial.detail.append_truncated(" of ");
+    (void)partial.detail.append_uint(sent);
+    partial.detail.append_truncated(" predictions for task ");
+    (void)partial.detail.append_int(entry.task_id);
+    partial.detail.append_truncated(
+        "; it skips predictions that do not fit the project's label config (from_name, "
+        "to_name, type, labels). The media and its task are on the server");
+    partial.http_status = 201;
+    LSEDGE_TRY(spool_.release(entry));
+    return reject(entry, partial);
   }
 
   // The server stored the entry's tasks: the entry leaves the queue.
@@ -210,7 +313,7 @@ class Uploader {
     }
     reporter_.run_sent(entry, imported, elapsed_ms);
     note_success(entry);
-    if (entry.import_id == 0 && body_bytes_ > largest_sent_bytes_) {
+    if (entry.import_id == 0 && !entry.media && body_bytes_ > largest_sent_bytes_) {
       largest_sent_bytes_ = body_bytes_;
     }
     if (refused_bytes_ != 0 && !hinted_) {
@@ -295,7 +398,8 @@ class Uploader {
       refusal_ = labelstudio::parse_import_refusal(response.body, response.truncated, entry.tasks);
       answer.item_list = refusal_.item_list;
     }
-    if (error.http_status == 413 && (refused_bytes_ == 0 || body_bytes_ < refused_bytes_)) {
+    if (error.http_status == 413 && !entry.media &&
+        (refused_bytes_ == 0 || body_bytes_ < refused_bytes_)) {
       refused_bytes_ = body_bytes_;
     }
     return upload_action(error, answer);
@@ -338,11 +442,13 @@ class Uploader {
   Outcome reject(const SpoolEntry& entry, const Error& error) {
     Error refused = error;
     if (error.http_status == 413 && entry.tasks == 1) {
-      refused.with_detail("a proxy in front of Label Studio refused this one task of ");
+      refused.with_detail(entry.media
+                              ? "a proxy in front of Label Studio refused this media file of "
+                              : "a proxy in front of Label Studio refused this one task of ");
       (void)refused.detail.append_uint(body_bytes_);
       refused.detail.append_truncated(
           " bytes as too large (HTTP 413, e.g. nginx client_max_body_size); raise the proxy's "
-          "limit or make the task smaller");
+          "limit or make it smaller");
     } else if (error.http_status == 400 && entry.tasks == 1 && refusal_.known == 1 &&
                refusal_.verdicts[0].refused) {
       const VerdictPlan plan(refusal_, 1);
@@ -469,6 +575,9 @@ class Uploader {
       reporter_.run_import_polled(entry, entry.import_id, state, 0);
       if (status->state == labelstudio::ImportStatus::State::Failed) {
         LSEDGE_TRY(import_failed(entry, status->error.view()));
+      } else if (entry.media && entry.predictions) {
+        LSEDGE_TRY_ASSIGN(const bool go_on, task_created(entry, status->first_task_id.value_or(0)));
+        return std::optional<bool>(go_on);
       } else {
         LSEDGE_TRY(
             confirm(entry, status->task_count.value_or(-1), platform_.clock.now_ms() - started));

@@ -6,6 +6,7 @@
 #include "board_sizes.h"
 #include "firmware/app/cli_common.h"
 #include "firmware/core/log.h"
+#include "firmware/labelstudio/multipart.h"
 #include "firmware/spool/spool.h"
 
 namespace lsedge::app {
@@ -14,9 +15,12 @@ namespace {
 
 constexpr std::string_view kSpoolUsage =
     "usage: lsedge spool add --spool DIR [--batch-bytes N] FILE\n"
+    "       lsedge spool add --spool DIR --media MEDIA_FILE [--predictions FILE] "
+    "[MEDIA_FILE [--predictions FILE]]...\n"
     "       lsedge spool rejected list --spool DIR\n"
     "       lsedge spool rejected requeue --spool DIR (--all | NAME...)";
 constexpr size_t kMaxRequeueNames = 16;
+constexpr size_t kMaxMediaFiles = kMaxPositional;  // per `spool add --media`
 
 // Adapts list_rejected()'s visitor to the reporter.
 class RejectedPrinter final : public spool::RejectedVisitor {
@@ -66,7 +70,76 @@ Outcome rejected(const Options& options, PlatformServices& platform, LogSink& si
   return {};
 }
 
+bool has_media_flag(const Options& options) {
+  for (size_t i = 1; i < options.arg_count; ++i) {
+    if (options.args[i] == "--media") {
+      return true;
+    }
+  }
+  return false;
+}
+
+// One word of `spool add --media ...`: --spool's and --predictions' values (a --predictions
+// belongs to the media file before it), or a media file. `i` moves past what was taken.
+Outcome take_media_arg(const Options& options, size_t& i, std::string_view& spool_dir,
+                       spool::MediaFile* files, size_t& count) {
+  const std::string_view arg = options.args[i];
+  if (arg == "--media") {
+    return {};
+  }
+  if (arg == "--spool" || arg == "--predictions") {
+    if (i + 1 >= options.arg_count) {
+      return Error(Status::UsageError, kSpoolUsage);
+    }
+    const std::string_view value = options.args[++i];
+    if (arg == "--spool") {
+      spool_dir = value;
+    } else if (count == 0 || !files[count - 1].predictions.empty()) {
+      return Error(Status::UsageError,
+                   "--predictions FILE follows the media file it belongs to, once per file");
+    } else {
+      files[count - 1].predictions = value;
+    }
+    return {};
+  }
+  if (arg.size() > 2 && arg[0] == '-' && arg[1] == '-') {
+    return Error(Status::UsageError, kSpoolUsage);
+  }
+  files[count++].path = arg;  // fewer files than words: no bound to check
+  return {};
+}
+
+// `spool add --media`: each file's type is checked first (nothing is queued if one is refused).
+Outcome add_media(const Options& options, PlatformServices& platform, LogSink& sink,
+                  Reporter& reporter) {
+  spool::MediaFile files[kMaxMediaFiles];
+  size_t count = 0;
+  std::string_view spool_dir;
+  for (size_t i = 1; i < options.arg_count; ++i) {
+    LSEDGE_TRY(take_media_arg(options, i, spool_dir, files, count));
+  }
+  if (count == 0 || spool_dir.empty()) {
+    return Error(Status::UsageError, kSpoolUsage);
+  }
+  for (size_t i = 0; i < count; ++i) {
+    LSEDGE_TRY(labelstudio::check_media_file(files[i].path));
+  }
+  const CliSpool spool_slot(platform, sink);
+  Spool& spool = spool_slot.spool();
+  const Outcome opened = spool.open(spool_dir, Spool::Role::Producer);
+  if (!opened.ok()) {
+    return spool_option_error(opened.error(), spool_dir);
+  }
+  LSEDGE_TRY_ASSIGN(const spool::SpoolAddResult queued,
+                    spool.add_media(Span<const spool::MediaFile>(files, count)));
+  reporter.spool_added(queued);
+  return {};
+}
+
 Outcome add(const Options& options, PlatformServices& platform, LogSink& sink, Reporter& reporter) {
+  if (has_media_flag(options)) {
+    return add_media(options, platform, sink, reporter);
+  }
   CommandFlag flags[] = {{"--spool", {}, false}, {"--batch-bytes", {}, false}};
   std::string_view path;
   size_t positional_count = 0;

@@ -232,8 +232,16 @@ void Reporter::spool_added(const spool::SpoolAddResult& added) {
         .unum("entries", added.entries)
         .unum("tasks", added.tasks)
         .unum("sequence", added.sequence)
-        .str("format", taskfile::task_file_format_name(added.format))
+        .str("format", added.media ? std::string_view("media")
+                                   : taskfile::task_file_format_name(added.format))
         .send(console_, false);
+  }
+  if (added.media) {
+    return console_.out(
+        (Text() << "queued " << added.entries
+                << (added.entries == 1 ? " media file (group " : " media files (group ")
+                << added.sequence << ")\n")
+            .view());
   }
   console_.out((Text() << "queued " << added.tasks << " tasks in " << added.entries
                        << (added.entries == 1 ? " entry (group " : " entries (group ")
@@ -451,9 +459,13 @@ void Reporter::run_rejected(const spool::SpoolEntry& entry, const Error& error,
         .str("detail", error.detail.view())
         .send(console_, false);
   }
-  console_.err((Text() << "lsedge run: the server refused " << entry << " (HTTP "
-                       << error.http_status << "): " << error.detail.view() << "; moved to "
-                       << spool_directory << "/rejected/ with the reason beside it\n")
+  Text text;
+  text << "lsedge run: the server refused " << entry;
+  if (error.http_status != 0) {
+    text << " (HTTP " << error.http_status << ")";
+  }
+  console_.err((text << ": " << error.detail.view() << "; moved to " << spool_directory
+                     << "/rejected/ with the reason beside it\n")
                    .view());
 }
 

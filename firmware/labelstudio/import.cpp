@@ -20,6 +20,7 @@ struct StatusFields {
   std::string_view error;  // raw; when error_cut, only the bytes that arrived
   bool error_cut = false;
   std::optional<int64_t> task_count;
+  std::optional<int64_t> first_task_id;
 };
 
 enum class Scan : uint8_t { Next, Cut, Invalid };
@@ -51,7 +52,7 @@ std::string_view cut_string_after(std::string_view text, std::string_view key) {
 }
 
 // One member's value (the scanner is just past its key).
-enum class Field : uint8_t { Other, Status, Error, TaskCount };
+enum class Field : uint8_t { Other, Status, Error, TaskCount, TaskIds };
 
 Field field_named(std::string_view raw_key) {
   if (json::raw_equals(raw_key, "status")) {
@@ -60,7 +61,43 @@ Field field_named(std::string_view raw_key) {
   if (json::raw_equals(raw_key, "error")) {
     return Field::Error;
   }
+  if (json::raw_equals(raw_key, "task_ids")) {
+    return Field::TaskIds;
+  }
   return json::raw_equals(raw_key, "task_count") ? Field::TaskCount : Field::Other;
+}
+
+// `task_ids`: its first number; the rest of the array is skipped.
+Scan read_first_task_id(PrefixScanner& scanner, StatusFields& fields) {
+  const size_t depth = scanner.depth();
+  const PrefixScanner::Token first = scanner.next();
+  if (first.kind == Kind::Cut || first.kind == Kind::Invalid) {
+    return scan_stop(first.kind);
+  }
+  if (first.kind == Kind::Number) {
+    fields.first_task_id = json::number_as_int64(first.text);
+  }
+  while (scanner.depth() >= depth) {
+    const Kind kind = scanner.next().kind;
+    if (kind == Kind::Cut || kind == Kind::Invalid) {
+      return scan_stop(kind);
+    }
+  }
+  return Scan::Next;
+}
+
+// A member's scalar value, kept when it is one lsedge reads.
+void note_value(Field field, const PrefixScanner::Token& value, StatusFields& fields) {
+  if (field == Field::Status) {
+    fields.status_seen = true;
+    fields.status_is_string = value.kind == Kind::String;
+    fields.status = value.kind == Kind::String ? value.text : std::string_view();
+  } else if (field == Field::Error) {
+    fields.error_seen = value.kind == Kind::String;  // null: no reason
+    fields.error = fields.error_seen ? value.text : std::string_view();
+  } else if (field == Field::TaskCount && value.kind == Kind::Number) {
+    fields.task_count = json::number_as_int64(value.text);
+  }
 }
 
 Scan read_member(std::string_view text, PrefixScanner& scanner, std::string_view key,
@@ -82,6 +119,9 @@ Scan read_member(std::string_view text, PrefixScanner& scanner, std::string_view
   if (value.kind == Kind::Invalid) {
     return Scan::Invalid;
   }
+  if (field == Field::TaskIds && value.kind == Kind::ArrayBegin) {
+    return read_first_task_id(scanner, fields);
+  }
   if (value.kind == Kind::ObjectBegin || value.kind == Kind::ArrayBegin) {
     // Not a value lsedge can use: skip the container's contents (an unknown-typed field).
     for (size_t depth = scanner.depth(); scanner.depth() >= depth;) {
@@ -91,16 +131,7 @@ Scan read_member(std::string_view text, PrefixScanner& scanner, std::string_view
       }
     }
   }
-  if (field == Field::Status) {
-    fields.status_seen = true;
-    fields.status_is_string = value.kind == Kind::String;
-    fields.status = value.kind == Kind::String ? value.text : std::string_view();
-  } else if (field == Field::Error) {
-    fields.error_seen = value.kind == Kind::String;  // null: no reason
-    fields.error = fields.error_seen ? value.text : std::string_view();
-  } else if (value.kind == Kind::Number) {
-    fields.task_count = json::number_as_int64(value.text);
-  }
+  note_value(field, value, fields);
   return Scan::Next;
 }
 
@@ -207,6 +238,11 @@ Result<ImportResult> parse_import_result(std::string_view text, Arena& arena) {
       result.file_upload_count = uploads.size();
       result.first_file_upload_id = uploads.at(0).as_int64().value_or(0);
     }
+    const json::Value task_ids = root->get("task_ids");
+    if (task_ids.is_array()) {
+      result.task_id_count = task_ids.size();
+      result.first_task_id = task_ids.at(0).as_int64().value_or(0);
+    }
     return result;
   }
   if (const auto import_id = root->get("import").as_int64()) {
@@ -221,15 +257,19 @@ Result<ImportResult> parse_import_result(std::string_view text, Arena& arena) {
 }
 
 Result<ImportResult> post_import(Client& client, int64_t project_id, std::string_view content_type,
-                                 http::BodySource& body, bool safe_to_resend, Deadline deadline) {
+                                 http::BodySource& body, bool safe_to_resend, Deadline deadline,
+                                 bool return_task_ids) {
   if (project_id <= 0) {
     return Error(Status::InvalidArgument, "project id must be positive");
   }
   // No trailing slash: Label Studio routes "<pk>/import" only; "import/" is a 404.
-  FixedString<48> endpoint;
+  FixedString<80> endpoint;
   (void)endpoint.append("/api/projects/");
   (void)endpoint.append_int(project_id);
   (void)endpoint.append("/import");
+  if (return_task_ids) {
+    (void)endpoint.append("?return_task_ids=true");
+  }
   LSEDGE_TRY_ASSIGN(const http::Response response,
                     client.call(http::Method::Post, endpoint.view(), content_type, body,
                                 safe_to_resend, deadline));
@@ -245,6 +285,32 @@ Result<ImportResult> post_import(Client& client, int64_t project_id, std::string
     return with_context;
   }
   return result;
+}
+
+Result<int64_t> import_predictions(Client& client, int64_t project_id, http::BodySource& body,
+                                   Deadline deadline) {
+  if (project_id <= 0) {
+    return Error(Status::InvalidArgument, "project id must be positive");
+  }
+  FixedString<64> endpoint;
+  (void)endpoint.append("/api/projects/");
+  (void)endpoint.append_int(project_id);
+  (void)endpoint.append("/import/predictions");  // no trailing slash, as "/import"
+  LSEDGE_TRY_ASSIGN(
+      const http::Response response,
+      client.call(http::Method::Post, endpoint.view(), "application/json", body, false, deadline));
+  client.arena().reset();
+  auto root = json::parse(as_text(response.body), client.arena());
+  const std::optional<int64_t> created =
+      root.ok() && root->is_object() ? root->get("created").as_int64() : std::nullopt;
+  if (!created || *created < 0) {
+    Error error(Status::JsonMissingField, "POST ");
+    error.detail.append_truncated(endpoint.view());
+    error.detail.append_truncated(": the answer has no \"created\" count");
+    error.http_status = response.status;
+    return error;
+  }
+  return *created;
 }
 
 const char* import_state_name(ImportStatus::State state) {
@@ -277,6 +343,7 @@ Result<ImportStatus> parse_import_status(std::string_view body, bool truncated) 
   ImportStatus status;
   status.state = *state;
   status.task_count = fields.task_count;
+  status.first_task_id = fields.first_task_id;
   if (fields.error_seen) {
     append_raw_prefix(fields.error, status.error);
     if (fields.error_cut) {

@@ -33,6 +33,9 @@ struct ImportResult {
   size_t file_upload_count = 0;      // entries of file_upload_ids
   int64_t first_file_upload_id = 0;  // 0 when there is none
   bool could_be_tasks_list = false;  // a CSV/TSV/TXT upload the server could split into tasks
+  // With return_task_ids: the answer's `task_ids` (the first of them, and how many).
+  int64_t first_task_id = 0;
+  size_t task_id_count = 0;
 };
 
 // Imports one batch of tasks: `batch` is a JSON array of tasks or one task object, exactly
@@ -47,11 +50,21 @@ struct ImportResult {
                                                 http::BodySource& batch, Deadline deadline,
                                                 bool safe_to_resend = false);
 
-// The shared request of import_tasks and upload_media, with any body type.
+// The shared request of import_tasks and upload_media, with any body type. `return_task_ids`
+// asks the server for the created tasks' ids (ImportResult::first_task_id).
 [[nodiscard]] Result<ImportResult> post_import(Client& client, int64_t project_id,
                                                std::string_view content_type,
                                                http::BodySource& body, bool safe_to_resend,
-                                               Deadline deadline);
+                                               Deadline deadline, bool return_task_ids = false);
+
+// POST /api/projects/{id}/import/predictions: `body` is a JSON array of predictions, each with
+// the `task` it belongs to (PredictionsBody). Returns how many the server created: Label Studio
+// without its prediction validation skips the ones that do not fit the label config and says
+// so only by a smaller count; with it, a 400 (ValidationFailed) lists "Prediction <i>: ...".
+// Errors: Client::call's, JsonMissingField for a 2xx without `created`. Thread-safety: as the
+// Client.
+[[nodiscard]] Result<int64_t> import_predictions(Client& client, int64_t project_id,
+                                                 http::BodySource& body, Deadline deadline);
 
 // A queued import's state, from GET /api/projects/{pid}/imports/{id}/ (Enterprise / SaaS).
 // Thread-safety: a value type.
@@ -60,6 +73,7 @@ struct ImportStatus {
   State state = State::Created;
   FixedString<kErrorDetailCapacity> error;  // the server's `error` when Failed (may be cut)
   std::optional<int64_t> task_count;        // when the answer says
+  std::optional<int64_t> first_task_id;     // `task_ids`' first (the import asked for them)
   [[nodiscard]] bool finished() const {
     return state == State::Completed || state == State::Failed;
   }

@@ -159,6 +159,23 @@ Outcome check_importable(std::string_view filename) {
   return error;
 }
 
+Outcome check_media_file(std::string_view filename) {
+  LSEDGE_TRY(check_importable(filename));
+  const std::string_view type = media_type_for(filename);
+  if (type != "text/csv" && type != "text/tab-separated-values" && type != "application/json" &&
+      type != "text/plain") {
+    return {};
+  }
+  Error error(Status::UsageError, "Label Studio reads tasks from '.");
+  error.detail.append_truncated(extension_of(filename).substr(0, 16));
+  error.detail.append_truncated(
+      "' files (one per row or line), so it is not queued as one media file: ");
+  error.detail.append_truncated(path_basename(filename));
+  error.detail.append_truncated(
+      "; queue a JSON task file with `lsedge spool add --spool DIR FILE`");
+  return error;
+}
+
 std::string_view path_basename(std::string_view path) {
   const size_t slash = path.rfind('/');
   return slash == std::string_view::npos ? path : path.substr(slash + 1);

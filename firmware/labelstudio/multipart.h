@@ -31,6 +31,11 @@ using MultipartBoundary = FixedString<70>;
 // extension and listing the accepted ones, so nothing is sent. Thread-safety: pure function.
 [[nodiscard]] Outcome check_importable(std::string_view filename);
 
+// check_importable(), and not a file Label Studio reads tasks from (.csv .tsv .json .txt: a task
+// per row or line, which a media entry of one task cannot stand for): UsageError that says so.
+// Thread-safety: pure function.
+[[nodiscard]] Outcome check_media_file(std::string_view filename);
+
 // The last path component ("a/b/c.jpg" → "c.jpg"; "dir/" → ""). Thread-safety: pure function.
 [[nodiscard]] std::string_view path_basename(std::string_view path);
 

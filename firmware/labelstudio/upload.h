@@ -25,6 +25,7 @@ namespace lsedge::labelstudio {
 [[nodiscard]] Result<ImportResult> upload_media(Client& client, int64_t project_id,
                                                 hal::Storage& storage, hal::Entropy& entropy,
                                                 std::string_view path, Deadline deadline,
-                                                bool safe_to_resend = false);
+                                                bool safe_to_resend = false,
+                                                bool return_task_ids = false);
 
 }  // namespace lsedge::labelstudio

@@ -320,7 +320,7 @@ Result<bool> holds_only_entries(hal::Storage& storage, std::string_view path) {
   EntryName ignored;
   bool only_entries = true;
   while (reader.next(entry)) {
-    only_entries = only_entries && !entry.is_directory && parse_entry(entry.name.view(), ignored);
+    only_entries = only_entries && parse_any_entry(entry.name.view(), entry.is_directory, ignored);
   }
   LSEDGE_TRY(reader.status());
   return only_entries;
@@ -339,24 +339,29 @@ Result<bool> remove_tmp_file(hal::Storage& storage, std::string_view name, std::
 
 }  // namespace
 
-Result<bool> Spool::remove_staging_dir(std::string_view path) {
-  LSEDGE_TRY_ASSIGN(const bool only_entries, holds_only_entries(storage_, path));
-  if (!only_entries) {
-    return false;
-  }
+Outcome Spool::remove_staged_entries(std::string_view path) {
   hal::DirectoryReader reader(storage_);
   LSEDGE_TRY(reader.open(path));
   hal::DirectoryEntry entry;
   Path child;
   EntryName ignored;
   while (reader.next(entry)) {
-    // Entry files only (another name may have appeared since the check: it stays).
-    if (!entry.is_directory && parse_entry(entry.name.view(), ignored) &&
+    // Entries only (another name may have appeared since the check: it stays).
+    if (parse_any_entry(entry.name.view(), entry.is_directory, ignored) &&
         join(child, path, entry.name.view()).ok()) {
-      LSEDGE_TRY(unless_gone(storage_.remove(child.view())));
+      LSEDGE_TRY(unless_gone(entry.is_directory ? remove_tree(child.view(), 1)
+                                                : storage_.remove(child.view())));
     }
   }
-  LSEDGE_TRY(reader.status());
+  return reader.status();
+}
+
+Result<bool> Spool::remove_staging_dir(std::string_view path) {
+  LSEDGE_TRY_ASSIGN(const bool only_entries, holds_only_entries(storage_, path));
+  if (!only_entries) {
+    return false;
+  }
+  LSEDGE_TRY(remove_staged_entries(path));
   const Outcome removed = storage_.remove(path);
   if (is_taken(removed)) {
     return false;
@@ -377,6 +382,10 @@ Result<bool> Spool::remove_leftover(std::string_view tmp, const hal::DirectoryEn
   if (ends_with(name, kGarbageSuffix) &&
       is_token(name.substr(0, name.size() - kGarbageSuffix.size()))) {
     return remove_staging_dir(path);
+  }
+  if (is_media_garbage(name)) {  // a confirmed media entry (confirm_media())
+    LSEDGE_TRY(remove_tree(path, 1));
+    return true;
   }
   if (!is_token(name)) {
     return false;
@@ -418,16 +427,21 @@ Outcome Spool::mark_sending(const SpoolEntry& entry) {
   return {};
 }
 
+Outcome Spool::confirm_file(const SpoolEntry& entry, std::string_view group_path) {
+  LSEDGE_TRY(storage_.remove(entry.path.view()));
+  LSEDGE_TRY(storage_.sync_directory(group_path));
+  // The record goes only after the removal is durable: a crash in between leaves a record
+  // naming an entry that is gone (ignored), never an unmarked entry that was already sent.
+  // Not synced: if the clearing is lost, the record still names an entry that is gone.
+  return clear_record_of(entry, false);
+}
+
 Outcome Spool::confirm(const SpoolEntry& entry) {
   LSEDGE_TRY(require_consumer());
   Path group_path;
   LSEDGE_TRY(join(group_path, dir_.view(), kQueue, entry.group.view()));
-  LSEDGE_TRY(storage_.remove(entry.path.view()));
-  LSEDGE_TRY(storage_.sync_directory(group_path.view()));
-  // The record goes only after the removal is durable: a crash in between leaves a record
-  // naming an entry that is gone (ignored), never an unmarked entry that was already sent.
-  // Not synced: if the clearing is lost, the record still names an entry that is gone.
-  LSEDGE_TRY(clear_record_of(entry, false));
+  LSEDGE_TRY(entry.media ? confirm_media(entry, group_path.view())
+                         : confirm_file(entry, group_path.view()));
   remove_entry_notes(storage_, entry.path.view());
   if (entry.outcome_unknown) {
     ++possible_duplicates_;
@@ -612,6 +626,9 @@ bool is_scan_failure(Status status) {
 }  // namespace
 
 Outcome Spool::check_entry_file(const SpoolEntry& entry, Error& corrupt) {
+  if (entry.media) {
+    return check_media_entry(entry, corrupt);
+  }
   corrupt = Error();
   EntryName parsed;
   if (!parse_entry(entry.name.view(), parsed)) {

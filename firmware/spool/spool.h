@@ -73,6 +73,21 @@ struct SpoolEntry {
   // Nonzero: the server queued this entry's import (Label Studio Enterprise answers 201
   // {"import": ID}); its outcome is polled at /api/projects/{pid}/imports/{ID}/, never resent.
   int64_t import_id = 0;
+  // A media entry (one file, uploaded as multipart: one task): `path` is its directory and
+  // `media_path` the file in it, under the name it had when it was added (empty if missing).
+  bool media = false;
+  FixedString<LSEDGE_PATH_CAPACITY> media_path;
+  // The media entry holds predictions for its task (sent after the upload, with its task id).
+  bool predictions = false;
+  // Nonzero: the upload created this task and the predictions are still to be sent (a restart
+  // sends only them).
+  int64_t task_id = 0;
+};
+
+// One file for add_media(). Thread-safety: a value type.
+struct MediaFile {
+  std::string_view path;
+  std::string_view predictions;  // its task's predictions (Label Studio's format), or empty
 };
 
 // How split() divides an entry: each task goes to one new part or to rejected/. Parts keep the
@@ -111,6 +126,7 @@ struct SpoolAddResult {
   uint64_t entries = 0;     // batches written
   uint64_t body_bytes = 0;  // sum of the entries' sizes
   taskfile::TaskFileFormat format = taskfile::TaskFileFormat::JsonArray;
+  bool media = false;  // add_media(): one entry per media file
 };
 
 // One file in rejected/, for list_rejected(). Thread-safety: a value type; its views are valid
@@ -175,6 +191,22 @@ class Spool {
   // (NoSpace reads "disk full: <path>") leave the queue unchanged.
   [[nodiscard]] Result<SpoolAddResult> add(std::string_view task_file,
                                            uint64_t budget_bytes = LSEDGE_IMPORT_BATCH_BUDGET);
+
+  // Queues media files as one group, one entry each, in the given order: each file is copied
+  // into the staging directory under its own name, with its predictions (checked and stored
+  // as a compact JSON array), synced, and the group published atomically as add() does (all of
+  // them queued, or none). Their types are the caller's to check (labelstudio::check_media_file).
+  // UsageError for a name the spool cannot keep (empty, a leading '.'), InvalidUtf8 for a name
+  // that is not UTF-8, EmptyInput for an empty file, TaskFileInvalid / EmptyInput /
+  // ValidationFailed for a predictions file that is not a JSON array (or object, or NDJSON) of
+  // objects within `predictions_budget` bytes, storage errors naming the path (NoSpace "disk
+  // full: <path>"); the queue is unchanged by any of them.
+  [[nodiscard]] Result<SpoolAddResult> add_media(
+      Span<const MediaFile> files, uint64_t predictions_budget = LSEDGE_IMPORT_BATCH_BUDGET);
+  // The upload of a media entry with predictions created task `task_id`: recorded durably in
+  // the entry (next() returns it with task_id set, so only the predictions are sent again), and
+  // the sending mark goes (the upload's outcome is known).
+  [[nodiscard]] Outcome mark_task_created(const SpoolEntry& entry, int64_t task_id);
 
   // The oldest entry, or false when the queue is empty. Removes groups left empty.
   [[nodiscard]] Result<bool> next(SpoolEntry& entry);
@@ -263,6 +295,26 @@ class Spool {
                                       SpoolAddResult& result);
   [[nodiscard]] Outcome write_entry(std::string_view task_file, hal::FileHandle file,
                                     std::string_view staging, const taskfile::TaskBatch& batch);
+  // add_media(): one file into staging/<BATCH>-1.media/<NAME>, synced; its size.
+  [[nodiscard]] Result<uint64_t> write_media_entry(const MediaFile& media, std::string_view staging,
+                                                   uint64_t index, uint64_t predictions_budget);
+  // The predictions file as one compact array at `to`, synced.
+  [[nodiscard]] Outcome write_predictions(std::string_view from, std::string_view to,
+                                          uint64_t budget);
+  [[nodiscard]] Result<uint64_t> copy_file(std::string_view from, std::string_view to);
+  // After an add filled its staging directory (`filled`): synced and published as the next
+  // group (its SEQ), or discarded with the claim.
+  [[nodiscard]] Result<uint64_t> publish_staged(std::string_view claim, std::string_view staging,
+                                                Outcome filled);
+  // confirm() of a task entry: its file removed durably, then the record cleared.
+  [[nodiscard]] Outcome confirm_file(const SpoolEntry& entry, std::string_view group_path);
+  // confirm() of a media entry: its directory leaves the queue in one rename (to tmp/), then
+  // is removed.
+  [[nodiscard]] Outcome confirm_media(const SpoolEntry& entry, std::string_view group_path);
+  // fill_entry(): the media file in a media entry's directory, its predictions and task id.
+  [[nodiscard]] Outcome find_media_file(SpoolEntry& entry);
+  [[nodiscard]] Outcome read_task_id(SpoolEntry& entry);
+  [[nodiscard]] Outcome check_media_entry(const SpoolEntry& entry, Error& corrupt);
   [[nodiscard]] Result<uint64_t> copy_entry_body(taskfile::BatchBodyReader& body,
                                                  hal::FileHandle out, std::string_view task_file,
                                                  std::string_view path);
@@ -414,6 +466,7 @@ class Spool {
   // tmp/ cleanup: removes a staging directory holding only entry files; false (nothing
   // removed) if it holds anything else.
   [[nodiscard]] Result<bool> remove_staging_dir(std::string_view path);
+  [[nodiscard]] Outcome remove_staged_entries(std::string_view path);
   [[nodiscard]] Outcome require_consumer() const;
   [[nodiscard]] Outcome load_record();
   // Writes `record` to the slot not holding the current one (a torn write leaves the current).
@@ -458,6 +511,52 @@ class SpoolEntryBody final : public BodySource {
   hal::FileHandle file_;
   uint64_t size_ = 0;
   uint64_t position_ = 0;
+};
+
+// A media entry's predictions as the body of labelstudio::import_predictions(): the stored array
+// with "task":<task_id> first in each prediction. Its size is exact from open() on (one pass
+// over the file). Thread-safety: one thread at a time; closes its file when destroyed.
+class PredictionsBody final : public BodySource {
+ public:
+  explicit PredictionsBody(hal::Storage& storage) : storage_(storage) {}
+  ~PredictionsBody() { close(); }
+  PredictionsBody(const PredictionsBody&) = delete;
+  PredictionsBody& operator=(const PredictionsBody&) = delete;
+
+  // InvalidArgument without predictions or task id; TaskFileInvalid when the stored file is not
+  // the array add_media() wrote; storage errors naming the file.
+  [[nodiscard]] Outcome open(const SpoolEntry& entry);
+  [[nodiscard]] Result<size_t> read(ByteSpan out) override;
+  [[nodiscard]] Outcome rewind() override;
+  [[nodiscard]] uint64_t size() const override { return size_; }
+  [[nodiscard]] uint64_t predictions() const { return count_; }
+  void close();
+
+ private:
+  // One byte of the stored file: what it becomes in the body, into pending_.
+  [[nodiscard]] Outcome transform(uint8_t byte);
+  // The next byte of the stored file; false at its end.
+  [[nodiscard]] Result<bool> next_byte(uint8_t& byte);
+  void restart();
+
+  hal::Storage& storage_;
+  hal::FileHandle file_;
+  FixedString<LSEDGE_PATH_CAPACITY> path_;
+  FixedString<32> task_member_;  // "\"task\":<id>"
+  uint64_t size_ = 0;
+  uint64_t count_ = 0;
+  uint64_t read_offset_ = 0;  // in the stored file
+  std::optional<taskfile::TaskScanner> scanner_;
+  uint64_t seen_ = 0;         // predictions passed so far
+  bool ended_ = false;        // the stored file's end was read
+  bool inside_ = false;       // in a prediction
+  bool after_brace_ = false;  // right after a prediction's '{': a ',' comes before a member
+  uint8_t pending_[40] = {};
+  size_t pending_size_ = 0;
+  size_t pending_at_ = 0;
+  uint8_t chunk_[256] = {};
+  size_t chunk_size_ = 0;
+  size_t chunk_at_ = 0;
 };
 
 }  // namespace lsedge::spool

@@ -243,6 +243,21 @@ Result<bool> Spool::publish_as(std::string_view staging, std::string_view queue,
   return true;
 }
 
+Result<uint64_t> Spool::publish_staged(std::string_view claim, std::string_view staging,
+                                       Outcome filled) {
+  Outcome done = filled;
+  if (done.ok()) {
+    done = storage_.sync_directory(staging);
+  }
+  Result<uint64_t> sequence = done.ok() ? publish(staging) : Result<uint64_t>(done.error());
+  if (!sequence.ok()) {
+    discard_staging(claim, staging);
+    return sequence.error();
+  }
+  (void)storage_.remove(claim);  // a leftover claim is garbage, removed by the consumer
+  return *sequence;
+}
+
 Result<SpoolAddResult> Spool::add(std::string_view task_file, uint64_t budget_bytes) {
   LSEDGE_TRY(require_open());
   LSEDGE_TRY_ASSIGN(const hal::FileHandle opened, storage_.open_read(task_file));
@@ -252,23 +267,10 @@ Result<SpoolAddResult> Spool::add(std::string_view task_file, uint64_t budget_by
   Path staging;
   LSEDGE_TRY(claim_staging(claim, staging));
   SpoolAddResult result;
-  Outcome done = write_entries(task_file, file.get(), staging.view(), budget_bytes, result);
-  if (done.ok()) {
-    done = storage_.sync_directory(staging.view());
-  }
-  if (done.ok()) {
-    Result<uint64_t> sequence = publish(staging.view());
-    if (sequence.ok()) {
-      result.sequence = *sequence;
-    } else {
-      done = sequence.error();
-    }
-  }
-  if (!done.ok()) {
-    discard_staging(claim.view(), staging.view());
-    return done.error();
-  }
-  (void)storage_.remove(claim.view());  // a leftover claim is garbage, removed by the consumer
+  LSEDGE_TRY_ASSIGN(
+      result.sequence,
+      publish_staged(claim.view(), staging.view(),
+                     write_entries(task_file, file.get(), staging.view(), budget_bytes, result)));
   log_.info("queued %llu tasks from %.*s as %llu entries (group %llu)",
             static_cast<unsigned long long>(result.tasks), static_cast<int>(task_file.size()),
             task_file.data(), static_cast<unsigned long long>(result.entries),

@@ -15,6 +15,13 @@ constexpr std::string_view kQueue = "queue";
 constexpr std::string_view kTmp = "tmp";
 constexpr std::string_view kRejected = "rejected";
 constexpr std::string_view kEntrySuffix = ".json";
+// A media entry is a directory "<BATCH>-1.media" holding the media file under its own name
+// and, optionally, its predictions (issue #13).
+constexpr std::string_view kMediaSuffix = ".media";
+constexpr std::string_view kPredictionsFile = ".predictions.json";
+// In a media entry: the task its upload created ("<id>\n"), once the predictions are pending;
+// written as tmp/<SEQ>-<STEM>.task first.
+constexpr std::string_view kTaskFile = ".task";
 constexpr std::string_view kMarkerSuffix = ".sending";
 constexpr std::string_view kClaimSuffix = ".claim";
 constexpr std::string_view kGarbageSuffix = ".garbage";
@@ -170,9 +177,36 @@ inline bool parse_entry(std::string_view name, EntryName& out) {
          parse_stem(name.substr(0, name.size() - kEntrySuffix.size()), out);
 }
 
-// An entry's name without ".json".
+// A media entry's directory name: "<BATCH>-1.media" (one task, never a split's part).
+inline bool parse_media_entry(std::string_view name, EntryName& out) {
+  EntryName parsed;
+  if (!ends_with(name, kMediaSuffix) ||
+      !parse_stem(name.substr(0, name.size() - kMediaSuffix.size()), parsed) || parsed.part ||
+      parsed.tasks != 1) {
+    return false;
+  }
+  out = parsed;
+  return true;
+}
+
+// Any queue entry: a task entry is a file, a media entry a directory.
+inline bool parse_any_entry(std::string_view name, bool is_directory, EntryName& out) {
+  return is_directory ? parse_media_entry(name, out) : parse_entry(name, out);
+}
+
+inline bool is_media_name(std::string_view name) {
+  return ends_with(name, kMediaSuffix);
+}
+
+// An entry's suffix: ".json" for tasks, ".media" for media.
+inline std::string_view entry_suffix(std::string_view name) {
+  return is_media_name(name) ? kMediaSuffix : kEntrySuffix;
+}
+
+// An entry's name without ".json" or ".media".
 inline std::string_view stem_of(std::string_view name) {
-  return ends_with(name, kEntrySuffix) ? name.substr(0, name.size() - kEntrySuffix.size()) : name;
+  const std::string_view suffix = entry_suffix(name);
+  return ends_with(name, suffix) ? name.substr(0, name.size() - suffix.size()) : name;
 }
 
 // A split's staging directory in a group: "<STEM>.split".
@@ -297,17 +331,17 @@ struct GroupScan {
 inline void note_group_member(const hal::DirectoryEntry& entry, GroupScan& scan) {
   const std::string_view name = entry.name.view();
   EntryName parsed;
-  if (entry.is_directory) {
-    if (!is_split_name(name)) {
-      scan.foreign = true;
-    } else if (scan.split.empty()) {
-      (void)scan.split.assign(name);
-    }
-  } else if (parse_entry(name, parsed)) {
+  if (parse_any_entry(name, entry.is_directory, parsed)) {
     if (scan.oldest.empty() || name < scan.oldest.view()) {
       (void)scan.oldest.assign(name);
       scan.batch = parsed.batch;
       scan.tasks = parsed.tasks;
+    }
+  } else if (entry.is_directory) {
+    if (!is_split_name(name)) {
+      scan.foreign = true;
+    } else if (scan.split.empty()) {
+      (void)scan.split.assign(name);
     }
   } else if (!ends_with(name, kMarkerSuffix) && !ends_with(name, kImportSuffix)) {
     scan.foreign = true;
@@ -343,14 +377,15 @@ inline Outcome drop_markers(hal::Storage& storage, std::string_view group_path) 
 
 // Counts one file of a group: an entry, or a marker whose entry is still queued (see confirm()).
 inline Outcome count_group_file(hal::Storage& storage, std::string_view group_path,
-                                std::string_view name, SpoolCounts& counts) {
+                                const hal::DirectoryEntry& listed, SpoolCounts& counts) {
+  const std::string_view name = listed.name.view();
   EntryName parsed;
-  if (parse_entry(name, parsed)) {
+  if (parse_any_entry(name, listed.is_directory, parsed)) {
     ++counts.queued_entries;
     counts.queued_tasks += parsed.tasks;
     return {};
   }
-  if (!ends_with(name, kMarkerSuffix)) {
+  if (listed.is_directory || !ends_with(name, kMarkerSuffix)) {
     return {};
   }
   Path entry_path;
@@ -368,9 +403,7 @@ inline Outcome count_group(hal::Storage& storage, std::string_view group_path,
   LSEDGE_TRY(reader.open(group_path));
   hal::DirectoryEntry entry;
   while (reader.next(entry)) {
-    if (!entry.is_directory) {
-      LSEDGE_TRY(count_group_file(storage, group_path, entry.name.view(), counts));
-    }
+    LSEDGE_TRY(count_group_file(storage, group_path, entry, counts));
   }
   return reader.status();
 }
@@ -397,7 +430,8 @@ inline Result<uint64_t> count_rejected(hal::Storage& storage, std::string_view r
   hal::DirectoryEntry entry;
   uint64_t count = 0;
   while (reader.next(entry)) {
-    if (!entry.is_directory && ends_with(entry.name.view(), kEntrySuffix)) {
+    const std::string_view name = entry.name.view();
+    if (entry.is_directory ? ends_with(name, kMediaSuffix) : ends_with(name, kEntrySuffix)) {
       ++count;
     }
   }
@@ -430,7 +464,7 @@ inline Outcome reject_paths(std::string_view dir, const SpoolEntry& entry, Rejec
   LSEDGE_TRY(entry_key(entry, name));
   LSEDGE_TRY(join(paths.reason_tmp, dir, kTmp, name.view(), kReasonSuffix));
   LSEDGE_TRY(join(paths.reason, dir, kRejected, name.view(), kReasonSuffix));
-  LSEDGE_TRY(join(paths.moved, dir, kRejected, name.view(), kEntrySuffix));
+  LSEDGE_TRY(join(paths.moved, dir, kRejected, name.view(), entry_suffix(entry.name.view())));
   LSEDGE_TRY(join(paths.rejected, dir, kRejected));
   return join(paths.group, dir, kQueue, entry.group.view());
 }
@@ -500,9 +534,10 @@ inline bool is_token(std::string_view name) {
   return true;
 }
 
-// A file reject() or an old release's mark_imported() writes in tmp/: "<SEQ>-<STEM><suffix>".
+// A file reject(), mark_task_created() or an old release's mark_imported() writes in tmp/:
+// "<SEQ>-<STEM><suffix>".
 inline bool is_tmp_note(std::string_view name) {
-  for (const std::string_view suffix : {kReasonSuffix, kImportSuffix}) {
+  for (const std::string_view suffix : {kReasonSuffix, kImportSuffix, kTaskFile}) {
     EntryName ignored;
     if (ends_with(name, suffix) && parse_rejected_group(name) &&
         parse_stem(
@@ -512,6 +547,17 @@ inline bool is_tmp_note(std::string_view name) {
     }
   }
   return false;
+}
+
+// A confirmed media entry in tmp/: "<SEQ>-<BATCH>-1.media.garbage" (confirm_media()).
+inline bool is_media_garbage(std::string_view name) {
+  if (!ends_with(name, kGarbageSuffix) || !parse_rejected_group(name)) {
+    return false;
+  }
+  EntryName ignored;
+  return parse_media_entry(
+      name.substr(kSequenceDigits + 1, name.size() - kSequenceDigits - 1 - kGarbageSuffix.size()),
+      ignored);
 }
 
 // The names a spool holds directly in DIR (an old release's spool has only the three

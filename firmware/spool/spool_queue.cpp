@@ -210,17 +210,17 @@ Outcome Spool::list_group(std::string_view group_path, GroupListing& listing) {
   EntryName parsed;
   while (reader.next(listed)) {
     const std::string_view name = listed.name.view();
-    if (listed.is_directory) {
-      if (!is_split_name(name)) {
-        listing.foreign = true;
-      } else if (listing.split.empty()) {
-        (void)listing.split.assign(name);
-      }
-    } else if (parse_entry(name, parsed)) {
+    if (parse_any_entry(name, listed.is_directory, parsed)) {
       ++listing.entries;
       if ((entries_floor_.empty() || name > entries_floor_.view()) &&
           candidate.assign(name) == Status::Ok) {
         keep_smallest(entries_, entry_count_, LSEDGE_SPOOL_ENTRY_WINDOW, candidate);
+      }
+    } else if (listed.is_directory) {
+      if (!is_split_name(name)) {
+        listing.foreign = true;
+      } else if (listing.split.empty()) {
+        (void)listing.split.assign(name);
       }
     } else if (!ends_with(name, kMarkerSuffix) && !ends_with(name, kImportSuffix)) {
       listing.foreign = true;
@@ -266,9 +266,12 @@ Outcome Spool::fill_entry(std::string_view group, uint64_t sequence, std::string
   LSEDGE_TRY(join(entry.path, group_path, name));
   entry.sequence = sequence;
   EntryName parsed;
-  if (parse_entry(name, parsed)) {
+  if (parse_any_entry(name, is_media_name(name), parsed)) {
     entry.batch = parsed.batch;
     entry.tasks = parsed.tasks;
+  }
+  if (is_media_name(name)) {
+    LSEDGE_TRY(find_media_file(entry));
   }
   LSEDGE_TRY_ASSIGN(entry.outcome_unknown, is_in_flight(group, name));
   return read_import_record(entry);

@@ -13,10 +13,16 @@ namespace {
 constexpr uint32_t kRejectedWindow = 16;  // names per listing of rejected/
 constexpr size_t kReasonShown = 240;      // bytes of a reason file list_rejected() reads
 
-// A rejected/ file lsedge makes: "<SEQ>-<STEM>.json" (an entry, the tasks its STEM says) or
-// "<SEQ>-<STEM>.item<K>.json" (task K of one, alone as "[task]"). The tasks it holds, or
-// nothing for any other name (reasons, a user's files).
+// A rejected/ file lsedge makes: "<SEQ>-<STEM>.json" (an entry, the tasks its STEM says),
+// "<SEQ>-<STEM>.item<K>.json" (task K of one, alone as "[task]") or the directory
+// "<SEQ>-<BATCH>-1.media" (a media entry). The tasks it holds, or nothing for any other name
+// (reasons, a user's files).
 std::optional<uint64_t> rejected_tasks(std::string_view name) {
+  EntryName parsed;
+  if (parse_rejected_group(name) && is_media_name(name)) {  // a media entry's directory
+    return parse_media_entry(name.substr(kSequenceDigits + 1), parsed) ? std::optional<uint64_t>(1)
+                                                                       : std::nullopt;
+  }
   if (!parse_rejected_group(name) || !ends_with(name, kEntrySuffix)) {
     return std::nullopt;
   }
@@ -27,7 +33,6 @@ std::optional<uint64_t> rejected_tasks(std::string_view name) {
   if (is_item && !parse_number(stem.substr(item + kItemInfix.size()))) {
     return std::nullopt;
   }
-  EntryName parsed;
   if (!parse_stem(is_item ? stem.substr(0, item) : stem, parsed)) {
     return std::nullopt;
   }
@@ -52,7 +57,7 @@ std::string_view read_reason(hal::Storage& storage, std::string_view path, Span<
 
 Outcome reason_path(FixedString<LSEDGE_PATH_CAPACITY>& out, std::string_view rejected,
                     std::string_view name) {
-  return join(out, rejected, name.substr(0, name.size() - kEntrySuffix.size()), {}, kReasonSuffix);
+  return join(out, rejected, stem_of(name), {}, kReasonSuffix);
 }
 
 }  // namespace
@@ -88,6 +93,15 @@ Outcome Spool::visit_rejected(std::string_view rejected, std::string_view name,
   entry.name = name;
   entry.tasks = *rejected_tasks(name);
   entry.bytes = info->size;
+  if (info->kind == hal::FileInfo::Kind::Directory) {  // a media entry: its file's size
+    SpoolEntry media;
+    media.path = path;
+    LSEDGE_TRY(unless_gone(find_media_file(media)));
+    const Result<hal::FileInfo> file = media.media_path.empty()
+                                           ? Result<hal::FileInfo>(hal::FileInfo())
+                                           : storage_.info(media.media_path.view());
+    entry.bytes = file.ok() ? file->size : 0;
+  }
   LSEDGE_TRY(reason_path(path, rejected, name));
   entry.reason = read_reason(storage_, path.view(), Span<uint8_t>(write_chunk_));
   visitor.on_rejected(entry);
@@ -121,7 +135,7 @@ Result<uint32_t> Spool::next_rejected(std::string_view after, ListedName* window
   return smallest_names_above(
       storage_, rejected.view(), after,
       [](std::string_view name, bool is_directory) {
-        return !is_directory && rejected_tasks(name).has_value();
+        return is_directory == is_media_name(name) && rejected_tasks(name).has_value();
       },
       window, kRejectedWindow);
 }
@@ -167,7 +181,7 @@ Result<bool> Spool::move_rejected(std::string_view from, uint64_t tasks, Requeue
   Name target;
   (void)append_padded(target, into.batch, kBatchDigits);
   if (target.append('-') != Status::Ok || target.append_uint(tasks) != Status::Ok ||
-      target.append(kEntrySuffix) != Status::Ok) {
+      target.append(entry_suffix(from)) != Status::Ok) {
     return Error(Status::InvalidArgument, "spool: entry name longer than its capacity");
   }
   Path to;

@@ -374,6 +374,9 @@ Outcome Spool::check_splittable(const SpoolEntry& entry, std::string_view group_
   if (entry.import_id != 0) {
     return plan_error("split: an entry whose import the server queued is polled, never split");
   }
+  if (entry.media) {
+    return plan_error("split: a media entry is one file");
+  }
   // Left by an earlier attempt that failed: finished if it had committed (then the entry is no
   // longer queued and opening it fails), else undone.
   Path path;

@@ -16,7 +16,7 @@ bool is_group(std::string_view name, bool is_directory) {
 
 bool is_entry(std::string_view name, bool is_directory) {
   EntryName parsed;
-  return !is_directory && parse_entry(name, parsed);
+  return parse_any_entry(name, is_directory, parsed);
 }
 
 }  // namespace

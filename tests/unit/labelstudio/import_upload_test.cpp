@@ -127,6 +127,57 @@ TEST(ImportTasks, AQueuedImportIdMustBePositive) {
   }
 }
 
+TEST(ImportTasks, TaskIdsAskedForAreRequestedAndRead) {
+  Rig rig;
+  rig.legacy();
+  rig.socket.add_connection().then_data(http_response(
+      201, R"({"task_count":1,"annotation_count":0,"prediction_count":0,"duration":0.01,)"
+           R"("file_upload_ids":[12],"could_be_tasks_list":false,"task_ids":[4711]})"));
+  MemoryStorage storage;
+  storage.files["/cam/a.png"] = "PNG";
+  testing::FakeEntropy entropy(1);
+  auto result =
+      upload_media(*rig.client, 3, storage, entropy, "/cam/a.png", rig.deadline(), false, true);
+  ASSERT_TRUE(result.ok()) << result.error().detail.c_str();
+  EXPECT_EQ(result->first_task_id, 4711);
+  EXPECT_EQ(result->task_id_count, 1u);
+  EXPECT_EQ(rig.sent().rfind("POST /api/projects/3/import?return_task_ids=true HTTP/1.1\r\n", 0),
+            0u);
+  StaticArena<4096> arena;
+  auto without = parse_import_result(R"({"task_count":1,"task_ids":["x"]})", arena);
+  ASSERT_TRUE(without.ok());
+  EXPECT_EQ(without->first_task_id, 0) << "not a number: no id";
+}
+
+TEST(ImportPredictions, PostsTheBodyAndReadsTheCreatedCount) {
+  Rig rig;
+  rig.legacy();
+  rig.socket.add_connection().then_data(http_response(201, R"({"created":2})"));
+  BatchSource source(R"([{"task":5,"result":[]},{"task":5,"result":[]}])");
+  auto created = import_predictions(*rig.client, 3, source, rig.deadline());
+  ASSERT_TRUE(created.ok()) << created.error().detail.c_str();
+  EXPECT_EQ(*created, 2);
+  EXPECT_EQ(rig.sent().rfind("POST /api/projects/3/import/predictions HTTP/1.1\r\n", 0), 0u);
+  for (const char* answer : {R"({"created":-1})", R"({"imported":2})", "[2]"}) {
+    Rig other;
+    other.legacy();
+    other.socket.add_connection().then_data(http_response(201, answer));
+    BatchSource again("[]");
+    EXPECT_EQ(import_predictions(*other.client, 3, again, other.deadline()).status(),
+              Status::JsonMissingField)
+        << answer;
+  }
+  Rig refused;
+  refused.legacy();
+  refused.socket.add_connection().then_data(envelope(
+      400, "Validation error",
+      R"({"non_field_errors":["Prediction 0: Region 0: Invalid value for control 'label'"]})"));
+  BatchSource bad("[]");
+  auto error = import_predictions(*refused.client, 3, bad, refused.deadline());
+  ASSERT_EQ(error.status(), Status::ValidationFailed);
+  EXPECT_NE(error.error().detail.view().find("Prediction 0: Region 0"), std::string_view::npos);
+}
+
 TEST(ImportTasks, ValidationMessagesOfA400Surface) {
   Rig rig;
   rig.legacy();
@@ -390,6 +441,17 @@ TEST(Multipart, AFileThatShrinksWhileSendingIsAFileError) {
 
 // ---- upload ----------------------------------------------------------------------------------
 
+TEST(UploadMedia, AMediaEntryIsNotATaskFileType) {
+  EXPECT_TRUE(check_media_file("cam/frame.JPG").ok());
+  EXPECT_TRUE(check_media_file("a.wav").ok());
+  for (const char* name : {"t.csv", "t.TSV", "t.json", "notes.txt"}) {
+    const Outcome refused = check_media_file(name);
+    EXPECT_EQ(refused.status(), Status::UsageError) << name;
+    EXPECT_NE(refused.error().detail.view().find("lsedge spool add"), std::string_view::npos);
+  }
+  EXPECT_EQ(check_media_file("x.exe").status(), Status::UsageError);
+}
+
 TEST(UploadMedia, GoldenMultipartRequestStreamedFromStorage) {
   Rig rig;
   rig.legacy();
@@ -618,6 +680,25 @@ TEST(ImportStatus, EachStateOfLabelStudio) {
               state == ImportStatus::State::Completed || state == ImportStatus::State::Failed);
     EXPECT_TRUE(status->error.empty());
     EXPECT_FALSE(status->task_count.has_value());
+  }
+}
+
+TEST(ImportStatus, TheFirstTaskIdOfACompletedImport) {
+  const std::string answer = R"({"id":3,"status":"completed","return_task_ids":true,"tasks":null,)"
+                             R"("task_ids":[[1],7,8],"task_count":2})";
+  auto status = parse_import_status(answer, false);
+  ASSERT_TRUE(status.ok()) << status.error().detail.view();
+  EXPECT_FALSE(status->first_task_id.has_value()) << "a nested array is not an id";
+  EXPECT_EQ(status->task_count, std::optional<int64_t>(2));
+  auto plain = parse_import_status(R"({"status":"completed","task_ids":[7,8]})", false);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->first_task_id, std::optional<int64_t>(7));
+  auto empty = parse_import_status(R"({"status":"completed","task_ids":[]})", false);
+  ASSERT_TRUE(empty.ok());
+  EXPECT_FALSE(empty->first_task_id.has_value());
+  for (size_t cut = 1; cut < answer.size(); ++cut) {  // never a wrong id from a cut answer
+    auto part = parse_import_status(std::string_view(answer).substr(0, cut), true);
+    EXPECT_TRUE(!part.ok() || !part->first_task_id.has_value()) << cut;
   }
 }
 

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Media through the spool (issue #13): files Label Studio would refuse are refused at `spool add`
+# with nothing queued; media queued offline between task files go up in order through kill -9
+# rounds of `run` with nothing lost (a file is on the server more than once only if its entry was
+# logged as resent after an unknown outcome); a file a proxy refuses (413) goes to rejected/ with
+# the reason, the queue moves on, and a requeue after the limit is raised uploads it.
+. "$(dirname "$0")/lib.sh"
+export LABEL_STUDIO_URL=$LSEDGE_TEST_HTTPS_URL LABEL_STUDIO_CA_FILE=$LSEDGE_TEST_CA_FILE
+export LABEL_STUDIO_API_TOKEN=$PAT
+project=$(new_project "Spool media")
+spool=$work/spool
+cam=$work/cam
+mkdir "$spool" "$cam" "$work/logs"
+
+# Refused at add, nothing queued.
+printf 'image\n/a.jpg\n' >"$cam/table.csv"
+run_lsedge spool add --spool "$spool" --media "$cam/table.csv"
+expect_rc 2
+expect_err "reads tasks from '.csv'"
+printf 'MZ' >"$cam/tool.exe"
+run_lsedge spool add --spool "$spool" --media "$cam/tool.exe"
+expect_rc 2
+expect_err "does not import '.exe'"
+: >"$cam/empty.jpg"
+head -c 100 /dev/urandom >"$cam/ok.jpg"
+run_lsedge spool add --spool "$spool" --media "$cam/ok.jpg" "$cam/empty.jpg"
+expect_rc 2
+expect_err "empty.jpg"
+run_lsedge spool add --spool "$spool" --media "$cam/ok.jpg" "$cam/missing.jpg"
+expect_rc 5
+expect_err "missing.jpg"
+[ -z "$(ls "$spool/queue")" ] || fail "a refused add queued something"
+[ -z "$(ls "$spool/tmp")" ] || fail "a refused add left files in tmp/"
+
+# 4 frames, 20 tasks, 8 frames and a clip, queued offline.
+for i in $(seq 12); do head -c $((3000 + i * 211)) /dev/urandom >"$cam/frame-$i.jpg"; done
+head -c 5000 /dev/urandom >"$cam/clip 1.wav"
+run_lsedge spool add --spool "$spool" --media "$cam"/frame-{1..4}.jpg
+expect_rc 0
+expect_out "queued 4 media files (group 1)"
+make_tasks "$work/tasks.json" 0 20 "media-mix"
+run_lsedge spool add --spool "$spool" --batch-bytes 1000 "$work/tasks.json"
+expect_rc 0
+run_lsedge --json spool add --spool "$spool" --media "$cam"/frame-{5..12}.jpg "$cam/clip 1.wav"
+expect_rc 0
+expect_out '"entries":9'
+expect_out '"format":"media"'
+spool_check snapshot "$spool" "$work/snapshot.json"
+# Which entry holds which file, for the duplicate accounting.
+(cd "$spool/queue" && find . -path '*.media/*' -type f | sed 's|^\./||') >"$work/media_entries.txt"
+[ "$(wc -l <"$work/media_entries.txt")" -eq 13 ] || fail "expected 13 media entries"
+run_lsedge status --spool "$spool"
+expect_rc 0
+expect_out "entries"
+
+knob delay "250 0 /api/projects/$project/import"
+RANDOM=1313
+for round in $(seq 10); do
+  "$LSEDGE" run --spool "$spool" --project "$project" --retry-cap-ms 200 \
+    >"$work/logs/$round.out" 2>"$work/logs/$round.err" &
+  pid=$!
+  delay_ms=$((RANDOM % 900))
+  sleep "$(printf '0.%03d' "$delay_ms")"
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  echo "round $round: killed after ${delay_ms} ms; $(find "$spool/queue" -name '*.media' | wc -l) media entries left"
+done
+knob delay 0
+run_lsedge run --spool "$spool" --project "$project" --once
+cp "$work/stderr" "$work/logs/final.err"
+expect_rc 0
+expect_out "drained: 0 entries (0 tasks) queued, 0 in rejected/"
+[ -z "$(find "$spool/queue" -mindepth 1)" ] || fail "files left in the queue"
+[ -z "$(ls "$spool/tmp")" ] || fail "files left in tmp/"
+server_tasks "$project" "$work/server.json"
+spool_check verify "$work/snapshot.json" "$work/server.json" "$work"/logs/*.err || fail "tasks lost or duplicates unaccounted"
+/usr/bin/python3 - "$work/server.json" "$work/media_entries.txt" "$work"/logs/*.err <<'PY' || fail "media lost or duplicates unaccounted"
+import collections, json, re, sys
+tasks = json.load(open(sys.argv[1]))
+copies = collections.Counter(t.get("file_upload_name") for t in tasks if t.get("file_upload_name"))
+entry_of = {}
+for line in open(sys.argv[2]):
+    entry, name = line.rstrip("\n").rsplit("/", 1)
+    entry_of[name] = entry
+resends = collections.Counter()
+for log in sys.argv[3:]:
+    for m in re.finditer(r"resending (\S+) \(1 tasks\)", open(log, errors="replace").read()):
+        resends[m.group(1)] += 1
+missing = [n for n in entry_of if copies[n] == 0]
+unexplained = [n for n in entry_of if copies[n] - 1 > resends[entry_of[n]]]
+print("media: %d queued, %d on the server, %d missing, %d logged resends, %d unexplained"
+      % (len(entry_of), sum(copies[n] for n in entry_of), len(missing), sum(resends.values()), len(unexplained)))
+sys.exit(1 if missing or unexplained else 0)
+PY
+stored=$(find "$LSEDGE_TEST_STATE_DIR/media/upload/$project" -name '*frame-7.jpg' -type f | head -n 1)
+cmp -s "$stored" "$cam/frame-7.jpg" || fail "the stored frame-7.jpg differs from the capture"
+# FIFO: the first frame's task was created before the task file's, the clip's after them.
+/usr/bin/python3 - "$work/server.json" <<'PY' || fail "media and tasks were not uploaded in queue order"
+import json, sys
+tasks = sorted(json.load(open(sys.argv[1])), key=lambda t: t["id"])
+first = {}
+for t in tasks:
+    key = t.get("file_upload_name") or "tasks"
+    first.setdefault(key, t["id"])
+order = [first["frame-1.jpg"], first["frame-4.jpg"], first["tasks"], first["frame-5.jpg"], first["clip 1.wav"]]
+print("first task ids:", order)
+sys.exit(0 if order == sorted(order) else 1)
+PY
+
+# A proxy's body limit refuses one big file: rejected with the reason, the next one goes up.
+spool2=$work/spool2
+mkdir "$spool2"
+head -c 300000 /dev/urandom >"$cam/big.jpg"
+head -c 2000 /dev/urandom >"$cam/small.png"
+run_lsedge spool add --spool "$spool2" --media "$cam/big.jpg" "$cam/small.png"
+expect_rc 0
+knob body_limit 100000
+run_lsedge run --spool "$spool2" --project "$project" --once
+expect_rc 5  # --once that rejected something (README, exit codes)
+expect_err "refused this media file of 300000 bytes"
+expect_out "drained: 0 entries (0 tasks) queued, 1 in rejected/"
+run_lsedge spool rejected list --spool "$spool2"
+expect_rc 0
+expect_out "00000000000000000001-0000000000-1.media  1 task, 300000 B  a proxy in front of Label Studio refused this media file"
+[ -f "$spool2/rejected/00000000000000000001-0000000000-1.media/big.jpg" ] || fail "the refused file is not kept"
+knob body_limit 0
+run_lsedge spool rejected requeue --spool "$spool2" --all
+expect_rc 0
+run_lsedge run --spool "$spool2" --project "$project" --once
+expect_rc 0
+expect_out "drained: 0 entries (0 tasks) queued, 0 in rejected/"
+[ "$(admin tasks "$project" | grep -c '"file_upload_name": "big.jpg"')" -eq 1 ] || fail "big.jpg is not on the server once"
+echo PASS
