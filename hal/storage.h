@@ -34,6 +34,7 @@ struct FileInfo {
   Kind kind = Kind::Other;
   uint32_t mode = 0;       // permission bits (0777 part of st_mode)
   uint32_t owner_uid = 0;  // the file's owner
+  uint32_t group_gid = 0;  // the file's group
   uint64_t size = 0;
   int64_t modified_unix_seconds = 0;  // last data change by the wall clock (for display only)
 };
@@ -89,6 +90,10 @@ class Storage {
 
   // Directory operations.
   [[nodiscard]] virtual Outcome rename(std::string_view from, std::string_view to) = 0;
+  // Gives the regular file at `from` (a symbolic link is followed) the new name `to` (a hard
+  // link: the same data, owner and mode). FileExists if something is at `to`; FileError when
+  // the file system refuses (another file system, no hard links, another user's file).
+  [[nodiscard]] virtual Outcome link(std::string_view from, std::string_view to) = 0;
   [[nodiscard]] virtual Outcome remove(std::string_view path) = 0;
   // Creates the directory if it does not exist (not its parents).
   [[nodiscard]] virtual Outcome make_directory(std::string_view path) = 0;

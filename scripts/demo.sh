@@ -2,7 +2,8 @@
 # The main job, end to end on one machine: builds lsedge (host-release), starts the loopback
 # Label Studio-compatible server (tests/server) over TLS, creates a Personal Access Token for the
 # device, then: whoami, project ensure, import of sample tasks, and the store-and-forward path
-# (spool add, run --once). Prints what the server holds, and stops the server again.
+# (spool add, run --once), also for two camera frames with their model's predictions. Prints
+# what the server holds, and stops the server again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -50,6 +51,40 @@ head -n 40 "$tasks" >"$state/more.ndjson"
 "$lsedge" run --spool "$spool" --project "$project" --once
 echo "== lsedge status --spool (no network): what an operator or a fleet's metrics read"
 "$lsedge" status --spool "$spool"
+
+echo "== two camera frames with their model's detections, queued offline, then uploaded"
+# The labeling config a person sets in Label Studio's UI: boxes labelled car or person.
+cat >"$state/config.xml" <<'XML'
+<View>
+  <Image name="image" value="$image"/>
+  <RectangleLabels name="label" toName="image"><Label value="car"/><Label value="person"/></RectangleLabels>
+</View>
+XML
+tests/server/admin.sh "$state" project-config "$project" "$state/config.xml" >/dev/null
+for i in 1 2; do
+  # A 1x1 PNG stands in for the frame.
+  printf '\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82' \
+    >"$state/dock3-frame-000$i.png"
+  label=$([ "$i" = 1 ] && echo car || echo person)
+  cat >"$state/dock3-frame-000$i.json" <<JSON
+[{"result": [{"from_name": "label", "to_name": "image", "type": "rectanglelabels",
+   "value": {"x": 12.5, "y": 30, "width": 20, "height": 15, "rectanglelabels": ["$label"]}}],
+  "score": 0.9$i, "model_version": "yolo-v8n-2026-11"}]
+JSON
+done
+"$lsedge" spool add --spool "$spool" --media "$state/dock3-frame-0001.png" \
+  --predictions "$state/dock3-frame-0001.json" "$state/dock3-frame-0002.png" \
+  --predictions "$state/dock3-frame-0002.json"
+"$lsedge" run --spool "$spool" --project "$project" --once
+echo "== the frames' tasks on the server, with their predictions:"
+tests/server/admin.sh "$state" tasks "$project" | /usr/bin/python3 -c '
+import json, sys
+for t in json.load(sys.stdin):
+    if t.get("file_upload_name"):
+        for p in t["prediction_list"]:
+            r = p["result"][0]
+            print("task %d  %s  %s %s score %s (%s)" % (t["id"], t["file_upload_name"], r["type"],
+                  r["value"]["rectanglelabels"], p["score"], p["model_version"]))'
 
 echo "== the server now holds:"
 tests/server/admin.sh "$state" tasks "$project" |

@@ -234,14 +234,17 @@ void Reporter::spool_added(const spool::SpoolAddResult& added) {
         .unum("sequence", added.sequence)
         .str("format", added.media ? std::string_view("media")
                                    : taskfile::task_file_format_name(added.format))
+        .unum("linked", added.linked)
         .send(console_, false);
   }
   if (added.media) {
-    return console_.out(
-        (Text() << "queued " << added.entries
-                << (added.entries == 1 ? " media file (group " : " media files (group ")
-                << added.sequence << ")\n")
-            .view());
+    Text text;
+    text << "queued " << added.entries
+         << (added.entries == 1 ? " media file (group " : " media files (group ") << added.sequence;
+    if (added.linked != 0) {
+      text << "; " << added.linked << " hard-linked, not copied";
+    }
+    return console_.out((text << ")\n").view());
   }
   console_.out((Text() << "queued " << added.tasks << " tasks in " << added.entries
                        << (added.entries == 1 ? " entry (group " : " entries (group ")

@@ -126,7 +126,8 @@ struct SpoolAddResult {
   uint64_t entries = 0;     // batches written
   uint64_t body_bytes = 0;  // sum of the entries' sizes
   taskfile::TaskFileFormat format = taskfile::TaskFileFormat::JsonArray;
-  bool media = false;  // add_media(): one entry per media file
+  bool media = false;   // add_media(): one entry per media file
+  uint64_t linked = 0;  // add_media(): files hard-linked rather than copied
 };
 
 // One file in rejected/, for list_rejected(). Thread-safety: a value type; its views are valid
@@ -192,8 +193,10 @@ class Spool {
   [[nodiscard]] Result<SpoolAddResult> add(std::string_view task_file,
                                            uint64_t budget_bytes = LSEDGE_IMPORT_BATCH_BUDGET);
 
-  // Queues media files as one group, one entry each, in the given order: each file is copied
-  // into the staging directory under its own name, with its predictions (checked and stored
+  // Queues media files as one group, one entry each, in the given order: each file is put in the
+  // staging directory under its own name (hard-linked when it is the caller's own file on the
+  // same file system and the spool's readers may read it: a private spool, or a file its group
+  // may read; else copied), with its predictions (checked and stored
   // as a compact JSON array), synced, and the group published atomically as add() does (all of
   // them queued, or none). Their types are the caller's to check (labelstudio::check_media_file).
   // UsageError for a name the spool cannot keep (empty, a leading '.'), InvalidUtf8 for a name
@@ -302,6 +305,10 @@ class Spool {
   [[nodiscard]] Outcome write_predictions(std::string_view from, std::string_view to,
                                           uint64_t budget);
   [[nodiscard]] Result<uint64_t> copy_file(std::string_view from, std::string_view to);
+  // The media file at `to`: a hard link when the spool's readers can read the file as it is,
+  // else a copy; synced either way. Its size.
+  [[nodiscard]] Result<uint64_t> place_media(std::string_view from, std::string_view to);
+  [[nodiscard]] bool may_link(std::string_view from);
   // After an add filled its staging directory (`filled`): synced and published as the next
   // group (its SEQ), or discarded with the claim.
   [[nodiscard]] Result<uint64_t> publish_staged(std::string_view claim, std::string_view staging,
@@ -436,6 +443,7 @@ class Spool {
   // The group next() serves; kBetweenGroups between two; empty (open()): windows to rebuild.
   Name serving_;
   uint64_t possible_duplicates_ = 0;
+  uint64_t linked_ = 0;  // add_media(): files hard-linked so far
   uint8_t scan_chunk_[LSEDGE_FILE_CHUNK_BYTES] = {};
   uint8_t body_chunk_[LSEDGE_FILE_CHUNK_BYTES] = {};
   uint8_t write_chunk_[LSEDGE_FILE_CHUNK_BYTES] = {};

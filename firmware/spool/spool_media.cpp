@@ -33,14 +33,16 @@ Outcome check_media_name(std::string_view path) {
   return refused;
 }
 
-// "<BATCH>-1.media" for the entry at `index` of an add.
-Outcome media_entry_name(uint64_t index, Name& name) {
-  name.clear();
+// staging/<BATCH>-1.media for the entry at `index` of an add, made.
+Outcome make_media_directory(hal::Storage& storage, std::string_view staging, uint64_t index,
+                             Path& directory) {
+  Name name;
   if (append_padded(name, index, kBatchDigits) != Status::Ok || name.append("-1") != Status::Ok ||
       name.append(kMediaSuffix) != Status::Ok) {
     return Error(Status::InvalidArgument, "spool entry name too long");
   }
-  return {};
+  LSEDGE_TRY(join(directory, staging, name.view()));
+  return storage.make_directory(directory.view());
 }
 
 }  // namespace
@@ -58,6 +60,7 @@ Result<SpoolAddResult> Spool::add_media(Span<const MediaFile> files, uint64_t pr
   LSEDGE_TRY(claim_staging(claim, staging));
   SpoolAddResult result;
   result.media = true;
+  linked_ = 0;
   Outcome filled;
   for (size_t i = 0; i < files.size() && filled.ok(); ++i) {
     Result<uint64_t> size = write_media_entry(files[i], staging.view(), i, predictions_budget);
@@ -70,22 +73,21 @@ Result<SpoolAddResult> Spool::add_media(Span<const MediaFile> files, uint64_t pr
   }
   LSEDGE_TRY_ASSIGN(result.sequence, publish_staged(claim.view(), staging.view(), filled));
   result.tasks = result.entries;
-  log_.info("queued %llu media files as group %llu",
+  result.linked = linked_;
+  log_.info("queued %llu media files as group %llu (%llu hard-linked, the others copied)",
             static_cast<unsigned long long>(result.entries),
-            static_cast<unsigned long long>(result.sequence));
+            static_cast<unsigned long long>(result.sequence),
+            static_cast<unsigned long long>(result.linked));
   return result;
 }
 
 Result<uint64_t> Spool::write_media_entry(const MediaFile& media, std::string_view staging,
                                           uint64_t index, uint64_t predictions_budget) {
-  Name name;
-  LSEDGE_TRY(media_entry_name(index, name));
   Path directory;
-  LSEDGE_TRY(join(directory, staging, name.view()));
-  LSEDGE_TRY(storage_.make_directory(directory.view()));
+  LSEDGE_TRY(make_media_directory(storage_, staging, index, directory));
   Path target;
   LSEDGE_TRY(join(target, directory.view(), basename_of(media.path)));
-  LSEDGE_TRY_ASSIGN(const uint64_t size, copy_file(media.path, target.view()));
+  LSEDGE_TRY_ASSIGN(const uint64_t size, place_media(media.path, target.view()));
   if (size == 0) {
     Error empty(Status::EmptyInput, "the media file is empty (0 bytes): ");
     empty.detail.append_truncated(media.path);
@@ -137,6 +139,34 @@ Outcome Spool::write_predictions(std::string_view from, std::string_view to, uin
   }
   const Outcome synced = storage_.sync(out.get());
   return synced.ok() ? synced : Outcome(at_path(synced.error(), to));
+}
+
+// A hard link shares the file's data, owner and mode: only when the consumer can read it as it
+// is (the spool is private to its owner, or the file is in the spool's group and
+// group-readable), and only for the caller's own file (fs.protected_hardlinks refuses others).
+bool Spool::may_link(std::string_view from) {
+  const Result<hal::FileInfo> source = storage_.info(from);
+  const Result<hal::FileInfo> spool = storage_.info(dir_.view());
+  if (!source.ok() || !spool.ok() || source->kind != hal::FileInfo::Kind::Regular ||
+      source->owner_uid != storage_.caller_uid()) {
+    return false;
+  }
+  return (spool->mode & 0077u) == 0 ||
+         (source->group_gid == spool->group_gid && (source->mode & 0040u) != 0);
+}
+
+Result<uint64_t> Spool::place_media(std::string_view from, std::string_view to) {
+  if (!may_link(from) || !storage_.link(from, to).ok()) {
+    return copy_file(from, to);  // another file system, or not readable as it is: a copy
+  }
+  ++linked_;
+  // The capture app may not have synced what it wrote: the entry's data must be durable.
+  LSEDGE_TRY_ASSIGN(const hal::FileHandle opened, storage_.open_read(to));
+  const hal::ScopedFile file(storage_, opened);
+  Outcome synced = storage_.sync(file.get());
+  Result<uint64_t> size =
+      synced.ok() ? storage_.size(file.get()) : Result<uint64_t>(synced.error());
+  return size.ok() ? size : Result<uint64_t>(at_path(size.error(), to));
 }
 
 // `from` copied to the new file `to` through write_chunk_, synced; its size.

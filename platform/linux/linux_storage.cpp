@@ -388,6 +388,19 @@ Outcome LinuxStorage::rename(std::string_view from, std::string_view to) {
   return {};
 }
 
+Outcome LinuxStorage::link(std::string_view from, std::string_view to) {
+  CPath c_from;
+  CPath c_to;
+  LSEDGE_TRY(to_c_path(from, c_from));
+  LSEDGE_TRY(to_c_path(to, c_to));
+  // AT_SYMLINK_FOLLOW: link(2) would name the symbolic link itself, not the file.
+  if (::linkat(AT_FDCWD, c_from.c_str(), AT_FDCWD, c_to.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+    const int err = errno;
+    return file_error(err, err == EEXIST ? to : from);
+  }
+  return {};
+}
+
 Outcome LinuxStorage::remove(std::string_view path) {
   CPath c_path;
   LSEDGE_TRY(to_c_path(path, c_path));
@@ -514,6 +527,7 @@ Result<hal::FileInfo> LinuxStorage::info(std::string_view path) {
                                     : hal::FileInfo::Kind::Other;
   info.mode = static_cast<uint32_t>(st.st_mode & 07777);
   info.owner_uid = static_cast<uint32_t>(st.st_uid);
+  info.group_gid = static_cast<uint32_t>(st.st_gid);
   info.size = static_cast<uint64_t>(st.st_size);
   info.modified_unix_seconds = static_cast<int64_t>(st.st_mtim.tv_sec);
   return info;

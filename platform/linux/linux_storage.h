@@ -41,6 +41,7 @@ class LinuxStorage final : public hal::Storage {
 
   // rename(2): replaces a file, or an empty directory, at `to`.
   [[nodiscard]] Outcome rename(std::string_view from, std::string_view to) override;
+  [[nodiscard]] Outcome link(std::string_view from, std::string_view to) override;
   // unlink(2) for files; rmdir(2) for directories, which must be empty (DirectoryNotEmpty).
   [[nodiscard]] Outcome remove(std::string_view path) override;
   // mkdir(2) with mode 0700; an existing directory is fine, an existing file is FileExists.

@@ -59,6 +59,7 @@ class MemoryStorage final : public hal::Storage {
     WriteAt,
     Info,
     LockFile,
+    Link,
     kCount_
   };
   enum class Crash : uint8_t { ProcessKilled, PowerLost, PowerLostTorn };
@@ -352,6 +353,33 @@ class MemoryStorage final : public hal::Storage {
     const int value = next_handle_++;
     handles_[value] = Handle{id, true, true};
     return hal::FileHandle{value};
+  }
+
+  // A second directory entry for the same node, as a hard link is: it shares the data and its
+  // durability; the new name is durable after sync_directory(). set_links(false) simulates
+  // another file system (EXDEV).
+  Outcome link(std::string_view from, std::string_view to) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    LSEDGE_TRY(enter(Op::Link, true, to));
+    LSEDGE_TRY_ASSIGN(const int id, resolve(from));
+    if (nodes_[id].dir) {
+      return fail_with(EPERM, from);
+    }
+    int parent = -1;
+    std::string name;
+    LSEDGE_TRY(resolve_parent(to, parent, name));
+    if (nodes_[parent].entries.count(name) != 0) {
+      return fail_with(EEXIST, to);
+    }
+    if (!links_) {
+      return fail_with(EXDEV, to);
+    }
+    nodes_[parent].entries[name] = id;
+    return {};
+  }
+  void set_links(bool allowed) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    links_ = allowed;
   }
 
   Outcome rename(std::string_view from, std::string_view to) override {
@@ -746,6 +774,7 @@ class MemoryStorage final : public hal::Storage {
   std::condition_variable unlocked_;  // a lock was released (lock_file with LockWait::Wait)
   std::map<int, Listing> listings_;
   std::vector<PendingRename> pending_renames_;
+  bool links_ = true;
   std::vector<Failure> failures_;
   uint64_t calls_[static_cast<size_t>(Op::kCount_)] = {};
   int always_[static_cast<size_t>(Op::kCount_)] = {};

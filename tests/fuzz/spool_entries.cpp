@@ -1,8 +1,10 @@
 // The spool's public read path: a spool directory whose queue holds any groups and files (names
 // and contents from the input, plausible ones or not: entries, .sending and .import markers,
-// split leftovers, foreign files), opened as the consumer, then every entry taken with next(),
-// its body read through SpoolEntryBody and confirmed. Checked: no crash or sanitizer report;
-// next() ends; an entry's path lies under the queue and its body is exactly size() bytes.
+// split leftovers, media entries with any files, predictions and task ids, foreign files),
+// opened as the consumer, then every entry taken with next(), its body read through
+// SpoolEntryBody (or a media entry's PredictionsBody) and confirmed. Checked: no crash or
+// sanitizer report; next() ends; an entry's path lies under the queue and a body read to its end
+// is exactly size() bytes.
 #include <string>
 #include <vector>
 
@@ -33,14 +35,57 @@ std::string group_name(FuzzedDataProvider& input) {
 }
 
 std::string file_name(FuzzedDataProvider& input) {
-  static constexpr const char* kSuffixes[] = {".json",  ".json",       ".sending", ".import",
-                                              ".split", ".reason.txt", ".tmp",     ""};
+  static constexpr const char* kSuffixes[] = {".json",  ".media",      ".sending", ".import",
+                                              ".split", ".reason.txt", ".json",    ""};
   if (input.ConsumeBool()) {
     return input.ConsumeRandomLengthString(32);
   }
   std::string name = padded(input.ConsumeIntegralInRange<uint64_t>(0, 3), 10) + "-" +
                      std::to_string(input.ConsumeIntegralInRange<uint64_t>(0, 4));
   return name + kSuffixes[input.ConsumeIntegralInRange<size_t>(0, 7)];
+}
+
+// A media entry's directory: some of a media file, its predictions and a task id.
+void put_media_entry(FuzzedDataProvider& input, testing::MemoryStorage& storage,
+                     const std::string& path, const std::string& content) {
+  static constexpr const char* kNames[] = {"frame.jpg", ".predictions.json", ".task", "b.png"};
+  storage.put_directory(path);
+  for (const char* name : kNames) {
+    if (input.ConsumeBool()) {
+      const bool task = std::string(name) == ".task";
+      storage.put_file(path + "/" + name, task && input.ConsumeBool()
+                                              ? std::to_string(input.ConsumeIntegral<int64_t>())
+                                              : (std::string(name) == ".predictions.json"
+                                                     ? content
+                                                     : input.ConsumeRandomLengthString(40)));
+    }
+  }
+}
+
+// A media entry's predictions read whole (when it has some and a task).
+void read_predictions(testing::MemoryStorage& storage, const spool::SpoolEntry& entry) {
+  spool::PredictionsBody body(storage);
+  if (!body.open(entry).ok()) {
+    return;
+  }
+  uint8_t buffer[29];
+  uint64_t total = 0;
+  for (int pass = 0; pass < 2; ++pass) {
+    total = 0;
+    for (;;) {
+      const Result<size_t> n = body.read(ByteSpan(buffer, sizeof(buffer)));
+      if (!n.ok()) {
+        return;
+      }
+      if (*n == 0) {
+        LSEDGE_FUZZ_CHECK(total == body.size());
+        break;
+      }
+      total += *n;
+      LSEDGE_FUZZ_CHECK(total <= body.size());
+    }
+    LSEDGE_FUZZ_CHECK(body.rewind().ok());
+  }
 }
 
 void build(FuzzedDataProvider& input, testing::MemoryStorage& storage) {
@@ -57,8 +102,14 @@ void build(FuzzedDataProvider& input, testing::MemoryStorage& storage) {
       continue;
     }
     storage.put_directory("/s/queue/" + group);
-    if (usable_name(name)) {
-      storage.put_file("/s/queue/" + group + "/" + name, content);
+    if (!usable_name(name)) {
+      continue;
+    }
+    const std::string path = "/s/queue/" + group + "/" + name;
+    if (name.size() > 6 && name.compare(name.size() - 6, 6, ".media") == 0) {
+      put_media_entry(input, storage, path, content);
+    } else {
+      storage.put_file(path, content);
     }
   }
 }
@@ -78,6 +129,9 @@ void drain(testing::MemoryStorage& storage) {
       return;
     }
     LSEDGE_FUZZ_CHECK(entry.path.view().rfind("/s/queue/", 0) == 0);
+    if (entry.media) {
+      read_predictions(storage, entry);
+    }
     spool::SpoolEntryBody body(storage);
     if (body.open(entry).ok()) {
       uint8_t buffer[37];

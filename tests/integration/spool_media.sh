@@ -37,7 +37,7 @@ for i in $(seq 12); do head -c $((3000 + i * 211)) /dev/urandom >"$cam/frame-$i.
 head -c 5000 /dev/urandom >"$cam/clip 1.wav"
 run_lsedge spool add --spool "$spool" --media "$cam"/frame-{1..4}.jpg
 expect_rc 0
-expect_out "queued 4 media files (group 1)"
+expect_out "queued 4 media files (group 1; 4 hard-linked, not copied)"
 make_tasks "$work/tasks.json" 0 20 "media-mix"
 run_lsedge spool add --spool "$spool" --batch-bytes 1000 "$work/tasks.json"
 expect_rc 0

@@ -54,7 +54,7 @@ expect_err "follows the media file"
 run_lsedge spool add --spool "$spool" --media "$cam/frame-1.jpg" --predictions "$cam/frame-1.json" \
   "$cam/frame-2.jpg" "$cam/frame-3.jpg" --predictions "$cam/frame-3.json"
 expect_rc 0
-expect_out "queued 3 media files (group 1)"
+expect_out "queued 3 media files (group 1; 3 hard-linked, not copied)"
 run_lsedge spool add --spool "$spool" --media "$cam/frame-4.jpg" --predictions "$cam/truck.json"
 expect_rc 0
 args=()

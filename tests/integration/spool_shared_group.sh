@@ -99,6 +99,29 @@ grep -q "permission to the local file or directory is denied" <<<"$err" ||
 chmod -R g+rwX "$work/service-first"
 drain_as_service "$work/service-first"
 
+# Media with predictions: a frame of the spool's group that the group may read is hard-linked,
+# the capture app's private one is copied; the service uploads both and confirms them (their
+# directories are removed by a user who did not make them).
+mkdir -m 0755 "$work/cam"
+head -c 3000 /dev/urandom >"$work/cam/shared.jpg"
+head -c 3000 /dev/urandom >"$work/cam/private.jpg"
+printf '[{"result": [], "score": 0.5, "model_version": "m1"}]\n' >"$work/cam/shared.json"
+chown 61001:"$group" "$work/cam/shared.jpg" && chmod 0640 "$work/cam/shared.jpg"
+chown 61001:61001 "$work/cam/private.jpg" && chmod 0600 "$work/cam/private.jpg"
+chmod 0644 "$work/cam/shared.json"
+knob predictions_validation none  # the project has no labeling config to check them against
+as producer spool add --spool "$work/service-first" --media "$work/cam/shared.jpg" \
+  --predictions "$work/cam/shared.json" "$work/cam/private.jpg"
+expect_ok "spool add --media as the capture app"
+grep -q "1 hard-linked" <<<"$out" || fail "the group-readable frame was not hard-linked: $out"
+check_modes "$work/service-first/queue"
+drain_as_service "$work/service-first"
+knob predictions_validation strict
+[ -z "$(find "$work/service-first/tmp" -mindepth 1)" ] || fail "confirmed media left in tmp/"
+[ -f "$work/cam/shared.jpg" ] && [ -f "$work/cam/private.jpg" ] || fail "a capture was removed"
+first=$((first + 2))
+admin tasks "$project" | grep -q '"model_version": "m1"' || fail "the predictions are not on the server"
+
 server_tasks "$project" "$work/server.json"
 got=$(/usr/bin/python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$work/server.json")
 [ "$got" -eq "$first" ] || fail "the server holds $got tasks, expected $first"

@@ -160,6 +160,7 @@ class MemoryStorage final : public hal::Storage {
     }
   }
   Outcome rename(std::string_view, std::string_view) override { return Status::FileError; }
+  Outcome link(std::string_view, std::string_view) override { return Status::FileError; }
   Outcome remove(std::string_view) override { return Status::FileError; }
   Outcome make_directory(std::string_view) override { return Status::FileError; }
   Outcome sync_directory(std::string_view) override { return Status::FileError; }

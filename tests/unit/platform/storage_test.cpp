@@ -391,6 +391,40 @@ TEST_F(LinuxStorageTest, RenameReplacesFilesAndEmptyDirectoriesButNotFullOnes) {
   EXPECT_EQ(missing.error().detail.view(), dir_ + "/nothing");
 }
 
+TEST_F(LinuxStorageTest, LinkGivesTheFileASecondNameFollowingSymbolicLinks) {
+  const std::string a = make_file("a.jpg", "JPEG");
+  const std::string b = dir_ + "/b.jpg";
+  ASSERT_TRUE(storage_.link(a, b).ok());
+  EXPECT_EQ(read_all(storage_, b), "JPEG");
+  struct stat sa {};
+  struct stat sb {};
+  ASSERT_EQ(stat(a.c_str(), &sa), 0);
+  ASSERT_EQ(stat(b.c_str(), &sb), 0);
+  EXPECT_EQ(sa.st_ino, sb.st_ino) << "the same file";
+  EXPECT_EQ(sa.st_nlink, 2u);
+  ASSERT_TRUE(storage_.remove(b).ok());
+  EXPECT_EQ(read_all(storage_, a), "JPEG") << "removing the link keeps the file";
+
+  const std::string symlink_path = dir_ + "/latest.jpg";
+  ASSERT_EQ(symlink(a.c_str(), symlink_path.c_str()), 0);
+  const std::string c = dir_ + "/c.jpg";
+  ASSERT_TRUE(storage_.link(symlink_path, c).ok());
+  struct stat sc {};
+  ASSERT_EQ(lstat(c.c_str(), &sc), 0);
+  EXPECT_TRUE(S_ISREG(sc.st_mode)) << "the file, not the symbolic link";
+  EXPECT_EQ(sc.st_ino, sa.st_ino);
+
+  const auto taken = storage_.link(a, c);
+  EXPECT_EQ(taken.status(), Status::FileExists);
+  EXPECT_EQ(taken.error().detail.view(), c);
+  const auto missing = storage_.link(dir_ + "/nothing", dir_ + "/d");
+  EXPECT_EQ(missing.status(), Status::FileNotFound);
+  EXPECT_FALSE(storage_.link(dir_, dir_ + "/e").ok()) << "a directory has no hard links";
+  auto info = storage_.info(a);
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->group_gid, sa.st_gid);
+}
+
 TEST_F(LinuxStorageTest, RemoveUnlinksFilesAndRemovesOnlyEmptyDirectories) {
   const std::string file = make_file("f", "f");
   const std::string sub = dir_ + "/sub";

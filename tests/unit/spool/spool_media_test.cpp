@@ -143,6 +143,39 @@ TEST(SpoolMedia, EachFileIsOneEntryUnderItsOwnNameInFifoOrderWithTaskEntries) {
   EXPECT_TRUE(files_under(f.storage, "tmp").empty()) << "a confirmed entry leaves nothing";
 }
 
+// Hard-linked when the consumer can read the file as it is, copied otherwise; the same entry.
+TEST(SpoolMedia, TheCallersOwnReadableFileIsHardLinkedElseCopied) {
+  struct Case {
+    const char* name;
+    uint32_t spool_mode;
+    uint32_t file_mode;
+    uint32_t file_owner;
+    bool links;
+    uint64_t linked;
+  };
+  for (const Case c : {Case{"private spool, own file", 0700, 0600, 0, true, 2},
+                       Case{"another file system", 0700, 0600, 0, false, 0},
+                       Case{"another user's file", 0700, 0644, 7, true, 0},
+                       Case{"shared spool, file the group cannot read", 0770, 0600, 0, true, 0},
+                       Case{"shared spool, group-readable file", 0770, 0640, 0, true, 2}}) {
+    Fixture f;
+    f.storage.set_mode_and_owner(kDir, c.spool_mode, 0);
+    for (const char* path : {"/cam/frame-0001.jpg", "/cam/clip 2.wav"}) {
+      f.storage.set_mode_and_owner(path, c.file_mode, c.file_owner);
+    }
+    f.storage.set_links(c.links);
+    ASSERT_TRUE(f.spool.open(kDir, Spool::Role::Consumer).ok()) << c.name;
+    const uint64_t appends = f.storage.calls(MemoryStorage::Op::Append);
+    auto added = add_two(f.spool);
+    ASSERT_TRUE(added.ok()) << c.name << ": " << added.error().detail.view();
+    EXPECT_EQ(added->linked, c.linked) << c.name;
+    EXPECT_EQ(f.storage.calls(MemoryStorage::Op::Append) == appends, c.linked == 2)
+        << c.name << ": a linked file is not copied";
+    EXPECT_EQ(drain(f.spool, f.storage), kTwo) << c.name;
+    EXPECT_EQ(*f.storage.content("/cam/frame-0001.jpg"), kJpeg) << "the original stays";
+  }
+}
+
 TEST(SpoolMedia, ABadFileIsRefusedBeforeAnythingIsQueued) {
   Fixture f;
   f.storage.put_file("/cam/empty.png", "");

@@ -67,6 +67,9 @@ class CountingStorage final : public hal::Storage {
   }
   Outcome sync(hal::FileHandle file) override { return inner_.sync(file); }
   void close(hal::FileHandle file) override { inner_.close(file); }
+  Outcome link(std::string_view from, std::string_view to) override {
+    return inner_.link(from, to);
+  }
   Outcome rename(std::string_view from, std::string_view to) override {
     std::function<void(const std::string&, const std::string&)> hook;
     {
