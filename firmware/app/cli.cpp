@@ -36,6 +36,8 @@ constexpr std::string_view kUsage =
     "  spool add --spool DIR --media MEDIA_FILE [--predictions FILE] [MEDIA_FILE ...]\n"
     "                      queue media files, each with the predictions after it (Label\n"
     "                      Studio's format), to be uploaded and attached to its task\n"
+    "  spool limit --spool DIR [--max-bytes N]\n"
+    "                      the spool's size cap: spool add refuses past it (exit 6); 0: none\n"
     "  spool rejected list --spool DIR | requeue --spool DIR (--all | NAME...)\n"
     "                      what the server refused, with its reason; put it back in the queue\n"
     "  status --spool DIR [--prometheus FILE]\n"

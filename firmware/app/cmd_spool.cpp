@@ -17,6 +17,7 @@ constexpr std::string_view kSpoolUsage =
     "usage: lsedge spool add --spool DIR [--batch-bytes N] FILE\n"
     "       lsedge spool add --spool DIR --media MEDIA_FILE [--predictions FILE] "
     "[MEDIA_FILE [--predictions FILE]]...\n"
+    "       lsedge spool limit --spool DIR [--max-bytes N]\n"
     "       lsedge spool rejected list --spool DIR\n"
     "       lsedge spool rejected requeue --spool DIR (--all | NAME...)";
 constexpr size_t kMaxRequeueNames = 16;
@@ -136,6 +137,32 @@ Outcome add_media(const Options& options, PlatformServices& platform, LogSink& s
   return {};
 }
 
+// `spool limit`: the spool's size cap, set (0 removes it) or shown.
+Outcome limit(const Options& options, PlatformServices& platform, LogSink& sink,
+              Reporter& reporter) {
+  CommandFlag flags[] = {{"--spool", {}, false}, {"--max-bytes", {}, false}};
+  size_t positional_count = 0;
+  LSEDGE_TRY(split_command_args(options, 1, Span<CommandFlag>(flags), nullptr, 0, positional_count,
+                                kSpoolUsage));
+  if (!flags[0].given) {
+    return Error(Status::UsageError, kSpoolUsage);
+  }
+  const CliSpool spool_slot(platform, sink);
+  Spool& spool = spool_slot.spool();
+  const Outcome opened = spool.open(flags[0].value, Spool::Role::Producer);
+  if (!opened.ok()) {
+    return spool_option_error(opened.error(), flags[0].value);
+  }
+  if (flags[1].given) {
+    LSEDGE_TRY_ASSIGN(const uint64_t cap,
+                      parse_count(flags[1].value, 0, UINT64_MAX, "--max-bytes"));
+    LSEDGE_TRY(spool.set_max_bytes(cap));
+  }
+  LSEDGE_TRY_ASSIGN(const uint64_t cap, spool.max_bytes());
+  reporter.spool_limit(flags[0].value, cap);
+  return {};
+}
+
 Outcome add(const Options& options, PlatformServices& platform, LogSink& sink, Reporter& reporter) {
   if (has_media_flag(options)) {
     return add_media(options, platform, sink, reporter);
@@ -177,6 +204,9 @@ Outcome cmd_spool(const Options& options, PlatformServices& platform, LogSink& s
                   Reporter& reporter) {
   if (options.arg_count >= 1 && options.args[0] == "add") {
     return add(options, platform, sink, reporter);
+  }
+  if (options.arg_count >= 1 && options.args[0] == "limit") {
+    return limit(options, platform, sink, reporter);
   }
   if (options.arg_count >= 1 && options.args[0] == "rejected") {
     return rejected(options, platform, sink, reporter);

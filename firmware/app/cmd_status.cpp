@@ -55,6 +55,11 @@ Outcome format_metrics(const StatusReport& r, Metrics& out) {
                 count(r.counts.queued_entries));
   append_metric(out, "lsedge_spool_tasks", "Tasks in the queued entries.", r.spool,
                 count(r.counts.queued_tasks));
+  append_metric(out, "lsedge_spool_bytes", "Bytes of the queued entries.", r.spool,
+                count(r.counts.queued_bytes));
+  append_metric(out, "lsedge_spool_max_bytes",
+                "The spool's size cap (0: none); spool add refuses past it.", r.spool,
+                count(r.max_bytes));
   append_metric(out, "lsedge_spool_oldest_entry_age_seconds",
                 "Age of the oldest queued entry (0: none), by the device's clock.", r.spool,
                 r.oldest_entry_unix == 0 ? 0 : r.now_unix - r.oldest_entry_unix);
@@ -125,6 +130,7 @@ Outcome cmd_status(const Options& options, PlatformServices& platform, LogSink& 
   report.spool = directory;
   LSEDGE_TRY_ASSIGN(report.counts, spool.counts());
   LSEDGE_TRY_ASSIGN(report.oldest_entry_unix, spool.oldest_entry_unix());
+  LSEDGE_TRY_ASSIGN(report.max_bytes, spool.max_bytes());
   report.now_unix = platform.wall_clock.unix_seconds();
   Result<RunState> state = read_run_state(platform.storage, directory);
   report.has_state = state.ok();

@@ -228,14 +228,16 @@ void Reporter::uploaded(std::string_view path, const labelstudio::ImportResult& 
 
 void Reporter::spool_added(const spool::SpoolAddResult& added) {
   if (json_) {
-    return json_line()
-        .unum("entries", added.entries)
+    EventLine line;
+    line.unum("entries", added.entries)
         .unum("tasks", added.tasks)
         .unum("sequence", added.sequence)
         .str("format", added.media ? std::string_view("media")
-                                   : taskfile::task_file_format_name(added.format))
-        .unum("linked", added.linked)
-        .send(console_, false);
+                                   : taskfile::task_file_format_name(added.format));
+    if (added.media) {
+      line.unum("linked", added.linked);
+    }
+    return line.send(console_, false);
   }
   if (added.media) {
     Text text;
@@ -323,6 +325,18 @@ void append_when(Text& text, int64_t unix_seconds, int64_t now_unix) {
 
 }  // namespace
 
+void Reporter::spool_limit(std::string_view spool, uint64_t max_bytes) {
+  if (json_) {
+    return json_line().str("spool", spool).unum("max_bytes", max_bytes).send(console_, false);
+  }
+  if (max_bytes == 0) {
+    return console_.out((Text() << "spool " << spool << ": no size cap\n").view());
+  }
+  console_.out((Text() << "spool " << spool << ": at most " << max_bytes
+                       << " bytes queued; spool add refuses past it (exit 6)\n")
+                   .view());
+}
+
 void Reporter::status(const StatusReport& r) {
   const RunState& s = r.state;
   if (json_) {
@@ -330,6 +344,9 @@ void Reporter::status(const StatusReport& r) {
         .str("spool", r.spool)
         .unum("queued_entries", r.counts.queued_entries)
         .unum("queued_tasks", r.counts.queued_tasks)
+        .unum("queued_bytes", r.counts.queued_bytes)
+        .unum("max_bytes", r.max_bytes)
+        .flag("full", r.max_bytes != 0 && r.counts.queued_bytes >= r.max_bytes)
         .num("oldest_entry_unix", r.oldest_entry_unix)
         .num("oldest_entry_age_s", r.oldest_entry_unix == 0 ? 0 : r.now_unix - r.oldest_entry_unix)
         .unum("rejected_entries", r.counts.rejected_entries)
@@ -350,6 +367,15 @@ void Reporter::status(const StatusReport& r) {
   if (r.oldest_entry_unix != 0) {
     text << ", the oldest added";
     append_when(text, r.oldest_entry_unix, r.now_unix);
+  }
+  text << "\nsize: " << r.counts.queued_bytes << " bytes queued";
+  if (r.max_bytes != 0) {
+    text << " of a cap of " << r.max_bytes;
+    if (r.counts.queued_bytes >= r.max_bytes) {
+      text << "; FULL: spool add refuses new entries (exit 6) until run uploads";
+    } else {
+      text << " (" << r.max_bytes - r.counts.queued_bytes << " left)";
+    }
   }
   text << "\nrejected: " << r.counts.rejected_entries << " entries"
        << (r.counts.rejected_entries != 0 ? " (lsedge spool rejected list)" : "")

@@ -53,6 +53,8 @@ class Reporter {
   void requeued(const spool::RequeueResult& result);
   // `status`: the spool and what `run` last did.
   void status(const StatusReport& report);
+  // `spool limit`: the spool's size cap (0: none).
+  void spool_limit(std::string_view spool, uint64_t max_bytes);
 
   // lsedge run's events. `event`: started, drained, stopped or failed.
   void run_queue(std::string_view event, const spool::SpoolCounts& counts, const RunTotals& totals);

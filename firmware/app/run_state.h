@@ -35,6 +35,7 @@ struct StatusReport {
   std::string_view spool;
   spool::SpoolCounts counts;
   int64_t oldest_entry_unix = 0;  // 0: the queue is empty
+  uint64_t max_bytes = 0;         // the spool's size cap; 0: none
   int64_t now_unix = 0;
   bool has_state = false;      // DIR/run-state was read
   bool state_damaged = false;  // ... it is there but could not be read or parsed

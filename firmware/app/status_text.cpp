@@ -57,6 +57,9 @@ constexpr StatusText kMessages[] = {
     {Status::SpoolBusy,
      "another 'lsedge run' is already draining this spool (one consumer per spool); stop it "
      "first, or give another --spool"},
+    {Status::SpoolFull,
+     "the spool is at its size cap, so nothing was queued (nothing queued is dropped either); "
+     "let 'lsedge run' upload, or raise the cap with 'lsedge spool limit'"},
     {Status::FileError,
      "a local file could not be read or written; check the path and its permissions"},
     {Status::FileNotFound, "a local file or directory does not exist; check the path"},
@@ -176,6 +179,8 @@ int exit_code_for(Status status) {
     case StatusClass::CallerBug:
     case StatusClass::Server:
       return 5;
+    case StatusClass::Full:
+      return 6;
   }
   return 5;
 }

@@ -35,6 +35,7 @@ constexpr StatusInfo kTable[] = {
     {Status::NotASpool, "not_a_spool", StatusClass::Usage},
     {Status::SpoolNotFound, "spool_not_found", StatusClass::Usage},
     {Status::SpoolBusy, "spool_busy", StatusClass::Usage},
+    {Status::SpoolFull, "spool_full", StatusClass::Full},
     {Status::FileError, "file_error", StatusClass::Server},
     {Status::FileNotFound, "file_not_found", StatusClass::Server},
     {Status::FileExists, "file_exists", StatusClass::Server},

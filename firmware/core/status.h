@@ -32,6 +32,7 @@ enum class Status : uint8_t {
   NotASpool,           // a non-empty directory without the spool marker (or a newer format)
   SpoolNotFound,       // `run` on a spool directory that does not exist (it never creates one)
   SpoolBusy,           // another consumer (`run`) holds the spool's lock
+  SpoolFull,           // `spool add` would take the queue past the spool's size cap
 
   // Local resources.
   FileError,          // any other storage failure (errno in Error::code)
@@ -91,6 +92,7 @@ enum class StatusClass : uint8_t {
   Auth,     // exit 3
   Network,  // exit 4
   Server,   // exit 5 (also local resources and anything else)
+  Full,     // exit 6: the spool is at its size cap (nothing was queued, nothing dropped)
 };
 
 // A stable identifier such as "buffer_too_small", for logs and JSON output.

@@ -114,6 +114,7 @@ class SplitPlan {
 struct SpoolCounts {
   uint64_t queued_entries = 0;
   uint64_t queued_tasks = 0;
+  uint64_t queued_bytes = 0;  // the entries' files (a media entry: its file and predictions)
   uint64_t rejected_entries = 0;
   uint64_t outcome_unknown = 0;      // queued entries marked sending right now
   uint64_t possible_duplicates = 0;  // confirmed resends of outcome-unknown entries, this process
@@ -211,6 +212,16 @@ class Spool {
   // the sending mark goes (the upload's outcome is known).
   [[nodiscard]] Outcome mark_task_created(const SpoolEntry& entry, int64_t task_id);
 
+  // The spool's size cap (DIR/max-bytes): an add that would take the queued bytes past it is
+  // refused with SpoolFull and queues nothing; 0 removes the cap. Nothing queued is ever dropped
+  // for it. Written atomically (tmp/, rename, fsync); read by every producer and `status`.
+  // Concurrent adds each check against what is queued when they start, so the cap can be
+  // passed by what they add at the same moment.
+  [[nodiscard]] Outcome set_max_bytes(uint64_t max_bytes);
+  // The cap; 0 when there is none. A damaged cap file is FileError naming it (an add then
+  // refuses rather than guess).
+  [[nodiscard]] Result<uint64_t> max_bytes();
+
   // The oldest entry, or false when the queue is empty. Removes groups left empty.
   [[nodiscard]] Result<bool> next(SpoolEntry& entry);
   // Durably records that a request for `entry` may be in flight; call it BEFORE sending.
@@ -298,6 +309,8 @@ class Spool {
                                       SpoolAddResult& result);
   [[nodiscard]] Outcome write_entry(std::string_view task_file, hal::FileHandle file,
                                     std::string_view staging, const taskfile::TaskBatch& batch);
+  // add(), add_media(): SpoolFull when queuing `adding` more bytes would pass the cap.
+  [[nodiscard]] Outcome check_room(uint64_t adding);
   // add_media(): one file into staging/<BATCH>-1.media/<NAME>, synced; its size.
   [[nodiscard]] Result<uint64_t> write_media_entry(const MediaFile& media, std::string_view staging,
                                                    uint64_t index, uint64_t predictions_budget);

@@ -260,6 +260,8 @@ Result<uint64_t> Spool::publish_staged(std::string_view claim, std::string_view 
 
 Result<SpoolAddResult> Spool::add(std::string_view task_file, uint64_t budget_bytes) {
   LSEDGE_TRY(require_open());
+  const Result<hal::FileInfo> info = storage_.info(task_file);
+  LSEDGE_TRY(check_room(info.ok() ? info->size : 0));  // a missing file fails just below
   LSEDGE_TRY_ASSIGN(const hal::FileHandle opened, storage_.open_read(task_file));
   const hal::ScopedFile file(storage_, opened);
 

@@ -376,6 +376,29 @@ inline Outcome drop_markers(hal::Storage& storage, std::string_view group_path) 
 }
 
 // Counts one file of a group: an entry, or a marker whose entry is still queued (see confirm()).
+// The bytes an entry takes: its file, or the files in a media entry's directory. Entries
+// consumed meanwhile count 0.
+inline uint64_t entry_bytes(hal::Storage& storage, std::string_view path, bool is_directory) {
+  if (!is_directory) {
+    const Result<hal::FileInfo> info = storage.info(path);
+    return info.ok() ? info->size : 0;
+  }
+  uint64_t bytes = 0;
+  hal::DirectoryReader reader(storage);
+  if (!reader.open(path).ok()) {
+    return 0;
+  }
+  hal::DirectoryEntry entry;
+  Path file;
+  while (reader.next(entry)) {
+    if (!entry.is_directory && join(file, path, entry.name.view()).ok()) {
+      const Result<hal::FileInfo> info = storage.info(file.view());
+      bytes += info.ok() ? info->size : 0;
+    }
+  }
+  return bytes;
+}
+
 inline Outcome count_group_file(hal::Storage& storage, std::string_view group_path,
                                 const hal::DirectoryEntry& listed, SpoolCounts& counts) {
   const std::string_view name = listed.name.view();
@@ -383,6 +406,9 @@ inline Outcome count_group_file(hal::Storage& storage, std::string_view group_pa
   if (parse_any_entry(name, listed.is_directory, parsed)) {
     ++counts.queued_entries;
     counts.queued_tasks += parsed.tasks;
+    Path path;
+    LSEDGE_TRY(join(path, group_path, name));
+    counts.queued_bytes += entry_bytes(storage, path.view(), listed.is_directory);
     return {};
   }
   if (listed.is_directory || !ends_with(name, kMarkerSuffix)) {

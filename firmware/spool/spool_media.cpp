@@ -45,6 +45,19 @@ Outcome make_media_directory(hal::Storage& storage, std::string_view staging, ui
   return storage.make_directory(directory.view());
 }
 
+// What an add of `files` will queue, for the size cap (a missing file fails when it is copied).
+uint64_t bytes_of(hal::Storage& storage, Span<const MediaFile> files) {
+  uint64_t bytes = 0;
+  for (const MediaFile& file : files) {
+    for (const std::string_view path : {file.path, file.predictions}) {
+      const Result<hal::FileInfo> info =
+          path.empty() ? Result<hal::FileInfo>(hal::FileInfo()) : storage.info(path);
+      bytes += info.ok() ? info->size : 0;
+    }
+  }
+  return bytes;
+}
+
 }  // namespace
 
 Result<SpoolAddResult> Spool::add_media(Span<const MediaFile> files, uint64_t predictions_budget) {
@@ -55,6 +68,7 @@ Result<SpoolAddResult> Spool::add_media(Span<const MediaFile> files, uint64_t pr
   for (const MediaFile& file : files) {
     LSEDGE_TRY(check_media_name(file.path));
   }
+  LSEDGE_TRY(check_room(bytes_of(storage_, files)));
   Path claim;
   Path staging;
   LSEDGE_TRY(claim_staging(claim, staging));

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Media through the spool (issue #13): files Label Studio would refuse are refused at `spool add`
-# with nothing queued; media queued offline between task files go up in order through kill -9
+# with nothing queued; a spool at its size cap refuses adds with exit 6 and `status` says so; media queued offline between task files go up in order through kill -9
 # rounds of `run` with nothing lost (a file is on the server more than once only if its entry was
 # logged as resent after an unknown outcome); a file a proxy refuses (413) goes to rejected/ with
 # the reason, the queue moves on, and a requeue after the limit is raised uploads it.
@@ -130,4 +130,32 @@ run_lsedge run --spool "$spool2" --project "$project" --once
 expect_rc 0
 expect_out "drained: 0 entries (0 tasks) queued, 0 in rejected/"
 [ "$(admin tasks "$project" | grep -c '"file_upload_name": "big.jpg"')" -eq 1 ] || fail "big.jpg is not on the server once"
+
+# The size cap: an add past it is refused (exit 6, nothing queued, nothing dropped), status and
+# the metrics say so, and once run has uploaded there is room again.
+run_lsedge spool limit --spool "$spool2" --max-bytes 10000
+expect_rc 0
+expect_out "at most 10000 bytes queued"
+run_lsedge spool add --spool "$spool2" --media "$cam/frame-1.jpg" "$cam/frame-2.jpg"
+expect_rc 0
+run_lsedge spool add --spool "$spool2" --media "$cam/clip 1.wav"
+expect_rc 6
+expect_err "bytes queued of its cap of 10000; this add needs 5000 more"
+[ "$(find "$spool2/queue" -name '*.media' | wc -l)" -eq 2 ] || fail "the refused add changed the queue"
+run_lsedge status --spool "$spool2"
+expect_out "size: 6633 bytes queued of a cap of 10000 (3367 left)"
+run_lsedge spool limit --spool "$spool2" --max-bytes 6000
+run_lsedge status --spool "$spool2" --prometheus "$work/lsedge.prom"
+expect_rc 0
+expect_out "of a cap of 6000; FULL: spool add refuses new entries"
+grep -q '^lsedge_spool_max_bytes{spool=".*"} 6000$' "$work/lsedge.prom" || fail "no max_bytes metric"
+grep -qE '^lsedge_spool_bytes\{spool=".*"\} [0-9]+$' "$work/lsedge.prom" || fail "no bytes metric"
+run_lsedge --json status --spool "$spool2"
+expect_out '"full":true'
+run_lsedge run --spool "$spool2" --project "$project" --once
+expect_rc 0
+run_lsedge spool add --spool "$spool2" --media "$cam/clip 1.wav"
+expect_rc 0
+run_lsedge spool limit --spool "$spool2" --max-bytes 0
+expect_out "no size cap"
 echo PASS

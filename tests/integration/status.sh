@@ -95,11 +95,13 @@ for line in text.splitlines():
     assert m.group(1) in typed, "sample before its TYPE: %r" % line
     assert m.group(2) == spool, m.group(2)
     samples[m.group(1)] = int(m.group(3))
-want = {"lsedge_spool_entries", "lsedge_spool_tasks", "lsedge_spool_oldest_entry_age_seconds",
+want = {"lsedge_spool_entries", "lsedge_spool_tasks", "lsedge_spool_bytes", "lsedge_spool_max_bytes",
+        "lsedge_spool_oldest_entry_age_seconds",
         "lsedge_spool_rejected_entries", "lsedge_spool_outcome_unknown_entries",
         "lsedge_upload_last_success_timestamp_seconds", "lsedge_upload_last_error_timestamp_seconds"}
 assert set(samples) == want, sorted(samples)
 assert samples["lsedge_spool_entries"] == 1 and samples["lsedge_spool_tasks"] == 3, samples
+assert samples["lsedge_spool_bytes"] > 0 and samples["lsedge_spool_max_bytes"] == 0, samples
 assert samples["lsedge_upload_last_error_timestamp_seconds"] >= samples["lsedge_upload_last_success_timestamp_seconds"] > 0, samples
 print("metrics: %d samples in the textfile format" % len(samples))
 PY

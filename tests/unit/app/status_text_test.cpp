@@ -48,6 +48,8 @@ TEST(StatusText, ExitCodesMatchTheReadmeTable) {
                    Status::FileError, Status::FileNotFound}) {
     EXPECT_EQ(exit_code_for(s), 5) << status_name(s);
   }
+  // 6: the spool is at its size cap (spool add queued nothing).
+  EXPECT_EQ(exit_code_for(Status::SpoolFull), 6);
 }
 
 TEST(StatusText, ExitCodesFollowTheCliContract) {

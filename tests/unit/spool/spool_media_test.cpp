@@ -323,6 +323,37 @@ TEST(SpoolMedia, AnEntryChangedOnDiskIsSetAsideAsCorruptNotSent) {
   EXPECT_EQ(rejected.count("rejected/00000000000000000001-0000000001-1.media/clip 2.wav"), 1u);
 }
 
+// --- the size cap (issue #13) -----------------------------------------------------------------
+
+TEST(SpoolCap, AnAddPastTheCapIsRefusedWholeAndNothingQueuedIsDropped) {
+  Fixture f;
+  ASSERT_TRUE(f.spool.open(kDir, Spool::Role::Consumer).ok());
+  EXPECT_EQ(*f.spool.max_bytes(), 0u) << "no cap by default";
+  ASSERT_TRUE(add_two(f.spool).ok());
+  const uint64_t queued = kJpeg.size() + kWav.size();
+  EXPECT_EQ(f.spool.counts()->queued_bytes, queued);
+  ASSERT_TRUE(f.spool.set_max_bytes(queued + 150).ok());
+  EXPECT_EQ(*f.spool.max_bytes(), queued + 150);
+  const auto before = f.storage.snapshot();
+  auto refused = add_two(f.spool);
+  ASSERT_EQ(refused.status(), Status::SpoolFull);
+  EXPECT_NE(refused.error().detail.view().find("holds " + std::to_string(queued) +
+                                               " bytes queued of its cap of " +
+                                               std::to_string(queued + 150)),
+            std::string_view::npos)
+      << refused.error().detail.view();
+  EXPECT_EQ(f.storage.snapshot(), before) << "nothing queued, nothing dropped";
+  EXPECT_EQ(f.spool.add("/cam/tasks.json").status(), Status::Ok) << "29 bytes fit";
+  EXPECT_EQ(drain(f.spool, f.storage).size(), 3u);
+  EXPECT_TRUE(add_two(f.spool).ok()) << "room again once uploaded";
+  ASSERT_TRUE(f.spool.set_max_bytes(0).ok());
+  EXPECT_EQ(*f.spool.max_bytes(), 0u);
+  EXPECT_TRUE(add_two(f.spool).ok());
+  f.storage.put_file(std::string(kDir) + "/max-bytes", "lots\n");
+  EXPECT_EQ(f.spool.max_bytes().status(), Status::FileError);
+  EXPECT_EQ(add_two(f.spool).status(), Status::FileError) << "a damaged cap is not guessed";
+}
+
 // --- predictions ------------------------------------------------------------------------------
 
 const char kPredictions[] =
