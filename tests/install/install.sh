@@ -9,7 +9,11 @@
 #     lsedge-spool group and /var/spool/lsedge 2770 lsedge:lsedge-spool;
 #   - the man page renders without a groff warning and names every command and setting of
 #     `lsedge --help`;
-#   - `cmake --install --prefix` elsewhere is refused (the unit names full paths).
+#   - `cmake --install --prefix` elsewhere is refused (the unit names full paths);
+#   - the C API: lsedge.h, liblsedge.a, liblsedge.so.1 (its soname, only lsedge_* exported),
+#     lsedge.pc and find_package(lsedge); the example capture loop builds against the installed
+#     tree with pkg-config and with CMake, and runs (not in sanitizer builds, whose runtime must
+#     come first in a program).
 # Usage: install.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "${1:?usage: install.sh BUILD_DIR}" && pwd -P)
@@ -82,6 +86,48 @@ settings=$(grep -oE '\b(LABEL_STUDIO|LSEDGE)_[A-Z0-9_]+' <<<"$help" | sort -u)
 for word in $commands $settings; do
   grep -qw -- "$word" <<<"$text" || fail "the man page does not mention $word (it is in --help)"
 done
+
+# The C API for capture applications, used from the installed tree as a capture app would.
+libdir=$(sed -n 's/^CMAKE_INSTALL_LIBDIR:PATH=//p' "$build/CMakeCache.txt")
+case "${libdir:-lib}" in /*) ;; *) libdir=$prefix/${libdir:-lib} ;; esac
+expect_mode 644 "$prefix/include/lsedge.h"
+expect_mode 644 "$libdir/liblsedge.a"
+expect_mode 644 "$libdir/pkgconfig/lsedge.pc"
+expect_mode 644 "$libdir/cmake/lsedge/lsedgeConfig.cmake"
+[ -L "$root$libdir/liblsedge.so.1" ] && [ -L "$root$libdir/liblsedge.so" ] || fail "no liblsedge.so.1 link"
+soname=$(objdump -p "$root$libdir/liblsedge.so.1" | sed -n 's/^ *SONAME *//p')
+[ "$soname" = liblsedge.so.1 ] || fail "liblsedge's soname is $soname"
+others=$(nm -D --defined-only "$root$libdir/liblsedge.so.1" | awk '$2 == "T" && $3 !~ /^lsedge_/')
+[ -z "$others" ] || fail "liblsedge.so.1 exports more than the C API: $others"
+example=$(cd "$(dirname "$0")/../../examples" && pwd -P)/capture_loop.c
+sanitized=$(sed -n 's/^LSEDGE_SANITIZE:BOOL=//p' "$build/CMakeCache.txt")
+run_example() {  # run_example PROGRAM: three frames queued in a fresh spool
+  [ "$sanitized" = ON ] && return 0
+  mkdir -p "$root/run-$1/captures"
+  out=$(LD_LIBRARY_PATH=$root$libdir "$root/$1" "$root/run-$1/spool" "$root/run-$1/captures" 3) ||
+    fail "$1 failed: $out"
+  grep -q "queued 3 of 3 frames" <<<"$out" || fail "$1 printed: $out"
+}
+flags=$(PKG_CONFIG_SYSROOT_DIR=$root PKG_CONFIG_PATH=$root$libdir/pkgconfig \
+  pkg-config --cflags --libs lsedge) || fail "pkg-config does not know lsedge"
+# shellcheck disable=SC2086
+cc -std=c99 -Wall -Wextra -Werror "$example" $flags -o "$root/pkgconfig_example" ||
+  fail "the example does not build with pkg-config's flags: $flags"
+run_example pkgconfig_example
+mkdir -p "$root/consumer"
+cp "$example" "$root/consumer/"
+cat >"$root/consumer/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.16)
+project(capture_app C)
+find_package(lsedge 0.1 REQUIRED)
+add_executable(capture_loop capture_loop.c)
+target_link_libraries(capture_loop PRIVATE lsedge::lsedge)
+CMAKE
+cmake -S "$root/consumer" -B "$root/consumer/build" -DCMAKE_PREFIX_PATH="$root$prefix" \
+  >"$root/consumer.log" 2>&1 && cmake --build "$root/consumer/build" >>"$root/consumer.log" 2>&1 ||
+  { cat "$root/consumer.log"; fail "find_package(lsedge) and lsedge::lsedge do not build the example"; }
+cp "$root/consumer/build/capture_loop" "$root/cmake_example"
+run_example cmake_example
 
 # Another prefix at install time is refused with the fix.
 if DESTDIR=$root/other cmake --install "$build" --prefix /opt/elsewhere >"$root/other.log" 2>&1; then
