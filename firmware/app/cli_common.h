@@ -131,6 +131,8 @@ class CliSpool {
   CliSpool(const CliSpool&) = delete;
   CliSpool& operator=(const CliSpool&) = delete;
   [[nodiscard]] Spool& spool() const { return *spool_; }
+  // Opens the spool at --spool's `directory`; its errors are worded for that option.
+  [[nodiscard]] Outcome open(std::string_view directory, spool::Spool::Role role) const;
 
  private:
   Spool* spool_;

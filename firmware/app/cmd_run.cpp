@@ -837,10 +837,7 @@ Outcome cmd_run(const Options& options, PlatformServices& platform, LogSink& sin
 
   const CliSpool spool_slot(platform, sink);
   Spool& spool = spool_slot.spool();
-  const Outcome opened = spool.open(flags[0].value, Spool::Role::Consumer);
-  if (!opened.ok()) {
-    return spool_option_error(opened.error(), flags[0].value);
-  }
+  LSEDGE_TRY(spool_slot.open(flags[0].value, Spool::Role::Consumer));
   // From here a SIGTERM/SIGINT lets the request in flight finish, then stops.
   platform.stop.arm();
   std::optional<Session> session;

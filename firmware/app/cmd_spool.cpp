@@ -57,10 +57,7 @@ Outcome rejected(const Options& options, PlatformServices& platform, LogSink& si
   }
   const CliSpool spool_slot(platform, sink);
   Spool& spool = spool_slot.spool();
-  const Outcome opened = spool.open(flags[0].value, Spool::Role::Producer);
-  if (!opened.ok()) {
-    return spool_option_error(opened.error(), flags[0].value);
-  }
+  LSEDGE_TRY(spool_slot.open(flags[0].value, Spool::Role::Producer));
   if (list) {
     RejectedPrinter printer(reporter);
     return spool.list_rejected(printer);
@@ -127,10 +124,7 @@ Outcome add_media(const Options& options, PlatformServices& platform, LogSink& s
   }
   const CliSpool spool_slot(platform, sink);
   Spool& spool = spool_slot.spool();
-  const Outcome opened = spool.open(spool_dir, Spool::Role::Producer);
-  if (!opened.ok()) {
-    return spool_option_error(opened.error(), spool_dir);
-  }
+  LSEDGE_TRY(spool_slot.open(spool_dir, Spool::Role::Producer));
   LSEDGE_TRY_ASSIGN(const spool::SpoolAddResult queued,
                     spool.add_media(Span<const spool::MediaFile>(files, count)));
   reporter.spool_added(queued);
@@ -149,10 +143,7 @@ Outcome limit(const Options& options, PlatformServices& platform, LogSink& sink,
   }
   const CliSpool spool_slot(platform, sink);
   Spool& spool = spool_slot.spool();
-  const Outcome opened = spool.open(flags[0].value, Spool::Role::Producer);
-  if (!opened.ok()) {
-    return spool_option_error(opened.error(), flags[0].value);
-  }
+  LSEDGE_TRY(spool_slot.open(flags[0].value, Spool::Role::Producer));
   if (flags[1].given) {
     LSEDGE_TRY_ASSIGN(const uint64_t cap,
                       parse_count(flags[1].value, 0, UINT64_MAX, "--max-bytes"));
@@ -178,10 +169,7 @@ Outcome add(const Options& options, PlatformServices& platform, LogSink& sink, R
   LSEDGE_TRY_ASSIGN(const uint64_t budget, parse_batch_bytes(flags[1]));
   const CliSpool spool_slot(platform, sink);
   Spool& spool = spool_slot.spool();
-  const Outcome opened = spool.open(flags[0].value, Spool::Role::Producer);
-  if (!opened.ok()) {
-    return spool_option_error(opened.error(), flags[0].value);
-  }
+  LSEDGE_TRY(spool_slot.open(flags[0].value, Spool::Role::Producer));
   auto added = spool.add(path, budget);
   if (!added.ok()) {
     return reporter.input_error(task_file_error(added.error(), path), "the task file", path);
@@ -198,6 +186,11 @@ CliSpool::CliSpool(PlatformServices& platform, LogSink& sink)
                  Spool(platform.storage, platform.entropy, Logger(&sink, "spool"))) {}
 CliSpool::~CliSpool() {
   spool_->~Spool();
+}
+
+Outcome CliSpool::open(std::string_view directory, Spool::Role role) const {
+  const Outcome opened = spool_->open(directory, role);
+  return opened.ok() ? opened : Outcome(spool_option_error(opened.error(), directory));
 }
 
 Outcome cmd_spool(const Options& options, PlatformServices& platform, LogSink& sink,

@@ -122,10 +122,7 @@ Outcome cmd_status(const Options& options, PlatformServices& platform, LogSink& 
   LSEDGE_TRY(require_spool(platform.storage, directory));
   const CliSpool spool_slot(platform, sink);
   spool::Spool& spool = spool_slot.spool();
-  const Outcome opened = spool.open(directory, spool::Spool::Role::Producer);
-  if (!opened.ok()) {
-    return spool_option_error(opened.error(), directory);
-  }
+  LSEDGE_TRY(spool_slot.open(directory, spool::Spool::Role::Producer));
   StatusReport report;
   report.spool = directory;
   LSEDGE_TRY_ASSIGN(report.counts, spool.counts());

@@ -99,6 +99,25 @@ stop_daemon() {
   elapsed_ms=$((($(date +%s%N) - started) / 1000000))
 }
 
+# kill_rounds SPOOL PROJECT ROUNDS SEED: `lsedge run` killed with SIGKILL after 0-900 ms, ROUNDS
+# times (reproducible from SEED); each round's stdout/stderr in $work/logs/N.out, N.err (for the
+# duplicate accounting), one line per round.
+kill_rounds() {
+  local round pid delay_ms
+  mkdir -p "$work/logs"
+  RANDOM=$4
+  for round in $(seq "$3"); do
+    "$LSEDGE" run --spool "$1" --project "$2" --retry-cap-ms 200 \
+      >"$work/logs/$round.out" 2>"$work/logs/$round.err" &
+    pid=$!
+    delay_ms=$((RANDOM % 900))
+    sleep "$(printf '0.%03d' "$delay_ms")"
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    echo "round $round: killed after ${delay_ms} ms; $(find "$1/queue" -name '*.media' | wc -l) media entries left, $(find "$1/queue" -name .task | wc -l) with their task created"
+  done
+}
+
 # --- Label Studio-like server helpers (issue #10) ---
 # make_label_config FILE N: an image-detection label config with N labels, each with a colour
 # (150 labels give ~7.9 KB); its tasks need data.image.

@@ -54,17 +54,7 @@ expect_rc 0
 expect_out "entries"
 
 knob delay "250 0 /api/projects/$project/import"
-RANDOM=1313
-for round in $(seq 10); do
-  "$LSEDGE" run --spool "$spool" --project "$project" --retry-cap-ms 200 \
-    >"$work/logs/$round.out" 2>"$work/logs/$round.err" &
-  pid=$!
-  delay_ms=$((RANDOM % 900))
-  sleep "$(printf '0.%03d' "$delay_ms")"
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  echo "round $round: killed after ${delay_ms} ms; $(find "$spool/queue" -name '*.media' | wc -l) media entries left"
-done
+kill_rounds "$spool" "$project" 10 1313
 knob delay 0
 run_lsedge run --spool "$spool" --project "$project" --once
 cp "$work/stderr" "$work/logs/final.err"

@@ -68,9 +68,9 @@ typedef struct lsedge_spool_status {
   uint64_t max_bytes; /* the size cap; 0: none */
   uint64_t rejected_entries;
   uint64_t outcome_unknown;
-  int64_t oldest_entry_unix;  /* 0: the queue is empty */
-  int64_t last_success_unix;  /* from the service's run-state; 0: none recorded */
-  int64_t last_error_unix;    /* 0: none recorded */
+  int64_t oldest_entry_unix; /* 0: the queue is empty */
+  int64_t last_success_unix; /* from the service's run-state; 0: none recorded */
+  int64_t last_error_unix;   /* 0: none recorded */
 } lsedge_spool_status;
 
 /* "lsedge 1.2.3". */
@@ -98,8 +98,7 @@ LSEDGE_API lsedge_status lsedge_spool_add_media(const char* spool_dir,
                                                 lsedge_add_result* result, lsedge_error* error);
 
 /* Reads a spool's state (no lock: works beside a running service). */
-LSEDGE_API lsedge_status lsedge_spool_get_status(const char* spool_dir,
-                                                 lsedge_spool_status* status,
+LSEDGE_API lsedge_status lsedge_spool_get_status(const char* spool_dir, lsedge_spool_status* status,
                                                  lsedge_error* error);
 
 /* Formats a Label Studio project title "{name} ({id[:8]})" of at most 50 characters into `out`
