@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace {
 
@@ -120,6 +122,38 @@ TEST_F(CApi, AStatusOfADirectoryThatIsNotASpoolTouchesNothing) {
   EXPECT_EQ(
       lsedge_spool_add_tasks((dir_ + "/file").c_str(), tasks.data(), tasks.size(), nullptr, &error),
       LSEDGE_NOT_A_SPOOL);
+}
+
+// Capture threads adding at once: every add queued once, each in its own group.
+TEST_F(CApi, ThreadsAddingAtOnceLoseNothing) {
+  constexpr int kThreads = 4;
+  constexpr int kAdds = 10;
+  const std::string jpg = put("a.jpg", "\xFF\xD8jpeg");
+  std::vector<std::thread> threads;
+  std::vector<int> failures(kThreads, 0);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kAdds; ++i) {
+        const std::string task = "{\"data\":{\"t\":" + std::to_string(t) + "}}";
+        const char* media[1] = {jpg.c_str()};
+        const lsedge_status s =
+            i % 2 == 0
+                ? lsedge_spool_add_tasks(spool_.c_str(), task.data(), task.size(), nullptr, nullptr)
+                : lsedge_spool_add_media(spool_.c_str(), media, nullptr, 1, nullptr, nullptr);
+        failures[static_cast<size_t>(t)] += s == LSEDGE_OK ? 0 : 1;
+      }
+    });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  for (const int failed : failures) {
+    EXPECT_EQ(failed, 0);
+  }
+  lsedge_spool_status status;
+  ASSERT_EQ(lsedge_spool_get_status(spool_.c_str(), &status, nullptr), LSEDGE_OK);
+  EXPECT_EQ(status.queued_entries, static_cast<uint64_t>(kThreads * kAdds));
+  EXPECT_EQ(status.queued_tasks, static_cast<uint64_t>(kThreads * kAdds));
 }
 
 TEST_F(CApi, TheTitleIsFormattedIntoTheCallersBufferOrRefusedWhole) {

@@ -43,8 +43,25 @@ for want in "-rwxr-xr-x /usr/bin/lsedge" "-rw-r--r-- /usr/lib/systemd/system/lse
   "-rw------- /etc/lsedge/lsedge.env" "-rw-r--r-- /usr/share/man/man1/lsedge.1"; do
   grep -qxF -- "$want" "$work/contents" || fail "the package lacks $want: $(cat "$work/contents")"
 done
+# The library where GNUInstallDirs puts it (/usr/lib, or /usr/lib/<multiarch> natively).
+libdir=$(sed -n 's|^lrwxrwxrwx \(/usr/lib.*\)/liblsedge\.so\.1$|\1|p' "$work/contents")
+[ -n "$libdir" ] || fail "the package lacks liblsedge.so.1: $(cat "$work/contents")"
+grep -Eqx -- "-rw.r-.r-. $libdir/liblsedge\.so\.$(field Version)" "$work/contents" ||
+  fail "the package lacks liblsedge.so.$(field Version): $(cat "$work/contents")"
+dev=$(ls "$work"/out/lsedge-dev_*.deb) || fail "no lsedge-dev package"
+[ "$(dpkg-deb -f "$dev" Depends)" = "lsedge (= $(field Version))" ] ||
+  fail "lsedge-dev's Depends: $(dpkg-deb -f "$dev" Depends)"
+[ "$(dpkg-deb -f "$dev" Architecture)" = "$arch" ] || fail "lsedge-dev is not $arch"
+dpkg-deb -c "$dev" | awk '{print $6}' | sed 's|^\./|/|' >"$work/dev.contents"
+for want in /usr/include/lsedge.h "$libdir/liblsedge.a" "$libdir/liblsedge.so" \
+  "$libdir/pkgconfig/lsedge.pc" "$libdir/cmake/lsedge/lsedgeConfig.cmake" \
+  "$libdir/cmake/lsedge/lsedgeTargets.cmake"; do
+  grep -qxF -- "$want" "$work/dev.contents" || fail "lsedge-dev lacks $want: $(cat "$work/dev.contents")"
+done
 dpkg-deb -e "$deb" "$work/control"
 grep -qx /etc/lsedge/lsedge.env "$work/control/conffiles" || fail "lsedge.env is not a conffile"
+grep -q '^liblsedge 1 lsedge' "$work/control/shlibs" || fail "no shlibs entry for liblsedge.so.1"
+grep -q ldconfig "$work/control/triggers" || fail "the package does not trigger ldconfig"
 for script in postinst prerm postrm; do
   [ -x "$work/control/$script" ] || fail "no $script"
   sh -n "$work/control/$script" || fail "$script is not valid sh"
@@ -68,12 +85,21 @@ mirror=$(sed -n 's/^URIs: *\(http[^ ]*debian\)$/\1/p' /etc/apt/sources.list.d/*.
 debootstrap --variant=minbase bookworm "$work/root" "$mirror" >"$work/debootstrap.log" 2>&1 ||
   { tail -20 "$work/debootstrap.log"; fail "debootstrap of Debian 12 from $mirror failed"; }
 mount -t proc proc "$work/root/proc" || skip "cannot mount /proc in the fresh root"
-cp "$deb" "$work/root/tmp/"
+cp "$deb" "$dev" "$work/root/tmp/"
 in_root() { chroot "$work/root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"; }
 in_root apt-get update -qq >"$work/apt.log" 2>&1 || { cat "$work/apt.log"; fail "apt-get update in the root"; }
 in_root apt-get install -y -qq --no-install-recommends "/tmp/$(basename "$deb")" >"$work/apt.log" 2>&1 ||
   { tail -30 "$work/apt.log"; fail "apt-get install of the package failed"; }
 in_root lsedge --version | grep -q '^lsedge [0-9]' || fail "lsedge --version in the root"
+in_root ldconfig -p | grep -q 'liblsedge.so.1 ' || fail "liblsedge.so.1 is not in the loader's cache"
+in_root apt-get install -y -qq --no-install-recommends "/tmp/$(basename "$dev")" >"$work/apt.log" 2>&1 ||
+  { tail -30 "$work/apt.log"; fail "apt-get install of lsedge-dev failed"; }
+[ -f "$work/root/usr/include/lsedge.h" ] || fail "lsedge-dev did not install lsedge.h"
+in_root dpkg -L lsedge-dev | grep -v '^/\.$' >"$work/dev.list"
+in_root apt-get purge -y -qq lsedge-dev >"$work/apt.log" 2>&1 || { cat "$work/apt.log"; fail "purge of lsedge-dev"; }
+while read -r path; do
+  [ -d "$work/root$path" ] || [ ! -e "$work/root$path" ] || fail "$path is left after purging lsedge-dev"
+done <"$work/dev.list"
 in_root systemd-analyze verify --man=no /usr/lib/systemd/system/lsedge.service ||
   fail "systemd-analyze verify in the root"
 uid=$(in_root id -u lsedge) || fail "no lsedge user"
