@@ -12,9 +12,12 @@ namespace lsedge::json {
 namespace {
 
 // The calling thread's allocator for cJSON, and whether it ran dry during the current parse
-// (tells BufferTooSmall from JsonInvalid, since cJSON reports both as NULL).
-thread_local Arena* t_arena = nullptr;
-thread_local bool t_exhausted = false;
+// (tells BufferTooSmall from JsonInvalid, since cJSON reports both as NULL). Initial-exec: the
+// code is position-independent (liblsedge.so), and the default model for that calls
+// __tls_get_addr, which made the program need ld-linux.so besides libc (rooms.only_libc); a
+// library loaded at start-up has static TLS, and these 9 bytes fit glibc's surplus for dlopen.
+__attribute__((tls_model("initial-exec"))) thread_local Arena* t_arena = nullptr;
+__attribute__((tls_model("initial-exec"))) thread_local bool t_exhausted = false;
 
 extern "C" void* arena_malloc(size_t size) {
   void* memory = t_arena != nullptr ? t_arena->allocate(size) : nullptr;
