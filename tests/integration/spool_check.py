@@ -7,6 +7,10 @@ verify SNAPSHOT TASKS LOG...
                           every snapshot task is on the server (TASKS: admin.sh tasks JSON); a
                           task present k > 1 times must belong to an entry the logs name as
                           resent after an unknown outcome at least k - 1 times. Prints a summary.
+media ENTRIES TASKS LOG...
+                          the same for media entries (ENTRIES: "GROUP/ENTRY/FILE" lines, from the
+                          queue before uploading): every file is on the server (its tasks'
+                          file_upload_name), k copies need k - 1 logged resends of its entry.
 """
 import json
 import os
@@ -62,10 +66,33 @@ def verify(snapshot_path, tasks_path, logs):
     return 0 if not missing and not unexplained else 1
 
 
+def media(entries_path, tasks_path, logs):
+    entry_of = {}
+    with open(entries_path) as f:
+        for line in f:
+            entry, name = line.rstrip("\n").rsplit("/", 1)
+            entry_of[name] = entry
+    with open(tasks_path) as f:
+        copies = Counter(t.get("file_upload_name") for t in json.load(f) if t.get("file_upload_name"))
+    resends = Counter()
+    for log in logs:
+        with open(log, errors="replace") as f:
+            for match in RESEND.finditer(f.read()):
+                resends[match.group(1)] += 1
+    missing = [n for n in entry_of if copies[n] == 0]
+    unexplained = [n for n in entry_of if copies[n] - 1 > resends[entry_of[n]]]
+    print("media: %d queued, %d on the server, %d missing, %d logged resends, %d unexplained"
+          % (len(entry_of), sum(copies[n] for n in entry_of), len(missing),
+             sum(resends[e] for e in set(entry_of.values())), len(unexplained)))
+    return 0 if not missing and not unexplained else 1
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "snapshot":
         snapshot(sys.argv[2], sys.argv[3])
         sys.exit(0)
+    if len(sys.argv) >= 4 and sys.argv[1] == "media":
+        sys.exit(media(sys.argv[2], sys.argv[3], sys.argv[4:]))
     if len(sys.argv) >= 4 and sys.argv[1] == "verify":
         sys.exit(verify(sys.argv[2], sys.argv[3], sys.argv[4:]))
     print(__doc__)

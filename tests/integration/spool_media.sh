@@ -64,24 +64,8 @@ expect_out "drained: 0 entries (0 tasks) queued, 0 in rejected/"
 [ -z "$(ls "$spool/tmp")" ] || fail "files left in tmp/"
 server_tasks "$project" "$work/server.json"
 spool_check verify "$work/snapshot.json" "$work/server.json" "$work"/logs/*.err || fail "tasks lost or duplicates unaccounted"
-/usr/bin/python3 - "$work/server.json" "$work/media_entries.txt" "$work"/logs/*.err <<'PY' || fail "media lost or duplicates unaccounted"
-import collections, json, re, sys
-tasks = json.load(open(sys.argv[1]))
-copies = collections.Counter(t.get("file_upload_name") for t in tasks if t.get("file_upload_name"))
-entry_of = {}
-for line in open(sys.argv[2]):
-    entry, name = line.rstrip("\n").rsplit("/", 1)
-    entry_of[name] = entry
-resends = collections.Counter()
-for log in sys.argv[3:]:
-    for m in re.finditer(r"resending (\S+) \(1 tasks\)", open(log, errors="replace").read()):
-        resends[m.group(1)] += 1
-missing = [n for n in entry_of if copies[n] == 0]
-unexplained = [n for n in entry_of if copies[n] - 1 > resends[entry_of[n]]]
-print("media: %d queued, %d on the server, %d missing, %d logged resends, %d unexplained"
-      % (len(entry_of), sum(copies[n] for n in entry_of), len(missing), sum(resends.values()), len(unexplained)))
-sys.exit(1 if missing or unexplained else 0)
-PY
+spool_check media "$work/media_entries.txt" "$work/server.json" "$work"/logs/*.err ||
+  fail "media lost or duplicates unaccounted"
 stored=$(find "$LSEDGE_TEST_STATE_DIR/media/upload/$project" -name '*frame-7.jpg' -type f | head -n 1)
 cmp -s "$stored" "$cam/frame-7.jpg" || fail "the stored frame-7.jpg differs from the capture"
 # FIFO: the first frame's task was created before the task file's, the clip's after them.
