@@ -125,7 +125,7 @@ Outcome cmd_status(const Options& options, PlatformServices& platform, LogSink& 
   LSEDGE_TRY(spool_slot.open(directory, spool::Spool::Role::Producer));
   StatusReport report;
   report.spool = directory;
-  LSEDGE_TRY_ASSIGN(report.counts, spool.counts());
+  LSEDGE_TRY_ASSIGN(report.counts, spool.counts(true));
   LSEDGE_TRY_ASSIGN(report.oldest_entry_unix, spool.oldest_entry_unix());
   LSEDGE_TRY_ASSIGN(report.max_bytes, spool.max_bytes());
   report.now_unix = platform.wall_clock.unix_seconds();

@@ -114,7 +114,7 @@ class SplitPlan {
 struct SpoolCounts {
   uint64_t queued_entries = 0;
   uint64_t queued_tasks = 0;
-  uint64_t queued_bytes = 0;  // the entries' files (a media entry: its file and predictions)
+  uint64_t queued_bytes = 0;  // counts(true): the entries' files (media: file and predictions)
   uint64_t rejected_entries = 0;
   uint64_t outcome_unknown = 0;      // queued entries marked sending right now
   uint64_t possible_duplicates = 0;  // confirmed resends of outcome-unknown entries, this process
@@ -267,7 +267,9 @@ class Spool {
   // SPOOLSAFE: end ----------------------------------------------------------------------------
 
   // Counts by listing the directories (so adds by other processes are included).
-  [[nodiscard]] Result<SpoolCounts> counts();
+  // `with_bytes`: queued_bytes too, at a stat per entry (status and the size cap; not `run`'s
+  // start-up, which a large backlog would slow).
+  [[nodiscard]] Result<SpoolCounts> counts(bool with_bytes = false);
 
   // rejected/ (issue #13): every entry the server refused (a whole entry, or one task of one),
   // oldest first. Needs no lock: `run` may be rejecting more meanwhile.

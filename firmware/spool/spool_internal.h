@@ -375,7 +375,6 @@ inline Outcome drop_markers(hal::Storage& storage, std::string_view group_path) 
   return reader.status();
 }
 
-// Counts one file of a group: an entry, or a marker whose entry is still queued (see confirm()).
 // The bytes an entry takes: its file, or the files in a media entry's directory. Entries
 // consumed meanwhile count 0.
 inline uint64_t entry_bytes(hal::Storage& storage, std::string_view path, bool is_directory) {
@@ -399,16 +398,21 @@ inline uint64_t entry_bytes(hal::Storage& storage, std::string_view path, bool i
   return bytes;
 }
 
+// Counts one file of a group: an entry, or a marker whose entry is still queued (see confirm()).
+// `with_bytes`: also the entries' bytes (one stat per entry, more for media: only when asked).
 inline Outcome count_group_file(hal::Storage& storage, std::string_view group_path,
-                                const hal::DirectoryEntry& listed, SpoolCounts& counts) {
+                                const hal::DirectoryEntry& listed, bool with_bytes,
+                                SpoolCounts& counts) {
   const std::string_view name = listed.name.view();
   EntryName parsed;
   if (parse_any_entry(name, listed.is_directory, parsed)) {
     ++counts.queued_entries;
     counts.queued_tasks += parsed.tasks;
-    Path path;
-    LSEDGE_TRY(join(path, group_path, name));
-    counts.queued_bytes += entry_bytes(storage, path.view(), listed.is_directory);
+    if (with_bytes) {
+      Path path;
+      LSEDGE_TRY(join(path, group_path, name));
+      counts.queued_bytes += entry_bytes(storage, path.view(), listed.is_directory);
+    }
     return {};
   }
   if (listed.is_directory || !ends_with(name, kMarkerSuffix)) {
@@ -423,18 +427,19 @@ inline Outcome count_group_file(hal::Storage& storage, std::string_view group_pa
   return {};
 }
 
-inline Outcome count_group(hal::Storage& storage, std::string_view group_path,
+inline Outcome count_group(hal::Storage& storage, std::string_view group_path, bool with_bytes,
                            SpoolCounts& counts) {
   hal::DirectoryReader reader(storage);
   LSEDGE_TRY(reader.open(group_path));
   hal::DirectoryEntry entry;
   while (reader.next(entry)) {
-    LSEDGE_TRY(count_group_file(storage, group_path, entry, counts));
+    LSEDGE_TRY(count_group_file(storage, group_path, entry, with_bytes, counts));
   }
   return reader.status();
 }
 
-inline Outcome count_queue(hal::Storage& storage, std::string_view queue, SpoolCounts& counts) {
+inline Outcome count_queue(hal::Storage& storage, std::string_view queue, bool with_bytes,
+                           SpoolCounts& counts) {
   hal::DirectoryReader reader(storage);
   LSEDGE_TRY(reader.open(queue));
   hal::DirectoryEntry entry;
@@ -445,7 +450,7 @@ inline Outcome count_queue(hal::Storage& storage, std::string_view queue, SpoolC
     }
     LSEDGE_TRY(join(group_path, queue, entry.name.view()));
     // A group consumed meanwhile is simply not counted.
-    LSEDGE_TRY(unless_gone(count_group(storage, group_path.view(), counts)));
+    LSEDGE_TRY(unless_gone(count_group(storage, group_path.view(), with_bytes, counts)));
   }
   return reader.status();
 }

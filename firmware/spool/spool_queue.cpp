@@ -324,13 +324,13 @@ void Spool::report_foreign(std::string_view directory, std::string_view name) {
   }
 }
 
-Result<SpoolCounts> Spool::counts() {
+Result<SpoolCounts> Spool::counts(bool with_bytes) {
   LSEDGE_TRY(require_open());
   SpoolCounts counts;
   counts.possible_duplicates = possible_duplicates_;
   Path path;
   LSEDGE_TRY(join(path, dir_.view(), kQueue));
-  LSEDGE_TRY(count_queue(storage_, path.view(), counts));
+  LSEDGE_TRY(count_queue(storage_, path.view(), with_bytes, counts));
   LSEDGE_TRY_ASSIGN(const uint64_t in_record, unknown_in_record());
   counts.outcome_unknown += in_record;
   LSEDGE_TRY(join(path, dir_.view(), kRejected));

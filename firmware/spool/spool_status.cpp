@@ -123,7 +123,7 @@ Outcome Spool::check_room(uint64_t adding) {
   Path queue;
   LSEDGE_TRY(join(queue, dir_.view(), kQueue));
   SpoolCounts counts;
-  LSEDGE_TRY(count_queue(storage_, queue.view(), counts));
+  LSEDGE_TRY(count_queue(storage_, queue.view(), true, counts));
   if (counts.queued_bytes <= cap && adding <= cap - counts.queued_bytes) {
     return {};
   }

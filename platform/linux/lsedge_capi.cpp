@@ -320,7 +320,7 @@ lsedge_status lsedge_spool_get_status(const char* spool_dir, lsedge_spool_status
   if (!opened.ok()) {
     return fail(opened.error(), error);
   }
-  const Result<lsedge::spool::SpoolCounts> counts = spool->counts();
+  const Result<lsedge::spool::SpoolCounts> counts = spool->counts(true);
   const Result<int64_t> oldest = counts.ok() ? spool->oldest_entry_unix() : Result<int64_t>(0);
   const Result<uint64_t> cap = counts.ok() ? spool->max_bytes() : Result<uint64_t>(0);
   if (!counts.ok() || !oldest.ok() || !cap.ok()) {

@@ -331,7 +331,7 @@ TEST(SpoolCap, AnAddPastTheCapIsRefusedWholeAndNothingQueuedIsDropped) {
   EXPECT_EQ(*f.spool.max_bytes(), 0u) << "no cap by default";
   ASSERT_TRUE(add_two(f.spool).ok());
   const uint64_t queued = kJpeg.size() + kWav.size();
-  EXPECT_EQ(f.spool.counts()->queued_bytes, queued);
+  EXPECT_EQ(f.spool.counts(true)->queued_bytes, queued);
   ASSERT_TRUE(f.spool.set_max_bytes(queued + 150).ok());
   EXPECT_EQ(*f.spool.max_bytes(), queued + 150);
   const auto before = f.storage.snapshot();
