@@ -246,8 +246,7 @@ class Uploader {
                           "Label Studio stored the media file but named no task id "
                           "(return_task_ids), so its predictions could not be attached; the "
                           "media is on the server, so do not requeue this entry");
-      LSEDGE_TRY(spool_.release(entry));
-      LSEDGE_TRY(reject(entry, unknown));
+      LSEDGE_TRY(reject(entry, unknown));  // reject() clears the in-flight record
       return true;
     }
     LSEDGE_TRY(spool_.mark_task_created(entry, task_id));
@@ -298,8 +297,7 @@ class Uploader {
         "; it skips predictions that do not fit the project's label config (from_name, "
         "to_name, type, labels). The media and its task are on the server");
     partial.http_status = 201;
-    LSEDGE_TRY(spool_.release(entry));
-    return reject(entry, partial);
+    return reject(entry, partial);  // reject() clears the in-flight record
   }
 
   // The server stored the entry's tasks: the entry leaves the queue.
