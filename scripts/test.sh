@@ -110,6 +110,9 @@ for preset in "${presets[@]}"; do
   else
     echo "ctest for ${preset} printed no summary"; status=1; total_failed=$((total_failed + 1))
   fi
+  # ctest's "The following tests FAILED:" lines, kept for the end where CI's tail shows them.
+  sed -n '/^The following tests FAILED:/,$p' "$log" | grep -E '^[[:space:]]+[0-9]+ - ' |
+    sed "s/^[[:space:]]*/${preset}: /" >>"$state/failed" || true
   rm -f "$log"
   echo "=== ${preset}: ctest $((SECONDS - started)) s"
   times+=("$(printf '%-18s %7s %9s %7s' "$preset" "$build_s" "+${build_at}" "$((SECONDS - started))")")
@@ -119,6 +122,18 @@ echo
 echo "=== seconds per preset (build: in the background from +start; then ctest), $((SECONDS - started_all)) s in all"
 printf '%-18s %7s %9s %7s\n' preset build start ctest
 printf '%s\n' "${times[@]}"
+if [ -s "$state/failed" ]; then
+  # The end of each failed test's output (ctest's LastTest.log), so a truncated CI log still says why.
+  echo
+  echo "=== failed tests"
+  cat "$state/failed"
+  while read -r preset _ _ name _; do
+    preset=${preset%:}
+    echo "--- ${preset}: ${name}: the last 40 lines of its output"
+    awk -v t="$name" '$0 ~ /^[0-9]+\/[0-9]+ Testing: / {on = ($3 == t)} on' \
+      "build/${preset}/Testing/Temporary/LastTest.log" 2>/dev/null | tail -n 40
+  done <"$state/failed"
+fi
 echo
 echo "${total_passed} passed, ${total_failed} failed, ${total_skipped} skipped"
 exit $status
