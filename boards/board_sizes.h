@@ -162,6 +162,12 @@
 #ifndef LSEDGE_SPOOL_ENTRY_WINDOW
 #define LSEDGE_SPOOL_ENTRY_WINDOW 32
 #endif
+// `run` sends up to this many consecutive small task entries in one import request (issue #13:
+// one task per frame must not mean one request per frame). Each costs ~90 bytes of the batch
+// (group, name, sizes) on the uploader's stack.
+#ifndef LSEDGE_SPOOL_BATCH_ENTRIES
+#define LSEDGE_SPOOL_BATCH_ENTRIES 64
+#endif
 // Default upper bound of one import request body `[task,task,...]` (issue #4: at most 1 MiB).
 #ifndef LSEDGE_IMPORT_BATCH_BUDGET
 #define LSEDGE_IMPORT_BATCH_BUDGET (1024 * 1024)

@@ -1,5 +1,6 @@
-// lsedge run: the uploader daemon. Sends the spool's entries in order, one import request each,
-// and removes an entry only after the server stored it. Transient failures are retried forever
+// lsedge run: the uploader daemon. Sends the spool's entries in order, consecutive small task
+// entries together in one import request up to --batch-bytes (issue #13), and removes an entry
+// only after the server stored it. Transient failures are retried forever
 // with capped exponential backoff and full jitter (or the server's Retry-After). What the server
 // refused in part is divided (spool split): a 400's refused tasks go to rejected/ alone and the
 // rest is sent again; a proxy's 413 halves the entry. A queued (asynchronous) import is polled
@@ -28,6 +29,8 @@
 namespace lsedge::app {
 
 using spool::PredictionsBody;
+using spool::SpoolBatch;
+using spool::SpoolBatchBody;
 using spool::SpoolEntry;
 using spool::SpoolEntryBody;
 using spool::upload_action;
@@ -37,12 +40,13 @@ namespace {
 
 constexpr std::string_view kRunUsage =
     "usage: lsedge run --spool DIR [--project ID] [--once] [--poll-ms MS] [--retry-base-ms MS] "
-    "[--retry-cap-ms MS] [--poison-after N] [--import-timeout-s S]";
+    "[--retry-cap-ms MS] [--poison-after N] [--import-timeout-s S] [--batch-bytes N]";
 constexpr uint64_t kDefaultPollMs = 1000;
 constexpr uint64_t kMaxPollMs = 3600000;
 constexpr uint64_t kMaxPoisonAfter = 1000;
 // Waits are cut into slices so a stop request is noticed even if its signal raced the sleep.
 constexpr uint32_t kWaitSliceMs = 250;
+constexpr uint32_t kBatchEntries = LSEDGE_SPOOL_BATCH_ENTRIES;
 
 // How the uploader loop ended without an error.
 enum class End : uint8_t { Stopped, Drained };
@@ -72,6 +76,7 @@ class Uploader {
     bool once = false;
     uint32_t poison_after = spool::kDefaultPoisonAfter;
     BackoffPolicy policy;
+    uint64_t batch_bytes = LSEDGE_IMPORT_BATCH_BUDGET;  // one request's body, small entries joined
   };
 
   Uploader(PlatformServices& platform, Reporter& reporter, Session& session, Spool& spool,
@@ -87,7 +92,8 @@ class Uploader {
         poll_ms_(settings.poll_ms),
         once_(settings.once),
         poison_after_(settings.poison_after),
-        policy_(settings.policy) {}
+        policy_(settings.policy),
+        batch_bytes_(settings.batch_bytes) {}
 
   Outcome run() {
     const Result<End> ended = serve();
@@ -111,8 +117,7 @@ class Uploader {
       if (platform_.stop.requested()) {
         return End::Stopped;
       }
-      SpoolEntry entry;
-      LSEDGE_TRY_ASSIGN(const bool found, spool_.next(entry));
+      LSEDGE_TRY_ASSIGN(const bool found, next_request());
       if (!found) {
         if (once_) {
           return End::Drained;
@@ -120,14 +125,51 @@ class Uploader {
         (void)wait_ms(poll_ms_);  // a stop is seen at the top of the loop
         continue;
       }
-      // A queued import (restart, or a stop while polling): polled, never sent again.
-      LSEDGE_TRY_ASSIGN(const bool go_on, entry.import_id != 0
-                                              ? poll_import(entry, platform_.clock.now_ms(), false)
-                                              : send(entry));
+      LSEDGE_TRY_ASSIGN(const bool go_on, serve_request());
       if (!go_on) {
         return End::Stopped;
       }
     }
+  }
+
+  // The request next_request() found: sent, or (a queued import: after a restart, or a stop
+  // while polling) polled, never sent again. False if a stop was requested.
+  Result<bool> serve_request() {
+    const SpoolEntry& entry = batch_.head;
+    in_batch_ = batch_.count > 1;
+    Result<bool> go_on =
+        entry.import_id != 0 ? poll_import(entry, platform_.clock.now_ms(), false) : send(entry);
+    in_batch_ = false;
+    return go_on;
+  }
+
+  // The entries of the next request: the oldest, with the small ones after it (issue #13). The
+  // entries of a batch the server refused are sent one by one (each then gets the answer it
+  // would have had alone), up to that batch's last entry.
+  Result<bool> next_request() {
+    const bool alone = !alone_until_group_.empty();
+    LSEDGE_TRY_ASSIGN(const bool found,
+                      spool_.next_batch(batch_, batch_budget(), alone ? 1 : kBatchEntries));
+    const SpoolEntry& head = batch_.head;
+    if (!found || !alone ||
+        !(head.group.view() > alone_until_group_.view() ||
+          (head.group.view() == alone_until_group_.view() &&
+           head.name.view() > alone_until_name_.view()))) {
+      return found;
+    }
+    alone_until_group_.clear();
+    alone_until_name_.clear();
+    return spool_.next_batch(batch_, batch_budget(), kBatchEntries);
+  }
+
+  // --batch-bytes, or after a proxy refused a body (413) what is known to fit (halving until
+  // one does).
+  uint64_t batch_budget() const {
+    if (refused_bytes_ == 0) {
+      return batch_bytes_;
+    }
+    const uint64_t fits = suggested_batch_bytes(largest_sent_bytes_, refused_bytes_);
+    return fits < batch_bytes_ ? fits : batch_bytes_;
   }
 
   // The error for a project that is gone or hidden from this token (exit 2).
@@ -177,23 +219,28 @@ class Uploader {
     }
   }
 
-  // One request for `entry`. False if a stop was requested.
+  // One request for `entry` (batch_'s head). False if a stop was requested.
   Result<bool> send(const SpoolEntry& entry) {
     if (entry.media) {
       return send_media(entry);
     }
-    LSEDGE_TRY(spool_.mark_sending(entry));
-    SpoolEntryBody body(platform_.storage);
-    const Outcome opened = body.open(entry);
+    // One entry's file as it is, or several entries' tasks joined (issue #13): confirmed
+    // together, or on a refusal sent again one by one.
+    LSEDGE_TRY(spool_.mark_sending(batch_));
+    SpoolEntryBody file(platform_.storage);
+    SpoolBatchBody joined(platform_.storage, spool_.directory());
+    BodySource& body = in_batch_ ? static_cast<BodySource&>(joined) : file;
+    const Outcome opened = in_batch_ ? joined.open(batch_) : file.open(entry);
     if (!opened.ok()) {
-      (void)spool_.release(entry);
+      (void)spool_.release(batch_);
       return opened.error();
     }
     body_bytes_ = body.size();
     const uint64_t started = platform_.clock.now_ms();
     auto imported =
         labelstudio::import_tasks(session_.client(), project_, body, session_.import_deadline());
-    body.close();
+    file.close();
+    joined.close();
     return answered(entry, imported, started);
   }
 
@@ -302,15 +349,18 @@ class Uploader {
 
   // The server stored the entry's tasks: the entry leaves the queue.
   Outcome confirm(const SpoolEntry& entry, int64_t imported, uint64_t elapsed_ms) {
-    LSEDGE_TRY(spool_.confirm(entry));
+    LSEDGE_TRY(in_batch_ ? spool_.confirm(batch_) : spool_.confirm(entry));
     attempt_ = 0;
-    ++totals_.sent_entries;
-    totals_.sent_tasks += entry.tasks;
+    const uint64_t entries = in_batch_ ? batch_.count : 1;
+    const uint64_t tasks = in_batch_ ? batch_.tasks : entry.tasks;
+    totals_.sent_entries += entries;
+    totals_.sent_tasks += tasks;
+    ++totals_.requests;
     if (entry.outcome_unknown) {
-      ++totals_.possible_duplicates;
+      totals_.possible_duplicates += entries;
     }
-    reporter_.run_sent(entry, imported, elapsed_ms);
-    note_success(entry);
+    reporter_.run_sent(entry, imported, elapsed_ms, in_batch_ ? &batch_ : nullptr);
+    note_success(entry, tasks);
     if (entry.import_id == 0 && !entry.media && body_bytes_ > largest_sent_bytes_) {
       largest_sent_bytes_ = body_bytes_;
     }
@@ -322,6 +372,9 @@ class Uploader {
 
   // The request for `entry` failed: confirm, retry, split, reject or stop (upload_policy).
   Result<bool> failed(const SpoolEntry& entry, const Error& error, uint64_t elapsed_ms) {
+    if (in_batch_) {
+      return batch_failed(entry, error, elapsed_ms);
+    }
     const UploadAction action = classify(entry, error);
     if (action == UploadAction::Confirm) {
       // The server stored the tasks (2xx) but its answer is not an import result.
@@ -341,6 +394,81 @@ class Uploader {
       LSEDGE_TRY(spool_.release(entry));
     }
     return act(entry, error, action, unknown);
+  }
+
+  // A request of several entries failed. Retried, confirmed or stopped on as one entry would be;
+  // anything the server refused (or failed on) is sent again entry by entry, since only alone
+  // does each entry get its own verdict, split, rejection or poison count.
+  Result<bool> batch_failed(const SpoolEntry& head, const Error& error, uint64_t elapsed_ms) {
+    const UploadAction action = classify(head, error);
+    if (action == UploadAction::Confirm) {
+      log_.warn(
+          "%s/%s and %u more: the server answered %u with an unreadable body; counted as sent",
+          head.group.c_str(), head.name.c_str(), static_cast<unsigned>(batch_.count - 1),
+          static_cast<unsigned>(error.http_status));
+      LSEDGE_TRY(confirm(head, -1, elapsed_ms));
+      return true;
+    }
+    const bool unknown = upload_outcome_unknown(error, session_.connection().sent_any());
+    if (unknown) {
+      ++totals_.unknown_outcomes;
+    } else {
+      LSEDGE_TRY(spool_.release(batch_));
+    }
+    if (action == UploadAction::Retry) {
+      return back_off(error, attempt_++, &head, unknown);
+    }
+    if (action == UploadAction::Stop) {
+      return stop_error(error);
+    }
+    const bool stateless = !head.outcome_unknown && head.import_id == 0;
+    if (error.http_status == 413 && stateless) {
+      // The next batch is made within what the proxy takes (batch_budget()).
+      log_.warn(
+          "a proxy refused %u entries in one request of %llu bytes (HTTP 413); sending "
+          "at most %llu bytes per request",
+          static_cast<unsigned>(batch_.count), static_cast<unsigned long long>(body_bytes_),
+          static_cast<unsigned long long>(batch_budget()));
+      return true;
+    }
+    FixedString<64> answer;
+    answer.append_truncated("answered HTTP ");
+    (void)answer.append_uint(error.http_status);
+    answer.append_truncated(" (");
+    answer.append_truncated(status_name(error.status));
+    answer.append_truncated(")");
+    send_alone(answer.view());
+    note_error(error);
+    return true;
+  }
+
+  // The batch's entries are sent one by one from now on, up to its last.
+  void send_alone(std::string_view answer) {
+    const SpoolEntry& head = batch_.head;
+    const spool::BatchMember& last = batch_.members[batch_.count - 1];
+    spool::format_group(last.sequence, alone_until_group_);
+    (void)alone_until_name_.assign(last.name.view());
+    log_.warn(
+        "%u entries sent as one request (%s/%s .. %s/%s): the server %.*s; sending them "
+        "one by one",
+        static_cast<unsigned>(batch_.count), head.group.c_str(), head.name.c_str(),
+        alone_until_group_.c_str(), alone_until_name_.c_str(), static_cast<int>(answer.size()),
+        answer.data());
+  }
+
+  // A queued import of several entries failed. Label Studio validates before it stores (in one
+  // transaction), so nothing of it was stored: each entry is sent alone, to get its own verdict.
+  Outcome batch_import_failed(const SpoolEntry& head, std::string_view server_error) {
+    // An earlier request's outcome may still be unknown: then the entries stay marked.
+    LSEDGE_TRY(head.outcome_unknown ? spool_.mark_sending(batch_) : spool_.release(batch_));
+    FixedString<kErrorDetailCapacity> answer;
+    answer.append_truncated("failed their queued import ");
+    (void)answer.append_int(head.import_id);
+    answer.append_truncated(" (");
+    answer.append_truncated(server_error);
+    answer.append_truncated(")");
+    send_alone(answer.view());
+    return {};
   }
 
   // Carries out the policy's action for a failed request (Confirm is done by the caller).
@@ -517,7 +645,9 @@ class Uploader {
 
   // The server queued the entry's import: recorded, then polled.
   Result<bool> queued(const SpoolEntry& entry, int64_t import_id, uint64_t started) {
-    LSEDGE_TRY(spool_.mark_imported(entry, import_id));
+    LSEDGE_TRY(in_batch_ ? spool_.mark_imported(batch_, import_id)
+                         : spool_.mark_imported(entry, import_id));
+    batch_.head.import_id = import_id;  // the batch's state (entry may be its head)
     SpoolEntry marked = entry;
     marked.import_id = import_id;
     reporter_.run_import_queued(marked, import_id);
@@ -571,16 +701,8 @@ class Uploader {
     const char* state = labelstudio::import_state_name(status->state);
     if (status->finished()) {
       reporter_.run_import_polled(entry, entry.import_id, state, 0);
-      if (status->state == labelstudio::ImportStatus::State::Failed) {
-        LSEDGE_TRY(import_failed(entry, status->error.view()));
-      } else if (entry.media && entry.predictions) {
-        LSEDGE_TRY_ASSIGN(const bool go_on, task_created(entry, status->first_task_id.value_or(0)));
-        return std::optional<bool>(go_on);
-      } else {
-        LSEDGE_TRY(
-            confirm(entry, status->task_count.value_or(-1), platform_.clock.now_ms() - started));
-      }
-      return std::optional<bool>(true);
+      LSEDGE_TRY_ASSIGN(const bool go_on, import_finished(entry, *status, started));
+      return std::optional<bool>(go_on);
     }
     const uint32_t delay =
         labelstudio::import_poll_delay_ms(poll.pacing, poll.polls++, random_u32());
@@ -589,6 +711,22 @@ class Uploader {
       return std::optional<bool>(false);
     }
     return std::optional<bool>();
+  }
+
+  // A queued import ended: its entries confirmed, or set aside (one entry) or sent alone (a
+  // batch) when it failed; a media entry's predictions follow. False if a stop was requested.
+  Result<bool> import_finished(const SpoolEntry& entry, const labelstudio::ImportStatus& status,
+                               uint64_t started) {
+    if (status.state == labelstudio::ImportStatus::State::Failed) {
+      LSEDGE_TRY(in_batch_ ? batch_import_failed(entry, status.error.view())
+                           : import_failed(entry, status.error.view()));
+      return true;
+    }
+    if (entry.media && entry.predictions) {
+      return task_created(entry, status.first_task_id.value_or(0));
+    }
+    LSEDGE_TRY(confirm(entry, status.task_count.value_or(-1), platform_.clock.now_ms() - started));
+    return true;
   }
 
   // A poll that got no status. nullopt: poll again (after waiting); else the poll loop's result.
@@ -639,10 +777,20 @@ class Uploader {
   }
 
   Outcome set_aside_import(const SpoolEntry& entry, std::string_view reason) {
-    LSEDGE_TRY(spool_.reject(entry, reason));
+    LSEDGE_TRY(in_batch_ ? spool_.reject(batch_, reason) : spool_.reject(entry, reason));
     attempt_ = 0;
-    ++totals_.rejected;
-    reporter_.run_rejected(entry, Error(Status::ValidationFailed, reason), spool_.directory());
+    const Error refused(Status::ValidationFailed, reason);
+    if (!in_batch_) {
+      ++totals_.rejected;
+      reporter_.run_rejected(entry, refused, spool_.directory());
+      return {};
+    }
+    SpoolEntry member;
+    for (uint32_t i = 0; i < batch_.count; ++i) {
+      LSEDGE_TRY(spool_.member_entry(batch_, i, member));
+      ++totals_.rejected;
+      reporter_.run_rejected(member, refused, spool_.directory());
+    }
     return {};
   }
 
@@ -689,9 +837,9 @@ class Uploader {
     state_ = loaded.ok() ? *loaded : RunState();
     save_state();
   }
-  void note_success(const SpoolEntry& entry) {
+  void note_success(const SpoolEntry& entry, uint64_t tasks) {
     state_.last_success_unix = platform_.wall_clock.unix_seconds();
-    state_.last_success_tasks = entry.tasks;
+    state_.last_success_tasks = tasks;
     state_.last_success_entry.clear();
     state_.last_success_entry.append_truncated(entry.group.view());
     state_.last_success_entry.append_truncated("/");
@@ -761,6 +909,13 @@ class Uploader {
   bool once_;
   uint32_t poison_after_;
   BackoffPolicy policy_;
+  uint64_t batch_bytes_;
+  // The request being handled: its entries (next_request()), and whether there are several.
+  SpoolBatch batch_;
+  bool in_batch_ = false;
+  // While set: entries up to this one (a refused batch's last) are sent one by one.
+  FixedString<spool::kSpoolNameCapacity> alone_until_group_;
+  FixedString<spool::kSpoolNameCapacity> alone_until_name_;
   uint32_t attempt_ = 0;
   RunTotals totals_;
   // The last request's body size, the largest that was stored, the smallest a proxy refused.
@@ -802,7 +957,8 @@ Outcome cmd_run(const Options& options, PlatformServices& platform, LogSink& sin
   CommandFlag flags[] = {{"--spool", {}, false},         {"--project", {}, false},
                          {"--poll-ms", {}, false},       {"--once", {}, false, true},
                          {"--retry-base-ms", {}, false}, {"--retry-cap-ms", {}, false},
-                         {"--poison-after", {}, false},  {"--import-timeout-s", {}, false}};
+                         {"--poison-after", {}, false},  {"--import-timeout-s", {}, false},
+                         {"--batch-bytes", {}, false}};
   std::string_view unused;
   size_t positional_count = 0;
   LSEDGE_TRY(split_command_args(options, 0, Span<CommandFlag>(flags), &unused, 0, positional_count,
@@ -818,6 +974,7 @@ Outcome cmd_run(const Options& options, PlatformServices& platform, LogSink& sin
   LSEDGE_TRY_ASSIGN(const uint64_t poison_after,
                     parse_count_flag(flags[6], spool::kDefaultPoisonAfter, 1, kMaxPoisonAfter));
   settings.poison_after = static_cast<uint32_t>(poison_after);
+  LSEDGE_TRY_ASSIGN(settings.batch_bytes, parse_batch_bytes(flags[8]));
 
   ConfigOverrides overrides;
   if (flags[7].given) {

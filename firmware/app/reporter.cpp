@@ -412,6 +412,7 @@ void Reporter::run_queue(std::string_view event, const spool::SpoolCounts& count
         .unum("outcome_unknown", counts.outcome_unknown)
         .unum("sent_entries", totals.sent_entries)
         .unum("sent_tasks", totals.sent_tasks)
+        .unum("sent_requests", totals.requests)
         .unum("rejected", totals.rejected)
         .unum("unknown_outcomes", totals.unknown_outcomes)
         .unum("possible_duplicates", totals.possible_duplicates)
@@ -425,9 +426,9 @@ void Reporter::run_queue(std::string_view event, const spool::SpoolCounts& count
     text << ", " << counts.outcome_unknown << " with an unknown outcome from before\n";
   } else {
     text << "; this run sent " << totals.sent_entries << " entries (" << totals.sent_tasks
-         << " tasks), rejected " << totals.rejected << ", lost the answer to "
-         << totals.unknown_outcomes << " requests and resent " << totals.possible_duplicates
-         << " entries that may be duplicates";
+         << " tasks) in " << totals.requests << " requests, rejected " << totals.rejected
+         << ", lost the answer to " << totals.unknown_outcomes << " requests and resent "
+         << totals.possible_duplicates << " entries that may be duplicates";
     if (totals.split_entries > 0) {
       text << "; split " << totals.split_entries << " entries the server refused in part";
     }
@@ -436,20 +437,40 @@ void Reporter::run_queue(std::string_view event, const spool::SpoolCounts& count
   console_.out(text.view());
 }
 
-void Reporter::run_sent(const spool::SpoolEntry& entry, int64_t imported, uint64_t ms) {
+void Reporter::run_sent(const spool::SpoolEntry& entry, int64_t imported, uint64_t ms,
+                        const spool::SpoolBatch* batch) {
+  const uint32_t entries = batch != nullptr ? batch->count : 1;
+  const uint64_t tasks = batch != nullptr ? batch->tasks : entry.tasks;
+  FixedString<2 * spool::kSpoolNameCapacity + 1> last;
+  if (entries > 1) {
+    const spool::BatchMember& member = batch->members[entries - 1];
+    FixedString<spool::kSpoolNameCapacity> group;
+    spool::format_group(member.sequence, group);
+    last.append_truncated(group.view());
+    last.append_truncated("/");
+    last.append_truncated(member.name.view());
+  }
   if (json_) {
-    return json_line("sent")
-        .entry(&entry)
-        .num("imported", imported)
+    EventLine line = json_line("sent");
+    line.entry(&entry);
+    if (entries > 1) {
+      line.str("last_entry", last.view()).unum("entries", entries).unum("batch_tasks", tasks);
+    }
+    return line.num("imported", imported)
         .unum("ms", ms)
         .flag("possible_duplicate", entry.outcome_unknown)
         .send(console_, false);
   }
-  console_.out((Text() << "sent " << entry << ": " << entry.tasks << " tasks in " << ms << " ms"
-                       << (entry.outcome_unknown
-                               ? " (possible duplicate: an earlier request's outcome was unknown)"
-                               : "")
-                       << "\n")
+  Text text;
+  text << "sent " << entry;
+  if (entries > 1) {
+    text << " .. " << last.view() << " (" << uint64_t{entries} << " entries in one request)";
+  }
+  console_.out((text << ": " << tasks << " tasks in " << ms << " ms"
+                     << (entry.outcome_unknown
+                             ? " (possible duplicate: an earlier request's outcome was unknown)"
+                             : "")
+                     << "\n")
                    .view());
 }
 

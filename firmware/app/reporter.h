@@ -21,6 +21,7 @@ namespace lsedge::app {
 struct RunTotals {
   uint64_t sent_entries = 0;
   uint64_t sent_tasks = 0;
+  uint64_t requests = 0;  // the import requests that stored them (several entries may share one)
   uint64_t rejected = 0;
   uint64_t unknown_outcomes = 0;
   uint64_t possible_duplicates = 0;
@@ -58,7 +59,9 @@ class Reporter {
 
   // lsedge run's events. `event`: started, drained, stopped or failed.
   void run_queue(std::string_view event, const spool::SpoolCounts& counts, const RunTotals& totals);
-  void run_sent(const spool::SpoolEntry& entry, int64_t imported, uint64_t ms);
+  // `batch`: the entries sent with `entry` (its head) in one request, or nullptr.
+  void run_sent(const spool::SpoolEntry& entry, int64_t imported, uint64_t ms,
+                const spool::SpoolBatch* batch = nullptr);
   // `entry` is null while the project is checked, before any entry is taken.
   void run_retry(const Error& error, uint64_t attempt, uint64_t delay_ms,
                  const spool::SpoolEntry* entry, bool outcome_unknown);

@@ -541,11 +541,12 @@ Outcome Spool::mark_imported(const SpoolEntry& entry, int64_t import_id) {
 }
 
 // The record names another entry that is still queued (only when an add published below the
-// entry being sent, see docs/spool.md): its state moves to an earlier release's note beside it.
-Outcome Spool::displace_record() {
+// entry being sent, see docs/spool.md, or for the rest of a batch): its state moves to an
+// earlier release's note beside it.
+Outcome Spool::displace_entry(std::string_view group, std::string_view name) {
   SpoolEntry named;
-  (void)named.group.assign(record_.group.view());
-  (void)named.name.assign(record_.name.view());
+  (void)named.group.assign(group);
+  (void)named.name.assign(name);
   Path group_path;
   LSEDGE_TRY(join(group_path, dir_.view(), kQueue, named.group.view()));
   LSEDGE_TRY(join(named.path, group_path.view(), named.name.view()));
@@ -577,7 +578,7 @@ Outcome Spool::displace_record() {
 }
 
 Outcome Spool::read_import_record(SpoolEntry& entry) {
-  if (record_.names(entry.group.view(), entry.name.view()) &&
+  if (record_.covers(entry.group.view(), entry.name.view()) &&
       record_.state == InFlight::State::Imported) {
     entry.import_id = record_.import_id;
     entry.outcome_unknown = record_.after_unknown;

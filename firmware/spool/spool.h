@@ -84,6 +84,28 @@ struct SpoolEntry {
   int64_t task_id = 0;
 };
 
+// One entry of a SpoolBatch: enough to find its file again. Thread-safety: a value type.
+struct BatchMember {
+  uint64_t sequence = 0;
+  FixedString<kEntryWindowNameCapacity> name;  // "<STEM>.json"
+  uint64_t tasks = 0;
+  uint64_t bytes = 0;  // the entry file's size: "[" + its tasks + "]"
+};
+
+// Consecutive task entries sent as one import request (issue #13), made by next_batch(): the
+// body is all of their tasks, in queue order, as one JSON array. The head's state
+// (outcome_unknown, import_id) is every member's. Thread-safety: a value type.
+struct SpoolBatch {
+  SpoolEntry head;          // the first entry; count == 1: the only one, sent as ever
+  uint32_t count = 0;       // entries in the batch, head included
+  uint64_t tasks = 0;       // all of their tasks
+  uint64_t body_bytes = 0;  // the request body: "[" + the members' tasks joined by "," + "]"
+  BatchMember members[LSEDGE_SPOOL_BATCH_ENTRIES];
+};
+
+// A group's name: its SEQ in 20 digits.
+void format_group(uint64_t sequence, FixedString<kSpoolNameCapacity>& out);
+
 // One file for add_media(). Thread-safety: a value type.
 struct MediaFile {
   std::string_view path;
@@ -253,6 +275,28 @@ class Spool {
   // the entry was already outcome-unknown (an earlier request may have been imported too).
   // FileNotFound if the entry is no longer queued.
   [[nodiscard]] Outcome mark_imported(const SpoolEntry& entry, int64_t import_id);
+
+  // Coalescing (issue #13, docs/spool.md "One request for many entries") ----------------------
+  // next(), then the task entries right after it in queue order that can share its request,
+  // up to `max_entries` and a body of `budget_bytes`: entries with no state (a request for
+  // none is out), or, when the head is outcome-unknown or imported as part of an earlier
+  // batch, the rest of that batch (no budget: they were one request before). A media entry, a
+  // corrupt one, one in another state, or a group with anything but entries ends the batch. The
+  // queue is not changed (next() returns the same head until it is gone). False: queue empty.
+  [[nodiscard]] Result<bool> next_batch(SpoolBatch& batch, uint64_t budget_bytes,
+                                        uint32_t max_entries);
+  // The batch versions of the calls below: for count == 1 exactly the single-entry call. The
+  // in-flight record names the batch as a range (its first and last entry), so a crash leaves
+  // every member outcome-unknown or, after mark_imported, polled: never resent uncounted.
+  [[nodiscard]] Outcome mark_sending(const SpoolBatch& batch);
+  // Removes every member durably (each group synced, emptied groups removed), then the record.
+  [[nodiscard]] Outcome confirm(const SpoolBatch& batch);
+  [[nodiscard]] Outcome release(const SpoolBatch& batch);
+  [[nodiscard]] Outcome mark_imported(const SpoolBatch& batch, int64_t import_id);
+  // Every member to rejected/ with the same message (a queued import that failed).
+  [[nodiscard]] Outcome reject(const SpoolBatch& batch, std::string_view server_message);
+  // Member `index` of `batch` as an entry (for reports). InvalidArgument past the end.
+  [[nodiscard]] Outcome member_entry(const SpoolBatch& batch, uint32_t index, SpoolEntry& entry);
 
   // SPOOLSAFE: the in-flight record and the entry check (issue #11) -------------------------
   // Whether a request for the entry `name` ("<STEM>.json") of `group` may have reached the
@@ -475,9 +519,15 @@ class Spool {
     bool after_unknown = false;  // the request resent an outcome-unknown entry
     Name group;
     Name name;
-    [[nodiscard]] bool names(std::string_view entry_group, std::string_view entry_name) const {
-      return state != State::None && group.view() == entry_group && name.view() == entry_name;
-    }
+    // A batch (issue #13): the record covers every entry from group/name to last_group/last_name
+    // in queue order. Empty: the one entry group/name.
+    Name last_group;
+    Name last_name;
+    [[nodiscard]] bool is_range() const { return !last_group.empty(); }
+    [[nodiscard]] bool covers(std::string_view entry_group, std::string_view entry_name) const;
+    // The record's last entry is at or before `entry_group`/`entry_name`: nothing it covers
+    // comes after that entry.
+    [[nodiscard]] bool ends_by(std::string_view entry_group, std::string_view entry_name) const;
   };
   // open(): what is at DIR (made for a Producer), then its marker (or makes one).
   [[nodiscard]] Outcome prepare_directory(Role role);
@@ -501,8 +551,56 @@ class Spool {
   // Before the record names another entry: the state of the still-queued entry it names goes to
   // an old release's note beside it (needs an inode; only when FIFO was broken, see the doc).
   [[nodiscard]] Outcome displace_record();
-  // counts(): 1 if the record makes a queued entry outcome-unknown (that has no old marker).
+  // counts(): the queued entries the record makes outcome-unknown (that have no old marker).
   [[nodiscard]] Result<uint64_t> unknown_in_record();
+  // The record as a range (first .. last member of `batch`), written durably.
+  [[nodiscard]] Outcome record_batch(InFlight::State state, const SpoolBatch& batch,
+                                     int64_t import_id);
+  // Calls visit(group, name, path) for each queued entry the record covers after `after_group`/
+  // `after_name` (empty: from its first), in queue order.
+  template <class Visit>
+  [[nodiscard]] Outcome walk_record(std::string_view after_group, std::string_view after_name,
+                                    Visit&& visit);
+  // Before the record stops covering the queued entries after `group`/`name` (empty: all of
+  // them): their state goes to an earlier release's notes beside them (as displace_record()).
+  [[nodiscard]] Outcome displace_after(std::string_view group, std::string_view name);
+  // One still-queued entry's state from the record, as an earlier release's note beside it.
+  [[nodiscard]] Outcome displace_entry(std::string_view group, std::string_view name);
+  // next_batch(): whether the head starts a batch, and whether `entry` may follow it; the
+  // entry file's size in `bytes` either way.
+  [[nodiscard]] Result<bool> may_lead(const SpoolEntry& head, uint64_t& bytes);
+  [[nodiscard]] Result<bool> may_join(const SpoolBatch& batch, const SpoolEntry& entry,
+                                      uint64_t budget_bytes, uint64_t& bytes);
+  [[nodiscard]] Result<bool> bracketed(std::string_view path, uint64_t& bytes);
+  [[nodiscard]] Result<uint64_t> entry_size(std::string_view path);
+  // confirm(): the groups of the removed members removed if empty (then queue/ synced) or synced.
+  [[nodiscard]] Outcome sync_member_groups(const SpoolBatch& batch);
+  [[nodiscard]] Outcome add_member(SpoolBatch& batch, const SpoolEntry& entry, uint64_t bytes);
+  // Gathers the entries of group `sequence` after `after` (empty: from its start); false when
+  // the batch ended there.
+  [[nodiscard]] Result<bool> gather_group(SpoolBatch& batch, uint64_t sequence,
+                                          std::string_view after, uint64_t budget_bytes,
+                                          uint32_t max_entries);
+  [[nodiscard]] Outcome gather(SpoolBatch& batch, uint64_t budget_bytes, uint32_t max_entries);
+  // Names listed in a group, in order, while they join; false when the batch ended there.
+  [[nodiscard]] Result<bool> gather_listed(SpoolBatch& batch, std::string_view group,
+                                           uint64_t sequence, std::string_view group_path,
+                                           Span<const ListedName> names, uint64_t budget_bytes,
+                                           uint32_t max_entries);
+  // One listed name of a group: joined to the batch, or false (the batch ends before it).
+  [[nodiscard]] Result<bool> gather_entry(SpoolBatch& batch, std::string_view group,
+                                          uint64_t sequence, std::string_view group_path,
+                                          std::string_view name, uint64_t budget_bytes);
+  // walk_record(): one group's covered entries.
+  template <class Visit>
+  [[nodiscard]] Outcome walk_record_group(std::string_view queue, std::string_view group,
+                                          std::string_view after_group, std::string_view after_name,
+                                          Visit& visit);
+  // visit(group, name, path) when the record covers the entry and it comes after the bound.
+  template <class Visit>
+  [[nodiscard]] Outcome visit_if_covered(std::string_view group_path, std::string_view group,
+                                         std::string_view name, std::string_view after_group,
+                                         std::string_view after_name, Visit& visit);
   // finish_split(): the record no longer names the entry split in group/split_name.
   [[nodiscard]] Outcome clear_record_of_split(std::string_view group, std::string_view split_name);
   // open() of the consumer: the lock, the record, tmp/, interrupted splits, the report.
@@ -534,6 +632,43 @@ class SpoolEntryBody final : public BodySource {
   hal::FileHandle file_;
   uint64_t size_ = 0;
   uint64_t position_ = 0;
+};
+
+// A batch as a request body: "[", each member's file without its outer brackets, joined by ",",
+// "]" (next_batch() checked that each file is "[...]"). Its size is known from open().
+// Thread-safety: one thread at a time; closes its file when destroyed.
+class SpoolBatchBody final : public BodySource {
+ public:
+  SpoolBatchBody(hal::Storage& storage, std::string_view spool_directory)
+      : storage_(storage), directory_(spool_directory) {}
+  ~SpoolBatchBody() { close(); }
+  SpoolBatchBody(const SpoolBatchBody&) = delete;
+  SpoolBatchBody& operator=(const SpoolBatchBody&) = delete;
+
+  // `batch` must outlive the reads.
+  [[nodiscard]] Outcome open(const SpoolBatch& batch);
+  [[nodiscard]] Result<size_t> read(ByteSpan out) override;
+  [[nodiscard]] Outcome rewind() override;
+  [[nodiscard]] uint64_t size() const override { return size_; }
+  void close();
+
+ private:
+  // The "[" first, or the "," after a member (the next one opened) or the final "]".
+  [[nodiscard]] Result<uint8_t> punctuation();
+  // Opens member `index_`'s file at the byte after its "[".
+  [[nodiscard]] Outcome open_member();
+  // Up to out.size() bytes of the current member's tasks (0 at their end).
+  [[nodiscard]] Result<size_t> read_member(ByteSpan out);
+
+  hal::Storage& storage_;
+  std::string_view directory_;
+  const SpoolBatch* batch_ = nullptr;
+  hal::FileHandle file_;
+  uint64_t size_ = 0;
+  uint64_t position_ = 0;   // in the body
+  uint32_t index_ = 0;      // the member being read
+  uint64_t offset_ = 0;     // in its file
+  bool separator_ = false;  // the "," (or the closing "]") before the next member is due
 };
 
 // A media entry's predictions as the body of labelstudio::import_predictions(): the stored array

@@ -51,6 +51,12 @@ void format_slot(const Record& record, SlotLine& line) {
   (void)line.append(record.group.empty() ? std::string_view("-") : record.group.view());
   (void)line.append(' ');
   (void)line.append(record.name.empty() ? std::string_view("-") : record.name.view());
+  if (!record.last_group.empty()) {  // a batch: its last entry too (issue #13)
+    (void)line.append(' ');
+    (void)line.append(record.last_group.view());
+    (void)line.append(' ');
+    (void)line.append(record.last_name.view());
+  }
   const uint32_t sum = checksum(line.view());
   (void)line.append(' ');
   append_hex32(line, sum);
@@ -80,8 +86,10 @@ bool parse_slot(std::string_view slot, Record& out) {
   const std::string_view unknown = take_token(rest);
   const std::string_view group = take_token(rest);
   const std::string_view name = take_token(rest);
+  const std::string_view last_group = take_token(rest);
+  const std::string_view last_name = take_token(rest);
   if (!counter || !import_id || *import_id > static_cast<uint64_t>(INT64_MAX) || !rest.empty() ||
-      (unknown != "0" && unknown != "1")) {
+      (unknown != "0" && unknown != "1") || last_group.empty() != last_name.empty()) {
     return false;
   }
   Record parsed;
@@ -97,7 +105,9 @@ bool parse_slot(std::string_view slot, Record& out) {
     return false;
   }
   if (parsed.state != State::None &&
-      (parsed.group.assign(group) != Status::Ok || parsed.name.assign(name) != Status::Ok)) {
+      (parsed.group.assign(group) != Status::Ok || parsed.name.assign(name) != Status::Ok ||
+       parsed.last_group.assign(last_group) != Status::Ok ||
+       parsed.last_name.assign(last_name) != Status::Ok)) {
     return false;
   }
   out = parsed;
@@ -105,6 +115,22 @@ bool parse_slot(std::string_view slot, Record& out) {
 }
 
 }  // namespace
+
+bool Spool::InFlight::covers(std::string_view entry_group, std::string_view entry_name) const {
+  if (state == State::None) {
+    return false;
+  }
+  if (!is_range()) {
+    return group.view() == entry_group && name.view() == entry_name;
+  }
+  return !entry_before(entry_group, entry_name, group.view(), name.view()) &&
+         !entry_before(last_group.view(), last_name.view(), entry_group, entry_name);
+}
+
+bool Spool::InFlight::ends_by(std::string_view entry_group, std::string_view entry_name) const {
+  return is_range() ? !entry_before(entry_group, entry_name, last_group.view(), last_name.view())
+                    : !entry_before(entry_group, entry_name, group.view(), name.view());
+}
 
 Outcome Spool::make_lock_file() {
   Path path;
@@ -210,21 +236,61 @@ Outcome Spool::write_record(const InFlight& record, bool durable) {
 }
 
 Outcome Spool::record_entry(InFlight::State state, const SpoolEntry& entry, int64_t import_id) {
-  if (record_.state != InFlight::State::None &&
-      !record_.names(entry.group.view(), entry.name.view())) {
-    LSEDGE_TRY(displace_record());
-  }
+  const std::string_view group = entry.group.view();
+  const std::string_view name = entry.name.view();
   InFlight record;
   record.state = state;
   record.import_id = import_id;
   record.after_unknown = entry.outcome_unknown;
-  (void)record.group.assign(entry.group.view());
-  (void)record.name.assign(entry.name.view());
+  (void)record.group.assign(group);
+  (void)record.name.assign(name);
+  if (record_.state != InFlight::State::None && !record_.covers(group, name)) {
+    LSEDGE_TRY(displace_record());
+  } else if (record_.state != InFlight::State::None && !record_.ends_by(group, name)) {
+    // One entry of an earlier batch (sent alone after the batch was refused): the batch's later
+    // entries stay covered while this one is sent; anything else keeps their state beside them.
+    if (state == InFlight::State::Sending && record_.state == InFlight::State::Sending) {
+      record.last_group = record_.last_group;
+      record.last_name = record_.last_name;
+    } else {
+      LSEDGE_TRY(displace_after(group, name));
+    }
+  }
+  return write_record(record, true);
+}
+
+Outcome Spool::record_batch(InFlight::State state, const SpoolBatch& batch, int64_t import_id) {
+  const BatchMember& last = batch.members[batch.count - 1];
+  Name last_group;
+  (void)append_padded(last_group, last.sequence, kSequenceDigits);
+  const SpoolEntry& head = batch.head;
+  InFlight record;
+  record.state = state;
+  record.import_id = import_id;
+  record.after_unknown = head.outcome_unknown;
+  (void)record.group.assign(head.group.view());
+  (void)record.name.assign(head.name.view());
+  (void)record.last_group.assign(last_group.view());
+  (void)record.last_name.assign(last.name.view());
+  if (record_.state != InFlight::State::None &&
+      !record_.covers(head.group.view(), head.name.view())) {
+    LSEDGE_TRY(displace_record());
+  } else if (record_.state != InFlight::State::None &&
+             !record_.ends_by(last_group.view(), last.name.view())) {
+    if (state == InFlight::State::Sending && record_.state == InFlight::State::Sending) {
+      record.last_group = record_.last_group;  // the earlier batch's later entries stay covered
+      record.last_name = record_.last_name;
+    } else {
+      LSEDGE_TRY(displace_after(last_group.view(), last.name.view()));
+    }
+  }
   return write_record(record, true);
 }
 
 Outcome Spool::clear_record_of(const SpoolEntry& entry, bool durable) {
-  if (!record_.names(entry.group.view(), entry.name.view())) {
+  // A batch's record goes with its last entry: until then it still covers the entries after.
+  if (!record_.covers(entry.group.view(), entry.name.view()) ||
+      !record_.ends_by(entry.group.view(), entry.name.view())) {
     return {};
   }
   return write_record(InFlight(), durable);
@@ -234,15 +300,103 @@ Outcome Spool::clear_record_of_split(std::string_view group, std::string_view sp
   Name entry_name;
   if (entry_name.assign(split_name.substr(0, split_name.size() - kSplitSuffix.size())) !=
           Status::Ok ||
-      entry_name.append(kEntrySuffix) != Status::Ok || !record_.names(group, entry_name.view())) {
+      entry_name.append(kEntrySuffix) != Status::Ok || !record_.covers(group, entry_name.view()) ||
+      !record_.ends_by(group, entry_name.view())) {
     return {};
   }
   return write_record(InFlight(), false);
 }
 
+template <class Visit>
+Outcome Spool::walk_record(std::string_view after_group, std::string_view after_name,
+                           Visit&& visit) {
+  const std::optional<uint64_t> first = parse_group(record_.group.view());
+  const std::string_view last_group =
+      record_.is_range() ? record_.last_group.view() : record_.group.view();
+  if (record_.state == InFlight::State::None || !first) {
+    return {};
+  }
+  Path queue;
+  LSEDGE_TRY(join(queue, dir_.view(), kQueue));
+  ListedName groups[kWalkWindow];
+  ListedName floor;
+  if (*first > 0) {
+    Name below;
+    (void)append_padded(below, *first - 1, kSequenceDigits);
+    (void)floor.assign(below.view());
+  }
+  for (;;) {
+    LSEDGE_TRY_ASSIGN(const uint32_t listed,
+                      smallest_names_above(storage_, queue.view(), floor.view(), is_group_dir,
+                                           groups, kWalkWindow));
+    for (uint32_t g = 0; g < listed; ++g) {
+      if (groups[g].view() > last_group) {
+        return {};
+      }
+      LSEDGE_TRY(walk_record_group(queue.view(), groups[g].view(), after_group, after_name, visit));
+    }
+    if (listed < kWalkWindow) {
+      return {};
+    }
+    floor = groups[listed - 1];
+  }
+}
+
+template <class Visit>
+Outcome Spool::walk_record_group(std::string_view queue, std::string_view group,
+                                 std::string_view after_group, std::string_view after_name,
+                                 Visit& visit) {
+  Path group_path;
+  LSEDGE_TRY(join(group_path, queue, group));
+  ListedName names[kWalkWindow];
+  ListedName after;
+  for (uint32_t count = kWalkWindow; count == kWalkWindow;) {
+    const Result<uint32_t> entries = smallest_names_above(storage_, group_path.view(), after.view(),
+                                                          is_entry_name, names, kWalkWindow);
+    if (!entries.ok()) {
+      return unless_gone(entries.error());  // removed meanwhile: nothing of it is queued
+    }
+    count = *entries;
+    for (uint32_t e = 0; e < count; ++e) {
+      LSEDGE_TRY(visit_if_covered(group_path.view(), group, names[e].view(), after_group,
+                                  after_name, visit));
+    }
+    if (count > 0) {
+      after = names[count - 1];
+    }
+  }
+  return {};
+}
+
+template <class Visit>
+Outcome Spool::visit_if_covered(std::string_view group_path, std::string_view group,
+                                std::string_view name, std::string_view after_group,
+                                std::string_view after_name, Visit& visit) {
+  if (!record_.covers(group, name) ||
+      (!after_group.empty() && !entry_before(after_group, after_name, group, name))) {
+    return {};
+  }
+  Path path;
+  LSEDGE_TRY(join(path, group_path, name));
+  return visit(group, name, path.view());
+}
+
+Outcome Spool::displace_after(std::string_view group, std::string_view name) {
+  return walk_record(group, name,
+                     [this](std::string_view entry_group, std::string_view entry_name,
+                            std::string_view) { return displace_entry(entry_group, entry_name); });
+}
+
+Outcome Spool::displace_record() {
+  if (record_.is_range()) {
+    return displace_after({}, {});
+  }
+  return displace_entry(record_.group.view(), record_.name.view());
+}
+
 Result<bool> Spool::is_in_flight(std::string_view group, std::string_view name) {
   LSEDGE_TRY(require_open());
-  if (record_.names(group, name) &&
+  if (record_.covers(group, name) &&
       (record_.state == InFlight::State::Sending || record_.after_unknown)) {
     return true;
   }
@@ -259,14 +413,17 @@ Result<uint64_t> Spool::unknown_in_record() {
       (record_.state == InFlight::State::Imported && !record_.after_unknown)) {
     return uint64_t{0};
   }
-  Path entry;
-  LSEDGE_TRY(join(entry, dir_.view(), kQueue, record_.group.view()));
-  LSEDGE_TRY(join(entry, Path(entry).view(), record_.name.view()));
-  LSEDGE_TRY_ASSIGN(const bool queued, storage_.exists(entry.view()));
-  Path marker;
-  LSEDGE_TRY(join(marker, entry.view(), {}, {}, kMarkerSuffix));
-  LSEDGE_TRY_ASSIGN(const bool marked, storage_.exists(marker.view()));
-  return uint64_t{queued && !marked ? 1u : 0u};
+  uint64_t unknown = 0;
+  LSEDGE_TRY(walk_record(
+      {}, {},
+      [this, &unknown](std::string_view, std::string_view, std::string_view path) -> Outcome {
+        Path marker;
+        LSEDGE_TRY(join(marker, path, {}, {}, kMarkerSuffix));
+        LSEDGE_TRY_ASSIGN(const bool marked, storage_.exists(marker.view()));
+        unknown += marked ? 0u : 1u;  // an old marker is counted by its file
+        return {};
+      }));
+  return unknown;
 }
 
 }  // namespace lsedge::spool

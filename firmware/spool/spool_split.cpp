@@ -387,7 +387,7 @@ Outcome Spool::check_splittable(const SpoolEntry& entry, std::string_view group_
   }
   LSEDGE_TRY(join(path, entry.path.view(), {}, {}, kImportSuffix));
   LSEDGE_TRY_ASSIGN(bool imported, storage_.exists(path.view()));
-  imported = imported || (record_.names(entry.group.view(), entry.name.view()) &&
+  imported = imported || (record_.covers(entry.group.view(), entry.name.view()) &&
                           record_.state == InFlight::State::Imported);
   if (imported) {
     return plan_error("split: an entry whose import the server queued is polled, never split");

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# lsedge run --once over TLS: the queue drains in order and every task lands once; 503 with
+# lsedge run --once over TLS: the queue drains in order and every task lands once, consecutive
+# entries in one request up to --batch-bytes (issue #13), each entry alone when asked; 503 with
 # Retry-After is waited out; a 500 after the import ran is a counted possible duplicate; a 400
 # moves the entry to rejected/ with the server's message (exit 5); a wrong project stops at once
 # (exit 2) with the queue intact; SIGTERM stops an idle daemon cleanly.
@@ -11,7 +12,8 @@ import_path="/api/projects/$project/import"
 spool=$work/spool
 mkdir "$spool"
 
-# Three adds, several entries each, drained in order.
+# Three adds, several entries each, drained in order: 12 entries of at most 1500 bytes in one
+# request (the default --batch-bytes is 1 MiB), then entry by entry (--batch-bytes 4).
 for i in 0 1 2; do
   make_tasks "$work/t$i.json" $((i * 100)) 100 "once"
   run_lsedge spool add --spool "$spool" --batch-bytes 1500 "$work/t$i.json"
@@ -19,8 +21,32 @@ for i in 0 1 2; do
 done
 spool_check snapshot "$spool" "$work/snapshot.json"
 entries=$(find "$spool/queue" -name '*.json' | wc -l)
+[ "$entries" -eq 12 ] || fail "expected 12 entries"
 clear_request_log
 run_lsedge --json run --spool "$spool" --project "$project" --once
+expect_rc 0
+[ "$(printf '%s\n' "$out" | grep -c '"event":"sent"')" -eq 1 ] || fail "not one sent event"
+grep -qE '"event":"sent","entry":"0{19}1/0000000000-[0-9]+\.json","tasks":[0-9]+,"last_entry":"0{19}3/0000000003-[0-9]+\.json","entries":12,"batch_tasks":300,"imported":300' <<<"$out" ||
+  fail "the 12 entries were not one request of 300 tasks"
+expect_out '"sent_entries":12,"sent_tasks":300,"sent_requests":1'
+[ "$(count_requests " $import_path ")" -eq 1 ] || fail "expected one import request"
+server_tasks "$project" "$work/server.json"
+spool_check verify "$work/snapshot.json" "$work/server.json" "$work/stderr" || fail "tasks lost"
+/usr/bin/python3 - "$work/server.json" <<'PY' || fail "the tasks did not arrive in queue order"
+import json, sys
+ids = [t["data"]["id"] for t in sorted(json.load(open(sys.argv[1])), key=lambda t: t["id"])]
+sys.exit(0 if ids == sorted(ids) and len(ids) == 300 else 1)
+PY
+admin reset >/dev/null
+project=$(new_project "Run once alone")
+import_path="/api/projects/$project/import"
+for i in 0 1 2; do
+  run_lsedge spool add --spool "$spool" --batch-bytes 1500 "$work/t$i.json"
+  expect_rc 0
+done
+spool_check snapshot "$spool" "$work/snapshot.json"
+clear_request_log
+run_lsedge --json run --spool "$spool" --project "$project" --once --batch-bytes 4
 expect_rc 0
 [ "$(printf '%s\n' "$out" | grep -c '"event":"sent"')" -eq "$entries" ] || fail "not one sent event per entry"
 expect_out '"event":"drained","queued_entries":0,"queued_tasks":0'
@@ -63,10 +89,11 @@ spool_check verify "$work/snapshot4.json" "$work/server.json" "$work/stderr" || 
 [ "$(grep -o '"tag": "dup"' "$work/server.json" | wc -l)" -eq 20 ] ||
   fail "fail_after should have stored the batch twice (once per request)"
 
-# A 400 for one entry: moved to rejected/ with the message; the rest goes on; exit 5.
+# A 400 for one entry: moved to rejected/ with the message; the rest goes on; exit 5. (Two 400s:
+# the four entries' batch, then its first entry sent alone.)
 make_tasks "$work/t5.json" 3000 4 "reject"
 run_lsedge spool add --spool "$spool" --batch-bytes 120 "$work/t5.json"
-knob fail "1 400 $import_path"
+knob fail "2 400 $import_path"
 run_lsedge run --spool "$spool" --project "$project" --once
 expect_rc 5
 grep -qE 'the server refused [0-9]{20}/0000000000-1.json \(HTTP 400\)' <<<"$err" ||
@@ -75,7 +102,7 @@ grep -qE 'the server refused [0-9]{20}/0000000000-1.json \(HTTP 400\)' <<<"$err"
   fail "rejected entry not kept"
 grep -q "Injected fault" "$spool"/rejected/*-0000000000-1.reason.txt ||
   fail "the server's message is not beside the rejected entry"
-expect_out "this run sent 3 entries (3 tasks), rejected 1"
+expect_out "this run sent 3 entries (3 tasks) in 3 requests, rejected 1"
 [ -z "$(ls "$spool/queue")" ] || fail "the queue is not empty"
 
 # A project that does not exist: exit 2 before anything is sent; the queue stays.

@@ -15,9 +15,11 @@ expect_rc 0
 spool_check snapshot "$spool" "$work/snapshot.json"
 total_entries=$(find "$spool/queue" -name '*.json' | wc -l)
 
-# Slow imports, so the outage surely falls in the middle of the queue.
+# Slow imports, so the outage surely falls in the middle of the queue (--batch-bytes as the
+# add's: one entry per request).
 knob delay "100 0 $import_path"
 "$LSEDGE" --json run --spool "$spool" --project "$project" --retry-cap-ms 1000 --poll-ms 100 \
+  --batch-bytes 1200 \
   >"$work/daemon.out" 2>"$work/daemon.err" &
 pid=$!
 cleanup_daemon() { kill -9 "$pid" 2>/dev/null || true; }

@@ -22,14 +22,17 @@ for f in a p b; do
 done
 knob poison "POISON-PILL"
 
-# 1. Default: 5 JSON 500s in a row, each followed by an answered probe → rejected.
+# 1. Default: the three entries go as one request (issue #13), which gets the JSON 500, so each is
+# sent alone: the poison entry's 5 JSON 500s in a row, each followed by an answered probe → rejected.
 clear_request_log
 run_lsedge --json run --spool "$spool" --project "$project" --once --retry-cap-ms 50
 expect_rc 5
-[ "$(count_requests " $import_path 500 ")" -eq 5 ] || fail "expected 5 answers 500 before the entry was set aside"
+[ "$(count_requests " $import_path 500 ")" -eq 6 ] ||
+  fail "expected 6 answers 500 (the batch's, then 5 of the entry alone) before it was set aside"
+expect_err "3 entries sent as one request"
 expect_out '"event":"poisoned"'
 expect_out '"failures":5'
-expect_out '"sent_entries":2,"sent_tasks":10,"rejected":1'
+expect_out '"sent_entries":2,"sent_tasks":10,"sent_requests":2,"rejected":1'
 reason=$(cat "$spool"/rejected/*.reason.txt)
 grep -q "5 times in a row" <<<"$reason" || fail "the reason does not say how often: $reason"
 grep -q "unhashable" <<<"$reason" || fail "the reason lacks the server's detail: $reason"

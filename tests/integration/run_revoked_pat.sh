@@ -16,8 +16,9 @@ total_entries=$(find "$spool/queue" -name '*.json' | wc -l)
 
 pat=$(admin new-pat)
 knob access_lifetime 2 delay "100 0 $import_path"
+# --batch-bytes as the add's: one entry per request, so the revocation falls mid-queue.
 LABEL_STUDIO_API_TOKEN=$pat "$LSEDGE" run --spool "$spool" --project "$project" --retry-cap-ms 200 \
-  >"$work/daemon.out" 2>"$work/daemon.err" &
+  --batch-bytes 1000 >"$work/daemon.out" 2>"$work/daemon.err" &
 pid=$!
 trap 'kill -9 "$pid" 2>/dev/null || true; rm -rf "$work"; admin reset >/dev/null 2>&1 || true' EXIT
 for _ in $(seq 100); do

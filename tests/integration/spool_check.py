@@ -38,6 +38,23 @@ def snapshot(spool, out):
 
 
 RESEND = re.compile(r"resending (\S+) \((\d+) tasks\)")
+# A batch resent as one request (issue #13): every entry from the first to the last.
+RESEND_RANGE = re.compile(r"resending (\S+) \.\. (\S+) \((\d+) entries")
+
+
+def count_resends(logs, entries):
+    """How often each of `entries` ("SEQ/NAME") was logged as resent, alone or in a batch."""
+    resends = Counter()
+    for log in logs:
+        with open(log, errors="replace") as f:
+            text = f.read()
+        for match in RESEND.finditer(text):
+            resends[match.group(1)] += 1
+        for match in RESEND_RANGE.finditer(text):
+            for entry in entries:
+                if match.group(1) <= entry <= match.group(2):
+                    resends[entry] += 1
+    return resends
 
 
 def verify(snapshot_path, tasks_path, logs):
@@ -46,11 +63,7 @@ def verify(snapshot_path, tasks_path, logs):
     with open(tasks_path) as f:
         tasks = json.load(f)
     copies = Counter(str(t["data"]["id"]) for t in tasks if "id" in t["data"])
-    resends = Counter()
-    for log in logs:
-        with open(log, errors="replace") as f:
-            for match in RESEND.finditer(f.read()):
-                resends[match.group(1)] += 1
+    resends = count_resends(logs, set(mapping.values()))
     missing = [i for i in mapping if copies[i] == 0]
     unexplained = [i for i in mapping if copies[i] - 1 > resends[mapping[i]]]
     extra = sum(max(0, copies[i] - 1) for i in mapping)
@@ -74,11 +87,7 @@ def media(entries_path, tasks_path, logs):
             entry_of[name] = entry
     with open(tasks_path) as f:
         copies = Counter(t.get("file_upload_name") for t in json.load(f) if t.get("file_upload_name"))
-    resends = Counter()
-    for log in logs:
-        with open(log, errors="replace") as f:
-            for match in RESEND.finditer(f.read()):
-                resends[match.group(1)] += 1
+    resends = count_resends(logs, set(entry_of.values()))
     missing = [n for n in entry_of if copies[n] == 0]
     unexplained = [n for n in entry_of if copies[n] - 1 > resends[entry_of[n]]]
     print("media: %d queued, %d on the server, %d missing, %d logged resends, %d unexplained"

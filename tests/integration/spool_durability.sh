@@ -73,9 +73,10 @@ PY
 }
 check_publish "$work/add.trace" "$work/queued.txt" || fail "spool add published entries that were not durable"
 
-# run --once: one entry refused (moved to rejected/ with its reason), the rest sent.
+# run --once: one entry refused (moved to rejected/ with its reason), the rest sent; one entry
+# per request (--batch-bytes 4) so that the one 400 lands on one entry.
 knob fail "1 400 $import_path"
-traced "$work/run.trace" run --spool "$spool" --project "$project" --once
+traced "$work/run.trace" run --spool "$spool" --project "$project" --once --batch-bytes 4
 expect_rc 5
 sed 's/^/  trace: /' "$work/run.trace" | head -40
 find "$spool/rejected" -type f | sort >"$work/rejected.txt"
@@ -83,4 +84,51 @@ find "$spool/rejected" -type f | sort >"$work/rejected.txt"
 cat "$work/add.trace" "$work/run.trace" >"$work/all.trace"
 check_publish "$work/all.trace" "$work/rejected.txt" || fail "run moved entries without making the move durable"
 [ -z "$(find "$spool/queue" -name '*.json')" ] || fail "entries left in the queue"
+
+# A batch (issue #13): ten one-task adds and a 3-entry add confirmed by one request. Each removed
+# entry's removal is durable before the in-flight record is written again (the next fsync of
+# consumer.lock, or the end): its group fsynced after the unlink, or removed and queue/ fsynced.
+for i in $(seq 10); do
+  printf '{"data":{"id":%d}}\n' $((2000 + i)) >"$work/one.json"
+  run_lsedge spool add --spool "$spool" "$work/one.json"
+  expect_rc 0
+done
+make_tasks "$work/c.json" 3000 60 "dur"
+run_lsedge spool add --spool "$spool" --batch-bytes 1500 "$work/c.json"
+expect_rc 0
+admin reset >/dev/null
+traced "$work/batch.trace" run --spool "$spool" --project "$project" --once
+expect_rc 0
+expect_out "(13 entries in one request)"
+/usr/bin/python3 - "$work/batch.trace" "$spool" <<'PY' || fail "a batch's confirm was not durable before the record"
+import sys
+lines = [l.split() for l in open(sys.argv[1]) if l.strip()]
+queue = sys.argv[2] + "/queue"
+pending = {}  # removed entry -> its group, until its removal is durable
+removed_groups = set()
+problems = []
+def settle(i):
+    for entry, group in list(pending.items()):
+        problems.append("%s removed, but not durable before line %d" % (entry, i))
+    pending.clear()
+for i, l in enumerate(lines):
+    if l[0] == "unlink" and l[1].startswith(queue + "/") and l[1].endswith(".json"):
+        pending[l[1]] = l[1].rsplit("/", 1)[0]
+    elif l[0] == "rmdir" and l[1].startswith(queue + "/"):
+        removed_groups.add(l[1])
+    elif l[0] == "fsync" and l[1] in set(pending.values()):
+        for entry in [e for e, g in pending.items() if g == l[1]]:
+            del pending[entry]
+    elif l[0] == "fsync" and l[1] == queue:
+        for entry in [e for e, g in pending.items() if g in removed_groups]:
+            del pending[entry]
+    elif l[0] == "fsync" and l[1].endswith("/consumer.lock"):
+        settle(i)
+settle(len(lines))
+unlinked = sum(1 for l in lines if l[0] == "unlink" and l[1].endswith(".json"))
+print("batch trace: %d entries removed, %d groups removed, %d problems" % (unlinked, len(removed_groups), len(problems)))
+for p in problems[:10]:
+    print("  " + p)
+sys.exit(1 if problems or unlinked < 13 else 0)
+PY
 echo PASS

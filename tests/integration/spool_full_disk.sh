@@ -53,7 +53,9 @@ for i in range(200):
         json.dump([{"data": {"id": i * 10 + k, "tag": sys.argv[2]}} for k in range(10)], f)
 PY
   admin reset >/dev/null
-  knob fail "1 400 $import_path"
+  # Two 400s: the first batch (issue #13), then its first entry sent alone, which is rejected;
+  # the rest goes alone, then in batches again.
+  knob fail "2 400 $import_path"
   set +e
   PROJECT=$project unshare -m bash "$work/inner.sh" "$work/mnt-$tag" "$options" "$tag" "$out"
   inner_rc=$?

@@ -38,9 +38,13 @@ class CmdRun : public ::testing::Test {
     args.push_back(file);
     ASSERT_EQ(rig.run(args), 0) << rig.console.err_text;
   }
-  int run_once() {
-    return rig.run({"run", "--spool", "/spool", "--project", std::to_string(kProject), "--once",
-                    "--retry-base-ms", "10", "--retry-cap-ms", "100"});
+  // `extra`: e.g. {"--batch-bytes", "4"}: one entry per request (no two fit).
+  int run_once(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {
+        "run",    "--spool",         "/spool", "--project",      std::to_string(kProject),
+        "--once", "--retry-base-ms", "10",     "--retry-cap-ms", "100"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return rig.run(args);
   }
   std::vector<std::string> queued() { return rig.files_under("/spool/queue/"); }
   // Queued entry files whose content holds task `id`.
@@ -80,12 +84,41 @@ TEST_F(CmdRun, AnEntryStaysQueuedUntilItsImportIsAnswered) {
     }
     return label_studio(r);
   };
-  EXPECT_EQ(run_once(), 0) << rig.console.err_text;
+  EXPECT_EQ(run_once({"--batch-bytes", "4"}), 0) << rig.console.err_text;
   EXPECT_EQ(sent_ids, (std::vector<int>{0, 100, 200}));  // FIFO
   EXPECT_EQ(holding_at_send, (std::vector<size_t>{1, 1, 1}));
   EXPECT_TRUE(queued().empty());
   EXPECT_EQ(rig.count("POST", kImport), 3u);
   EXPECT_NE(rig.console.out_text.find("drained"), std::string::npos) << rig.console.out_text;
+}
+
+TEST_F(CmdRun, ConsecutiveEntriesGoAsOneRequestAndStayQueuedUntilItIsAnswered) {
+  add(0, 3);
+  add(100, 3);
+  add(200, 3);
+  std::vector<std::string> bodies;
+  std::vector<size_t> holding_at_send;
+  rig.socket.answer = [&](const Request& r) {
+    if (r.method == "POST" && r.path.rfind(kImport, 0) == 0) {
+      bodies.push_back(r.body);
+      for (const int id : {0, 100, 200}) {
+        holding_at_send.push_back(queued_holding(id));
+      }
+    }
+    return label_studio(r);
+  };
+  EXPECT_EQ(run_once(), 0) << rig.console.err_text;
+  ASSERT_EQ(bodies.size(), 1u);
+  EXPECT_EQ(bodies[0], "[" + tasks_json(0, 3).substr(1, tasks_json(0, 3).size() - 2) + "," +
+                           tasks_json(100, 3).substr(1, tasks_json(100, 3).size() - 2) + "," +
+                           tasks_json(200, 3).substr(1, tasks_json(200, 3).size() - 2) + "]");
+  EXPECT_EQ(holding_at_send, (std::vector<size_t>{1, 1, 1}));
+  EXPECT_TRUE(queued().empty());
+  EXPECT_NE(rig.console.out_text.find("(3 entries in one request): 9 tasks"), std::string::npos)
+      << rig.console.out_text;
+  EXPECT_NE(rig.console.out_text.find("this run sent 3 entries (9 tasks) in 1 requests"),
+            std::string::npos)
+      << rig.console.out_text;
 }
 
 TEST_F(CmdRun, AKillAtTheMomentOfSendingLeavesTheEntryToBeSentAgain) {
@@ -121,7 +154,8 @@ TEST_F(CmdRun, AStopDuringARequestLetsItFinish) {
     }
     return label_studio(r);
   };
-  EXPECT_EQ(rig.run({"run", "--spool", "/spool", "--project", "5"}), 0) << rig.console.err_text;
+  EXPECT_EQ(rig.run({"run", "--spool", "/spool", "--project", "5", "--batch-bytes", "4"}), 0)
+      << rig.console.err_text;
   EXPECT_TRUE(rig.stop.armed);
   EXPECT_EQ(rig.count("POST", kImport), 1u);  // the one in flight, then no new one
   EXPECT_EQ(queued_holding(0), 0u);           // confirmed and removed, not left to be resent
@@ -143,7 +177,8 @@ TEST_F(CmdRun, ARefusedEntryGoesToRejectedAndTheRestIsSent) {
   EXPECT_EQ(run_once(), 5);
   EXPECT_TRUE(queued().empty());
   EXPECT_FALSE(rig.files_under("/spool/rejected/").empty());
-  EXPECT_EQ(rig.count("POST", kImport), 2u);  // a 400 is never resent
+  // The two as one request, refused; then each alone: the bad one's 400 is never resent.
+  EXPECT_EQ(rig.count("POST", kImport), 3u);
   EXPECT_NE(rig.console.err_text.find("Validation error"), std::string::npos)
       << rig.console.err_text;
 }

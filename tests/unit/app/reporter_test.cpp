@@ -121,10 +121,20 @@ TEST(ReporterJson, ExactFieldsOfTheRunEvents) {
   sent.outcome_unknown = true;
   reporter.run_sent(sent, -1, 12);
   reporter.imported(4, 1);
+  spool::SpoolBatch batch;
+  batch.head = entry("00000000000000000001", "0000000000-1.json", 1);
+  batch.count = 3;
+  batch.tasks = 7;
+  batch.members[2].sequence = 12;
+  (void)batch.members[2].name.assign("0000000001-5.json");
+  reporter.run_sent(batch.head, 7, 30, &batch);
   EXPECT_EQ(console.stdout_,
             "{\"event\":\"sent\",\"entry\":\"1/0-2.json\",\"tasks\":2,\"imported\":-1,\"ms\":12,"
             "\"possible_duplicate\":true}\n"
-            "{\"tasks\":4,\"requests\":1}\n");
+            "{\"tasks\":4,\"requests\":1}\n"
+            "{\"event\":\"sent\",\"entry\":\"00000000000000000001/0000000000-1.json\",\"tasks\":1,"
+            "\"last_entry\":\"00000000000000000012/0000000001-5.json\",\"entries\":3,"
+            "\"batch_tasks\":7,\"imported\":7,\"ms\":30,\"possible_duplicate\":false}\n");
 }
 
 TEST(ReporterJson, SplitPoisonAndAsyncImportEventsStayValidJson) {
@@ -183,7 +193,8 @@ TEST(ReporterJson, ExactFieldsOfTheSplitAndImportEvents) {
       "{\"event\":\"batch_bytes_hint\",\"refused_bytes\":204800,\"suggested_batch_bytes\":"
       "51200}\n"
       "{\"event\":\"drained\",\"queued_entries\":0,\"queued_tasks\":0,\"rejected_entries\":0,"
-      "\"outcome_unknown\":0,\"sent_entries\":0,\"sent_tasks\":0,\"rejected\":4,"
+      "\"outcome_unknown\":0,\"sent_entries\":0,\"sent_tasks\":0,\"sent_requests\":0,"
+      "\"rejected\":4,"
       "\"unknown_outcomes\":0,\"possible_duplicates\":0,\"split_entries\":3}\n");
 }
 
@@ -206,8 +217,8 @@ TEST(ReporterHuman, SplitPoisonAndAsyncImportTexts) {
   EXPECT_EQ(console.stdout_,
             "queued 1/0-10.json: 10 tasks as import 17; polling its status\n"
             "drained: 0 entries (0 tasks) queued, 0 in rejected/; this run sent 0 entries (0 "
-            "tasks), rejected 0, lost the answer to 0 requests and resent 0 entries that may be "
-            "duplicates; split 2 entries the server refused in part\n");
+            "tasks) in 0 requests, rejected 0, lost the answer to 0 requests and resent 0 "
+            "entries that may be duplicates; split 2 entries the server refused in part\n");
   EXPECT_EQ(console.stderr_,
             "lsedge run: the server refused 4 of the 10 tasks of 1/0-10.json (HTTP 400), e.g. "
             "\"bad image\"; moved each to /q/rejected/ with its own reason; 6 tasks queued again "
@@ -224,6 +235,23 @@ TEST(ReporterHuman, SplitPoisonAndAsyncImportTexts) {
             "204800 bytes (HTTP 413, e.g. nginx client_max_body_size); such entries are split "
             "until they fit, which costs requests: queue new tasks with `lsedge spool add "
             "--batch-bytes 51200` or raise the proxy's limit\n");
+}
+
+TEST(ReporterHuman, ABatchIsOneSentLineNamingItsFirstAndLastEntry) {
+  RecordingConsole console;
+  Reporter reporter(console, false);
+  spool::SpoolBatch batch;
+  batch.head = entry("00000000000000000001", "0000000000-1.json", 1);
+  batch.head.outcome_unknown = true;
+  batch.count = 3;
+  batch.tasks = 7;
+  batch.members[2].sequence = 12;
+  (void)batch.members[2].name.assign("0000000001-5.json");
+  reporter.run_sent(batch.head, 7, 30, &batch);
+  EXPECT_EQ(console.stdout_,
+            "sent 00000000000000000001/0000000000-1.json .. "
+            "00000000000000000012/0000000001-5.json (3 entries in one request): 7 tasks in 30 ms "
+            "(possible duplicate: an earlier request's outcome was unknown)\n");
 }
 
 TEST(ReporterHuman, TextsAsBefore) {

@@ -10,6 +10,7 @@
 #include "tests/fakes/capture_log.h"
 #include "tests/fakes/fake_entropy.h"
 #include "tests/fakes/memory_storage.h"
+#include "tests/unit/spool/spool_fixture.h"
 
 namespace lsedge::spool {
 namespace {
@@ -18,19 +19,15 @@ using testing::CaptureLog;
 using testing::FakeEntropy;
 using testing::MemoryStorage;
 using Crash = MemoryStorage::Crash;
+using test::files_under;
 
 constexpr char kDir[] = "/data/spool";
 const std::string kJpeg =
     std::string("\xFF\xD8\xFF\xE0", 4) + std::string(9000, 'j');  // > 2 chunks
 const std::string kWav = "RIFF....WAVEfmt " + std::string(100, 'w');
 
-struct Fixture {
-  MemoryStorage storage;
-  FakeEntropy entropy;
-  CaptureLog log;
-  Spool spool{storage, entropy, Logger(&log, "spool")};
+struct Fixture : test::SpoolFixture {
   Fixture() {
-    storage.put_directory("/data");
     storage.put_directory(kDir);
     storage.put_directory("/cam");
     storage.put_file("/cam/frame-0001.jpg", kJpeg);
@@ -42,19 +39,6 @@ struct Fixture {
 Result<SpoolAddResult> add_two(Spool& spool) {
   const MediaFile files[] = {{"/cam/frame-0001.jpg", {}}, {"/cam/clip 2.wav", {}}};
   return spool.add_media(Span<const MediaFile>(files, 2));
-}
-
-// Files under DIR/<sub>/ (relative path -> content).
-std::map<std::string, std::string> files_under(const MemoryStorage& storage,
-                                               const std::string& sub) {
-  std::map<std::string, std::string> out;
-  const std::string prefix = std::string(kDir) + "/" + sub + "/";
-  for (const auto& [path, content] : storage.snapshot()) {
-    if (path.compare(0, prefix.size(), prefix) == 0 && path.back() != '/') {
-      out[path.substr(std::string(kDir).size() + 1)] = content;
-    }
-  }
-  return out;
 }
 
 std::string read_all(MemoryStorage& storage, std::string_view path) {

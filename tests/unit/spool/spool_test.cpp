@@ -16,6 +16,7 @@
 #include "tests/fakes/capture_log.h"
 #include "tests/fakes/fake_entropy.h"
 #include "tests/fakes/memory_storage.h"
+#include "tests/unit/spool/spool_fixture.h"
 
 namespace lsedge::spool {
 
@@ -26,6 +27,7 @@ using testing::CaptureLog;
 using testing::FakeEntropy;
 using testing::MemoryStorage;
 using Crash = MemoryStorage::Crash;
+using test::files_under;
 using Op = MemoryStorage::Op;
 
 constexpr char kDir[] = "/data/spool";
@@ -76,19 +78,6 @@ std::vector<std::string> ids(const std::string& source, int first, int count) {
   return out;
 }
 
-// Every file under DIR/<sub>/ (path relative to DIR -> content).
-std::map<std::string, std::string> files_under(const MemoryStorage& storage,
-                                               const std::string& sub) {
-  std::map<std::string, std::string> out;
-  const std::string prefix = std::string(kDir) + "/" + sub + "/";
-  for (const auto& [path, content] : storage.snapshot()) {
-    if (path.compare(0, prefix.size(), prefix) == 0 && path.back() != '/') {
-      out[path.substr(std::string(kDir).size() + 1)] = content;
-    }
-  }
-  return out;
-}
-
 // Checks every queue entry is a whole batch (an array of as many tasks as its name says) and
 // returns all queued tasks in FIFO order.
 std::vector<std::string> queued_tasks(const MemoryStorage& storage, uint64_t budget = UINT64_MAX) {
@@ -109,15 +98,9 @@ std::vector<std::string> queued_tasks(const MemoryStorage& storage, uint64_t bud
   return out;
 }
 
-struct Fixture {
-  MemoryStorage storage;
-  FakeEntropy entropy;
-  CaptureLog log;
-  Spool spool{storage, entropy, Logger(&log, "spool")};
+struct Fixture : test::SpoolFixture {
   Fixture() {
-    storage.put_directory("/data");
     storage.put_directory(kDir);  // empty: `run` makes a spool of it (it never creates one)
-    storage.put_directory("/in");
   }
   void put(const std::string& name, const std::string& content) {
     storage.put_file("/in/" + name, content);
