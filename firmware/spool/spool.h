@@ -553,6 +553,9 @@ class Spool {
   [[nodiscard]] Outcome displace_record();
   // counts(): the queued entries the record makes outcome-unknown (that have no old marker).
   [[nodiscard]] Result<uint64_t> unknown_in_record();
+  // `record` (one entry, or a range) written durably, keeping what the current record still
+  // covers after it.
+  [[nodiscard]] Outcome record_range(InFlight record);
   // The record as a range (first .. last member of `batch`), written durably.
   [[nodiscard]] Outcome record_batch(InFlight::State state, const SpoolBatch& batch,
                                      int64_t import_id);

@@ -210,7 +210,9 @@ Outcome Spool::load_record() {
     }
   }
   if (record_.state != InFlight::State::None) {
-    log_.info("in-flight record: %s/%s (%s)", record_.group.c_str(), record_.name.c_str(),
+    log_.info("in-flight record: %s/%s%s%s%s%s (%s)", record_.group.c_str(), record_.name.c_str(),
+              record_.is_range() ? " .. " : "", record_.last_group.c_str(),
+              record_.is_range() ? "/" : "", record_.last_name.c_str(),
               state_word(static_cast<uint8_t>(record_.state)));
   }
   return {};
@@ -236,52 +238,45 @@ Outcome Spool::write_record(const InFlight& record, bool durable) {
 }
 
 Outcome Spool::record_entry(InFlight::State state, const SpoolEntry& entry, int64_t import_id) {
-  const std::string_view group = entry.group.view();
-  const std::string_view name = entry.name.view();
   InFlight record;
   record.state = state;
   record.import_id = import_id;
   record.after_unknown = entry.outcome_unknown;
-  (void)record.group.assign(group);
-  (void)record.name.assign(name);
-  if (record_.state != InFlight::State::None && !record_.covers(group, name)) {
-    LSEDGE_TRY(displace_record());
-  } else if (record_.state != InFlight::State::None && !record_.ends_by(group, name)) {
-    // One entry of an earlier batch (sent alone after the batch was refused): the batch's later
-    // entries stay covered while this one is sent; anything else keeps their state beside them.
-    if (state == InFlight::State::Sending && record_.state == InFlight::State::Sending) {
-      record.last_group = record_.last_group;
-      record.last_name = record_.last_name;
-    } else {
-      LSEDGE_TRY(displace_after(group, name));
-    }
-  }
-  return write_record(record, true);
+  (void)record.group.assign(entry.group.view());
+  (void)record.name.assign(entry.name.view());
+  return record_range(record);
 }
 
 Outcome Spool::record_batch(InFlight::State state, const SpoolBatch& batch, int64_t import_id) {
   const BatchMember& last = batch.members[batch.count - 1];
-  Name last_group;
-  (void)append_padded(last_group, last.sequence, kSequenceDigits);
-  const SpoolEntry& head = batch.head;
   InFlight record;
   record.state = state;
   record.import_id = import_id;
-  record.after_unknown = head.outcome_unknown;
-  (void)record.group.assign(head.group.view());
-  (void)record.name.assign(head.name.view());
-  (void)record.last_group.assign(last_group.view());
+  record.after_unknown = batch.head.outcome_unknown;
+  (void)record.group.assign(batch.head.group.view());
+  (void)record.name.assign(batch.head.name.view());
+  (void)append_padded(record.last_group, last.sequence, kSequenceDigits);
   (void)record.last_name.assign(last.name.view());
+  return record_range(record);
+}
+
+Outcome Spool::record_range(InFlight record) {
+  const std::string_view end_group =
+      record.is_range() ? record.last_group.view() : record.group.view();
+  const std::string_view end_name =
+      record.is_range() ? record.last_name.view() : record.name.view();
   if (record_.state != InFlight::State::None &&
-      !record_.covers(head.group.view(), head.name.view())) {
+      !record_.covers(record.group.view(), record.name.view())) {
     LSEDGE_TRY(displace_record());
-  } else if (record_.state != InFlight::State::None &&
-             !record_.ends_by(last_group.view(), last.name.view())) {
-    if (state == InFlight::State::Sending && record_.state == InFlight::State::Sending) {
-      record.last_group = record_.last_group;  // the earlier batch's later entries stay covered
+  } else if (record_.state != InFlight::State::None && !record_.ends_by(end_group, end_name)) {
+    // Entries of an earlier batch are sent again (alone after the batch was refused, or fewer
+    // at a time): its later entries stay covered while these are sent; anything else keeps
+    // their state beside them.
+    if (record.state == InFlight::State::Sending && record_.state == InFlight::State::Sending) {
+      record.last_group = record_.last_group;
       record.last_name = record_.last_name;
     } else {
-      LSEDGE_TRY(displace_after(last_group.view(), last.name.view()));
+      LSEDGE_TRY(displace_after(end_group, end_name));
     }
   }
   return write_record(record, true);

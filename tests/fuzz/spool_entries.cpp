@@ -1,10 +1,12 @@
 // The spool's public read path: a spool directory whose queue holds any groups and files (names
 // and contents from the input, plausible ones or not: entries, .sending and .import markers,
 // split leftovers, media entries with any files, predictions and task ids, foreign files),
-// opened as the consumer, then every entry taken with next(), its body read through
-// SpoolEntryBody (or a media entry's PredictionsBody) and confirmed. Checked: no crash or
-// sanitizer report; next() ends; an entry's path lies under the queue and a body read to its end
-// is exactly size() bytes.
+// opened as the consumer with any in-flight record (one entry or a batch's range, whole or not),
+// then every entry taken with next(), its body read through SpoolEntryBody (or a media entry's
+// PredictionsBody) and confirmed, or every batch taken with next_batch() (issue #13), read
+// through SpoolBatchBody and confirmed. Checked: no crash or sanitizer report; the drain ends; an
+// entry's path lies under the queue and a body read to its end is exactly size() bytes.
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -88,10 +90,39 @@ void read_predictions(testing::MemoryStorage& storage, const spool::SpoolEntry& 
   }
 }
 
+// consumer.lock: two 256-byte slots, each a record line with a matching checksum (sometimes
+// not), naming queued-looking entries as one entry or a range.
+void put_record(FuzzedDataProvider& input, testing::MemoryStorage& storage) {
+  static constexpr const char* kStates[] = {"none", "sending", "imported", "sent"};
+  std::string bytes(512, '\0');
+  for (size_t slot = 0; slot < 2; ++slot) {
+    std::string line = "lsedge in-flight " + std::to_string(input.ConsumeIntegral<uint8_t>()) +
+                       " " + kStates[input.ConsumeIntegralInRange<size_t>(0, 3)] + " " +
+                       std::to_string(input.ConsumeIntegralInRange<int64_t>(0, 9)) +
+                       (input.ConsumeBool() ? " 1 " : " 0 ") + group_name(input) + " " +
+                       file_name(input);
+    if (input.ConsumeBool()) {
+      line += " " + group_name(input) + " " + file_name(input);
+    }
+    uint32_t sum = 2166136261u;  // FNV-1a, as the spool's checksum
+    for (const char c : line) {
+      sum = (sum ^ static_cast<uint8_t>(c)) * 16777619u;
+    }
+    char hex[9];
+    (void)snprintf(hex, sizeof hex, "%08x", input.ConsumeBool() ? sum : sum + 1);
+    line += std::string(" ") + hex + "\n";
+    bytes.replace(slot * 256, line.size() < 256 ? line.size() : 256, line.substr(0, 256));
+  }
+  storage.put_file("/s/consumer.lock", bytes);
+}
+
 void build(FuzzedDataProvider& input, testing::MemoryStorage& storage) {
   storage.put_directory("/s");
   for (const char* sub : {"/s/queue", "/s/tmp", "/s/rejected"}) {
     storage.put_directory(sub);
+  }
+  if (input.ConsumeBool()) {
+    put_record(input, storage);
   }
   const size_t files = input.ConsumeIntegralInRange<size_t>(0, 12);
   for (size_t i = 0; i < files && input.remaining_bytes() > 0; ++i) {
@@ -114,7 +145,61 @@ void build(FuzzedDataProvider& input, testing::MemoryStorage& storage) {
   }
 }
 
-void drain(testing::MemoryStorage& storage) {
+// A body read to its end (twice, with a rewind between) is exactly size() bytes.
+void read_whole(BodySource& body) {
+  uint8_t buffer[37];
+  for (int pass = 0; pass < 2; ++pass) {
+    uint64_t total = 0;
+    for (;;) {
+      const Result<size_t> n = body.read(ByteSpan(buffer, sizeof(buffer)));
+      if (!n.ok()) {
+        return;
+      }
+      if (*n == 0) {
+        LSEDGE_FUZZ_CHECK(total == body.size());
+        break;
+      }
+      total += *n;
+      LSEDGE_FUZZ_CHECK(total <= body.size());
+    }
+    if (!body.rewind().ok()) {
+      return;
+    }
+  }
+}
+
+// next_batch() to the end: each batch marked, read and confirmed, or released.
+void drain_batches(testing::MemoryStorage& storage, spool::Spool& queue,
+                   FuzzedDataProvider& input) {
+  spool::SpoolBatch batch;
+  for (int taken = 0; taken < 64; ++taken) {
+    const Result<bool> more =
+        queue.next_batch(batch, input.ConsumeIntegralInRange<uint64_t>(4, 2000),
+                         input.ConsumeIntegralInRange<uint32_t>(1, 80));
+    if (!more.ok() || !*more) {
+      return;
+    }
+    LSEDGE_FUZZ_CHECK(batch.count >= 1 && batch.count <= LSEDGE_SPOOL_BATCH_ENTRIES);
+    LSEDGE_FUZZ_CHECK(batch.head.path.view().rfind("/s/queue/", 0) == 0);
+    if (!queue.mark_sending(batch).ok()) {
+      return;
+    }
+    if (batch.count > 1) {
+      spool::SpoolBatchBody body(storage, "/s");
+      if (body.open(batch).ok()) {
+        read_whole(body);
+      }
+    }
+    if (input.ConsumeBool()) {
+      (void)queue.release(batch);  // a known failure first, sometimes
+    }
+    if (!queue.confirm(batch).ok()) {
+      return;
+    }
+  }
+}
+
+void drain(testing::MemoryStorage& storage, FuzzedDataProvider& input) {
   testing::FakeEntropy entropy;
   testing::CaptureLog log;
   spool::Spool queue(storage, entropy, Logger(&log, "spool"));
@@ -122,6 +207,10 @@ void drain(testing::MemoryStorage& storage) {
     return;
   }
   (void)queue.counts();
+  if (input.ConsumeBool()) {
+    drain_batches(storage, queue, input);
+    return;
+  }
   for (int taken = 0; taken < 64; ++taken) {
     spool::SpoolEntry entry;
     const Result<bool> more = queue.next(entry);
@@ -159,6 +248,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider input(data, size);
   lsedge::testing::MemoryStorage storage;
   lsedge::fuzz::build(input, storage);
-  lsedge::fuzz::drain(storage);
+  lsedge::fuzz::drain(storage, input);
   return 0;
 }
