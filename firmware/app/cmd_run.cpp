@@ -422,6 +422,12 @@ class Uploader {
       return stop_error(error);
     }
     const bool stateless = !head.outcome_unknown && head.import_id == 0;
+    if (action == UploadAction::SplitItems) {
+      LSEDGE_TRY_ASSIGN(const bool settled, settle_batch_items(error));
+      if (settled) {
+        return true;  // the rest is gathered again
+      }
+    }
     if (error.http_status == 413 && stateless) {
       // The next batch is made within what the proxy takes (batch_budget()).
       log_.warn(
@@ -440,6 +446,48 @@ class Uploader {
     send_alone(answer.view());
     note_error(error);
     return true;
+  }
+
+  // A 400 listing a verdict per task of a batch (index-aligned over its tasks in order): each
+  // entry whose tasks all have a verdict is settled as if it had been sent alone (its refused
+  // tasks to rejected/ with their own messages, the good ones queued again in its place); the
+  // others stay queued as they were. False when no entry had a refused task (nothing would
+  // change): the caller sends them one by one.
+  Result<bool> settle_batch_items(const Error& error) {
+    const labelstudio::ImportRefusal whole = refusal_;
+    bool refused_any = false;
+    uint64_t offset = 0;
+    SpoolEntry member;
+    for (uint32_t i = 0; i < batch_.count; ++i) {
+      LSEDGE_TRY(spool_.member_entry(batch_, i, member));
+      if (offset + member.tasks > whole.known) {
+        break;  // the list was cut before its end: it is sent again and gets its own verdicts
+      }
+      refusal_ = verdicts_of(whole, offset, member.tasks);
+      offset += member.tasks;
+      if (refusal_.refused_count == 0) {
+        continue;
+      }
+      refused_any = true;
+      // As if the entry had been sent alone: its refused tasks (or it, when it has one) go to
+      // rejected/, the good ones stay queued in its place.
+      LSEDGE_TRY(member.tasks == 1 ? reject(member, error) : split_by_items(member, error));
+    }
+    refusal_ = whole;
+    return refused_any;
+  }
+
+  // The verdicts of `tasks` tasks from `offset` of a batch's refusal, as one entry's.
+  static labelstudio::ImportRefusal verdicts_of(const labelstudio::ImportRefusal& whole,
+                                                uint64_t offset, uint64_t tasks) {
+    labelstudio::ImportRefusal part;
+    part.item_list = true;
+    part.known = static_cast<size_t>(tasks);
+    for (size_t k = 0; k < part.known; ++k) {
+      part.verdicts[k] = whole.verdicts[offset + k];
+      part.refused_count += part.verdicts[k].refused ? 1 : 0;
+    }
+    return part;
   }
 
   // The batch's entries are sent one by one from now on, up to its last.
@@ -515,13 +563,13 @@ class Uploader {
   // read now, while the response body is still the connection's latest.
   UploadAction classify(const SpoolEntry& entry, const Error& error) {
     spool::UploadAnswer answer;
-    answer.tasks = entry.tasks;
+    answer.tasks = in_batch_ ? batch_.tasks : entry.tasks;
     const http::Response& response = session_.client().last_response();
     answer.json = error.http_status != 0 && response.status == error.http_status &&
                   is_json_type(response.content_type);
     refusal_ = labelstudio::ImportRefusal();
     if (error.http_status == 400 && response.status == 400) {
-      refusal_ = labelstudio::parse_import_refusal(response.body, response.truncated, entry.tasks);
+      refusal_ = labelstudio::parse_import_refusal(response.body, response.truncated, answer.tasks);
       answer.item_list = refusal_.item_list;
     }
     if (error.http_status == 413 && !entry.media &&

@@ -183,6 +183,44 @@ TEST_F(CmdRun, ARefusedEntryGoesToRejectedAndTheRestIsSent) {
       << rig.console.err_text;
 }
 
+TEST_F(CmdRun, ABatchsItemVerdictsSettleEachEntryAndTheGoodOnesGoAgainAsOneRequest) {
+  add(0, 1);
+  add(100, 2);  // its second task is refused: split, the first queued again
+  add(200, 1);  // refused: rejected/ with its own message
+  add(300, 1);
+  std::vector<std::string> bodies;
+  rig.socket.answer = [&](const Request& r) {
+    if (r.method == "POST" && r.path.rfind(kImport, 0) == 0) {
+      bodies.push_back(r.body);
+      if (bodies.size() == 1) {
+        return http_response(
+            400, R"({"id":"e","status_code":400,"version":"1.24.0","detail":"Validation error",)"
+                 R"("exc_info":null,"validation_errors":{"non_field_errors":[{},{},)"
+                 R"("Error at item 2: bad 101 :: {}","Error at item 3: bad 200 :: {}",{}]}})");
+      }
+    }
+    return label_studio(r);
+  };
+  EXPECT_EQ(run_once(), 5) << rig.console.err_text;
+  ASSERT_EQ(bodies.size(), 2u) << "the batch, then the good tasks as one request";
+  EXPECT_EQ(bodies[1].find(R"("id":101,)"), std::string::npos) << bodies[1];
+  EXPECT_EQ(bodies[1].find(R"("id":200,)"), std::string::npos) << bodies[1];
+  for (const int id : {0, 100, 300}) {
+    EXPECT_NE(bodies[1].find(R"("id":)" + std::to_string(id) + ","), std::string::npos) << id;
+  }
+  EXPECT_TRUE(queued().empty());
+  size_t reasons = 0;
+  for (const auto& [path, content] : rig.storage.snapshot()) {
+    if (path.rfind("/spool/rejected/", 0) == 0 && path.find(".reason.txt") != std::string::npos) {
+      ++reasons;
+      EXPECT_TRUE(content.find("bad 101") != std::string::npos ||
+                  content.find("bad 200") != std::string::npos)
+          << path << ": " << content;
+    }
+  }
+  EXPECT_EQ(reasons, 2u);
+}
+
 TEST_F(CmdRun, AServerErrorIsRetriedAndTheEntryCountedAsAPossibleDuplicate) {
   add(0, 2);
   int imports = 0;
