@@ -293,13 +293,30 @@ Outcome Spool::clear_record_of(const SpoolEntry& entry, bool durable) {
 
 Outcome Spool::clear_record_of_split(std::string_view group, std::string_view split_name) {
   Name entry_name;
+  EntryName parsed;
   if (entry_name.assign(split_name.substr(0, split_name.size() - kSplitSuffix.size())) !=
           Status::Ok ||
       entry_name.append(kEntrySuffix) != Status::Ok || !record_.covers(group, entry_name.view()) ||
-      !record_.ends_by(group, entry_name.view())) {
+      !parse_entry(entry_name.view(), parsed)) {
     return {};
   }
-  return write_record(InFlight(), false);
+  if (record_.ends_by(group, entry_name.view())) {
+    return write_record(InFlight(), false);
+  }
+  // Inside a batch's range (its entries sent alone): the server answered this one, so its parts
+  // must not read as outcome-unknown, while the entries after them still do. The range now starts
+  // after the parts: "<BATCH>.~" sorts after every "<BATCH>.<FIRST>-..." part of an entry as
+  // added and before the next batch; "<BATCH>.<FIRST+TASKS-1>~" after the parts of a part and
+  // before its later siblings (FIRST has a fixed width).
+  InFlight narrowed = record_;
+  narrowed.name.clear();
+  (void)append_padded(narrowed.name, parsed.batch, kBatchDigits);
+  (void)narrowed.name.append('.');
+  if (parsed.part) {
+    (void)append_padded(narrowed.name, parsed.first + parsed.tasks - 1, kFirstDigits);
+  }
+  (void)narrowed.name.append('~');
+  return write_record(narrowed, false);
 }
 
 template <class Visit>

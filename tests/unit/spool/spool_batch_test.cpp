@@ -326,6 +326,52 @@ TEST(SpoolBatch, AnUnknownBatchIsResentWholeAndItsEntriesStayMarkedWhenSentAlone
   EXPECT_FALSE(batch.head.outcome_unknown);
 }
 
+// Two parts: tasks [0, half) and the rest.
+class Halves final : public SplitPlan {
+ public:
+  explicit Halves(uint64_t half) : half_(half) {}
+  uint32_t part_count() const override { return 2; }
+  uint32_t part_of(uint64_t index) const override { return index < half_ ? 0 : 1; }
+  std::string_view reason(uint64_t) const override { return {}; }
+
+ private:
+  uint64_t half_;
+};
+
+TEST(SpoolBatch, AnEntryOfAnUnknownBatchSplitAloneHasKnownPartsAndTheRestStaysMarked) {
+  Fixture f;
+  ASSERT_TRUE(f.spool.open(kDir, Spool::Role::Consumer).ok());
+  f.add_singles(0, 1);
+  f.add_group(1, 4, 4);  // one entry of four tasks
+  f.add_singles(10, 2);
+  SpoolBatch batch;
+  ASSERT_TRUE(f.spool.next_batch(batch, kBudget, 100).ok());
+  ASSERT_EQ(batch.count, 4u);
+  ASSERT_TRUE(f.spool.mark_sending(batch).ok());  // the answer is lost
+  f.spool.close();
+  Spool restarted(f.storage, f.entropy, Logger(&f.log, "spool"));
+  ASSERT_TRUE(restarted.open(kDir, Spool::Role::Consumer).ok());
+  EXPECT_EQ(restarted.counts()->outcome_unknown, 4u);
+  // Sent one by one: the first confirmed, the second refused in part and split.
+  ASSERT_TRUE(restarted.next_batch(batch, kBudget, 1).ok());
+  ASSERT_TRUE(restarted.mark_sending(batch).ok());
+  ASSERT_TRUE(restarted.confirm(batch).ok());
+  ASSERT_TRUE(restarted.next_batch(batch, kBudget, 1).ok());
+  ASSERT_EQ(batch.head.tasks, 4u);
+  ASSERT_TRUE(batch.head.outcome_unknown);
+  ASSERT_TRUE(restarted.mark_sending(batch).ok());
+  ASSERT_TRUE(restarted.split(batch.head, Halves(2)).ok());
+  EXPECT_EQ(restarted.counts()->outcome_unknown, 2u) << "the parts are known, 10 and 11 not";
+  ASSERT_TRUE(restarted.next_batch(batch, kBudget, 100).ok());
+  EXPECT_FALSE(batch.head.outcome_unknown);
+  EXPECT_EQ(batch.count, 2u) << "the two parts, without the still-unknown entries after them";
+  EXPECT_EQ(numbers_of(read_body(f.storage, batch, 16)), (std::vector<int>{1, 2, 3, 4}));
+  ASSERT_TRUE(restarted.confirm(batch).ok());
+  ASSERT_TRUE(restarted.next_batch(batch, kBudget, 100).ok());
+  EXPECT_TRUE(batch.head.outcome_unknown);
+  EXPECT_EQ(batch.count, 2u);
+}
+
 TEST(SpoolBatch, AQueuedImportOfABatchIsPolledAfterARestartAndConfirmedWhole) {
   for (const Crash mode : {Crash::ProcessKilled, Crash::PowerLost}) {
     Fixture f;
