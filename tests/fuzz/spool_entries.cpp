@@ -64,16 +64,11 @@ void put_media_entry(FuzzedDataProvider& input, testing::MemoryStorage& storage,
   }
 }
 
-// A media entry's predictions read whole (when it has some and a task).
-void read_predictions(testing::MemoryStorage& storage, const spool::SpoolEntry& entry) {
-  spool::PredictionsBody body(storage);
-  if (!body.open(entry).ok()) {
-    return;
-  }
-  uint8_t buffer[29];
-  uint64_t total = 0;
+// A body read to its end (twice, with a rewind between) is exactly size() bytes.
+void read_whole(BodySource& body) {
+  uint8_t buffer[37];
   for (int pass = 0; pass < 2; ++pass) {
-    total = 0;
+    uint64_t total = 0;
     for (;;) {
       const Result<size_t> n = body.read(ByteSpan(buffer, sizeof(buffer)));
       if (!n.ok()) {
@@ -87,6 +82,14 @@ void read_predictions(testing::MemoryStorage& storage, const spool::SpoolEntry& 
       LSEDGE_FUZZ_CHECK(total <= body.size());
     }
     LSEDGE_FUZZ_CHECK(body.rewind().ok());
+  }
+}
+
+// A media entry's predictions read whole (when it has some and a task).
+void read_predictions(testing::MemoryStorage& storage, const spool::SpoolEntry& entry) {
+  spool::PredictionsBody body(storage);
+  if (body.open(entry).ok()) {
+    read_whole(body);
   }
 }
 
@@ -141,29 +144,6 @@ void build(FuzzedDataProvider& input, testing::MemoryStorage& storage) {
       put_media_entry(input, storage, path, content);
     } else {
       storage.put_file(path, content);
-    }
-  }
-}
-
-// A body read to its end (twice, with a rewind between) is exactly size() bytes.
-void read_whole(BodySource& body) {
-  uint8_t buffer[37];
-  for (int pass = 0; pass < 2; ++pass) {
-    uint64_t total = 0;
-    for (;;) {
-      const Result<size_t> n = body.read(ByteSpan(buffer, sizeof(buffer)));
-      if (!n.ok()) {
-        return;
-      }
-      if (*n == 0) {
-        LSEDGE_FUZZ_CHECK(total == body.size());
-        break;
-      }
-      total += *n;
-      LSEDGE_FUZZ_CHECK(total <= body.size());
-    }
-    if (!body.rewind().ok()) {
-      return;
     }
   }
 }
@@ -223,16 +203,7 @@ void drain(testing::MemoryStorage& storage, FuzzedDataProvider& input) {
     }
     spool::SpoolEntryBody body(storage);
     if (body.open(entry).ok()) {
-      uint8_t buffer[37];
-      uint64_t total = 0;
-      for (;;) {
-        const Result<size_t> n = body.read(ByteSpan(buffer, sizeof(buffer)));
-        if (!n.ok() || *n == 0) {
-          break;
-        }
-        total += *n;
-        LSEDGE_FUZZ_CHECK(total <= body.size());
-      }
+      read_whole(body);
       body.close();
     }
     if (!queue.confirm(entry).ok()) {

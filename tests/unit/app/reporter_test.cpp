@@ -114,6 +114,17 @@ TEST(ReporterJson, InvalidUtf8BecomesNull) {
   EXPECT_EQ(console.stdout_, "{\"title\":null,\"characters\":2}\n");
 }
 
+// Three entries sent as one request: 1/... first, 12/... last, 7 tasks.
+spool::SpoolBatch three_entry_batch() {
+  spool::SpoolBatch batch;
+  batch.head = entry("00000000000000000001", "0000000000-1.json", 1);
+  batch.count = 3;
+  batch.tasks = 7;
+  batch.members[2].sequence = 12;
+  (void)batch.members[2].name.assign("0000000001-5.json");
+  return batch;
+}
+
 TEST(ReporterJson, ExactFieldsOfTheRunEvents) {
   RecordingConsole console;
   Reporter reporter(console, true);
@@ -121,12 +132,7 @@ TEST(ReporterJson, ExactFieldsOfTheRunEvents) {
   sent.outcome_unknown = true;
   reporter.run_sent(sent, -1, 12);
   reporter.imported(4, 1);
-  spool::SpoolBatch batch;
-  batch.head = entry("00000000000000000001", "0000000000-1.json", 1);
-  batch.count = 3;
-  batch.tasks = 7;
-  batch.members[2].sequence = 12;
-  (void)batch.members[2].name.assign("0000000001-5.json");
+  const spool::SpoolBatch batch = three_entry_batch();
   reporter.run_sent(batch.head, 7, 30, &batch);
   EXPECT_EQ(console.stdout_,
             "{\"event\":\"sent\",\"entry\":\"1/0-2.json\",\"tasks\":2,\"imported\":-1,\"ms\":12,"
@@ -240,13 +246,8 @@ TEST(ReporterHuman, SplitPoisonAndAsyncImportTexts) {
 TEST(ReporterHuman, ABatchIsOneSentLineNamingItsFirstAndLastEntry) {
   RecordingConsole console;
   Reporter reporter(console, false);
-  spool::SpoolBatch batch;
-  batch.head = entry("00000000000000000001", "0000000000-1.json", 1);
+  spool::SpoolBatch batch = three_entry_batch();
   batch.head.outcome_unknown = true;
-  batch.count = 3;
-  batch.tasks = 7;
-  batch.members[2].sequence = 12;
-  (void)batch.members[2].name.assign("0000000001-5.json");
   reporter.run_sent(batch.head, 7, 30, &batch);
   EXPECT_EQ(console.stdout_,
             "sent 00000000000000000001/0000000000-1.json .. "
