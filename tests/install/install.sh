@@ -133,6 +133,6 @@ run_example cmake_example
 if DESTDIR=$root/other cmake --install "$build" --prefix /opt/elsewhere >"$root/other.log" 2>&1; then
   fail "cmake --install --prefix /opt/elsewhere was accepted"
 fi
-tr -s ' \n' '  ' <"$root/other.log" | grep -q "configure with -DCMAKE_INSTALL_PREFIX=/opt/elsewhere" ||
+grep -q "configure with -DCMAKE_INSTALL_PREFIX=/opt/elsewhere" <<<"$(tr -s ' \n' '  ' <"$root/other.log")" ||
   fail "the refused --prefix did not say what to do: $(cat "$root/other.log")"
 echo "ok: installed under $prefix, verified, user/group/spool made, $(wc -w <<<"$commands") commands and $(wc -w <<<"$settings") settings in the man page"

@@ -91,7 +91,10 @@ in_root apt-get update -qq >"$work/apt.log" 2>&1 || { cat "$work/apt.log"; fail 
 in_root apt-get install -y -qq --no-install-recommends "/tmp/$(basename "$deb")" >"$work/apt.log" 2>&1 ||
   { tail -30 "$work/apt.log"; fail "apt-get install of the package failed"; }
 in_root lsedge --version | grep -q '^lsedge [0-9]' || fail "lsedge --version in the root"
-in_root ldconfig -p | grep -q 'liblsedge.so.1 ' || fail "liblsedge.so.1 is not in the loader's cache"
+# Read whole before grep: `grep -q` stops at the first match, and under pipefail the SIGPIPE that
+# then hits a long writer (ldconfig -p lists every library) fails the pipeline (stop 21's flake).
+cache=$(in_root ldconfig -p)
+grep -q 'liblsedge.so.1 ' <<<"$cache" || fail "liblsedge.so.1 is not in the loader's cache"
 in_root apt-get install -y -qq --no-install-recommends "/tmp/$(basename "$dev")" >"$work/apt.log" 2>&1 ||
   { tail -30 "$work/apt.log"; fail "apt-get install of lsedge-dev failed"; }
 [ -f "$work/root/usr/include/lsedge.h" ] || fail "lsedge-dev did not install lsedge.h"

@@ -120,7 +120,7 @@ knob predictions_validation strict
 [ -z "$(find "$work/service-first/tmp" -mindepth 1)" ] || fail "confirmed media left in tmp/"
 [ -f "$work/cam/shared.jpg" ] && [ -f "$work/cam/private.jpg" ] || fail "a capture was removed"
 first=$((first + 2))
-admin tasks "$project" | grep -q '"model_version": "m1"' || fail "the predictions are not on the server"
+grep -q '"model_version": "m1"' <<<"$(admin tasks "$project")" || fail "the predictions are not on the server"
 
 server_tasks "$project" "$work/server.json"
 got=$(/usr/bin/python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$work/server.json")
