@@ -20,6 +20,16 @@ add_singles() {
       fail "spool add of task $i: $(cat "$work/add.err")"
   done
 }
+# add_groups FROM COUNT TAG: adds of 25 tasks, one task per entry (--batch-bytes below two
+# tasks): entries in few processes, batches that start and end inside groups.
+add_groups() {
+  local first
+  for ((first = $1; first < $1 + $2; first += 25)); do
+    make_tasks "$work/group.json" "$first" 25 "$3"
+    "$LSEDGE" spool add --spool "$spool" --batch-bytes 80 "$work/group.json" >/dev/null \
+      2>"$work/add.err" || fail "spool add of tasks $first..: $(cat "$work/add.err")"
+  done
+}
 # in_order SERVER_JSON COUNT: COUNT tasks, stored in the order of their ids.
 in_order() {
   /usr/bin/python3 - "$1" "$2" <<'PY'
@@ -51,7 +61,7 @@ in_order "$work/server.json" 200 || fail "the tasks did not arrive in queue orde
 # lands, nothing is rejected, and batching resumes after them.
 project=$(new_project "Coalesce refused")
 import_path="/api/projects/$project/import"
-add_singles 1000 100 refused
+add_groups 1000 100 refused
 spool_check snapshot "$spool" "$work/snapshot2.json"
 knob fail "1 400 $import_path"
 clear_request_log
@@ -73,7 +83,7 @@ admin reset >/dev/null
 # or rejected, every task once.
 project=$(new_project "Coalesce proxy")
 import_path="/api/projects/$project/import"
-add_singles 2000 100 proxy
+add_groups 2000 100 proxy
 spool_check snapshot "$spool" "$work/snapshot3.json"
 knob body_limit 2048
 run_lsedge --json run --spool "$spool" --project "$project" --once --retry-cap-ms 100
@@ -86,17 +96,18 @@ spool_check verify "$work/snapshot3.json" "$work/server.json" "$work/stderr" || 
 in_order "$work/server.json" 100 || fail "the tasks did not arrive in queue order"
 admin reset >/dev/null
 
-# 4. Label Studio Enterprise queues the import of a batch: polled, then confirmed whole.
+# 4. Label Studio Enterprise queues the import of a batch (25 entries): polled, then confirmed
+# whole.
 project=$(new_project "Coalesce async")
 import_path="/api/projects/$project/import"
-add_singles 3000 30 async
+add_groups 3000 25 async
 spool_check snapshot "$spool" "$work/snapshot4.json"
 knob async_import on async_import_delay_ms 300
 clear_request_log
 run_lsedge --json run --spool "$spool" --project "$project" --once
 expect_rc 0
 expect_out '"event":"import_queued"'
-expect_out '"sent_entries":30,"sent_tasks":30,"sent_requests":1,'
+expect_out '"sent_entries":25,"sent_tasks":25,"sent_requests":1,'
 [ "$(count_requests "POST $import_path")" -eq 1 ] || fail "the batch was not one queued import"
 server_tasks "$project" "$work/server.json"
 spool_check verify "$work/snapshot4.json" "$work/server.json" "$work/stderr" || fail "tasks lost"
@@ -106,12 +117,12 @@ admin reset >/dev/null
 # every task on the server, a duplicate only of an entry logged as resent (alone or in a batch).
 project=$(new_project "Coalesce kill")
 import_path="/api/projects/$project/import"
-add_singles 10000 150 kill
+add_groups 10000 150 kill
 spool_check snapshot "$spool" "$work/snapshot5.json"
 knob delay "150 0 $import_path"
 kill_rounds "$spool" "$project" 12 777
 mv "$work/logs" "$work/logs-first"
-add_singles 20000 50 kill-late
+add_groups 20000 50 kill-late
 spool_check snapshot "$spool" "$work/snapshot5.json"
 kill_rounds "$spool" "$project" 8 778
 admin reset >/dev/null
