@@ -132,15 +132,14 @@ class Uploader {
     }
   }
 
+  // The request being handled carries several entries (batch_: its head and the others).
+  bool in_batch() const { return batch_.count > 1; }
+
   // The request next_request() found: sent, or (a queued import: after a restart, or a stop
   // while polling) polled, never sent again. False if a stop was requested.
   Result<bool> serve_request() {
     const SpoolEntry& entry = batch_.head;
-    in_batch_ = batch_.count > 1;
-    Result<bool> go_on =
-        entry.import_id != 0 ? poll_import(entry, platform_.clock.now_ms(), false) : send(entry);
-    in_batch_ = false;
-    return go_on;
+    return entry.import_id != 0 ? poll_import(entry, platform_.clock.now_ms(), false) : send(entry);
   }
 
   // The entries of the next request: the oldest, with the small ones after it (issue #13). The
@@ -152,9 +151,8 @@ class Uploader {
                       spool_.next_batch(batch_, batch_budget(), alone ? 1 : kBatchEntries));
     const SpoolEntry& head = batch_.head;
     if (!found || !alone ||
-        !(head.group.view() > alone_until_group_.view() ||
-          (head.group.view() == alone_until_group_.view() &&
-           head.name.view() > alone_until_name_.view()))) {
+        !spool::entry_before(alone_until_group_.view(), alone_until_name_.view(), head.group.view(),
+                             head.name.view())) {
       return found;
     }
     alone_until_group_.clear();
@@ -229,8 +227,8 @@ class Uploader {
     LSEDGE_TRY(spool_.mark_sending(batch_));
     SpoolEntryBody file(platform_.storage);
     SpoolBatchBody joined(platform_.storage, spool_.directory());
-    BodySource& body = in_batch_ ? static_cast<BodySource&>(joined) : file;
-    const Outcome opened = in_batch_ ? joined.open(batch_) : file.open(entry);
+    BodySource& body = in_batch() ? static_cast<BodySource&>(joined) : file;
+    const Outcome opened = in_batch() ? joined.open(batch_) : file.open(entry);
     if (!opened.ok()) {
       (void)spool_.release(batch_);
       return opened.error();
@@ -349,17 +347,17 @@ class Uploader {
 
   // The server stored the entry's tasks: the entry leaves the queue.
   Outcome confirm(const SpoolEntry& entry, int64_t imported, uint64_t elapsed_ms) {
-    LSEDGE_TRY(in_batch_ ? spool_.confirm(batch_) : spool_.confirm(entry));
+    LSEDGE_TRY(in_batch() ? spool_.confirm(batch_) : spool_.confirm(entry));
     attempt_ = 0;
-    const uint64_t entries = in_batch_ ? batch_.count : 1;
-    const uint64_t tasks = in_batch_ ? batch_.tasks : entry.tasks;
+    const uint64_t entries = in_batch() ? batch_.count : 1;
+    const uint64_t tasks = in_batch() ? batch_.tasks : entry.tasks;
     totals_.sent_entries += entries;
     totals_.sent_tasks += tasks;
     ++totals_.requests;
     if (entry.outcome_unknown) {
       totals_.possible_duplicates += entries;
     }
-    reporter_.run_sent(entry, imported, elapsed_ms, in_batch_ ? &batch_ : nullptr);
+    reporter_.run_sent(entry, imported, elapsed_ms, in_batch() ? &batch_ : nullptr);
     note_success(entry, tasks);
     if (entry.import_id == 0 && !entry.media && body_bytes_ > largest_sent_bytes_) {
       largest_sent_bytes_ = body_bytes_;
@@ -372,7 +370,7 @@ class Uploader {
 
   // The request for `entry` failed: confirm, retry, split, reject or stop (upload_policy).
   Result<bool> failed(const SpoolEntry& entry, const Error& error, uint64_t elapsed_ms) {
-    if (in_batch_) {
+    if (in_batch()) {
       return batch_failed(entry, error, elapsed_ms);
     }
     const UploadAction action = classify(entry, error);
@@ -421,14 +419,13 @@ class Uploader {
     if (action == UploadAction::Stop) {
       return stop_error(error);
     }
-    const bool stateless = !head.outcome_unknown && head.import_id == 0;
     if (action == UploadAction::SplitItems) {
       LSEDGE_TRY_ASSIGN(const bool settled, settle_batch_items(error));
       if (settled) {
         return true;  // the rest is gathered again
       }
     }
-    if (error.http_status == 413 && stateless) {
+    if (error.http_status == 413 && head.stateless()) {
       // The next batch is made within what the proxy takes (batch_budget()).
       log_.warn(
           "a proxy refused %u entries in one request of %llu bytes (HTTP 413); sending "
@@ -563,7 +560,7 @@ class Uploader {
   // read now, while the response body is still the connection's latest.
   UploadAction classify(const SpoolEntry& entry, const Error& error) {
     spool::UploadAnswer answer;
-    answer.tasks = in_batch_ ? batch_.tasks : entry.tasks;
+    answer.tasks = in_batch() ? batch_.tasks : entry.tasks;
     const http::Response& response = session_.client().last_response();
     answer.json = error.http_status != 0 && response.status == error.http_status &&
                   is_json_type(response.content_type);
@@ -693,8 +690,8 @@ class Uploader {
 
   // The server queued the entry's import: recorded, then polled.
   Result<bool> queued(const SpoolEntry& entry, int64_t import_id, uint64_t started) {
-    LSEDGE_TRY(in_batch_ ? spool_.mark_imported(batch_, import_id)
-                         : spool_.mark_imported(entry, import_id));
+    LSEDGE_TRY(in_batch() ? spool_.mark_imported(batch_, import_id)
+                          : spool_.mark_imported(entry, import_id));
     batch_.head.import_id = import_id;  // the batch's state (entry may be its head)
     SpoolEntry marked = entry;
     marked.import_id = import_id;
@@ -766,8 +763,8 @@ class Uploader {
   Result<bool> import_finished(const SpoolEntry& entry, const labelstudio::ImportStatus& status,
                                uint64_t started) {
     if (status.state == labelstudio::ImportStatus::State::Failed) {
-      LSEDGE_TRY(in_batch_ ? batch_import_failed(entry, status.error.view())
-                           : import_failed(entry, status.error.view()));
+      LSEDGE_TRY(in_batch() ? batch_import_failed(entry, status.error.view())
+                            : import_failed(entry, status.error.view()));
       return true;
     }
     if (entry.media && entry.predictions) {
@@ -825,10 +822,10 @@ class Uploader {
   }
 
   Outcome set_aside_import(const SpoolEntry& entry, std::string_view reason) {
-    LSEDGE_TRY(in_batch_ ? spool_.reject(batch_, reason) : spool_.reject(entry, reason));
+    LSEDGE_TRY(in_batch() ? spool_.reject(batch_, reason) : spool_.reject(entry, reason));
     attempt_ = 0;
     const Error refused(Status::ValidationFailed, reason);
-    if (!in_batch_) {
+    if (!in_batch()) {
       ++totals_.rejected;
       reporter_.run_rejected(entry, refused, spool_.directory());
       return {};
@@ -958,9 +955,8 @@ class Uploader {
   uint32_t poison_after_;
   BackoffPolicy policy_;
   uint64_t batch_bytes_;
-  // The request being handled: its entries (next_request()), and whether there are several.
+  // The request being handled: its entries (next_request()).
   SpoolBatch batch_;
-  bool in_batch_ = false;
   // While set: entries up to this one (a refused batch's last) are sent one by one.
   FixedString<spool::kSpoolNameCapacity> alone_until_group_;
   FixedString<spool::kSpoolNameCapacity> alone_until_name_;

@@ -626,7 +626,7 @@ bool is_scan_failure(Status status) {
 
 }  // namespace
 
-Outcome Spool::check_entry_file(const SpoolEntry& entry, Error& corrupt) {
+Outcome Spool::check_entry_file(const SpoolEntry& entry, Error& corrupt, EntryShape* shape) {
   if (entry.media) {
     return check_media_entry(entry, corrupt);
   }
@@ -662,6 +662,10 @@ Outcome Spool::check_entry_file(const SpoolEntry& entry, Error& corrupt) {
     corrupt.detail.append_truncated(taskfile::task_file_format_name(summary->format));
     corrupt.detail.append_truncated(", its name says a JSON array of ");
     (void)corrupt.detail.append_uint(parsed.tasks);
+  }
+  if (shape != nullptr && corrupt.status == Status::Ok) {
+    shape->bytes = *size;
+    LSEDGE_TRY_ASSIGN(shape->bracketed, has_brackets(file.get(), *size));
   }
   return {};
 }

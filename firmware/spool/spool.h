@@ -82,7 +82,15 @@ struct SpoolEntry {
   // Nonzero: the upload created this task and the predictions are still to be sent (a restart
   // sends only them).
   int64_t task_id = 0;
+  // No request for it is out or queued on the server: not outcome-unknown, no import id.
+  [[nodiscard]] bool stateless() const { return !outcome_unknown && import_id == 0; }
 };
+
+// Queue order of two entries: by group (SEQ, fixed width), then by name within it.
+inline bool entry_before(std::string_view group_a, std::string_view name_a,
+                         std::string_view group_b, std::string_view name_b) {
+  return group_a < group_b || (group_a == group_b && name_a < name_b);
+}
 
 // One entry of a SpoolBatch: enough to find its file again. Thread-safety: a value type.
 struct BatchMember {
@@ -433,8 +441,16 @@ class Spool {
   // Moves `entry` to rejected/ with `reason` beside it; `why` words the log line.
   [[nodiscard]] Outcome move_to_rejected(const SpoolEntry& entry, std::string_view reason,
                                          const char* why);
-  // The reason an entry file is corrupt, or empty when it is fit to send.
-  [[nodiscard]] Outcome check_entry_file(const SpoolEntry& entry, Error& corrupt);
+  // What check_entry_file() saw of a sound task entry, for next_batch(): its size, and whether
+  // its file is exactly "[...]" (so its tasks can be joined with other entries').
+  struct EntryShape {
+    uint64_t bytes = 0;
+    bool bracketed = false;
+  };
+  // The reason an entry file is corrupt, or empty when it is fit to send; `shape`, if given,
+  // from the same open file.
+  [[nodiscard]] Outcome check_entry_file(const SpoolEntry& entry, Error& corrupt,
+                                         EntryShape* shape = nullptr);
   // SPOOLSAFE: end ----------------------------------------------------------------------------
 
   // SPOOLSCALE: add()'s sequence counter, next()'s windows (docs/spool.md, "Large backlogs") ---
@@ -575,6 +591,7 @@ class Spool {
   [[nodiscard]] Result<bool> may_join(const SpoolBatch& batch, const SpoolEntry& entry,
                                       uint64_t budget_bytes, uint64_t& bytes);
   [[nodiscard]] Result<bool> bracketed(std::string_view path, uint64_t& bytes);
+  [[nodiscard]] Result<bool> has_brackets(hal::FileHandle file, uint64_t bytes);
   [[nodiscard]] Result<uint64_t> entry_size(std::string_view path);
   // confirm(): the groups of the removed members removed if empty (then queue/ synced) or synced.
   [[nodiscard]] Outcome sync_member_groups(const SpoolBatch& batch);

@@ -45,27 +45,30 @@ Result<bool> Spool::next_batch(SpoolBatch& batch, uint64_t budget_bytes, uint32_
   return true;
 }
 
-// "[" first and "]" last, so that the tasks between can be joined with other entries'.
 Result<bool> Spool::bracketed(std::string_view path, uint64_t& bytes) {
   LSEDGE_TRY_ASSIGN(const hal::FileHandle opened, storage_.open_read(path));
   const hal::ScopedFile file(storage_, opened);
   LSEDGE_TRY_ASSIGN(bytes, storage_.size(file.get()));
+  return has_brackets(file.get(), bytes);
+}
+
+// "[" first and "]" last, so that the tasks between can be joined with other entries'.
+Result<bool> Spool::has_brackets(hal::FileHandle file, uint64_t bytes) {
   if (bytes < 3) {
     return false;
   }
   uint8_t first = 0;
   uint8_t last = 0;
-  LSEDGE_TRY_ASSIGN(const size_t got_first, storage_.read_at(file.get(), 0, ByteSpan(&first, 1)));
-  LSEDGE_TRY_ASSIGN(const size_t got_last,
-                    storage_.read_at(file.get(), bytes - 1, ByteSpan(&last, 1)));
+  LSEDGE_TRY_ASSIGN(const size_t got_first, storage_.read_at(file, 0, ByteSpan(&first, 1)));
+  LSEDGE_TRY_ASSIGN(const size_t got_last, storage_.read_at(file, bytes - 1, ByteSpan(&last, 1)));
   return got_first == 1 && got_last == 1 && first == '[' && last == ']';
 }
 
 // A head starts a batch when it has no state, or is the first queued entry of an earlier batch
 // the record still covers (sent again, or its import polled, as that batch).
 Result<bool> Spool::may_lead(const SpoolEntry& head, uint64_t& bytes) {
-  const bool stateless = !head.outcome_unknown && head.import_id == 0;
-  if (!stateless && !(record_.is_range() && record_.covers(head.group.view(), head.name.view()))) {
+  if (!head.stateless() &&
+      !(record_.is_range() && record_.covers(head.group.view(), head.name.view()))) {
     LSEDGE_TRY_ASSIGN(bytes, entry_size(head.path.view()));
     return false;
   }
@@ -84,18 +87,19 @@ Result<bool> Spool::may_join(const SpoolBatch& batch, const SpoolEntry& entry,
       entry.import_id != head.import_id) {
     return false;
   }
-  const bool stateless = !head.outcome_unknown && head.import_id == 0;
+  const bool stateless = head.stateless();
   if (!stateless && !record_.covers(entry.group.view(), entry.name.view())) {
     return false;  // not of the earlier batch (an old release's marker, or another request)
   }
   Error corrupt;
-  LSEDGE_TRY(check_entry_file(entry, corrupt));
+  EntryShape shape;
+  LSEDGE_TRY(check_entry_file(entry, corrupt, &shape));
   if (corrupt.status != Status::Ok) {
     return false;  // next() sets it aside when it is the head
   }
-  LSEDGE_TRY_ASSIGN(const bool joinable, bracketed(entry.path.view(), bytes));
+  bytes = shape.bytes;
   // An earlier batch is sent whole again (it was one request before); a new one within budget.
-  return joinable && (!stateless || batch.body_bytes + bytes - 1 <= budget_bytes);
+  return shape.bracketed && (!stateless || batch.body_bytes + bytes - 1 <= budget_bytes);
 }
 
 Outcome Spool::add_member(SpoolBatch& batch, const SpoolEntry& entry, uint64_t bytes) {

@@ -209,13 +209,6 @@ inline std::string_view stem_of(std::string_view name) {
   return ends_with(name, suffix) ? name.substr(0, name.size() - suffix.size()) : name;
 }
 
-// A split's staging directory in a group: "<STEM>.split".
-// Queue order of two entries: by group (SEQ), then by name within it.
-inline bool entry_before(std::string_view group_a, std::string_view name_a,
-                         std::string_view group_b, std::string_view name_b) {
-  return group_a < group_b || (group_a == group_b && name_a < name_b);
-}
-
 // NameFilters for smallest_names_above(): a group in queue/; an entry in a group.
 inline bool is_group_dir(std::string_view name, bool is_directory) {
   return is_directory && parse_group(name).has_value();
@@ -228,6 +221,7 @@ inline bool is_entry_name(std::string_view name, bool is_directory) {
 // Names listed per window by walk_record() and next_batch().
 constexpr uint32_t kWalkWindow = 16;
 
+// A split's staging directory in a group: "<STEM>.split".
 inline bool is_split_name(std::string_view name) {
   EntryName ignored;
   return ends_with(name, kSplitSuffix) &&
