@@ -71,22 +71,18 @@ endfunction()
 # aes.c must see the same value, or it lays out the round keys for the assembly path) and SSSE3's
 # PSHUFB for GCM's byte reversal. aesni.c runs only after cpuid reported AES-NI, which implies
 # SSSE3; GCC never emits AES/PCLMUL instructions by itself, so aes.c's table path stays baseline
-# (checked with objdump; docs/firmware.md). The record path at -O3 on host presets.
+# (checked with objdump; docs/firmware.md). The record path at -O3 on every x86-64 preset,
+# firmware-host included (no size goal there): at -Os the byte reversals around each carry-less
+# multiply stay byte loops, ~330 instructions per 16-byte block (docs/performance.md).
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
   set(aesni_flags -maes -mpclmul)
-  set(opt_flags)
-  if(NOT LSEDGE_FIRMWARE)
-    set(opt_flags -O3)
-  endif()
   set_source_files_properties("${LSEDGE_MBEDTLS_SOURCE_DIR}/library/aesni.c" PROPERTIES
-                              COMPILE_OPTIONS "-mssse3;${aesni_flags};${opt_flags}")
+                              COMPILE_OPTIONS "-mssse3;${aesni_flags};-O3")
   set_source_files_properties("${LSEDGE_MBEDTLS_SOURCE_DIR}/library/aes.c" PROPERTIES
-                              COMPILE_OPTIONS "${aesni_flags};${opt_flags}")
-  if(NOT LSEDGE_FIRMWARE)
-    set_source_files_properties("${LSEDGE_MBEDTLS_SOURCE_DIR}/library/gcm.c"
-                                "${LSEDGE_MBEDTLS_SOURCE_DIR}/library/block_cipher.c"
-                                PROPERTIES COMPILE_OPTIONS "-O3")
-  endif()
+                              COMPILE_OPTIONS "${aesni_flags};-O3")
+  set_source_files_properties("${LSEDGE_MBEDTLS_SOURCE_DIR}/library/gcm.c"
+                              "${LSEDGE_MBEDTLS_SOURCE_DIR}/library/block_cipher.c"
+                              PROPERTIES COMPILE_OPTIONS "-O3")
 endif()
 
 lsedge_add_mbedtls(lsedge_mbedtls "${LSEDGE_BOARD_DIR}/mbedtls_config.h")

@@ -84,6 +84,11 @@ class FixedString {
     secure_wipe(data_, sizeof(data_));
     size_ = 0;
   }
+  // Zeroes [0, size()] only: enough for a string that never shrank since it was last wiped.
+  void wipe_written() {
+    secure_wipe(data_, size_ + 1);
+    size_ = 0;
+  }
 
   friend bool operator==(const FixedString& a, std::string_view b) { return a.view() == b; }
 
@@ -93,22 +98,20 @@ class FixedString {
 };
 
 // A FixedString for credentials: no implicit view, wiped when it goes away, so it cannot be
-// passed to a log by accident. Thread-safety: as FixedString.
+// passed to a log by accident. It only grows between wipes (assign wipes first; appends are
+// all-or-nothing), so a wipe zeroes just the bytes written, not the whole capacity.
+// Thread-safety: as FixedString.
 template <size_t N>
 class SecretString {
  public:
   SecretString() = default;
   SecretString(const SecretString&) = delete;
   SecretString& operator=(const SecretString&) = delete;
-  ~SecretString() { value_.wipe(); }
+  ~SecretString() { value_.wipe_written(); }
 
   [[nodiscard]] Status assign(std::string_view text) {
-    value_.wipe();
-    const Status status = value_.append(text);
-    if (status != Status::Ok) {
-      value_.wipe();
-    }
-    return status;
+    value_.wipe_written();
+    return value_.append(text);  // all-or-nothing: a refused text leaves it empty
   }
   // All-or-nothing, like FixedString::append; builds "Bearer <token>" without a plain copy.
   [[nodiscard]] Status append(std::string_view text) { return value_.append(text); }
@@ -116,7 +119,7 @@ class SecretString {
   [[nodiscard]] std::string_view expose() const { return value_.view(); }
   [[nodiscard]] bool empty() const { return value_.empty(); }
   [[nodiscard]] size_t size() const { return value_.size(); }
-  void wipe() { value_.wipe(); }
+  void wipe() { value_.wipe_written(); }
 
  private:
   FixedString<N> value_;

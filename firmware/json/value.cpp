@@ -4,8 +4,10 @@
 #include <cjson/cJSON.h>
 
 #include <cstring>
+#include <optional>
 
 #include "board_sizes.h"
+#include "firmware/core/byte_scan.h"
 #include "firmware/core/utf8.h"
 
 namespace lsedge::json {
@@ -43,42 +45,111 @@ void install_hooks_once() {
   (void)installed;
 }
 
-// cJSON recurses once per nesting level and accepts up to 1000, too deep for a small thread
-// stack; and it cuts strings at \u0000. Both are found here first, in one pass that follows
-// cJSON's own string tokenisation.
-Error prescan(std::string_view text) {
-  size_t depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        if (text.substr(i + 1, 5) == "u0000") {
-          Error error(Status::JsonInvalid, "a JSON string holds \\u0000 at byte ");
-          (void)error.detail.append_uint(i);
-          return error;
-        }
-        ++i;  // skip the escaped character
-      } else if (c == '"') {
-        in_string = false;
+// The one pass over a text before cJSON reads it: UTF-8 (RFC 3629) everywhere, since cJSON
+// copies any byte; nesting at most LSEDGE_JSON_MAX_DEPTH, since cJSON recurses once per level and
+// accepts 1000, too deep for a small thread stack; and no \u0000, where cJSON would cut the
+// string. It follows cJSON's own string tokenisation and skips string bodies 8 bytes at a time;
+// an Error is built only for a fault. Thread-safety: one thread per object.
+class Prescan {
+ public:
+  enum class Fault : uint8_t { None, Utf8, Nul, Depth };
+
+  explicit Prescan(std::string_view text) : data_(text.data()), size_(text.size()) {}
+
+  Error run() {
+    Fault fault = Fault::None;
+    while (fault == Fault::None && at_ < size_) {
+      const auto byte = static_cast<unsigned char>(data_[at_]);
+      if (byte == '"') {
+        fault = string();
+      } else if (byte >= 0x80) {
+        fault = utf8_sequence();
+      } else {
+        fault = structural(byte);
       }
-      continue;
     }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > LSEDGE_JSON_MAX_DEPTH) {
+    return error(fault);
+  }
+
+ private:
+  Fault utf8_sequence() {
+    const std::optional<CodePoint> code_point = utf8_decode(std::string_view(data_, size_), at_);
+    if (!code_point) {
+      return Fault::Utf8;
+    }
+    at_ += code_point->length;
+    return Fault::None;
+  }
+
+  // From the opening quote to past the closing one (or the end: cJSON reports that).
+  Fault string() {
+    ++at_;
+    for (;;) {
+      at_ += bytes::plain_run<true>(data_, size_, at_, '"', '\\', '"');
+      if (at_ >= size_) {
+        return Fault::None;
+      }
+      const auto byte = static_cast<unsigned char>(data_[at_]);
+      if (byte == '"') {
+        ++at_;
+        return Fault::None;
+      }
+      const Fault fault = byte >= 0x80 ? utf8_sequence() : escape();
+      if (fault != Fault::None) {
+        return fault;
+      }
+    }
+  }
+
+  // At a backslash: the escaped character is skipped, unless it starts a UTF-8 sequence, which
+  // is then checked (cJSON refuses such an escape anyway).
+  Fault escape() {
+    if (std::string_view(data_, size_).substr(at_ + 1, 5) == "u0000") {
+      return Fault::Nul;
+    }
+    const bool ascii_next = at_ + 1 < size_ && static_cast<unsigned char>(data_[at_ + 1]) < 0x80;
+    at_ += ascii_next ? 2 : 1;
+    return Fault::None;
+  }
+
+  Fault structural(unsigned char byte) {
+    ++at_;
+    if (byte == '[' || byte == '{') {
+      if (++depth_ > LSEDGE_JSON_MAX_DEPTH) {
+        return Fault::Depth;
+      }
+    } else if ((byte == ']' || byte == '}') && depth_ > 0) {
+      --depth_;
+    }
+    return Fault::None;
+  }
+
+  Error error(Fault fault) const {
+    switch (fault) {
+      case Fault::None:
+        return Error();
+      case Fault::Utf8:
+        return Error(Status::JsonInvalid, "JSON text is not valid UTF-8");
+      case Fault::Nul: {
+        Error error(Status::JsonInvalid, "a JSON string holds \\u0000 at byte ");
+        (void)error.detail.append_uint(at_);
+        return error;
+      }
+      case Fault::Depth: {
         Error error(Status::JsonInvalid, "JSON nesting deeper than LSEDGE_JSON_MAX_DEPTH (");
         (void)error.detail.append_uint(LSEDGE_JSON_MAX_DEPTH);
         (void)error.detail.append(")");
         return error;
       }
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
     }
+    return Error(Status::JsonInvalid);
   }
-  return Error();
-}
+
+  const char* data_;
+  size_t size_;
+  size_t at_ = 0;
+  size_t depth_ = 0;
+};
 
 bool is_json_whitespace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -113,9 +184,6 @@ Result<Value> parse(std::string_view text, Arena& arena) {
     start = 3;  // a BOM is not JSON, but RFC 8259 lets parsers ignore it
   }
   const std::string_view body = text.substr(start);
-  if (!utf8_valid(body)) {
-    return Error(Status::JsonInvalid, "JSON text is not valid UTF-8");
-  }
   size_t first = 0;
   while (first < body.size() && is_json_whitespace(body[first])) {
     ++first;
@@ -123,7 +191,7 @@ Result<Value> parse(std::string_view text, Arena& arena) {
   if (first == body.size()) {
     return Error(Status::JsonInvalid, "JSON text is empty");
   }
-  Error scan = prescan(body);
+  Error scan = Prescan(body).run();
   if (scan.status != Status::Ok) {
     return scan;
   }

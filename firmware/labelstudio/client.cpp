@@ -66,9 +66,7 @@ Result<http::Response> Client::send_once(const Call& call, uint64_t& generation)
   request.body_source = call.source;
   request.authorization = authorization.expose();
   request.replayable = call.safe_to_resend;
-  auto response = connection_.execute(request, call.deadline);
-  authorization.wipe();
-  return response;
+  return connection_.execute(request, call.deadline);  // `authorization` is wiped as it goes
 }
 
 bool Client::retry_after_401(const Call& call, uint64_t generation, bool& rewind_failed) {

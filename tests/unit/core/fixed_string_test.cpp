@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <new>
+#include <string>
 #include <string_view>
 
 namespace lsedge {
@@ -74,6 +75,29 @@ TEST(SecretString, DestructorWipesTheStorage) {
   for (size_t i = 0; i < kToken.size(); ++i) {
     EXPECT_EQ(bytes[at + i], 0u) << "byte " << i << " of the secret survived its destructor";
   }
+}
+
+TEST(SecretString, AShorterSecretLeavesNothingOfTheLongerOne) {
+  // A wipe zeroes only the bytes written; assign wipes first, so a longer value's tail is gone.
+  using Secret = SecretString<32>;
+  alignas(Secret) unsigned char storage[sizeof(Secret)];
+  std::memset(storage, 0xA5, sizeof(storage));
+  Secret* secret = new (storage) Secret;
+  ASSERT_EQ(secret->assign("long-secret-value-here"), Status::Ok);
+  ASSERT_EQ(secret->assign("short"), Status::Ok);
+  EXPECT_EQ(secret->expose(), "short");
+  ASSERT_EQ(secret->append("+more"), Status::Ok);
+  EXPECT_EQ(secret->append("this would not fit in the rest"), Status::BufferTooSmall);
+  EXPECT_EQ(secret->expose(), "short+more");
+  secret->~Secret();
+  const volatile unsigned char* bytes = storage;
+  std::string seen;
+  for (size_t i = 0; i < sizeof(storage); ++i) {
+    seen += static_cast<char>(bytes[i]);
+  }
+  EXPECT_EQ(seen.find("secret"), std::string::npos);
+  EXPECT_EQ(seen.find("short"), std::string::npos);
+  EXPECT_EQ(seen.find("more"), std::string::npos);
 }
 
 TEST(SecretString, OversizedAssignLeavesItEmpty) {

@@ -1,0 +1,65 @@
+// Word-at-a-time byte tests (SWAR): the hot scans (JSON strings, header values, task files) look
+// at 8 bytes per step and fall back to one byte at a time only where something needs a look.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+// Inlined even at -Os: as calls they cost more than the bytes they skip.
+#if defined(__GNUC__)
+#define LSEDGE_BYTES_INLINE inline __attribute__((always_inline))
+#else
+#define LSEDGE_BYTES_INLINE inline
+#endif
+
+namespace lsedge::bytes {
+
+constexpr uint64_t kOnes = 0x0101010101010101ULL;
+constexpr uint64_t kHighs = 0x8080808080808080ULL;
+
+// 8 bytes from p, any alignment. Thread-safety: reads only.
+[[nodiscard]] LSEDGE_BYTES_INLINE uint64_t load8(const void* p) {
+  uint64_t word;
+  std::memcpy(&word, p, sizeof(word));
+  return word;
+}
+
+// Nonzero exactly when some byte of `word` is zero (the classic test; byte order does not
+// matter for "any"). Thread-safety: pure functions, as the rest.
+[[nodiscard]] constexpr LSEDGE_BYTES_INLINE uint64_t any_zero(uint64_t word) {
+  return (word - kOnes) & ~word & kHighs;
+}
+// Nonzero when some byte equals c.
+[[nodiscard]] constexpr LSEDGE_BYTES_INLINE uint64_t any_equal(uint64_t word, unsigned char c) {
+  return any_zero(word ^ (kOnes * c));
+}
+// Nonzero when some byte is 0x80 or above.
+[[nodiscard]] constexpr LSEDGE_BYTES_INLINE uint64_t any_high(uint64_t word) {
+  return word & kHighs;
+}
+// How many bytes from `from` on are none of a, b and c (and, with kStopAtHigh, none 0x80 or
+// above). Stops at the first byte that is, or at `size`.
+template <bool kStopAtHigh>
+[[nodiscard]] inline size_t plain_run(const char* data, size_t size, size_t from, unsigned char a,
+                                      unsigned char b, unsigned char c) {
+  size_t i = from;
+  while (size - i >= 8) {
+    const uint64_t word = load8(data + i);
+    const uint64_t high = kStopAtHigh ? any_high(word) : 0;
+    if ((high | any_equal(word, a) | any_equal(word, b) | any_equal(word, c)) != 0) {
+      break;
+    }
+    i += 8;
+  }
+  while (i < size) {
+    const auto byte = static_cast<unsigned char>(data[i]);
+    if ((kStopAtHigh && byte >= 0x80) || byte == a || byte == b || byte == c) {
+      break;
+    }
+    ++i;
+  }
+  return i - from;
+}
+
+}  // namespace lsedge::bytes

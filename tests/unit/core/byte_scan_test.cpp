@@ -1,0 +1,50 @@
+#include "firmware/core/byte_scan.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace lsedge::bytes {
+namespace {
+
+TEST(ByteScan, WordTestsFindAnyMatchingByteAtEveryPosition) {
+  for (int at = 0; at < 8; ++at) {
+    unsigned char raw[8];
+    std::memset(raw, 'a', sizeof(raw));
+    EXPECT_EQ(any_equal(load8(raw), '"'), 0u);
+    EXPECT_EQ(any_high(load8(raw)), 0u);
+    raw[at] = '"';
+    EXPECT_NE(any_equal(load8(raw), '"'), 0u) << at;
+    raw[at] = 0;
+    EXPECT_NE(any_zero(load8(raw)), 0u) << at;
+    raw[at] = 0x80;
+    EXPECT_NE(any_high(load8(raw)), 0u) << at;
+    EXPECT_EQ(any_equal(load8(raw), '"'), 0u) << at;  // 0x80 is not '"' + 0x80 borrow noise
+  }
+}
+
+// Every length 0..40 and every stop position, so both the word loop and the tail are crossed.
+TEST(ByteScan, PlainRunStopsAtTheFirstStopByteWhereverItIs) {
+  for (size_t size = 0; size <= 40; ++size) {
+    const std::string plain(size, 'x');
+    EXPECT_EQ(plain_run<true>(plain.data(), size, 0, '"', '\\', '"'), size);
+    for (size_t at = 0; at < size; ++at) {
+      for (const char stop : {'"', '\\', '\x80', '\xFF'}) {
+        std::string text = plain;
+        text[at] = stop;
+        EXPECT_EQ(plain_run<true>(text.data(), size, 0, '"', '\\', '"'), at) << size << " " << at;
+        EXPECT_EQ(plain_run<true>(text.data(), size, at, '"', '\\', '"'), 0u);
+      }
+      std::string high = plain;
+      high[at] = '\xC3';
+      EXPECT_EQ(plain_run<false>(high.data(), size, 0, '\r', '\n', '\0'), size)
+          << "high bytes pass when not asked to stop";
+      std::string cr = plain;
+      cr[at] = '\0';
+      EXPECT_EQ(plain_run<false>(cr.data(), size, 0, '\r', '\n', '\0'), at);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace lsedge::bytes
