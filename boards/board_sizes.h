@@ -168,6 +168,12 @@
 #ifndef LSEDGE_SPOOL_BATCH_ENTRIES
 #define LSEDGE_SPOOL_BATCH_ENTRIES 64
 #endif
+// `import` plans this many batches (48 bytes each, from the command arena) in the same read of
+// the task file that validates it; a file with more is planned again past them when they are
+// sent (issue #14: the file read once for validation and planning). 64 batches of 1 MiB: 64 MiB.
+#ifndef LSEDGE_IMPORT_PLAN_BATCHES
+#define LSEDGE_IMPORT_PLAN_BATCHES 64
+#endif
 // Default upper bound of one import request body `[task,task,...]` (issue #4: at most 1 MiB).
 #ifndef LSEDGE_IMPORT_BATCH_BUDGET
 #define LSEDGE_IMPORT_BATCH_BUDGET (1024 * 1024)

@@ -20,6 +20,9 @@
 namespace lsedge::spool {
 class Spool;
 }
+namespace lsedge::taskfile {
+struct TaskBatch;
+}
 
 namespace lsedge::app {
 
@@ -96,6 +99,8 @@ struct CommandFlag {
 void reset_command_buffers();
 [[nodiscard]] ByteSpan cli_file_chunk();     // LSEDGE_FILE_CHUNK_BYTES, scanning task files
 [[nodiscard]] ByteSpan cli_batch_scratch();  // LSEDGE_FILE_CHUNK_BYTES, BatchBodyReader's
+// LSEDGE_IMPORT_PLAN_BATCHES batches planned while the task file is validated.
+[[nodiscard]] Span<taskfile::TaskBatch> cli_import_plan();
 
 // The commands (cmd_*.cpp): each reports its results through `reporter` and returns its error,
 // which run_cli reports and maps to the exit code. Thread-safety: CLI thread only.

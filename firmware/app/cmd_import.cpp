@@ -16,9 +16,10 @@
 namespace lsedge::app {
 
 using taskfile::BatchBodyReader;
-using taskfile::scan_task_file;
+using taskfile::plan_task_file;
 using taskfile::TaskBatch;
 using taskfile::TaskElement;
+using taskfile::TaskFileSummary;
 using taskfile::TaskReader;
 namespace {
 
@@ -39,66 +40,34 @@ ConfigOverrides timeout_override(const CommandFlag& flag) {
   return overrides;
 }
 
-// The tasks of a file from task `first_task` on, grouped greedily, in order, into batches of at
-// most `budget` body bytes; a task larger than the budget goes alone (the file scan already
-// checked it against the user's --batch-bytes). Unlike taskfile::BatchPlanner it can start in
-// the middle of the file, so a refused batch is planned again with a smaller budget.
-// Thread-safety: the command's thread only.
+// The tasks of a file from task `first_task` on, grouped as the plan groups them (a task larger
+// than the budget goes alone: the file scan already checked it against the user's --batch-bytes).
+// It reads the file again, so it serves only past the planned batches and after a 413 (with a
+// smaller budget). Thread-safety: the command's thread only.
 class TaskBatcher {
  public:
   TaskBatcher(hal::Storage& storage, hal::FileHandle file, ByteSpan chunk, uint64_t first_task,
               uint64_t budget)
-      : reader_(storage, file, chunk), first_task_(first_task), budget_(budget) {}
+      : reader_(storage, file, chunk), first_task_(first_task), grouper_(budget) {}
 
   // True with the next batch; false after the last.
   [[nodiscard]] Result<bool> next(TaskBatch& batch) {
-    TaskBatch open;
+    TaskElement task;
     for (;;) {
-      TaskElement task;
-      if (held_) {
-        task = *held_;
-        held_.reset();
-      } else {
-        LSEDGE_TRY_ASSIGN(const bool more, reader_.next(task));
-        if (!more) {
-          batch = open;
-          return open.task_count > 0;
-        }
-        if (task.index < first_task_) {
-          continue;
-        }
+      LSEDGE_TRY_ASSIGN(const bool more, reader_.next(task));
+      if (!more) {
+        return grouper_.take_open(batch);
       }
-      if (open.task_count == 0) {
-        open = start(task);
-      } else if (open.body_size + 1 + task.length <= budget_) {
-        open.task_count += 1;
-        open.end = task.offset + task.length;
-        open.body_size += 1 + task.length;
-      } else {
-        held_ = task;  // opens the next batch
-        batch = open;
+      if (task.index >= first_task_ && grouper_.add(task, batch)) {
         return true;
       }
     }
   }
 
  private:
-  TaskBatch start(const TaskElement& task) {
-    TaskBatch batch;
-    batch.index = batches_++;
-    batch.first_task = task.index;
-    batch.task_count = 1;
-    batch.begin = task.offset;
-    batch.end = task.offset + task.length;
-    batch.body_size = task.length + 2;  // "[" task "]"
-    return batch;
-  }
-
   TaskReader reader_;
   uint64_t first_task_;
-  uint64_t budget_;
-  std::optional<TaskElement> held_;
-  uint64_t batches_ = 0;
+  taskfile::BatchGrouper grouper_;
 };
 
 // "tasks 3-7" (1-based, as people count them) or "task 3".
@@ -140,8 +109,10 @@ Result<int64_t> wait_for_outcome(Session& session, PlatformServices& platform, i
 // batch a proxy refuses as too large (413). Thread-safety: the command's thread only.
 class ImportSender {
  public:
+  // `plan`: the first batches of the file under `budget`, planned when it was validated.
   ImportSender(Session& session, PlatformServices& platform, Reporter& reporter, LogSink& sink,
-               hal::FileHandle file, int64_t project, uint64_t total_tasks, uint64_t budget)
+               hal::FileHandle file, int64_t project, uint64_t total_tasks, uint64_t budget,
+               Span<const TaskBatch> plan)
       : session_(session),
         platform_(platform),
         reporter_(reporter),
@@ -149,17 +120,18 @@ class ImportSender {
         file_(file),
         project_(project),
         total_tasks_(total_tasks),
-        budget_(budget) {}
+        budget_(budget),
+        plan_(plan) {}
 
-  // Sends every task of the file; stops at the first failure.
+  // Sends every task of the file: the planned batches, then (past them, or after a 413) batches
+  // planned again from the file. Stops at the first failure.
   [[nodiscard]] Outcome send_all() {
     uint64_t first_task = 0;
-    for (;;) {
-      LSEDGE_TRY_ASSIGN(const bool refused, send_until_refused(first_task));
-      if (!refused) {
-        return {};
-      }
+    LSEDGE_TRY_ASSIGN(bool refused, send_planned(first_task));
+    while (refused || first_task < total_tasks_) {
+      LSEDGE_TRY_ASSIGN(refused, send_until_refused(first_task));
     }
+    return {};
   }
 
   // After send_all: says which --batch-bytes would have avoided the 413s, if there were any.
@@ -187,27 +159,49 @@ class ImportSender {
  private:
   static uint64_t half_budget(uint64_t bytes) { return bytes / 2 >= 4 ? bytes / 2 : 4; }
 
-  // Plans from `first_task` on and sends until the end (false) or a 413 (true: `first_task` is
-  // the refused batch's first task, the budget is halved).
+  // Sends the planned batches until the last (false: `first_task` is the first task after them)
+  // or a 413 (true: `first_task` is the refused batch's first task, the budget is halved).
+  [[nodiscard]] Result<bool> send_planned(uint64_t& first_task) {
+    for (const TaskBatch& batch : plan_) {
+      LSEDGE_TRY_ASSIGN(const bool refused, send_or_split(batch));
+      if (refused) {
+        first_task = batch.first_task;
+        return true;
+      }
+      first_task = batch.first_task + batch.task_count;
+    }
+    return false;
+  }
+
+  // Plans from `first_task` on and sends until the end (false) or a 413 (true, as above).
   [[nodiscard]] Result<bool> send_until_refused(uint64_t& first_task) {
     TaskBatcher batcher(platform_.storage, file_, cli_file_chunk(), first_task, budget_);
     TaskBatch batch;
     for (;;) {
       LSEDGE_TRY_ASSIGN(const bool more, batcher.next(batch));
       if (!more) {
+        first_task = total_tasks_;
         return false;
       }
-      const Outcome sent = send(batch);
-      if (sent.ok()) {
-        continue;
+      LSEDGE_TRY_ASSIGN(const bool refused, send_or_split(batch));
+      if (refused) {
+        first_task = batch.first_task;
+        return true;
       }
-      if (sent.error().http_status != kPayloadTooLarge) {
-        return sent.error();
-      }
-      LSEDGE_TRY(split(batch));
-      first_task = batch.first_task;
-      return true;
     }
+  }
+
+  // True when a proxy refused the batch as too large (413) and the budget was halved for it.
+  [[nodiscard]] Result<bool> send_or_split(const TaskBatch& batch) {
+    const Outcome sent = send(batch);
+    if (sent.ok()) {
+      return false;
+    }
+    if (sent.error().http_status != kPayloadTooLarge) {
+      return sent.error();
+    }
+    LSEDGE_TRY(split(batch));
+    return true;
   }
 
   // A 413 for `batch`: plan its tasks again with half its size as the budget, down to one task.
@@ -302,6 +296,7 @@ class ImportSender {
   int64_t project_;
   uint64_t total_tasks_;
   uint64_t budget_;
+  Span<const TaskBatch> plan_;
   uint64_t tasks_ = 0;       // as the server counted them
   uint64_t sent_tasks_ = 0;  // in batches the server imported
   uint64_t requests_ = 0;    // that imported their batch
@@ -348,21 +343,27 @@ Outcome cmd_import(const Options& options, PlatformServices& platform, LogSink& 
   }
   const hal::FileHandle file = *opened;
   const hal::ScopedFile guard(platform.storage, file);
-  auto summary = scan_task_file(platform.storage, file, cli_file_chunk(), budget - 2);
-  if (!summary.ok()) {
-    return reporter.input_error(task_file_error(summary.error(), path), "the task file", path);
+  // Its batches are planned in the same read.
+  const Span<TaskBatch> plan_memory = cli_import_plan();
+  auto planned =
+      plan_task_file(platform.storage, file, cli_file_chunk(), budget - 2, budget, plan_memory);
+  if (!planned.ok()) {
+    return reporter.input_error(task_file_error(planned.error(), path), "the task file", path);
   }
+  const TaskFileSummary& summary = planned->summary;
+  const Span<const TaskBatch> plan(plan_memory.data(), planned->kept);
 
   std::optional<Session> session;
   LSEDGE_TRY(start_session(options, platform, sink, session, timeout_override(flags[2])));
   LSEDGE_TRY_ASSIGN(const int64_t project,
                     command_project(*session, sink, project_flag, kImportUsage));
-  ImportSender sender(*session, platform, reporter, sink, file, project, summary->tasks, budget);
+  ImportSender sender(*session, platform, reporter, sink, file, project, summary.tasks, budget,
+                      plan);
   const Outcome sent = sender.send_all();
   reporter.import_progress_end();
   sender.warn_about_proxy_limit();
   if (!sent.ok()) {
-    reporter.import_stopped(sender.sent_tasks(), summary->tasks, sender.requests(),
+    reporter.import_stopped(sender.sent_tasks(), summary.tasks, sender.requests(),
                             sender.unknown_first(), sender.unknown_count());
     return sent.error();
   }

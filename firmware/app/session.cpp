@@ -3,6 +3,7 @@
 
 #include "firmware/app/pem_file.h"
 #include "firmware/spool/spool.h"
+#include "firmware/taskfile/task_file.h"
 
 #include <cinttypes>
 #include <cstdint>
@@ -34,7 +35,8 @@ uint8_t g_send_chunk[LSEDGE_HTTP_SEND_CHUNK];
 
 // Buffers only one command needs come from one arena sized for the hungriest command, instead of
 // one array each (one command runs per process; run_cli resets it). Alignment slack: 16 per piece.
-constexpr size_t kImportBuffers = 2 * (LSEDGE_FILE_CHUNK_BYTES + 16);
+constexpr size_t kImportBuffers = 2 * (LSEDGE_FILE_CHUNK_BYTES + 16) +
+                                  LSEDGE_IMPORT_PLAN_BATCHES * sizeof(taskfile::TaskBatch) + 16;
 constexpr size_t kSpoolBuffers = sizeof(Spool) + alignof(Spool);
 constexpr size_t max_of(size_t a, size_t b) {
   return a > b ? a : b;
@@ -43,6 +45,7 @@ StaticArena<max_of(kImportBuffers, kSpoolBuffers)> g_command_arena;
 struct CommandBuffers {
   ByteSpan file_chunk;
   ByteSpan batch_scratch;
+  Span<taskfile::TaskBatch> import_plan;
 } g_command_buffers;
 
 // The command's buffer in `slot`, carved from the arena on first use.
@@ -93,6 +96,22 @@ ByteSpan cli_file_chunk() {
 }
 ByteSpan cli_batch_scratch() {
   return command_buffer(g_command_buffers.batch_scratch, LSEDGE_FILE_CHUNK_BYTES);
+}
+Span<taskfile::TaskBatch> cli_import_plan() {
+  Span<taskfile::TaskBatch>& slot = g_command_buffers.import_plan;
+  if (slot.empty()) {
+    using taskfile::TaskBatch;
+    void* memory = g_command_arena.allocate(LSEDGE_IMPORT_PLAN_BATCHES * sizeof(TaskBatch),
+                                            alignof(TaskBatch));
+    if (memory != nullptr) {
+      auto* batches = static_cast<TaskBatch*>(memory);
+      for (size_t i = 0; i < LSEDGE_IMPORT_PLAN_BATCHES; ++i) {
+        new (&batches[i]) TaskBatch();  // placement: the arena's bytes become the array
+      }
+      slot = Span<TaskBatch>(batches, LSEDGE_IMPORT_PLAN_BATCHES);
+    }
+  }
+  return slot;
 }
 
 namespace {

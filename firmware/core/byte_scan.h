@@ -38,6 +38,29 @@ constexpr uint64_t kHighs = 0x8080808080808080ULL;
 [[nodiscard]] constexpr LSEDGE_BYTES_INLINE uint64_t any_high(uint64_t word) {
   return word & kHighs;
 }
+// Nonzero when some byte is below n (n <= 0x80).
+[[nodiscard]] constexpr LSEDGE_BYTES_INLINE uint64_t any_below(uint64_t word, unsigned char n) {
+  return (word - kOnes * n) & ~word & kHighs;
+}
+
+// How many bytes from `from` on are plain inside a JSON string: 0x20..0x7F but '"' and '\\'
+// (what needs no look: the string's end, an escape, a control byte or UTF-8 stop it).
+[[nodiscard]] inline size_t json_string_run(const unsigned char* data, size_t size, size_t from) {
+  size_t i = from;
+  while (size - i >= 8) {
+    const uint64_t word = load8(data + i);
+    if ((any_high(word) | any_below(word, 0x20) | any_equal(word, '"') | any_equal(word, '\\')) !=
+        0) {
+      break;
+    }
+    i += 8;
+  }
+  while (i < size && data[i] >= 0x20 && data[i] < 0x80 && data[i] != '"' && data[i] != '\\') {
+    ++i;
+  }
+  return i - from;
+}
+
 // How many bytes from `from` on are none of a, b and c (and, with kStopAtHigh, none 0x80 or
 // above). Stops at the first byte that is, or at `size`.
 template <bool kStopAtHigh>

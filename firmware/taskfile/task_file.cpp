@@ -1,7 +1,9 @@
 #include "firmware/taskfile/task_file.h"
 
+#include <cstring>
 #include <string_view>
 
+#include "firmware/core/byte_scan.h"
 #include "firmware/core/fixed_string.h"
 #include "firmware/core/hex.h"
 #include "firmware/core/utf8.h"
@@ -29,7 +31,7 @@ enum class TaskScanner::Top : uint8_t {
   Failed,
 };
 
-// Where the scanner is inside a task.
+// Where the scanner is inside a task. The states before String are between tokens (skip()).
 enum class TaskScanner::Value : uint8_t {
   Value,         // a value is expected
   ValueOrClose,  // after '[': a value or ']'
@@ -157,6 +159,45 @@ TaskScanner::Step TaskScanner::feed(uint8_t byte) {
   }
   ++offset_;
   return step;
+}
+
+bool TaskScanner::in_task() const {
+  return top_ == Top::InTask;
+}
+
+size_t TaskScanner::skip(const uint8_t* data, size_t size) {
+  switch (top_) {
+    case Top::InTask:
+      break;
+    case Top::Begin:
+    case Top::Bom1:
+    case Top::Bom2:
+    case Top::Failed:
+      return 0;
+    default:
+      return skip_whitespace(data, size);
+  }
+  if (value_ == Value::String && !high_surrogate_) {
+    const size_t run = bytes::json_string_run(data, size, 0);
+    offset_ += run;
+    return run;
+  }
+  return value_ < Value::String ? skip_whitespace(data, size) : 0;
+}
+
+size_t TaskScanner::skip_whitespace(const uint8_t* data, size_t size) {
+  size_t run = 0;
+  uint64_t lines = 0;
+  while (run < size && is_ws(data[run])) {
+    lines += data[run] == '\n' ? 1 : 0;
+    ++run;
+  }
+  if (lines > 0 && top_ != Top::InTask) {
+    newline_seen_ = true;
+  }
+  line_ += lines;
+  offset_ += run;
+  return run;
 }
 
 TaskScanner::Step TaskScanner::begin_task() {
@@ -810,6 +851,10 @@ TaskScanner::Step TaskReader::feed_chunk() {
   const size_t len = chunk_len_;
   TaskScanner::Step step = TaskScanner::Step::Gap;
   while (pos < len) {
+    pos += scanner_.skip(chunk_.data() + pos, len - pos);
+    if (pos == len) {
+      break;
+    }
     step = scanner_.feed(chunk_[pos++]);
     if (step == TaskScanner::Step::End || step == TaskScanner::Step::Invalid) {
       break;
@@ -863,51 +908,24 @@ constexpr uint64_t kSmallestBody = 4;  // "[{}]"
 
 }  // namespace
 
-BatchPlanner::BatchPlanner(hal::Storage& storage, hal::FileHandle file, ByteSpan chunk,
-                           uint64_t budget_bytes)
-    : reader_(storage, file, chunk, budget_bytes >= kSmallestBody ? budget_bytes - 2 : 0),
-      budget_(budget_bytes) {}
-
-Result<bool> BatchPlanner::next(TaskBatch& batch) {
-  if (budget_ < kSmallestBody) {
-    return Error(Status::InvalidArgument, "a batch budget holds at least 4 bytes (\"[{}]\")");
-  }
-  TaskElement task;
-  for (;;) {
-    LSEDGE_TRY_ASSIGN(const bool more, reader_.next(task));
-    if (!more) {
-      return take_open(batch);  // the last batch (the scan found at least one task)
-    }
-    if (extend(task)) {
-      continue;
-    }
-    // The task starts a new batch; the one it did not fit in is complete.
-    const bool closed = take_open(batch);
-    open_.index = batches_;
-    open_.first_task = task.index;
-    open_.task_count = 1;
-    open_.begin = task.offset;
+bool BatchGrouper::add(const TaskElement& task, TaskBatch& closed) {
+  if (open_.task_count > 0 && open_.body_size + 1 + task.length <= budget_) {
+    open_.task_count += 1;
     open_.end = task.offset + task.length;
-    open_.body_size = 2 + task.length;
-    if (closed) {
-      return true;
-    }
-  }
-}
-
-// Adds `task` to the open batch if there is one and the task fits its budget.
-bool BatchPlanner::extend(const TaskElement& task) {
-  if (open_.task_count == 0 || open_.body_size + 1 + task.length > budget_) {
+    open_.body_size += 1 + task.length;
     return false;
   }
-  open_.task_count += 1;
+  const bool was_open = take_open(closed);
+  open_.index = started_++;
+  open_.first_task = task.index;
+  open_.task_count = 1;
+  open_.begin = task.offset;
   open_.end = task.offset + task.length;
-  open_.body_size += 1 + task.length;
-  return true;
+  open_.body_size = 2 + task.length;  // "[" task "]"
+  return was_open;
 }
 
-// Moves the open batch, if any, to `batch`.
-bool BatchPlanner::take_open(TaskBatch& batch) {
+bool BatchGrouper::take_open(TaskBatch& batch) {
   if (open_.task_count == 0) {
     return false;
   }
@@ -917,9 +935,53 @@ bool BatchPlanner::take_open(TaskBatch& batch) {
   return true;
 }
 
+Result<TaskFilePlan> plan_task_file(hal::Storage& storage, hal::FileHandle file, ByteSpan chunk,
+                                    uint64_t max_task_bytes, uint64_t budget,
+                                    Span<TaskBatch> plan) {
+  TaskReader reader(storage, file, chunk, max_task_bytes);
+  BatchGrouper grouper(budget);
+  TaskFilePlan out;
+  TaskBatch batch;
+  TaskElement task;
+  for (;;) {
+    LSEDGE_TRY_ASSIGN(const bool more, reader.next(task));
+    const bool closed = more ? grouper.add(task, batch) : grouper.take_open(batch);
+    if (closed && out.kept < plan.size()) {
+      plan[out.kept++] = batch;
+    }
+    if (!more) {
+      out.summary = reader.summary();
+      out.summary.batches = grouper.batches();
+      return out;
+    }
+  }
+}
+
+BatchPlanner::BatchPlanner(hal::Storage& storage, hal::FileHandle file, ByteSpan chunk,
+                           uint64_t budget_bytes)
+    : reader_(storage, file, chunk, budget_bytes >= kSmallestBody ? budget_bytes - 2 : 0),
+      budget_(budget_bytes),
+      grouper_(budget_bytes) {}
+
+Result<bool> BatchPlanner::next(TaskBatch& batch) {
+  if (budget_ < kSmallestBody) {
+    return Error(Status::InvalidArgument, "a batch budget holds at least 4 bytes (\"[{}]\")");
+  }
+  TaskElement task;
+  for (;;) {
+    LSEDGE_TRY_ASSIGN(const bool more, reader_.next(task));
+    if (!more) {
+      return grouper_.take_open(batch);  // the last batch (the scan found at least one task)
+    }
+    if (grouper_.add(task, batch)) {
+      return true;
+    }
+  }
+}
+
 TaskFileSummary BatchPlanner::summary() const {
   TaskFileSummary summary = reader_.summary();
-  summary.batches = batches_;
+  summary.batches = grouper_.batches();
   return summary;
 }
 
@@ -1017,6 +1079,10 @@ Outcome BatchBodyReader::refill() {
 // used up or a task ends; returns the new n.
 Result<size_t> BatchBodyReader::copy_task_bytes(ByteSpan out, size_t n) {
   while (n < out.size() && chunk_pos_ < chunk_len_) {
+    n = copy_run(out, n);
+    if (n == out.size() || chunk_pos_ == chunk_len_) {
+      break;
+    }
     const uint8_t byte = scratch_[chunk_pos_++];
     const TaskScanner::Step step = scanner_.feed(byte);
     if (step == TaskScanner::Step::Invalid) {
@@ -1036,6 +1102,26 @@ Result<size_t> BatchBodyReader::copy_task_bytes(ByteSpan out, size_t n) {
       break;
     }
   }
+  return n;
+}
+
+// What the scanner skips at once: copied whole when it is a task's (a separator's is dropped),
+// never past the room the plan leaves before the ']'; returns the new n.
+size_t BatchBodyReader::copy_run(ByteSpan out, size_t n) {
+  const bool in_task = scanner_.in_task();
+  size_t limit = chunk_len_ - chunk_pos_;
+  if (in_task) {
+    const uint64_t room = batch_.body_size > produced_ + 1 ? batch_.body_size - produced_ - 1 : 0;
+    limit = out.size() - n < limit ? out.size() - n : limit;
+    limit = room < limit ? static_cast<size_t>(room) : limit;
+  }
+  const size_t run = scanner_.skip(scratch_.data() + chunk_pos_, limit);
+  if (in_task && run > 0) {
+    std::memcpy(out.data() + n, scratch_.data() + chunk_pos_, run);
+    n += run;
+    produced_ += run;
+  }
+  chunk_pos_ += run;
   return n;
 }
 

@@ -68,6 +68,12 @@ class TaskScanner {
                        uint64_t max_task_bytes = UINT64_MAX);
 
   [[nodiscard]] Step feed(uint8_t byte);
+  // The hot path: how many of the `size` bytes at `data` feed() would take without anything to
+  // decide (plain string bytes, whitespace between tokens), taken at once (offsets, lines) and
+  // with the same outcome as feeding them one by one; 0 when the next byte needs feed().
+  [[nodiscard]] size_t skip(const uint8_t* data, size_t size);
+  // Inside a task (skipped bytes belong to it), as opposed to between tasks.
+  [[nodiscard]] bool in_task() const;
   // After the last byte: Ok if the input ended cleanly (Framing::File only needs this).
   [[nodiscard]] Outcome finish();
   // The failure after Step::Invalid (or a failed finish()).
@@ -92,6 +98,7 @@ class TaskScanner {
   Step objects_after_task_byte(uint8_t byte);
   Step tasks_after_task_byte(uint8_t byte);
   Step begin_task();
+  size_t skip_whitespace(const uint8_t* data, size_t size);
   // Inside a task, one function per token kind (see Value).
   Step value_byte(uint8_t byte);
   Step structural_byte(uint8_t byte);
@@ -208,6 +215,44 @@ struct TaskBatch {
   uint64_t body_size = 0;  // exact Content-Length of the body
 };
 
+// Tasks grouped greedily, in order, into batches of at most `budget` body bytes, fed one task at a
+// time (the one grouping rule of the planner, the import's plan and its re-planning after a 413).
+// A task too large for the budget goes alone: callers that refuse it check first.
+// Thread-safety: a value type.
+class BatchGrouper {
+ public:
+  explicit BatchGrouper(uint64_t budget) : budget_(budget) {}
+
+  // Adds `task`: true when it did not fit the open batch, which is then closed into `closed`
+  // (the task opens the next one).
+  [[nodiscard]] bool add(const TaskElement& task, TaskBatch& closed);
+  // Moves the open batch, if any, to `batch` (after the last task).
+  [[nodiscard]] bool take_open(TaskBatch& batch);
+  // Batches closed or taken so far.
+  [[nodiscard]] uint64_t batches() const { return batches_; }
+
+ private:
+  uint64_t budget_;
+  TaskBatch open_;  // the batch being filled; task_count 0 when there is none
+  uint64_t started_ = 0;
+  uint64_t batches_ = 0;
+};
+
+// What plan_task_file found: the file's summary (`batches`: how many the whole file makes) and
+// how many of the first batches it kept.
+// Thread-safety: a value type.
+struct TaskFilePlan {
+  TaskFileSummary summary;
+  size_t kept = 0;
+};
+
+// Validates the whole file as scan_task_file does and, in the same read, plans its batches under
+// `budget` (BatchGrouper): the first ones go to `plan`, as many as it holds. The rest, if any, are
+// planned again from the file when they are needed. Thread-safety: as TaskReader.
+[[nodiscard]] Result<TaskFilePlan> plan_task_file(hal::Storage& storage, hal::FileHandle file,
+                                                  ByteSpan chunk, uint64_t max_task_bytes,
+                                                  uint64_t budget, Span<TaskBatch> plan);
+
 // The tasks of a file grouped greedily, in order, into batches of at most `budget_bytes` of body,
 // pulled one batch at a time. A task that cannot fit alone (length + 2 > budget) is
 // ValidationFailed. A batch is returned as soon as it closes, so an error later in the file comes
@@ -224,13 +269,9 @@ class BatchPlanner {
   [[nodiscard]] TaskFileSummary summary() const;
 
  private:
-  [[nodiscard]] bool extend(const TaskElement& task);
-  [[nodiscard]] bool take_open(TaskBatch& batch);
-
   TaskReader reader_;
   uint64_t budget_;
-  TaskBatch open_;  // the batch being filled; task_count 0 when there is none
-  uint64_t batches_ = 0;
+  BatchGrouper grouper_;
 };
 
 // The body of one planned batch, produced incrementally: '[' task ',' task ... ']'. It re-scans
@@ -258,6 +299,7 @@ class BatchBodyReader final : public BodySource {
   [[nodiscard]] Result<uint8_t> punctuation();
   [[nodiscard]] Outcome refill();
   [[nodiscard]] Result<size_t> copy_task_bytes(ByteSpan out, size_t n);
+  [[nodiscard]] size_t copy_run(ByteSpan out, size_t n);
   [[nodiscard]] Outcome task_ended();
 
   hal::Storage& storage_;

@@ -258,8 +258,11 @@ class MemoryStorage final : public hal::Storage {
     }
     const size_t n = static_cast<size_t>(std::min<uint64_t>(buffer.size(), data.size() - offset));
     std::memcpy(buffer.data(), data.data() + offset, n);
+    bytes_read_ += n;
     return n;
   }
+  // Bytes read_at() handed out since the storage was made (how often a file was read).
+  uint64_t bytes_read() const { return bytes_read_; }
 
   Outcome append(hal::FileHandle file, ConstByteSpan data) override {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -768,6 +771,7 @@ class MemoryStorage final : public hal::Storage {
   }
 
   mutable std::mutex mutex_;
+  uint64_t bytes_read_ = 0;
   std::map<int, Node> nodes_;
   std::map<int, Handle> handles_;
   std::set<int> locked_;              // nodes a lock_file() handle holds

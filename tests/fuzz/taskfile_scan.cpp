@@ -2,11 +2,14 @@
 // 4 KiB, with a per-task limit. Checked: no crash or sanitizer report; every task found lies in
 // the file, starts with '{' and ends with '}', follows the previous one, and is an object to a
 // real JSON parser (cJSON) whose numbers are all finite; an accepted file's summary adds up; a
-// refusal has a detail and, for a bad file, its byte offset.
+// refusal has a detail and, for a bad file, its byte offset; and the reader, which takes plain
+// string bytes and whitespace in bulk (TaskScanner::skip), finds the same tasks and the same
+// error (text, offset, line) as the scanner fed one byte at a time.
 #include <cjson/cJSON.h>
 
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "firmware/taskfile/task_file.h"
@@ -57,6 +60,32 @@ void check_task(const std::string& file, const taskfile::TaskElement& task, uint
   cJSON_Delete(parsed);
 }
 
+// What the byte-at-a-time scanner finds: the tasks' ranges, then "" or the error's detail.
+struct Found {
+  std::vector<std::pair<uint64_t, uint64_t>> tasks;
+  std::string failure;
+};
+
+Found scan_bytewise(const std::string& file, uint64_t max_task) {
+  taskfile::TaskScanner scanner(taskfile::TaskScanner::Framing::File, 0, max_task);
+  Found found;
+  for (const char c : file) {
+    const taskfile::TaskScanner::Step step = scanner.feed(static_cast<uint8_t>(c));
+    if (step == taskfile::TaskScanner::Step::Invalid) {
+      found.failure = std::string(scanner.error().detail.view());
+      return found;
+    }
+    if (step == taskfile::TaskScanner::Step::End) {
+      found.tasks.emplace_back(scanner.last_task().offset, scanner.last_task().length);
+    }
+  }
+  const Outcome finished = scanner.finish();
+  if (!finished.ok()) {
+    found.failure = std::string(finished.error().detail.view());
+  }
+  return found;
+}
+
 void scan(FuzzedDataProvider& input, const std::string& file) {
   static constexpr size_t kChunks[] = {1, 2, 3, 7, 16, 64, 4096};
   const size_t chunk_size =
@@ -72,10 +101,12 @@ void scan(FuzzedDataProvider& input, const std::string& file) {
   uint64_t count = 0;
   uint64_t end = 0;
   uint64_t bytes = 0;
+  Found found;
   for (;;) {
     const Result<bool> more = reader.next(task);
     if (!more.ok()) {
       LSEDGE_FUZZ_CHECK(!more.error().detail.empty());
+      found.failure = std::string(more.error().detail.view());
       if (more.status() == Status::TaskFileInvalid) {
         LSEDGE_FUZZ_CHECK(more.error().detail.view().find(" at byte ") != std::string_view::npos);
       }
@@ -90,6 +121,7 @@ void scan(FuzzedDataProvider& input, const std::string& file) {
       LSEDGE_FUZZ_CHECK(summary.file_bytes == file.size());
       break;
     }
+    found.tasks.emplace_back(task.offset, task.length);
     check_task(file, task, count, end);
     LSEDGE_FUZZ_CHECK(task.length <= max_task);
     end = task.offset + task.length;
@@ -97,6 +129,10 @@ void scan(FuzzedDataProvider& input, const std::string& file) {
     ++count;
   }
   storage.close(*handle);
+  const Found reference = scan_bytewise(file, max_task);
+  LSEDGE_FUZZ_CHECK(found.tasks == reference.tasks);
+  // A read error cannot happen here; an I/O-free reference fails the same way.
+  LSEDGE_FUZZ_CHECK(found.failure == reference.failure);
 }
 
 }  // namespace

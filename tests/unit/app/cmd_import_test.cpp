@@ -2,6 +2,7 @@
 // whole before anything is sent, then sent in batches in file order, each task once.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <set>
 #include <string>
 #include <vector>
@@ -25,11 +26,11 @@ class CmdImport : public ::testing::Test {
     rig.socket.answer = [](const Request& r) { return label_studio(r); };
   }
 
-  // The task ids in every import body, in the order they were sent.
-  std::vector<int> sent_ids() const {
+  // The task ids in every import body (of at most `max_body` bytes), in the order they were sent.
+  std::vector<int> sent_ids(size_t max_body = SIZE_MAX) const {
     std::vector<int> ids;
     for (const auto& r : rig.socket.requests) {
-      if (r.method != "POST" || r.path.rfind(kImport, 0) != 0) {
+      if (r.method != "POST" || r.path.rfind(kImport, 0) != 0 || r.body.size() > max_body) {
         continue;
       }
       for (size_t at = r.body.find(R"("id":)"); at != std::string::npos;
@@ -60,6 +61,52 @@ TEST_F(CmdImport, SendsTheFileInBatchesInOrderEachTaskOnce) {
     }
   }
   EXPECT_NE(rig.console.out_text.find("60"), std::string::npos) << rig.console.out_text;
+}
+
+// Validation and planning are one read of the file; sending reads each batch's range once more.
+TEST_F(CmdImport, TheFileIsReadOnceBeforeSending) {
+  const std::string file = tasks_json(0, 60);
+  rig.storage.put_file("/in/tasks.json", file);
+  ASSERT_EQ(rig.run({"import", "--project", "5", "--batch-bytes", "600", "/in/tasks.json"}), 0)
+      << rig.console.err_text;
+  EXPECT_GT(rig.count("POST", kImport), 3u);
+  EXPECT_LE(rig.storage.bytes_read(), 2 * file.size());
+}
+
+// More batches than LSEDGE_IMPORT_PLAN_BATCHES: those past the plan are planned again from the
+// file, with the same boundaries; every task goes once, in order.
+TEST_F(CmdImport, BatchesPastThePlanAreStillSentInOrderEachTaskOnce) {
+  const int count = 3 * LSEDGE_IMPORT_PLAN_BATCHES;
+  rig.storage.put_file("/in/tasks.json", tasks_json(0, count));
+  ASSERT_EQ(rig.run({"import", "--project", "5", "--batch-bytes", "60", "/in/tasks.json"}), 0)
+      << rig.console.err_text;
+  EXPECT_EQ(rig.count("POST", kImport), static_cast<size_t>(count));  // one ~35-byte task each
+  std::vector<int> expected;
+  for (int i = 0; i < count; ++i) {
+    expected.push_back(i);
+  }
+  EXPECT_EQ(sent_ids(), expected);
+}
+
+// A proxy's 413 in the middle of the planned batches: the rest is planned again with a smaller
+// budget from the refused batch on, each task once.
+TEST_F(CmdImport, AProxyLimitInsideThePlanReplansFromTheRefusedBatch) {
+  rig.storage.put_file("/in/tasks.json", tasks_json(0, 60));
+  rig.socket.answer = [](const Request& r) {
+    if (r.method == "POST" && r.path.rfind(kImport, 0) == 0 && r.body.size() > 300) {
+      return http_response(413, "<html><body>413 Request Entity Too Large</body></html>",
+                           "text/html");
+    }
+    return label_studio(r);
+  };
+  ASSERT_EQ(rig.run({"import", "--project", "5", "--batch-bytes", "600", "/in/tasks.json"}), 0)
+      << rig.console.err_text;
+  std::vector<int> expected;
+  for (int i = 0; i < 60; ++i) {
+    expected.push_back(i);
+  }
+  EXPECT_EQ(sent_ids(300), expected);  // the bodies the proxy let through
+  EXPECT_GT(sent_ids().size(), expected.size());
 }
 
 TEST_F(CmdImport, AnInvalidFileSendsNothing) {

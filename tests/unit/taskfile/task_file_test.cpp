@@ -374,6 +374,62 @@ TEST(TaskFileScan, ChunkBoundariesAtEveryByteChangeNothing) {
   }
 }
 
+// The scanner fed one byte at a time, never through skip(): the reference for the bulk path.
+Scan scan_bytewise(const std::string& content) {
+  TaskScanner scanner(TaskScanner::Framing::File);
+  Scan out;
+  for (const char c : content) {
+    const TaskScanner::Step step = scanner.feed(static_cast<uint8_t>(c));
+    if (step == TaskScanner::Step::Invalid) {
+      out.status = scanner.error().status;
+      out.detail = std::string(scanner.error().detail.view());
+      return out;
+    }
+    if (step == TaskScanner::Step::End) {
+      const TaskElement& t = scanner.last_task();
+      out.texts.push_back(
+          content.substr(static_cast<size_t>(t.offset), static_cast<size_t>(t.length)));
+    }
+  }
+  const Outcome finished = scanner.finish();
+  if (!finished.ok()) {
+    out.status = finished.status();
+    out.detail = std::string(finished.error().detail.view());
+  }
+  return out;
+}
+
+// skip() takes plain string bytes and whitespace in bulk (8 bytes at a time in strings): the
+// tasks found and every error (its text, byte offset and line) are the same as byte by byte,
+// for every chunk size, with each kind of fault at every offset of a long string.
+TEST(TaskFileScan, TheBulkPathAgreesWithTheByteAtATimeScanner) {
+  std::vector<std::string> files;
+  const std::string plain = "The quick brown fox jumps over the lazy dog 0123456789";
+  const std::vector<std::string> faults = {"\"",   "\\n",     "\\u00e9",  "\\ud83d\\ude00", "\n",
+                                           "\x7F", "\x01",    "\xC3\xA9", "\xC3",           "\xFF",
+                                           "\\x",  "\\ud800", "\\u0000"};
+  for (size_t at = 0; at <= 20; ++at) {
+    for (const auto& fault : faults) {
+      const std::string text = plain.substr(0, at) + fault + plain.substr(at);
+      files.push_back("[\n {\"data\": {\"t\": \"" + text + "\",\n  \"n\": [1, 2.5]}},\n {}\n]\n");
+      files.push_back("{\"a\":\"" + text + "\"}\r\n\n{\"b\" :  \"" + plain + "\"}\n");
+    }
+  }
+  files.push_back("[" + std::string(100, ' ') + "{\"k\":" + std::string(30, '\n') + "1}  ]");
+  files.push_back("{\"a\":1}   \t {\"b\":2}");  // no newline between NDJSON tasks
+  files.push_back("{\"a\":\"" + std::string(5000, 'x') + "\"}\n{\"b\":\"\xE2\x82\xAC\"}");
+  for (const auto& file : files) {
+    const Scan reference = scan_bytewise(file);
+    for (const size_t chunk :
+         {size_t{1}, size_t{3}, size_t{7}, size_t{8}, size_t{9}, size_t{64}, size_t{4096}}) {
+      const Scan bulk = scan(file, chunk);
+      EXPECT_EQ(bulk.status, reference.status) << file << " chunk " << chunk;
+      EXPECT_EQ(bulk.detail, reference.detail) << file << " chunk " << chunk;
+      EXPECT_EQ(bulk.texts, reference.texts) << file << " chunk " << chunk;
+    }
+  }
+}
+
 // What the scanner accepts, a real JSON parser accepts as objects: every one-byte deletion and
 // every one-byte substitution (from a set of structural bytes) of a valid file.
 TEST(TaskFileScan, EveryAcceptedMutationIsRealJson) {
@@ -609,6 +665,53 @@ TEST(TaskBatches, BodiesParseAsArraysOfTheOriginalObjects) {
     cJSON_Delete(original);
   }
   cJSON_Delete(parsed);
+}
+
+bool same_batch(const TaskBatch& a, const TaskBatch& b) {
+  return a.index == b.index && a.first_task == b.first_task && a.task_count == b.task_count &&
+         a.begin == b.begin && a.end == b.end && a.body_size == b.body_size;
+}
+
+// plan_task_file validates and plans in one read: the same summary as scan_task_file and the
+// same batches as BatchPlanner; a plan span smaller than the file's batch count keeps the first
+// ones and still counts them all; an invalid file plans nothing usable.
+TEST(TaskBatches, ThePlanOfTheValidatingReadIsThePlannersPlan) {
+  std::string array = "[";
+  for (int i = 0; i < 50; ++i) {
+    array += std::string(i == 0 ? "" : ",\n ") + "{\"i\":" + std::to_string(i) + ",\"t\":\"" +
+             std::string(static_cast<size_t>((i * 29) % 70), 'y') + "\"}";
+  }
+  array += "]";
+  MemoryStorage storage;
+  storage.put_file("/a.json", array);
+  for (const uint64_t budget : {uint64_t{90}, uint64_t{300}, uint64_t{5000}}) {
+    const Plan reference = plan(storage, "/a.json", budget);
+    ASSERT_EQ(reference.status, Status::Ok);
+    for (const size_t capacity : {size_t{0}, size_t{1}, size_t{3}, size_t{1000}}) {
+      std::vector<TaskBatch> kept(capacity);
+      auto file = storage.open_read("/a.json");
+      std::vector<uint8_t> chunk(7);
+      const auto planned =
+          plan_task_file(storage, *file, ByteSpan(chunk.data(), chunk.size()), budget - 2, budget,
+                         Span<TaskBatch>(kept.data(), capacity));
+      storage.close(*file);
+      ASSERT_TRUE(planned.ok()) << planned.error().detail.c_str();
+      EXPECT_EQ(planned->summary.tasks, 50u);
+      EXPECT_EQ(planned->summary.batches, reference.batches.size());
+      EXPECT_EQ(planned->kept, std::min(capacity, reference.batches.size()));
+      for (size_t b = 0; b < planned->kept; ++b) {
+        EXPECT_TRUE(same_batch(kept[b], reference.batches[b])) << budget << " " << b;
+      }
+    }
+  }
+  storage.put_file("/bad.json", array.substr(0, array.size() - 1));
+  auto file = storage.open_read("/bad.json");
+  std::vector<uint8_t> chunk(64);
+  TaskBatch kept[4];
+  EXPECT_EQ(plan_task_file(storage, *file, ByteSpan(chunk.data(), chunk.size()), 998, 1000,
+                           Span<TaskBatch>(kept, 4))
+                .status(),
+            Status::TaskFileInvalid);
 }
 
 TEST(TaskBatches, RewindStartsTheBodyAgain) {
