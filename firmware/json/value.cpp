@@ -151,6 +151,26 @@ class Prescan {
   size_t depth_ = 0;
 };
 
+// Most answers are plain: no byte >= 0x80, no backslash, and fewer brackets in all than the depth
+// limit. Such a text holds none of the faults Prescan looks for; this finds out 8 bytes at a time.
+bool plainly_safe(std::string_view text) {
+  uint64_t flags = 0;
+  size_t brackets = 0;
+  size_t i = 0;
+  for (; text.size() - i >= 8; i += 8) {
+    const uint64_t word = bytes::load8(text.data() + i);
+    flags |= bytes::any_high(word) | bytes::any_equal(word, '\\');
+    const uint64_t opens = bytes::each_equal(word, '[') | bytes::each_equal(word, '{');
+    brackets += bytes::count_marks(opens);
+  }
+  for (; i < text.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    flags |= byte >= 0x80 || byte == '\\' ? 1U : 0U;
+    brackets += byte == '[' || byte == '{' ? 1U : 0U;
+  }
+  return flags == 0 && brackets <= LSEDGE_JSON_MAX_DEPTH;
+}
+
 bool is_json_whitespace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
@@ -191,9 +211,11 @@ Result<Value> parse(std::string_view text, Arena& arena) {
   if (first == body.size()) {
     return Error(Status::JsonInvalid, "JSON text is empty");
   }
-  Error scan = Prescan(body).run();
-  if (scan.status != Status::Ok) {
-    return scan;
+  if (!plainly_safe(body)) {
+    Error scan = Prescan(body).run();
+    if (scan.status != Status::Ok) {
+      return scan;
+    }
   }
 
   ArenaScope scope(arena);

@@ -23,6 +23,24 @@ TEST(ByteScan, WordTestsFindAnyMatchingByteAtEveryPosition) {
   }
 }
 
+// each_equal marks exactly the matching bytes, whatever is around them (no borrow from a zero or
+// a 0x01 byte below), so their count is exact.
+TEST(ByteScan, EachEqualMarksExactlyTheMatchingBytes) {
+  const unsigned char fillers[] = {0x00, 0x01, 0x5A, 0x5C, 0x7F, 0x80, 0xDB, 0xFF};
+  for (const unsigned char filler : fillers) {
+    for (unsigned mask = 0; mask < 256; ++mask) {
+      unsigned char raw[8];
+      for (int i = 0; i < 8; ++i) {
+        raw[i] = (mask >> i) & 1U ? '[' : filler;
+      }
+      const uint64_t marks = each_equal(load8(raw), '[');
+      EXPECT_EQ(count_marks(marks), static_cast<unsigned>(__builtin_popcount(mask)))
+          << int(filler) << " " << mask;
+      EXPECT_EQ(marks & ~kHighs, 0u);
+    }
+  }
+}
+
 // Every length 0..40 and every stop position, so both the word loop and the tail are crossed.
 TEST(ByteScan, PlainRunStopsAtTheFirstStopByteWhereverItIs) {
   for (size_t size = 0; size <= 40; ++size) {

@@ -257,6 +257,25 @@ TEST_F(JsonParse, NestingIsBoundedByTheBoardLimit) {
   EXPECT_TRUE(parse(brackets_in_string, arena).ok());
 }
 
+// The 8-bytes-at-a-time pass lets a plain text through only while its brackets cannot nest past
+// the limit; a text with more goes through the exact scan, which counts only real nesting.
+TEST_F(JsonParse, BracketCountsAtTheLimitAreExact) {
+  std::string flat = "[";
+  for (int i = 0; i < LSEDGE_JSON_MAX_DEPTH + 5; ++i) {
+    flat += std::string(i == 0 ? "" : ",") + "[]";
+  }
+  flat += "]";
+  EXPECT_TRUE(parse(flat, arena).ok()) << "many brackets, shallow nesting";
+  for (size_t pad = 0; pad < 9; ++pad) {
+    arena.reset();
+    const std::string deep = std::string(pad, ' ') + nested(LSEDGE_JSON_MAX_DEPTH + 1, '[', ']');
+    EXPECT_EQ(parse(deep, arena).status(), Status::JsonInvalid) << pad;
+    arena.reset();
+    const std::string ok = std::string(pad, ' ') + nested(LSEDGE_JSON_MAX_DEPTH, '[', ']');
+    EXPECT_TRUE(parse(ok, arena).ok()) << pad;
+  }
+}
+
 TEST_F(JsonParse, HostileDepthIsRefusedBeforeCJsonRecurses) {
   // 100 000 levels would overflow a small thread stack inside a recursive parser.
   StaticArena<1024> small;
