@@ -28,5 +28,8 @@
 #define LSEDGE_HTTP_SEND_CHUNK 16384
 #define LSEDGE_DIRECTORY_LIST_BUFFER 4096
 #define LSEDGE_FILE_CHUNK_BYTES 4096
+// 256 batches of 1 MiB planned in the validating read (256 MiB of tasks; 12 KB of the command
+// arena, which the spool's windows make bigger anyway).
+#define LSEDGE_IMPORT_PLAN_BATCHES 256
 #define LSEDGE_SPOOL_WINDOW 4096
 #define LSEDGE_SPOOL_ENTRY_WINDOW 128
