@@ -1,5 +1,6 @@
 #include "firmware/json/prefix_scan.h"
 
+#include "firmware/core/byte_scan.h"
 #include "firmware/core/utf8.h"
 
 namespace lsedge::json {
@@ -163,8 +164,13 @@ struct StringEnd {
 };
 
 StringEnd find_string_end(std::string_view text, size_t from) {
+  const auto* data = reinterpret_cast<const unsigned char*>(text.data());
   size_t i = from;
   while (i < text.size()) {
+    i += bytes::json_string_run(data, text.size(), i);  // plain bytes, 8 at a time
+    if (i == text.size()) {
+      break;
+    }
     const auto byte = static_cast<unsigned char>(text[i]);
     if (byte == '"') {
       return {Kind::String, i};
@@ -437,6 +443,20 @@ PrefixScanner::Kind PrefixScanner::skip_value() {
 }
 
 bool raw_equals(std::string_view raw, std::string_view plain) {
+  // An escape is longer than what it stands for: a raw text shorter than `plain` never equals it,
+  // one without a backslash only byte for byte, one with a backslash only if it is longer.
+  // Invalid UTF-8 in `raw` never matches.
+  if (raw.size() < plain.size()) {
+    return false;
+  }
+  const bool escaped =
+      bytes::plain_run<false>(raw.data(), raw.size(), 0, '\\', '\\', '\\') != raw.size();
+  if (!escaped || raw.size() == plain.size()) {
+    return !escaped && raw == plain && utf8_valid(raw);
+  }
+  if (!utf8_valid(raw)) {
+    return false;
+  }
   size_t at = 0;
   size_t matched = 0;
   while (at < raw.size()) {

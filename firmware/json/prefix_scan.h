@@ -101,7 +101,8 @@ struct PrefixMember {
 // Thread-safety: pure function.
 [[nodiscard]] PrefixMember find_top_member(std::string_view text, std::string_view key);
 
-// True when the raw String token `raw` decodes to exactly `plain`. Thread-safety: pure function.
+// True when the raw String token `raw` decodes to exactly `plain`; invalid UTF-8 in `raw` never
+// matches. Thread-safety: pure function.
 [[nodiscard]] bool raw_equals(std::string_view raw, std::string_view plain);
 
 // Decodes a raw String token (escapes, \uXXXX with surrogate pairs) and appends it to `out`,

@@ -438,6 +438,18 @@ TEST(RawEquals, ComparesDecodedText) {
   EXPECT_FALSE(raw_equals("detai", "detail"));
   EXPECT_FALSE(raw_equals(R"(\q)", "\\q"));
   EXPECT_TRUE(raw_equals("", ""));
+  // Same length with an escape decodes shorter; a longer raw text matches only through escapes;
+  // invalid UTF-8 never matches (it decodes to U+FFFD).
+  EXPECT_FALSE(raw_equals(R"(\u0069)", "\\u0069"));
+  EXPECT_FALSE(raw_equals(R"(ab\n)", "ab\\n"));
+  EXPECT_FALSE(raw_equals("detailed", "detail"));
+  EXPECT_TRUE(raw_equals(R"(\u0069\u0064)", "id"));
+  EXPECT_TRUE(raw_equals(R"(caf\u00e9 and more text)", "caf\xC3\xA9 and more text"));
+  EXPECT_FALSE(raw_equals("caf\xE9", "caf\xEF\xBF\xBD"));
+  EXPECT_FALSE(raw_equals("caf\xE9", "caf\xE9"));
+  EXPECT_FALSE(raw_equals(R"(\u0063af)"
+                          "\xE9",
+                          "caf\xEF\xBF\xBD"));
 }
 
 TEST(NumberAsInt64, IntegersOnlyRangeChecked) {

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "firmware/labelstudio/api_error.h"
 #include "tests/fakes/test_tokens.h"
@@ -363,6 +364,54 @@ TEST(Client, AnHtml404IsNoApiAtThisUrlEvenWhenItIsLargerThanTheBuffer) {
   EXPECT_NE(std::string(user.error().detail.view()).find("/api/current-user/whoami"),
             std::string::npos);
   EXPECT_EQ(std::string(user.error().detail.view()).find("board"), std::string::npos);
+}
+
+// The whoami answer is read by the JSON tokenizer, no document built: the same answers as
+// through cJSON for what Label Studio sends and for what it must never be taken for.
+TEST(Client, WhoamiReadsItsFieldsFromAnyValidAnswerAndRefusesTheRest) {
+  struct Case {
+    std::string body;
+    Status status;
+    int64_t id;
+    std::string username;
+  };
+  const std::vector<Case> cases = {
+      {R"({"id":7,"username":"edge"})", Status::Ok, 7, "edge"},
+      {"\xEF\xBB\xBF"
+       R"( {"id":7, "username" : "ed\u00e9\"ge"} )",
+       Status::Ok, 7, "ed\xC3\xA9\"ge"},
+      {R"({"meta":{"id":1,"username":"inner"},"tags":[{"id":2}],"id":7,"username":"edge"})",
+       Status::Ok, 7, "edge"},
+      {R"({"id":7,"username":"first","username":"second","id":8})", Status::Ok, 7, "first"},
+      {R"({"id":7,"username":null})", Status::Ok, 7, ""},
+      {R"({"id":7,"username":["x"]})", Status::Ok, 7, ""},
+      {R"({"id":"7","username":"edge"})", Status::JsonMissingField, 0, ""},
+      {R"({"id":7.5})", Status::JsonMissingField, 0, ""},
+      {R"({"username":"edge"})", Status::JsonMissingField, 0, ""},
+      {R"({"id":7,"username":"edge"} {"id":8})", Status::JsonInvalid, 0, ""},
+      {R"({"id":7,"username":"edge")", Status::JsonInvalid, 0, ""},
+      {R"({"id":7,"note":"caf)"
+       "\xE9"
+       R"("})",
+       Status::JsonInvalid, 0, ""},
+      {R"([{"id":7}])", Status::JsonInvalid, 0, ""},
+      {R"({"id":7,})", Status::JsonInvalid, 0, ""},
+      {"", Status::JsonInvalid, 0, ""},
+  };
+  for (const Case& c : cases) {
+    Rig rig;
+    rig.legacy();
+    rig.socket.add_connection().then_data(http_response(200, c.body));
+    auto user = rig.client->whoami(rig.deadline());
+    ASSERT_EQ(user.status(), c.status) << c.body << ": " << user.error().detail.c_str();
+    if (user.ok()) {
+      EXPECT_EQ(user->id, c.id) << c.body;
+      EXPECT_EQ(user->username.view(), c.username) << c.body;
+    } else {
+      EXPECT_NE(user.error().detail.view().find("/api/current-user/whoami"),
+                std::string_view::npos);
+    }
+  }
 }
 
 TEST(Client, AWebAppPageWithA200IsNoApiAtThisUrl) {
