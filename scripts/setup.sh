@@ -34,6 +34,9 @@ packages=(
   libc6:arm64 libc6:armhf
   # the package test (tests/install/package.sh): a fresh Debian 12 root
   debootstrap file
+  # bench/compare.sh (issue #14): the peers (libcurl + cJSON, python3-requests, curl + jq) and
+  # the measuring tools (callgrind, strace)
+  libcurl4-openssl-dev python3-requests jq valgrind strace
 )
 # Debian multiarch: the gateways' architectures, for target (-dev) packages as :arm64 / :armhf.
 foreign_architectures=(arm64 armhf)
