@@ -920,7 +920,7 @@ bool BatchGrouper::add(const TaskElement& task, TaskBatch& closed) {
     return false;
   }
   const bool was_open = take_open(closed);
-  open_.index = started_++;
+  open_.index = batches_;  // every earlier batch is closed by now
   open_.first_task = task.index;
   open_.task_count = 1;
   open_.begin = task.offset;

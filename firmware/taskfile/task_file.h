@@ -234,7 +234,6 @@ class BatchGrouper {
  private:
   uint64_t budget_;
   TaskBatch open_;  // the batch being filled; task_count 0 when there is none
-  uint64_t started_ = 0;
   uint64_t batches_ = 0;
 };
 
