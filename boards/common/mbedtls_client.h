@@ -147,9 +147,12 @@
 #define MBEDTLS_SSL_CIPHERSUITES LSEDGE_MBEDTLS_SUITES
 
 // Record buffers: a server may send full 16 KiB records (no max_fragment_length negotiation
-// is relied on); what lsedge sends is split into 4 KiB records.
+// is relied on); what lsedge sends is split into 4 KiB records unless the board sends bigger
+// ones (each record costs a send and its own nonce, header and tag, whatever its size).
 #define MBEDTLS_SSL_IN_CONTENT_LEN 16384
+#ifndef MBEDTLS_SSL_OUT_CONTENT_LEN
 #define MBEDTLS_SSL_OUT_CONTENT_LEN 4096
+#endif
 
 // Smaller working memory for bignum/ECC (the pool peak), at some speed cost.
 #ifndef MBEDTLS_MPI_WINDOW_SIZE

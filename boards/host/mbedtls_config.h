@@ -19,6 +19,10 @@
       MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,                                    \
       MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
 
+// Full 16 KiB records out (LSEDGE_HTTP_SEND_CHUNK): an import of 100,000 tasks (112 MB) sends
+// 6,900 records instead of 27,500, each a system call and ~1 k instructions of its own.
+#define MBEDTLS_SSL_OUT_CONTENT_LEN 16384
+
 #include "common/mbedtls_client.h"
 
 #endif  // LSEDGE_BOARD_MBEDTLS_CONFIG_H

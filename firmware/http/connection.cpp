@@ -1,5 +1,7 @@
 #include "firmware/http/connection.h"
 
+#include <cstring>
+
 #include "board_sizes.h"
 #include "firmware/core/secure_wipe.h"
 #include "firmware/http/request_writer.h"
@@ -77,61 +79,84 @@ Outcome Connection::connect(Deadline deadline) {
   return {};
 }
 
+Result<size_t> Connection::send_some(ConstByteSpan data, Deadline deadline) {
+  if (deadline.expired(clock_.now_ms())) {
+    return Error(Status::Timeout, "sending the request");
+  }
+  LSEDGE_TRY_ASSIGN(const size_t sent, transport_.send(data, deadline));
+  if (sent == 0 || sent > data.size()) {
+    return Error(Status::NetworkError, "transport send reported an impossible byte count");
+  }
+  sent_any_ = true;
+  return sent;
+}
+
 Outcome Connection::send_all(ConstByteSpan data, Deadline deadline) {
   size_t offset = 0;
   while (offset < data.size()) {
-    if (deadline.expired(clock_.now_ms())) {
-      return Error(Status::Timeout, "sending the request");
-    }
-    LSEDGE_TRY_ASSIGN(const size_t sent, transport_.send(data.subspan(offset), deadline));
-    if (sent == 0 || sent > data.size() - offset) {
-      return Error(Status::NetworkError, "transport send reported an impossible byte count");
-    }
+    LSEDGE_TRY_ASSIGN(const size_t sent, send_some(data.subspan(offset), deadline));
     offset += sent;
-    sent_any_ = true;
   }
   return {};
 }
 
+// Every send is offered a full chunk (but the body's end): short reads of the source are
+// gathered, and what the transport leaves (a TLS record holds a little less than 16 KiB; a full
+// socket buffer) stays at the chunk's start, filled up behind, never sent alone as a 1-byte
+// record after each full one.
 Outcome Connection::send_body(BodySource& source, Deadline deadline, bool& source_fault) {
   source_fault = false;
   const ByteSpan chunk = buffers_.send_chunk.empty() ? buffers_.receive_chunk : buffers_.send_chunk;
   const uint64_t total = source.size();
-  uint64_t sent = 0;
-  for (;;) {
-    // Always offer the whole chunk, even past size(): bytes beyond the announced length are
-    // caught here, before any of them reaches the server.
-    Result<size_t> got = source.read(chunk);
-    if (!got.ok()) {
-      source_fault = true;
-      return got.error();
-    }
-    if (*got > chunk.size()) {
-      source_fault = true;
-      return Error(Status::InvalidArgument, "body source reported an impossible byte count");
-    }
-    if (*got == 0) {
-      if (sent == total) {
-        return {};
+  uint64_t taken = 0;  // bytes the source produced
+  size_t held = 0;     // of them, at the chunk's start and not sent yet
+  bool ended = false;
+  while (!ended || held > 0) {
+    while (!ended && held < chunk.size()) {
+      // Always offer the rest of the chunk, even past size(): bytes beyond the announced
+      // length are caught here, before any of them reaches the server.
+      Result<size_t> got = take_body(source, chunk.subspan(held), total, taken);
+      if (!got.ok()) {
+        source_fault = true;
+        return got.error();
       }
-      source_fault = true;
-      Error error(Status::InvalidArgument, "body source ended after ");
-      (void)error.detail.append_uint(sent);
-      error.detail.append_truncated(" of the ");
-      (void)error.detail.append_uint(total);
-      error.detail.append_truncated(" bytes it announced");
-      return error;
+      ended = *got == 0;
+      held += *got;
     }
-    if (*got > total - sent) {
-      source_fault = true;
-      Error error(Status::InvalidArgument, "body source produced more than the ");
-      (void)error.detail.append_uint(total);
-      error.detail.append_truncated(" bytes it announced");
-      return error;
+    if (held == 0) {
+      break;
     }
-    LSEDGE_TRY(send_all(chunk.first(*got), deadline));
-    sent += *got;
+    LSEDGE_TRY_ASSIGN(const size_t sent, send_some(chunk.first(held), deadline));
+    held -= sent;
+    std::memmove(chunk.data(), chunk.data() + sent, held);
   }
+  if (taken != total) {
+    source_fault = true;
+    Error error(Status::InvalidArgument, "body source ended after ");
+    (void)error.detail.append_uint(taken);
+    error.detail.append_truncated(" of the ");
+    (void)error.detail.append_uint(total);
+    error.detail.append_truncated(" bytes it announced");
+    return error;
+  }
+  return {};
+}
+
+// One read of the body into `room`, checked against the size the source announced.
+Result<size_t> Connection::take_body(BodySource& source, ByteSpan room, uint64_t total,
+                                     uint64_t& taken) {
+  LSEDGE_TRY_ASSIGN(const size_t got, source.read(room));
+  if (got > room.size()) {
+    return Error(Status::InvalidArgument, "body source reported an impossible byte count");
+  }
+  if (got > total - taken) {
+    Error error(Status::InvalidArgument, "body source produced more than the ");
+    (void)error.detail.append_uint(total);
+    error.detail.append_truncated(" bytes it announced");
+    return error;
+  }
+  taken += got;
+  return got;
 }
 
 Error Connection::fail(const Request& request, Error error) {

@@ -53,10 +53,14 @@ class Connection {
   [[nodiscard]] Outcome connect(Deadline deadline);
   // True: the kept-alive connection is reused; false: a new one was opened.
   [[nodiscard]] Result<bool> reuse_or_connect(Deadline deadline);
+  // One transport send of (part of) `data`: how much it took.
+  [[nodiscard]] Result<size_t> send_some(ConstByteSpan data, Deadline deadline);
   [[nodiscard]] Outcome send_all(ConstByteSpan data, Deadline deadline);
   // Streams a BodySource through the send chunk. `source_fault`: the source failed or broke its
   // size() promise (not a connection problem, so never a reason to resend).
   [[nodiscard]] Outcome send_body(BodySource& source, Deadline deadline, bool& source_fault);
+  [[nodiscard]] static Result<size_t> take_body(BodySource& source, ByteSpan room, uint64_t total,
+                                                uint64_t& taken);
   // The head and the body. `lost_before_response` as for attempt().
   [[nodiscard]] Outcome send_request(const Request& request, ConstByteSpan head, Deadline deadline,
                                      bool& lost_before_response);

@@ -28,6 +28,7 @@ class ScriptedSocket final : public hal::Socket {
     size_t fail_send_after_bytes = 0;     // ... this many bytes were sent on this connection
     bool broken_when_idle = false;        // answer of idle_connection_broken()
     std::string sent;                     // filled by send()
+    std::vector<size_t> offered;          // filled by send(): the size of each offer
     std::string host;                     // filled by connect()
     uint16_t port = 0;
 
@@ -85,6 +86,7 @@ class ScriptedSocket final : public hal::Socket {
       return Status::NetworkError;
     }
     Connection& c = current();
+    c.offered.push_back(data.size());
     const bool failing = c.send_failure != Status::Ok;
     if (failing && c.sent.size() >= c.fail_send_after_bytes) {
       return c.send_failure;

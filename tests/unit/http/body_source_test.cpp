@@ -169,6 +169,35 @@ TEST(BodySourceStreaming, BodyArrivesWholeWithExactContentLengthUnderPartialSend
   }
 }
 
+// A TLS transport takes a little less than 16 KiB per record (Mbed TLS: 16,383 bytes of a
+// 16,384-byte offer). What it leaves is sent with the next chunk's bytes, not alone: every body
+// send but the last is offered the whole chunk (before, each full record was followed by a
+// 1-byte one).
+TEST(BodySourceStreaming, WhatASendLeavesGoesWithTheNextChunkNotAlone) {
+  Limits limits;
+  limits.send_chunk = 512;
+  for (const size_t per_read : {size_t{1}, size_t{100}, SIZE_MAX}) {
+    Harness h(limits);
+    auto& c = h.socket.add_connection().then_data(kCreated);
+    c.max_send_chunk = 511;
+    StringSource source(pattern(20000));
+    source.max_per_read = per_read;
+    ASSERT_TRUE(h.execute(streamed_post(source)).ok());
+    EXPECT_EQ(body_of(sent_on(h, 0)), pattern(20000));
+    const std::vector<size_t>& offered = c.offered;
+    size_t head_sends = 0;  // the head goes first, in its own sends
+    while (head_sends < offered.size() && offered[head_sends] != 512) {
+      ++head_sends;
+    }
+    ASSERT_LT(head_sends, offered.size());
+    size_t body_sends = offered.size() - head_sends;
+    EXPECT_EQ(body_sends, (20000 + 510) / 511) << "a full 511-byte send each time";
+    for (size_t i = head_sends; i + 2 < offered.size(); ++i) {
+      EXPECT_EQ(offered[i], 512u) << i;
+    }
+  }
+}
+
 TEST(BodySourceStreaming, OneByteSendsOfASmallBody) {
   Harness h;
   auto& c = h.socket.add_connection().then_data(kCreated);
