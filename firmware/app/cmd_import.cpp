@@ -225,7 +225,8 @@ class ImportSender {
   }
 
   [[nodiscard]] Outcome send(const TaskBatch& batch) {
-    BatchBodyReader body(platform_.storage, file_, batch, cli_batch_scratch());
+    BatchBodyReader body(platform_.storage, file_, batch, cli_batch_scratch(),
+                         taskfile::BodyCheck::Boundaries);
     auto result =
         labelstudio::import_tasks(session_.client(), project_, body, session_.import_deadline());
     if (!result.ok()) {

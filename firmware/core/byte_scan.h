@@ -53,6 +53,40 @@ constexpr uint64_t kHighs = 0x8080808080808080ULL;
   return (word - kOnes * n) & ~word & kHighs;
 }
 
+// Where the first marked byte of a word from any_zero()/any_equal() masks is: their lowest mark
+// is exact (a borrow only runs upward from a zero byte), so on a little-endian machine its
+// index is the count of trailing zero bits / 8. Big-endian machines get 8 (not known here).
+[[nodiscard]] constexpr LSEDGE_BYTES_INLINE size_t first_marked(uint64_t marks) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && defined(__GNUC__)
+  return static_cast<size_t>(__builtin_ctzll(marks)) / 8;
+#else
+  (void)marks;
+  return 8;
+#endif
+}
+
+// How many bytes of data[0, size) come before the first '"' or '\\' (size if none): where a
+// JSON string ends or escapes, when nothing else in it needs a look.
+[[nodiscard]] inline size_t quote_or_backslash_run(const unsigned char* data, size_t size) {
+  size_t i = 0;
+  while (size - i >= 8) {
+    const uint64_t word = load8(data + i);
+    const uint64_t marks = any_equal(word, '"') | any_equal(word, '\\');
+    if (marks != 0) {
+      const size_t at = first_marked(marks);
+      if (at < 8) {
+        return i + at;
+      }
+      break;
+    }
+    i += 8;
+  }
+  while (i < size && data[i] != '"' && data[i] != '\\') {
+    ++i;
+  }
+  return i;
+}
+
 // How many bytes from `from` on are plain inside a JSON string: 0x20..0x7F but '"' and '\\'
 // (what needs no look: the string's end, an escape, a control byte or UTF-8 stop it).
 [[nodiscard]] inline size_t json_string_run(const unsigned char* data, size_t size, size_t from) {

@@ -92,7 +92,8 @@ Outcome Spool::write_entry(std::string_view task_file, hal::FileHandle file,
   LSEDGE_TRY(join(path, staging, name.view()));
   LSEDGE_TRY_ASSIGN(const hal::FileHandle created, storage_.create_new(path.view()));
   const hal::ScopedFile out(storage_, created);
-  BatchBodyReader body(storage_, file, batch, ByteSpan(body_chunk_));
+  BatchBodyReader body(storage_, file, batch, ByteSpan(body_chunk_),
+                       taskfile::BodyCheck::Revalidate);
   LSEDGE_TRY_ASSIGN(const uint64_t written,
                     copy_entry_body(body, out.get(), task_file, path.view()));
   if (written != batch.body_size) {

@@ -146,7 +146,8 @@ Outcome Spool::write_predictions(std::string_view from, std::string_view to, uin
   }
   LSEDGE_TRY_ASSIGN(const hal::FileHandle created, storage_.create_new(to));
   const hal::ScopedFile out(storage_, created);
-  taskfile::BatchBodyReader body(storage_, file.get(), batch, ByteSpan(body_chunk_));
+  taskfile::BatchBodyReader body(storage_, file.get(), batch, ByteSpan(body_chunk_),
+                                 taskfile::BodyCheck::Revalidate);
   LSEDGE_TRY_ASSIGN(const uint64_t written, copy_entry_body(body, out.get(), from, to));
   if (written != batch.body_size) {
     return Error(Status::TaskFileInvalid, "predictions file changed while it was spooled");

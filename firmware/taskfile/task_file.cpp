@@ -989,12 +989,71 @@ TaskFileSummary BatchPlanner::summary() const {
   return summary;
 }
 
+// --- TaskBoundaries ---
+
+size_t TaskBoundaries::gap(const uint8_t* data, size_t size) {
+  for (size_t i = 0; i < size; ++i) {
+    const uint8_t byte = data[i];
+    if (is_ws(byte)) {
+      continue;
+    }
+    if (byte == ',' && after_task_ && !comma_) {
+      comma_ = true;
+      continue;
+    }
+    if (byte == '{') {
+      in_task_ = true;
+    } else {
+      failed_ = true;
+    }
+    return i;
+  }
+  return size;
+}
+
+size_t TaskBoundaries::task(const uint8_t* data, size_t size, bool& ended) {
+  ended = false;
+  size_t i = 0;
+  while (i < size) {
+    if (in_string_) {
+      if (escape_) {
+        escape_ = false;
+        ++i;
+        continue;
+      }
+      i += bytes::quote_or_backslash_run(data + i, size - i);
+      if (i < size) {
+        escape_ = data[i] == '\\';
+        in_string_ = escape_;
+        ++i;
+      }
+      continue;
+    }
+    const uint8_t byte = data[i++];
+    if (byte == '"') {
+      in_string_ = true;
+    } else if (byte == '{' || byte == '[') {
+      ++depth_;
+    } else if ((byte == '}' || byte == ']') && --depth_ == 0) {
+      in_task_ = false;
+      after_task_ = true;
+      comma_ = false;
+      ended = true;
+      break;
+    }
+  }
+  return i;
+}
+
+// --- BatchBodyReader ---
+
 BatchBodyReader::BatchBodyReader(hal::Storage& storage, hal::FileHandle file,
-                                 const TaskBatch& batch, ByteSpan scratch)
+                                 const TaskBatch& batch, ByteSpan scratch, BodyCheck check)
     : storage_(storage),
       file_(file),
       batch_(batch),
       scratch_(scratch),
+      check_(check),
       scanner_(TaskScanner::Framing::Tasks, batch.begin),
       file_pos_(batch.begin) {}
 
@@ -1006,6 +1065,7 @@ Error BatchBodyReader::changed(const char* what) const {
 
 Outcome BatchBodyReader::rewind() {
   scanner_ = TaskScanner(TaskScanner::Framing::Tasks, batch_.begin);
+  boundaries_ = TaskBoundaries();
   phase_ = Phase::Open;
   file_pos_ = batch_.begin;
   chunk_len_ = 0;
@@ -1038,7 +1098,8 @@ Result<size_t> BatchBodyReader::read(ByteSpan out) {
     } else if (chunk_pos_ == chunk_len_) {
       LSEDGE_TRY(refill());
     } else {
-      LSEDGE_TRY_ASSIGN(n, copy_task_bytes(out, n));
+      LSEDGE_TRY_ASSIGN(
+          n, check_ == BodyCheck::Revalidate ? copy_task_bytes(out, n) : copy_tasks(out, n));
     }
   }
   return n;
@@ -1126,6 +1187,48 @@ size_t BatchBodyReader::copy_run(ByteSpan out, size_t n) {
     produced_ += run;
   }
   chunk_pos_ += run;
+  return n;
+}
+
+// How many task bytes may be copied: what out and scratch hold, never into the room the plan
+// leaves for the ']'.
+size_t BatchBodyReader::task_room(size_t out_room, size_t available) const {
+  const uint64_t room = batch_.body_size > produced_ + 1 ? batch_.body_size - produced_ - 1 : 0;
+  const size_t limit = out_room < available ? out_room : available;
+  return room < limit ? static_cast<size_t>(room) : limit;
+}
+
+// BodyCheck::Boundaries: copies whole runs of task bytes from scratch to out[n...] (separators
+// skipped) until out is full, scratch is used up or a task ends; returns the new n.
+Result<size_t> BatchBodyReader::copy_tasks(ByteSpan out, size_t n) {
+  while (n < out.size() && chunk_pos_ < chunk_len_) {
+    const uint8_t* data = scratch_.data() + chunk_pos_;
+    const size_t available = chunk_len_ - chunk_pos_;
+    if (!boundaries_.in_task()) {
+      chunk_pos_ += boundaries_.gap(data, available);
+      if (boundaries_.failed()) {
+        return changed("a task is not where it was");
+      }
+      continue;
+    }
+    const size_t limit = task_room(out.size() - n, available);
+    if (limit == 0) {
+      return changed("the batch's size differs");
+    }
+    bool ended = false;
+    const size_t taken = boundaries_.task(data, limit, ended);
+    std::memcpy(out.data() + n, data, taken);
+    n += taken;
+    produced_ += taken;
+    chunk_pos_ += taken;
+    if (ended) {
+      if (out[n - 1] != '}') {
+        return changed("a task is not where it was");
+      }
+      LSEDGE_TRY(task_ended());
+      break;
+    }
+  }
   return n;
 }
 

@@ -273,16 +273,54 @@ class BatchPlanner {
   BatchGrouper grouper_;
 };
 
-// The body of one planned batch, produced incrementally: '[' task ',' task ... ']'. It re-scans
-// the batch's byte range of the file through `scratch` (a batch of 1 MiB may hold ~20,000 tiny
-// tasks, too many to keep their ranges), validating again; if the file no longer matches the
-// plan (other bytes, other sizes), read() fails with TaskFileInvalid "task file changed ..." and
-// never produces more or fewer than size() bytes. Thread-safety: one thread at a time; `storage`,
-// `file` and `scratch` must outlive it.
+// How a BatchBodyReader looks at a batch's bytes again as it produces the body.
+enum class BodyCheck : uint8_t {
+  // Every byte validated again, as TaskScanner does: for copies that outlive the file (the
+  // spool's entries), where a bad byte would be refused on every drain.
+  Revalidate,
+  // Only the tasks' boundaries found again (TaskBoundaries), against the plan: for a file this
+  // process validated whole just before (import). A changed task size or place is still
+  // caught; a byte changed inside a task is the server's to refuse (as it always was for a
+  // change that stays valid JSON).
+  Boundaries,
+};
+
+// Finds the tasks of a planned batch's range again without validating them (BodyCheck::
+// Boundaries): strings, their escapes and the bracket depth only, string bodies 8 bytes at a
+// time. Between tasks it takes whitespace and at most one comma, as TaskScanner's
+// Framing::Tasks does. Thread-safety: one thread at a time.
+class TaskBoundaries {
+ public:
+  // Between tasks: how many of the `size` bytes at `data` are separators. It stops before a
+  // '{' (in_task() is then true) or at any other byte (failed() is then true).
+  [[nodiscard]] size_t gap(const uint8_t* data, size_t size);
+  // Inside a task: how many of the bytes belong to it, up to and including its closing '}'
+  // (`ended` is then true and in_task() false).
+  [[nodiscard]] size_t task(const uint8_t* data, size_t size, bool& ended);
+  [[nodiscard]] bool in_task() const { return in_task_; }
+  [[nodiscard]] bool failed() const { return failed_; }
+
+ private:
+  uint64_t depth_ = 0;
+  bool in_task_ = false;
+  bool in_string_ = false;
+  bool escape_ = false;      // the string's next byte is escaped
+  bool after_task_ = false;  // a task ended: one comma may come before the next
+  bool comma_ = false;       // it came
+  bool failed_ = false;
+};
+
+// The body of one planned batch, produced incrementally: '[' task ',' task ... ']'. It reads
+// the batch's byte range of the file again through `scratch` (a batch of 1 MiB may hold ~20,000
+// tiny tasks, too many to keep their ranges) and finds its tasks again as `check` says; if the
+// file no longer matches the plan (other sizes, other places, or with Revalidate any invalid
+// byte), read() fails with TaskFileInvalid "task file changed ..." and never produces more or
+// fewer than size() bytes. Thread-safety: one thread at a time; `storage`, `file` and `scratch`
+// must outlive it.
 class BatchBodyReader final : public BodySource {
  public:
   BatchBodyReader(hal::Storage& storage, hal::FileHandle file, const TaskBatch& batch,
-                  ByteSpan scratch);
+                  ByteSpan scratch, BodyCheck check);
 
   // Up to out.size() next bytes of the body; 0 once all size() bytes were produced.
   // An empty `out` is InvalidArgument.
@@ -299,13 +337,17 @@ class BatchBodyReader final : public BodySource {
   [[nodiscard]] Outcome refill();
   [[nodiscard]] Result<size_t> copy_task_bytes(ByteSpan out, size_t n);
   [[nodiscard]] size_t copy_run(ByteSpan out, size_t n);
+  [[nodiscard]] Result<size_t> copy_tasks(ByteSpan out, size_t n);
+  [[nodiscard]] size_t task_room(size_t out_room, size_t available) const;
   [[nodiscard]] Outcome task_ended();
 
   hal::Storage& storage_;
   hal::FileHandle file_;
   TaskBatch batch_;
   ByteSpan scratch_;
-  TaskScanner scanner_;
+  BodyCheck check_;
+  TaskScanner scanner_;        // BodyCheck::Revalidate
+  TaskBoundaries boundaries_;  // BodyCheck::Boundaries
   Phase phase_ = Phase::Open;
   uint64_t file_pos_ = 0;  // next file offset to read into scratch
   size_t chunk_len_ = 0;

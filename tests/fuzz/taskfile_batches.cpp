@@ -1,8 +1,10 @@
 // The batch planner and the batch body reader: any file planned into batches under a budget, each
 // batch's body produced through a small scratch buffer into small reads; then the file is
-// changed (the input's second part) and the bodies are produced again. Checked: no crash or
-// sanitizer report; a body is never longer than planned; from an unchanged file every body is
-// exactly its planned size, starts with '[' and ends with ']', and is the same after rewind().
+// changed (the input's second part) and the bodies are produced again, with each BodyCheck.
+// Checked: no crash or sanitizer report; a body is never longer than planned; from an unchanged
+// file every body is exactly its planned size, starts with '[' and ends with ']', is the same
+// after rewind() and the same with both checks; from a changed file, a body Revalidate accepts
+// Boundaries accepts too, the same (on valid JSON both find the same tasks).
 #include <string>
 #include <vector>
 
@@ -16,13 +18,13 @@ namespace {
 // The body of `batch`, read from `path` in pieces; `status` is the read's failure, if any.
 std::string read_body(testing::MemoryStorage& storage, const std::string& path,
                       const taskfile::TaskBatch& batch, size_t scratch_size, size_t read_size,
-                      bool rewind_midway, Status& status) {
+                      bool rewind_midway, taskfile::BodyCheck check, Status& status) {
   const Result<hal::FileHandle> handle = storage.open_read(path);
   LSEDGE_FUZZ_CHECK(handle.ok());
   std::vector<uint8_t> scratch(scratch_size);
   std::vector<uint8_t> out(read_size);
   taskfile::BatchBodyReader reader(storage, *handle, batch,
-                                   ByteSpan(scratch.data(), scratch.size()));
+                                   ByteSpan(scratch.data(), scratch.size()), check);
   std::string body;
   status = Status::Ok;
   for (int round = rewind_midway ? 0 : 1; round < 2; ++round) {
@@ -70,13 +72,24 @@ void plan_and_read(FuzzedDataProvider& input, const std::string& file, const std
     LSEDGE_FUZZ_CHECK(batch.body_size <= budget && batch.task_count > 0);
     LSEDGE_FUZZ_CHECK(batch.first_task == tasks);
     tasks += batch.task_count;
+    using taskfile::BodyCheck;
     Status status = Status::Ok;
-    const std::string body =
-        read_body(storage, "/t.json", batch, scratch_size, read_size, rewind_midway, status);
+    const std::string body = read_body(storage, "/t.json", batch, scratch_size, read_size,
+                                       rewind_midway, BodyCheck::Revalidate, status);
     LSEDGE_FUZZ_CHECK(status == Status::Ok);
     LSEDGE_FUZZ_CHECK(body.size() == batch.body_size);
     LSEDGE_FUZZ_CHECK(body.front() == '[' && body.back() == ']');
-    (void)read_body(storage, "/changed.json", batch, scratch_size, read_size, false, status);
+    LSEDGE_FUZZ_CHECK(read_body(storage, "/t.json", batch, scratch_size, read_size, rewind_midway,
+                                BodyCheck::Boundaries, status) == body);
+    LSEDGE_FUZZ_CHECK(status == Status::Ok);
+    Status revalidated = Status::Ok;
+    const std::string strict = read_body(storage, "/changed.json", batch, scratch_size, read_size,
+                                         false, BodyCheck::Revalidate, revalidated);
+    const std::string framed = read_body(storage, "/changed.json", batch, scratch_size, read_size,
+                                         false, BodyCheck::Boundaries, status);
+    if (revalidated == Status::Ok && strict.size() == batch.body_size) {
+      LSEDGE_FUZZ_CHECK(status == Status::Ok && framed == strict);
+    }
   }
   storage.close(*handle);
 }

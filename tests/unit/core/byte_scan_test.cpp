@@ -64,5 +64,30 @@ TEST(ByteScan, PlainRunStopsAtTheFirstStopByteWhereverItIs) {
   }
 }
 
+// The lowest mark of any_equal() is exact whatever is around it (a borrow only runs upward), so
+// quote_or_backslash_run finds the first '"' or '\\' at every position, after every filler
+// (zero, 0x01 and high bytes included) and with more stop bytes after it.
+TEST(ByteScan, QuoteOrBackslashRunStopsAtTheFirstOneWhereverItIs) {
+  const unsigned char fillers[] = {0x00, 0x01, 0x21, 0x23, 0x5B, 0x5D, 0x80, 0xA2, 0xDC, 0xFF};
+  for (const unsigned char filler : fillers) {
+    for (size_t size = 0; size <= 40; ++size) {
+      for (size_t at = 0; at <= size; ++at) {
+        for (const unsigned char stop : {'"', '\\'}) {
+          std::string text(size, static_cast<char>(filler));
+          if (at < size) {
+            text[at] = static_cast<char>(stop);
+            for (size_t after = at + 1; after < size; after += 3) {
+              text[after] = after % 2 == 0 ? '"' : '\\';
+            }
+          }
+          const auto* data = reinterpret_cast<const unsigned char*>(text.data());
+          EXPECT_EQ(quote_or_backslash_run(data, size), at)
+              << int(filler) << " " << size << " " << at << " " << stop;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace lsedge::bytes

@@ -557,10 +557,11 @@ Plan plan(MemoryStorage& storage, const std::string& path, uint64_t budget, size
 }
 
 std::string read_body(MemoryStorage& storage, const std::string& path, const TaskBatch& batch,
-                      size_t scratch_size, size_t out_size, Status* failure = nullptr) {
+                      size_t scratch_size, size_t out_size, Status* failure = nullptr,
+                      BodyCheck check = BodyCheck::Revalidate) {
   auto file = storage.open_read(path);
   std::vector<uint8_t> scratch(scratch_size);
-  BatchBodyReader reader(storage, *file, batch, ByteSpan(scratch.data(), scratch.size()));
+  BatchBodyReader reader(storage, *file, batch, ByteSpan(scratch.data(), scratch.size()), check);
   std::string body;
   std::vector<uint8_t> out(out_size);
   for (int guard = 0; guard < 10000000; ++guard) {
@@ -631,8 +632,11 @@ TEST(TaskBatches, SizesAreExactAndBodiesHoldTheOriginalTasks) {
         next_task += batch.task_count;
         for (const size_t scratch : {size_t{1}, size_t{3}, size_t{4096}}) {
           for (const size_t out : {size_t{1}, size_t{2}, size_t{7}, size_t{4096}}) {
-            EXPECT_EQ(read_body(storage, path, batch, scratch, out), expected)
-                << path << " budget " << budget << " batch " << b;
+            for (const BodyCheck check : {BodyCheck::Revalidate, BodyCheck::Boundaries}) {
+              EXPECT_EQ(read_body(storage, path, batch, scratch, out, nullptr, check), expected)
+                  << path << " budget " << budget << " batch " << b << " scratch " << scratch
+                  << " out " << out << " check " << static_cast<int>(check);
+            }
           }
         }
       }
@@ -721,7 +725,7 @@ TEST(TaskBatches, RewindStartsTheBodyAgain) {
   ASSERT_EQ(p.batches.size(), 1u);
   auto file = storage.open_read("/t.json");
   uint8_t scratch[4];
-  BatchBodyReader reader(storage, *file, p.batches[0], scratch);
+  BatchBodyReader reader(storage, *file, p.batches[0], scratch, BodyCheck::Boundaries);
   EXPECT_EQ(reader.size(), 17u);
   uint8_t out[5];
   auto first = reader.read(out);
@@ -788,17 +792,75 @@ TEST(TaskBatches, TheReaderNoticesAChangedFileAndNeverOverrunsTheSize) {
       "[{\"a\":1}]",             // shorter file
       "[{\"a\":1},x\"b\":2}]",   // garbage between tasks
   };
-  for (const auto& content : changed) {
-    storage.put_file("/b.json", content);
-    Status failure = Status::Ok;
-    const std::string body = read_body(storage, "/b.json", p.batches[0], 3, 2, &failure);
-    EXPECT_LE(body.size(), p.batches[0].body_size) << content;
-    if (content == "[{\"a\":1} {\"b\":2}]") {
-      EXPECT_EQ(failure, Status::Ok) << "the same tasks in the same places";
-      EXPECT_EQ(body, "[{\"a\":1},{\"b\":2}]");
-    } else {
-      EXPECT_EQ(failure, Status::TaskFileInvalid) << content;
+  for (const BodyCheck check : {BodyCheck::Revalidate, BodyCheck::Boundaries}) {
+    for (const auto& content : changed) {
+      storage.put_file("/b.json", content);
+      Status failure = Status::Ok;
+      const std::string body = read_body(storage, "/b.json", p.batches[0], 3, 2, &failure, check);
+      EXPECT_LE(body.size(), p.batches[0].body_size) << content;
+      if (content == "[{\"a\":1} {\"b\":2}]") {
+        EXPECT_EQ(failure, Status::Ok) << "the same tasks in the same places";
+        EXPECT_EQ(body, "[{\"a\":1},{\"b\":2}]");
+      } else {
+        EXPECT_EQ(failure, Status::TaskFileInvalid) << content << " " << static_cast<int>(check);
+      }
     }
+  }
+}
+
+// Boundaries finds tasks by strings, escapes and brackets only: quotes, braces and backslashes
+// inside strings, at every scratch and read size, give the tasks the full scanner found.
+TEST(TaskBatches, BoundariesFindTheTasksThroughStringsAndEscapes) {
+  const std::vector<std::string> tasks = {
+      "{\"a\":\"}\\\"{[\",\"b\":[{\"c\":\"\\\\\"},[]]}",
+      "{\"t\":\"a long string with no stop in it at all, 8 bytes at a time\\\\\"}",
+      "{\"u\":\"\u00e9\\u00e9\\\"\\\\\\\"\",\"n\":-1.5e3,\"l\":[true,false,null]}",
+      "{}",
+  };
+  std::string file = "[";
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    file += (i == 0 ? "" : " \t,\r\n ") + tasks[i];
+  }
+  file += "]";
+  MemoryStorage storage;
+  storage.put_file("/t.json", file);
+  const Plan p = plan(storage, "/t.json", 4096);
+  ASSERT_EQ(p.status, Status::Ok) << p.detail;
+  ASSERT_EQ(p.batches.size(), 1u);
+  const std::string expected = join_body(tasks, 0, tasks.size());
+  for (size_t scratch = 1; scratch <= 40; ++scratch) {
+    for (const size_t out : {size_t{1}, size_t{5}, size_t{9}, size_t{4096}}) {
+      Status failure = Status::Ok;
+      EXPECT_EQ(read_body(storage, "/t.json", p.batches[0], scratch, out, &failure,
+                          BodyCheck::Boundaries),
+                expected)
+          << scratch << " " << out;
+      EXPECT_EQ(failure, Status::Ok);
+    }
+  }
+}
+
+// What only Revalidate catches: a byte changed inside a task that keeps every boundary (the
+// server refuses such a body; import validated the file whole just before reading it again).
+TEST(TaskBatches, OnlyRevalidateCatchesAnInvalidByteThatKeepsTheBoundaries) {
+  MemoryStorage storage;
+  storage.put_file("/a.json", "[{\"a\":1},{\"b\":2}]");
+  const Plan p = plan(storage, "/a.json", 1024);
+  ASSERT_EQ(p.batches.size(), 1u);
+  storage.put_file("/b.json", "[{\"a\":1},{\"b\":x}]");
+  Status failure = Status::Ok;
+  (void)read_body(storage, "/b.json", p.batches[0], 3, 2, &failure, BodyCheck::Revalidate);
+  EXPECT_EQ(failure, Status::TaskFileInvalid);
+  failure = Status::Ok;
+  EXPECT_EQ(read_body(storage, "/b.json", p.batches[0], 3, 2, &failure, BodyCheck::Boundaries),
+            "[{\"a\":1},{\"b\":x}]");
+  EXPECT_EQ(failure, Status::Ok);
+  // A task that ends with ']' where its '}' was, or a second comma, is not where it was.
+  for (const char* content : {"[{\"a\":1},{\"b\":2]]", "[{\"a\":1},,\"b\":2}]"}) {
+    storage.put_file("/c.json", content);
+    failure = Status::Ok;
+    (void)read_body(storage, "/c.json", p.batches[0], 3, 2, &failure, BodyCheck::Boundaries);
+    EXPECT_EQ(failure, Status::TaskFileInvalid) << content;
   }
 }
 
