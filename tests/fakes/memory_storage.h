@@ -182,6 +182,16 @@ class MemoryStorage final : public hal::Storage {
     nodes_[parent].entries[name] = id;
     nodes_[parent].durable_entries[name] = id;
   }
+  // Test setup: another process rewrites the file at `path` in place (the same file, so open
+  // handles read the new bytes; put_file() replaces it with a new one, as a rename would).
+  void overwrite_in_place(const std::string& path, const std::string& content) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const Result<int> id = resolve(path);
+    if (id.ok()) {
+      nodes_[*id].data = content;
+      nodes_[*id].durable = content;
+    }
+  }
   // Test setup: what info() reports for the file or directory at `path` (by default 0600 for
   // files, 0700 for directories, owner 0), and the caller's uid (default 0).
   void set_mode_and_owner(const std::string& path, uint32_t mode, uint32_t owner_uid) {

@@ -109,6 +109,34 @@ TEST_F(CmdImport, AProxyLimitInsideThePlanReplansFromTheRefusedBatch) {
   EXPECT_GT(sent_ids().size(), expected.size());
 }
 
+// The file rewritten while it is sent: the tasks are found again in each batch and checked
+// against the plan, so a longer task stops the import before its request is complete (the
+// server never gets a body cut short or run over), and the tasks before it stay imported.
+TEST_F(CmdImport, AFileChangedWhileSendingStopsTheImportBeforeItsBatchIsComplete) {
+  const std::string file = tasks_json(0, 60);
+  rig.storage.put_file("/in/tasks.json", file);
+  std::string changed = file;
+  const size_t at = changed.find("task 40");
+  ASSERT_NE(at, std::string::npos);
+  changed.insert(at, "longer ");
+  int imports = 0;
+  rig.socket.answer = [&](const Request& r) {
+    if (r.method == "POST" && r.path.rfind(kImport, 0) == 0 && ++imports == 1) {
+      rig.storage.overwrite_in_place("/in/tasks.json", changed);
+    }
+    return label_studio(r);
+  };
+  EXPECT_EQ(rig.run({"import", "--project", "5", "--batch-bytes", "600", "/in/tasks.json"}), 2);
+  EXPECT_NE(rig.console.err_text.find("task file changed since it was planned"), std::string::npos)
+      << rig.console.err_text;
+  const std::vector<int> ids = sent_ids();
+  ASSERT_FALSE(ids.empty());
+  EXPECT_LT(ids.back(), 40) << "no body with the changed task was completed";
+  for (size_t i = 0; i < ids.size(); ++i) {
+    EXPECT_EQ(ids[i], static_cast<int>(i));
+  }
+}
+
 TEST_F(CmdImport, AnInvalidFileSendsNothing) {
   // Valid up to the last task, so a sender that streamed before checking would have sent some.
   std::string file = tasks_json(0, 30);
