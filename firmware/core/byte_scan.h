@@ -65,28 +65,6 @@ constexpr uint64_t kHighs = 0x8080808080808080ULL;
 #endif
 }
 
-// How many bytes of data[0, size) come before the first '"' or '\\' (size if none): where a
-// JSON string ends or escapes, when nothing else in it needs a look.
-[[nodiscard]] inline size_t quote_or_backslash_run(const unsigned char* data, size_t size) {
-  size_t i = 0;
-  while (size - i >= 8) {
-    const uint64_t word = load8(data + i);
-    const uint64_t marks = any_equal(word, '"') | any_equal(word, '\\');
-    if (marks != 0) {
-      const size_t at = first_marked(marks);
-      if (at < 8) {
-        return i + at;
-      }
-      break;
-    }
-    i += 8;
-  }
-  while (i < size && data[i] != '"' && data[i] != '\\') {
-    ++i;
-  }
-  return i;
-}
-
 // How many bytes from `from` on are plain inside a JSON string: 0x20..0x7F but '"' and '\\'
 // (what needs no look: the string's end, an escape, a control byte or UTF-8 stop it).
 [[nodiscard]] inline size_t json_string_run(const unsigned char* data, size_t size, size_t from) {
@@ -106,7 +84,8 @@ constexpr uint64_t kHighs = 0x8080808080808080ULL;
 }
 
 // How many bytes from `from` on are none of a, b and c (and, with kStopAtHigh, none 0x80 or
-// above). Stops at the first byte that is, or at `size`.
+// above). Stops at the first byte that is, or at `size`; the word holding it is not read again
+// byte by byte on little-endian machines (first_marked).
 template <bool kStopAtHigh>
 [[nodiscard]] inline size_t plain_run(const char* data, size_t size, size_t from, unsigned char a,
                                       unsigned char b, unsigned char c) {
@@ -114,7 +93,12 @@ template <bool kStopAtHigh>
   while (size - i >= 8) {
     const uint64_t word = load8(data + i);
     const uint64_t high = kStopAtHigh ? any_high(word) : 0;
-    if ((high | any_equal(word, a) | any_equal(word, b) | any_equal(word, c)) != 0) {
+    const uint64_t marks = high | any_equal(word, a) | any_equal(word, b) | any_equal(word, c);
+    if (marks != 0) {
+      const size_t at = first_marked(marks);  // exact: any_high marks each byte exactly
+      if (at < 8) {
+        return i + at - from;
+      }
       break;
     }
     i += 8;

@@ -1021,7 +1021,7 @@ size_t TaskBoundaries::task(const uint8_t* data, size_t size, bool& ended) {
         ++i;
         continue;
       }
-      i += bytes::quote_or_backslash_run(data + i, size - i);
+      i += bytes::plain_run<false>(reinterpret_cast<const char*>(data), size, i, '"', '\\', '"');
       if (i < size) {
         escape_ = data[i] == '\\';
         in_string_ = escape_;
@@ -1174,12 +1174,8 @@ Result<size_t> BatchBodyReader::copy_task_bytes(ByteSpan out, size_t n) {
 // never past the room the plan leaves before the ']'; returns the new n.
 size_t BatchBodyReader::copy_run(ByteSpan out, size_t n) {
   const bool in_task = scanner_.in_task();
-  size_t limit = chunk_len_ - chunk_pos_;
-  if (in_task) {
-    const uint64_t room = batch_.body_size > produced_ + 1 ? batch_.body_size - produced_ - 1 : 0;
-    limit = out.size() - n < limit ? out.size() - n : limit;
-    limit = room < limit ? static_cast<size_t>(room) : limit;
-  }
+  const size_t available = chunk_len_ - chunk_pos_;
+  const size_t limit = in_task ? task_room(out.size() - n, available) : available;
   const size_t run = scanner_.skip(scratch_.data() + chunk_pos_, limit);
   if (in_task && run > 0) {
     std::memcpy(out.data() + n, scratch_.data() + chunk_pos_, run);

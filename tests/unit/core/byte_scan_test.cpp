@@ -65,9 +65,9 @@ TEST(ByteScan, PlainRunStopsAtTheFirstStopByteWhereverItIs) {
 }
 
 // The lowest mark of any_equal() is exact whatever is around it (a borrow only runs upward), so
-// quote_or_backslash_run finds the first '"' or '\\' at every position, after every filler
+// plain_run finds the first '"' or '\\' at every position, after every filler
 // (zero, 0x01 and high bytes included) and with more stop bytes after it.
-TEST(ByteScan, QuoteOrBackslashRunStopsAtTheFirstOneWhereverItIs) {
+TEST(ByteScan, PlainRunFindsTheFirstMarkedByteExactlyInAWord) {
   const unsigned char fillers[] = {0x00, 0x01, 0x21, 0x23, 0x5B, 0x5D, 0x80, 0xA2, 0xDC, 0xFF};
   for (const unsigned char filler : fillers) {
     for (size_t size = 0; size <= 40; ++size) {
@@ -80,8 +80,7 @@ TEST(ByteScan, QuoteOrBackslashRunStopsAtTheFirstOneWhereverItIs) {
               text[after] = after % 2 == 0 ? '"' : '\\';
             }
           }
-          const auto* data = reinterpret_cast<const unsigned char*>(text.data());
-          EXPECT_EQ(quote_or_backslash_run(data, size), at)
+          EXPECT_EQ(plain_run<false>(text.data(), size, 0, '"', '\\', '"'), at)
               << int(filler) << " " << size << " " << at << " " << stop;
         }
       }
